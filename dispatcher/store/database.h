@@ -1,0 +1,129 @@
+// Database: the dispatcher's store, over SQLite (embedded default) or PostgreSQL.
+//
+// One Database per process, shared by all threads. It hands out pooled
+// Poco::Data sessions, runs per-component migrations and wraps transactions, so
+// that every dispatcher component (store/ingest, planning, delivery) owns its own
+// tables and still shares one database.
+//
+// URLs:
+//   "sqlite:/var/lib/kehrbote/dispatcher.db"   one file, created 0600 in a 0700
+//                                               directory; WAL journal; busy timeout
+//   "postgresql:host=127.0.0.1 port=5432 dbname=kehrbote user=kehrbote password=..."
+//                                               a libpq connection string
+//
+// Portable SQL, as every component must write it:
+//   - Placeholders: write '?' and pass the text through Sql() (PostgreSQL wants
+//     $1, $2, ...; Sql() rewrites '?' outside quoted literals for that dialect).
+//   - Timestamps are BIGINT unix seconds (UTC); booleans are INTEGER 0/1; bind and
+//     extract 64-bit values as Poco::Int64, text as std::string.
+//   - Auto-increment keys: AutoIncrementKey() gives the column definition.
+//   - Upserts: "INSERT ... ON CONFLICT (...) DO UPDATE/NOTHING" works on both
+//     (SQLite >= 3.24).
+//
+// Concurrency:
+//   - SQLite: several sessions on one file; writers are serialized by SQLite
+//     (BEGIN IMMEDIATE + busy timeout), readers run beside them thanks to WAL.
+//   - PostgreSQL: several dispatcher processes may share one database.
+//     WithFirmLock serializes work on one firm across processes with
+//     pg_advisory_xact_lock; on SQLite it is a process mutex per firm plus
+//     BEGIN IMMEDIATE (which already excludes every other writer on the file).
+//
+// All failures throw DatabaseError with the operation and the masked URL in the
+// message (Poco::Data exceptions inside InTransaction callbacks are passed through
+// unchanged after the rollback).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <Poco/Data/Session.h>
+
+namespace kehrbote {
+
+class DatabaseError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class SqlDialect { kSqlite, kPostgresql };
+std::string_view ToString(SqlDialect d);  // "sqlite" / "postgresql"
+
+// One schema step of one component. Versions start at 1 and increase by one;
+// each step runs once, inside a transaction, and is recorded in
+// schema_migrations(component, version, applied_at). The SQL may hold several
+// statements separated by ';' (no ';' inside literals).
+struct Migration {
+  int version = 0;
+  std::string sqlite;
+  std::string postgresql;
+};
+
+struct DatabaseOptions {
+  // Sessions kept by the pool (and the most open at once).
+  std::size_t max_sessions = 8;
+  // How long a statement waits for a lock held by another writer (SQLite), and
+  // how long GetSession() waits for a free pooled session.
+  std::chrono::milliseconds busy_timeout{30000};
+};
+
+class Database {
+ public:
+  // Opens (and for SQLite creates) the database named by `url`. Throws
+  // DatabaseError on a malformed URL or when the database cannot be reached.
+  static std::unique_ptr<Database> Open(const std::string& url,
+                                        const DatabaseOptions& options = {});
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  SqlDialect dialect() const { return dialect_; }
+  // The URL with any password masked, for logs and error messages.
+  const std::string& description() const { return description_; }
+
+  // A session from the pool, in autocommit mode; it returns to the pool when the
+  // last copy is destroyed. Do not keep it across passes.
+  Poco::Data::Session GetSession();
+
+  // `sql` with '?' placeholders rewritten for this dialect ($1.. on PostgreSQL).
+  std::string Sql(std::string_view sql) const;
+  // "INTEGER PRIMARY KEY AUTOINCREMENT" (SQLite) / "BIGSERIAL PRIMARY KEY" (PostgreSQL).
+  std::string_view AutoIncrementKey() const;
+
+  // Applies the steps of `component` newer than its recorded version, in order,
+  // each in its own transaction. Idempotent; safe when several processes start at
+  // once (serialized by a lock). Throws DatabaseError naming component and
+  // version if a step fails or if the store is newer than this code knows.
+  void Migrate(std::string_view component, const std::vector<Migration>& migrations);
+  // Highest applied version of `component`, 0 if none.
+  int SchemaVersion(std::string_view component);
+
+  // Runs `fn` in one transaction on a pooled session: commits if `fn` returns,
+  // rolls back and rethrows if it throws. SQLite uses BEGIN IMMEDIATE.
+  void InTransaction(const std::function<void(Poco::Data::Session&)>& fn);
+
+  // Like InTransaction, and additionally holds the lock of `firm_id` until the
+  // transaction ends, so that two threads or processes never work on the same
+  // firm at once (ingest, planning of that firm).
+  void WithFirmLock(std::string_view firm_id,
+                    const std::function<void(Poco::Data::Session&)>& fn);
+
+ private:
+  class Impl;
+  Database(SqlDialect dialect, std::string description, std::unique_ptr<Impl> impl);
+
+  SqlDialect dialect_;
+  std::string description_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Rewrites '?' placeholders (outside '...' and "..." literals) to $1, $2, ...
+// Exposed for tests; use Database::Sql().
+std::string NumberPlaceholders(std::string_view sql);
+
+}  // namespace kehrbote
