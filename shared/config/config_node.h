@@ -8,7 +8,13 @@
 //
 // Secrets: Secret("password") accepts exactly one of `password: ...`,
 // `password_file: PATH` (first line, trailing newline stripped; a relative path
-// is relative to the config file) or `password_env: NAME`.
+// is relative to the config file) or `password_env: NAME`. Giving more than one
+// form is an error; so is an unset or empty variable, or an unreadable or empty file.
+//
+// Paths of sequence elements are written with their index: "rules[2].lead".
+// A key whose value is null (`port:` with nothing after it) counts as absent.
+// Reading a key marks it as known even when it is absent, so Finish() accepts
+// exactly the keys the program asked for (for Secret: key, key_file, key_env).
 #pragma once
 
 #include <chrono>
@@ -91,12 +97,18 @@ class ConfigNode {
   [[noreturn]] void Fail(const std::string& key, const std::string& message) const;
 
  private:
-  ConfigNode(YAML::Node node, std::string file, std::string path,
+  ConfigNode(YAML::Node node, YAML::Mark mark, std::string file, std::string path,
              std::shared_ptr<std::set<std::string>> seen);
+  // The value at `key` (marked as asked for); an undefined node if absent or null.
   YAML::Node Get(const std::string& key) const;
   std::string KeyPath(const std::string& key) const;
+  // The scalar at `key`, or nullopt if absent; an error if it is not a scalar.
+  std::optional<std::string> ScalarAt(const std::string& key, const char* expected) const;
+  [[noreturn]] void FailAt(const YAML::Node& at, const std::string& key_path,
+                           const std::string& message) const;
 
   YAML::Node node_;
+  YAML::Mark mark_;  // where this node is (for an absent child: where its parent is)
   std::string file_;
   std::string path_;
   // Key paths asked for, shared by all nodes of one file.
