@@ -1,0 +1,193 @@
+#include "shared/phone/phone_number.h"
+
+#include <cctype>
+
+#include <phonenumbers/phonenumber.pb.h>
+#include <phonenumbers/phonenumberutil.h>
+
+namespace kehrbote {
+
+namespace {
+
+using i18n::phonenumbers::PhoneNumberUtil;
+using LibNumber = i18n::phonenumbers::PhoneNumber;
+
+std::string Trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+std::string_view GermanReason(PhoneNumberProblem p) {
+  switch (p) {
+    case PhoneNumberProblem::kNone: return "";
+    case PhoneNumberProblem::kEmpty: return "keine Nummer angegeben";
+    case PhoneNumberProblem::kNotANumber: return "keine Telefonnummer";
+    case PhoneNumberProblem::kMissingCountryCode: return "Ländervorwahl fehlt";
+    case PhoneNumberProblem::kUnknownCountryCode: return "unbekannte Ländervorwahl";
+    case PhoneNumberProblem::kTooShort: return "zu kurz";
+    case PhoneNumberProblem::kTooLong: return "zu lang";
+    case PhoneNumberProblem::kInvalidLength: return "ungültige Länge";
+    case PhoneNumberProblem::kInvalidNumber: return "ungültige Nummer";
+  }
+  return "ungültige Nummer";
+}
+
+PhoneNumber Invalid(PhoneNumber n, PhoneNumberProblem problem) {
+  n.e164.clear();
+  n.type = PhoneNumberType::kInvalid;
+  n.problem = problem;
+  n.reason = std::string(GermanReason(problem));
+  return n;
+}
+
+bool IsKnownRegion(const PhoneNumberUtil& util, const std::string& region) {
+  return util.GetCountryCodeForRegion(region) != 0;
+}
+
+// Shared by both entry points: `text` is what libphonenumber sees, `region` the
+// default region ("ZZ" for none).
+PhoneNumber Classify(PhoneNumber n, const std::string& text, const std::string& region) {
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  if (text.empty()) return Invalid(std::move(n), PhoneNumberProblem::kEmpty);
+
+  LibNumber number;
+  switch (util.Parse(text, region, &number)) {
+    case PhoneNumberUtil::NO_PARSING_ERROR:
+      break;
+    case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR: {
+      // Without "+"/IDD the number needed the default region; with it, the code is bad.
+      bool international = text[0] == '+' || text.rfind("00", 0) == 0;
+      return Invalid(std::move(n), !international && !IsKnownRegion(util, region)
+                                       ? PhoneNumberProblem::kMissingCountryCode
+                                       : PhoneNumberProblem::kUnknownCountryCode);
+    }
+    case PhoneNumberUtil::NOT_A_NUMBER:
+      return Invalid(std::move(n), PhoneNumberProblem::kNotANumber);
+    case PhoneNumberUtil::TOO_SHORT_AFTER_IDD:
+    case PhoneNumberUtil::TOO_SHORT_NSN:
+      return Invalid(std::move(n), PhoneNumberProblem::kTooShort);
+    case PhoneNumberUtil::TOO_LONG_NSN:
+      return Invalid(std::move(n), PhoneNumberProblem::kTooLong);
+  }
+
+  switch (util.IsPossibleNumberWithReason(number)) {
+    case PhoneNumberUtil::IS_POSSIBLE:
+      break;
+    case PhoneNumberUtil::IS_POSSIBLE_LOCAL_ONLY:  // a local number without area code
+    case PhoneNumberUtil::TOO_SHORT:
+      return Invalid(std::move(n), PhoneNumberProblem::kTooShort);
+    case PhoneNumberUtil::TOO_LONG:
+      return Invalid(std::move(n), PhoneNumberProblem::kTooLong);
+    case PhoneNumberUtil::INVALID_COUNTRY_CODE:
+      return Invalid(std::move(n), PhoneNumberProblem::kUnknownCountryCode);
+    case PhoneNumberUtil::INVALID_LENGTH:
+      return Invalid(std::move(n), PhoneNumberProblem::kInvalidLength);
+  }
+  if (!util.IsValidNumber(number)) {
+    // Regions such as AT allow very short landline numbers, so "0664" alone is
+    // "possible"; measured against mobile numbers (what a reminder needs) it is
+    // too short, which is the more helpful thing to tell the firm.
+    switch (util.IsPossibleNumberForTypeWithReason(number, PhoneNumberUtil::MOBILE)) {
+      case PhoneNumberUtil::TOO_SHORT:
+        return Invalid(std::move(n), PhoneNumberProblem::kTooShort);
+      case PhoneNumberUtil::TOO_LONG:
+        return Invalid(std::move(n), PhoneNumberProblem::kTooLong);
+      default:
+        return Invalid(std::move(n), PhoneNumberProblem::kInvalidNumber);
+    }
+  }
+
+  n.problem = PhoneNumberProblem::kNone;
+  util.Format(number, PhoneNumberUtil::E164, &n.e164);
+  util.GetRegionCodeForNumber(number, &n.region);
+  if (n.region == "ZZ") n.region.clear();
+  switch (util.GetNumberType(number)) {
+    case PhoneNumberUtil::MOBILE:
+      n.type = PhoneNumberType::kMobile;
+      n.reason.clear();
+      break;
+    case PhoneNumberUtil::FIXED_LINE_OR_MOBILE:
+      n.type = PhoneNumberType::kMobile;
+      n.mobile_uncertain = true;
+      n.reason.clear();
+      break;
+    case PhoneNumberUtil::FIXED_LINE:
+      n.type = PhoneNumberType::kFixedLine;
+      n.reason = "Festnetz";
+      break;
+    default:
+      n.type = PhoneNumberType::kOther;
+      n.reason = "keine Mobilnummer";
+      break;
+  }
+  return n;
+}
+
+}  // namespace
+
+PhoneNumber ParsePhoneNumber(std::string_view typed, std::string_view default_region) {
+  PhoneNumber n;
+  n.typed = std::string(typed);
+  std::string region;
+  for (char c : default_region) region += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (region.empty()) region = "ZZ";
+  return Classify(std::move(n), Trim(typed), region);
+}
+
+PhoneNumber ParseGatewayNumber(std::string_view digits) {
+  PhoneNumber n;
+  n.typed = std::string(digits);
+  std::string text = Trim(digits);
+  if (text.rfind("00", 0) == 0) {
+    text = "+" + text.substr(2);
+  } else if (!text.empty() && text[0] != '+') {
+    text = "+" + text;
+  }
+  return Classify(std::move(n), text, "ZZ");
+}
+
+std::string MaskPhoneNumber(std::string_view e164) {
+  std::string s(e164);
+  size_t keep_front = 0;
+  if (!s.empty() && s[0] == '+') {
+    LibNumber number;
+    const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+    if (util.Parse(s, "ZZ", &number) == PhoneNumberUtil::NO_PARSING_ERROR) {
+      keep_front = 1 + std::to_string(number.country_code()).size();
+    } else {
+      keep_front = 1;
+    }
+  }
+  size_t keep_back = s.size() >= keep_front + 4 ? 2 : 0;  // short input: mask all
+  for (size_t i = keep_front; i + keep_back < s.size(); ++i) s[i] = '*';
+  return s;
+}
+
+std::string_view ToString(PhoneNumberType type) {
+  switch (type) {
+    case PhoneNumberType::kMobile: return "mobile";
+    case PhoneNumberType::kFixedLine: return "fixed_line";
+    case PhoneNumberType::kOther: return "other";
+    case PhoneNumberType::kInvalid: return "invalid";
+  }
+  return "invalid";
+}
+
+std::string_view ToString(PhoneNumberProblem problem) {
+  switch (problem) {
+    case PhoneNumberProblem::kNone: return "none";
+    case PhoneNumberProblem::kEmpty: return "empty";
+    case PhoneNumberProblem::kNotANumber: return "not_a_number";
+    case PhoneNumberProblem::kMissingCountryCode: return "missing_country_code";
+    case PhoneNumberProblem::kUnknownCountryCode: return "unknown_country_code";
+    case PhoneNumberProblem::kTooShort: return "too_short";
+    case PhoneNumberProblem::kTooLong: return "too_long";
+    case PhoneNumberProblem::kInvalidLength: return "invalid_length";
+    case PhoneNumberProblem::kInvalidNumber: return "invalid_number";
+  }
+  return "invalid_number";
+}
+
+}  // namespace kehrbote
