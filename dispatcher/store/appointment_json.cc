@@ -1,0 +1,185 @@
+#include "dispatcher/store/appointment_json.h"
+
+#include <Poco/DigestEngine.h>
+#include <Poco/Exception.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/SHA1Engine.h>
+
+namespace kehrbote {
+
+std::string JsonQuote(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          static const char* hex = "0123456789abcdef";
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+namespace {
+
+void AppendStart(std::string& out, const AppointmentStart& s) {
+  out += "{\"date\":";
+  out += JsonQuote(FormatLocalDate(s.date));
+  if (s.time) {
+    out += ",\"time\":";
+    out += JsonQuote(FormatTimeOfDay(*s.time));
+  }
+  if (s.window_from) {
+    out += ",\"window_from\":";
+    out += JsonQuote(FormatTimeOfDay(*s.window_from));
+  }
+  if (s.window_to) {
+    out += ",\"window_to\":";
+    out += JsonQuote(FormatTimeOfDay(*s.window_to));
+  }
+  out += '}';
+}
+
+void AppendContacts(std::string& out, const std::vector<Contact>& contacts) {
+  out += '[';
+  bool first = true;
+  for (const Contact& c : contacts) {
+    if (!first) out += ',';
+    first = false;
+    out += "{\"channel\":";
+    out += JsonQuote(ToString(c.channel));
+    out += ",\"address\":";
+    out += JsonQuote(c.address);
+    out += ",\"consent\":";
+    out += c.consent ? "true" : "false";
+    out += ",\"main_sweep_only\":";
+    out += c.main_sweep_only ? "true" : "false";
+    out += '}';
+  }
+  out += ']';
+}
+
+// What a reminder depends on, canonically encoded.
+std::string ContentEncoding(const Appointment& a) {
+  std::string out = "{\"kind\":";
+  out += JsonQuote(ToString(a.kind));
+  out += ",\"start\":";
+  AppendStart(out, a.start);
+  out += ",\"status\":";
+  out += JsonQuote(ToString(a.status));
+  out += ",\"contacts\":";
+  AppendContacts(out, a.contacts);
+  out += '}';
+  return out;
+}
+
+std::string Sha1Hex(const std::string& data) {
+  Poco::SHA1Engine engine;
+  engine.update(data);
+  return Poco::DigestEngine::digestToHex(engine.digest());
+}
+
+std::string GetString(const Poco::JSON::Object::Ptr& o, const std::string& key) {
+  if (!o || !o->has(key)) return "";
+  return o->getValue<std::string>(key);
+}
+
+std::optional<std::chrono::minutes> GetTime(const Poco::JSON::Object::Ptr& o, const std::string& key) {
+  if (!o || !o->has(key)) return std::nullopt;
+  auto t = ParseTimeOfDay(o->getValue<std::string>(key));
+  if (!t) throw AppointmentJsonError("bad time of day in '" + key + "'");
+  return t;
+}
+
+}  // namespace
+
+std::string AppointmentToJson(const Appointment& a) {
+  std::string out = "{\"id\":";
+  out += JsonQuote(a.id);
+  out += ",\"kind\":";
+  out += JsonQuote(ToString(a.kind));
+  out += ",\"start\":";
+  AppendStart(out, a.start);
+  out += ",\"status\":";
+  out += JsonQuote(ToString(a.status));
+  out += ",\"object\":{\"id\":" + JsonQuote(a.object.id) + ",\"street\":" + JsonQuote(a.object.street) +
+         ",\"zip\":" + JsonQuote(a.object.zip) + ",\"city\":" + JsonQuote(a.object.city) + "}";
+  out += ",\"customer\":{\"salutation\":" + JsonQuote(a.customer.salutation) +
+         ",\"title\":" + JsonQuote(a.customer.title) +
+         ",\"first_name\":" + JsonQuote(a.customer.first_name) +
+         ",\"last_name\":" + JsonQuote(a.customer.last_name) +
+         ",\"company\":" + JsonQuote(a.customer.company) + "}";
+  out += ",\"contacts\":";
+  AppendContacts(out, a.contacts);
+  out += '}';
+  return out;
+}
+
+Appointment AppointmentFromJson(std::string_view json) {
+  try {
+    Poco::JSON::Parser parser;
+    auto root = parser.parse(std::string(json)).extract<Poco::JSON::Object::Ptr>();
+    Appointment a;
+    a.id = GetString(root, "id");
+    auto kind = ParseAppointmentKind(GetString(root, "kind"));
+    if (!kind) throw AppointmentJsonError("unknown kind");
+    a.kind = *kind;
+    auto status = ParseAppointmentStatus(GetString(root, "status"));
+    if (!status) throw AppointmentJsonError("unknown status");
+    a.status = *status;
+    auto start = root->getObject("start");
+    auto date = ParseLocalDate(GetString(start, "date"));
+    if (!date) throw AppointmentJsonError("bad start.date");
+    a.start.date = *date;
+    a.start.time = GetTime(start, "time");
+    a.start.window_from = GetTime(start, "window_from");
+    a.start.window_to = GetTime(start, "window_to");
+    auto object = root->getObject("object");
+    a.object = {GetString(object, "id"), GetString(object, "street"), GetString(object, "zip"),
+                GetString(object, "city")};
+    auto customer = root->getObject("customer");
+    a.customer = {GetString(customer, "salutation"), GetString(customer, "title"),
+                  GetString(customer, "first_name"), GetString(customer, "last_name"),
+                  GetString(customer, "company")};
+    auto contacts = root->getArray("contacts");
+    if (contacts) {
+      for (size_t i = 0; i < contacts->size(); ++i) {
+        auto c = contacts->getObject(static_cast<unsigned>(i));
+        Contact contact;
+        auto channel = ParseContactChannel(GetString(c, "channel"));
+        if (!channel) throw AppointmentJsonError("unknown contact channel");
+        contact.channel = *channel;
+        contact.address = GetString(c, "address");
+        contact.consent = c->getValue<bool>("consent");
+        contact.main_sweep_only = c->getValue<bool>("main_sweep_only");
+        a.contacts.push_back(std::move(contact));
+      }
+    }
+    return a;
+  } catch (const AppointmentJsonError& e) {
+    throw AppointmentJsonError(std::string("stored appointment: ") + e.what());
+  } catch (const Poco::Exception& e) {
+    throw AppointmentJsonError("stored appointment: " + e.displayText());
+  }
+}
+
+std::string ContentHash(const Appointment& a) { return Sha1Hex(ContentEncoding(a)); }
+std::string DataHash(const Appointment& a) { return Sha1Hex(AppointmentToJson(a)); }
+
+}  // namespace kehrbote
