@@ -1,0 +1,223 @@
+#include "dispatcher/config/dispatcher_config.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "dispatcher/planning/message_text.h"
+#include "shared/time/zoned_time.h"
+
+namespace kehrbote {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<NotifyContact> ParseContacts(const ConfigNode& node, const std::string& key) {
+  std::vector<NotifyContact> out;
+  for (const std::string& s : node.StringList(key)) {
+    if (s.empty()) node.Fail(key, "empty contact");
+    out.push_back(ParseNotifyContact(s));
+  }
+  return out;
+}
+
+ReminderRule ParseRule(const ConfigNode& n) {
+  ReminderRule r;
+  r.name = n.RequireString("name");
+  r.channel = n.Choice("channel", {"sms", "email"}, "sms") == "email" ? ContactChannel::kEmail
+                                                                       : ContactChannel::kSms;
+  r.lead = n.Duration("lead", std::chrono::seconds{0});
+  r.at = n.OptionalTimeOfDay("at");
+  if (auto wd = n.OptionalString("weekday")) {
+    r.weekday = ParseWeekday(*wd);
+    if (!r.weekday) n.Fail("weekday", "expected a weekday such as saturday, got '" + *wd + "'");
+  }
+  // round: 15m (default, as AkuWinOffice) or none.
+  r.round_to_quarter_hour = n.Choice("round", {"15m", "none"}, "15m") == "15m";
+  n.Finish();
+  if (std::string err = r.Validate(); !err.empty()) n.Fail("", err);
+  return r;
+}
+
+void ParseFirmDelivery(const ConfigNode& /*root*/, FirmConfig& /*firm*/) {
+  // DELIVERY: read firm-level delivery keys here (each Read marks the key known).
+}
+
+void ParseDelivery(const ConfigNode& /*root*/, DispatcherConfig& /*config*/) {
+  // DELIVERY: read dispatcher-level delivery keys here (sms provider, smtp, price...).
+}
+
+}  // namespace
+
+NotifyContact ParseNotifyContact(const std::string& text) {
+  NotifyContact c;
+  c.address = text;
+  c.channel = text.find('@') != std::string::npos ? ContactChannel::kEmail : ContactChannel::kSms;
+  return c;
+}
+
+FirmConfig ParseFirmConfig(const ConfigNode& root) {
+  FirmConfig f;
+  f.file = root.file();
+  FirmPolicy& p = f.policy;
+  p.firm_id = root.RequireString("id");
+  if (p.firm_id.empty() ||
+      !std::all_of(p.firm_id.begin(), p.firm_id.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+      }))
+    root.Fail("id", "expected a firm id of a-z, 0-9 and '-', got '" + p.firm_id + "'");
+  f.inbox = root.String("inbox", "");
+  p.firm_name = root.String("name", "");
+  p.firm_phone = root.String("phone", "");
+  p.sender_name = root.String("sender_name", "");
+  if (p.sender_name.size() > 11)
+    root.Fail("sender_name", "an SMS sender name has at most 11 characters, got '" +
+                                 p.sender_name + "'");
+  p.timezone = root.String("timezone", "Europe/Vienna");
+  if (!IsKnownTimeZone(p.timezone)) root.Fail("timezone", "unknown time zone '" + p.timezone + "'");
+  p.country = root.String("country", "AT");
+  if (p.country.size() != 2) root.Fail("country", "expected an ISO 3166 code such as AT or DE");
+
+  std::set<std::string> names;
+  for (const ConfigNode& n : root.Children("rules")) {
+    ReminderRule r = ParseRule(n);
+    if (!names.insert(r.name).second) n.Fail("name", "duplicate rule name '" + r.name + "'");
+    if (r.name == "change" || r.name == "cancellation" || r.name == "heartbeat" ||
+        r.name == "alarm")
+      n.Fail("name", "'" + r.name + "' is reserved");
+    p.rules.push_back(std::move(r));
+  }
+  if (!root.Has("rules")) {
+    // Default: one SMS the day before, as most firms do.
+    p.rules.push_back(ReminderRule{"sms-1d", ContactChannel::kSms, std::chrono::hours{24}});
+  }
+
+  {
+    ConfigNode q = root.Child("quiet_hours");
+    p.quiet_hours.from = q.OptionalTimeOfDay("from").value_or(std::chrono::minutes{20 * 60});
+    p.quiet_hours.to = q.OptionalTimeOfDay("to").value_or(std::chrono::minutes{8 * 60});
+    q.Finish();
+  }
+  {
+    ConfigNode l = root.Child("late_policy");
+    p.late_policy.action = l.Choice("action", {"send", "skip"}, "send") == "skip"
+                               ? LatePolicy::Action::kSkip
+                               : LatePolicy::Action::kSendIfTimeRemains;
+    p.late_policy.min_remaining = l.Duration("min_remaining", std::chrono::hours{2});
+    l.Finish();
+  }
+  {
+    ConfigNode t = root.Child("templates");
+    const auto& known = TemplateNames();
+    for (const std::string& name : t.Keys()) {
+      if (std::find(known.begin(), known.end(), name) == known.end()) continue;  // Finish reports
+      std::string text = t.RequireString(name);
+      if (std::string err = ValidateTemplateText(name, text); !err.empty()) t.Fail(name, err);
+      p.templates[name] = std::move(text);
+    }
+    t.Finish();
+  }
+  {
+    ConfigNode h = root.Child("heartbeat");
+    f.heartbeat_time = h.OptionalTimeOfDay("time").value_or(std::chrono::minutes{7 * 60});
+    f.heartbeat_contacts = ParseContacts(h, "contacts");
+    h.Finish();
+  }
+  const std::string policy = root.Choice("channel_policy", {"both", "sms-first", "email-first"},
+                                         "both");
+  p.channel_policy = policy == "sms-first"     ? ChannelPolicy::kSmsFirst
+                     : policy == "email-first" ? ChannelPolicy::kEmailFirst
+                                               : ChannelPolicy::kBoth;
+  p.sms_encoding = root.Choice("sms_encoding", {"gsm7", "ucs2"}, "gsm7") == "ucs2"
+                       ? SmsEncodingPolicy::kUcs2
+                       : SmsEncodingPolicy::kGsm7;
+  {
+    ConfigNode q = root.Child("quota");
+    f.quota_sms_per_month = q.Integer("sms_per_month", 0, 0, INT64_MAX);
+    f.quota_segments_per_month = q.Integer("segments_per_month", 0, 0, INT64_MAX);
+    q.Finish();
+  }
+  ParseFirmDelivery(root, f);
+  root.Finish();
+  return f;
+}
+
+FirmConfig LoadFirmConfig(const std::string& path) {
+  return ParseFirmConfig(ConfigNode::LoadFile(path));
+}
+
+const FirmConfig* DispatcherConfig::FindFirm(const std::string& id) const {
+  for (const FirmConfig& f : firms)
+    if (f.id() == id) return &f;
+  return nullptr;
+}
+
+DispatcherConfig LoadDispatcherConfig(const std::string& path) {
+  ConfigNode root = ConfigNode::LoadFile(path);
+  DispatcherConfig c;
+  c.file = path;
+  {
+    ConfigNode s = root.Child("store");
+    c.store_url = s.RequireString("url");
+    s.Finish();
+  }
+  if (root.Has("sftp")) {
+    ConfigNode s = root.Child("sftp");
+    c.sftp.host = s.RequireString("host");
+    c.sftp.port = static_cast<int>(s.Integer("port", 22, 1, 65535));
+    c.sftp.user = s.RequireString("user");
+    c.sftp.private_key_file = s.OptionalPath("key").value_or("");
+    c.sftp.passphrase = s.Secret("passphrase").value_or("");
+    c.sftp.password = s.Secret("password").value_or("");
+    c.sftp.known_hosts_file = s.OptionalPath("known_hosts").value_or("");
+    c.sftp.host_key_fingerprint = s.String("fingerprint", "");
+    if (c.sftp.known_hosts_file.empty() == c.sftp.host_key_fingerprint.empty())
+      s.Fail("", "give exactly one of known_hosts or fingerprint (the drop's host key pin)");
+    if (c.sftp.private_key_file.empty() && c.sftp.password.empty())
+      s.Fail("", "give key (or password) for the SFTP login");
+    s.Finish();
+  }
+  c.poll_interval = root.Duration("poll_interval", std::chrono::seconds{60});
+  if (c.poll_interval < std::chrono::seconds{1}) root.Fail("poll_interval", "must be at least 1s");
+  {
+    ConfigNode h = root.Child("http");
+    c.http_listen = h.String("listen", "127.0.0.1");
+    c.http_port = static_cast<int>(h.Integer("port", 0, 0, 65535));
+    c.http_public_url = h.String("public_url", "");
+    h.Finish();
+  }
+  c.firms_dir = root.OptionalPath("firms_dir").value_or("");
+  if (c.firms_dir.empty()) root.Fail("firms_dir", "required: the directory of per-firm YAML files");
+  c.operator_contacts = ParseContacts(root, "operator_contacts");
+  c.operator_sender = root.String("operator_sender", "Kehrbote");
+  {
+    ConfigNode h = root.Child("heartbeat");
+    c.alarm_after = h.Duration("alarm_after", std::chrono::hours{26});
+    h.Finish();
+  }
+  c.delete_processed = root.Choice("processed", {"move", "delete"}, "move") == "delete";
+  ParseDelivery(root, c);
+  root.Finish();
+
+  std::error_code ec;
+  if (!fs::is_directory(c.firms_dir, ec))
+    root.Fail("firms_dir", "not a directory: " + c.firms_dir);
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(c.firms_dir)) {
+    const std::string ext = e.path().extension().string();
+    if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const std::string& f : files) {
+    FirmConfig firm = LoadFirmConfig(f);
+    if (const FirmConfig* other = c.FindFirm(firm.id()))
+      throw ConfigError(f, 0, 0, "id",
+                        "firm id '" + firm.id() + "' is also used by " + other->file);
+    c.firms.push_back(std::move(firm));
+  }
+  std::sort(c.firms.begin(), c.firms.end(),
+            [](const FirmConfig& a, const FirmConfig& b) { return a.id() < b.id(); });
+  return c;
+}
+
+}  // namespace kehrbote

@@ -1,0 +1,99 @@
+// DispatcherConfig and FirmConfig: the dispatcher's YAML configuration.
+//
+// One dispatcher file (store, SFTP, HTTP, firms_dir, operator contacts,
+// heartbeat alarm, what to do with processed files, delivery keys) and one YAML
+// file per firm in firms_dir (*.yaml / *.yml). Parsing is strict (ConfigNode):
+// unknown keys, bad values and templates with unknown <<Platzhalter>> are errors
+// that name file:line:col and the key. Every firm file is checked at load, so a
+// typo in one firm stops the dispatcher at start and not at 7 a.m.
+//
+// Example dispatcher.yaml:
+//   store: {url: "sqlite:/var/lib/kehrbote/dispatcher.db"}
+//   sftp: {host: drop.example.at, port: 22, user: kehrbote, key: /etc/kehrbote/id_ed25519,
+//          known_hosts: /etc/kehrbote/known_hosts}
+//   poll_interval: 60s
+//   http: {listen: 127.0.0.1, port: 8080, public_url: "https://kehrbote.example.at"}
+//   firms_dir: firms.d
+//   operator_contacts: ["+43664 1234567", "ops@example.at"]
+//   heartbeat: {alarm_after: 26h}
+//   processed: move
+// Example firms.d/huber.yaml:
+//   id: huber
+//   inbox: /drop/huber/inbox
+//   sender_name: Huber RFK
+//   timezone: Europe/Vienna
+//   country: AT
+//   rules:
+//     - {name: sms-1d, channel: sms, lead: 1d}
+//     - {name: mail-2d, channel: email, lead: 2d, at: "18:00"}
+//     - {name: sms-sat, channel: sms, weekday: saturday, at: "20:00"}
+//   quiet_hours: {from: "20:00", to: "08:00"}
+//   late_policy: {action: send, min_remaining: 2h}     # or {action: skip}
+//   templates: {sms_reminder: "Kehrtermin am <<Datum>> um <<Uhrzeit>>. <<Firma>>"}
+//   heartbeat: {time: "07:00", contacts: ["+43664 7654321"]}
+//   channel_policy: both          # both | sms-first | email-first
+//   sms_encoding: gsm7            # gsm7 | ucs2
+//   quota: {sms_per_month: 1000, segments_per_month: 2000}
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dispatcher/planning/firm_policy.h"
+#include "shared/config/config_node.h"
+#include "shared/export/export_model.h"
+#include "shared/sftp/sftp_endpoint.h"
+
+namespace kehrbote {
+
+// A heartbeat or operator contact: a phone number or an e-mail address.
+struct NotifyContact {
+  ContactChannel channel = ContactChannel::kSms;
+  std::string address;  // as written; normalised when used
+};
+// "+43 664 1234567" -> sms, "ops@example.at" -> email.
+NotifyContact ParseNotifyContact(const std::string& text);
+
+struct FirmConfig {
+  std::string file;              // where it was read from, for messages
+  std::string inbox;             // remote inbox path on the SFTP drop
+  FirmPolicy policy;             // id, zone, rules, quiet hours, templates...
+  std::chrono::minutes heartbeat_time{7 * 60};
+  std::vector<NotifyContact> heartbeat_contacts;  // the export header's are added at use
+  int64_t quota_sms_per_month = 0;       // 0 = unlimited
+  int64_t quota_segments_per_month = 0;  // 0 = unlimited
+  // --- DELIVERY: firm-level delivery keys go here (parsed in ParseFirmDelivery). ---
+
+  const std::string& id() const { return policy.firm_id; }
+};
+
+struct DispatcherConfig {
+  std::string file;
+  std::string store_url;
+  SftpEndpoint sftp;             // host empty = no pulling (tests, local only)
+  std::chrono::seconds poll_interval{60};
+  std::string http_listen = "127.0.0.1";
+  int http_port = 0;             // 0 = no HTTP listener
+  std::string http_public_url;
+  std::string firms_dir;
+  std::vector<NotifyContact> operator_contacts;
+  std::chrono::seconds alarm_after{std::chrono::hours{26}};
+  bool delete_processed = false;  // processed: move (default) | delete
+  std::string operator_sender = "Kehrbote";  // SMS sender of operator alarms
+  // --- DELIVERY: dispatcher-level delivery keys go here (parsed in ParseDelivery). ---
+
+  std::vector<FirmConfig> firms;  // sorted by id
+
+  const FirmConfig* FindFirm(const std::string& id) const;
+};
+
+// Loads the dispatcher file and every firm file. Throws ConfigError.
+DispatcherConfig LoadDispatcherConfig(const std::string& path);
+// Parses one firm file (also used by tests). Throws ConfigError.
+FirmConfig LoadFirmConfig(const std::string& path);
+FirmConfig ParseFirmConfig(const ConfigNode& root);
+
+}  // namespace kehrbote

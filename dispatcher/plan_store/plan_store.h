@@ -1,0 +1,93 @@
+// PlanStore: writes the planner's output to the `messages` and `skips` tables
+// (migration component "planning") and reads what planning, heartbeat and the
+// `plan` command need. SQL lives here so that dispatcher/planning stays pure.
+//
+// Tables (DISPATCHER.md):
+//   messages(id, firm_id, appointment_id, appointment_version, rule_id, purpose,
+//     channel, contact_key, recipient, sender, subject, body, segments, due_at,
+//     deadline_at, state, attempts, next_attempt_at, last_error, gateway_message_id,
+//     dlr_token, created_at, updated_at, sent_at, final_at, reason,
+//     UNIQUE(firm_id, appointment_id, appointment_version, contact_key, rule_id))
+//   skips(id, firm_id, appointment_id, appointment_version, rule_id, channel,
+//     contact (masked), kind, reason, created_at,
+//     UNIQUE(firm_id, appointment_id, appointment_version, rule_id, contact, kind))
+// Writes are idempotent: INSERT ... ON CONFLICT DO NOTHING on the UNIQUE keys,
+// so two dispatchers (or a repeated pass) never plan one message twice.
+// Cancelling only touches rows still 'planned' or 'held', so a message the outbox
+// has claimed ('sending') is never cancelled under its feet.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dispatcher/planning/planned_message.h"
+#include "dispatcher/store/database.h"
+#include "shared/time/clock.h"
+
+namespace kehrbote {
+
+inline constexpr const char* kPlanningComponent = "planning";
+const std::vector<Migration>& PlanningMigrations();
+
+// A stored message, as `plan` lists it.
+struct MessageRow {
+  int64_t id = 0;
+  std::string firm_id, appointment_id;
+  int64_t appointment_version = 0;
+  std::string rule_id, purpose, channel, contact_key, recipient, sender, subject, body;
+  int segments = 0;
+  Instant due{}, deadline{};
+  std::string state, reason, last_error;
+};
+
+struct SkipRow {
+  std::string firm_id, appointment_id;
+  int64_t appointment_version = 0;
+  std::string rule_id, channel, contact, kind, reason;
+  Instant created_at{};
+};
+
+struct PlanWriteResult {
+  int planned = 0;    // rows inserted
+  int cancelled = 0;  // rows set to 'cancelled'
+  int skipped = 0;    // skip rows inserted
+};
+
+class PlanStore {
+ public:
+  explicit PlanStore(Database& db) : db_(db) {}
+
+  // Database::Migrate("planning", PlanningMigrations()).
+  void Migrate();
+
+  // Messages stored for the firm's appointments (any version), grouped by the
+  // caller; `session` is the caller's (transaction) session.
+  std::vector<ExistingMessage> ExistingMessages(Poco::Data::Session& session,
+                                                std::string_view firm_id,
+                                                std::string_view appointment_id);
+  // Writes one plan inside the caller's transaction.
+  PlanWriteResult Write(Poco::Data::Session& session, const AppointmentPlan& plan, Instant now);
+  // Inserts one message (heartbeat, alarm) in its own statement; false if it
+  // existed already (UNIQUE key).
+  bool InsertMessage(Poco::Data::Session& session, const PlannedMessage& m, Instant now);
+
+  // For `plan --firm`: all messages / skips of a firm, ordered by due_at / time.
+  std::vector<MessageRow> ListMessages(std::string_view firm_id);
+  std::vector<SkipRow> ListSkips(std::string_view firm_id);
+
+  // Heartbeat figures: messages of the firm due in [from, to) that are not
+  // cancelled, and contacts skipped as invalid (landline, invalid number/e-mail)
+  // in skips written in [from, to).
+  int CountMessagesDue(std::string_view firm_id, Instant from, Instant to);
+  int CountInvalidContacts(std::string_view firm_id, Instant from, Instant to);
+  // Earliest due_at of a 'planned' message after `after` (for the run loop's timer).
+  std::optional<Instant> NextDue();
+
+ private:
+  Database& db_;
+};
+
+}  // namespace kehrbote

@@ -1,0 +1,79 @@
+// The planner's output rows, and what it needs to know about rows already stored.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dispatcher/planning/contact_selection.h"
+#include "shared/export/export_model.h"
+#include "shared/time/clock.h"
+
+namespace kehrbote {
+
+// Reserved rule ids (messages.rule_id) besides the firm's rule names.
+inline constexpr std::string_view kRuleChange = "change";
+inline constexpr std::string_view kRuleCancellation = "cancellation";
+inline constexpr std::string_view kRuleHeartbeat = "heartbeat";
+inline constexpr std::string_view kRuleAlarm = "alarm";
+// rule_id of skips that concern a contact rather than one rule.
+inline constexpr std::string_view kRuleContact = "contact";
+
+// One row for the `messages` table, state 'planned'.
+struct PlannedMessage {
+  std::string firm_id;
+  std::string appointment_id;  // '' never for appointments; the local date for heartbeats
+  int64_t appointment_version = 0;
+  std::string rule_id;
+  std::string purpose;  // reminder | change | cancellation | heartbeat | alarm
+  ContactChannel channel = ContactChannel::kSms;
+  std::string contact_key;  // E.164 or lower-case e-mail: part of the UNIQUE key
+  std::string recipient;
+  std::string sender;
+  std::string subject;  // e-mail only
+  std::string body;     // SMS: already encoded by the firm's policy
+  int segments = 0;     // SMS parts; 0 for e-mail
+  Instant due{};
+  Instant deadline{};   // nothing is sent at or after it
+  std::string reason;   // why it is planned at `due`
+};
+
+// One row for the `skips` table.
+struct PlannedSkip {
+  std::string firm_id;
+  std::string appointment_id;
+  int64_t appointment_version = 0;
+  std::string rule_id;  // a rule name, "change", "cancellation" or "contact"
+  ContactChannel channel = ContactChannel::kSms;
+  std::string contact;  // masked
+  SkipKind kind = SkipKind::kNoConsent;
+  std::string reason;
+};
+
+// A message of this appointment that is already in the store (any version).
+struct ExistingMessage {
+  int64_t id = 0;
+  int64_t appointment_version = 0;
+  std::string rule_id;
+  std::string purpose;
+  std::string channel;  // "sms" | "email"
+  std::string contact_key;
+  std::string recipient;
+  std::string state;    // planned, sending, accepted, delivered, failed, expired, held, cancelled
+  Instant deadline{};   // the appointment start of that version
+
+  // Pending: may still be cancelled (not yet handed to a channel).
+  bool pending() const { return state == "planned" || state == "held"; }
+  // Reached (or may have reached) the contact.
+  bool sent() const { return state == "sending" || state == "accepted" || state == "delivered"; }
+};
+
+// What to do for one appointment version.
+struct AppointmentPlan {
+  std::vector<PlannedMessage> messages;
+  std::vector<int64_t> cancel;   // ids of pending messages to set 'cancelled'
+  std::string cancel_reason;     // stored as last_error of the cancelled rows
+  std::vector<PlannedSkip> skips;
+};
+
+}  // namespace kehrbote

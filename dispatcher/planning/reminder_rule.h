@@ -1,0 +1,61 @@
+// ReminderRule: when a reminder for one appointment is due.
+//
+// A rule is one line of a firm's reminder plan, e.g. "SMS 1 day before",
+// "e-mail 2 days before at 18:00" or "SMS Saturday 20:00 before". The send time
+// is computed from the appointment's earliest local start (AppointmentStart::
+// Earliest()) in the firm's zone:
+//   - lead only: whole days of the lead are calendar days in local time (1d before
+//     08:00 is 08:00 the day before, also across a DST change); the rest of the lead
+//     (hours, minutes) is elapsed time on the UTC time line.
+//   - lead + at: the local date `lead` days before the start, at `at` ("1 day
+//     before at 18:00"); the lead must then be whole days.
+//   - weekday + at: the latest such local moment that is at least `lead` (default 0)
+//     before the start ("Saturday 20:00 before").
+// Then, as AkuWinOffice does, the time is rounded DOWN to a quarter hour of local
+// time (14:10 -> 14:00) unless `round_to_quarter_hour` is false.
+// Pure: no clock, no I/O.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "shared/export/export_model.h"
+#include "shared/time/clock.h"
+#include "shared/time/zoned_time.h"
+
+namespace kehrbote {
+
+struct ReminderRule {
+  std::string name;  // unique within a firm; becomes messages.rule_id
+  ContactChannel channel = ContactChannel::kSms;
+  std::chrono::seconds lead{0};
+  std::optional<std::chrono::minutes> at;         // fixed local time of day
+  std::optional<std::chrono::weekday> weekday;    // requires `at`
+  bool round_to_quarter_hour = true;
+
+  // Empty if the rule is consistent, else what is wrong (for config errors).
+  std::string Validate() const;
+
+  // The instant the reminder is due for an appointment starting at local
+  // `start` in `zone`. May be at or after the start for odd rules (lead 0);
+  // the planner checks that.
+  Instant SendTime(LocalTime start, std::string_view zone) const;
+
+  // Human-readable, for reasons: "1d before", "1d before at 18:00",
+  // "Saturday 20:00 before".
+  std::string Describe() const;
+};
+
+// "1d", "2h", "1d12h", "90m" (the lead as written in configs and reasons).
+std::string FormatLead(std::chrono::seconds lead);
+// English weekday names ("saturday", "Sat" and German "Samstag", "Sa" accepted).
+std::optional<std::chrono::weekday> ParseWeekday(std::string_view text);
+std::string_view WeekdayName(std::chrono::weekday wd);  // "Saturday"
+
+// Local time floored to the quarter hour, applied on the UTC time line so that a
+// time in the repeated hour of a DST overlap stays in its own occurrence.
+Instant FloorToQuarterHour(Instant t, std::string_view zone);
+
+}  // namespace kehrbote
