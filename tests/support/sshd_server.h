@@ -42,7 +42,8 @@ class SshdServer {
   void Stop();
   bool running() const { return running_; }
   // New ed25519 host key; restarts the server if it runs. known_hosts_path() and
-  // fingerprint() stay those of the OLD key unless `update_known_hosts`.
+  // fingerprint() stay those of the OLD key (the pin clients have) unless
+  // `update_known_hosts`; current_fingerprint() is the new one.
   void RotateHostKey(bool update_known_hosts = false);
 
   std::string host() const { return "127.0.0.1"; }
@@ -50,7 +51,8 @@ class SshdServer {
   std::string user() const { return user_; }
   std::string client_key_path() const;   // private key file, ed25519, authorized
   std::string known_hosts_path() const;  // "[127.0.0.1]:port ssh-ed25519 ..."
-  std::string fingerprint() const;       // current host key, "SHA256:..."
+  std::string fingerprint() const;          // pinned host key, "SHA256:..."
+  std::string current_fingerprint() const;  // key the server presents now
   std::string data_root() const { return data_root_; }
   std::string RemotePath(const std::string& relative) const;
   std::string log_path() const;  // sshd -e output, for diagnostics
@@ -65,11 +67,16 @@ class SshdServer {
   SftpEndpoint Endpoint() const;
 
  private:
+  void GenerateHostKey();
   void WriteConfig();
   void WriteKnownHosts();
+  void StartOnce();
 
   SshdOptions options_;
   std::unique_ptr<TempDir> dir_;
+  std::unique_ptr<TempDir> chroot_dir_;
+  std::string pinned_fingerprint_;
+  bool ever_started_ = false;
   std::string data_root_;
   std::string user_;
   int port_ = 0;
