@@ -1,0 +1,355 @@
+#include "agent/source/row_mapper.h"
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+
+#include <date/date.h>
+
+#include "shared/time/zoned_time.h"
+
+namespace kehrbote {
+namespace {
+
+std::string_view TrimView(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && Lower(a) == Lower(b);
+}
+
+// Shown in skip reasons; long values are cut.
+std::string Quote(std::string_view s) {
+  if (s.size() > 40) return "'" + std::string(s.substr(0, 37)) + "...'";
+  return "'" + std::string(s) + "'";
+}
+
+template <typename Map>
+auto LookUp(const Map& map, std::string_view value) -> const typename Map::mapped_type* {
+  auto it = map.find(std::string(value));
+  if (it != map.end()) return &it->second;
+  for (const auto& [k, v] : map) {
+    if (EqualsIgnoreCase(k, value)) return &v;
+  }
+  return nullptr;
+}
+
+std::optional<std::chrono::minutes> ParseTimeWithFormat(std::string_view text,
+                                                        const std::string& format) {
+  if (format == "%H:%M") {
+    if (auto t = ParseTimeOfDay(text)) return t;
+  }
+  std::istringstream in{std::string(text)};
+  std::chrono::seconds d{};
+  date::from_stream(in, format.c_str(), d);
+  if (in.fail()) return std::nullopt;
+  if (in.peek() != std::char_traits<char>::eof()) return std::nullopt;
+  if (d < std::chrono::seconds(0) || d >= std::chrono::hours(24)) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::minutes>(d);
+}
+
+}  // namespace
+
+std::optional<LocalTime> ParseWithFormat(std::string_view text, const std::string& format) {
+  if (format == "%Y-%m-%d") return ParseLocalDate(text);
+  std::istringstream in{std::string(text)};
+  date::local_seconds t{};
+  date::from_stream(in, format.c_str(), t);
+  if (in.fail()) return std::nullopt;
+  if (in.peek() != std::char_traits<char>::eof()) return std::nullopt;
+  return LocalTime(t.time_since_epoch());
+}
+
+RowMapper::RowMapper(const ColumnMapping& mapping, const std::vector<std::string>& columns,
+                     bool numbered, LocalTime first_day, LocalTime last_day, std::string source)
+    : m_(mapping), first_day_(first_day), last_day_(last_day), source_(std::move(source)) {
+  id_ = Resolve(m_.id, "id", columns, numbered);
+  kind_ = Resolve(m_.kind, "kind", columns, numbered);
+  date_ = Resolve(m_.date, "date", columns, numbered);
+  datetime_ = Resolve(m_.datetime, "datetime", columns, numbered);
+  time_ = Resolve(m_.time, "time", columns, numbered);
+  window_ = Resolve(m_.window, "window", columns, numbered);
+  window_from_ = Resolve(m_.window_from, "window_from", columns, numbered);
+  window_to_ = Resolve(m_.window_to, "window_to", columns, numbered);
+  status_ = Resolve(m_.status, "status", columns, numbered);
+  object_id_ = Resolve(m_.object_id, "object_id", columns, numbered);
+  street_ = Resolve(m_.street, "street", columns, numbered);
+  zip_ = Resolve(m_.zip, "zip", columns, numbered);
+  city_ = Resolve(m_.city, "city", columns, numbered);
+  salutation_ = Resolve(m_.salutation, "salutation", columns, numbered);
+  title_ = Resolve(m_.title, "title", columns, numbered);
+  first_name_ = Resolve(m_.first_name, "first_name", columns, numbered);
+  last_name_ = Resolve(m_.last_name, "last_name", columns, numbered);
+  company_ = Resolve(m_.company, "company", columns, numbered);
+  auto contact = [&](const ContactColumns& c, const std::string& key) {
+    ContactIdx idx;
+    idx.address = Resolve(c.address, (key + ".address").c_str(), columns, numbered);
+    idx.consent = Resolve(c.consent, (key + ".consent").c_str(), columns, numbered);
+    idx.main_sweep_only =
+        Resolve(c.main_sweep_only, (key + ".main_sweep_only").c_str(), columns, numbered);
+    idx.consent_default = c.consent_default;
+    return idx;
+  };
+  for (size_t i = 0; i < m_.phones.size(); ++i) {
+    phones_.push_back(contact(m_.phones[i], "phones[" + std::to_string(i) + "]"));
+  }
+  if (m_.email) email_ = contact(*m_.email, "email");
+}
+
+int RowMapper::Resolve(const std::string& name, const char* key,
+                       const std::vector<std::string>& columns, bool numbered) {
+  if (name.empty()) return kNone;
+  int idx = kNone;
+  if (numbered) {
+    idx = std::stoi(name) - 1;
+  } else {
+    for (size_t i = 0; i < columns.size(); ++i) {
+      if (EqualsIgnoreCase(TrimView(columns[i]), TrimView(name))) {
+        idx = static_cast<int>(i);
+        break;
+      }
+    }
+    if (idx == kNone) {
+      std::string list;
+      for (const auto& c : columns) list += (list.empty() ? "" : ", ") + c;
+      throw SourceError(source_ + ": column '" + name + "' (source.columns." + key +
+                        ") is not in the source; its columns are: " + list);
+    }
+  }
+  width_ = std::max(width_, static_cast<size_t>(idx) + 1);
+  return idx;
+}
+
+const Cell* RowMapper::At(const std::vector<Cell>& row, int idx) const {
+  if (idx == kNone || static_cast<size_t>(idx) >= row.size()) return nullptr;
+  const Cell* c = &row[idx];
+  return c->type == Cell::Type::kNull ? nullptr : c;
+}
+
+std::string RowMapper::Text(const std::vector<Cell>& row, int idx) const {
+  const Cell* c = At(row, idx);
+  if (c == nullptr) return {};
+  switch (c->type) {
+    case Cell::Type::kText: return std::string(TrimView(c->text));
+    case Cell::Type::kDate: return FormatLocalDate(c->datetime);
+    case Cell::Type::kDateTime: return FormatLocalDateTime(c->datetime);
+    case Cell::Type::kTime: return FormatTimeOfDay(c->time);
+    default: return {};
+  }
+}
+
+std::optional<bool> RowMapper::Flag(const std::vector<Cell>& row, int idx, bool fallback) const {
+  if (idx == kNone) return fallback;
+  std::string v = Lower(Text(row, idx));
+  if (std::find(m_.true_values.begin(), m_.true_values.end(), v) != m_.true_values.end()) {
+    return true;
+  }
+  if (std::find(m_.false_values.begin(), m_.false_values.end(), v) != m_.false_values.end()) {
+    return false;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::chrono::minutes> RowMapper::TimeOf(const Cell& c) const {
+  using std::chrono::floor;
+  switch (c.type) {
+    case Cell::Type::kTime: return c.time;
+    case Cell::Type::kDateTime:
+      return floor<std::chrono::minutes>(c.datetime - floor<date::days>(c.datetime));
+    case Cell::Type::kText: {
+      std::string_view t = TrimView(c.text);
+      for (const auto& f : m_.time_formats) {
+        if (auto m = ParseTimeWithFormat(t, f)) return m;
+      }
+      return std::nullopt;
+    }
+    default: return std::nullopt;
+  }
+}
+
+RowMapper::Result RowMapper::Map(const std::vector<Cell>& row, const std::string& where,
+                                 Appointment* out, SourceReport* report) {
+  using std::chrono::floor;
+  std::string id = Text(row, id_);
+  auto skip = [&](std::string reason) {
+    report->skipped.push_back({where, id, std::move(reason)});
+    return Result::kSkipped;
+  };
+  if (id.empty()) return skip("missing id");
+
+  // The day (and maybe the time) first: rows outside the window are not errors.
+  AppointmentStart start;
+  if (datetime_ != kNone) {
+    const Cell* c = At(row, datetime_);
+    if (c == nullptr || (c->type == Cell::Type::kText && TrimView(c->text).empty())) {
+      return skip("missing date");
+    }
+    std::optional<LocalTime> t;
+    if (c->type == Cell::Type::kDate || c->type == Cell::Type::kDateTime) {
+      t = c->datetime;
+    } else if (c->type == Cell::Type::kText) {
+      std::string_view s = TrimView(c->text);
+      for (const auto& f : m_.datetime_formats) {
+        if ((t = ParseWithFormat(s, f))) break;
+      }
+      if (!t) {
+        for (const auto& f : m_.date_formats) {
+          if ((t = ParseWithFormat(s, f))) break;
+        }
+      }
+    }
+    if (!t) return skip("unparseable date " + Quote(Text(row, datetime_)));
+    start.date = floor<date::days>(*t);
+    if (*t != start.date) start.time = floor<std::chrono::minutes>(*t - start.date);
+  } else {
+    const Cell* c = At(row, date_);
+    if (c == nullptr || (c->type == Cell::Type::kText && TrimView(c->text).empty())) {
+      return skip("missing date");
+    }
+    std::optional<LocalTime> t;
+    if (c->type == Cell::Type::kDate || c->type == Cell::Type::kDateTime) {
+      t = c->datetime;
+    } else if (c->type == Cell::Type::kText) {
+      std::string_view s = TrimView(c->text);
+      for (const auto& f : m_.date_formats) {
+        if ((t = ParseWithFormat(s, f))) break;
+      }
+    }
+    if (!t) return skip("unparseable date " + Quote(Text(row, date_)));
+    start.date = floor<date::days>(*t);
+  }
+  if (start.date < first_day_ || start.date > last_day_) {
+    ++report->outside_window;
+    return Result::kOutsideWindow;
+  }
+
+  if (const Cell* c = At(row, time_); c != nullptr && !(c->type == Cell::Type::kText &&
+                                                        TrimView(c->text).empty())) {
+    auto t = TimeOf(*c);
+    if (!t) return skip("unparseable time " + Quote(Text(row, time_)));
+    start.time = *t;
+  }
+  if (!start.time) {
+    std::optional<std::chrono::minutes> from, to;
+    if (window_ != kNone) {
+      std::string w = Text(row, window_);
+      if (!w.empty()) {
+        // "08:00-12:00", "08:00 - 12:00", "08:00–12:00" (en dash), "08:00 bis 12:00".
+        size_t sep = w.find("\xE2\x80\x93");
+        size_t len = 3;
+        if (sep == std::string::npos) { sep = w.find(" bis "); len = 5; }
+        if (sep == std::string::npos) { sep = w.find('-'); len = 1; }
+        if (sep != std::string::npos) {
+          Cell a, b;
+          a.SetText(w.substr(0, sep));
+          b.SetText(w.substr(sep + len));
+          from = TimeOf(a);
+          to = TimeOf(b);
+        }
+        if (!from || !to) return skip("unparseable time window " + Quote(w));
+      }
+    } else if (window_from_ != kNone) {
+      const Cell* a = At(row, window_from_);
+      const Cell* b = At(row, window_to_);
+      bool a_empty = a == nullptr || (a->type == Cell::Type::kText && TrimView(a->text).empty());
+      bool b_empty = b == nullptr || (b->type == Cell::Type::kText && TrimView(b->text).empty());
+      if (!a_empty || !b_empty) {
+        if (a_empty || b_empty) {
+          return skip("incomplete time window " + Quote(Text(row, window_from_)) + " to " +
+                      Quote(Text(row, window_to_)));
+        }
+        from = TimeOf(*a);
+        to = TimeOf(*b);
+        if (!from || !to) {
+          return skip("unparseable time window " + Quote(Text(row, window_from_)) + " to " +
+                      Quote(Text(row, window_to_)));
+        }
+      }
+    }
+    if (from && to) {
+      if (*to <= *from) {
+        return skip("time window ends before it starts (" + FormatTimeOfDay(*from) + "-" +
+                    FormatTimeOfDay(*to) + ")");
+      }
+      start.window_from = from;
+      start.window_to = to;
+    }
+  }
+
+  AppointmentKind kind = m_.default_kind;
+  if (kind_ != kNone) {
+    std::string k = Text(row, kind_);
+    if (!k.empty()) {
+      if (const auto* v = LookUp(m_.kind_values, k)) {
+        kind = *v;
+      } else if (auto wire = ParseAppointmentKind(k)) {
+        kind = *wire;
+      } else {
+        return skip("unknown kind " + Quote(k) + " (add it to source.columns.kind_values)");
+      }
+    }
+  }
+  AppointmentStatus status = AppointmentStatus::kScheduled;
+  if (status_ != kNone) {
+    std::string s = Text(row, status_);
+    if (!s.empty()) {
+      if (const auto* v = LookUp(m_.status_values, s)) {
+        status = *v;
+      } else if (auto wire = ParseAppointmentStatus(s)) {
+        status = *wire;
+      } else {
+        return skip("unknown status " + Quote(s) + " (add it to source.columns.status_values)");
+      }
+    }
+  }
+
+  std::vector<Contact> contacts;
+  auto add_contact = [&](const ContactIdx& idx, ContactChannel channel) -> bool {
+    std::string address = Text(row, idx.address);
+    if (address.empty()) return true;
+    auto consent = Flag(row, idx.consent, idx.consent_default);
+    if (!consent) {
+      skip("unrecognised consent value " + Quote(Text(row, idx.consent)) +
+           " (see source.formats.true_values / false_values)");
+      return false;
+    }
+    auto only_hk = Flag(row, idx.main_sweep_only, false);
+    if (!only_hk) {
+      skip("unrecognised main_sweep_only value " + Quote(Text(row, idx.main_sweep_only)) +
+           " (see source.formats.true_values / false_values)");
+      return false;
+    }
+    contacts.push_back({channel, std::move(address), *consent, *only_hk});
+    return true;
+  };
+  for (const auto& p : phones_) {
+    if (!add_contact(p, ContactChannel::kSms)) return Result::kSkipped;
+  }
+  if (email_ && !add_contact(*email_, ContactChannel::kEmail)) return Result::kSkipped;
+
+  auto [it, inserted] = seen_ids_.emplace(id, where);
+  if (!inserted) return skip("duplicate id (first seen at " + it->second + ")");
+
+  out->id = std::move(id);
+  out->kind = kind;
+  out->start = start;
+  out->status = status;
+  out->object = {Text(row, object_id_), Text(row, street_), Text(row, zip_), Text(row, city_)};
+  out->customer = {Text(row, salutation_), Text(row, title_), Text(row, first_name_),
+                   Text(row, last_name_), Text(row, company_)};
+  out->contacts = std::move(contacts);
+  ++report->appointments;
+  return Result::kAppointment;
+}
+
+}  // namespace kehrbote

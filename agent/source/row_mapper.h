@@ -1,0 +1,80 @@
+// RowMapper: turns one source row (a list of cells) into an export Appointment
+// following the ColumnMapping, or says why it cannot.
+//
+// Both sources use it: the CSV source hands it text cells, the SQL source text
+// cells and typed date/time cells. Column names are resolved once against the
+// header or the result's column names (case-insensitive); a mapped column that is
+// not there throws SourceError listing the columns that are.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "agent/config/agent_config.h"
+#include "agent/source/appointment_source.h"
+#include "shared/export/export_model.h"
+
+namespace kehrbote {
+
+// One cell: NULL, text, or a typed date / date-time / time from a database.
+struct Cell {
+  enum class Type { kNull, kText, kDate, kDateTime, kTime };
+  Type type = Type::kNull;
+  std::string text;                 // kText
+  LocalTime datetime{};             // kDate (midnight), kDateTime
+  std::chrono::minutes time{0};     // kTime
+  void SetNull() { type = Type::kNull; text.clear(); }
+  void SetText(std::string_view s) { type = Type::kText; text.assign(s); }
+};
+
+class RowMapper {
+ public:
+  // `columns` are the names (header or SQL result); for a CSV without header pass
+  // an empty list and the mapping uses 1-based numbers. `source` names the source
+  // in error messages.
+  RowMapper(const ColumnMapping& mapping, const std::vector<std::string>& columns,
+            bool numbered_columns, LocalTime first_day, LocalTime last_day,
+            std::string source);
+
+  // Largest column index (0-based) the mapping reads, +1.
+  size_t width() const { return width_; }
+
+  enum class Result { kAppointment, kOutsideWindow, kSkipped };
+  // Maps `row` (cells indexed like `columns`; missing trailing cells count as NULL).
+  // On kSkipped, `report` gets the reason; on kOutsideWindow its counter is
+  // incremented; on kAppointment, `out` is filled, the id remembered (for the
+  // duplicate check) and report->appointments incremented.
+  Result Map(const std::vector<Cell>& row, const std::string& where, Appointment* out,
+             SourceReport* report);
+
+ private:
+  static constexpr int kNone = -1;
+  struct ContactIdx { int address = kNone, consent = kNone, main_sweep_only = kNone; bool consent_default = false; };
+
+  int Resolve(const std::string& name, const char* key, const std::vector<std::string>& columns,
+              bool numbered);
+  const Cell* At(const std::vector<Cell>& row, int idx) const;
+  std::string Text(const std::vector<Cell>& row, int idx) const;
+  std::optional<bool> Flag(const std::vector<Cell>& row, int idx, bool fallback) const;
+  std::optional<std::chrono::minutes> TimeOf(const Cell& c) const;
+
+  const ColumnMapping& m_;
+  LocalTime first_day_, last_day_;
+  std::string source_;
+  size_t width_ = 0;
+  int id_, kind_, date_, datetime_, time_, window_, window_from_, window_to_, status_;
+  int object_id_, street_, zip_, city_, salutation_, title_, first_name_, last_name_, company_;
+  std::vector<ContactIdx> phones_;
+  std::optional<ContactIdx> email_;
+  std::unordered_map<std::string, std::string> seen_ids_;  // id -> where first seen
+};
+
+// Parses `text` with strftime-like `format` (date library syntax); the whole text
+// must be consumed. nullopt on failure or an impossible date.
+std::optional<LocalTime> ParseWithFormat(std::string_view text, const std::string& format);
+
+}  // namespace kehrbote
