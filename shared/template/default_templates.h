@@ -1,0 +1,89 @@
+// The German texts a firm gets unless it configures its own.
+//
+// One set serves Austria and Germany: <<Beruf>> says "Rauchfangkehrer" or
+// "Schornsteinfeger" and <<Datum>> "Jänner" or "Januar" by the firm's country
+// (see template_values.h). The SMS texts avoid the customer's name, so that they
+// work for every contact (tenants of a house get the main-sweep notice too), and
+// stay near one SMS segment for typical addresses.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace kehrbote {
+
+// Reminder before the appointment.
+inline constexpr std::string_view kDefaultSmsReminder =
+    "Ihr <<Beruf>> kommt zur <<Terminart>> am <<Wochentag>>, <<Datum>>, <<Zeitfenster>>: "
+    "<<Strasse>>, <<Ort>>. Bei Verhinderung bitte melden: <<KehrbetriebTelefon>>. "
+    "<<Kehrbetrieb>>";
+
+// The appointment moved (new date or time).
+inline constexpr std::string_view kDefaultSmsChange =
+    "Terminänderung: Ihr <<Beruf>> kommt zur <<Terminart>> nun am <<Wochentag>>, <<Datum>>, "
+    "<<Zeitfenster>>: <<Strasse>>, <<Ort>>. Fragen: <<KehrbetriebTelefon>>. <<Kehrbetrieb>>";
+
+// The appointment was cancelled.
+inline constexpr std::string_view kDefaultSmsCancellation =
+    "Terminabsage: Die <<Terminart>> am <<Wochentag>>, <<Datum>> (<<Strasse>>, <<Ort>>) "
+    "entfällt. Wir melden uns mit einem neuen Termin. Fragen: <<KehrbetriebTelefon>>. "
+    "<<Kehrbetrieb>>";
+
+inline constexpr std::string_view kDefaultEmailReminderSubject =
+    "Terminerinnerung: <<Terminart>> am <<Wochentag>>, <<Datum>>";
+
+inline constexpr std::string_view kDefaultEmailReminderBody =
+    "<<Briefanrede>>,\n"
+    "\n"
+    "wir dürfen Sie an unseren Termin erinnern. Ihr <<Beruf>> kommt zur <<Terminart>>:\n"
+    "\n"
+    "  am <<Wochentag>>, <<Datum>>, <<Zeitfenster>>\n"
+    "  <<Objekt>>\n"
+    "\n"
+    "Bitte sorgen Sie dafür, dass alle Feuerstätten und Rauchfänge bzw. Schornsteine "
+    "zugänglich sind. Wenn Sie den Termin nicht wahrnehmen können, erreichen Sie uns unter "
+    "<<KehrbetriebTelefon>>.\n"
+    "\n"
+    "Mit freundlichen Grüßen\n"
+    "<<Kehrbetrieb>>\n";
+
+inline constexpr std::string_view kDefaultEmailChangeSubject =
+    "Terminänderung: <<Terminart>> am <<Wochentag>>, <<Datum>>";
+
+inline constexpr std::string_view kDefaultEmailChangeBody =
+    "<<Briefanrede>>,\n"
+    "\n"
+    "Ihr Termin hat sich geändert. Ihr <<Beruf>> kommt zur <<Terminart>> nun:\n"
+    "\n"
+    "  am <<Wochentag>>, <<Datum>>, <<Zeitfenster>>\n"
+    "  <<Objekt>>\n"
+    "\n"
+    "Wenn Sie den neuen Termin nicht wahrnehmen können, erreichen Sie uns unter "
+    "<<KehrbetriebTelefon>>.\n"
+    "\n"
+    "Mit freundlichen Grüßen\n"
+    "<<Kehrbetrieb>>\n";
+
+inline constexpr std::string_view kDefaultEmailCancellationSubject =
+    "Terminabsage: <<Terminart>> am <<Wochentag>>, <<Datum>>";
+
+inline constexpr std::string_view kDefaultEmailCancellationBody =
+    "<<Briefanrede>>,\n"
+    "\n"
+    "die <<Terminart>> am <<Wochentag>>, <<Datum>> (<<Objekt>>) entfällt. "
+    "Wir melden uns mit einem neuen Termin.\n"
+    "\n"
+    "Bei Fragen erreichen Sie uns unter <<KehrbetriebTelefon>>.\n"
+    "\n"
+    "Mit freundlichen Grüßen\n"
+    "<<Kehrbetrieb>>\n";
+
+// Fallback texts for placeholders that the default templates use and that may
+// legitimately have no value. Used with MissingValuePolicy::UseFallback; every
+// other placeholder (street, firm phone, ...) without a value fails the message.
+inline std::map<std::string, std::string, std::less<>> DefaultFallbacks() {
+  return {{"Zeitfenster", "im Laufe des Tages"}};
+}
+
+}  // namespace kehrbote
