@@ -1,0 +1,78 @@
+#include "shared/sms/utf8.h"
+
+#include <gtest/gtest.h>
+
+namespace kehrbote {
+namespace {
+
+TEST(Utf8Test, DecodesOneToFourByteSequences) {
+  // "a", "ä" (2 bytes), "€" (3 bytes), "😀" (4 bytes).
+  EXPECT_EQ(DecodeUtf8("a\xC3\xA4\xE2\x82\xAC\xF0\x9F\x98\x80"),
+            (std::u32string{U'a', 0xE4, 0x20AC, 0x1F600}));
+  EXPECT_EQ(DecodeUtf8(""), U"");
+  EXPECT_EQ(DecodeUtf8(std::string_view("a\0b", 3)), (std::u32string{U'a', 0, U'b'}));
+}
+
+TEST(Utf8Test, EncodeIsInverseOfDecode) {
+  const std::u32string samples = {0x7F, 0x80, 0x7FF, 0x800, 0xFFFF, 0x10000, 0x10FFFF, U'ß'};
+  const std::string encoded = EncodeUtf8(samples);
+  EXPECT_EQ(encoded,
+            "\x7F\xC2\x80\xDF\xBF\xE0\xA0\x80\xEF\xBF\xBF\xF0\x90\x80\x80\xF4\x8F\xBF\xBF\xC3\x9F");
+  EXPECT_EQ(DecodeUtf8(encoded), samples);
+}
+
+struct BadInput {
+  std::string bytes;
+  std::size_t offset;
+  std::string reason;
+};
+
+TEST(Utf8Test, RejectsMalformedInputWithOffsetAndReason) {
+  const BadInput cases[] = {
+      {"\xC3\x28", 0, "bad continuation byte"},
+      {"ab\x80", 2, "unexpected continuation byte"},
+      {"x\xC0\xAF", 1, "overlong encoding"},             // '/' in 2 bytes
+      {"\xE0\x80\xAF", 0, "overlong encoding"},          // '/' in 3 bytes
+      {"\xF0\x82\x82\xAC", 0, "overlong encoding"},      // '€' in 4 bytes
+      {"ok\xED\xA0\x80", 2, "encoded UTF-16 surrogate"},  // U+D800 (CESU-8)
+      {"\xF4\x90\x80\x80", 0, "code point above U+10FFFF"},
+      {"\xF5\x80\x80\x80", 0, "byte never valid in UTF-8"},
+      {"\xFF", 0, "byte never valid in UTF-8"},
+      {"Gr\xC3", 2, "truncated sequence"},
+      {"\xF0\x9F\x98", 0, "truncated sequence"},  // emoji cut off
+      {"\xE2\x82" "A", 0, "bad continuation byte"},
+      {"M\xFC" "ller", 1, "byte never valid in UTF-8"},  // Latin-1 "Müller"
+      {"Gr\xE4" "fin", 2, "bad continuation byte"},      // Latin-1 "Gräfin"
+  };
+  for (const BadInput& c : cases) {
+    SCOPED_TRACE(c.reason + " at " + std::to_string(c.offset));
+    try {
+      DecodeUtf8(c.bytes);
+      ADD_FAILURE() << "accepted malformed input";
+    } catch (const InvalidUtf8Error& e) {
+      EXPECT_EQ(e.byte_offset(), c.offset);
+      const std::string what = e.what();
+      EXPECT_NE(what.find("at byte " + std::to_string(c.offset)), std::string::npos) << what;
+      EXPECT_NE(what.find(c.reason), std::string::npos) << what;
+    }
+  }
+}
+
+TEST(Utf8Test, MessageShowsTheOffendingBytes) {
+  try {
+    DecodeUtf8("Gr\xE4" "fin");
+    FAIL();
+  } catch (const InvalidUtf8Error& e) {
+    EXPECT_STREQ(e.what(), "invalid UTF-8 at byte 2: 0xE4 0x66 (bad continuation byte)");
+  }
+}
+
+TEST(Utf8Test, Utf16Units) {
+  EXPECT_EQ(Utf16Units(U'a'), 1);
+  EXPECT_EQ(Utf16Units(0xFFFF), 1);
+  EXPECT_EQ(Utf16Units(0x10000), 2);
+  EXPECT_EQ(Utf16Units(0x1F600), 2);
+}
+
+}  // namespace
+}  // namespace kehrbote
