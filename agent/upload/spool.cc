@@ -1,0 +1,132 @@
+#include "agent/upload/spool.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <stdexcept>
+
+namespace kehrbote {
+namespace {
+
+constexpr std::string_view kPrefix = "export-";
+constexpr std::string_view kSuffix = ".json";
+constexpr size_t kStampLength = 16;  // yyyymmddThhmmssZ
+
+bool ValidFirmId(std::string_view id) {
+  if (id.empty()) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string FormatStamp(Instant t) {
+  time_t secs = static_cast<time_t>(t.time_since_epoch().count());
+  tm u{};
+  gmtime_r(&secs, &u);
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02dZ", u.tm_year + 1900, u.tm_mon + 1,
+                u.tm_mday, u.tm_hour, u.tm_min, u.tm_sec);
+  return buf;
+}
+
+std::optional<Instant> ParseStamp(std::string_view s) {
+  if (s.size() != kStampLength || s[8] != 'T' || s[15] != 'Z' || !AllDigits(s.substr(0, 8)) ||
+      !AllDigits(s.substr(9, 6)))
+    return std::nullopt;
+  auto num = [&](size_t pos, size_t len) { return std::stoi(std::string(s.substr(pos, len))); };
+  tm u{};
+  u.tm_year = num(0, 4) - 1900;
+  u.tm_mon = num(4, 2) - 1;
+  u.tm_mday = num(6, 2);
+  u.tm_hour = num(9, 2);
+  u.tm_min = num(11, 2);
+  u.tm_sec = num(13, 2);
+  return Instant(std::chrono::seconds(timegm(&u)));
+}
+
+// "export-<firm>-<stamp>-<seq>.json"; the firm id may contain '-', so parse from
+// the right.
+std::optional<SpooledExport> ParseName(const std::string& dir, const std::string& name) {
+  std::string_view n(name);
+  if (!n.starts_with(kPrefix) || !n.ends_with(kSuffix)) return std::nullopt;
+  n.remove_prefix(kPrefix.size());
+  n.remove_suffix(kSuffix.size());
+  size_t dash = n.rfind('-');
+  if (dash == std::string_view::npos || !AllDigits(n.substr(dash + 1)) ||
+      n.size() - dash - 1 > 6)
+    return std::nullopt;
+  int seq = std::stoi(std::string(n.substr(dash + 1)));
+  n = n.substr(0, dash);
+  if (n.size() < kStampLength + 2 || n[n.size() - kStampLength - 1] != '-') return std::nullopt;
+  std::optional<Instant> t = ParseStamp(n.substr(n.size() - kStampLength));
+  std::string_view firm = n.substr(0, n.size() - kStampLength - 1);
+  if (!t || !ValidFirmId(firm)) return std::nullopt;
+  return SpooledExport{JoinPath(dir, name), name, std::string(firm), *t, seq};
+}
+
+}  // namespace
+
+Spool::Spool(std::string dir, const Clock& clock, std::chrono::seconds retention, Env& env)
+    : dir_(std::move(dir)), clock_(clock), retention_(retention), env_(env) {
+  env_.CreatePrivateDirectory(dir_);
+}
+
+std::string Spool::Stem(const std::string& firm_id, Instant t) {
+  return std::string(kPrefix) + firm_id + "-" + FormatStamp(t);
+}
+
+SpooledExport Spool::Add(const std::string& export_file, const std::string& firm_id) {
+  return AddContent(env_.ReadFile(export_file), firm_id);
+}
+
+SpooledExport Spool::AddContent(std::string_view content, const std::string& firm_id) {
+  if (!ValidFirmId(firm_id)) {
+    throw std::invalid_argument("spool " + dir_ + ": firm id \"" + firm_id +
+                                "\" is not of the form [a-z0-9-]+");
+  }
+  Instant now = clock_.Now();
+  std::string stem = Stem(firm_id, now);
+  int seq = 1;
+  for (const SpooledExport& e : Pending()) {
+    if (e.firm_id == firm_id && e.spooled_at == now) seq = std::max(seq, e.seq + 1);
+  }
+  std::string name = stem + "-" + std::to_string(seq) + std::string(kSuffix);
+  std::string path = JoinPath(dir_, name);
+  env_.WritePrivateFileAtomically(path, content);
+  return SpooledExport{path, name, firm_id, now, seq};
+}
+
+std::vector<SpooledExport> Spool::Pending() const {
+  std::vector<SpooledExport> out;
+  for (const std::string& name : env_.ListFiles(dir_)) {
+    if (auto e = ParseName(dir_, name)) out.push_back(std::move(*e));
+  }
+  std::sort(out.begin(), out.end(), [](const SpooledExport& a, const SpooledExport& b) {
+    if (a.spooled_at != b.spooled_at) return a.spooled_at > b.spooled_at;
+    if (a.seq != b.seq) return a.seq > b.seq;
+    return a.name < b.name;
+  });
+  return out;
+}
+
+void Spool::Remove(const SpooledExport& e) { env_.RemoveFile(e.path); }
+
+std::vector<std::string> Spool::Prune() {
+  std::vector<std::string> removed;
+  Instant cutoff = clock_.Now() - retention_;
+  for (const SpooledExport& e : Pending()) {
+    if (e.spooled_at < cutoff) {
+      env_.RemoveFile(e.path);
+      removed.push_back(e.name);
+    }
+  }
+  return removed;
+}
+
+}  // namespace kehrbote
