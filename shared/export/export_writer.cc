@@ -1,0 +1,277 @@
+#include "shared/export/export_writer.h"
+
+#include <cstdio>
+
+#include "shared/time/zoned_time.h"
+
+namespace kehrbote {
+namespace {
+
+constexpr size_t kMaxText = 1000;     // definitions/text maxLength
+constexpr size_t kMaxId = 128;        // definitions/id maxLength
+constexpr size_t kMaxAddress = 320;   // definitions/address maxLength
+constexpr size_t kMaxContacts = 20;   // contacts/heartbeat_contacts maxItems
+
+// Code points in `s`, or npos if `s` is not valid UTF-8.
+size_t Utf8Length(const std::string& s) {
+  size_t n = 0;
+  for (size_t i = 0; i < s.size(); ++n) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    int extra;
+    unsigned cp;
+    if (c < 0x80) {
+      extra = 0;
+      cp = c;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return std::string::npos;
+    }
+    ++i;
+    for (int k = 0; k < extra; ++k, ++i) {
+      if (i >= s.size()) return std::string::npos;
+      unsigned char cc = static_cast<unsigned char>(s[i]);
+      if (cc < 0x80 || cc > 0xBF) return std::string::npos;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((extra == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
+      return std::string::npos;
+    }
+  }
+  return n;
+}
+
+void AppendQuoted(std::string& out, std::string_view s) {
+  out += '"';
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          char esc[8];
+          std::snprintf(esc, sizeof esc, "\\u%04X", c);
+          out += esc;
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+void AppendMember(std::string& out, std::string_view name, std::string_view value, bool comma = true) {
+  if (comma) out += ", ";
+  AppendQuoted(out, name);
+  out += ": ";
+  AppendQuoted(out, value);
+}
+
+void AppendBool(std::string& out, std::string_view name, bool value) {
+  out += ", ";
+  AppendQuoted(out, name);
+  out += value ? ": true" : ": false";
+}
+
+class Checker {
+ public:
+  explicit Checker(const std::string& target) : target_(target) {}
+
+  void Text(const std::string& value, const std::string& pointer, size_t min, size_t max) const {
+    size_t n = Utf8Length(value);
+    if (n == std::string::npos) Fail(pointer, "not valid UTF-8");
+    if (n < min) Fail(pointer, "must not be empty");
+    if (n > max) Fail(pointer, "longer than " + std::to_string(max) + " characters");
+  }
+
+  [[noreturn]] void Fail(const std::string& pointer, const std::string& reason) const {
+    throw ExportError(target_, pointer, reason);
+  }
+
+ private:
+  const std::string& target_;
+};
+
+bool IsFirmId(const std::string& id) {
+  if (id.empty() || id.size() > 64 || id.front() == '-' || id.back() == '-') return false;
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
+// A date the schema accepts: four-digit year.
+bool WritableDate(LocalTime t) { return FormatLocalDate(t).size() == 10; }
+
+}  // namespace
+
+ExportWriter::ExportWriter(std::ostream& out, const ExportHeader& header, std::string target_name)
+    : out_(out), target_(std::move(target_name)), zone_(header.firm.timezone) {
+  Checker check(target_);
+  const Firm& firm = header.firm;
+  if (!IsFirmId(firm.id)) {
+    check.Fail("/firm/id", "firm id must be 1-64 of [a-z0-9-], not starting or ending with '-'");
+  }
+  check.Text(firm.name, "/firm/name", 1, 200);
+  if (!IsKnownTimeZone(firm.timezone)) {
+    check.Fail("/firm/timezone", "unknown IANA time zone \"" + firm.timezone + "\"");
+  }
+  if (firm.country.size() != 2 || firm.country[0] < 'A' || firm.country[0] > 'Z' ||
+      firm.country[1] < 'A' || firm.country[1] > 'Z') {
+    check.Fail("/firm/country", "country must be ISO 3166 alpha-2 in capitals, e.g. AT");
+  }
+  check.Text(firm.phone, "/firm/phone", 0, kMaxText);
+  if (firm.heartbeat_contacts.size() > kMaxContacts) {
+    check.Fail("/firm/heartbeat_contacts", "more than 20 heartbeat contacts");
+  }
+  for (size_t i = 0; i < firm.heartbeat_contacts.size(); ++i) {
+    check.Text(firm.heartbeat_contacts[i].address,
+               "/firm/heartbeat_contacts/" + std::to_string(i) + "/address", 1, kMaxAddress);
+  }
+  if (!WritableDate(header.window_from)) check.Fail("/window/from", "date out of range");
+  if (!WritableDate(header.window_to)) check.Fail("/window/to", "date out of range");
+  if (header.window_from > header.window_to) check.Fail("/window", "window.from is after window.to");
+
+  std::string& s = line_;
+  s.clear();
+  s += "{\n  \"format\": ";
+  AppendQuoted(s, kExportFormatId);
+  s += ",\n  \"version\": {\"major\": " + std::to_string(kExportMajorVersion) +
+       ", \"minor\": " + std::to_string(kExportMinorVersion) + "},\n  \"firm\": {";
+  AppendMember(s, "id", firm.id, false);
+  AppendMember(s, "name", firm.name);
+  AppendMember(s, "timezone", firm.timezone);
+  AppendMember(s, "country", firm.country);
+  AppendMember(s, "phone", firm.phone);
+  s += ", \"heartbeat_contacts\": [";
+  for (size_t i = 0; i < firm.heartbeat_contacts.size(); ++i) {
+    s += i ? ", {" : "{";
+    AppendMember(s, "channel", ToString(firm.heartbeat_contacts[i].channel), false);
+    AppendMember(s, "address", firm.heartbeat_contacts[i].address);
+    s += "}";
+  }
+  s += "]},\n  \"generated_at\": ";
+  AppendQuoted(s, FormatRfc3339(header.generated_at, firm.timezone));
+  s += ",\n  \"window\": {";
+  AppendMember(s, "from", FormatLocalDate(header.window_from), false);
+  AppendMember(s, "to", FormatLocalDate(header.window_to));
+  s += "},\n  \"appointments\": [";
+  out_.write(s.data(), static_cast<std::streamsize>(s.size()));
+  CheckStream();
+}
+
+void ExportWriter::Add(const Appointment& a) {
+  const std::string base = "/appointments/" + std::to_string(count_);
+  Checker check(target_);
+  if (finished_) check.Fail(base, "Add after Finish");
+  check.Text(a.id, base + "/id", 1, kMaxId);
+  if (ids_.count(a.id)) check.Fail(base + "/id", "duplicate appointment id \"" + a.id + "\"");
+
+  const AppointmentStart& st = a.start;
+  if (!WritableDate(st.date)) check.Fail(base + "/start/date", "date out of range");
+  auto in_day = [](std::chrono::minutes m) { return m.count() >= 0 && m.count() < 24 * 60; };
+  if (st.time && (st.window_from || st.window_to)) {
+    check.Fail(base + "/start", "start has both a time and a time window");
+  }
+  if (st.time && !in_day(*st.time)) check.Fail(base + "/start/time", "time of day out of range");
+  if (st.window_from.has_value() != st.window_to.has_value()) {
+    check.Fail(base + "/start/window", "time window needs both from and to");
+  }
+  if (st.window_from) {
+    if (!in_day(*st.window_from)) check.Fail(base + "/start/window/from", "time of day out of range");
+    if (!in_day(*st.window_to)) check.Fail(base + "/start/window/to", "time of day out of range");
+    if (*st.window_from >= *st.window_to) {
+      check.Fail(base + "/start/window", "time window must end after it starts");
+    }
+  }
+  check.Text(a.object.id, base + "/object/id", 0, kMaxText);
+  check.Text(a.object.street, base + "/object/street", 0, kMaxText);
+  check.Text(a.object.zip, base + "/object/zip", 0, kMaxText);
+  check.Text(a.object.city, base + "/object/city", 0, kMaxText);
+  check.Text(a.customer.salutation, base + "/customer/salutation", 0, kMaxText);
+  check.Text(a.customer.title, base + "/customer/title", 0, kMaxText);
+  check.Text(a.customer.first_name, base + "/customer/first_name", 0, kMaxText);
+  check.Text(a.customer.last_name, base + "/customer/last_name", 0, kMaxText);
+  check.Text(a.customer.company, base + "/customer/company", 0, kMaxText);
+  if (a.contacts.size() > kMaxContacts) check.Fail(base + "/contacts", "more than 20 contacts");
+  for (size_t i = 0; i < a.contacts.size(); ++i) {
+    check.Text(a.contacts[i].address, base + "/contacts/" + std::to_string(i) + "/address", 1,
+               kMaxAddress);
+  }
+
+  std::string& s = line_;
+  s.clear();
+  s += count_ ? ",\n    {" : "\n    {";
+  AppendMember(s, "id", a.id, false);
+  AppendMember(s, "kind", ToString(a.kind));
+  s += ", \"start\": {";
+  AppendMember(s, "date", FormatLocalDate(st.date), false);
+  if (st.time) AppendMember(s, "time", FormatTimeOfDay(*st.time));
+  if (st.window_from) {
+    s += ", \"window\": {";
+    AppendMember(s, "from", FormatTimeOfDay(*st.window_from), false);
+    AppendMember(s, "to", FormatTimeOfDay(*st.window_to));
+    s += "}";
+  }
+  s += "}";
+  AppendMember(s, "status", ToString(a.status));
+  s += ", \"object\": {";
+  AppendMember(s, "id", a.object.id, false);
+  AppendMember(s, "street", a.object.street);
+  AppendMember(s, "zip", a.object.zip);
+  AppendMember(s, "city", a.object.city);
+  s += "}, \"customer\": {";
+  AppendMember(s, "salutation", a.customer.salutation, false);
+  AppendMember(s, "title", a.customer.title);
+  AppendMember(s, "first_name", a.customer.first_name);
+  AppendMember(s, "last_name", a.customer.last_name);
+  AppendMember(s, "company", a.customer.company);
+  s += "}, \"contacts\": [";
+  for (size_t i = 0; i < a.contacts.size(); ++i) {
+    const Contact& c = a.contacts[i];
+    s += i ? ", {" : "{";
+    AppendMember(s, "channel", ToString(c.channel), false);
+    AppendMember(s, "address", c.address);
+    AppendBool(s, "consent", c.consent);
+    AppendBool(s, "main_sweep_only", c.main_sweep_only);
+    s += "}";
+  }
+  s += "]}";
+  out_.write(s.data(), static_cast<std::streamsize>(s.size()));
+  CheckStream();
+  ids_.insert(a.id);
+  ++count_;
+}
+
+void ExportWriter::Finish() {
+  if (finished_) return;
+  static constexpr std::string_view kEnd = "\n  ]\n}\n";
+  if (count_ == 0) {
+    out_ << "]\n}\n";
+  } else {
+    out_.write(kEnd.data(), static_cast<std::streamsize>(kEnd.size()));
+  }
+  out_.flush();
+  CheckStream();
+  finished_ = true;
+}
+
+void ExportWriter::CheckStream() {
+  if (!out_) throw ExportError(target_, "", "write failed");
+}
+
+}  // namespace kehrbote

@@ -1,0 +1,369 @@
+#include "shared/export/json_pull_parser.h"
+
+#include <charconv>
+#include <cstdio>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include "shared/export/export_error.h"
+
+namespace kehrbote {
+namespace {
+
+constexpr size_t kBufferSize = 64 * 1024;
+constexpr size_t kMaxDepth = 64;
+constexpr size_t kMaxStringBytes = 1024 * 1024;
+
+void AppendPointerToken(std::string& out, const std::string& token) {
+  out += '/';
+  for (char c : token) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+}
+
+std::string Printable(int c) {
+  if (c < 0) return "end of input";
+  if (c >= 0x20 && c < 0x7f) return std::string("'") + static_cast<char>(c) + "'";
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "0x%02X", c);
+  return std::string("byte ") + hex;
+}
+
+}  // namespace
+
+JsonPullParser::JsonPullParser(std::istream& in, std::string source_name)
+    : in_(in), source_(std::move(source_name)), buf_(kBufferSize) {
+  // RFC 8259 lets a parser ignore a UTF-8 byte order mark; Windows tools write one.
+  if (Peek() == 0xEF && len_ - pos_ >= 3 && static_cast<unsigned char>(buf_[pos_ + 1]) == 0xBB &&
+      static_cast<unsigned char>(buf_[pos_ + 2]) == 0xBF) {
+    pos_ += 3;
+  }
+}
+
+bool JsonPullParser::Refill() {
+  if (eof_) return false;
+  in_.read(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+  len_ = static_cast<size_t>(in_.gcount());
+  pos_ = 0;
+  if (in_.bad()) Fail("read error");
+  if (len_ == 0) {
+    eof_ = true;
+    return false;
+  }
+  return true;
+}
+
+int JsonPullParser::Peek() {
+  if (pos_ >= len_ && !Refill()) return -1;
+  return static_cast<unsigned char>(buf_[pos_]);
+}
+
+int JsonPullParser::Get() {
+  if (pos_ >= len_ && !Refill()) return -1;
+  int c = static_cast<unsigned char>(buf_[pos_++]);
+  if (c == '\n') {
+    ++line_;
+    column_ = 1;
+  } else {
+    ++column_;
+  }
+  return c;
+}
+
+void JsonPullParser::SkipWhitespace() {
+  for (;;) {
+    int c = Peek();
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return;
+    Get();
+  }
+}
+
+void JsonPullParser::Expect(char c, const char* what) {
+  SkipWhitespace();
+  int got = Peek();
+  if (got != static_cast<unsigned char>(c)) {
+    Fail(std::string("expected ") + what + ", found " + Printable(got));
+  }
+  Get();
+}
+
+std::string JsonPullParser::Pointer() const {
+  std::string p;
+  for (const Frame& f : frames_) {
+    if (f.first) break;  // not inside any member/element yet
+    AppendPointerToken(p, f.is_array ? std::to_string(f.index) : f.name);
+  }
+  return p;
+}
+
+size_t JsonPullParser::ElementIndex() const { return frames_.empty() ? 0 : frames_.back().index; }
+
+void JsonPullParser::Fail(const std::string& reason) const {
+  throw ExportError(source_, Pointer(),
+                    reason + " (line " + std::to_string(line_) + ", column " +
+                        std::to_string(column_) + ")");
+}
+
+void JsonPullParser::BeginObject() {
+  if (frames_.size() >= kMaxDepth) Fail("nesting deeper than " + std::to_string(kMaxDepth));
+  Expect('{', "'{'");
+  frames_.push_back(Frame{false, true, 0, {}});
+}
+
+bool JsonPullParser::NextMember(std::string* name) {
+  Frame& f = frames_.back();
+  SkipWhitespace();
+  int c = Peek();
+  if (c == '}') {
+    Get();
+    frames_.pop_back();
+    return false;
+  }
+  if (!f.first) {
+    if (c != ',') Fail("expected ',' or '}' after a member, found " + Printable(c));
+    Get();
+    SkipWhitespace();
+    c = Peek();
+  }
+  if (c != '"') Fail("expected a member name in double quotes, found " + Printable(c));
+  std::string key = ParseString();
+  f.first = false;
+  f.name = key;
+  Expect(':', "':' after the member name");
+  *name = std::move(key);
+  return true;
+}
+
+void JsonPullParser::BeginArray() {
+  if (frames_.size() >= kMaxDepth) Fail("nesting deeper than " + std::to_string(kMaxDepth));
+  Expect('[', "'['");
+  frames_.push_back(Frame{true, true, 0, {}});
+}
+
+bool JsonPullParser::NextElement() {
+  Frame& f = frames_.back();
+  SkipWhitespace();
+  int c = Peek();
+  if (c == ']') {
+    Get();
+    frames_.pop_back();
+    return false;
+  }
+  if (!f.first) {
+    if (c != ',') Fail("expected ',' or ']' after an element, found " + Printable(c));
+    Get();
+    ++f.index;
+  }
+  f.first = false;
+  return true;
+}
+
+Poco::Dynamic::Var JsonPullParser::ParseValue() {
+  SkipWhitespace();
+  int c = Peek();
+  switch (c) {
+    case '{': {
+      BeginObject();
+      Poco::JSON::Object::Ptr object = new Poco::JSON::Object;
+      std::string name;
+      while (NextMember(&name)) {
+        if (object->has(name)) Fail("duplicate member \"" + name + "\"");
+        object->set(name, ParseValue());
+      }
+      return object;
+    }
+    case '[': {
+      BeginArray();
+      Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
+      while (NextElement()) array->add(ParseValue());
+      return array;
+    }
+    case '"':
+      return ParseString();
+    case 't':
+      ParseLiteral("true");
+      return true;
+    case 'f':
+      ParseLiteral("false");
+      return false;
+    case 'n':
+      ParseLiteral("null");
+      return Poco::Dynamic::Var();
+    default:
+      if (c == '-' || (c >= '0' && c <= '9')) return ParseNumber();
+      Fail("expected a value, found " + Printable(c));
+  }
+}
+
+void JsonPullParser::ParseLiteral(const char* word) {
+  for (const char* p = word; *p; ++p) {
+    int c = Peek();
+    if (c != static_cast<unsigned char>(*p)) {
+      Fail(std::string("expected '") + word + "', found " + Printable(c));
+    }
+    Get();
+  }
+}
+
+Poco::Dynamic::Var JsonPullParser::ParseNumber() {
+  std::string text;
+  auto digits = [&]() {
+    size_t n = 0;
+    for (int c = Peek(); c >= '0' && c <= '9'; c = Peek()) {
+      text += static_cast<char>(Get());
+      ++n;
+    }
+    return n;
+  };
+  bool integral = true;
+  if (Peek() == '-') text += static_cast<char>(Get());
+  if (Peek() == '0') {
+    text += static_cast<char>(Get());
+  } else if (digits() == 0) {
+    Fail("malformed number");
+  }
+  if (Peek() == '.') {
+    integral = false;
+    text += static_cast<char>(Get());
+    if (digits() == 0) Fail("malformed number: digits expected after '.'");
+  }
+  if (Peek() == 'e' || Peek() == 'E') {
+    integral = false;
+    text += static_cast<char>(Get());
+    if (Peek() == '+' || Peek() == '-') text += static_cast<char>(Get());
+    if (digits() == 0) Fail("malformed number: digits expected in the exponent");
+  }
+  const char* first = text.data();
+  const char* last = text.data() + text.size();
+  if (integral) {
+    Poco::Int64 v = 0;
+    auto [ptr, ec] = std::from_chars(first, last, v);
+    if (ec == std::errc() && ptr == last) return v;
+  }
+  double d = 0;
+  auto [ptr, ec] = std::from_chars(first, last, d);
+  if (ec != std::errc() || ptr != last) Fail("number out of range: " + text);
+  return d;
+}
+
+unsigned JsonPullParser::ParseHex4() {
+  unsigned v = 0;
+  for (int i = 0; i < 4; ++i) {
+    int c = Get();
+    v <<= 4;
+    if (c >= '0' && c <= '9') {
+      v |= static_cast<unsigned>(c - '0');
+    } else if (c >= 'a' && c <= 'f') {
+      v |= static_cast<unsigned>(c - 'a' + 10);
+    } else if (c >= 'A' && c <= 'F') {
+      v |= static_cast<unsigned>(c - 'A' + 10);
+    } else {
+      Fail("malformed \\u escape");
+    }
+  }
+  return v;
+}
+
+void JsonPullParser::AppendUtf8(std::string& out, unsigned cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+std::string JsonPullParser::ParseString() {
+  Get();  // opening quote
+  std::string out;
+  for (;;) {
+    if (out.size() > kMaxStringBytes) Fail("string longer than 1 MiB");
+    int c = Get();
+    if (c < 0) Fail("unterminated string");
+    if (c == '"') return out;
+    if (c == '\\') {
+      int e = Get();
+      switch (e) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '/': out += '/'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+          unsigned cp = ParseHex4();
+          if (cp >= 0xDC00 && cp <= 0xDFFF) Fail("lone low surrogate in \\u escape");
+          if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (Get() != '\\' || Get() != 'u') Fail("high surrogate without a low surrogate");
+            unsigned low = ParseHex4();
+            if (low < 0xDC00 || low > 0xDFFF) Fail("high surrogate without a low surrogate");
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+          }
+          AppendUtf8(out, cp);
+          break;
+        }
+        default:
+          Fail("invalid escape \\" + (e < 0 ? std::string() : std::string(1, static_cast<char>(e))));
+      }
+      continue;
+    }
+    if (c < 0x20) Fail("unescaped control character in string");
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      continue;
+    }
+    // Multi-byte UTF-8: check the sequence so that bad bytes (Windows-1252 text
+    // written as if it were UTF-8) never get past the reader.
+    int extra;
+    unsigned cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      Fail("invalid UTF-8 in string (" + Printable(c) + ")");
+    }
+    out += static_cast<char>(c);
+    for (int i = 0; i < extra; ++i) {
+      int cc = Get();
+      if (cc < 0x80 || cc > 0xBF) Fail("invalid UTF-8 in string (truncated sequence)");
+      cp = (cp << 6) | (cc & 0x3F);
+      out += static_cast<char>(cc);
+    }
+    if ((extra == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
+      Fail("invalid UTF-8 in string (overlong or surrogate)");
+    }
+  }
+}
+
+void JsonPullParser::ExpectEnd() {
+  SkipWhitespace();
+  int c = Peek();
+  if (c >= 0) Fail("unexpected " + Printable(c) + " after the end of the document");
+}
+
+}  // namespace kehrbote

@@ -1,0 +1,85 @@
+// JsonPullParser: reads JSON from a std::istream in small chunks, one value at a
+// time, so that a huge top-level array never has to be in memory at once.
+//
+// The caller walks the structure it expects (BeginObject/NextMember,
+// BeginArray/NextElement) and materialises only the values it wants whole with
+// ParseValue, which returns Poco::Dynamic::Var trees (Poco::JSON::Object::Ptr,
+// Poco::JSON::Array::Ptr, std::string, Poco::Int64, double, bool, empty for null),
+// the form valijson's Poco adapter validates.
+//
+// Strict RFC 8259: no comments, no trailing commas, strings must be valid UTF-8,
+// duplicate member names in one object are refused (JSON leaves their meaning
+// open). Limits keep hostile input bounded: nesting depth 64, 1 MiB per string.
+// Every error is an ExportError with the JSON pointer of the value being read and
+// the line and column.
+#pragma once
+
+#include <cstddef>
+#include <istream>
+#include <string>
+#include <vector>
+
+#include <Poco/Dynamic/Var.h>
+
+namespace kehrbote {
+
+class JsonPullParser {
+ public:
+  JsonPullParser(std::istream& in, std::string source_name);
+
+  JsonPullParser(const JsonPullParser&) = delete;
+  JsonPullParser& operator=(const JsonPullParser&) = delete;
+
+  // Expects '{' and enters the object.
+  void BeginObject();
+  // Steps to the next member of the innermost object: true with its name (the
+  // caller must then read the value), false after the closing '}' (object left).
+  bool NextMember(std::string* name);
+  // Expects '[' and enters the array.
+  void BeginArray();
+  // True if another element follows (the caller reads it), false after ']'.
+  bool NextElement();
+  // Reads one whole value.
+  Poco::Dynamic::Var ParseValue();
+  // Expects nothing but whitespace up to the end of the input.
+  void ExpectEnd();
+
+  // The JSON pointer of the value about to be / being read, e.g. "/appointments/7".
+  std::string Pointer() const;
+  // Index of the current element of the innermost array.
+  size_t ElementIndex() const;
+
+  // Throws ExportError at the current position.
+  [[noreturn]] void Fail(const std::string& reason) const;
+
+ private:
+  struct Frame {
+    bool is_array;
+    bool first = true;
+    size_t index = 0;   // arrays: current element
+    std::string name;   // objects: current member
+  };
+
+  int Peek();  // next byte or -1 at end, not consumed
+  int Get();   // next byte or -1, consumed
+  void SkipWhitespace();
+  void Expect(char c, const char* what);
+  std::string ParseString();
+  void AppendUtf8(std::string& out, unsigned cp);
+  unsigned ParseHex4();
+  Poco::Dynamic::Var ParseNumber();
+  void ParseLiteral(const char* word);
+  bool Refill();
+
+  std::istream& in_;
+  std::string source_;
+  std::vector<char> buf_;
+  size_t pos_ = 0;
+  size_t len_ = 0;
+  bool eof_ = false;
+  size_t line_ = 1;
+  size_t column_ = 1;
+  std::vector<Frame> frames_;
+};
+
+}  // namespace kehrbote
