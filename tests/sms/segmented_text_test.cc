@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace kehrbote {
 namespace {
 
@@ -193,6 +195,33 @@ TEST(SegmentedTextTest, AllowUcs2KeepsTextAsGivenWhenNotGsm) {
   // An accented letter alone is reason enough: it is not replaced under this policy.
   EXPECT_EQ(SegmentedText("Horváth", SmsPolicy::kAllowUcs2).encoding(), SmsEncoding::kUcs2);
   EXPECT_EQ(SegmentedText("Horváth", SmsPolicy::kGsm7Only).text(), "Horvath");
+}
+
+TEST(SegmentedTextTest, RandomMixturesStayConsistent) {
+  const char* const pieces[] = {"a", "€", "ä", "[", "„", "…", "😀", "Ж", "á", "\n", "\u00A0"};
+  std::mt19937 rng(42);
+  std::uniform_int_distribution<int> pick(0, std::size(pieces) - 1), length(0, 400);
+  for (int i = 0; i < 2000; ++i) {
+    std::string text;
+    for (int n = length(rng); n > 0; --n) text += pieces[pick(rng)];
+    for (SmsPolicy policy : {SmsPolicy::kGsm7Only, SmsPolicy::kAllowUcs2}) {
+      SegmentedText sms(text, policy);
+      ExpectConsistent(sms);
+      if (policy == SmsPolicy::kGsm7Only) {
+        EXPECT_EQ(sms.encoding(), SmsEncoding::kGsm7);
+      }
+      // No part but the last is split early without cause: the next character
+      // would not have fit.
+      const std::size_t per_part = sms.encoding() == SmsEncoding::kGsm7
+                                       ? SegmentedText::kGsm7PartSeptets
+                                       : SegmentedText::kUcs2PartUnits;
+      if (sms.segment_count() > 1) {
+        for (std::size_t p = 0; p + 1 < sms.segment_count(); ++p) {
+          EXPECT_GE(sms.parts()[p].units + 2, per_part + 1);
+        }
+      }
+    }
+  }
 }
 
 TEST(SegmentedTextTest, EmptyTextIsOneEmptyPart) {

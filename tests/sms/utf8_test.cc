@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace kehrbote {
 namespace {
 
@@ -65,6 +67,24 @@ TEST(Utf8Test, MessageShowsTheOffendingBytes) {
   } catch (const InvalidUtf8Error& e) {
     EXPECT_STREQ(e.what(), "invalid UTF-8 at byte 2: 0xE4 0x66 (bad continuation byte)");
   }
+}
+
+TEST(Utf8Test, RandomBytesAreDecodedExactlyOrRefused) {
+  // Strict UTF-8 is a bijection: whatever is accepted re-encodes to the same bytes.
+  std::mt19937 rng(20261123);
+  std::uniform_int_distribution<int> byte(0, 255), length(1, 12);
+  int accepted = 0;
+  for (int i = 0; i < 100000; ++i) {
+    std::string bytes(length(rng), '\0');
+    for (char& b : bytes) b = static_cast<char>(byte(rng) < 128 ? byte(rng) & 0x7F : byte(rng));
+    try {
+      EXPECT_EQ(EncodeUtf8(DecodeUtf8(bytes)), bytes);
+      ++accepted;
+    } catch (const InvalidUtf8Error& e) {
+      EXPECT_LT(e.byte_offset(), bytes.size());
+    }
+  }
+  EXPECT_GT(accepted, 500);  // the property was exercised on valid input too
 }
 
 TEST(Utf8Test, Utf16Units) {
