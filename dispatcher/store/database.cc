@@ -100,6 +100,19 @@ class SqliteSessionPool : public Poco::Data::SessionPool {
   int busy_ms_;
 };
 
+// PostgreSQL sessions: no NOTICE chatter on stderr ("relation ... already exists").
+class PostgresSessionPool : public Poco::Data::SessionPool {
+ public:
+  PostgresSessionPool(const std::string& conn, int max_sessions)
+      : Poco::Data::SessionPool("postgresql", conn, 1, max_sessions, 60) {}
+  ~PostgresSessionPool() override = default;
+
+ protected:
+  void customizeSession(Session& session) override {
+    session << "SET client_min_messages TO WARNING", now;
+  }
+};
+
 }  // namespace
 
 class Database::Impl {
@@ -156,7 +169,7 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const DatabaseO
     }
     if (url.rfind("postgresql:", 0) == 0) {
       std::string conn = url.substr(11);
-      impl->pool = std::make_unique<Poco::Data::SessionPool>("postgresql", conn, 1, max_sessions, 60);
+      impl->pool = std::make_unique<PostgresSessionPool>(conn, max_sessions);
       Session s = impl->pool->get();  // fail early if unreachable
       int one = 0;
       s << "SELECT 1", into(one), now;

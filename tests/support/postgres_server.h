@@ -1,9 +1,11 @@
 // Test support: a throwaway PostgreSQL 15 on 127.0.0.1 for the store tests (and
 // anyone else who needs one: planning, delivery, end-to-end).
 //
-// Start() runs initdb into a fresh private temp dir (owned by the postgres user,
-// because PostgreSQL refuses to run as root; `runuser -u postgres` when the tests
-// run as root), then `postgres -D ... -p <free port> -k <temp dir>
+// Start() copies a template cluster into a fresh private temp dir (on /dev/shm if
+// there is one; owned by the postgres user, because PostgreSQL refuses to run as
+// root: `runuser -u postgres` when the tests run as root). The template is made
+// by initdb once per machine ($TMPDIR/kehrbote-pg15-template-<uid>, under a file
+// lock), because initdb takes seconds and every test process needs a server. Then `postgres -D ... -p <free port> -k <temp dir>
 // -c listen_addresses=127.0.0.1 -c fsync=off`, and waits, bounded, until it
 // accepts queries (pg_isready). A port taken in between is retried with another.
 // Stop() (and the destructor) shuts it down fast (SIGINT) and removes the temp dir.

@@ -1,0 +1,221 @@
+#include "dispatcher/store/database.h"
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <thread>
+
+#include <Poco/Data/Session.h>
+#include <gtest/gtest.h>
+
+#include "dispatcher/store/appointment_json.h"
+#include "dispatcher/store/appointment_store.h"
+#include "dispatcher/store/store_schema.h"
+#include "tests/store/store_test_env.h"
+
+namespace kehrbote {
+namespace {
+
+using namespace Poco::Data::Keywords;
+using test::FreshDatabase;
+
+class DatabaseTest : public ::testing::TestWithParam<SqlDialect> {
+ protected:
+  FreshDatabase fresh_{GetParam()};
+  Database& db() { return fresh_.db(); }
+
+  Poco::Int64 Count(const std::string& sql) {
+    auto s = db().GetSession();
+    Poco::Int64 n = -1;
+    s << sql, into(n), now;
+    return n;
+  }
+};
+
+TEST_P(DatabaseTest, ReportsItsDialect) { EXPECT_EQ(db().dialect(), GetParam()); }
+
+TEST_P(DatabaseTest, StoreMigrationIsIdempotent) {
+  MigrateStore(db());
+  EXPECT_EQ(db().SchemaVersion("store"), 1);
+  MigrateStore(db());  // again: nothing to do, no error
+  auto again = fresh_.OpenAgain();
+  MigrateStore(*again);  // as a second process starting later would
+  EXPECT_EQ(db().SchemaVersion("store"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM schema_migrations WHERE component = 'store'"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM appointments"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM appointment_versions"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM processed_files"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM firms"), 0);
+}
+
+TEST_P(DatabaseTest, ComponentsMigrateIndependentlyAndOnlyNewSteps) {
+  std::vector<Migration> v1 = {{1, "CREATE TABLE widgets (id INTEGER)", "CREATE TABLE widgets (id INTEGER)"}};
+  db().Migrate("widgets", v1);
+  MigrateStore(db());
+  EXPECT_EQ(db().SchemaVersion("widgets"), 1);
+  EXPECT_EQ(db().SchemaVersion("store"), 1);
+  EXPECT_EQ(db().SchemaVersion("nobody"), 0);
+
+  // A later release adds step 2; step 1 must not run again (it would fail: the
+  // table exists).
+  auto v2 = v1;
+  v2.push_back({2, "ALTER TABLE widgets ADD COLUMN name TEXT; INSERT INTO widgets (id, name) VALUES (1, 'a')",
+                "ALTER TABLE widgets ADD COLUMN name TEXT; INSERT INTO widgets (id, name) VALUES (1, 'a')"});
+  db().Migrate("widgets", v2);
+  db().Migrate("widgets", v2);
+  EXPECT_EQ(db().SchemaVersion("widgets"), 2);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM widgets WHERE name = 'a'"), 1);
+
+  // Older code meeting a newer store refuses instead of writing into it.
+  try {
+    db().Migrate("widgets", v1);
+    FAIL() << "expected DatabaseError";
+  } catch (const DatabaseError& e) {
+    EXPECT_NE(std::string(e.what()).find("widgets"), std::string::npos) << e.what();
+  }
+}
+
+TEST_P(DatabaseTest, FailedMigrationStepLeavesNothingAndNamesItself) {
+  std::vector<Migration> bad = {
+      {1, "CREATE TABLE half (id INTEGER); CREATE TABLE broken (", "CREATE TABLE half (id INTEGER); CREATE TABLE broken ("}};
+  try {
+    db().Migrate("gadgets", bad);
+    FAIL() << "expected DatabaseError";
+  } catch (const DatabaseError& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("gadgets v1"), std::string::npos) << what;
+  }
+  EXPECT_EQ(db().SchemaVersion("gadgets"), 0);
+  // The first statement of the failed step was rolled back with it.
+  std::vector<Migration> good = {{1, "CREATE TABLE half (id INTEGER)", "CREATE TABLE half (id INTEGER)"}};
+  EXPECT_NO_THROW(db().Migrate("gadgets", good));
+}
+
+TEST_P(DatabaseTest, MigrationVersionsMustBeConsecutive) {
+  std::vector<Migration> gap = {{1, "SELECT 1", "SELECT 1"}, {3, "SELECT 1", "SELECT 1"}};
+  EXPECT_THROW(db().Migrate("gap", gap), DatabaseError);
+}
+
+TEST_P(DatabaseTest, TransactionCommitsOrRollsBackWhole) {
+  db().Migrate("t", {{1, "CREATE TABLE t (v INTEGER)", "CREATE TABLE t (v INTEGER)"}});
+  db().InTransaction([&](Poco::Data::Session& s) {
+    s << "INSERT INTO t (v) VALUES (1)", now;
+    s << "INSERT INTO t (v) VALUES (2)", now;
+  });
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM t"), 2);
+  EXPECT_THROW(db().InTransaction([&](Poco::Data::Session& s) {
+    s << "INSERT INTO t (v) VALUES (3)", now;
+    throw std::runtime_error("fails half way");
+  }),
+               std::runtime_error);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM t"), 2);
+  // The session that saw the rollback is usable again from the pool.
+  db().InTransaction([&](Poco::Data::Session& s) { s << "INSERT INTO t (v) VALUES (4)", now; });
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM t"), 3);
+}
+
+TEST_P(DatabaseTest, PlaceholdersBindOnBothDialects) {
+  db().Migrate("p", {{1, "CREATE TABLE p (a TEXT, b BIGINT)", "CREATE TABLE p (a TEXT, b BIGINT)"}});
+  auto s = db().GetSession();
+  std::string a = "it's ?";
+  Poco::Int64 b = 5'000'000'000;
+  s << db().Sql("INSERT INTO p (a, b) VALUES (?, ?)"), use(a), use(b), now;
+  std::string got;
+  s << db().Sql("SELECT a FROM p WHERE b = ? AND a <> '?'"), into(got), use(b), now;
+  EXPECT_EQ(got, a);
+}
+
+TEST_P(DatabaseTest, FirmLockSerializesReadModifyWrite) {
+  db().Migrate("c", {{1, "CREATE TABLE c (firm TEXT PRIMARY KEY, n INTEGER)",
+                      "CREATE TABLE c (firm TEXT PRIMARY KEY, n INTEGER)"}});
+  {
+    auto s = db().GetSession();
+    s << "INSERT INTO c (firm, n) VALUES ('huber', 0)", now;
+  }
+  // Two Database objects = two "processes" on one store, two threads each.
+  auto other = fresh_.OpenAgain();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    Database* d = t % 2 ? other.get() : &db();
+    threads.emplace_back([d] {
+      for (int i = 0; i < 25; ++i) {
+        d->WithFirmLock("huber", [&](Poco::Data::Session& s) {
+          Poco::Int64 n = 0;
+          s << "SELECT n FROM c WHERE firm = 'huber'", into(n), now;
+          std::this_thread::sleep_for(std::chrono::microseconds(200));
+          Poco::Int64 next = n + 1;
+          s << d->Sql("UPDATE c SET n = ? WHERE firm = 'huber'"), use(next), now;
+        });
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(Count("SELECT n FROM c WHERE firm = 'huber'"), 100);
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, DatabaseTest,
+                         ::testing::Values(SqlDialect::kSqlite, SqlDialect::kPostgresql), test::DialectName);
+
+TEST(SqliteDatabaseTest, FileIsPrivateAndInWalMode) {
+  FreshDatabase fresh(SqlDialect::kSqlite);
+  std::string file = fresh.url().substr(7);
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  std::string dir = file.substr(0, file.rfind('/'));
+  ASSERT_EQ(::stat(dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  auto s = fresh.db().GetSession();
+  std::string mode;
+  s << "PRAGMA journal_mode", into(mode), now;
+  EXPECT_EQ(mode, "wal");
+}
+
+TEST(DatabaseUrlTest, RejectsUnknownSchemesAndUnreachableServers) {
+  EXPECT_THROW(Database::Open("mysql:host=x"), DatabaseError);
+  EXPECT_THROW(Database::Open("sqlite:"), DatabaseError);
+  try {
+    // Nothing listens on port 1.
+    Database::Open("postgresql:host=127.0.0.1 port=1 dbname=x user=u password=geheim connect_timeout=2");
+    FAIL() << "expected DatabaseError";
+  } catch (const DatabaseError& e) {
+    std::string what = e.what();
+    EXPECT_EQ(what.find("geheim"), std::string::npos) << "password leaked: " << what;
+    EXPECT_NE(what.find("127.0.0.1"), std::string::npos) << what;
+  }
+}
+
+TEST(NumberPlaceholdersTest, RewritesOutsideLiteralsOnly) {
+  EXPECT_EQ(NumberPlaceholders("SELECT a FROM t WHERE b = ? AND c = '?' AND d = ?"),
+            "SELECT a FROM t WHERE b = $1 AND c = '?' AND d = $2");
+}
+
+TEST(AppointmentJsonTest, RoundTripsEveryField) {
+  Appointment a;
+  a.id = "T-1\"x";
+  a.kind = AppointmentKind::kMainSweep;
+  a.start.date = *ParseLocalDate("2026-11-24");
+  a.start.window_from = std::chrono::hours(8);
+  a.start.window_to = std::chrono::hours(12);
+  a.status = AppointmentStatus::kCancelled;
+  a.object = {"O-9", "Hauptstraße 1\n", "1010", "Wien"};
+  a.customer = {"Frau", "Dr.", "Anna", "Öller", ""};
+  a.contacts = {{ContactChannel::kSms, "0664 / 1234567", true, false},
+                {ContactChannel::kEmail, "anna@example.at", false, true}};
+  Appointment back = AppointmentFromJson(AppointmentToJson(a));
+  EXPECT_EQ(back, a);
+
+  Appointment b = a;
+  b.customer.last_name = "Oeller";
+  EXPECT_EQ(ContentHash(a), ContentHash(b)) << "a name is not a reminder change";
+  EXPECT_NE(DataHash(a), DataHash(b));
+  b = a;
+  b.contacts[0].consent = false;
+  EXPECT_NE(ContentHash(a), ContentHash(b)) << "consent is a reminder change";
+  b = a;
+  b.start.window_to = std::chrono::hours(11);
+  EXPECT_NE(ContentHash(a), ContentHash(b));
+}
+
+}  // namespace
+}  // namespace kehrbote
