@@ -239,6 +239,8 @@ UploadConfig ParseUpload(const ConfigNode& n) {
   u.initial_backoff = Millis(r.Duration("initial_backoff", std::chrono::seconds(2)));
   u.max_backoff = Millis(r.Duration("max_backoff", std::chrono::seconds(60)));
   r.Finish();
+  u.resend_interval = n.Duration("resend_interval", std::chrono::minutes(15));
+  if (u.resend_interval.count() <= 0) n.Fail("resend_interval", "must be positive");
   n.Finish();
   return u;
 }

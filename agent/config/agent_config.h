@@ -107,6 +107,8 @@ struct UploadConfig {
   int max_attempts = 5;
   std::chrono::milliseconds initial_backoff{2'000};
   std::chrono::milliseconds max_backoff{60'000};
+  // How often `run` retries exports left in the spool by a failed upload.
+  std::chrono::seconds resend_interval{15 * 60};
 };
 
 struct AgentConfig {

@@ -55,6 +55,8 @@ class AppointmentSource {
   // Throws SourceError if reading fails midway.
   virtual bool Next(Appointment* out) = 0;
   virtual const SourceReport& report() const = 0;
+  // Where the appointment last returned by Next came from ("row 17", "a.csv:17").
+  virtual const std::string& where() const = 0;
   // "sqlite /var/lib/office.db" or "csv /srv/export/termine-*.csv", for messages.
   virtual std::string Describe() const = 0;
 };

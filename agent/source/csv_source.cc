@@ -126,6 +126,7 @@ bool CsvSource::Next(Appointment* out) {
       continue;
     }
     if (mapper_->Map(cells_, where, out, &report_) == RowMapper::Result::kAppointment) {
+      where_ = std::move(where);
       return true;
     }
   }

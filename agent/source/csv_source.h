@@ -33,6 +33,7 @@ class CsvSource final : public AppointmentSource {
   bool Next(Appointment* out) override;
   const SourceReport& report() const override { return report_; }
   std::string Describe() const override;
+  const std::string& where() const override { return where_; }
 
  private:
   // Opens files_[next_file_]; false if there is none left.
@@ -52,6 +53,7 @@ class CsvSource final : public AppointmentSource {
   std::unique_ptr<Poco::TextEncoding> from_, to_;
   std::unique_ptr<Poco::TextConverter> converter_;
   SourceReport report_;
+  std::string where_;
   std::vector<std::string> raw_;
   std::vector<Cell> cells_;
 };

@@ -211,8 +211,9 @@ bool SqlSource::Next(Appointment* out) {
                                  "unreadable value: " + e.displayText()});
       continue;
     }
-    if (mapper_->Map(cells_, "row " + std::to_string(report_.rows_read), out, &report_) ==
-        RowMapper::Result::kAppointment) {
+    std::string where = "row " + std::to_string(report_.rows_read);
+    if (mapper_->Map(cells_, where, out, &report_) == RowMapper::Result::kAppointment) {
+      where_ = std::move(where);
       return true;
     }
   }

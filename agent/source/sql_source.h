@@ -34,6 +34,7 @@ class SqlSource final : public AppointmentSource {
   bool Next(Appointment* out) override;
   const SourceReport& report() const override { return report_; }
   std::string Describe() const override;
+  const std::string& where() const override { return where_; }
 
   // Rows fetched per round trip.
   static constexpr size_t kBatchRows = 2000;
@@ -53,6 +54,7 @@ class SqlSource final : public AppointmentSource {
   std::vector<size_t> wanted_;  // result columns the mapping reads
   std::vector<Cell> cells_;
   SourceReport report_;
+  std::string where_;
 };
 
 // Replaces `:first_day` / `:last_day` (outside quoted literals) by positional

@@ -1,0 +1,179 @@
+#include "agent/app/agent_application.h"
+
+#include <algorithm>
+#include <iostream>
+#include <thread>
+
+#include <Poco/AutoPtr.h>
+#include <Poco/ConsoleChannel.h>
+#include <Poco/FileChannel.h>
+#include <Poco/FormattingChannel.h>
+#include <Poco/Logger.h>
+#include <Poco/PatternFormatter.h>
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+
+#include "agent/app/agent_runner.h"
+#include "agent/app/agent_status.h"
+#include "agent/app/daily_schedule.h"
+#include "shared/env/env.h"
+#include "shared/time/zoned_time.h"
+
+namespace kehrbote {
+namespace {
+
+constexpr const char* kCommands =
+    "Commands:\n"
+    "  run                    export and upload daily at the scheduled times (service)\n"
+    "  once                   export and upload now; the exit status tells the outcome\n"
+    "  export --output FILE   write the export only (file mode 0600)\n"
+    "  check                  source readable, host key, login, drop writable\n"
+    "Exit status: 0 done, 65 export not written, 66 source unreadable, 69 host key or\n"
+    "login refused, 75 drop unreachable (export spooled, sent later), 78 config error.\n";
+
+}  // namespace
+
+AgentApplication::AgentApplication() { setUnixOptions(true); }
+
+void AgentApplication::defineOptions(Poco::Util::OptionSet& options) {
+  ServerApplication::defineOptions(options);
+  options.addOption(Poco::Util::Option("config", "c", "configuration file (YAML)")
+                        .required(false).repeatable(false).argument("FILE"));
+  options.addOption(Poco::Util::Option("output", "o", "output file of the export command")
+                        .required(false).repeatable(false).argument("FILE"));
+  options.addOption(Poco::Util::Option("help", "h", "show this help").required(false));
+}
+
+void AgentApplication::handleOption(const std::string& name, const std::string& value) {
+  ServerApplication::handleOption(name, value);
+  if (name == "config") config_path_ = value;
+  if (name == "output") output_path_ = value;
+  if (name == "help") {
+    help_ = true;
+    stopOptionsProcessing();
+  }
+}
+
+void AgentApplication::SetUpLogging(const AgentConfig& config) {
+  Poco::AutoPtr<Poco::Channel> sink;
+  if (!config.log_file.empty()) {
+    Poco::AutoPtr<Poco::FileChannel> file(new Poco::FileChannel(config.log_file));
+    file->setProperty("rotation", "10 M");
+    file->setProperty("archive", "timestamp");
+    file->setProperty("purgeCount", "5");
+    sink = file;
+  } else {
+    sink = new Poco::ConsoleChannel(std::cerr);
+  }
+  Poco::AutoPtr<Poco::PatternFormatter> fmt(
+      new Poco::PatternFormatter("%Y-%m-%d %H:%M:%S %p: %t"));
+  fmt->setProperty("times", "local");
+  Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(fmt, sink));
+  Poco::Logger::root().setChannel(channel);
+  Poco::Logger::root().setLevel(config.log_level);
+  Poco::Logger::get("kehrbote-agent").setChannel(channel);
+  Poco::Logger::get("kehrbote-agent").setLevel(config.log_level);
+}
+
+int AgentApplication::main(const std::vector<std::string>& args) {
+  if (help_) {
+    Poco::Util::HelpFormatter help(options());
+    help.setCommand(commandName());
+    help.setUsage("--config FILE (run | once | export --output FILE | check)");
+    help.setHeader("kehrbote-agent: exports the firm's due sweep appointments to the SFTP drop.");
+    help.format(std::cout);
+    std::cout << kCommands;
+    return kExitOk;
+  }
+  bool as_service = config().getBool("application.runAsService", false) ||
+                    config().getBool("application.runAsDaemon", false);
+  std::string command = args.empty() ? (as_service ? "run" : "") : args[0];
+  if (command.empty() || args.size() > 1 ||
+      (command != "run" && command != "once" && command != "export" && command != "check")) {
+    std::cerr << "usage: kehrbote-agent --config FILE (run | once | export --output FILE | check)\n"
+              << kCommands;
+    return EXIT_USAGE;
+  }
+  if (command == "export" && output_path_.empty()) {
+    std::cerr << "kehrbote-agent export: --output FILE is required\n";
+    return EXIT_USAGE;
+  }
+  Env& env = Env::Default();
+  std::string path = config_path_.empty() ? JoinPath(env.ConfigDirectory(), "agent.yaml")
+                                          : config_path_;
+  std::unique_ptr<AgentConfig> cfg;
+  try {
+    cfg = std::make_unique<AgentConfig>(LoadAgentConfig(path));
+  } catch (const std::exception& e) {
+    std::cerr << "kehrbote-agent: " << e.what() << "\n";
+    return kExitConfig;
+  }
+  SetUpLogging(*cfg);
+  Poco::Logger& log = Poco::Logger::get("kehrbote-agent");
+
+  if (command == "run") return RunService(*cfg);
+  AgentRunner runner(*cfg, clock_, log);
+  if (command == "once") return runner.ExportAndUpload();
+  if (command == "export") return runner.ExportOnly(output_path_);
+  return runner.Check(std::cout);
+}
+
+int AgentApplication::RunService(const AgentConfig& config) {
+  Poco::Logger& log = Poco::Logger::get("kehrbote-agent");
+  auto sleep = [this](std::chrono::milliseconds d) {
+    stop_.tryWait(static_cast<long>(std::max<int64_t>(d.count(), 1)));
+  };
+  AgentRunner runner(config, clock_, log, sleep);
+  DailySchedule schedule(config.schedule, config.firm.timezone);
+
+  std::thread worker([&] {
+    std::string warning;
+    AgentStatus status = AgentStatus::Load(config.status_file, &warning);
+    if (!warning.empty()) log.warning(warning);
+    std::optional<Instant> last_ok;
+    if (status.last_success) last_ok = status.last_success->time;
+    if (schedule.Missed(clock_.Now(), last_ok)) {
+      log.information("the last scheduled export (" +
+                      FormatRfc3339(schedule.LastAtOrBefore(clock_.Now()), config.firm.timezone) +
+                      ") did not succeed; exporting now");
+      runner.ExportAndUpload();
+    }
+    while (!stop_.tryWait(0)) {
+      Instant now = clock_.Now();
+      Instant next = schedule.NextAfter(now);
+      bool pending = runner.HasPending();
+      Instant wake = next;
+      if (pending) wake = std::min(next, now + config.upload.resend_interval);
+      log.information("next export at " + FormatRfc3339(next, config.firm.timezone) +
+                      (pending ? "; spooled exports are retried at " +
+                                     FormatRfc3339(wake, config.firm.timezone)
+                               : ""));
+      // Wait in slices: the wall clock may jump (suspend, time sync).
+      bool stopped = false;
+      while (clock_.Now() < wake) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(wake - clock_.Now());
+        long slice = static_cast<long>(std::clamp<int64_t>(left.count(), 1, 60'000));
+        if (stop_.tryWait(slice)) {
+          stopped = true;
+          break;
+        }
+      }
+      if (stopped) break;
+      if (clock_.Now() >= next) {
+        runner.ExportAndUpload();
+      } else {
+        runner.SendPending();
+      }
+    }
+  });
+  log.information("kehrbote-agent started for firm " + config.firm.id);
+  waitForTerminationRequest();
+  log.information("stopping");
+  stop_.set();
+  worker.join();
+  log.information("stopped");
+  return kExitOk;
+}
+
+}  // namespace kehrbote
