@@ -10,6 +10,11 @@
 // thread at a time; use one session per thread. Different sessions may be used in
 // parallel from different threads (libssh2_init runs once, thread-safely).
 //
+// After an SftpError of kind kConnect (timeout, lost connection) the session is
+// unusable: discard it and Connect() again. After kRemote (e.g. "no such file") it
+// stays usable. The dispatcher may keep one session open across polls of many
+// firms; it should call SendKeepalive() while idle.
+//
 // Remote paths are passed to the server as they are (absolute, or relative to the
 // login directory).
 #pragma once
