@@ -89,7 +89,10 @@ FirmConfig ParseFirmConfig(const ConfigNode& root) {
   }
   if (!root.Has("rules")) {
     // Default: one SMS the day before, as most firms do.
-    p.rules.push_back(ReminderRule{"sms-1d", ContactChannel::kSms, std::chrono::hours{24}});
+    ReminderRule r;
+    r.name = "sms-1d";
+    r.lead = std::chrono::hours{24};
+    p.rules.push_back(std::move(r));
   }
 
   {
@@ -190,6 +193,9 @@ DispatcherConfig LoadDispatcherConfig(const std::string& path) {
   if (c.firms_dir.empty()) root.Fail("firms_dir", "required: the directory of per-firm YAML files");
   c.operator_contacts = ParseContacts(root, "operator_contacts");
   c.operator_sender = root.String("operator_sender", "Kehrbote");
+  c.operator_timezone = root.String("operator_timezone", "Europe/Vienna");
+  if (!IsKnownTimeZone(c.operator_timezone))
+    root.Fail("operator_timezone", "unknown time zone '" + c.operator_timezone + "'");
   {
     ConfigNode h = root.Child("heartbeat");
     c.alarm_after = h.Duration("alarm_after", std::chrono::hours{26});

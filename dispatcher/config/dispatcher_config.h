@@ -83,6 +83,7 @@ struct DispatcherConfig {
   std::chrono::seconds alarm_after{std::chrono::hours{26}};
   bool delete_processed = false;  // processed: move (default) | delete
   std::string operator_sender = "Kehrbote";  // SMS sender of operator alarms
+  std::string operator_timezone = "Europe/Vienna";  // the operator's local day
   // --- DELIVERY: dispatcher-level delivery keys go here (parsed in ParseDelivery). ---
 
   std::vector<FirmConfig> firms;  // sorted by id

@@ -17,9 +17,17 @@ std::string ChannelName(ContactChannel c) { return std::string(ToString(c)); }
 // When a notice (change, cancellation) goes out: now, or when quiet hours end.
 Timing NoticeTiming(const FirmPolicy& firm, Instant now, Instant deadline) {
   Timing t;
-  const Instant at = firm.quiet_hours.MoveLater(now, firm.timezone);
+  if (now >= deadline) {
+    t.reason = "not sent: the appointment has started";
+    return t;
+  }
+  Instant at = firm.quiet_hours.MoveLater(now, firm.timezone);
   if (at >= deadline) {
-    t.reason = "not sent: the appointment starts before the notice could go out";
+    // A notice the contact needs before the start beats quiet hours.
+    t.send = true;
+    t.due = now;
+    t.reason = "sent at once despite quiet hours " + firm.quiet_hours.Describe() +
+               ": the appointment starts before they end";
     return t;
   }
   t.send = true;

@@ -1,0 +1,217 @@
+#include "dispatcher/heartbeat/heartbeat.h"
+
+#include <algorithm>
+#include <set>
+
+#include "dispatcher/planning/contact_selection.h"
+#include "dispatcher/planning/message_text.h"
+#include "dispatcher/planning/planned_message.h"
+#include "shared/phone/phone_number.h"
+#include "shared/time/zoned_time.h"
+
+namespace kehrbote {
+namespace {
+
+using std::chrono::days;
+using std::chrono::floor;
+
+struct Recipient {
+  ContactChannel channel;
+  std::string key;
+};
+
+// Usable, de-duplicated recipients; unusable ones are counted.
+std::vector<Recipient> Recipients(const std::vector<NotifyContact>& contacts,
+                                  const std::string& country, int& skipped) {
+  std::vector<Recipient> out;
+  std::set<std::string> seen;
+  for (const NotifyContact& c : contacts) {
+    std::string key;
+    if (c.channel == ContactChannel::kSms) {
+      PhoneNumber p = ParsePhoneNumber(c.address, country);
+      if (!p.sms_capable()) {
+        ++skipped;
+        continue;
+      }
+      key = p.e164;
+    } else {
+      key = c.address;
+      std::transform(key.begin(), key.end(), key.begin(),
+                     [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+      if (key.find('@') == std::string::npos) {
+        ++skipped;
+        continue;
+      }
+    }
+    if (seen.insert(key).second) out.push_back({c.channel, key});
+  }
+  return out;
+}
+
+Instant NextLocalMidnight(Instant now, const std::string& zone) {
+  return ToInstant(floor<days>(ToLocal(now, zone)) + days{1}, zone);
+}
+
+}  // namespace
+
+std::string LocalDateString(Instant t, const std::string& zone) {
+  return FormatLocalDate(floor<days>(ToLocal(t, zone)));
+}
+
+Heartbeat::Heartbeat(Database& db, const DispatcherConfig& config)
+    : db_(db), config_(config), plans_(db), appointments_(db) {}
+
+HeartbeatFacts Heartbeat::Facts(const FirmConfig& firm, Instant now) {
+  HeartbeatFacts f;
+  f.firm_id = firm.id();
+  f.firm_name = firm.policy.firm_name;
+  f.timezone = firm.policy.timezone;
+  f.now = now;
+  f.alarm_after = config_.alarm_after;
+  if (auto rec = appointments_.GetFirm(firm.id())) {
+    if (f.firm_name.empty()) f.firm_name = rec->firm.name;
+    f.last_export_at = rec->last_export_at;
+    f.last_export_appointments = rec->last_export_appointments;
+    if (rec->last_rejected_name &&
+        (!rec->last_export_at || !rec->last_rejected_at ||
+         *rec->last_rejected_at >= *rec->last_export_at ||
+         now - *rec->last_rejected_at < days{1})) {
+      f.rejected_name = rec->last_rejected_name;
+      f.rejected_reason = rec->last_rejected_reason;
+    }
+  }
+  const LocalTime today = floor<days>(ToLocal(now, f.timezone));
+  f.messages_today = plans_.CountMessagesDue(firm.id(), ToInstant(today, f.timezone),
+                                             ToInstant(today + days{1}, f.timezone));
+  f.invalid_contacts = plans_.CountInvalidContacts(firm.id(), now - days{1}, now + std::chrono::seconds{1});
+  return f;
+}
+
+HeartbeatResult Heartbeat::Run(Instant now) {
+  HeartbeatResult r;
+  std::vector<HeartbeatFacts> in_alarm;
+  for (const FirmConfig& firm : config_.firms) {
+    const std::string& zone = firm.policy.timezone;
+    const LocalTime today = floor<days>(ToLocal(now, zone));
+    const Instant due = ToInstant(today + firm.heartbeat_time, zone);
+    std::optional<FirmRecord> rec = appointments_.GetFirm(firm.id());
+    const bool never = !rec || !rec->last_export_at;
+    if (never) {
+      HeartbeatFacts f;
+      f.firm_id = firm.id();
+      f.firm_name = firm.policy.firm_name;
+      f.timezone = zone;
+      f.now = now;
+      f.alarm_after = config_.alarm_after;
+      in_alarm.push_back(f);
+      continue;
+    }
+    if (now - *rec->last_export_at > config_.alarm_after) {
+      HeartbeatFacts f;
+      f.firm_id = firm.id();
+      f.firm_name = firm.policy.firm_name.empty() ? rec->firm.name : firm.policy.firm_name;
+      f.timezone = zone;
+      f.now = now;
+      f.last_export_at = rec->last_export_at;
+      f.alarm_after = config_.alarm_after;
+      in_alarm.push_back(f);
+    }
+    if (now < due) continue;
+    const std::string date = LocalDateString(now, zone);
+    // Contacts: the firm's YAML plus the export header's.
+    std::vector<NotifyContact> contacts = firm.heartbeat_contacts;
+    for (const HeartbeatContact& hc : rec->firm.heartbeat_contacts)
+      contacts.push_back(NotifyContact{hc.channel, hc.address});
+    std::vector<Recipient> recipients = Recipients(contacts, firm.policy.country, r.skipped_contacts);
+    if (recipients.empty()) continue;
+
+    HeartbeatFacts facts = Facts(firm, now);
+    const bool alarm = IsAlarm(facts);
+    const std::string text = HeartbeatText(facts);
+    const std::string subject = HeartbeatSubject(facts);
+    bool any = false;
+    db_.InTransaction([&](Poco::Data::Session& s) {
+      for (const Recipient& rc : recipients) {
+        PlannedMessage m;
+        m.firm_id = firm.id();
+        m.appointment_id = date;
+        m.appointment_version = 0;
+        m.rule_id = std::string(kRuleHeartbeat);
+        m.purpose = alarm ? "alarm" : "heartbeat";
+        m.channel = rc.channel;
+        m.contact_key = rc.key;
+        m.recipient = rc.key;
+        m.sender = firm.policy.sender_name;
+        if (rc.channel == ContactChannel::kSms) {
+          RenderedText sms = EncodeSms(firm.policy, text);
+          m.body = sms.body;
+          m.segments = sms.segments;
+        } else {
+          m.subject = subject;
+          m.body = text;
+        }
+        m.due = now;
+        m.deadline = NextLocalMidnight(now, zone);
+        m.reason = std::string(alarm ? "daily alarm: no export for more than "
+                                     : "daily heartbeat at ") +
+                   (alarm ? FormatLead(config_.alarm_after) : FormatTimeOfDay(firm.heartbeat_time));
+        if (plans_.InsertMessage(s, m, now)) any = true;
+      }
+    });
+    if (any) {
+      ++r.heartbeats;
+      if (alarm) ++r.firm_alarms;
+    }
+  }
+
+  if (!in_alarm.empty() && !config_.operator_contacts.empty()) {
+    const std::string& zone = config_.operator_timezone;
+    int skipped = 0;
+    std::vector<Recipient> recipients = Recipients(config_.operator_contacts, "AT", skipped);
+    const std::string text = OperatorAlarmText(in_alarm, now, zone);
+    db_.InTransaction([&](Poco::Data::Session& s) {
+      for (const Recipient& rc : recipients) {
+        PlannedMessage m;
+        m.firm_id = "";
+        m.appointment_id = "operator-" + LocalDateString(now, zone);
+        m.rule_id = std::string(kRuleAlarm);
+        m.purpose = "alarm";
+        m.channel = rc.channel;
+        m.contact_key = rc.key;
+        m.recipient = rc.key;
+        m.sender = config_.operator_sender;
+        if (rc.channel == ContactChannel::kSms) {
+          RenderedText sms = EncodeSms(SmsEncodingPolicy::kGsm7, text);
+          m.body = sms.body;
+          m.segments = sms.segments;
+        } else {
+          m.subject = "ALARM Kehrbote: " + std::to_string(in_alarm.size()) + " Betriebe ohne Export";
+          m.body = text;
+        }
+        m.due = now;
+        m.deadline = NextLocalMidnight(now, zone);
+        m.reason = "operator alarm: " + std::to_string(in_alarm.size()) + " firm(s) without export";
+        if (plans_.InsertMessage(s, m, now)) ++r.operator_alarms;
+      }
+    });
+  }
+  return r;
+}
+
+Instant Heartbeat::NextDue(Instant now) const {
+  Instant best = now + days{1};
+  for (const FirmConfig& firm : config_.firms) {
+    const std::string& zone = firm.policy.timezone;
+    const LocalTime today = floor<days>(ToLocal(now, zone));
+    for (int d = 0; d < 2; ++d) {
+      const Instant due = ToInstant(today + days{d} + firm.heartbeat_time, zone);
+      if (due > now) {
+        best = std::min(best, due);
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+}  // namespace kehrbote

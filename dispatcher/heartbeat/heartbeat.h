@@ -1,0 +1,55 @@
+// Heartbeat: plans each firm's daily control message and the operator alarm.
+//
+// Once per firm and local day, at or after the firm's heartbeat time (default
+// 07:00 local), a message goes to the firm's heartbeat contacts (firm YAML plus
+// the export header's heartbeat_contacts): the heartbeat text, or the alarm text
+// when no export arrived for longer than heartbeat.alarm_after. It is written as a
+// 'planned' message due at once (rule_id 'heartbeat', appointment_id = the local
+// date "YYYY-MM-DD", purpose 'heartbeat' or 'alarm'), so the UNIQUE key gives one
+// per firm per day even with several dispatchers.
+// A configured firm that never uploaded gets no heartbeat (there is nobody known
+// to tell), but it is listed, like every firm in alarm, in the operator alarm:
+// one message per operator contact and day (firm_id "", rule_id 'alarm',
+// appointment_id "operator-YYYY-MM-DD" in the operator's zone).
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "dispatcher/config/dispatcher_config.h"
+#include "dispatcher/heartbeat/heartbeat_text.h"
+#include "dispatcher/plan_store/plan_store.h"
+#include "dispatcher/store/appointment_store.h"
+#include "dispatcher/store/database.h"
+
+namespace kehrbote {
+
+struct HeartbeatResult {
+  int heartbeats = 0;        // messages planned to firms (heartbeat or alarm)
+  int firm_alarms = 0;       // firms whose message was an alarm
+  int operator_alarms = 0;   // messages planned to operator contacts
+  int skipped_contacts = 0;  // unusable heartbeat contacts
+};
+
+class Heartbeat {
+ public:
+  Heartbeat(Database& db, const DispatcherConfig& config);
+
+  // Plans what is due at `now`. Idempotent within a day.
+  HeartbeatResult Run(Instant now);
+  // The facts the firm's message of `now` would state (for tests and `plan`).
+  HeartbeatFacts Facts(const FirmConfig& firm, Instant now);
+  // The next instant after `now` at which some firm's heartbeat falls due.
+  Instant NextDue(Instant now) const;
+
+ private:
+  Database& db_;
+  const DispatcherConfig& config_;
+  PlanStore plans_;
+  AppointmentStore appointments_;
+};
+
+// The local date of `t` in `zone`, "YYYY-MM-DD".
+std::string LocalDateString(Instant t, const std::string& zone);
+
+}  // namespace kehrbote

@@ -1,0 +1,50 @@
+// The daily heartbeat ("Pseudotermin") and alarm texts, in German. Pure.
+//
+// Like Winchim's control message to the firm's own number, the heartbeat tells
+// the firm every day that reminders work: when the last export arrived, how many
+// appointments it held, how many messages go out today, how many contacts were
+// skipped as invalid, and the last refused file. If no export arrived for longer
+// than `alarm_after` (26 h by default) the text is an alarm instead
+// ("Kein Export seit ..."), which also goes to the operator.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "shared/time/clock.h"
+
+namespace kehrbote {
+
+struct HeartbeatFacts {
+  std::string firm_id;
+  std::string firm_name;  // may be empty: the id is used
+  std::string timezone = "Europe/Vienna";
+  Instant now{};
+  std::optional<Instant> last_export_at;  // nullopt: never uploaded
+  int last_export_appointments = 0;
+  int messages_today = 0;    // reminders and notices due today (local day)
+  int invalid_contacts = 0;  // contacts skipped as invalid in the last 24 h
+  std::optional<std::string> rejected_name;    // last refused file (since the last export)
+  std::optional<std::string> rejected_reason;
+  std::chrono::seconds alarm_after{std::chrono::hours{26}};
+};
+
+// True if no export arrived for longer than alarm_after (or never).
+bool IsAlarm(const HeartbeatFacts& f);
+
+// The firm's daily message: the heartbeat or, if IsAlarm(), the alarm.
+std::string HeartbeatText(const HeartbeatFacts& f);
+// E-mail subject for the same message.
+std::string HeartbeatSubject(const HeartbeatFacts& f);
+
+// One line per firm in alarm for the operator's daily alarm; never-uploaded
+// firms say so.
+std::string OperatorAlarmText(const std::vector<HeartbeatFacts>& firms_in_alarm, Instant now,
+                              const std::string& timezone);
+
+// "23.11.2026 06:05" in `zone`.
+std::string GermanDateTime(Instant t, const std::string& zone);
+
+}  // namespace kehrbote

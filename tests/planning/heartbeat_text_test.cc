@@ -1,0 +1,71 @@
+#include "dispatcher/heartbeat/heartbeat_text.h"
+
+#include <gtest/gtest.h>
+
+#include "shared/time/zoned_time.h"
+
+namespace kehrbote {
+namespace {
+
+using namespace std::chrono_literals;
+
+Instant I(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
+
+HeartbeatFacts Facts() {
+  HeartbeatFacts f;
+  f.firm_id = "huber";
+  f.firm_name = "RFK Huber";
+  f.now = I("2026-11-23T07:00:00+01:00");
+  f.last_export_at = I("2026-11-22T23:05:00+01:00");
+  f.last_export_appointments = 123;
+  f.messages_today = 45;
+  f.invalid_contacts = 3;
+  return f;
+}
+
+TEST(HeartbeatTextTest, DailyHeartbeatStatesTheFacts) {
+  HeartbeatFacts f = Facts();
+  EXPECT_FALSE(IsAlarm(f));
+  EXPECT_EQ(HeartbeatText(f),
+            "Kehrbote Kontrolle RFK Huber 23.11.2026: Letzter Export 22.11.2026 23:05 mit 123 "
+            "Terminen. Heute 45 Nachrichten. 3 ungültige Kontakte übersprungen.");
+  f.invalid_contacts = 0;
+  f.rejected_name = "huber-20261123.json";
+  f.rejected_reason = "Schema: /appointments/3/start: fehlt";
+  EXPECT_EQ(HeartbeatText(f),
+            "Kehrbote Kontrolle RFK Huber 23.11.2026: Letzter Export 22.11.2026 23:05 mit 123 "
+            "Terminen. Heute 45 Nachrichten. Abgelehnte Datei: huber-20261123.json (Schema: "
+            "/appointments/3/start: fehlt).");
+}
+
+TEST(HeartbeatTextTest, AlarmAfter26Hours) {
+  HeartbeatFacts f = Facts();
+  f.now = I("2026-11-24T01:05:00+01:00");  // exactly 26 h: still fine
+  EXPECT_FALSE(IsAlarm(f));
+  f.now = I("2026-11-24T07:00:00+01:00");  // 31 h 55 min
+  ASSERT_TRUE(IsAlarm(f));
+  EXPECT_EQ(HeartbeatText(f).rfind("ALARM Kehrbote RFK Huber: Kein Export seit 22.11.2026 23:05 "
+                                   "(31 Std.)",
+                                   0),
+            0u)
+      << HeartbeatText(f);
+  EXPECT_NE(HeartbeatSubject(f).find("Kein Export"), std::string::npos);
+  f.alarm_after = 48h;
+  EXPECT_FALSE(IsAlarm(f));
+}
+
+TEST(HeartbeatTextTest, OperatorAlarmListsFirmsAndNeverUploaded) {
+  HeartbeatFacts a = Facts();
+  a.now = I("2026-11-24T07:00:00+01:00");
+  HeartbeatFacts never;
+  never.firm_id = "maier";
+  never.now = a.now;
+  const std::string t = OperatorAlarmText({a, never}, a.now, "Europe/Vienna");
+  EXPECT_EQ(t,
+            "ALARM Kehrbote 24.11.2026 07:00: Kein Export seit mehr als 26 Std. bei 2 Betrieben:\n"
+            "- RFK Huber (huber): Kein Export seit 22.11.2026 23:05\n"
+            "- maier: noch nie ein Export");
+}
+
+}  // namespace
+}  // namespace kehrbote

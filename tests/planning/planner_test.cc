@@ -1,0 +1,314 @@
+#include "dispatcher/planning/planner.h"
+
+#include <gtest/gtest.h>
+
+#include "dispatcher/planning/contact_selection.h"
+#include "dispatcher/planning/message_text.h"
+
+namespace kehrbote {
+namespace {
+
+using namespace std::chrono_literals;
+
+Instant I(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
+std::string At(Instant t) { return FormatRfc3339(t, "Europe/Vienna"); }
+
+FirmPolicy Firm() {
+  FirmPolicy f;
+  f.firm_id = "huber";
+  f.firm_name = "RFK Huber";
+  f.sender_name = "Huber RFK";
+  ReminderRule sms;
+  sms.name = "sms-1d";
+  sms.channel = ContactChannel::kSms;
+  sms.lead = 24h;
+  ReminderRule mail;
+  mail.name = "mail-2d";
+  mail.channel = ContactChannel::kEmail;
+  mail.lead = 48h;
+  mail.at = 18h;
+  f.rules = {sms, mail};
+  return f;
+}
+
+Contact Sms(const char* number, bool consent = true, bool hk_only = false) {
+  return Contact{ContactChannel::kSms, number, consent, hk_only};
+}
+Contact Mail(const char* address, bool consent = true) {
+  return Contact{ContactChannel::kEmail, address, consent, false};
+}
+
+Appointment Appt(std::vector<Contact> contacts, const char* day = "2026-11-25",
+                 std::chrono::minutes time = 8h) {
+  Appointment a;
+  a.id = "A1";
+  a.kind = AppointmentKind::kSweep;
+  a.start.date = *ParseLocalDate(day);
+  a.start.time = time;
+  a.object = {"O1", "Redtenbachergasse 3", "4400", "Steyr"};
+  a.customer = {"Herr", "Ing.", "Karl", "Mustermann", ""};
+  a.contacts = std::move(contacts);
+  return a;
+}
+
+const PlannedSkip* FindSkip(const AppointmentPlan& p, SkipKind kind) {
+  for (const auto& s : p.skips)
+    if (s.kind == kind) return &s;
+  return nullptr;
+}
+
+const Instant kNow = I("2026-11-20T10:00:00+01:00");
+
+TEST(ContactSelectionTest, ConsentNurHkMobileOnlyDuplicatesAndThreeNumbers) {
+  FirmPolicy f = Firm();
+  Appointment a = Appt({
+      Sms("0664 1234567"),                     // mobile: used
+      Sms("0664 2345678", /*consent=*/false),  // no consent
+      Sms("0664 3456789", true, /*hk_only=*/true),  // Nur HK, appointment is a sweep
+      Sms("07252 12345"),                      // Steyr landline
+      Sms("12"),                               // invalid
+      Sms("+43 664 1234567"),                  // same number again
+      Sms("0660 1111111"), Sms("0676 2222222"),
+      Sms("0699 3333333"),                     // fourth mobile number
+      Mail("Office@Example.AT"), Mail("kein-at-zeichen"),
+  });
+  ContactSelection s = SelectContacts(a, f);
+  std::vector<std::string> keys;
+  for (const auto& c : s.contacts) keys.push_back(c.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"+436641234567", "+436601111111", "+436762222222",
+                                            "office@example.at"}));
+  std::vector<SkipKind> kinds;
+  for (const auto& k : s.skips) kinds.push_back(k.kind);
+  EXPECT_EQ(kinds, (std::vector<SkipKind>{SkipKind::kNoConsent, SkipKind::kMainSweepOnly,
+                                          SkipKind::kLandline, SkipKind::kInvalidNumber,
+                                          SkipKind::kDuplicate, SkipKind::kTooManyNumbers,
+                                          SkipKind::kInvalidEmail}));
+  // Masked in skips, never the full number.
+  EXPECT_EQ(s.skips[2].masked.find("12345"), std::string::npos) << s.skips[2].masked;
+  EXPECT_NE(s.skips[2].reason.find("Festnetz"), std::string::npos) << s.skips[2].reason;
+}
+
+TEST(ContactSelectionTest, NurHkContactIsUsedForMainSweep) {
+  Appointment a = Appt({Sms("0664 3456789", true, true)});
+  a.kind = AppointmentKind::kMainSweep;
+  EXPECT_EQ(SelectContacts(a, Firm()).contacts.size(), 1u);
+}
+
+TEST(ContactSelectionTest, GermanNumbersWithGermanFirm) {
+  FirmPolicy f = Firm();
+  f.country = "DE";
+  Appointment a = Appt({Sms("0151 23456789"), Sms("030 1234567")});
+  ContactSelection s = SelectContacts(a, f);
+  ASSERT_EQ(s.contacts.size(), 1u);
+  EXPECT_EQ(s.contacts[0].key, "+4915123456789");
+  ASSERT_EQ(s.skips.size(), 1u);
+  EXPECT_EQ(s.skips[0].kind, SkipKind::kLandline);
+}
+
+TEST(ContactSelectionTest, ChannelPolicies) {
+  FirmPolicy f = Firm();
+  Appointment both = Appt({Sms("0664 1234567"), Mail("a@example.at")});
+  Appointment mail_only = Appt({Sms("07252 12345"), Mail("a@example.at")});
+
+  f.channel_policy = ChannelPolicy::kBoth;
+  EXPECT_EQ(SelectContacts(both, f).contacts.size(), 2u);
+
+  f.channel_policy = ChannelPolicy::kSmsFirst;
+  ContactSelection s = SelectContacts(both, f);
+  ASSERT_EQ(s.contacts.size(), 1u);
+  EXPECT_EQ(s.contacts[0].channel, ContactChannel::kSms);
+  EXPECT_EQ(s.skips.back().kind, SkipKind::kChannelPolicy);
+  // No usable mobile (landline only): e-mail is used.
+  s = SelectContacts(mail_only, f);
+  ASSERT_EQ(s.contacts.size(), 1u);
+  EXPECT_EQ(s.contacts[0].channel, ContactChannel::kEmail);
+
+  f.channel_policy = ChannelPolicy::kEmailFirst;
+  s = SelectContacts(both, f);
+  ASSERT_EQ(s.contacts.size(), 1u);
+  EXPECT_EQ(s.contacts[0].channel, ContactChannel::kEmail);
+}
+
+TEST(PlannerTest, PlansEachRuleForEachContactWithReasonAndText) {
+  AppointmentPlan p = PlanAppointment(Firm(), Appt({Sms("0664 1234567"), Mail("a@example.at")}),
+                                      1, {}, kNow);
+  ASSERT_EQ(p.messages.size(), 2u);
+  const PlannedMessage& sms = p.messages[0];
+  EXPECT_EQ(sms.rule_id, "sms-1d");
+  EXPECT_EQ(sms.purpose, "reminder");
+  EXPECT_EQ(sms.contact_key, "+436641234567");
+  EXPECT_EQ(At(sms.due), "2026-11-24T08:00:00+01:00");
+  EXPECT_EQ(At(sms.deadline), "2026-11-25T08:00:00+01:00");
+  EXPECT_EQ(sms.sender, "Huber RFK");
+  EXPECT_NE(sms.body.find("25.11.2026"), std::string::npos) << sms.body;
+  EXPECT_NE(sms.body.find("08:00"), std::string::npos) << sms.body;
+  EXPECT_NE(sms.body.find("Redtenbachergasse 3"), std::string::npos) << sms.body;
+  EXPECT_GE(sms.segments, 1);
+  EXPECT_EQ(sms.reason, "sms-1d: 1d before");
+  const PlannedMessage& mail = p.messages[1];
+  EXPECT_EQ(mail.rule_id, "mail-2d");
+  EXPECT_EQ(At(mail.due), "2026-11-23T18:00:00+01:00");
+  EXPECT_FALSE(mail.subject.empty());
+  EXPECT_NE(mail.body.find("Sehr geehrter Herr Ing. Mustermann"), std::string::npos) << mail.body;
+  EXPECT_EQ(mail.segments, 0);
+  EXPECT_TRUE(p.cancel.empty());
+}
+
+TEST(PlannerTest, SkippedLandlineHasReason) {
+  AppointmentPlan p = PlanAppointment(Firm(), Appt({Sms("07252 12345")}), 1, {}, kNow);
+  EXPECT_TRUE(p.messages.empty());
+  const PlannedSkip* s = FindSkip(p, SkipKind::kLandline);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->rule_id, "contact");
+  EXPECT_NE(s->reason.find("not a mobile number"), std::string::npos);
+}
+
+TEST(PlannerTest, ContactWithoutRuleOfItsChannelIsSkipped) {
+  FirmPolicy f = Firm();
+  f.rules.pop_back();  // no e-mail rule
+  AppointmentPlan p = PlanAppointment(f, Appt({Mail("a@example.at")}), 1, {}, kNow);
+  EXPECT_TRUE(p.messages.empty());
+  ASSERT_NE(FindSkip(p, SkipKind::kNoRule), nullptr);
+}
+
+TEST(PlannerTest, LateArrivalSendsAtOnceOrSkips) {
+  // Arrives 2026-11-25 05:00 for an appointment at 10:00: 1d reminder is late.
+  Appointment a = Appt({Sms("0664 1234567")}, "2026-11-25", 10h);
+  FirmPolicy f = Firm();
+  f.quiet_hours = QuietHours{0min, 0min};
+  AppointmentPlan p = PlanAppointment(f, a, 1, {}, I("2026-11-25T05:00:00+01:00"));
+  ASSERT_EQ(p.messages.size(), 1u);
+  EXPECT_EQ(At(p.messages[0].due), "2026-11-25T05:00:00+01:00");
+  EXPECT_NE(p.messages[0].reason.find("late"), std::string::npos);
+  p = PlanAppointment(f, a, 1, {}, I("2026-11-25T08:30:00+01:00"));
+  EXPECT_TRUE(p.messages.empty());
+  const PlannedSkip* s = FindSkip(p, SkipKind::kTiming);
+  ASSERT_NE(s, nullptr);
+  EXPECT_NE(s->reason.find("only 1h30m remain"), std::string::npos) << s->reason;
+}
+
+TEST(PlannerTest, AlreadyPlannedRowsAreNotPlannedAgain) {
+  Appointment a = Appt({Sms("0664 1234567")});
+  FirmPolicy f = Firm();
+  std::vector<ExistingMessage> existing = {
+      {7, 1, "sms-1d", "reminder", "sms", "+436641234567", "+436641234567", "planned",
+       I("2026-11-25T08:00:00+01:00")}};
+  // Even planned again after the reminder time (late), nothing new, no skip.
+  AppointmentPlan p = PlanAppointment(f, a, 1, existing, I("2026-11-24T09:00:00+01:00"));
+  EXPECT_TRUE(p.messages.empty());
+  EXPECT_TRUE(p.skips.empty());
+  EXPECT_TRUE(p.cancel.empty());
+}
+
+TEST(PlannerTest, RescheduleCancelsPendingAndSendsChangeNoticeToReminded) {
+  FirmPolicy f = Firm();
+  const Instant old_start = I("2026-11-25T08:00:00+01:00");
+  std::vector<ExistingMessage> existing = {
+      // Contact 1 already got its SMS reminder for version 1.
+      {1, 1, "sms-1d", "reminder", "sms", "+436641234567", "+436641234567", "delivered", old_start},
+      // Contact 2's reminder is still pending.
+      {2, 1, "sms-1d", "reminder", "sms", "+436601111111", "+436601111111", "planned", old_start},
+  };
+  // Version 2: moved to 2026-11-27 08:00; planned on 2026-11-24 at 12:00.
+  Appointment a = Appt({Sms("0664 1234567"), Sms("0660 1111111")}, "2026-11-27", 8h);
+  AppointmentPlan p = PlanAppointment(f, a, 2, existing, I("2026-11-24T12:00:00+01:00"));
+  EXPECT_EQ(p.cancel, (std::vector<int64_t>{2}));
+  EXPECT_NE(p.cancel_reason.find("version 2"), std::string::npos);
+  int change = 0, reminders = 0;
+  for (const PlannedMessage& m : p.messages) {
+    EXPECT_EQ(m.appointment_version, 2);
+    if (m.purpose == "change") {
+      ++change;
+      EXPECT_EQ(m.contact_key, "+436641234567");
+      EXPECT_EQ(At(m.due), "2026-11-24T12:00:00+01:00");
+      EXPECT_NE(m.body.find("27.11.2026"), std::string::npos) << m.body;
+      EXPECT_NE(m.body.find("Terminänderung"), std::string::npos) << m.body;
+    } else {
+      ++reminders;
+      EXPECT_EQ(At(m.due), "2026-11-26T08:00:00+01:00");
+    }
+  }
+  EXPECT_EQ(change, 1);
+  EXPECT_EQ(reminders, 2);  // both contacts get the reminder for the new date
+}
+
+TEST(PlannerTest, NewVersionWithSameStartDoesNotRemindTwice) {
+  FirmPolicy f = Firm();
+  const Instant start = I("2026-11-25T08:00:00+01:00");
+  std::vector<ExistingMessage> existing = {
+      {1, 1, "sms-1d", "reminder", "sms", "+436641234567", "+436641234567", "delivered", start}};
+  // Version 2 only added a contact; same start. Planned after the reminder went out.
+  Appointment a = Appt({Sms("0664 1234567"), Sms("0660 1111111")});
+  AppointmentPlan p = PlanAppointment(f, a, 2, existing, I("2026-11-24T09:00:00+01:00"));
+  ASSERT_EQ(p.messages.size(), 1u);
+  EXPECT_EQ(p.messages[0].contact_key, "+436601111111");  // the new contact, late but 23h remain
+  EXPECT_EQ(p.messages[0].purpose, "reminder");
+  ASSERT_NE(FindSkip(p, SkipKind::kDuplicate), nullptr);
+}
+
+TEST(PlannerTest, CancellationDropsPendingAndNotifiesReminded) {
+  FirmPolicy f = Firm();
+  const Instant start = I("2026-11-25T08:00:00+01:00");
+  std::vector<ExistingMessage> existing = {
+      {1, 1, "sms-1d", "reminder", "sms", "+436641234567", "+436641234567", "accepted", start},
+      {2, 1, "mail-2d", "reminder", "email", "a@example.at", "a@example.at", "planned", start},
+  };
+  Appointment a = Appt({Sms("0664 1234567"), Mail("a@example.at")});
+  a.status = AppointmentStatus::kCancelled;
+  AppointmentPlan p = PlanAppointment(f, a, 2, existing, I("2026-11-24T21:00:00+01:00"));
+  EXPECT_EQ(p.cancel, (std::vector<int64_t>{2}));
+  ASSERT_EQ(p.messages.size(), 1u);
+  const PlannedMessage& m = p.messages[0];
+  EXPECT_EQ(m.rule_id, "cancellation");
+  EXPECT_EQ(m.purpose, "cancellation");
+  EXPECT_EQ(m.contact_key, "+436641234567");
+  // 21:00 is inside quiet hours, but they end only at the start (08:00): a
+  // notice the contact needs beats quiet hours and goes at once.
+  EXPECT_EQ(At(m.due), "2026-11-24T21:00:00+01:00");
+  EXPECT_NE(m.reason.find("despite quiet hours"), std::string::npos) << m.reason;
+}
+
+TEST(PlannerTest, CancellationAfterQuietHoursWaitsUntilMorning) {
+  FirmPolicy f = Firm();
+  const Instant start = I("2026-11-25T10:00:00+01:00");
+  std::vector<ExistingMessage> existing = {
+      {1, 1, "sms-1d", "reminder", "sms", "+436641234567", "+436641234567", "delivered", start}};
+  Appointment a = Appt({Sms("0664 1234567")}, "2026-11-25", 10h);
+  a.status = AppointmentStatus::kCancelled;
+  AppointmentPlan p = PlanAppointment(f, a, 2, existing, I("2026-11-24T22:00:00+01:00"));
+  ASSERT_EQ(p.messages.size(), 1u);
+  EXPECT_EQ(At(p.messages[0].due), "2026-11-25T08:00:00+01:00");
+  EXPECT_NE(p.messages[0].body.find("entf"), std::string::npos) << p.messages[0].body;
+}
+
+TEST(PlannerTest, CancellationWithoutAnythingSentIsSilent) {
+  Appointment a = Appt({Sms("0664 1234567")});
+  a.status = AppointmentStatus::kCancelled;
+  std::vector<ExistingMessage> existing = {
+      {5, 1, "sms-1d", "reminder", "sms", "+436641234567", "+436641234567", "planned",
+       I("2026-11-25T08:00:00+01:00")}};
+  AppointmentPlan p = PlanAppointment(Firm(), a, 2, existing, kNow);
+  EXPECT_EQ(p.cancel, (std::vector<int64_t>{5}));
+  EXPECT_TRUE(p.messages.empty());
+}
+
+TEST(MessageTextTest, SmsEncodingPolicy) {
+  FirmPolicy f = Firm();
+  f.templates["sms_reminder"] = "Termin am <<Datum>> – „pünktlich“ 🙂";
+  Appointment a = Appt({});
+  RenderedText gsm = RenderAppointmentMessage(f, "reminder", ContactChannel::kSms, a);
+  EXPECT_EQ(gsm.body.find("„"), std::string::npos) << gsm.body;  // transliterated
+  EXPECT_NE(gsm.body.find("pünktlich"), std::string::npos) << gsm.body;
+  f.sms_encoding = SmsEncodingPolicy::kUcs2;
+  RenderedText ucs = RenderAppointmentMessage(f, "reminder", ContactChannel::kSms, a);
+  EXPECT_NE(ucs.body.find("🙂"), std::string::npos) << ucs.body;
+}
+
+TEST(MessageTextTest, UnknownPlaceholderIsReportedWithPosition) {
+  std::string err = ValidateTemplateText("sms_reminder", "Termin <<Datumm>>");
+  EXPECT_NE(err.find("sms_reminder:1:8"), std::string::npos) << err;
+  EXPECT_EQ(ValidateTemplateText("sms_reminder", "Termin <<Datum>>"), "");
+}
+
+}  // namespace
+}  // namespace kehrbote
