@@ -1,0 +1,565 @@
+#include "dispatcher/ingest/snapshot_ingest.h"
+
+#include <algorithm>
+#include <fstream>
+#include <unordered_map>
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/DigestEngine.h>
+#include <Poco/Exception.h>
+#include <Poco/SHA2Engine.h>
+
+#include "dispatcher/store/appointment_json.h"
+#include "shared/export/export_reader.h"
+#include "dispatcher/store/appointment_store.h"
+#include "shared/time/zoned_time.h"
+
+namespace kehrbote {
+
+using Poco::Data::Session;
+using Poco::Data::Statement;
+using namespace Poco::Data::Keywords;
+
+std::string_view ToString(IngestOutcome o) {
+  switch (o) {
+    case IngestOutcome::kApplied: return "applied";
+    case IngestOutcome::kIgnored: return "ignored";
+    case IngestOutcome::kDuplicate: return "duplicate";
+    case IngestOutcome::kRejected: return "rejected";
+  }
+  return "?";
+}
+
+std::string Sha256OfFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  Poco::SHA2Engine engine;
+  std::vector<char> buf(1 << 16);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    if (in.gcount() > 0) engine.update(buf.data(), static_cast<unsigned>(in.gcount()));
+  }
+  return Poco::DigestEngine::digestToHex(engine.digest());
+}
+
+namespace {
+
+// Thrown inside the transaction for a bad export; carries the reason out after
+// the rollback. Anything else thrown there is a store failure.
+class RefusedExport : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Thrown from the header handler for an export older than the last applied one:
+// stops reading; the caller records it as ignored after the rollback.
+class IgnoredExport : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct KnownAppointment {
+  Poco::Int64 version = 0;
+  Poco::Int64 start_at = 0;
+  bool scheduled = true;
+  bool seen = false;
+  std::string content_hash;
+  std::string data_hash;
+};
+
+Poco::Int64 Seconds(Instant t) { return t.time_since_epoch().count(); }
+
+std::string StatusName(AppointmentStatus s) { return std::string(ToString(s)); }
+
+// Column vectors of one batched statement each; flushed every kBatchSize rows.
+class BatchWriter {
+ public:
+  BatchWriter(Database& db, Session& s, std::string firm_id, std::string export_name,
+              Poco::Int64 generated_at, Poco::Int64 now)
+      : db_(db), s_(s), firm_(std::move(firm_id)), export_name_(std::move(export_name)),
+        generated_at_(generated_at), now_(now) {}
+
+  // A new current version (and the appointments row to match).
+  void AddVersion(bool first, const std::string& id, Poco::Int64 version, const std::string& change,
+                  const Appointment& a, Poco::Int64 start_at, const std::string& start_local,
+                  const std::string& data, const std::string& content_hash,
+                  const std::string& data_hash, const std::string& cancel_reason) {
+    auto& t = first ? new_ : upd_;
+    t.id.push_back(id);
+    t.version.push_back(version);
+    t.status.push_back(StatusName(a.status));
+    t.kind.push_back(std::string(ToString(a.kind)));
+    t.start_at.push_back(start_at);
+    t.content_hash.push_back(content_hash);
+    t.data_hash.push_back(data_hash);
+    v_.id.push_back(id);
+    v_.version.push_back(version);
+    v_.change.push_back(change);
+    v_.status.push_back(StatusName(a.status));
+    v_.kind.push_back(std::string(ToString(a.kind)));
+    v_.start_at.push_back(start_at);
+    v_.start_local.push_back(start_local);
+    v_.data.push_back(data);
+    v_.content_hash.push_back(content_hash);
+    v_.cancel_reason.push_back(cancel_reason);
+    MaybeFlush();
+  }
+
+  // Same content for reminders; other data changed: update the current version.
+  void Refresh(const std::string& id, Poco::Int64 version, const std::string& data,
+               const std::string& data_hash) {
+    r_.id.push_back(id);
+    r_.version.push_back(version);
+    r_.data.push_back(data);
+    r_.data_hash.push_back(data_hash);
+    MaybeFlush();
+  }
+
+  void Flush() {
+    if (!new_.id.empty()) {
+      size_t n = new_.id.size();
+      std::vector<std::string> firm(n, firm_);
+      std::vector<Poco::Int64> stamp(n, now_);
+      s_ << db_.Sql("INSERT INTO appointments (firm_id, appointment_id, current_version, status, kind, "
+                    "start_at, content_hash, data_hash, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+          use(firm), use(new_.id), use(new_.version), use(new_.status), use(new_.kind),
+          use(new_.start_at), use(new_.content_hash), use(new_.data_hash), use(stamp), now;
+      new_ = {};
+    }
+    if (!upd_.id.empty()) {
+      size_t n = upd_.id.size();
+      std::vector<std::string> firm(n, firm_);
+      std::vector<Poco::Int64> stamp(n, now_);
+      s_ << db_.Sql("UPDATE appointments SET current_version = ?, status = ?, kind = ?, start_at = ?, "
+                    "content_hash = ?, data_hash = ?, updated_at = ? WHERE firm_id = ? AND appointment_id = ?"),
+          use(upd_.version), use(upd_.status), use(upd_.kind), use(upd_.start_at), use(upd_.content_hash),
+          use(upd_.data_hash), use(stamp), use(firm), use(upd_.id), now;
+      upd_ = {};
+    }
+    if (!v_.id.empty()) {
+      size_t n = v_.id.size();
+      std::vector<std::string> firm(n, firm_), export_name(n, export_name_);
+      std::vector<Poco::Int64> generated(n, generated_at_), stamp(n, now_);
+      s_ << db_.Sql("INSERT INTO appointment_versions (firm_id, appointment_id, version, change, status, kind, "
+                    "start_at, start_local, data, content_hash, cancel_reason, export_name, "
+                    "export_generated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+          use(firm), use(v_.id), use(v_.version), use(v_.change), use(v_.status), use(v_.kind),
+          use(v_.start_at), use(v_.start_local), use(v_.data), use(v_.content_hash), use(v_.cancel_reason),
+          use(export_name), use(generated), use(stamp), now;
+      v_ = {};
+    }
+    if (!r_.id.empty()) {
+      size_t n = r_.id.size();
+      std::vector<std::string> firm(n, firm_);
+      s_ << db_.Sql("UPDATE appointment_versions SET data = ? WHERE firm_id = ? AND appointment_id = ? AND version = ?"),
+          use(r_.data), use(firm), use(r_.id), use(r_.version), now;
+      s_ << db_.Sql("UPDATE appointments SET data_hash = ? WHERE firm_id = ? AND appointment_id = ?"),
+          use(r_.data_hash), use(firm), use(r_.id), now;
+      r_ = {};
+    }
+  }
+
+ private:
+  struct AppRows {
+    std::vector<std::string> id, status, kind, content_hash, data_hash;
+    std::vector<Poco::Int64> version, start_at;
+  };
+  struct VersionRows {
+    std::vector<std::string> id, change, status, kind, start_local, data, content_hash, cancel_reason;
+    std::vector<Poco::Int64> version, start_at;
+  };
+  struct RefreshRows {
+    std::vector<std::string> id, data, data_hash;
+    std::vector<Poco::Int64> version;
+  };
+
+  void MaybeFlush() {
+    if (v_.id.size() >= SnapshotIngest::kBatchSize || r_.id.size() >= SnapshotIngest::kBatchSize) Flush();
+  }
+
+  Database& db_;
+  Session& s_;
+  std::string firm_, export_name_;
+  Poco::Int64 generated_at_, now_;
+  AppRows new_, upd_;
+  VersionRows v_;
+  RefreshRows r_;
+};
+
+std::string HeartbeatContactsJson(const std::vector<HeartbeatContact>& contacts) {
+  std::string out = "[";
+  for (size_t i = 0; i < contacts.size(); ++i) {
+    if (i) out += ',';
+    out += "{\"channel\":" + JsonQuote(ToString(contacts[i].channel)) +
+           ",\"address\":" + JsonQuote(contacts[i].address) + "}";
+  }
+  return out + "]";
+}
+
+bool ProcessedBefore(Database& db, Session& s, const std::string& firm, const ExportFileInfo& file) {
+  Poco::Int64 n = 0;
+  std::string name = file.name, sha = file.sha256;
+  std::string f = firm;
+  s << db.Sql("SELECT COUNT(*) FROM processed_files WHERE firm_id = ? AND (name = ? OR sha256 = ?)"),
+      into(n), use(f), use(name), use(sha), now;
+  return n > 0;
+}
+
+void RecordProcessed(Database& db, Session& s, const std::string& firm, const ExportFileInfo& file,
+                     const std::string& outcome, const std::string& detail,
+                     std::optional<Instant> generated_at, Instant now_at) {
+  std::string f = firm, name = file.name, sha = file.sha256, o = outcome, d = detail;
+  Poco::Int64 at = Seconds(now_at);
+  Poco::Nullable<Poco::Int64> gen;
+  if (generated_at) gen = Seconds(*generated_at);
+  s << db.Sql("INSERT INTO processed_files (firm_id, name, sha256, outcome, detail, generated_at, at) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"),
+      use(f), use(name), use(sha), use(o), use(d), use(gen), use(at), now;
+}
+
+}  // namespace
+
+bool SnapshotIngest::AlreadyProcessed(std::string_view firm_id, const ExportFileInfo& file) {
+  Session s = db_.GetSession();
+  return ProcessedBefore(db_, s, std::string(firm_id), file);
+}
+
+namespace {
+
+void RecordRejection(Database& db, Session& s, const std::string& firm, const ExportFileInfo& file,
+                     const std::string& reason, Instant now_at) {
+  std::string f = firm, name = file.name, why = reason;
+  Poco::Int64 at = Seconds(now_at);
+  s << db.Sql("INSERT INTO firms (id, last_rejected_name, last_rejected_reason, last_rejected_at, updated_at) "
+              "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+              "last_rejected_name = excluded.last_rejected_name, "
+              "last_rejected_reason = excluded.last_rejected_reason, "
+              "last_rejected_at = excluded.last_rejected_at, updated_at = excluded.updated_at"),
+      use(f), use(name), use(why), use(at), use(at), now;
+  RecordProcessed(db, s, firm, file, "rejected", reason, std::nullopt, now_at);
+}
+
+}  // namespace
+
+IngestResult SnapshotIngest::Reject(std::string_view inbox_firm_id, const ExportFileInfo& file,
+                                    const std::string& reason) {
+  IngestResult r;
+  r.outcome = IngestOutcome::kRejected;
+  r.firm_id = std::string(inbox_firm_id);
+  r.file_name = file.name;
+  r.sha256 = file.sha256;
+  r.reason = reason;
+  const Instant now_at = clock_.Now();
+  try {
+    db_.WithFirmLock(inbox_firm_id, [&](Session& s) { RecordRejection(db_, s, r.firm_id, file, reason, now_at); });
+  } catch (const DatabaseError&) {
+    throw;
+  } catch (const Poco::Exception& e) {
+    throw DatabaseError("store '" + db_.description() + "': recording refused file " + file.name + ": " +
+                        e.displayText());
+  }
+  return r;
+}
+
+// Diffs one export into the store, inside the caller's transaction:
+// Begin(header), Add(appointment)..., Finish().
+class SnapshotApplier {
+ public:
+  SnapshotApplier(Database& db, Session& s, IngestResult& work, const ExportFileInfo& file, Instant now_at)
+      : db_(db), s_(s), work_(work), file_(file), now_at_(now_at), firm_(work.firm_id) {}
+
+  void Begin(const ExportHeader& header) {
+    header_ = header;
+    work_.generated_at = header.generated_at;
+    if (header.firm.id != firm_) {
+      throw RefusedExport(file_.name + ": export of firm '" + header.firm.id + "' in the inbox of firm '" +
+                          firm_ + "'");
+    }
+    tz_ = header.firm.timezone;
+    if (!IsKnownTimeZone(tz_)) throw RefusedExport(file_.name + ": unknown time zone '" + tz_ + "'");
+    Poco::Nullable<Poco::Int64> last;
+    s_ << db_.Sql("SELECT last_export_generated_at FROM firms WHERE id = ?"), into(last), use(firm_), now;
+    if (!last.isNull() && last.value() > Seconds(header.generated_at)) {
+      throw IgnoredExport(file_.name + ": generated at " + FormatRfc3339(header.generated_at, tz_) +
+                          ", before the export already applied (" +
+                          FormatRfc3339(Instant(std::chrono::seconds(last.value())), tz_) + ")");
+    }
+    LoadKnown();
+    out_ = std::make_unique<BatchWriter>(db_, s_, firm_, file_.name, Seconds(header.generated_at),
+                                         Seconds(now_at_));
+  }
+
+  void Add(const Appointment& a) {
+    ++position_;
+    Instant start;
+    try {
+      start = ToInstant(a.start.Earliest(), tz_);
+    } catch (const std::exception& e) {
+      throw RefusedExport(file_.name + ": appointment " + std::to_string(position_) + " (id '" + a.id +
+                          "'): " + e.what());
+    }
+    const std::string content = ContentHash(a);
+    const std::string data_json = AppointmentToJson(a);
+    const std::string data = DataHash(a);
+    auto it = known_.find(a.id);
+    if (it == known_.end()) {
+      out_->AddVersion(true, a.id, 1, "new", a, Seconds(start), FormatLocalDateTime(a.start.Earliest()),
+                       data_json, content, data, "");
+      KnownAppointment k;
+      k.version = 1;
+      k.seen = true;
+      known_.emplace(a.id, std::move(k));
+      ++work_.added;
+      work_.changed_ids.push_back(a.id);
+      return;
+    }
+    KnownAppointment& k = it->second;
+    if (k.seen) {
+      throw RefusedExport(file_.name + ": appointment id '" + a.id + "' appears twice (again at position " +
+                          std::to_string(position_) + ")");
+    }
+    k.seen = true;
+    if (k.content_hash == content) {
+      if (k.data_hash != data) {
+        out_->Refresh(a.id, k.version, data_json, data);
+        ++work_.refreshed;
+      } else {
+        ++work_.unchanged;
+      }
+      return;
+    }
+    const bool scheduled = a.status == AppointmentStatus::kScheduled;
+    std::string change;
+    if (!scheduled && k.scheduled) {
+      change = "cancelled";
+      ++work_.cancelled;
+    } else if (scheduled && !k.scheduled) {
+      change = "restored";
+      ++work_.restored;
+    } else {
+      change = "changed";
+      ++work_.changed;
+    }
+    out_->AddVersion(false, a.id, k.version + 1, change, a, Seconds(start),
+                     FormatLocalDateTime(a.start.Earliest()), data_json, content, data, "");
+    work_.changed_ids.push_back(a.id);
+  }
+
+  void Finish() {
+    work_.appointments = position_;
+    out_->Flush();
+    MarkGone();
+    out_->Flush();
+    UpdateFirm();
+    RecordProcessed(db_, s_, firm_, file_, "applied", "", header_.generated_at, now_at_);
+    work_.outcome = IngestOutcome::kApplied;
+    std::sort(work_.changed_ids.begin(), work_.changed_ids.end());
+  }
+
+ private:
+  // The compact picture of the store: one small entry per appointment.
+  void LoadKnown() {
+    Statement st(s_);
+    std::vector<std::string> ids, status, content, data;
+    std::vector<Poco::Int64> version, start;
+    st << db_.Sql("SELECT appointment_id, current_version, status, content_hash, data_hash, start_at "
+                  "FROM appointments WHERE firm_id = ?"),
+        use(firm_), into(ids), into(version), into(status), into(content), into(data), into(start);
+    st.execute();
+    known_.reserve(ids.size() + 1024);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      KnownAppointment k;
+      k.version = version[i];
+      k.scheduled = status[i] == "scheduled";
+      k.content_hash = std::move(content[i]);
+      k.data_hash = std::move(data[i]);
+      k.start_at = start[i];
+      known_.emplace(std::move(ids[i]), std::move(k));
+    }
+  }
+
+  // Gone: scheduled in the store, inside this export's window, not in it.
+  void MarkGone() {
+    const Poco::Int64 lo = Seconds(ToInstant(header_.window_from, tz_));
+    const Poco::Int64 hi = Seconds(ToInstant(header_.window_to + std::chrono::days(1), tz_));
+    for (auto& [id, k] : known_) {
+      if (k.seen || !k.scheduled || k.start_at < lo || k.start_at >= hi) continue;
+      std::string data_json;
+      std::string aid = id;
+      Poco::Int64 ver = k.version;
+      s_ << db_.Sql("SELECT data FROM appointment_versions WHERE firm_id = ? AND appointment_id = ? AND version = ?"),
+          into(data_json), use(firm_), use(aid), use(ver), now;
+      Appointment gone = AppointmentFromJson(data_json);
+      gone.id = id;
+      gone.status = AppointmentStatus::kCancelled;
+      out_->AddVersion(false, id, k.version + 1, "gone", gone, k.start_at,
+                       FormatLocalDateTime(gone.start.Earliest()), AppointmentToJson(gone), ContentHash(gone),
+                       DataHash(gone), std::string(kGoneReason));
+      ++work_.gone;
+      work_.changed_ids.push_back(id);
+    }
+  }
+
+  // The firm as of this export, for planning and the heartbeat.
+  void UpdateFirm() {
+    std::string name = header_.firm.name, zone = tz_, country = header_.firm.country, phone = header_.firm.phone,
+                contacts = HeartbeatContactsJson(header_.firm.heartbeat_contacts), export_name = file_.name,
+                from = FormatLocalDate(header_.window_from), to = FormatLocalDate(header_.window_to);
+    Poco::Int64 at = Seconds(now_at_), gen = Seconds(header_.generated_at), count = position_;
+    s_ << db_.Sql("INSERT INTO firms (id, name, timezone, country, phone, heartbeat_contacts, last_export_at, "
+                  "last_export_name, last_export_generated_at, last_export_appointments, last_window_from, "
+                  "last_window_to, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                  "ON CONFLICT (id) DO UPDATE SET name = excluded.name, timezone = excluded.timezone, "
+                  "country = excluded.country, phone = excluded.phone, "
+                  "heartbeat_contacts = excluded.heartbeat_contacts, last_export_at = excluded.last_export_at, "
+                  "last_export_name = excluded.last_export_name, "
+                  "last_export_generated_at = excluded.last_export_generated_at, "
+                  "last_export_appointments = excluded.last_export_appointments, "
+                  "last_window_from = excluded.last_window_from, last_window_to = excluded.last_window_to, "
+                  "updated_at = excluded.updated_at"),
+        use(firm_), use(name), use(zone), use(country), use(phone), use(contacts), use(at), use(export_name),
+        use(gen), use(count), use(from), use(to), use(at), now;
+  }
+
+  Database& db_;
+  Session& s_;
+  IngestResult& work_;
+  const ExportFileInfo& file_;
+  Instant now_at_;
+  std::string firm_;
+  ExportHeader header_;
+  std::string tz_;
+  std::unordered_map<std::string, KnownAppointment> known_;
+  std::unique_ptr<BatchWriter> out_;
+  int position_ = 0;
+};
+
+IngestResult SnapshotIngest::Run(std::string_view inbox_firm_id, const ExportFileInfo& file,
+                                 const std::function<void(SnapshotApplier&)>& feed) {
+  IngestResult r;
+  r.firm_id = std::string(inbox_firm_id);
+  r.file_name = file.name;
+  r.sha256 = file.sha256;
+  const Instant now_at = clock_.Now();
+  try {
+    db_.WithFirmLock(inbox_firm_id, [&](Session& s) {
+      IngestResult work = r;  // copied out only when the transaction commits
+      if (ProcessedBefore(db_, s, work.firm_id, file)) {
+        work.outcome = IngestOutcome::kDuplicate;
+        work.reason = file.name + ": processed before (same name or same content)";
+        r = std::move(work);
+        return;
+      }
+      // A refused or ignored export is undone to the savepoint and recorded in the
+      // same transaction, still under the firm lock: another dispatcher waiting for
+      // the lock then finds the file processed.
+      s << "SAVEPOINT snapshot", now;
+      std::string refused, ignored;
+      try {
+        SnapshotApplier applier(db_, s, work, file, now_at);
+        try {
+          feed(applier);
+        } catch (const RefusedExport&) {
+          throw;
+        } catch (const IgnoredExport&) {
+          throw;
+        } catch (const Poco::Exception&) {
+          throw;  // the store failed
+        } catch (const AppointmentJsonError&) {
+          throw;
+        } catch (const std::exception& e) {
+          throw RefusedExport(e.what());  // the reader (ExportError) or the source refused the export
+        }
+        applier.Finish();
+      } catch (const RefusedExport& e) {
+        refused = *e.what() ? e.what() : file.name + ": refused";
+      } catch (const IgnoredExport& e) {
+        ignored = e.what();
+      }
+      if (refused.empty() && ignored.empty()) {
+        s << "RELEASE SAVEPOINT snapshot", now;
+        r = std::move(work);
+        return;
+      }
+      s << "ROLLBACK TO SAVEPOINT snapshot", now;
+      s << "RELEASE SAVEPOINT snapshot", now;
+      IngestResult out;
+      out.firm_id = r.firm_id;
+      out.file_name = file.name;
+      out.sha256 = file.sha256;
+      out.generated_at = work.generated_at;
+      if (!refused.empty()) {
+        RecordRejection(db_, s, r.firm_id, file, refused, now_at);
+        out.outcome = IngestOutcome::kRejected;
+        out.reason = refused;
+      } else {
+        RecordProcessed(db_, s, r.firm_id, file, "ignored", ignored, work.generated_at, now_at);
+        out.outcome = IngestOutcome::kIgnored;
+        out.reason = ignored;
+      }
+      r = std::move(out);
+    });
+  } catch (const AppointmentJsonError& e) {
+    throw DatabaseError("store '" + db_.description() + "': " + e.what());
+  } catch (const DatabaseError&) {
+    throw;
+  } catch (const Poco::Exception& e) {
+    throw DatabaseError("store '" + db_.description() + "': applying " + file.name + " for firm " +
+                        std::string(inbox_firm_id) + ": " + e.displayText());
+  }
+  return r;
+}
+
+IngestResult SnapshotIngest::Apply(std::string_view inbox_firm_id, const ExportFileInfo& file,
+                                   const ExportHeader& header, const AppointmentSource& next) {
+  return Run(inbox_firm_id, file, [&](SnapshotApplier& applier) {
+    applier.Begin(header);
+    Appointment a;
+    for (;;) {
+      a = Appointment{};
+      if (!next(a)) break;
+      applier.Add(a);
+    }
+  });
+}
+
+IngestResult SnapshotIngest::ApplyStream(std::string_view inbox_firm_id, const ExportFileInfo& file,
+                                         std::istream& in) {
+  return Run(inbox_firm_id, file, [&](SnapshotApplier& applier) {
+    ExportReader reader(in, file.name);
+    reader.Read([&](const ExportHeader& h) { applier.Begin(h); },
+                [&](Appointment&& a) { applier.Add(a); });
+  });
+}
+
+IngestResult SnapshotIngest::ApplyFile(std::string_view inbox_firm_id, const ExportFileInfo& file,
+                                       const std::string& local_path) {
+  std::ifstream in(local_path, std::ios::binary);
+  if (!in) return Reject(inbox_firm_id, file, file.name + ": cannot read the downloaded copy " + local_path);
+  return ApplyStream(inbox_firm_id, file, in);
+}
+
+namespace {
+// Stops ExportReader after the header.
+struct HeaderOnly {};
+}  // namespace
+
+std::optional<ExportHeader> ReadExportHeader(std::istream& in, const std::string& source_name) {
+  std::optional<ExportHeader> header;
+  try {
+    ExportReader reader(in, source_name);
+    reader.Read(
+        [&](const ExportHeader& h) {
+          header = h;
+          throw HeaderOnly{};
+        },
+        [](Appointment&&) {});
+  } catch (const HeaderOnly&) {
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return header;
+}
+
+}  // namespace kehrbote

@@ -1,0 +1,129 @@
+// SnapshotIngest: applies one export (a full snapshot of a firm's window) to the
+// store, as one transaction under the firm's lock (Database::WithFirmLock).
+//
+// Against the store's current versions each appointment of the export is:
+//   new        unknown id                       -> version 1 ("new")
+//   changed    kind, start (date, time, window), contacts or consent differ
+//                                               -> next version ("changed")
+//   cancelled  status "cancelled" where the store has it scheduled
+//                                               -> next version ("cancelled")
+//   restored   scheduled again after cancelled/gone -> next version ("restored")
+//   unchanged  same content                     -> nothing (customer/address-only
+//              edits update the current version's data in place, "refreshed")
+// and every scheduled appointment of the store that the export lacks although its
+// date lies inside the export's window is "gone": next version with status
+// cancelled and reason "nicht mehr im Export". Appointments outside the window
+// are left alone.
+//
+// The export is refused whole (nothing of it stays in the store) when reading it
+// fails anywhere (the reader throws: schema error at the 500th appointment,
+// truncated file, ...), when its firm id is not the inbox's firm, or when an
+// appointment id appears twice. A refused file is recorded in processed_files
+// ('rejected') and on the firm (last_rejected_*), for its next heartbeat.
+// An export generated before the last applied one is ignored (recorded as
+// 'ignored'); a file whose name or SHA-256 was processed before is a duplicate
+// and changes nothing.
+//
+// Memory: appointments are streamed from the reader and compared with a compact
+// map (id -> version, status, hashes, start) loaded from the store; writes go out
+// in batches. Nothing holds the whole export.
+#pragma once
+
+#include <functional>
+#include <istream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dispatcher/store/database.h"
+#include "shared/export/export_model.h"
+#include "shared/time/clock.h"
+
+namespace kehrbote {
+
+enum class IngestOutcome {
+  kApplied,    // diffed into the store
+  kIgnored,    // older than an export already applied
+  kDuplicate,  // name or content seen before; nothing done
+  kRejected,   // refused whole; see reason
+};
+std::string_view ToString(IngestOutcome o);  // "applied", "ignored", "duplicate", "rejected"
+
+struct IngestResult {
+  IngestOutcome outcome = IngestOutcome::kRejected;
+  std::string firm_id;    // the inbox's firm
+  std::string file_name;
+  std::string sha256;
+  std::string reason;     // why ignored / duplicate / rejected (with file and position)
+  std::optional<Instant> generated_at;
+  int appointments = 0;   // read from the export
+  int added = 0;
+  int changed = 0;
+  int cancelled = 0;      // status cancelled in the export (was scheduled)
+  int gone = 0;           // missing from the export inside its window
+  int restored = 0;
+  int unchanged = 0;
+  int refreshed = 0;      // unchanged for reminders, other data updated in place
+  // Appointments whose current version changed (new, changed, cancelled, gone,
+  // restored), sorted: exactly the ones planning must (re)plan.
+  std::vector<std::string> changed_ids;
+};
+
+// The export file being applied.
+struct ExportFileInfo {
+  std::string name;    // file name in the inbox, "huber-2026-11-23T06-00-00-1.json"
+  std::string sha256;  // lower-case hex of the whole file
+};
+
+// Yields the export's appointments one at a time: fills `out` and returns true,
+// returns false at the end, throws on bad input.
+using AppointmentSource = std::function<bool(Appointment& out)>;
+
+class SnapshotApplier;
+
+class SnapshotIngest {
+ public:
+  SnapshotIngest(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+  // Reads the export file at `local_path` with ExportReader (schema-validated,
+  // streaming) and applies it for the inbox of `inbox_firm_id`. Never throws for
+  // bad files (they come back kRejected); throws DatabaseError if the store fails.
+  IngestResult ApplyFile(std::string_view inbox_firm_id, const ExportFileInfo& file,
+                         const std::string& local_path);
+
+  // The same, reading the export from `in`.
+  IngestResult ApplyStream(std::string_view inbox_firm_id, const ExportFileInfo& file,
+                           std::istream& in);
+
+  // The same for an export already parsed by the caller: its header, and its
+  // appointments from `next` (which may throw to refuse the export).
+  IngestResult Apply(std::string_view inbox_firm_id, const ExportFileInfo& file,
+                     const ExportHeader& header, const AppointmentSource& next);
+
+  // Records a file refused before it could be applied (unreadable header, ...).
+  IngestResult Reject(std::string_view inbox_firm_id, const ExportFileInfo& file,
+                      const std::string& reason);
+
+  // True if `file` (by name or SHA-256) was processed for this firm before.
+  bool AlreadyProcessed(std::string_view firm_id, const ExportFileInfo& file);
+
+  // Number of appointment ids written per batched statement.
+  static constexpr size_t kBatchSize = 500;
+
+ private:
+  IngestResult Run(std::string_view inbox_firm_id, const ExportFileInfo& file,
+                   const std::function<void(SnapshotApplier&)>& feed);
+
+  Database& db_;
+  const Clock& clock_;
+};
+
+// The header of an export (read and validated up to the first appointment), or
+// nullopt if the file is not a readable export. Used to order a firm's files.
+std::optional<ExportHeader> ReadExportHeader(std::istream& in, const std::string& source_name);
+
+// SHA-256 of a local file, lower-case hex.
+std::string Sha256OfFile(const std::string& path);
+
+}  // namespace kehrbote
