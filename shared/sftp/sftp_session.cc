@@ -465,6 +465,13 @@ void SftpSession::MakeDirectory(const std::string& path, int mode) {
   }
 }
 
+void SftpSession::RemoveQuietly(const std::string& path) {
+  try {
+    if (Stat(path)) Remove(path);
+  } catch (const SftpError&) {
+  }
+}
+
 AtomicUploadResult SftpSession::UploadAtomically(std::istream& in, const std::string& remote_dir,
                                                  const std::string& stem,
                                                  const std::string& extension) {
@@ -516,12 +523,13 @@ AtomicUploadResult SftpSession::UploadAtomically(std::istream& in, const std::st
         seq = free_seq(seq + 1);
       }
     }
+  } catch (const SftpError& e) {
+    // After a connection error the session is unusable (and a cleanup attempt could
+    // wait another io_timeout); the stale .part is ignored by the dispatcher.
+    if (e.kind() != SftpError::Kind::kConnect) RemoveQuietly(part);
+    throw;
   } catch (...) {
-    try {
-      if (Stat(part)) Remove(part);
-    } catch (const SftpError&) {
-      // The connection is probably gone; a stale .part is ignored by the dispatcher.
-    }
+    RemoveQuietly(part);
     throw;
   }
 }

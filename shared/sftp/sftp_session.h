@@ -99,6 +99,7 @@ class SftpSession {
  private:
   struct Handles;
   explicit SftpSession(const SftpEndpoint& endpoint);
+  void RemoveQuietly(const std::string& path);  // best effort, for cleanup
 
   SftpEndpoint endpoint_;
   PresentedHostKey host_key_;

@@ -11,6 +11,11 @@
 #include <streambuf>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "tests/support/sshd_server.h"
 
 namespace kehrbote {
@@ -354,6 +359,36 @@ TEST_F(SftpSessionTest, ServerDownIsARetryableConnectError) {
   }
   server_.Start();  // same port, same key: the same endpoint works again
   EXPECT_NO_THROW(SftpSession::Connect(e));
+}
+
+TEST(SftpTimeoutTest, SilentServerTimesOutWithinIoTimeout) {
+  // A socket that listens (the kernel completes the TCP handshake) but never speaks.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(fd, 4), 0);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+
+  SftpEndpoint e;
+  e.host = "127.0.0.1";
+  e.port = ntohs(a.sin_port);
+  e.user = "nobody";
+  e.password = "x";
+  e.host_key_fingerprint = "SHA256:AAAA";
+  e.io_timeout = std::chrono::milliseconds(1500);
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    SftpSession::Connect(e);
+    FAIL();
+  } catch (const SftpError& err) {
+    EXPECT_EQ(err.kind(), SftpError::Kind::kConnect) << err.what();
+    EXPECT_NE(std::string(err.what()).find("handshake"), std::string::npos) << err.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  close(fd);
 }
 
 TEST(SftpChrootTest, ChrootedUserSeesDataRootAsSlash) {
