@@ -1,0 +1,174 @@
+// KannelChannel against the real Kannel (bearerbox + smsbox + fakesmsc).
+#include "dispatcher/sms/kannel_channel.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "tests/support/kannel_server.h"
+
+namespace kehrbote {
+namespace {
+
+using test::KannelServer;
+
+class KannelChannelTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    test::KannelOptions o;
+    o.allowed_prefix = "+43;+49";
+    kannel_ = new KannelServer(o);
+    kannel_->Start();
+  }
+  static void TearDownTestSuite() {
+    delete kannel_;
+    kannel_ = nullptr;
+  }
+  KannelSettings Settings() {
+    KannelSettings s;
+    s.sendsms_url = kannel_->SendsmsUrl();
+    s.username = kannel_->options().username;
+    s.password = kannel_->options().password;
+    s.max_parts = kannel_->options().max_messages;
+    s.timeout = std::chrono::seconds(5);
+    return s;
+  }
+  OutgoingMessage Message(const std::string& to, const std::string& text) {
+    OutgoingMessage m;
+    m.id = 1;
+    m.firm_id = "huber";
+    m.channel = "sms";
+    m.recipient = to;
+    m.sender = "Huber RFK";
+    m.body = text;
+    m.deadline = clock_.Now() + std::chrono::hours(20);
+    return m;
+  }
+  // Messages fakesmsc received for `to` after `skip` earlier ones.
+  std::vector<test::FakeSmscMessage> ReceivedFor(const std::string& to, std::size_t count) {
+    std::vector<test::FakeSmscMessage> out;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (std::chrono::steady_clock::now() < deadline) {
+      out.clear();
+      for (auto& m : kannel_->WaitForReceived(0, std::chrono::milliseconds(0)))
+        if (m.to == to) out.push_back(m);
+      if (out.size() >= count) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return out;
+  }
+  static KannelServer* kannel_;
+  SystemClock clock_;
+};
+KannelServer* KannelChannelTest::kannel_ = nullptr;
+
+TEST_F(KannelChannelTest, UmlautsAndPlusArriveIntact) {
+  KannelChannel channel(Settings(), clock_);
+  auto outcome = channel.Send(Message("+436641000001", "Grüß Gott, Kehrtermin am Mo. 23.11. 8:00 Uhr (€ 0)"));
+  ASSERT_EQ(outcome.status, SendStatus::kAccepted) << outcome.detail;
+  EXPECT_EQ(outcome.segments, 1);
+  auto got = ReceivedFor("+436641000001", 1);
+  ASSERT_EQ(got.size(), 1u) << kannel_->LogTail();
+  EXPECT_EQ(got[0].from, "Huber RFK");
+  EXPECT_EQ(got[0].coding, "text");
+  EXPECT_EQ(got[0].text, "Grüß Gott, Kehrtermin am Mo. 23.11. 8:00 Uhr (€ 0)");
+}
+
+TEST_F(KannelChannelTest, LongTextArrivesInParts) {
+  KannelChannel channel(Settings(), clock_);
+  std::string text;
+  for (int i = 0; i < 6; ++i) text += "Ihr Rauchfangkehrer kommt am Montag zwischen 8 und 10 Uhr. ";
+  text += "Grüße";
+  auto outcome = channel.Send(Message("+436641000002", text));
+  ASSERT_EQ(outcome.status, SendStatus::kAccepted) << outcome.detail;
+  EXPECT_EQ(outcome.segments, 3);
+  auto got = ReceivedFor("+436641000002", 3);
+  ASSERT_EQ(got.size(), 3u) << kannel_->LogTail();
+  std::string joined;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(got[i].part_count, 3);
+    EXPECT_EQ(got[i].part_number, i + 1);
+    joined += got[i].text;
+  }
+  EXPECT_EQ(joined, text);
+}
+
+TEST_F(KannelChannelTest, Ucs2EmojiIsNeverCutAcrossParts) {
+  KannelChannel channel(Settings(), clock_);
+  // 66 units, then an emoji that SegmentedText moves to part 2: Kannel alone
+  // would cut its surrogate pair at unit 67.
+  std::string text(66, 'a');
+  text += "\xF0\x9F\x98\x80 Danke";  // U+1F600
+  auto outcome = channel.Send(Message("+436641000003", text));
+  ASSERT_EQ(outcome.status, SendStatus::kAccepted) << outcome.detail;
+  EXPECT_EQ(outcome.segments, 2);
+  auto got = ReceivedFor("+436641000003", 2);
+  ASSERT_EQ(got.size(), 2u) << kannel_->LogTail();
+  EXPECT_EQ(got[0].text, std::string(66, 'a') + "\xE2\x80\x8B");
+  EXPECT_EQ(got[1].text, "\xF0\x9F\x98\x80 Danke");
+  EXPECT_EQ(got[1].text.find("\xEF\xBF\xBD"), std::string::npos);  // no broken surrogate
+}
+
+TEST_F(KannelChannelTest, ShortUcs2Text) {
+  KannelChannel channel(Settings(), clock_);
+  auto outcome = channel.Send(Message("+436641000004", "Bis morgen \xF0\x9F\x91\x8D"));
+  ASSERT_EQ(outcome.status, SendStatus::kAccepted) << outcome.detail;
+  auto got = ReceivedFor("+436641000004", 1);
+  ASSERT_EQ(got.size(), 1u) << kannel_->LogTail();
+  EXPECT_EQ(got[0].coding, "ucs-2");
+  EXPECT_EQ(got[0].text, "Bis morgen \xF0\x9F\x91\x8D");
+}
+
+TEST_F(KannelChannelTest, NotRoutableIsPermanentWithReason) {
+  KannelChannel channel(Settings(), clock_);
+  auto outcome = channel.Send(Message("+12025550123", "Hallo"));
+  EXPECT_EQ(outcome.status, SendStatus::kPermanent) << outcome.detail;
+  EXPECT_NE(outcome.detail.find("403"), std::string::npos) << outcome.detail;
+  EXPECT_NE(outcome.detail.find("routable"), std::string::npos) << outcome.detail;
+}
+
+TEST_F(KannelChannelTest, WrongPasswordIsPermanent) {
+  auto s = Settings();
+  s.password = "falsch";
+  KannelChannel channel(s, clock_);
+  auto outcome = channel.Send(Message("+436641000005", "Hallo"));
+  EXPECT_EQ(outcome.status, SendStatus::kPermanent) << outcome.detail;
+}
+
+TEST_F(KannelChannelTest, TooManyPartsRefusedNotCut) {
+  KannelChannel channel(Settings(), clock_);
+  auto outcome = channel.Send(Message("+436641000006", std::string(153 * 11, 'x')));
+  EXPECT_EQ(outcome.status, SendStatus::kPermanent);
+  EXPECT_NE(outcome.detail.find("11 SMS parts"), std::string::npos) << outcome.detail;
+}
+
+TEST_F(KannelChannelTest, SenderLongerThanElevenRefused) {
+  KannelChannel channel(Settings(), clock_);
+  auto m = Message("+436641000007", "Hallo");
+  m.sender = "Rauchfangkehrer Huber";
+  auto outcome = channel.Send(m);
+  EXPECT_EQ(outcome.status, SendStatus::kPermanent);
+  EXPECT_NE(outcome.detail.find("11"), std::string::npos);
+}
+
+TEST_F(KannelChannelTest, RefusedConnectionIsTransient) {
+  auto s = Settings();
+  s.sendsms_url = "http://127.0.0.1:1/cgi-bin/sendsms";
+  KannelChannel channel(s, clock_);
+  auto outcome = channel.Send(Message("+436641000008", "Hallo"));
+  EXPECT_EQ(outcome.status, SendStatus::kTransient) << outcome.detail;
+}
+
+TEST(KannelText, ValidityNeverPastDeadline) {
+  Instant now = Instant(std::chrono::seconds(1000000));
+  EXPECT_EQ(ValidityMinutes(now, now + std::chrono::minutes(90) + std::chrono::seconds(59)), 90);
+  EXPECT_EQ(ValidityMinutes(now, now + std::chrono::seconds(30)), 1);
+}
+
+TEST(KannelText, DlrUrlCarriesTokenAndEscapes) {
+  EXPECT_EQ(KannelDlrUrl("http://h:1/dlr", "ab+c"),
+            "http://h:1/dlr?token=ab%2Bc&status=%d&time=%T&answer=%A&id=%F");
+}
+
+}  // namespace
+}  // namespace kehrbote
