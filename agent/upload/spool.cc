@@ -3,6 +3,8 @@
 #include <time.h>
 
 #include <algorithm>
+#include <fstream>
+#include <memory>
 #include <cstdio>
 #include <optional>
 #include <stdexcept>
@@ -81,25 +83,50 @@ std::string Spool::Stem(const std::string& firm_id, Instant t) {
   return std::string(kPrefix) + firm_id + "-" + FormatStamp(t);
 }
 
-SpooledExport Spool::Add(const std::string& export_file, const std::string& firm_id) {
-  return AddContent(env_.ReadFile(export_file), firm_id);
-}
-
-SpooledExport Spool::AddContent(std::string_view content, const std::string& firm_id) {
+SpooledExport Spool::Reserve(const std::string& firm_id) const {
   if (!ValidFirmId(firm_id)) {
     throw std::invalid_argument("spool " + dir_ + ": firm id \"" + firm_id +
                                 "\" is not of the form [a-z0-9-]+");
   }
   Instant now = clock_.Now();
-  std::string stem = Stem(firm_id, now);
   int seq = 1;
   for (const SpooledExport& e : Pending()) {
     if (e.firm_id == firm_id && e.spooled_at == now) seq = std::max(seq, e.seq + 1);
   }
-  std::string name = stem + "-" + std::to_string(seq) + std::string(kSuffix);
-  std::string path = JoinPath(dir_, name);
-  env_.WritePrivateFileAtomically(path, content);
-  return SpooledExport{path, name, firm_id, now, seq};
+  std::string name = Stem(firm_id, now) + "-" + std::to_string(seq) + std::string(kSuffix);
+  return SpooledExport{JoinPath(dir_, name), name, firm_id, now, seq};
+}
+
+SpooledExport Spool::Add(const std::string& export_file, const std::string& firm_id) {
+  SpooledExport e = Reserve(firm_id);
+  std::ifstream in(export_file, std::ios::binary);
+  if (!in) throw EnvError("spool: cannot open export file '" + export_file + "'");
+  const std::string tmp = e.path + ".tmp";
+  try {
+    std::unique_ptr<WritableFile> out = env_.NewPrivateFile(tmp);
+    std::vector<char> buf(1 << 20);
+    while (in) {
+      in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+      if (in.gcount() > 0) out->Append(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
+    }
+    if (in.bad()) throw EnvError("spool: reading export file '" + export_file + "' failed");
+    out->Sync();
+    out->Close();
+    env_.RenameFile(tmp, e.path);
+  } catch (...) {
+    try {
+      if (env_.FileExists(tmp)) env_.RemoveFile(tmp);
+    } catch (const EnvError&) {
+    }
+    throw;
+  }
+  return e;
+}
+
+SpooledExport Spool::AddContent(std::string_view content, const std::string& firm_id) {
+  SpooledExport e = Reserve(firm_id);
+  env_.WritePrivateFileAtomically(e.path, content);
+  return e;
 }
 
 std::vector<SpooledExport> Spool::Pending() const {

@@ -40,9 +40,15 @@ class Spool {
 
   const std::string& dir() const { return dir_; }
 
-  // Copies the export file at `export_file` into the spool (0600, atomically) and
-  // returns the entry. Throws EnvError, or std::invalid_argument for a bad firm id.
+  // Copies the export file at `export_file` into the spool (0600, atomically, in
+  // chunks: exports can be large) and returns the entry. Throws EnvError, or
+  // std::invalid_argument for a bad firm id.
   SpooledExport Add(const std::string& export_file, const std::string& firm_id);
+  // The entry (name, path) the next export of `firm_id` gets now, for a caller that
+  // writes the export straight into the spool instead of copying it. The caller must
+  // create the file atomically: write it under a name that does not end in ".json"
+  // (e.g. path + ".tmp", ignored by Pending) and rename it to `path` when complete.
+  SpooledExport Reserve(const std::string& firm_id) const;
   // The same for an export already in memory.
   SpooledExport AddContent(std::string_view content, const std::string& firm_id);
 

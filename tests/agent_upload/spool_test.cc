@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <fstream>
 
 #include "tests/support/temp_dir.h"
@@ -75,6 +76,32 @@ TEST_F(SpoolTest, PruneDeletesOnlyFilesPastRetention) {
   std::vector<SpooledExport> p = spool.Pending();
   ASSERT_EQ(p.size(), 1u);
   EXPECT_EQ(p[0].name, young.name);
+}
+
+TEST_F(SpoolTest, AddCopiesLargeExportsCompletely) {
+  Spool spool(tmp_.Sub("spool"), clock_);
+  std::string big(5u << 20, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 23);
+  std::string src = tmp_.Sub("big.json");
+  std::ofstream(src, std::ios::binary) << big;
+  SpooledExport e = spool.Add(src, "huber");
+  std::ifstream in(e.path, std::ios::binary);
+  std::string copy((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_TRUE(copy == big);
+  EXPECT_THROW(spool.Add(tmp_.Sub("missing.json"), "huber"), EnvError);
+  EXPECT_EQ(spool.Pending().size(), 1u);
+}
+
+TEST_F(SpoolTest, ReserveNamesTheNextEntryWithoutCreatingIt) {
+  Spool spool(tmp_.Sub("spool"), clock_);
+  SpooledExport r = spool.Reserve("huber");
+  EXPECT_EQ(r.name, "export-huber-20261123T190000Z-1.json");
+  EXPECT_TRUE(spool.Pending().empty());
+  std::ofstream(r.path + ".tmp") << "half";  // a writer still busy is not pending
+  EXPECT_TRUE(spool.Pending().empty());
+  std::rename((r.path + ".tmp").c_str(), r.path.c_str());
+  ASSERT_EQ(spool.Pending().size(), 1u);
+  EXPECT_EQ(spool.Reserve("huber").seq, 2);
 }
 
 TEST_F(SpoolTest, RejectsFirmIdsThatCannotBePartOfAFileName) {
