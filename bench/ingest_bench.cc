@@ -1,0 +1,145 @@
+// Dispatcher ingest: one export of N appointments into an empty store, then the
+// next day's export with 5% of them changed, then (optionally) 1,000 firms of 100
+// appointments each in one pass. Timings and peak RSS (VmHWM) per step.
+//
+// Usage: ingest_bench [--url sqlite:/path/x.db | postgresql:...] [--n 100000]
+//                     [--firms 1000] [--dir /tmp]
+// Without --url a fresh SQLite file in a temp dir is used.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include "dispatcher/ingest/snapshot_ingest.h"
+#include "dispatcher/store/store_schema.h"
+#include "shared/export/export_writer.h"
+
+namespace {
+
+using namespace kehrbote;
+namespace fs = std::filesystem;
+
+long PeakRssKiB() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+Appointment Generated(size_t i, bool changed) {
+  Appointment a;
+  a.id = "T-" + std::to_string(1000000 + i);
+  a.kind = i % 7 == 0 ? AppointmentKind::kMainSweep : AppointmentKind::kSweep;
+  a.start.date = *ParseLocalDate("2026-11-24") + std::chrono::days(i % 28);
+  if (i % 3 == 0) {
+    a.start.window_from = std::chrono::hours(8);
+    a.start.window_to = std::chrono::hours(12);
+  } else {
+    a.start.time = std::chrono::hours(7) + std::chrono::minutes(15 * (i % 40));
+  }
+  if (changed) a.start.date += std::chrono::days(1);
+  a.object = {"OBJ-" + std::to_string(i), "Hauptstraße " + std::to_string(i % 200 + 1),
+              std::to_string(8010 + i % 50), "Graz"};
+  a.customer = {"Frau", "Mag.", "Bärbel", "Österreicher-" + std::to_string(i), ""};
+  a.contacts = {{ContactChannel::kSms, "0664 / " + std::to_string(1000000 + i), true, false},
+                {ContactChannel::kEmail, "kunde" + std::to_string(i) + "@example.at", true, false}};
+  return a;
+}
+
+ExportHeader Header(const std::string& firm, const std::string& generated_at) {
+  ExportHeader h;
+  h.firm = {firm, "Rauchfangkehrer " + firm, "Europe/Vienna", "AT", "0316 123", {}};
+  h.generated_at = *ParseRfc3339(generated_at);
+  h.window_from = *ParseLocalDate("2026-11-23");
+  h.window_to = *ParseLocalDate("2026-12-31");
+  return h;
+}
+
+// 1 in `every` appointments changed (0: none).
+void WriteFile(const std::string& path, const ExportHeader& h, size_t n, size_t every) {
+  std::ofstream out(path, std::ios::binary);
+  ExportWriter writer(out, h, path);
+  for (size_t i = 0; i < n; ++i) writer.Add(Generated(i, every && i % every == 0));
+  writer.Finish();
+}
+
+double Since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+void Report(const char* step, double seconds, const IngestResult& r) {
+  std::printf("%-34s %7.2f s  peak RSS %6.1f MB  outcome=%s appointments=%d added=%d changed=%d "
+              "unchanged=%d gone=%d changed_ids=%zu\n",
+              step, seconds, PeakRssKiB() / 1024.0, std::string(ToString(r.outcome)).c_str(), r.appointments,
+              r.added, r.changed, r.unchanged, r.gone, r.changed_ids.size());
+  if (r.outcome != IngestOutcome::kApplied) std::printf("  reason: %s\n", r.reason.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string url, base = fs::temp_directory_path().string();
+  size_t n = 100000, firms = 1000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--url") url = v;
+    else if (k == "--n") n = std::stoul(v);
+    else if (k == "--firms") firms = std::stoul(v);
+    else if (k == "--dir") base = v;
+    else {
+      std::fprintf(stderr, "unknown option %s\n", k.c_str());
+      return 2;
+    }
+  }
+  fs::path dir = fs::path(base) / ("kehrbote-ingest-bench-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  if (url.empty()) url = "sqlite:" + (dir / "store.db").string();
+
+  std::string first = (dir / "day1.json").string(), second = (dir / "day2.json").string();
+  WriteFile(first, Header("rfk-bench", "2026-11-23T05:00:00+01:00"), n, 0);
+  WriteFile(second, Header("rfk-bench", "2026-11-24T05:00:00+01:00"), n, 20);  // 5%
+  std::printf("store %s, %zu appointments (%.1f MB export), peak RSS before ingest %.1f MB\n", url.c_str(), n,
+              fs::file_size(first) / 1e6, PeakRssKiB() / 1024.0);
+
+  auto db = Database::Open(url);
+  MigrateStore(*db);
+  ManualClock clock(*ParseRfc3339("2026-11-23T06:00:00+01:00"));
+  SnapshotIngest ingest(*db, clock);
+
+  auto t = std::chrono::steady_clock::now();
+  auto r1 = ingest.ApplyFile("rfk-bench", {"day1.json", Sha256OfFile(first)}, first);
+  Report("ingest 1 (empty store)", Since(t), r1);
+
+  clock.Advance(std::chrono::hours(24));
+  t = std::chrono::steady_clock::now();
+  auto r2 = ingest.ApplyFile("rfk-bench", {"day2.json", Sha256OfFile(second)}, second);
+  Report("ingest 2 (5% changed)", Since(t), r2);
+
+  if (firms > 0) {
+    std::vector<std::string> files;
+    for (size_t f = 0; f < firms; ++f) {
+      std::string id = "firm-" + std::to_string(f);
+      std::string path = (dir / (id + ".json")).string();
+      WriteFile(path, Header(id, "2026-11-24T05:00:00+01:00"), 100, 0);
+      files.push_back(path);
+    }
+    t = std::chrono::steady_clock::now();
+    IngestResult last;
+    size_t applied = 0;
+    for (size_t f = 0; f < firms; ++f) {
+      last = ingest.ApplyFile("firm-" + std::to_string(f), {"e.json", Sha256OfFile(files[f])}, files[f]);
+      if (last.outcome == IngestOutcome::kApplied) ++applied;
+    }
+    char step[64];
+    std::snprintf(step, sizeof step, "%zu firms x 100 (%zu applied)", firms, applied);
+    Report(step, Since(t), last);
+  }
+  fs::remove_all(dir);
+  return r1.outcome == IngestOutcome::kApplied && r2.outcome == IngestOutcome::kApplied ? 0 : 1;
+}

@@ -1,0 +1,165 @@
+#include "dispatcher/ingest/inbox_poller.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "shared/env/env.h"
+#include "shared/sftp/sftp_session.h"
+
+namespace kehrbote {
+
+namespace {
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string RemoteJoin(const std::string& dir, const std::string& name) {
+  if (dir.empty()) return name;
+  return dir.back() == '/' ? dir + name : dir + "/" + name;
+}
+
+// A final export file: "*.json", not hidden. "x.json.part" does not end in .json.
+bool IsExportName(const RemoteEntry& e) {
+  return e.is_regular && EndsWith(e.name, ".json") && e.name.size() > 5 && e.name[0] != '.';
+}
+
+void EnsureRemoteDirectory(SftpSession& session, const std::string& dir) {
+  if (!session.Stat(dir)) session.MakeDirectory(dir, 0700);
+}
+
+// Moves `from` to `to`; OpenSSH does not replace an existing target, so an old
+// copy of the same name (an earlier upload of that name) is removed first.
+void MoveReplacing(SftpSession& session, const std::string& from, const std::string& to) {
+  if (session.Stat(to)) session.Remove(to);
+  session.Rename(from, to);
+}
+
+struct Candidate {
+  std::string name;
+  std::string local_path;
+  ExportFileInfo info;
+  std::optional<Instant> generated_at;
+};
+
+}  // namespace
+
+InboxPoller::InboxPoller(Database& db, const Clock& clock, SftpEndpoint endpoint, InboxPollerOptions options)
+    : db_(db), clock_(clock), endpoint_(std::move(endpoint)), options_(std::move(options)), ingest_(db, clock) {
+  work_dir_ = options_.work_dir;
+  if (work_dir_.empty()) {
+    work_dir_ = (std::filesystem::temp_directory_path() / ("kehrbote-ingest-" + std::to_string(::getpid()))).string();
+  }
+  Env::Default().CreatePrivateDirectory(work_dir_);
+}
+
+InboxPoller::~InboxPoller() = default;
+
+PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms, const ChangedCallback& on_changed) {
+  PollPassResult pass;
+  std::unique_ptr<SftpSession> session;
+  for (const FirmInbox& firm : firms) {
+    if (!session) {
+      try {
+        session = SftpSession::Connect(endpoint_);
+      } catch (const std::exception& e) {
+        std::string error = endpoint_.Describe() + ": " + e.what();
+        if (pass.firms.empty()) pass.connection_error = error;
+        FirmPollResult failed;
+        failed.firm_id = firm.firm_id;
+        failed.errors.push_back(error);
+        pass.firms.push_back(std::move(failed));
+        continue;
+      }
+    }
+    FirmPollResult result = PollFirm(*session, firm);
+    // After an SFTP failure the connection may be unusable: a new one for the next firm.
+    if (!result.errors.empty()) session.reset();
+    if (on_changed && !result.changed_ids.empty()) on_changed(result.firm_id, result.changed_ids);
+    pass.firms.push_back(std::move(result));
+  }
+  return pass;
+}
+
+FirmPollResult InboxPoller::PollFirm(SftpSession& session, const FirmInbox& firm) {
+  FirmPollResult result;
+  result.firm_id = firm.firm_id;
+  std::vector<Candidate> candidates;
+  std::set<std::string> changed;
+  Env& env = Env::Default();
+  auto cleanup = [&] {
+    for (const Candidate& c : candidates) {
+      try {
+        if (env.FileExists(c.local_path)) env.RemoveFile(c.local_path);
+      } catch (const std::exception&) {
+      }
+    }
+  };
+  try {
+    // 1-2. List, download, hash, read headers.
+    for (const RemoteEntry& entry : session.List(firm.remote_dir)) {
+      if (!IsExportName(entry)) continue;
+      Candidate c;
+      c.name = entry.name;
+      c.local_path = JoinPath(work_dir_, firm.firm_id + "--" + entry.name);
+      candidates.push_back(c);  // registered before the download, so cleanup finds it
+      {
+        env.NewPrivateFile(c.local_path)->Close();
+        std::ofstream out(c.local_path, std::ios::binary | std::ios::trunc);
+        session.Download(RemoteJoin(firm.remote_dir, entry.name), out);
+        out.close();
+        if (!out) throw std::runtime_error("cannot write " + c.local_path);
+      }
+      c.info = {entry.name, Sha256OfFile(c.local_path)};
+      std::ifstream in(c.local_path, std::ios::binary);
+      if (auto header = ReadExportHeader(in, entry.name)) c.generated_at = header->generated_at;
+      candidates.back() = std::move(c);
+    }
+    // 3. Oldest export first; unreadable ones last, by name.
+    std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+      if (a.generated_at.has_value() != b.generated_at.has_value()) return a.generated_at.has_value();
+      if (a.generated_at && *a.generated_at != *b.generated_at) return *a.generated_at < *b.generated_at;
+      return a.name < b.name;
+    });
+    bool made_dirs = false;
+    for (const Candidate& c : candidates) {
+      IngestResult r = ingest_.ApplyFile(firm.firm_id, c.info, c.local_path);
+      changed.insert(r.changed_ids.begin(), r.changed_ids.end());
+      const std::string remote = RemoteJoin(firm.remote_dir, c.name);
+      // 4. Out of the inbox. The store already knows the file, so a failure here
+      // only leaves it for the next pass, where it is a duplicate and just moved.
+      try {
+        if (!made_dirs) {
+          EnsureRemoteDirectory(session, RemoteJoin(firm.remote_dir, "processed"));
+          EnsureRemoteDirectory(session, RemoteJoin(firm.remote_dir, "rejected"));
+          made_dirs = true;
+        }
+        if (r.outcome == IngestOutcome::kRejected) {
+          std::istringstream error(r.reason + "\n");
+          session.Upload(error, RemoteJoin(firm.remote_dir, "rejected/" + c.name + ".error"));
+          MoveReplacing(session, remote, RemoteJoin(firm.remote_dir, "rejected/" + c.name));
+        } else if (options_.processed == ProcessedAction::kDelete) {
+          session.Remove(remote);
+        } else {
+          MoveReplacing(session, remote, RemoteJoin(firm.remote_dir, "processed/" + c.name));
+        }
+      } catch (const std::exception& e) {
+        result.errors.push_back(firm.firm_id + ": " + remote + ": cannot move out of the inbox: " + e.what());
+      }
+      result.files.push_back(std::move(r));
+    }
+  } catch (const std::exception& e) {
+    result.errors.push_back(firm.firm_id + ": " + firm.remote_dir + ": " + e.what());
+  }
+  // Also after a failure: what was applied before it must still be planned.
+  result.changed_ids.assign(changed.begin(), changed.end());
+  cleanup();
+  return result;
+}
+
+}  // namespace kehrbote

@@ -1,0 +1,86 @@
+// InboxPoller: pulls the firms' exports from their SFTP inboxes into the store.
+//
+// One PollOnce() is one pass over a list of firms that share one SFTP endpoint:
+// one session (connection) for the whole pass, not one per firm. Per firm:
+//   1. list the inbox; take only final "*.json" files (never "*.part", which an
+//      agent is still uploading, and no hidden files);
+//   2. download each to a private local work dir (0600 files in a 0700 dir) and
+//      hash it (SHA-256); a file processed before, by name or by content, is not
+//      applied again;
+//   3. apply the firm's files in generated_at order (the header is read first;
+//      files whose header cannot be read come last, in file name order) with
+//      SnapshotIngest: each file once, refused whole on any error;
+//   4. afterwards move each file to <inbox>/processed/ (or delete it, as
+//      configured); a refused file goes to <inbox>/rejected/ with
+//      "<name>.error" beside it (the reason, one line), and is recorded on the firm
+//      so its next heartbeat reports it.
+// A file whose download or move fails stays in the inbox and is retried next pass
+// (it is then recognised as processed and only moved). Errors of one firm (missing
+// inbox, connection lost) are reported in its result and do not stop the others;
+// the session is re-established for the next firm after a failure.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dispatcher/ingest/snapshot_ingest.h"
+#include "dispatcher/store/database.h"
+#include "shared/sftp/sftp_endpoint.h"
+#include "shared/time/clock.h"
+
+namespace kehrbote {
+
+class SftpSession;
+
+enum class ProcessedAction { kMove, kDelete };
+
+struct InboxPollerOptions {
+  ProcessedAction processed = ProcessedAction::kMove;
+  // Local directory for downloads (created private; each file removed after use).
+  // Empty: a private directory under the system temp dir.
+  std::string work_dir;
+};
+
+struct FirmInbox {
+  std::string firm_id;
+  std::string remote_dir;  // the firm's inbox on the SFTP server
+};
+
+struct FirmPollResult {
+  std::string firm_id;
+  std::vector<IngestResult> files;        // in the order they were applied
+  std::vector<std::string> changed_ids;   // union over the files, sorted, unique
+  std::vector<std::string> errors;        // SFTP/store problems; files stay for the next pass
+};
+
+struct PollPassResult {
+  std::vector<FirmPollResult> firms;  // in the order given
+  std::string connection_error;       // non-empty: could not connect at all
+};
+
+class InboxPoller {
+ public:
+  // Called once per firm whose appointments changed in this pass, after its files
+  // were applied, with exactly the ids planning must (re)plan.
+  using ChangedCallback =
+      std::function<void(const std::string& firm_id, const std::vector<std::string>& changed_ids)>;
+
+  InboxPoller(Database& db, const Clock& clock, SftpEndpoint endpoint, InboxPollerOptions options = {});
+  ~InboxPoller();
+
+  PollPassResult PollOnce(const std::vector<FirmInbox>& firms, const ChangedCallback& on_changed = nullptr);
+
+ private:
+  FirmPollResult PollFirm(SftpSession& session, const FirmInbox& firm);
+
+  Database& db_;
+  const Clock& clock_;
+  SftpEndpoint endpoint_;
+  InboxPollerOptions options_;
+  SnapshotIngest ingest_;
+  std::string work_dir_;
+};
+
+}  // namespace kehrbote

@@ -1,0 +1,221 @@
+#include "dispatcher/ingest/inbox_poller.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <Poco/Data/Session.h>
+#include <gtest/gtest.h>
+
+#include "dispatcher/store/appointment_store.h"
+#include "dispatcher/store/store_schema.h"
+#include "tests/ingest/export_builder.h"
+#include "tests/store/store_test_env.h"
+#include "tests/support/sshd_server.h"
+#include "tests/support/temp_dir.h"
+
+namespace kehrbote {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace Poco::Data::Keywords;
+using test::MakeAppointment;
+using test::MakeHeader;
+using test::WriteExport;
+
+std::string ReadAll(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteFile(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+}
+
+std::vector<std::string> Names(const fs::path& dir) {
+  std::vector<std::string> out;
+  if (!fs::exists(dir)) return out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+class InboxPollerTest : public ::testing::TestWithParam<SqlDialect> {
+ protected:
+  static void SetUpTestSuite() {
+    sshd_ = new test::SshdServer();
+    sshd_->Start();
+  }
+  static void TearDownTestSuite() {
+    delete sshd_;
+    sshd_ = nullptr;
+  }
+
+  InboxPollerTest() {
+    MigrateStore(db());
+    fs::remove_all(Inbox("huber"));
+    fs::remove_all(Inbox("maier"));
+    fs::create_directories(Inbox("huber"));
+    fs::create_directories(Inbox("maier"));
+  }
+
+  Database& db() { return fresh_.db(); }
+  fs::path Inbox(const std::string& firm) { return fs::path(sshd_->data_root()) / "inbox" / firm; }
+  FirmInbox Firm(const std::string& firm) { return {firm, sshd_->RemotePath("inbox/" + firm)}; }
+
+  InboxPoller Poller(ProcessedAction action = ProcessedAction::kMove) {
+    InboxPollerOptions options;
+    options.processed = action;
+    options.work_dir = work_.Sub("spool");
+    return InboxPoller(db(), clock_, sshd_->Endpoint(), options);
+  }
+
+  Poco::Int64 Count(const std::string& sql) {
+    auto s = db().GetSession();
+    Poco::Int64 n = -1;
+    s << sql, into(n), now;
+    return n;
+  }
+
+  static test::SshdServer* sshd_;
+  test::FreshDatabase fresh_{GetParam()};
+  test::TempDir work_{"kehrbote-poller-"};
+  ManualClock clock_{*ParseRfc3339("2026-11-23T06:00:00+01:00")};
+  AppointmentStore store_{db()};
+};
+
+test::SshdServer* InboxPollerTest::sshd_ = nullptr;
+
+TEST_P(InboxPollerTest, TakesFinalJsonInGeneratedAtOrderAndMovesToProcessed) {
+  // The newer export sorts first by name: applying by name would ignore the older
+  // one afterwards and lose nothing, but the versions show the order.
+  WriteFile(Inbox("huber") / "b-older.json",
+            WriteExport(MakeHeader("huber", "2026-11-23T05:00:00+01:00"), {MakeAppointment("A", "2026-11-24", "08:00")}));
+  WriteFile(Inbox("huber") / "a-newer.json",
+            WriteExport(MakeHeader("huber", "2026-11-23T05:30:00+01:00"), {MakeAppointment("A", "2026-11-24", "10:00")}));
+  // Still being uploaded, and hidden: never touched.
+  WriteFile(Inbox("huber") / "c.json.part", "{\"format\": \"kehrbote-exp");
+  WriteFile(Inbox("huber") / ".d.json", "{}");
+
+  std::vector<std::pair<std::string, std::vector<std::string>>> callbacks;
+  auto poller = Poller();
+  auto pass = poller.PollOnce({Firm("huber")}, [&](const std::string& firm, const std::vector<std::string>& ids) {
+    callbacks.emplace_back(firm, ids);
+  });
+  ASSERT_TRUE(pass.connection_error.empty()) << pass.connection_error;
+  ASSERT_EQ(pass.firms.size(), 1u);
+  const auto& r = pass.firms[0];
+  EXPECT_TRUE(r.errors.empty()) << r.errors[0];
+  ASSERT_EQ(r.files.size(), 2u);
+  EXPECT_EQ(r.files[0].file_name, "b-older.json");
+  EXPECT_EQ(r.files[1].file_name, "a-newer.json");
+  EXPECT_EQ(r.files[0].outcome, IngestOutcome::kApplied);
+  EXPECT_EQ(r.files[1].outcome, IngestOutcome::kApplied);
+  EXPECT_EQ(r.changed_ids, (std::vector<std::string>{"A"}));
+  ASSERT_EQ(callbacks.size(), 1u);
+  EXPECT_EQ(callbacks[0].first, "huber");
+
+  auto versions = store_.Versions("huber", "A");
+  ASSERT_EQ(versions.size(), 2u);
+  EXPECT_EQ(versions[1].appointment.start.time, std::chrono::hours(10));
+
+  EXPECT_EQ(Names(Inbox("huber")), (std::vector<std::string>{".d.json", "c.json.part", "processed", "rejected"}));
+  EXPECT_EQ(Names(Inbox("huber") / "processed"), (std::vector<std::string>{"a-newer.json", "b-older.json"}));
+  EXPECT_TRUE(Names(work_.Sub("spool")).empty()) << "downloads are removed";
+
+  // A second pass finds nothing to do.
+  auto again = poller.PollOnce({Firm("huber")});
+  EXPECT_TRUE(again.firms[0].files.empty());
+}
+
+TEST_P(InboxPollerTest, BadFileGoesToRejectedWithItsReasonAndTheFirmKnows) {
+  WriteFile(Inbox("huber") / "good.json",
+            WriteExport(MakeHeader("huber", "2026-11-23T05:00:00+01:00"), {MakeAppointment("A", "2026-11-24")}));
+  WriteFile(Inbox("huber") / "broken.json", "{\"format\": \"kehrbote-export\", \"version\": ");
+  // Another firm's export in huber's inbox.
+  WriteFile(Inbox("huber") / "stray.json",
+            WriteExport(MakeHeader("maier", "2026-11-23T05:10:00+01:00"), {MakeAppointment("M", "2026-11-24")}));
+
+  auto pass = Poller().PollOnce({Firm("huber")});
+  const auto& r = pass.firms[0];
+  EXPECT_TRUE(r.errors.empty());
+  ASSERT_EQ(r.files.size(), 3u);
+  EXPECT_EQ(r.files[0].file_name, "good.json");
+  EXPECT_EQ(r.files[0].outcome, IngestOutcome::kApplied);
+  EXPECT_EQ(r.files[1].file_name, "stray.json");
+  EXPECT_EQ(r.files[1].outcome, IngestOutcome::kRejected);
+  EXPECT_EQ(r.files[2].file_name, "broken.json");  // unreadable header: last
+  EXPECT_EQ(r.files[2].outcome, IngestOutcome::kRejected);
+
+  EXPECT_EQ(Names(Inbox("huber") / "rejected"),
+            (std::vector<std::string>{"broken.json", "broken.json.error", "stray.json", "stray.json.error"}));
+  EXPECT_EQ(Names(Inbox("huber") / "processed"), (std::vector<std::string>{"good.json"}));
+  std::string error = ReadAll(Inbox("huber") / "rejected" / "stray.json.error");
+  EXPECT_NE(error.find("'maier'"), std::string::npos) << error;
+  EXPECT_NE(ReadAll(Inbox("huber") / "rejected" / "broken.json.error").find("broken.json"), std::string::npos);
+
+  auto firm = store_.GetFirm("huber");
+  ASSERT_TRUE(firm);
+  EXPECT_EQ(firm->last_rejected_name, "broken.json");
+  EXPECT_EQ(firm->last_export_name, "good.json");
+  EXPECT_EQ(store_.CountAppointments("huber"), 1);
+  EXPECT_EQ(store_.CountAppointments("maier"), 0);
+}
+
+TEST_P(InboxPollerTest, SameFileUploadedTwiceIsAppliedOnce) {
+  std::string text =
+      WriteExport(MakeHeader("huber", "2026-11-23T05:00:00+01:00"), {MakeAppointment("A", "2026-11-24")});
+  WriteFile(Inbox("huber") / "e1.json", text);
+  auto poller = Poller(ProcessedAction::kDelete);
+  auto first = poller.PollOnce({Firm("huber")});
+  ASSERT_EQ(first.firms[0].files.size(), 1u);
+  EXPECT_EQ(first.firms[0].files[0].outcome, IngestOutcome::kApplied);
+  EXPECT_EQ(Names(Inbox("huber") / "processed"), std::vector<std::string>{}) << "deleted, not moved";
+
+  // The agent uploads the same file again, once under its name and once renamed.
+  WriteFile(Inbox("huber") / "e1.json", text);
+  WriteFile(Inbox("huber") / "e1-again.json", text);
+  auto second = poller.PollOnce({Firm("huber")});
+  ASSERT_EQ(second.firms[0].files.size(), 2u);
+  for (const auto& f : second.firms[0].files) EXPECT_EQ(f.outcome, IngestOutcome::kDuplicate) << f.file_name;
+  EXPECT_TRUE(second.firms[0].changed_ids.empty());
+  EXPECT_EQ(Names(Inbox("huber")), (std::vector<std::string>{"processed", "rejected"}));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM appointment_versions"), 1);
+}
+
+TEST_P(InboxPollerTest, FirmsShareThePassAndOneBrokenInboxDoesNotStopTheOthers) {
+  WriteFile(Inbox("maier") / "m.json",
+            WriteExport(MakeHeader("maier", "2026-11-23T05:00:00+01:00"), {MakeAppointment("M", "2026-11-24")}));
+  WriteFile(Inbox("huber") / "h.json",
+            WriteExport(MakeHeader("huber", "2026-11-23T05:00:00+01:00"), {MakeAppointment("H", "2026-11-24")}));
+  auto pass = Poller().PollOnce({Firm("huber"), {"gruber", sshd_->RemotePath("inbox/gruber")}, Firm("maier")});
+  ASSERT_EQ(pass.firms.size(), 3u);
+  EXPECT_TRUE(pass.connection_error.empty());
+  EXPECT_EQ(pass.firms[0].changed_ids, std::vector<std::string>{"H"});
+  ASSERT_EQ(pass.firms[1].errors.size(), 1u);
+  EXPECT_NE(pass.firms[1].errors[0].find("gruber"), std::string::npos) << pass.firms[1].errors[0];
+  EXPECT_EQ(pass.firms[2].changed_ids, std::vector<std::string>{"M"});
+}
+
+TEST_P(InboxPollerTest, ServerDownLosesNothing) {
+  WriteFile(Inbox("huber") / "h.json",
+            WriteExport(MakeHeader("huber", "2026-11-23T05:00:00+01:00"), {MakeAppointment("H", "2026-11-24")}));
+  sshd_->Stop();
+  auto pass = Poller().PollOnce({Firm("huber")});
+  sshd_->Start();
+  EXPECT_FALSE(pass.connection_error.empty());
+  EXPECT_EQ(store_.CountAppointments("huber"), 0);
+  EXPECT_EQ(Names(Inbox("huber")), std::vector<std::string>{"h.json"});
+  auto later = Poller().PollOnce({Firm("huber")});
+  EXPECT_EQ(later.firms[0].changed_ids, std::vector<std::string>{"H"});
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, InboxPollerTest,
+                         ::testing::Values(SqlDialect::kSqlite, SqlDialect::kPostgresql), test::DialectName);
+
+}  // namespace
+}  // namespace kehrbote
