@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "tests/support/child_process.h"
 #include "tests/support/sshd_server.h"
 
 namespace kehrbote {
@@ -239,6 +240,23 @@ TEST_F(SftpSessionTest, UnknownHostIsRefused) {
     EXPECT_NE(msg.find(server_.current_fingerprint()), std::string::npos) << msg;
     EXPECT_NE(msg.find("[127.0.0.1]:" + std::to_string(server_.port())), std::string::npos) << msg;
   }
+}
+
+TEST_F(SftpSessionTest, HashedKnownHostsWithOtherKeyTypesIsAccepted) {
+  // An operator's known_hosts as OpenSSH writes it on Debian: hashed host names, and
+  // other key types of the same host next to the one the server presents.
+  std::string file = server_.data_root() + "/known_hosts_hashed";
+  std::string other = server_.GenerateClientKey("other_host_key", "ecdsa", false);
+  std::string ecdsa_pub = ReadLocal(other + ".pub");
+  std::ofstream(file) << "[127.0.0.1]:" << server_.port() << " "
+                      << ecdsa_pub.substr(0, ecdsa_pub.rfind(' ')) << "\n"
+                      << ReadLocal(server_.known_hosts_path());
+  test::CommandResult r = test::RunCommand({"ssh-keygen", "-H", "-f", file});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(ReadLocal(file).find("127.0.0.1"), std::string::npos) << "not hashed";
+  SftpEndpoint e = server_.Endpoint();
+  e.known_hosts_file = file;
+  EXPECT_NO_THROW(SftpSession::Connect(e));
 }
 
 TEST_F(SftpSessionTest, FingerprintPinAcceptsTheRightKeyAndRefusesAnother) {
