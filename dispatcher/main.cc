@@ -3,28 +3,70 @@
 #include <string>
 #include <vector>
 
+#include "dispatcher/app/commands.h"
 #include "dispatcher/cli/sms_info_command.h"
 #include "shared/env/env.h"
 
 namespace {
 
 void PrintUsage(std::ostream& out) {
-  out << "usage: kehrbote-dispatcher sms-info [--unicode] TEXT\n"
-         "  sms-info   show how a text is encoded and split into SMS parts (JSON)\n";
+  out << "usage: kehrbote-dispatcher --config FILE COMMAND [ARGS]\n"
+         "       kehrbote-dispatcher sms-info [--unicode] TEXT\n"
+         "commands:\n"
+         "  once [--now RFC3339]     one full pass (pull, ingest, plan, send what is due,\n"
+         "                           heartbeat if due) as of that instant, then exit\n"
+         "  plan --firm ID [--json]  list every planned and skipped message of a firm\n"
+         "                           with its reason\n"
+         "  run                      the service: poll, plan and send until SIGINT/SIGTERM\n"
+         "  sms-info                 show how a text is encoded and split into SMS parts (JSON)\n"
+         "options:\n"
+         "  --config FILE            the dispatcher's YAML (firms in its firms_dir)\n"
+         "  --help                   this text\n";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any thread starts, so that only the service loop's signal thread sees them.
   kehrbote::Env::Default().BlockTerminationSignals();
+  kehrbote::Env::Default().RestrictNewFilePermissions();
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    PrintUsage(args.empty() ? std::cerr : std::cout);
-    return args.empty() ? 2 : 0;
+  std::string config_path;
+  std::string command;
+  std::vector<std::string> rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (command.empty() && (args[i] == "--help" || args[i] == "-h")) {
+      PrintUsage(std::cout);
+      return 0;
+    }
+    if (command.empty() && args[i] == "--config") {
+      if (i + 1 >= args.size()) {
+        std::cerr << "kehrbote-dispatcher: --config needs a file\n";
+        return 2;
+      }
+      config_path = args[++i];
+    } else if (command.empty() && args[i].rfind("--config=", 0) == 0) {
+      config_path = args[i].substr(9);
+    } else if (command.empty()) {
+      command = args[i];
+    } else {
+      rest.push_back(args[i]);
+    }
   }
-  const std::string command = args[0];
-  args.erase(args.begin());
-  if (command == "sms-info") return kehrbote::RunSmsInfoCommand(args, std::cout, std::cerr);
+  if (command.empty()) {
+    PrintUsage(std::cerr);
+    return 2;
+  }
+  if (command == "sms-info") return kehrbote::RunSmsInfoCommand(rest, std::cout, std::cerr);
+  if (command == "once" || command == "plan" || command == "run") {
+    if (config_path.empty()) {
+      std::cerr << "kehrbote-dispatcher " << command << ": --config FILE is required\n";
+      return 2;
+    }
+    if (command == "once") return kehrbote::RunOnceCommand(config_path, rest, std::cout, std::cerr);
+    if (command == "plan") return kehrbote::RunPlanCommand(config_path, rest, std::cout, std::cerr);
+    return kehrbote::RunServiceCommand(config_path, rest, std::cout, std::cerr);
+  }
   std::cerr << "kehrbote-dispatcher: unknown command '" << command << "'\n";
   PrintUsage(std::cerr);
   return 2;

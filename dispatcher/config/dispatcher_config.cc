@@ -73,6 +73,8 @@ FirmConfig ParseFirmConfig(const ConfigNode& root) {
   if (p.sender_name.size() > 11)
     root.Fail("sender_name", "an SMS sender name has at most 11 characters, got '" +
                                  p.sender_name + "'");
+  f.timezone_set = root.Has("timezone");
+  f.country_set = root.Has("country");
   p.timezone = root.String("timezone", "Europe/Vienna");
   if (!IsKnownTimeZone(p.timezone)) root.Fail("timezone", "unknown time zone '" + p.timezone + "'");
   p.country = root.String("country", "AT");

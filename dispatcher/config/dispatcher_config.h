@@ -61,6 +61,9 @@ struct FirmConfig {
   std::string file;              // where it was read from, for messages
   std::string inbox;             // remote inbox path on the SFTP drop
   FirmPolicy policy;             // id, zone, rules, quiet hours, templates...
+  // Zone, country, name and phone not set in the YAML come from the export's
+  // firm header (FirmPolicy's defaults until the first export).
+  bool timezone_set = false, country_set = false;
   std::chrono::minutes heartbeat_time{7 * 60};
   std::vector<NotifyContact> heartbeat_contacts;  // the export header's are added at use
   int64_t quota_sms_per_month = 0;       // 0 = unlimited

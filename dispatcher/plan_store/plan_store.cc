@@ -50,6 +50,40 @@ const std::vector<Migration>& PlanningMigrations() {
 
 void PlanStore::Migrate() { db_.Migrate(kPlanningComponent, PlanningMigrations()); }
 
+namespace {
+
+ExistingMessage ReadExisting(RecordSet& rs, size_t row) {
+  ExistingMessage e;
+  e.id = rs.value(0, row).convert<Poco::Int64>();
+  e.appointment_version = rs.value(1, row).convert<Poco::Int64>();
+  e.rule_id = rs.value(2, row).convert<std::string>();
+  e.purpose = rs.value(3, row).convert<std::string>();
+  e.channel = rs.value(4, row).convert<std::string>();
+  e.contact_key = rs.value(5, row).convert<std::string>();
+  e.recipient = rs.value(6, row).convert<std::string>();
+  e.state = rs.value(7, row).convert<std::string>();
+  e.deadline = At(rs.value(8, row));
+  return e;
+}
+
+}  // namespace
+
+std::map<std::string, std::vector<ExistingMessage>> PlanStore::ExistingMessagesOfFirm(
+    Session& session, std::string_view firm_id) {
+  std::string f(firm_id);
+  Statement st(session);
+  st << db_.Sql("SELECT id, appointment_version, rule_id, purpose, channel, contact_key, "
+                "recipient, state, deadline_at, appointment_id FROM messages WHERE firm_id = ? "
+                "AND rule_id NOT IN ('heartbeat', 'alarm') ORDER BY id"),
+      use(f);
+  st.execute();
+  RecordSet rs(st);
+  std::map<std::string, std::vector<ExistingMessage>> out;
+  for (size_t row = 0; row < rs.rowCount(); ++row)
+    out[rs.value(9, row).convert<std::string>()].push_back(ReadExisting(rs, row));
+  return out;
+}
+
 std::vector<ExistingMessage> PlanStore::ExistingMessages(Session& session,
                                                          std::string_view firm_id,
                                                          std::string_view appointment_id) {
@@ -62,19 +96,7 @@ std::vector<ExistingMessage> PlanStore::ExistingMessages(Session& session,
   st.execute();
   RecordSet rs(st);
   std::vector<ExistingMessage> out;
-  for (size_t row = 0; row < rs.rowCount(); ++row) {
-    ExistingMessage e;
-    e.id = rs.value(0, row).convert<Poco::Int64>();
-    e.appointment_version = rs.value(1, row).convert<Poco::Int64>();
-    e.rule_id = rs.value(2, row).convert<std::string>();
-    e.purpose = rs.value(3, row).convert<std::string>();
-    e.channel = rs.value(4, row).convert<std::string>();
-    e.contact_key = rs.value(5, row).convert<std::string>();
-    e.recipient = rs.value(6, row).convert<std::string>();
-    e.state = rs.value(7, row).convert<std::string>();
-    e.deadline = At(rs.value(8, row));
-    out.push_back(std::move(e));
-  }
+  for (size_t row = 0; row < rs.rowCount(); ++row) out.push_back(ReadExisting(rs, row));
   return out;
 }
 
@@ -215,10 +237,13 @@ int PlanStore::CountInvalidContacts(std::string_view firm_id, Instant from, Inst
   return static_cast<int>(n);
 }
 
-std::optional<Instant> PlanStore::NextDue() {
+std::optional<Instant> PlanStore::NextDue(Instant after) {
   Session s = db_.GetSession();
+  Poco::Int64 a = after.time_since_epoch().count();
   Poco::Nullable<Poco::Int64> n;
-  s << "SELECT MIN(due_at) FROM messages WHERE state = 'planned'", into(n), now;
+  s << db_.Sql("SELECT MIN(COALESCE(next_attempt_at, due_at)) FROM messages WHERE "
+               "state = 'planned' AND COALESCE(next_attempt_at, due_at) > ?"),
+      use(a), into(n), now;
   if (n.isNull()) return std::nullopt;
   return Instant(std::chrono::seconds(n.value()));
 }

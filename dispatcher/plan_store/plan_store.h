@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,6 +69,10 @@ class PlanStore {
   std::vector<ExistingMessage> ExistingMessages(Poco::Data::Session& session,
                                                 std::string_view firm_id,
                                                 std::string_view appointment_id);
+  // All appointment messages of a firm (not heartbeats), by appointment id: one
+  // query per firm, not one per appointment.
+  std::map<std::string, std::vector<ExistingMessage>> ExistingMessagesOfFirm(
+      Poco::Data::Session& session, std::string_view firm_id);
   // Writes one plan inside the caller's transaction.
   PlanWriteResult Write(Poco::Data::Session& session, const AppointmentPlan& plan, Instant now);
   // Inserts one message (heartbeat, alarm) in its own statement; false if it
@@ -83,8 +88,9 @@ class PlanStore {
   // in skips written in [from, to).
   int CountMessagesDue(std::string_view firm_id, Instant from, Instant to);
   int CountInvalidContacts(std::string_view firm_id, Instant from, Instant to);
-  // Earliest due_at of a 'planned' message after `after` (for the run loop's timer).
-  std::optional<Instant> NextDue();
+  // Earliest due time (next_attempt_at, else due_at) of a 'planned' message
+  // after `after`, for the run loop's timer.
+  std::optional<Instant> NextDue(Instant after);
 
  private:
   Database& db_;

@@ -1,0 +1,213 @@
+#include "dispatcher/app/commands.h"
+
+#include <iomanip>
+#include <memory>
+#include <optional>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Stringifier.h>
+
+#include "dispatcher/app/dispatcher_app.h"
+#include "dispatcher/app/service_loop.h"
+#include "dispatcher/config/dispatcher_config.h"
+#include "dispatcher/planning/contact_selection.h"
+#include "dispatcher/store/database.h"
+#include "shared/time/zoned_time.h"
+
+namespace kehrbote {
+namespace {
+
+// Everything a command needs: config, store, app. Throws ConfigError /
+// DatabaseError with their context.
+struct Context {
+  DispatcherConfig config;
+  std::unique_ptr<Database> db;
+  std::unique_ptr<DispatcherApp> app;
+
+  explicit Context(const std::string& config_path)
+      : config(LoadDispatcherConfig(config_path)), db(Database::Open(config.store_url)) {
+    app = std::make_unique<DispatcherApp>(config, *db);
+    app->Migrate();
+    WireDelivery();
+  }
+
+  // DELIVERY: construct the Outbox with its channels here and hand it over:
+  //   app->set_sender([&](Instant now) { return outbox->SendDue(now, ...).handled; });
+  // and the inbox puller (STORE's InboxPoller) with app->set_puller(...).
+  void WireDelivery() {}
+};
+
+std::string Masked(const std::string& channel, const std::string& key) {
+  return MaskContact(channel == "email" ? ContactChannel::kEmail : ContactChannel::kSms, key);
+}
+
+void PrintSummary(const PassResult& r, std::ostream& out) {
+  int applied = 0, rejected = 0;
+  for (const IngestResult& i : r.ingested) {
+    if (i.outcome == IngestOutcome::kApplied) ++applied;
+    if (i.outcome == IngestOutcome::kRejected) ++rejected;
+  }
+  out << "exports: " << r.ingested.size() << " file(s), " << applied << " applied, " << rejected
+      << " refused\n"
+      << "planning: " << r.plan.appointments << " appointment(s) of " << r.plan.firms
+      << " firm(s); " << r.plan.planned << " message(s) planned, " << r.plan.cancelled
+      << " cancelled, " << r.plan.skipped << " skipped\n"
+      << "heartbeat: " << r.heartbeat.heartbeats << " firm message(s) (" << r.heartbeat.firm_alarms
+      << " alarm(s)), " << r.heartbeat.operator_alarms << " operator alarm(s)\n"
+      << "sent: " << r.sent << "\n";
+}
+
+}  // namespace
+
+int RunOnceCommand(const std::string& config_path, const std::vector<std::string>& args,
+                   std::ostream& out, std::ostream& err) {
+  std::optional<Instant> at;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--now" && i + 1 < args.size()) {
+      at = ParseRfc3339(args[++i]);
+      if (!at) {
+        err << "kehrbote-dispatcher once: --now expects RFC 3339 such as "
+               "2026-11-23T06:00:00+01:00, got '"
+            << args[i] << "'\n";
+        return 2;
+      }
+    } else {
+      err << "kehrbote-dispatcher once: unknown argument '" << args[i] << "'\n";
+      return 2;
+    }
+  }
+  SystemClock system_clock;
+  ManualClock manual_clock(at.value_or(Instant{}));
+  const Clock& clock = at ? static_cast<const Clock&>(manual_clock) : system_clock;
+  try {
+    Context ctx(config_path);
+    const Instant now = clock.Now();
+    PassResult r = ctx.app->RunPass(now, /*full=*/true);
+    out << "pass at " << FormatRfc3339Utc(now) << "\n";
+    PrintSummary(r, out);
+    for (const IngestResult& i : r.ingested)
+      if (i.outcome == IngestOutcome::kRejected)
+        err << "refused " << i.firm_id << "/" << i.file_name << ": " << i.reason << "\n";
+    return 0;
+  } catch (const std::exception& e) {
+    err << "kehrbote-dispatcher once: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+int RunPlanCommand(const std::string& config_path, const std::vector<std::string>& args,
+                   std::ostream& out, std::ostream& err) {
+  std::string firm_id;
+  bool json = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--firm" && i + 1 < args.size()) {
+      firm_id = args[++i];
+    } else if (args[i] == "--json") {
+      json = true;
+    } else {
+      err << "kehrbote-dispatcher plan: unknown argument '" << args[i] << "'\n";
+      return 2;
+    }
+  }
+  if (firm_id.empty()) {
+    err << "kehrbote-dispatcher plan: --firm ID is required\n";
+    return 2;
+  }
+  try {
+    Context ctx(config_path);
+    const FirmConfig* firm = ctx.config.FindFirm(firm_id);
+    if (!firm) {
+      err << "kehrbote-dispatcher plan: no firm '" << firm_id << "' in " << ctx.config.firms_dir
+          << "\n";
+      return 1;
+    }
+    const std::string zone = ctx.app->EffectivePolicy(*firm).timezone;
+    std::vector<MessageRow> messages = ctx.app->plan_store().ListMessages(firm_id);
+    std::vector<SkipRow> skips = ctx.app->plan_store().ListSkips(firm_id);
+    if (json) {
+      Poco::JSON::Object root;
+      root.set("firm", firm_id);
+      root.set("timezone", zone);
+      Poco::JSON::Array ms;
+      for (const MessageRow& m : messages) {
+        Poco::JSON::Object o;
+        o.set("id", m.id);
+        o.set("appointment_id", m.appointment_id);
+        o.set("appointment_version", m.appointment_version);
+        o.set("rule", m.rule_id);
+        o.set("purpose", m.purpose);
+        o.set("channel", m.channel);
+        o.set("contact", Masked(m.channel, m.contact_key));
+        o.set("due_at", FormatRfc3339(m.due, zone));
+        o.set("deadline_at", FormatRfc3339(m.deadline, zone));
+        o.set("state", m.state);
+        o.set("segments", m.segments);
+        o.set("reason", m.reason);
+        if (!m.last_error.empty()) o.set("last_error", m.last_error);
+        ms.add(o);
+      }
+      root.set("messages", ms);
+      Poco::JSON::Array ss;
+      for (const SkipRow& s : skips) {
+        Poco::JSON::Object o;
+        o.set("appointment_id", s.appointment_id);
+        o.set("appointment_version", s.appointment_version);
+        o.set("rule", s.rule_id);
+        o.set("channel", s.channel);
+        o.set("contact", s.contact);
+        o.set("kind", s.kind);
+        o.set("reason", s.reason);
+        o.set("at", FormatRfc3339(s.created_at, zone));
+        ss.add(o);
+      }
+      root.set("skipped", ss);
+      Poco::JSON::Stringifier::stringify(root, out, 2);
+      out << "\n";
+      return 0;
+    }
+    out << "Firm " << firm_id << " (" << zone << "): " << messages.size() << " message(s), "
+        << skips.size() << " skipped\n";
+    for (const MessageRow& m : messages) {
+      std::string due = FormatLocalDateTime(ToLocal(m.due, zone)).substr(0, 16);
+      due[10] = ' ';
+      out << due << "  " << std::left << std::setw(10) << m.state << std::setw(6) << m.channel
+          << std::setw(18) << Masked(m.channel, m.contact_key) << std::setw(14) << m.rule_id
+          << m.appointment_id << " v" << m.appointment_version << "  " << m.reason << "\n";
+    }
+    for (const SkipRow& s : skips) {
+      out << "skipped           " << std::left << std::setw(6) << s.channel << std::setw(18)
+          << s.contact << std::setw(14) << s.rule_id << s.appointment_id << " v"
+          << s.appointment_version << "  " << s.kind << ": " << s.reason << "\n";
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    err << "kehrbote-dispatcher plan: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+int RunServiceCommand(const std::string& config_path, const std::vector<std::string>& args,
+                      std::ostream& out, std::ostream& err) {
+  if (!args.empty()) {
+    err << "kehrbote-dispatcher run: unknown argument '" << args[0] << "'\n";
+    return 2;
+  }
+  try {
+    Context ctx(config_path);
+    SystemClock clock;
+    // DELIVERY: start the HTTP listener (delivery receipts, replies) here.
+    out << "kehrbote-dispatcher: running with " << ctx.config.firms.size() << " firm(s), store "
+        << ctx.db->description() << "\n"
+        << std::flush;
+    ServiceLoop loop(*ctx.app, clock, err);
+    const int status = loop.Run(/*handle_signals=*/true);
+    out << "kehrbote-dispatcher: stopped after " << loop.passes() << " pass(es)\n";
+    return status;
+  } catch (const std::exception& e) {
+    err << "kehrbote-dispatcher run: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace kehrbote

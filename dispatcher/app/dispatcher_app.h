@@ -1,0 +1,99 @@
+// DispatcherApp: one pass of the dispatcher over all firms, shared by the
+// `once` command and the `run` service loop.
+//
+// A pass at instant `now`:
+//   1. pull: the inbox puller (STORE's InboxPoller, set with set_puller) fetches
+//      and ingests new exports; its results name the changed appointments;
+//   2. plan: for each firm, under the firm's lock (Database::WithFirmLock, so two
+//      dispatchers never plan one firm at once; the messages' UNIQUE key is the
+//      second line of defence), the changed appointments - or, on a full pass,
+//      every current appointment that has not started - are planned with the
+//      pure planner and written by PlanStore;
+//   3. heartbeat: daily control messages and alarms (dispatcher/heartbeat);
+//   4. send: what is due goes to the sender (DELIVERY's Outbox::SendDue, set with
+//      set_sender); without one, messages stay 'planned' with their due_at.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "dispatcher/config/dispatcher_config.h"
+#include "dispatcher/heartbeat/heartbeat.h"
+#include "dispatcher/ingest/snapshot_ingest.h"
+#include "dispatcher/plan_store/plan_store.h"
+#include "dispatcher/store/appointment_store.h"
+#include "dispatcher/store/database.h"
+#include "shared/time/clock.h"
+
+namespace kehrbote {
+
+struct PlanPassResult {
+  int firms = 0;
+  int appointments = 0;  // appointment versions planned
+  int planned = 0;       // message rows written
+  int cancelled = 0;
+  int skipped = 0;
+};
+
+struct PassResult {
+  std::vector<IngestResult> ingested;
+  PlanPassResult plan;
+  HeartbeatResult heartbeat;
+  int sent = 0;  // handed to the sender
+};
+
+class DispatcherApp {
+ public:
+  // Pulls every firm's inbox and ingests what is new.
+  using Puller = std::function<std::vector<IngestResult>(Instant now)>;
+  // Sends what is due at `now`; returns how many messages it handled.
+  using Sender = std::function<int(Instant now)>;
+
+  DispatcherApp(const DispatcherConfig& config, Database& db);
+
+  void set_puller(Puller p) { puller_ = std::move(p); }
+  void set_sender(Sender s) { sender_ = std::move(s); }
+
+  // Runs the migrations of the store and planning components.
+  void Migrate();
+
+  // One pass. `full` plans every current appointment (start of a process, repair
+  // after a crash between ingest and planning); otherwise only the appointments
+  // the pull reported changed. `pull` = false skips step 1 (a timer woke the loop
+  // for a due message, not for the poll).
+  PassResult RunPass(Instant now, bool full, bool pull = true);
+
+  // Plans the given appointments of one firm (all current ones that have not
+  // started if `ids` is null).
+  PlanPassResult PlanFirm(const FirmConfig& firm, const std::vector<std::string>* ids, Instant now);
+  PlanPassResult PlanAll(Instant now);
+
+  // The firm's policy with zone, country, name and phone from the last export's
+  // header where the YAML does not set them.
+  FirmPolicy EffectivePolicy(const FirmConfig& firm);
+
+  // Earliest instant after `now` at which a pass has something to do (a planned
+  // message falls due, or a heartbeat), if before `limit`.
+  Instant NextWake(Instant now, Instant limit);
+
+  const DispatcherConfig& config() const { return config_; }
+  PlanStore& plan_store() { return plans_; }
+  Heartbeat& heartbeat() { return heartbeat_; }
+
+ private:
+  const DispatcherConfig& config_;
+  Database& db_;
+  PlanStore plans_;
+  AppointmentStore appointments_;
+  Heartbeat heartbeat_;
+  Puller puller_;
+  Sender sender_;
+};
+
+}  // namespace kehrbote

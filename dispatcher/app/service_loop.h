@@ -1,0 +1,45 @@
+// ServiceLoop: the `run` command's real-time loop on Boost.Asio.
+//
+// One steady_timer wakes the loop for whichever comes first: the next inbox poll
+// (poll_interval), the next planned message falling due, or the next heartbeat.
+// Nothing polls the store every second. The first pass is a full one (plans every
+// appointment that has not started, repairing a crash between ingest and
+// planning); later passes plan what the pull reports changed.
+//
+// Signals: main() blocks SIGINT/SIGTERM/SIGQUIT before any thread starts; a
+// dedicated thread takes them with sigtimedwait and stops the io_context, so the
+// current pass finishes and the loop returns cleanly.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <ostream>
+
+#include "dispatcher/app/dispatcher_app.h"
+#include "shared/time/clock.h"
+
+namespace kehrbote {
+
+class ServiceLoop {
+ public:
+  ServiceLoop(DispatcherApp& app, const Clock& clock, std::ostream& log)
+      : app_(app), clock_(clock), log_(log) {}
+
+  // Runs until Stop() or SIGINT/SIGTERM (if handle_signals). Returns 0, or 1
+  // if it stopped because of an error it could not recover from.
+  int Run(bool handle_signals);
+  // Thread-safe.
+  void Stop();
+
+  int passes() const { return passes_.load(); }
+
+ private:
+  DispatcherApp& app_;
+  const Clock& clock_;
+  std::ostream& log_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> passes_{0};
+  std::function<void()> wake_;  // set while running: stops the io_context
+};
+
+}  // namespace kehrbote
