@@ -2,8 +2,7 @@
 
 #include <unordered_map>
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
+#include <nlohmann/json.hpp>
 
 #include "shared/export/export_schema.h"
 #include "shared/export/json_pull_parser.h"
@@ -12,21 +11,13 @@
 namespace kehrbote {
 namespace {
 
-using Poco::Dynamic::Var;
-using Poco::JSON::Array;
-using Poco::JSON::Object;
-
-bool IsObject(const Var& v) { return v.type() == typeid(Object::Ptr); }
+using nlohmann::json;
 
 // Accessors for values the schema has already checked.
-const Object& AsObject(const Var& v) { return *v.extract<Object::Ptr>(); }
-
-std::string Text(const Object& o, const std::string& name) {
-  if (!o.has(name)) return std::string();
-  return o.get(name).extract<std::string>();
+std::string Text(const json& o, const char* name) {
+  auto it = o.find(name);
+  return it == o.end() ? std::string() : it->get<std::string>();
 }
-
-Var Member(const Object& o, const std::string& name) { return o.get(name); }
 
 // Reads the time-of-day strings the schema has already checked.
 std::chrono::minutes Minutes(const std::string& text) { return *ParseTimeOfDay(text); }
@@ -39,14 +30,14 @@ class Parts {
     throw ExportError(source_, pointer, reason);
   }
 
-  LocalTime Date(const Object& o, const std::string& name, const std::string& pointer) const {
+  LocalTime Date(const json& o, const char* name, const std::string& pointer) const {
     std::string text = Text(o, name);
     auto date = ParseLocalDate(text);
     if (!date) Fail(pointer, "not a calendar date \"" + text + "\"");
     return *date;
   }
 
-  ContactChannel Channel(const Object& o) const {
+  ContactChannel Channel(const json& o) const {
     return *ParseContactChannel(Text(o, "channel"));
   }
 
@@ -54,13 +45,13 @@ class Parts {
   const std::string& source_;
 };
 
-ExportHeader ToHeader(const Object& root, const Parts& parts) {
+ExportHeader ToHeader(const json& root, const Parts& parts) {
   ExportHeader h;
-  const Object& version = AsObject(Member(root, "version"));
-  h.version_major = static_cast<int>(version.get("major").convert<Poco::Int64>());
-  h.version_minor = static_cast<int>(version.get("minor").convert<Poco::Int64>());
+  const json& version = root.at("version");
+  h.version_major = version.at("major").get<int>();
+  h.version_minor = version.at("minor").get<int>();
 
-  const Object& firm = AsObject(Member(root, "firm"));
+  const json& firm = root.at("firm");
   h.firm.id = Text(firm, "id");
   h.firm.name = Text(firm, "name");
   h.firm.timezone = Text(firm, "timezone");
@@ -69,9 +60,7 @@ ExportHeader ToHeader(const Object& root, const Parts& parts) {
   }
   h.firm.country = Text(firm, "country");
   h.firm.phone = Text(firm, "phone");
-  const Array& contacts = *firm.get("heartbeat_contacts").extract<Array::Ptr>();
-  for (size_t i = 0; i < contacts.size(); ++i) {
-    const Object& c = AsObject(contacts.get(static_cast<unsigned>(i)));
+  for (const json& c : firm.at("heartbeat_contacts")) {
     h.firm.heartbeat_contacts.push_back({parts.Channel(c), Text(c, "address")});
   }
 
@@ -80,7 +69,7 @@ ExportHeader ToHeader(const Object& root, const Parts& parts) {
   if (!instant) parts.Fail("/generated_at", "not a valid RFC 3339 date-time \"" + generated + "\"");
   h.generated_at = *instant;
 
-  const Object& window = AsObject(Member(root, "window"));
+  const json& window = root.at("window");
   h.window_from = parts.Date(window, "from", "/window/from");
   h.window_to = parts.Date(window, "to", "/window/to");
   if (h.window_from > h.window_to) {
@@ -90,17 +79,17 @@ ExportHeader ToHeader(const Object& root, const Parts& parts) {
   return h;
 }
 
-Appointment ToAppointment(const Object& o, const std::string& base, const Parts& parts) {
+Appointment ToAppointment(const json& o, const std::string& base, const Parts& parts) {
   Appointment a;
   a.id = Text(o, "id");
   a.kind = *ParseAppointmentKind(Text(o, "kind"));
   a.status = *ParseAppointmentStatus(Text(o, "status"));
 
-  const Object& start = AsObject(Member(o, "start"));
+  const json& start = o.at("start");
   a.start.date = parts.Date(start, "date", base + "/start/date");
-  if (start.has("time")) a.start.time = Minutes(Text(start, "time"));
-  if (start.has("window")) {
-    const Object& w = AsObject(Member(start, "window"));
+  if (start.contains("time")) a.start.time = Minutes(Text(start, "time"));
+  if (start.contains("window")) {
+    const json& w = start.at("window");
     a.start.window_from = Minutes(Text(w, "from"));
     a.start.window_to = Minutes(Text(w, "to"));
     if (*a.start.window_from >= *a.start.window_to) {
@@ -109,20 +98,19 @@ Appointment ToAppointment(const Object& o, const std::string& base, const Parts&
     }
   }
 
-  const Object& object = AsObject(Member(o, "object"));
+  const json& object = o.at("object");
   a.object = {Text(object, "id"), Text(object, "street"), Text(object, "zip"),
               Text(object, "city")};
-  const Object& customer = AsObject(Member(o, "customer"));
+  const json& customer = o.at("customer");
   a.customer = {Text(customer, "salutation"), Text(customer, "title"),
                 Text(customer, "first_name"), Text(customer, "last_name"),
                 Text(customer, "company")};
 
-  const Array& contacts = *o.get("contacts").extract<Array::Ptr>();
+  const json& contacts = o.at("contacts");
   a.contacts.reserve(contacts.size());
-  for (size_t i = 0; i < contacts.size(); ++i) {
-    const Object& c = AsObject(contacts.get(static_cast<unsigned>(i)));
-    a.contacts.push_back({parts.Channel(c), Text(c, "address"), c.get("consent").extract<bool>(),
-                          c.get("main_sweep_only").extract<bool>()});
+  for (const json& c : contacts) {
+    a.contacts.push_back({parts.Channel(c), Text(c, "address"), c.at("consent").get<bool>(),
+                          c.at("main_sweep_only").get<bool>()});
   }
   return a;
 }
@@ -137,29 +125,23 @@ size_t ExportReader::Read(const HeaderHandler& on_header,
   JsonPullParser parser(in_, source_);
   ExportSchema schema(source_);
   Parts parts(source_);
-  Object::Ptr header = new Object;
+  json header = json::object();
   bool header_done = false;
   SchemaStrictness strictness = SchemaStrictness::kStrict;
   std::unordered_map<std::string, size_t> ids;  // id -> index of its first appearance
   size_t count = 0;
 
   auto validate_header = [&]() {
-    if (header->has("version") && IsObject(header->get("version"))) {
-      const Object& version = AsObject(header->get("version"));
-      if (version.has("minor") && version.get("minor").isInteger() &&
-          version.get("minor").convert<Poco::Int64>() > kExportMinorVersion) {
+    auto version = header.find("version");
+    if (version != header.end() && version->is_object()) {
+      auto minor = version->find("minor");
+      if (minor != version->end() && minor->is_number_integer() &&
+          minor->get<std::int64_t>() > kExportMinorVersion) {
         strictness = SchemaStrictness::kLenient;
         lenient_ = true;
       }
     }
     schema.ValidateHeader(header, strictness);
-  };
-  auto finish_header = [&]() {
-    validate_header();
-    ExportHeader h = ToHeader(*header, parts);
-    header = nullptr;  // not needed any more
-    header_done = true;
-    on_header(h);
   };
 
   parser.BeginObject();
@@ -170,42 +152,45 @@ size_t ExportReader::Read(const HeaderHandler& on_header,
                   "last member of the export");
     }
     if (name != "appointments") {
-      if (header->has(name)) parser.Fail("duplicate member \"" + name + "\"");
-      Var value = parser.ParseValue();
+      if (header.contains(name)) parser.Fail("duplicate member \"" + name + "\"");
+      json value = parser.ParseValue();
       // Format and major version are checked at once: a file of another format
       // or major version is refused with that reason, not with a schema error.
-      if (name == "format" && value.isString() &&
-          value.extract<std::string>() != kExportFormatId) {
-        parts.Fail("/format", "not a Kehrbote export: format is \"" +
-                                  value.extract<std::string>() + "\", expected \"" +
-                                  std::string(kExportFormatId) + "\"");
+      if (name == "format" && value.is_string() && value.get<std::string>() != kExportFormatId) {
+        parts.Fail("/format", "not a Kehrbote export: format is " + value.dump() +
+                                  ", expected \"" + std::string(kExportFormatId) + "\"");
       }
-      if (name == "version" && IsObject(value) && AsObject(value).has("major") &&
-          AsObject(value).get("major").isInteger() &&
-          AsObject(value).get("major").convert<Poco::Int64>() != kExportMajorVersion) {
-        parts.Fail("/version/major",
-                   "unsupported export format major version " +
-                       AsObject(value).get("major").toString() + "; this program reads version " +
-                       std::to_string(kExportMajorVersion) + ".x only");
+      if (name == "version" && value.is_object() && value.contains("major") &&
+          value["major"].is_number_integer() &&
+          value["major"].get<std::int64_t>() != kExportMajorVersion) {
+        parts.Fail("/version/major", "unsupported export format major version " +
+                                         value["major"].dump() + "; this program reads version " +
+                                         std::to_string(kExportMajorVersion) + ".x only");
       }
-      header->set(name, value);
+      header.emplace(name, std::move(value));
       continue;
     }
 
-    finish_header();
+    validate_header();
+    ExportHeader h = ToHeader(header, parts);
+    header = json();  // not needed any more
+    header_done = true;
+    on_header(h);
+
     parser.BeginArray();
     while (parser.NextElement()) {
       const std::string base = parser.Pointer();
-      Var value = parser.ParseValue();
+      json value = parser.ParseValue();
       // The schema's "not both" rule gives an obscure message; say it plainly.
-      if (IsObject(value) && AsObject(value).has("start") && IsObject(AsObject(value).get("start"))) {
-        const Object& start = AsObject(AsObject(value).get("start"));
-        if (start.has("time") && start.has("window")) {
+      if (value.is_object()) {
+        auto start = value.find("start");
+        if (start != value.end() && start->is_object() && start->contains("time") &&
+            start->contains("window")) {
           parts.Fail(base + "/start", "start has both \"time\" and \"window\"; give one of them");
         }
       }
       schema.ValidateAppointment(value, base, strictness);
-      Appointment appointment = ToAppointment(AsObject(value), base, parts);
+      Appointment appointment = ToAppointment(value, base, parts);
       auto [it, inserted] = ids.emplace(appointment.id, count);
       if (!inserted) {
         parts.Fail(base + "/id", "duplicate appointment id \"" + appointment.id +

@@ -1,13 +1,8 @@
 #include "shared/export/export_schema.h"
 
-#include <mutex>
 #include <string>
-#include <vector>
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-#include <valijson/adapters/poco_json_adapter.hpp>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
 #include <valijson/validation_results.hpp>
@@ -18,37 +13,30 @@
 namespace kehrbote {
 namespace {
 
-using Poco::Dynamic::Var;
-using Poco::JSON::Array;
-using Poco::JSON::Object;
-using valijson::adapters::PocoJsonAdapter;
+using nlohmann::json;
+using valijson::adapters::NlohmannJsonAdapter;
 
 // Removes every "additionalProperties": false, for files of a later minor version.
-void Relax(const Var& node) {
-  if (node.type() == typeid(Object::Ptr)) {
-    Object::Ptr object = node.extract<Object::Ptr>();
-    if (object->has("additionalProperties") && object->get("additionalProperties").isBoolean() &&
-        !object->get("additionalProperties").extract<bool>()) {
-      object->remove("additionalProperties");
-    }
-    for (const auto& [name, value] : *object) Relax(value);
-  } else if (node.type() == typeid(Array::Ptr)) {
-    for (const auto& value : *node.extract<Array::Ptr>()) Relax(value);
+void Relax(json& node) {
+  if (node.is_object()) {
+    auto it = node.find("additionalProperties");
+    if (it != node.end() && it->is_boolean() && !it->get<bool>()) node.erase(it);
+    for (auto& [name, value] : node.items()) Relax(value);
+  } else if (node.is_array()) {
+    for (auto& value : node) Relax(value);
   }
 }
 
 // A schema document whose root is `#/definitions/<name>` of the export schema.
-Var SubSchema(const Var& root, const std::string& name) {
-  Object::Ptr sub = new Object;
-  sub->set("$schema", root.extract<Object::Ptr>()->get("$schema"));
-  sub->set("definitions", root.extract<Object::Ptr>()->get("definitions"));
-  sub->set("$ref", "#/definitions/" + name);
-  return sub;
+json SubSchema(const json& root, const std::string& name) {
+  return json{{"$schema", root.at("$schema")},
+              {"definitions", root.at("definitions")},
+              {"$ref", "#/definitions/" + name}};
 }
 
-void Compile(const Var& document, valijson::Schema& schema) {
+void Compile(const json& document, valijson::Schema& schema) {
   valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
-  parser.populateSchema(PocoJsonAdapter(document), schema);
+  parser.populateSchema(NlohmannJsonAdapter(document), schema);
 }
 
 // Compiled once per process and shared: valijson only reads a Schema while
@@ -59,7 +47,7 @@ struct CompiledSchemas {
 
   CompiledSchemas() {
     for (int lenient = 0; lenient < 2; ++lenient) {
-      Var document = Poco::JSON::Parser().parse(std::string(ExportSchemaText()));
+      json document = json::parse(ExportSchemaText());
       if (lenient) Relax(document);
       Compile(document, root[lenient]);
       Compile(SubSchema(document, "appointment"), appointment[lenient]);
@@ -87,17 +75,13 @@ std::string EscapeToken(const std::string& token) {
 }
 
 // A short rendering of the offending value for the message.
-std::string Describe(const Var& value) {
-  if (value.isEmpty()) return "null";
-  if (value.type() == typeid(Object::Ptr)) return "an object";
-  if (value.type() == typeid(Array::Ptr)) return "an array";
-  if (value.isString()) {
-    std::string s = value.extract<std::string>();
+std::string Describe(const json& value) {
+  if (value.is_string()) {
+    std::string s = value.get<std::string>();
     if (s.size() > 60) s = s.substr(0, 57) + "...";
     return "\"" + s + "\"";
   }
-  if (value.isBoolean()) return value.extract<bool>() ? "true" : "false";
-  return value.toString();
+  return value.dump();
 }
 
 }  // namespace
@@ -106,10 +90,12 @@ struct ExportSchema::Impl {
   valijson::Validator validator;
 
   // Validates; on failure throws the most specific (deepest) error.
-  void Check(const valijson::Schema& schema, const Var& target, const std::string& prefix,
+  void Check(const valijson::Schema& schema, const json& target, const std::string& prefix,
              const std::string& source) {
+    // The cheap pass first; only a failure is validated again to collect errors.
+    if (validator.validate(schema, NlohmannJsonAdapter(target), nullptr)) return;
     valijson::ValidationResults results;
-    if (validator.validate(schema, PocoJsonAdapter(target), &results)) return;
+    validator.validate(schema, NlohmannJsonAdapter(target), &results);
     const valijson::ValidationResults::Error* best = nullptr;
     for (const auto& error : results) {
       if (best == nullptr || error.context.size() > best->context.size()) best = &error;
@@ -119,31 +105,26 @@ struct ExportSchema::Impl {
     if (best != nullptr) {
       // valijson's context is "<root>", then "[name]" or "[index]" per level;
       // follow it through the value to build the pointer and find the value.
-      Var node = target;
-      bool found = true;
+      const json* node = &target;
       for (size_t i = 1; i < best->context.size(); ++i) {
         const std::string& step = best->context[i];
         std::string token = step.size() >= 2 ? step.substr(1, step.size() - 2) : step;
         pointer += "/" + EscapeToken(token);
-        if (!found) continue;
-        if (node.type() == typeid(Object::Ptr) && node.extract<Object::Ptr>()->has(token)) {
-          node = node.extract<Object::Ptr>()->get(token);
-        } else if (node.type() == typeid(Array::Ptr)) {
-          Array::Ptr array = node.extract<Array::Ptr>();
-          size_t index = std::stoul(token);
-          if (index < array->size()) {
-            node = array->get(static_cast<unsigned>(index));
-          } else {
-            found = false;
-          }
+        if (node == nullptr) continue;
+        if (node->is_object() && node->contains(token)) {
+          node = &(*node)[token];
+        } else if (node->is_array() && !token.empty() &&
+                   token.find_first_not_of("0123456789") == std::string::npos &&
+                   std::stoul(token) < node->size()) {
+          node = &(*node)[std::stoul(token)];
         } else {
-          found = false;
+          node = nullptr;
         }
       }
       reason = best->description;
       if (!reason.empty() && reason.back() == '.') reason.pop_back();
-      if (found && node.type() != typeid(Object::Ptr) && node.type() != typeid(Array::Ptr)) {
-        reason += " (found " + Describe(node) + ")";
+      if (node != nullptr && !node->is_object() && !node->is_array()) {
+        reason += " (found " + Describe(*node) + ")";
       }
     }
     throw ExportError(source, pointer, "schema: " + reason);
@@ -156,19 +137,19 @@ ExportSchema::ExportSchema(std::string source) : source_(std::move(source)), imp
 
 ExportSchema::~ExportSchema() = default;
 
-void ExportSchema::ValidateHeader(const Var& header, SchemaStrictness strictness) {
-  Object::Ptr copy = new Object(*header.extract<Object::Ptr>());
-  copy->set("appointments", Array::Ptr(new Array));
+void ExportSchema::ValidateHeader(const json& header, SchemaStrictness strictness) {
+  json copy = header;
+  copy["appointments"] = json::array();
   impl_->Check(Schemas().root[strictness == SchemaStrictness::kLenient], copy, "", source_);
 }
 
-void ExportSchema::ValidateAppointment(const Var& appointment, const std::string& pointer,
+void ExportSchema::ValidateAppointment(const json& appointment, const std::string& pointer,
                                        SchemaStrictness strictness) {
   impl_->Check(Schemas().appointment[strictness == SchemaStrictness::kLenient], appointment,
                pointer, source_);
 }
 
-void ExportSchema::ValidateDocument(const Var& document, SchemaStrictness strictness) {
+void ExportSchema::ValidateDocument(const json& document, SchemaStrictness strictness) {
   impl_->Check(Schemas().root[strictness == SchemaStrictness::kLenient], document, "", source_);
 }
 

@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include <Poco/Dynamic/Var.h>
+#include <nlohmann/json.hpp>
 
 namespace kehrbote {
 
@@ -37,15 +37,15 @@ class ExportSchema {
 
   // `header` is the root object without "appointments" (an empty list is
   // assumed). Throws ExportError with the JSON pointer of the first problem.
-  void ValidateHeader(const Poco::Dynamic::Var& header, SchemaStrictness strictness);
+  void ValidateHeader(const nlohmann::json& header, SchemaStrictness strictness);
 
   // One element of "appointments"; `pointer` is its own pointer
   // ("/appointments/17"), prefixed to the pointer in errors.
-  void ValidateAppointment(const Poco::Dynamic::Var& appointment, const std::string& pointer,
+  void ValidateAppointment(const nlohmann::json& appointment, const std::string& pointer,
                            SchemaStrictness strictness);
 
   // A whole document in memory (tests and small tools).
-  void ValidateDocument(const Poco::Dynamic::Var& document, SchemaStrictness strictness);
+  void ValidateDocument(const nlohmann::json& document, SchemaStrictness strictness);
 
  private:
   struct Impl;

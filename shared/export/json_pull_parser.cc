@@ -3,9 +3,6 @@
 #include <charconv>
 #include <cstdio>
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-
 #include "shared/export/export_error.h"
 
 namespace kehrbote {
@@ -165,24 +162,25 @@ bool JsonPullParser::NextElement() {
   return true;
 }
 
-Poco::Dynamic::Var JsonPullParser::ParseValue() {
+nlohmann::json JsonPullParser::ParseValue() {
   SkipWhitespace();
   int c = Peek();
   switch (c) {
     case '{': {
       BeginObject();
-      Poco::JSON::Object::Ptr object = new Poco::JSON::Object;
+      nlohmann::json object = nlohmann::json::object();
       std::string name;
       while (NextMember(&name)) {
-        if (object->has(name)) Fail("duplicate member \"" + name + "\"");
-        object->set(name, ParseValue());
+        if (object.contains(name)) Fail("duplicate member \"" + name + "\"");
+        nlohmann::json value = ParseValue();
+        object.emplace(std::move(name), std::move(value));
       }
       return object;
     }
     case '[': {
       BeginArray();
-      Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
-      while (NextElement()) array->add(ParseValue());
+      nlohmann::json array = nlohmann::json::array();
+      while (NextElement()) array.push_back(ParseValue());
       return array;
     }
     case '"':
@@ -195,7 +193,7 @@ Poco::Dynamic::Var JsonPullParser::ParseValue() {
       return false;
     case 'n':
       ParseLiteral("null");
-      return Poco::Dynamic::Var();
+      return nullptr;
     default:
       if (c == '-' || (c >= '0' && c <= '9')) return ParseNumber();
       Fail("expected a value, found " + Printable(c));
@@ -212,7 +210,7 @@ void JsonPullParser::ParseLiteral(const char* word) {
   }
 }
 
-Poco::Dynamic::Var JsonPullParser::ParseNumber() {
+nlohmann::json JsonPullParser::ParseNumber() {
   std::string text;
   auto digits = [&]() {
     size_t n = 0;
@@ -243,7 +241,7 @@ Poco::Dynamic::Var JsonPullParser::ParseNumber() {
   const char* first = text.data();
   const char* last = text.data() + text.size();
   if (integral) {
-    Poco::Int64 v = 0;
+    std::int64_t v = 0;
     auto [ptr, ec] = std::from_chars(first, last, v);
     if (ec == std::errc() && ptr == last) return v;
   }
@@ -294,6 +292,20 @@ std::string JsonPullParser::ParseString() {
   std::string out;
   for (;;) {
     if (out.size() > kMaxStringBytes) Fail("string longer than 1 MiB");
+    // Fast path: copy a run of plain ASCII (no quote, backslash, control or
+    // non-ASCII byte, hence no newline) straight from the buffer.
+    size_t run = pos_;
+    while (run < len_) {
+      unsigned char b = static_cast<unsigned char>(buf_[run]);
+      if (b == '"' || b == '\\' || b < 0x20 || b >= 0x80) break;
+      ++run;
+    }
+    if (run > pos_) {
+      out.append(buf_.data() + pos_, run - pos_);
+      column_ += run - pos_;
+      pos_ = run;
+      continue;
+    }
     int c = Get();
     if (c < 0) Fail("unterminated string");
     if (c == '"') return out;

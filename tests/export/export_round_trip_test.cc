@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include <Poco/JSON/Parser.h>
+#include <nlohmann/json.hpp>
 
 #include "shared/export/export_reader.h"
 #include "shared/export/export_schema.h"
@@ -46,7 +46,7 @@ TEST(ExportRoundTripTest, WriterOutputIsValidAgainstTheSchema) {
   std::string text = Write(ExampleModel());
   ExportSchema schema("out.json");
   EXPECT_NO_THROW(
-      schema.ValidateDocument(Poco::JSON::Parser().parse(text), SchemaStrictness::kStrict));
+      schema.ValidateDocument(nlohmann::json::parse(text), SchemaStrictness::kStrict));
 }
 
 TEST(ExportRoundTripTest, WriterPutsHeaderMembersBeforeAppointments) {

@@ -4,17 +4,13 @@
 
 #include <sstream>
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
 
 #include "shared/export/export_error.h"
 
 namespace kehrbote {
 namespace {
 
-using Poco::Dynamic::Var;
-using Poco::JSON::Array;
-using Poco::JSON::Object;
+using Var = nlohmann::json;
 
 Var Parse(const std::string& text) {
   std::istringstream in(text);
@@ -37,27 +33,30 @@ ExportError ParseError(const std::string& text) {
 
 TEST(JsonPullParserTest, ParsesValuesOfEveryKind) {
   Var v = Parse(R"( {"a": [1, -2.5e1, true, false, null, "x"], "b": {"c": {}}, "d": []} )");
-  Object::Ptr o = v.extract<Object::Ptr>();
-  Array::Ptr a = o->getArray("a");
-  ASSERT_EQ(a->size(), 6u);
-  EXPECT_EQ(a->get(0).extract<Poco::Int64>(), 1);
-  EXPECT_DOUBLE_EQ(a->get(1).extract<double>(), -25.0);
-  EXPECT_TRUE(a->get(2).extract<bool>());
-  EXPECT_FALSE(a->get(3).extract<bool>());
-  EXPECT_TRUE(a->get(4).isEmpty());
-  EXPECT_EQ(a->get(5).extract<std::string>(), "x");
-  EXPECT_EQ(o->getObject("b")->getObject("c")->size(), 0u);
-  EXPECT_EQ(o->getArray("d")->size(), 0u);
+  const Var& a = v.at("a");
+  ASSERT_EQ(a.size(), 6u);
+  EXPECT_TRUE(a[0].is_number_integer());
+  EXPECT_EQ(a[0].get<int>(), 1);
+  EXPECT_TRUE(a[1].is_number_float());
+  EXPECT_DOUBLE_EQ(a[1].get<double>(), -25.0);
+  EXPECT_EQ(a[2], true);
+  EXPECT_EQ(a[3], false);
+  EXPECT_TRUE(a[4].is_null());
+  EXPECT_EQ(a[5], "x");
+  EXPECT_TRUE(v.at("b").at("c").is_object());
+  EXPECT_EQ(v.at("b").at("c").size(), 0u);
+  EXPECT_TRUE(v.at("d").is_array());
+  EXPECT_EQ(v.at("d").size(), 0u);
 }
 
 TEST(JsonPullParserTest, DecodesEscapesAndSurrogatePairsToUtf8) {
   Var v = Parse(R"("\"\\\/\b\f\n\r\t \u00e4\u201E \ud83d\ude00")");
-  EXPECT_EQ(v.extract<std::string>(), "\"\\/\b\f\n\r\t ä„ \xF0\x9F\x98\x80");
+  EXPECT_EQ(v.get<std::string>(), "\"\\/\b\f\n\r\t ä„ \xF0\x9F\x98\x80");
 }
 
 TEST(JsonPullParserTest, KeepsRawUtf8AndSkipsByteOrderMark) {
   Var v = Parse("\xEF\xBB\xBF\"Grüß Gott „Herr“\"");
-  EXPECT_EQ(v.extract<std::string>(), "Grüß Gott „Herr“");
+  EXPECT_EQ(v.get<std::string>(), "Grüß Gott „Herr“");
 }
 
 TEST(JsonPullParserTest, ReadsAcrossBufferBoundaries) {
@@ -66,7 +65,7 @@ TEST(JsonPullParserTest, ReadsAcrossBufferBoundaries) {
   std::string big;
   for (int i = 0; i < 30000; ++i) big += "äöü";
   Var v = Parse("[\"" + big + "\", 1]");
-  EXPECT_EQ(v.extract<Array::Ptr>()->get(0).extract<std::string>(), big);
+  EXPECT_EQ(v.at(0).get<std::string>(), big);
 }
 
 TEST(JsonPullParserTest, ErrorsNameLineColumnAndPointer) {
@@ -116,7 +115,7 @@ TEST(JsonPullParserTest, WalksAnArrayElementByElement) {
   std::string name;
   ASSERT_TRUE(p.NextMember(&name));
   EXPECT_EQ(name, "head");
-  EXPECT_EQ(p.ParseValue().extract<Poco::Int64>(), 1);
+  EXPECT_EQ(p.ParseValue().get<int>(), 1);
   ASSERT_TRUE(p.NextMember(&name));
   EXPECT_EQ(name, "list");
   p.BeginArray();
@@ -124,7 +123,7 @@ TEST(JsonPullParserTest, WalksAnArrayElementByElement) {
   while (p.NextElement()) {
     EXPECT_EQ(p.Pointer(), "/list/" + std::to_string(n));
     Var v = p.ParseValue();
-    EXPECT_EQ(v.extract<Object::Ptr>()->get("n").extract<Poco::Int64>(), n);
+    EXPECT_EQ(v.at("n").get<int>(), n);
     ++n;
   }
   EXPECT_EQ(n, 3);
