@@ -123,6 +123,19 @@ struct ExportSchema::Impl {
       }
       reason = best->description;
       if (!reason.empty() && reason.back() == '.') reason.pop_back();
+      // valijson's wording for additionalProperties hides the obvious: point at
+      // the unknown member itself and say so.
+      static const std::string kUnknown =
+          "Object contains a property that could not be validated using 'properties' or "
+          "'additionalProperties' constraints: '";
+      if (reason.rfind(kUnknown, 0) == 0 && reason.size() > kUnknown.size() &&
+          reason.back() == '\'') {
+        std::string member = reason.substr(kUnknown.size(), reason.size() - kUnknown.size() - 1);
+        pointer += "/" + EscapeToken(member);
+        throw ExportError(source, pointer,
+                          "schema: unknown member \"" + member + "\" (misspelt, or added by a later "
+                          "minor version than the file declares)");
+      }
       if (node != nullptr && !node->is_object() && !node->is_array()) {
         reason += " (found " + Describe(*node) + ")";
       }

@@ -75,7 +75,7 @@ TEST(ExportErrorTest, MissingRequiredMember) {
 
 TEST(ExportErrorTest, TypoInMemberNameIsCaught) {
   EXPECT_REFUSED(Edit("\"first_name\": \"Bärbel\"", "\"frist_name\": \"Bärbel\""),
-                 "/appointments/0/customer", "frist_name");
+                 "/appointments/0/customer/frist_name", "unknown member \"frist_name\"");
 }
 
 TEST(ExportErrorTest, WrongType) {
@@ -239,7 +239,7 @@ TEST(ExportForwardCompatibilityTest, HigherMinorWithUnknownOptionalMembersIsAcce
 }
 
 TEST(ExportForwardCompatibilityTest, SameMinorWithUnknownMemberIsATypo) {
-  EXPECT_REFUSED(WithUnknownMembers(kExportMinorVersion), "/firm", "vat_id");
+  EXPECT_REFUSED(WithUnknownMembers(kExportMinorVersion), "/firm/vat_id", "unknown member");
 }
 
 TEST(ExportForwardCompatibilityTest, HigherMinorStillChecksKnownMembers) {
