@@ -16,6 +16,7 @@
 
 #include "dispatcher/ingest/snapshot_ingest.h"
 #include "dispatcher/store/store_schema.h"
+#include "shared/export/export_reader.h"
 #include "shared/export/export_writer.h"
 
 namespace {
@@ -106,6 +107,16 @@ int main(int argc, char** argv) {
   WriteFile(second, Header("rfk-bench", "2026-11-24T05:00:00+01:00"), n, 20);  // 5%
   std::printf("store %s, %zu appointments (%.1f MB export), peak RSS before ingest %.1f MB\n", url.c_str(), n,
               fs::file_size(first) / 1e6, PeakRssKiB() / 1024.0);
+
+  // The reader's share: read and validate the file without touching the store.
+  {
+    auto t0 = std::chrono::steady_clock::now();
+    std::ifstream in(first, std::ios::binary);
+    ExportReader reader(in, "day1.json");
+    size_t count = reader.Read([](const ExportHeader&) {}, [](Appointment&&) {});
+    std::printf("%-34s %7.2f s  (%zu appointments; the ExportReader alone, no store)\n", "read + validate only",
+                Since(t0), count);
+  }
 
   auto db = Database::Open(url);
   MigrateStore(*db);

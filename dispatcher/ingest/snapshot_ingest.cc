@@ -292,6 +292,27 @@ class SnapshotApplier {
 
   void Add(const Appointment& a) {
     ++position_;
+    const std::string content = ContentHash(a);
+    auto it = known_.find(a.id);
+    if (it != known_.end()) {
+      KnownAppointment& k = it->second;
+      if (k.seen) {
+        throw RefusedExport(file_.name + ": appointment id '" + a.id + "' appears twice (again at position " +
+                            std::to_string(position_) + ")");
+      }
+      k.seen = true;
+      if (k.content_hash == content) {  // the common case: cheap, nothing written
+        std::string data_json = AppointmentToJson(a);
+        std::string data = DataHashOfJson(data_json);
+        if (k.data_hash != data) {
+          out_->Refresh(a.id, k.version, data_json, data);
+          ++work_.refreshed;
+        } else {
+          ++work_.unchanged;
+        }
+        return;
+      }
+    }
     Instant start;
     try {
       start = ToInstant(a.start.Earliest(), tz_);
@@ -299,10 +320,8 @@ class SnapshotApplier {
       throw RefusedExport(file_.name + ": appointment " + std::to_string(position_) + " (id '" + a.id +
                           "'): " + e.what());
     }
-    const std::string content = ContentHash(a);
     const std::string data_json = AppointmentToJson(a);
-    const std::string data = DataHash(a);
-    auto it = known_.find(a.id);
+    const std::string data = DataHashOfJson(data_json);
     if (it == known_.end()) {
       out_->AddVersion(true, a.id, 1, "new", a, Seconds(start), FormatLocalDateTime(a.start.Earliest()),
                        data_json, content, data, "");
@@ -315,20 +334,6 @@ class SnapshotApplier {
       return;
     }
     KnownAppointment& k = it->second;
-    if (k.seen) {
-      throw RefusedExport(file_.name + ": appointment id '" + a.id + "' appears twice (again at position " +
-                          std::to_string(position_) + ")");
-    }
-    k.seen = true;
-    if (k.content_hash == content) {
-      if (k.data_hash != data) {
-        out_->Refresh(a.id, k.version, data_json, data);
-        ++work_.refreshed;
-      } else {
-        ++work_.unchanged;
-      }
-      return;
-    }
     const bool scheduled = a.status == AppointmentStatus::kScheduled;
     std::string change;
     if (!scheduled && k.scheduled) {

@@ -1,5 +1,8 @@
 #include "dispatcher/store/appointment_json.h"
 
+#include <chrono>
+#include <cstdio>
+
 #include <Poco/DigestEngine.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
@@ -38,20 +41,37 @@ std::string JsonQuote(std::string_view s) {
 
 namespace {
 
+// "2026-11-24" and "08:30" without iostreams: this runs for every appointment of
+// every export, several times.
+void AppendDate(std::string& out, LocalTime t) {
+  const std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(t)};
+  char buf[16];
+  int n = std::snprintf(buf, sizeof buf, "\"%04d-%02u-%02u\"", static_cast<int>(ymd.year()),
+                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  out.append(buf, static_cast<size_t>(n));
+}
+
+void AppendTime(std::string& out, std::chrono::minutes m) {
+  char buf[16];
+  int n = std::snprintf(buf, sizeof buf, "\"%02d:%02d\"", static_cast<int>(m.count() / 60),
+                        static_cast<int>(m.count() % 60));
+  out.append(buf, static_cast<size_t>(n));
+}
+
 void AppendStart(std::string& out, const AppointmentStart& s) {
   out += "{\"date\":";
-  out += JsonQuote(FormatLocalDate(s.date));
+  AppendDate(out, s.date);
   if (s.time) {
     out += ",\"time\":";
-    out += JsonQuote(FormatTimeOfDay(*s.time));
+    AppendTime(out, *s.time);
   }
   if (s.window_from) {
     out += ",\"window_from\":";
-    out += JsonQuote(FormatTimeOfDay(*s.window_from));
+    AppendTime(out, *s.window_from);
   }
   if (s.window_to) {
     out += ",\"window_to\":";
-    out += JsonQuote(FormatTimeOfDay(*s.window_to));
+    AppendTime(out, *s.window_to);
   }
   out += '}';
 }
@@ -89,9 +109,9 @@ std::string ContentEncoding(const Appointment& a) {
   return out;
 }
 
-std::string Sha1Hex(const std::string& data) {
+std::string Sha1Hex(std::string_view data) {
   Poco::SHA1Engine engine;
-  engine.update(data);
+  engine.update(data.data(), static_cast<unsigned>(data.size()));
   return Poco::DigestEngine::digestToHex(engine.digest());
 }
 
@@ -181,5 +201,6 @@ Appointment AppointmentFromJson(std::string_view json) {
 
 std::string ContentHash(const Appointment& a) { return Sha1Hex(ContentEncoding(a)); }
 std::string DataHash(const Appointment& a) { return Sha1Hex(AppointmentToJson(a)); }
+std::string DataHashOfJson(std::string_view json) { return Sha1Hex(json); }
 
 }  // namespace kehrbote

@@ -30,6 +30,8 @@ Appointment AppointmentFromJson(std::string_view json);
 
 std::string ContentHash(const Appointment& a);
 std::string DataHash(const Appointment& a);
+// DataHash(a) == DataHashOfJson(AppointmentToJson(a)), without encoding twice.
+std::string DataHashOfJson(std::string_view json);
 
 // JSON string literal (with quotes) for `s`, escaping as RFC 8259 requires.
 std::string JsonQuote(std::string_view s);
