@@ -1,0 +1,101 @@
+// Shared fixture of the dispatcher app tests: a temp dir with dispatcher.yaml and
+// firm files, a store (SQLite file or a database on the shared PostgreSQL), and
+// exports applied through STORE's SnapshotIngest at a chosen instant.
+#pragma once
+
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dispatcher/ingest/snapshot_ingest.h"
+#include "dispatcher/store/database.h"
+#include "shared/export/export_model.h"
+#include "shared/time/zoned_time.h"
+#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace kehrbote::test {
+
+inline Instant At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
+
+inline Contact SmsContact(const char* number, bool consent = true) {
+  return Contact{ContactChannel::kSms, number, consent, false};
+}
+inline Contact MailContact(const char* address) {
+  return Contact{ContactChannel::kEmail, address, true, false};
+}
+
+inline Appointment MakeAppt(const std::string& id, const char* day, int hour, int minute,
+                            std::vector<Contact> contacts) {
+  Appointment a;
+  a.id = id;
+  a.kind = AppointmentKind::kSweep;
+  a.start.date = *ParseLocalDate(day);
+  a.start.time = std::chrono::hours{hour} + std::chrono::minutes{minute};
+  a.object = {"O-" + id, "Hauptstraße 1", "4400", "Steyr"};
+  a.customer = {"Frau", "", "Maria", "Muster", ""};
+  a.contacts = std::move(contacts);
+  return a;
+}
+
+class AppEnv {
+ public:
+  // `store_url` empty: a SQLite file in the temp dir.
+  explicit AppEnv(std::string store_url = "") : dir_("kehrbote-app-test-") {
+    store_url_ = store_url.empty() ? "sqlite:" + dir_.Sub("dispatcher.db") : store_url;
+    Write("firms.d/.keep", "");
+  }
+
+  const std::string& store_url() const { return store_url_; }
+  std::string config_path() const { return dir_.Sub("dispatcher.yaml"); }
+  std::string Sub(const std::string& name) const { return dir_.Sub(name); }
+
+  void Write(const std::string& name, const std::string& text) {
+    const std::string path = dir_.Sub(name);
+    const size_t slash = path.rfind('/');
+    RunCommand({"mkdir", "-p", path.substr(0, slash)});
+    std::ofstream(path) << text;
+  }
+  void WriteConfig(const std::string& extra = "") {
+    Write("dispatcher.yaml", "store: {url: \"" + store_url_ + "\"}\nfirms_dir: firms.d\n" + extra);
+  }
+
+  // Applies an export of `firm_id` generated and received at `at`.
+  IngestResult Ingest(Database& db, const std::string& firm_id, Instant at,
+                      std::vector<Appointment> appointments,
+                      std::vector<HeartbeatContact> heartbeat_contacts = {}) {
+    ExportHeader h;
+    h.firm.id = firm_id;
+    h.firm.name = "RFK " + firm_id;
+    h.firm.timezone = "Europe/Vienna";
+    h.firm.country = "AT";
+    h.firm.heartbeat_contacts = std::move(heartbeat_contacts);
+    h.generated_at = at;
+    h.window_from = *ParseLocalDate("2026-11-01");
+    h.window_to = *ParseLocalDate("2026-12-31");
+    ManualClock clock(at);
+    SnapshotIngest ingest(db, clock);
+    size_t i = 0;
+    const std::string name = firm_id + "-" + std::to_string(at.time_since_epoch().count()) + ".json";
+    return ingest.Apply(firm_id, {name, "sha-" + name}, h, [&](Appointment& out) {
+      if (i >= appointments.size()) return false;
+      out = appointments[i++];
+      return true;
+    });
+  }
+
+  CommandResult Dispatcher(std::vector<std::string> args) {
+    std::vector<std::string> argv = {std::string(KEHRBOTE_BINARY_DIR) +
+                                         "/dispatcher/kehrbote-dispatcher",
+                                     "--config", config_path()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv, std::chrono::seconds(60));
+  }
+
+ private:
+  TempDir dir_;
+  std::string store_url_;
+};
+
+}  // namespace kehrbote::test

@@ -1,0 +1,260 @@
+// Integration tests of kehrbote-dispatcher's planning passes: the real binary
+// (once, plan) and the app object against a SQLite store.
+#include <map>
+
+#include <Poco/Data/Session.h>
+#include <Poco/JSON/Parser.h>
+#include <gtest/gtest.h>
+
+#include "dispatcher/app/dispatcher_app.h"
+#include "dispatcher/config/dispatcher_config.h"
+#include "dispatcher/plan_store/plan_store.h"
+#include "tests/dispatcher_app/app_test_env.h"
+
+namespace kehrbote {
+namespace {
+
+using namespace Poco::Data::Keywords;
+using test::At;
+using test::MailContact;
+using test::MakeAppt;
+using test::SmsContact;
+
+constexpr const char* kZone = "Europe/Vienna";
+
+const char* kHuber =
+    "id: huber\n"
+    "inbox: /drop/huber\n"
+    "sender_name: Huber RFK\n"
+    "rules:\n"
+    "  - {name: sms-1d, channel: sms, lead: 1d}\n"
+    "  - {name: mail-2d, channel: email, lead: 2d, at: \"18:00\"}\n"
+    "heartbeat: {time: \"07:00\", contacts: [\"0664 9999999\"]}\n";
+
+class DispatcherAppTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    env_.WriteConfig("operator_contacts: [\"+43 676 1234500\", ops@example.at]\n");
+    env_.Write("firms.d/huber.yaml", kHuber);
+    env_.Write("firms.d/maier.yaml", "id: maier\n");  // never uploads
+    config_ = LoadDispatcherConfig(env_.config_path());
+    db_ = Database::Open(env_.store_url());
+    app_ = std::make_unique<DispatcherApp>(config_, *db_);
+    app_->Migrate();
+  }
+
+  // The export of 2026-11-22 23:00: the appointments of the once-test.
+  void IngestFirstExport() {
+    auto r = env_.Ingest(
+        *db_, "huber", At("2026-11-22T23:00:00+01:00"),
+        {
+            // Normal: 1d before at 08:00; e-mail 2d before at 18:00.
+            MakeAppt("A1", "2026-11-25", 8, 0, {SmsContact("0664 1111111"), MailContact("A1@Example.at")}),
+            // 09:40 -> 1d before rounded down to 09:30.
+            MakeAppt("A2", "2026-11-24", 9, 40, {SmsContact("0664 2222222")}),
+            // Late: reminder time passed; 11:00 today, quiet hours until 08:00 -> 08:00 (3h remain).
+            MakeAppt("A3", "2026-11-23", 11, 0, {SmsContact("0664 3333333")}),
+            // Late with too little time: 09:00 today, only 1h after quiet hours.
+            MakeAppt("A4", "2026-11-23", 9, 0, {SmsContact("0664 4444444")}),
+            // Landline only, and a contact without consent.
+            MakeAppt("A5", "2026-11-26", 8, 0, {SmsContact("07252 12345"), SmsContact("0664 5555555", false)}),
+        });
+    ASSERT_EQ(r.outcome, IngestOutcome::kApplied) << r.reason;
+  }
+
+  std::map<std::string, MessageRow> MessagesByKey() {
+    std::map<std::string, MessageRow> out;
+    for (MessageRow& m : PlanStore(*db_).ListMessages("huber"))
+      out[m.appointment_id + "/" + m.rule_id] = std::move(m);
+    return out;
+  }
+
+  Poco::Int64 Count(const std::string& sql) {
+    auto s = db_->GetSession();
+    Poco::Int64 n = -1;
+    s << sql, into(n), now;
+    return n;
+  }
+
+  test::AppEnv env_;
+  DispatcherConfig config_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<DispatcherApp> app_;
+};
+
+TEST_F(DispatcherAppTest, OnceWithNowPlansTheRightMessagesAtTheRightTime) {
+  IngestFirstExport();
+  db_.reset();  // the binary works on the file alone
+  auto r = env_.Dispatcher({"once", "--now", "2026-11-23T06:00:00+01:00"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("5 appointment(s) of 2 firm(s); 4 message(s) planned"), std::string::npos)
+      << r.output;
+  db_ = Database::Open(env_.store_url());
+
+  auto m = MessagesByKey();
+  ASSERT_EQ(m.size(), 4u);
+  EXPECT_EQ(FormatRfc3339(m["A1/sms-1d"].due, kZone), "2026-11-24T08:00:00+01:00");
+  EXPECT_EQ(FormatRfc3339(m["A1/sms-1d"].deadline, kZone), "2026-11-25T08:00:00+01:00");
+  EXPECT_EQ(m["A1/sms-1d"].recipient, "+436641111111");
+  EXPECT_EQ(m["A1/sms-1d"].state, "planned");
+  EXPECT_EQ(m["A1/sms-1d"].sender, "Huber RFK");
+  EXPECT_NE(m["A1/sms-1d"].body.find("25.11.2026"), std::string::npos) << m["A1/sms-1d"].body;
+  EXPECT_EQ(FormatRfc3339(m["A1/mail-2d"].due, kZone), "2026-11-23T18:00:00+01:00");
+  EXPECT_EQ(m["A1/mail-2d"].recipient, "a1@example.at");
+  EXPECT_EQ(FormatRfc3339(m["A2/sms-1d"].due, kZone), "2026-11-23T09:30:00+01:00");
+  EXPECT_EQ(FormatRfc3339(m["A3/sms-1d"].due, kZone), "2026-11-23T08:00:00+01:00");
+  EXPECT_NE(m["A3/sms-1d"].reason.find("late"), std::string::npos) << m["A3/sms-1d"].reason;
+  EXPECT_EQ(m.count("A4/sms-1d"), 0u);
+
+  // Running the same pass again plans nothing twice.
+  r = env_.Dispatcher({"once", "--now", "2026-11-23T06:00:00+01:00"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("0 message(s) planned"), std::string::npos) << r.output;
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM messages WHERE firm_id = 'huber'"), 4);
+}
+
+TEST_F(DispatcherAppTest, PlanJsonListsSkippedLandlineWithReason) {
+  IngestFirstExport();
+  app_->RunPass(At("2026-11-23T06:00:00+01:00"), /*full=*/true);
+  db_.reset();
+  auto r = env_.Dispatcher({"plan", "--firm", "huber", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Poco::JSON::Parser parser;
+  auto root = parser.parse(r.output).extract<Poco::JSON::Object::Ptr>();
+  EXPECT_EQ(root->getValue<std::string>("firm"), "huber");
+  auto messages = root->getArray("messages");
+  ASSERT_EQ(messages->size(), 4u);
+  for (size_t i = 0; i < messages->size(); ++i) {
+    auto o = messages->getObject(static_cast<unsigned>(i));
+    EXPECT_FALSE(o->getValue<std::string>("reason").empty());
+    // Numbers are masked in the listing.
+    EXPECT_EQ(o->getValue<std::string>("contact").find("1111111"), std::string::npos);
+  }
+  auto skipped = root->getArray("skipped");
+  std::map<std::string, std::string> by_kind;
+  for (size_t i = 0; i < skipped->size(); ++i) {
+    auto o = skipped->getObject(static_cast<unsigned>(i));
+    by_kind[o->getValue<std::string>("appointment_id") + "/" + o->getValue<std::string>("kind")] =
+        o->getValue<std::string>("reason") + " | " + o->getValue<std::string>("contact");
+  }
+  ASSERT_TRUE(by_kind.count("A5/landline")) << r.output;
+  EXPECT_NE(by_kind["A5/landline"].find("not a mobile number"), std::string::npos);
+  EXPECT_EQ(by_kind["A5/landline"].find("12345 "), std::string::npos);  // masked
+  ASSERT_TRUE(by_kind.count("A5/no_consent")) << r.output;
+  ASSERT_TRUE(by_kind.count("A4/timing")) << r.output;
+  EXPECT_NE(by_kind["A4/timing"].find("only 1h remain"), std::string::npos) << by_kind["A4/timing"];
+
+  // The text listing has the same rows.
+  r = env_.Dispatcher({"plan", "--firm", "huber"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("4 message(s), "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("landline: not a mobile number"), std::string::npos) << r.output;
+  r = env_.Dispatcher({"plan", "--firm", "nobody"});
+  EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST_F(DispatcherAppTest, HeartbeatOncePerDayThenAlarmAndOperatorAlarm) {
+  IngestFirstExport();
+  // Before 07:00: no heartbeat yet; maier never uploaded -> operator alarm.
+  PassResult p = app_->RunPass(At("2026-11-23T06:00:00+01:00"), true);
+  EXPECT_EQ(p.heartbeat.heartbeats, 0);
+  EXPECT_EQ(p.heartbeat.operator_alarms, 2);  // SMS and e-mail to the operator
+  p = app_->RunPass(At("2026-11-23T07:05:00+01:00"), true);
+  EXPECT_EQ(p.heartbeat.heartbeats, 1);
+  p = app_->RunPass(At("2026-11-23T12:00:00+01:00"), true);
+  EXPECT_EQ(p.heartbeat.heartbeats, 0);  // once per day
+
+  auto s = db_->GetSession();
+  std::string body, purpose, appt, recipient;
+  s << "SELECT body, purpose, appointment_id, recipient FROM messages WHERE rule_id = 'heartbeat'",
+      into(body), into(purpose), into(appt), into(recipient), now;
+  EXPECT_EQ(purpose, "heartbeat");
+  EXPECT_EQ(appt, "2026-11-23");
+  EXPECT_EQ(recipient, "+436649999999");
+  EXPECT_NE(body.find("Letzter Export 22.11.2026 23:00 mit 5 Terminen"), std::string::npos) << body;
+  EXPECT_NE(body.find("Heute 3 Nachrichten"), std::string::npos) << body;  // A1 mail, A2, A3
+  EXPECT_NE(body.find("1 ungültige Kontakte"), std::string::npos) << body;  // the landline
+
+  std::string op;
+  s << "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email'", into(op), now;
+  EXPECT_NE(op.find("maier: noch nie ein Export"), std::string::npos) << op;
+
+  // Two days later without an export: the firm's message is an alarm, and the
+  // operator is told about huber too.
+  p = app_->RunPass(At("2026-11-25T07:00:00+01:00"), true);
+  EXPECT_EQ(p.heartbeat.heartbeats, 1);
+  EXPECT_EQ(p.heartbeat.firm_alarms, 1);
+  std::string alarm;
+  s << "SELECT body FROM messages WHERE rule_id = 'heartbeat' AND appointment_id = '2026-11-25'",
+      into(alarm), now;
+  EXPECT_NE(alarm.find("Kein Export seit 22.11.2026 23:00"), std::string::npos) << alarm;
+  std::string op2;
+  s << "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email' AND "
+       "appointment_id = 'operator-2026-11-25'",
+      into(op2), now;
+  EXPECT_NE(op2.find("huber): Kein Export seit 22.11.2026 23:00"), std::string::npos) << op2;
+  EXPECT_NE(op2.find("maier: noch nie"), std::string::npos) << op2;
+}
+
+TEST_F(DispatcherAppTest, RescheduleAndCancellationThroughIngest) {
+  IngestFirstExport();
+  app_->RunPass(At("2026-11-23T06:00:00+01:00"), true);
+  // A2's reminder went out (the outbox would set this).
+  {
+    auto s = db_->GetSession();
+    s << "UPDATE messages SET state = 'delivered' WHERE appointment_id = 'A2'", now;
+  }
+  // New export at 10:00: A1 moved to 2026-11-27 10:00, A2 moved to 2026-11-26,
+  // A3 (today 11:00) gone from the export after its reminder.
+  {
+    auto s = db_->GetSession();
+    s << "UPDATE messages SET state = 'accepted' WHERE appointment_id = 'A3'", now;
+  }
+  auto ingest = env_.Ingest(
+      *db_, "huber", At("2026-11-23T10:00:00+01:00"),
+      {
+          MakeAppt("A1", "2026-11-27", 10, 0, {SmsContact("0664 1111111"), MailContact("a1@example.at")}),
+          MakeAppt("A2", "2026-11-26", 9, 40, {SmsContact("0664 2222222")}),
+          MakeAppt("A4", "2026-11-23", 9, 0, {SmsContact("0664 4444444")}),
+          MakeAppt("A5", "2026-11-26", 8, 0, {SmsContact("07252 12345")}),
+      });
+  ASSERT_EQ(ingest.outcome, IngestOutcome::kApplied) << ingest.reason;
+  // The incremental pass plans exactly what the ingest reports changed.
+  DispatcherApp::Puller puller = [&](Instant) { return std::vector<IngestResult>{ingest}; };
+  app_->set_puller(puller);
+  PassResult p = app_->RunPass(At("2026-11-23T10:05:00+01:00"), /*full=*/false);
+  EXPECT_GE(p.plan.appointments, 3);
+
+  auto s = db_->GetSession();
+  auto state_of = [&](const std::string& where) {
+    std::string st;
+    s << "SELECT state FROM messages WHERE " + where, into(st), now;
+    return st;
+  };
+  // A1: both pending reminders of version 1 cancelled, version 2 planned.
+  EXPECT_EQ(state_of("appointment_id = 'A1' AND appointment_version = 1 AND rule_id = 'sms-1d'"),
+            "cancelled");
+  Poco::Int64 due = 0;
+  s << "SELECT due_at FROM messages WHERE appointment_id = 'A1' AND appointment_version = 2 AND "
+       "rule_id = 'sms-1d'",
+      into(due), now;
+  EXPECT_EQ(FormatRfc3339(Instant(std::chrono::seconds(due)), kZone), "2026-11-26T10:00:00+01:00");
+  // A2: already reminded -> change notice at once, plus the new reminder.
+  EXPECT_EQ(state_of("appointment_id = 'A2' AND rule_id = 'change'"), "planned");
+  std::string change_body;
+  s << "SELECT body FROM messages WHERE appointment_id = 'A2' AND rule_id = 'change'",
+      into(change_body), now;
+  EXPECT_NE(change_body.find("26.11.2026"), std::string::npos) << change_body;
+  // A3: gone from the export after its reminder -> cancellation notice.
+  EXPECT_EQ(state_of("appointment_id = 'A3' AND rule_id = 'cancellation'"), "planned");
+  std::string cancel_body;
+  Poco::Int64 cancel_due = 0;
+  s << "SELECT body, due_at FROM messages WHERE appointment_id = 'A3' AND rule_id = 'cancellation'",
+      into(cancel_body), into(cancel_due), now;
+  EXPECT_NE(cancel_body.find("entfällt"), std::string::npos) << cancel_body;
+  EXPECT_EQ(FormatRfc3339(Instant(std::chrono::seconds(cancel_due)), kZone),
+            "2026-11-23T10:05:00+01:00");
+}
+
+}  // namespace
+}  // namespace kehrbote
