@@ -50,6 +50,13 @@ TEST(ExportSchemaTest, SchemaFileRefusesABrokenExample) {
   EXPECT_FALSE(ValidateWithSchemaFile(broken).empty());
 }
 
+TEST(ExportSchemaTest, SchemaFileRefusesTimeAndWindowTogether) {
+  std::string both = testing::ExampleJson();
+  const std::string window = "\"window\": {\"from\": \"08:00\"";
+  both.replace(both.find(window), window.size(), "\"time\": \"09:00\", " + window);
+  EXPECT_FALSE(ValidateWithSchemaFile(both).empty());
+}
+
 TEST(ExportSchemaTest, DocumentationShowsExactlyTheTestedExample) {
   // docs/export-format.md carries the example in the ```json block that follows
   // the marker line; it must be byte for byte tests/export/data/example.json.
