@@ -22,9 +22,10 @@ std::string Text(const json& o, const char* name) {
 // Reads the time-of-day strings the schema has already checked.
 std::chrono::minutes Minutes(const std::string& text) { return *ParseTimeOfDay(text); }
 
-class Parts {
+// The checks the schema cannot express, reported against the source.
+class Checks {
  public:
-  explicit Parts(const std::string& source) : source_(source) {}
+  explicit Checks(const std::string& source) : source_(source) {}
 
   [[noreturn]] void Fail(const std::string& pointer, const std::string& reason) const {
     throw ExportError(source_, pointer, reason);
@@ -45,7 +46,7 @@ class Parts {
   const std::string& source_;
 };
 
-ExportHeader ToHeader(const json& root, const Parts& parts) {
+ExportHeader ToHeader(const json& root, const Checks& checks) {
   ExportHeader h;
   const json& version = root.at("version");
   h.version_major = version.at("major").get<int>();
@@ -56,44 +57,44 @@ ExportHeader ToHeader(const json& root, const Parts& parts) {
   h.firm.name = Text(firm, "name");
   h.firm.timezone = Text(firm, "timezone");
   if (!IsKnownTimeZone(h.firm.timezone)) {
-    parts.Fail("/firm/timezone", "unknown IANA time zone \"" + h.firm.timezone + "\"");
+    checks.Fail("/firm/timezone", "unknown IANA time zone \"" + h.firm.timezone + "\"");
   }
   h.firm.country = Text(firm, "country");
   h.firm.phone = Text(firm, "phone");
   for (const json& c : firm.at("heartbeat_contacts")) {
-    h.firm.heartbeat_contacts.push_back({parts.Channel(c), Text(c, "address")});
+    h.firm.heartbeat_contacts.push_back({checks.Channel(c), Text(c, "address")});
   }
 
   std::string generated = Text(root, "generated_at");
   auto instant = ParseRfc3339(generated);
-  if (!instant) parts.Fail("/generated_at", "not a valid RFC 3339 date-time \"" + generated + "\"");
+  if (!instant) checks.Fail("/generated_at", "not a valid RFC 3339 date-time \"" + generated + "\"");
   h.generated_at = *instant;
 
   const json& window = root.at("window");
-  h.window_from = parts.Date(window, "from", "/window/from");
-  h.window_to = parts.Date(window, "to", "/window/to");
+  h.window_from = checks.Date(window, "from", "/window/from");
+  h.window_to = checks.Date(window, "to", "/window/to");
   if (h.window_from > h.window_to) {
-    parts.Fail("/window", "window.from " + Text(window, "from") + " is after window.to " +
+    checks.Fail("/window", "window.from " + Text(window, "from") + " is after window.to " +
                               Text(window, "to"));
   }
   return h;
 }
 
-Appointment ToAppointment(const json& o, const std::string& base, const Parts& parts) {
+Appointment ToAppointment(const json& o, const std::string& base, const Checks& checks) {
   Appointment a;
   a.id = Text(o, "id");
   a.kind = *ParseAppointmentKind(Text(o, "kind"));
   a.status = *ParseAppointmentStatus(Text(o, "status"));
 
   const json& start = o.at("start");
-  a.start.date = parts.Date(start, "date", base + "/start/date");
+  a.start.date = checks.Date(start, "date", base + "/start/date");
   if (start.contains("time")) a.start.time = Minutes(Text(start, "time"));
   if (start.contains("window")) {
     const json& w = start.at("window");
     a.start.window_from = Minutes(Text(w, "from"));
     a.start.window_to = Minutes(Text(w, "to"));
     if (*a.start.window_from >= *a.start.window_to) {
-      parts.Fail(base + "/start/window", "time window " + Text(w, "from") + "-" + Text(w, "to") +
+      checks.Fail(base + "/start/window", "time window " + Text(w, "from") + "-" + Text(w, "to") +
                                              " does not end after it starts");
     }
   }
@@ -109,7 +110,7 @@ Appointment ToAppointment(const json& o, const std::string& base, const Parts& p
   const json& contacts = o.at("contacts");
   a.contacts.reserve(contacts.size());
   for (const json& c : contacts) {
-    a.contacts.push_back({parts.Channel(c), Text(c, "address"), c.at("consent").get<bool>(),
+    a.contacts.push_back({checks.Channel(c), Text(c, "address"), c.at("consent").get<bool>(),
                           c.at("main_sweep_only").get<bool>()});
   }
   return a;
@@ -124,7 +125,7 @@ size_t ExportReader::Read(const HeaderHandler& on_header,
                           const AppointmentHandler& on_appointment) {
   JsonPullParser parser(in_, source_);
   ExportSchema schema(source_);
-  Parts parts(source_);
+  Checks checks(source_);
   json header = json::object();
   bool header_done = false;
   SchemaStrictness strictness = SchemaStrictness::kStrict;
@@ -157,13 +158,13 @@ size_t ExportReader::Read(const HeaderHandler& on_header,
       // Format and major version are checked at once: a file of another format
       // or major version is refused with that reason, not with a schema error.
       if (name == "format" && value.is_string() && value.get<std::string>() != kExportFormatId) {
-        parts.Fail("/format", "not a Kehrbote export: format is " + value.dump() +
+        checks.Fail("/format", "not a Kehrbote export: format is " + value.dump() +
                                   ", expected \"" + std::string(kExportFormatId) + "\"");
       }
       if (name == "version" && value.is_object() && value.contains("major") &&
           value["major"].is_number_integer() &&
           value["major"].get<std::int64_t>() != kExportMajorVersion) {
-        parts.Fail("/version/major", "unsupported export format major version " +
+        checks.Fail("/version/major", "unsupported export format major version " +
                                          value["major"].dump() + "; this program reads version " +
                                          std::to_string(kExportMajorVersion) + ".x only");
       }
@@ -172,7 +173,7 @@ size_t ExportReader::Read(const HeaderHandler& on_header,
     }
 
     validate_header();
-    ExportHeader h = ToHeader(header, parts);
+    ExportHeader h = ToHeader(header, checks);
     header = json();  // not needed any more
     header_done = true;
     on_header(h);
@@ -186,14 +187,14 @@ size_t ExportReader::Read(const HeaderHandler& on_header,
         auto start = value.find("start");
         if (start != value.end() && start->is_object() && start->contains("time") &&
             start->contains("window")) {
-          parts.Fail(base + "/start", "start has both \"time\" and \"window\"; give one of them");
+          checks.Fail(base + "/start", "start has both \"time\" and \"window\"; give one of them");
         }
       }
       schema.ValidateAppointment(value, base, strictness);
-      Appointment appointment = ToAppointment(value, base, parts);
+      Appointment appointment = ToAppointment(value, base, checks);
       auto [it, inserted] = ids.emplace(appointment.id, count);
       if (!inserted) {
-        parts.Fail(base + "/id", "duplicate appointment id \"" + appointment.id +
+        checks.Fail(base + "/id", "duplicate appointment id \"" + appointment.id +
                                      "\" (first at /appointments/" + std::to_string(it->second) +
                                      ")");
       }
@@ -205,7 +206,7 @@ size_t ExportReader::Read(const HeaderHandler& on_header,
   if (!header_done) {
     // Report header problems first; a header without appointments is still wrong.
     validate_header();
-    parts.Fail("", "missing member \"appointments\"");
+    checks.Fail("", "missing member \"appointments\"");
   }
   return count;
 }
