@@ -11,6 +11,7 @@
 #include "dispatcher/app/dispatcher_app.h"
 #include "dispatcher/app/service_loop.h"
 #include "dispatcher/config/dispatcher_config.h"
+#include "dispatcher/ingest/inbox_poller.h"
 #include "dispatcher/planning/contact_selection.h"
 #include "dispatcher/store/database.h"
 #include "shared/time/zoned_time.h"
@@ -18,24 +19,50 @@
 namespace kehrbote {
 namespace {
 
-// Everything a command needs: config, store, app. Throws ConfigError /
-// DatabaseError with their context.
+// Everything a command needs: config, store, app, and the inbox puller.
+// Throws ConfigError / DatabaseError with their context.
 struct Context {
   DispatcherConfig config;
   std::unique_ptr<Database> db;
   std::unique_ptr<DispatcherApp> app;
+  std::unique_ptr<InboxPoller> poller;
 
-  explicit Context(const std::string& config_path)
+  Context(const std::string& config_path, const Clock& clock, std::ostream& log,
+          bool passes = true)
       : config(LoadDispatcherConfig(config_path)), db(Database::Open(config.store_url)) {
     app = std::make_unique<DispatcherApp>(config, *db);
     app->Migrate();
-    WireDelivery();
+    if (!passes) return;  // listing only
+    WirePuller(clock, log);
+    WireDelivery(clock);
+  }
+
+  // Pulls the firms' SFTP inboxes (STORE's InboxPoller); no sftp section = no pull
+  // (the store is filled by other means, e.g. tests).
+  void WirePuller(const Clock& clock, std::ostream& log) {
+    if (config.sftp.host.empty()) return;
+    InboxPollerOptions options;
+    options.processed = config.delete_processed ? ProcessedAction::kDelete : ProcessedAction::kMove;
+    poller = std::make_unique<InboxPoller>(*db, clock, config.sftp, options);
+    std::vector<FirmInbox> inboxes;
+    for (const FirmConfig& f : config.firms)
+      if (!f.inbox.empty()) inboxes.push_back({f.id(), f.inbox});
+    app->set_puller([this, inboxes, &log](Instant) {
+      PollPassResult pass = poller->PollOnce(inboxes);
+      if (!pass.connection_error.empty())
+        log << "pull: " << config.sftp.Describe() << ": " << pass.connection_error << "\n";
+      std::vector<IngestResult> out;
+      for (FirmPollResult& f : pass.firms) {
+        for (const std::string& e : f.errors) log << "pull " << f.firm_id << ": " << e << "\n";
+        for (IngestResult& r : f.files) out.push_back(std::move(r));
+      }
+      return out;
+    });
   }
 
   // DELIVERY: construct the Outbox with its channels here and hand it over:
-  //   app->set_sender([&](Instant now) { return outbox->SendDue(now, ...).handled; });
-  // and the inbox puller (STORE's InboxPoller) with app->set_puller(...).
-  void WireDelivery() {}
+  //   app->set_sender([&](Instant now) { return outbox->SendDue(now, ...).claimed; });
+  void WireDelivery(const Clock& /*clock*/) {}
 };
 
 std::string Masked(const std::string& channel, const std::string& key) {
@@ -81,7 +108,7 @@ int RunOnceCommand(const std::string& config_path, const std::vector<std::string
   ManualClock manual_clock(at.value_or(Instant{}));
   const Clock& clock = at ? static_cast<const Clock&>(manual_clock) : system_clock;
   try {
-    Context ctx(config_path);
+    Context ctx(config_path, clock, err);
     const Instant now = clock.Now();
     PassResult r = ctx.app->RunPass(now, /*full=*/true);
     out << "pass at " << FormatRfc3339Utc(now) << "\n";
@@ -115,7 +142,8 @@ int RunPlanCommand(const std::string& config_path, const std::vector<std::string
     return 2;
   }
   try {
-    Context ctx(config_path);
+    SystemClock clock;
+    Context ctx(config_path, clock, err, /*passes=*/false);
     const FirmConfig* firm = ctx.config.FindFirm(firm_id);
     if (!firm) {
       err << "kehrbote-dispatcher plan: no firm '" << firm_id << "' in " << ctx.config.firms_dir
@@ -194,8 +222,8 @@ int RunServiceCommand(const std::string& config_path, const std::vector<std::str
     return 2;
   }
   try {
-    Context ctx(config_path);
     SystemClock clock;
+    Context ctx(config_path, clock, err);
     // DELIVERY: start the HTTP listener (delivery receipts, replies) here.
     out << "kehrbote-dispatcher: running with " << ctx.config.firms.size() << " firm(s), store "
         << ctx.db->description() << "\n"
