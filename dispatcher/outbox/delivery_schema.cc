@@ -1,0 +1,39 @@
+#include "dispatcher/outbox/delivery_schema.h"
+
+#include <string>
+
+namespace kehrbote {
+namespace {
+
+std::string Tables(const std::string& id) {
+  return "ALTER TABLE messages ADD COLUMN claim_id TEXT;"
+         "ALTER TABLE messages ADD COLUMN lease_until BIGINT;"
+         "ALTER TABLE messages ADD COLUMN possible_duplicate INTEGER NOT NULL DEFAULT 0;"
+         "CREATE INDEX messages_state_next ON messages (state, next_attempt_at);"
+         "CREATE INDEX messages_dlr_token ON messages (dlr_token);"
+         "CREATE INDEX messages_contact ON messages (contact_key, sent_at);"
+         "CREATE TABLE suppressions (firm_id TEXT NOT NULL, contact_key TEXT NOT NULL, "
+         "reason TEXT NOT NULL, created_at BIGINT NOT NULL, confirmed_at BIGINT, "
+         "PRIMARY KEY (firm_id, contact_key));"
+         "CREATE TABLE receipts (id " + id + ", message_id BIGINT NOT NULL, "
+         "status INTEGER NOT NULL, answer TEXT NOT NULL, smsc_message_id TEXT NOT NULL, "
+         "received_at BIGINT NOT NULL);"
+         "CREATE INDEX receipts_message ON receipts (message_id);"
+         "CREATE TABLE inbound_messages (id " + id + ", firm_id TEXT NOT NULL, "
+         "from_number TEXT NOT NULL, to_number TEXT NOT NULL, text TEXT NOT NULL, "
+         "kind TEXT NOT NULL, message_id BIGINT, received_at BIGINT NOT NULL);"
+         "CREATE TABLE delivery_alerts (id " + id + ", firm_id TEXT NOT NULL, "
+         "kind TEXT NOT NULL, text TEXT NOT NULL, created_at BIGINT NOT NULL, "
+         "reported_at BIGINT)";
+}
+
+}  // namespace
+
+const std::vector<Migration>& DeliveryMigrations() {
+  static const std::vector<Migration> m = {
+      {1, Tables("INTEGER PRIMARY KEY AUTOINCREMENT"), Tables("BIGSERIAL PRIMARY KEY")},
+  };
+  return m;
+}
+
+}  // namespace kehrbote

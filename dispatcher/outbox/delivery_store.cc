@@ -1,0 +1,170 @@
+#include "dispatcher/outbox/delivery_store.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace kehrbote {
+
+using Poco::Data::Keywords::bind;
+using Poco::Data::Keywords::into;
+using Poco::Data::Keywords::now;
+using Poco::Data::RecordSet;
+using Poco::Data::Session;
+using Poco::Data::Statement;
+
+namespace {
+Poco::Int64 Secs(Instant t) { return t.time_since_epoch().count(); }
+
+bool SaysExpired(std::string answer) {
+  std::transform(answer.begin(), answer.end(), answer.begin(),
+                 [](unsigned char c) { return std::toupper(c); });
+  return answer.find("EXPIRED") != std::string::npos || answer.find("EXPIRD") != std::string::npos;
+}
+}  // namespace
+
+std::string_view ToString(ReceiptResult r) {
+  switch (r) {
+    case ReceiptResult::kApplied: return "applied";
+    case ReceiptResult::kRecorded: return "recorded";
+    case ReceiptResult::kIgnored: return "ignored";
+    case ReceiptResult::kUnknownToken: return "unknown-token";
+  }
+  return "?";
+}
+
+ReceiptResult DeliveryStore::ApplyReceipt(const std::string& token, int status,
+                                          const std::string& answer,
+                                          const std::string& smsc_message_id, Instant at) {
+  if (token.size() < 16) return ReceiptResult::kUnknownToken;
+  ReceiptResult result = ReceiptResult::kUnknownToken;
+  const Poco::Int64 t = Secs(at);
+  db_.InTransaction([&](Session& s) {
+    Poco::Nullable<Poco::Int64> id;
+    Poco::Nullable<std::string> state;
+    Statement q(s);
+    q << db_.Sql("SELECT id, state FROM messages WHERE dlr_token = ?"), bind(token), into(id),
+        into(state);
+    q.execute();
+    if (id.isNull()) return;
+    std::string st = state.isNull() ? "" : state.value();
+    if (st != "sending" && st != "accepted") {
+      result = ReceiptResult::kIgnored;
+      return;
+    }
+    Statement r(s);
+    r << db_.Sql("INSERT INTO receipts (message_id, status, answer, smsc_message_id, received_at) "
+                 "VALUES (?, ?, ?, ?, ?)"),
+        bind(id.value()), bind(Poco::Int64(status)), bind(answer), bind(smsc_message_id), bind(t);
+    r.execute();
+    std::string next;
+    if (status & kDlrDelivered) {
+      next = "delivered";
+    } else if (status & (kDlrFailed | kDlrSmscReject)) {
+      next = SaysExpired(answer) ? "expired" : "failed";
+    }
+    if (next.empty()) {
+      result = ReceiptResult::kRecorded;
+      return;
+    }
+    Statement u(s);
+    u << db_.Sql("UPDATE messages SET state = ?, final_at = ?, updated_at = ?, "
+                 "last_error = CASE WHEN ? = 'delivered' THEN last_error ELSE ? END, "
+                 "gateway_message_id = CASE WHEN COALESCE(gateway_message_id, '') = '' THEN ? "
+                 "ELSE gateway_message_id END WHERE id = ? AND state IN ('sending', 'accepted')"),
+        bind(next), bind(t), bind(t), bind(next), bind("receipt: " + answer),
+        bind(smsc_message_id), bind(id.value());
+    result = u.execute() > 0 ? ReceiptResult::kApplied : ReceiptResult::kIgnored;
+  });
+  return result;
+}
+
+std::optional<SentMessage> DeliveryStore::LastSmsTo(const std::string& e164) {
+  Session s = db_.GetSession();
+  Statement q(s);
+  q << db_.Sql("SELECT id, firm_id, appointment_id, rule_id, sender, recipient, body, state, "
+               "sent_at FROM messages WHERE contact_key = ? AND channel = 'sms' AND sent_at IS "
+               "NOT NULL ORDER BY sent_at DESC, id DESC LIMIT 1"),
+      bind(e164);
+  q.execute();
+  RecordSet rs(q);
+  if (rs.rowCount() == 0) return std::nullopt;
+  SentMessage m;
+  m.id = rs.value(0, 0).convert<Poco::Int64>();
+  m.firm_id = rs.value(1, 0).convert<std::string>();
+  m.appointment_id = rs.value(2, 0).convert<std::string>();
+  m.rule_id = rs.value(3, 0).convert<std::string>();
+  m.sender = rs.value(4, 0).convert<std::string>();
+  m.recipient = rs.value(5, 0).convert<std::string>();
+  m.body = rs.value(6, 0).convert<std::string>();
+  m.state = rs.value(7, 0).convert<std::string>();
+  m.sent_at = Instant(std::chrono::seconds(rs.value(8, 0).convert<Poco::Int64>()));
+  return m;
+}
+
+bool DeliveryStore::AddSuppression(const std::string& firm_id, const std::string& contact_key,
+                                   const std::string& reason, Instant at) {
+  Session s = db_.GetSession();
+  Statement st(s);
+  st << db_.Sql("INSERT INTO suppressions (firm_id, contact_key, reason, created_at) VALUES "
+                "(?, ?, ?, ?) ON CONFLICT (firm_id, contact_key) DO NOTHING"),
+      bind(firm_id), bind(contact_key), bind(reason), bind(Secs(at));
+  return st.execute() > 0;
+}
+
+bool DeliveryStore::IsSuppressed(const std::string& firm_id, const std::string& contact_key) {
+  Session s = db_.GetSession();
+  int n = 0;
+  s << db_.Sql("SELECT COUNT(*) FROM suppressions WHERE firm_id = ? AND contact_key = ?"),
+      bind(firm_id), bind(contact_key), into(n), now;
+  return n > 0;
+}
+
+int64_t DeliveryStore::RecordInbound(const std::string& firm_id, const std::string& from,
+                                     const std::string& to, const std::string& text,
+                                     const std::string& kind, std::optional<int64_t> message_id,
+                                     Instant at) {
+  int64_t id = 0;
+  db_.InTransaction([&](Session& s) {
+    Poco::Nullable<Poco::Int64> mid;
+    if (message_id) mid = *message_id;
+    Statement st(s);
+    st << db_.Sql("INSERT INTO inbound_messages (firm_id, from_number, to_number, text, kind, "
+                  "message_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+        bind(firm_id), bind(from), bind(to), bind(text), bind(kind), bind(mid), bind(Secs(at));
+    st.execute();
+    Poco::Int64 last = 0;
+    s << "SELECT MAX(id) FROM inbound_messages", into(last), now;
+    id = last;
+  });
+  return id;
+}
+
+bool DeliveryStore::InsertMessage(const NewMessage& m, Instant at) {
+  Session s = db_.GetSession();
+  Statement st(s);
+  const Poco::Int64 t = Secs(at);
+  st << db_.Sql("INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
+                "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
+                "due_at, deadline_at, state, attempts, next_attempt_at, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 'planned', 0, ?, ?, ?) "
+                "ON CONFLICT (firm_id, appointment_id, appointment_version, contact_key, rule_id) "
+                "DO NOTHING"),
+      bind(m.firm_id), bind(m.appointment_id), bind(Poco::Int64(m.appointment_version)),
+      bind(m.rule_id), bind(m.purpose), bind(m.channel), bind(m.contact_key), bind(m.recipient),
+      bind(m.sender), bind(m.subject), bind(m.body), bind(t), bind(Secs(m.deadline)), bind(t),
+      bind(t), bind(t);
+  return st.execute() > 0;
+}
+
+void DeliveryStore::AddAlert(const std::string& firm_id, const std::string& kind,
+                             const std::string& text, Instant at) {
+  Session s = db_.GetSession();
+  s << db_.Sql("INSERT INTO delivery_alerts (firm_id, kind, text, created_at) VALUES (?, ?, ?, ?)"),
+      bind(firm_id), bind(kind), bind(text), bind(Secs(at)), now;
+}
+
+}  // namespace kehrbote

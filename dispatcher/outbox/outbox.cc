@@ -1,0 +1,407 @@
+#include "dispatcher/outbox/outbox.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/Environment.h>
+#include <date/date.h>
+#include <date/tz.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <random>
+#include <sstream>
+
+#include "dispatcher/outbox/delivery_schema.h"
+#include "shared/phone/phone_number.h"
+#include "shared/sms/segmented_text.h"
+
+namespace kehrbote {
+
+using Poco::Data::Keywords::bind;
+using Poco::Data::Keywords::into;
+using Poco::Data::Keywords::now;
+using Poco::Data::Keywords::use;
+using Poco::Data::RecordSet;
+using Poco::Data::Session;
+using Poco::Data::Statement;
+
+namespace {
+
+Poco::Int64 Secs(Instant t) { return t.time_since_epoch().count(); }
+Instant At(Poco::Int64 s) { return Instant(std::chrono::seconds(s)); }
+
+Poco::Int64 Int(const RecordSet& rs, std::size_t col, std::size_t row) {
+  Poco::Dynamic::Var v = rs.value(col, row);
+  return v.isEmpty() ? 0 : v.convert<Poco::Int64>();
+}
+std::string Str(const RecordSet& rs, std::size_t col, std::size_t row) {
+  Poco::Dynamic::Var v = rs.value(col, row);
+  return v.isEmpty() ? std::string() : v.convert<std::string>();
+}
+
+std::string MaskContact(const std::string& contact) {
+  if (contact.find('@') != std::string::npos) {
+    auto at = contact.find('@');
+    return contact.substr(0, std::min<std::size_t>(1, at)) + "***" + contact.substr(at);
+  }
+  return MaskPhoneNumber(contact);
+}
+
+}  // namespace
+
+std::string NewDlrToken() {
+  unsigned char bytes[16];
+  bool ok = false;
+  int fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    ok = ::read(fd, bytes, sizeof bytes) == static_cast<ssize_t>(sizeof bytes);
+    ::close(fd);
+  }
+  if (!ok) {
+    std::random_device rd;
+    for (auto& b : bytes) b = static_cast<unsigned char>(rd());
+  }
+  char hex[33];
+  for (int i = 0; i < 16; ++i) std::snprintf(hex + 2 * i, 3, "%02x", bytes[i]);
+  return std::string(hex, 32);
+}
+
+struct Outbox::Row {
+  OutgoingMessage message;
+  std::string appointment_id;
+  Poco::Int64 appointment_version = 0;
+  std::string rule_id, contact_key;
+  int attempts = 0;  // including this one
+  Instant due{};
+};
+
+Outbox::Outbox(Database& db, Clock& clock, std::map<std::string, MessageChannel*> channels,
+               OutboxOptions options)
+    : db_(db), clock_(clock), channels_(std::move(channels)), options_(std::move(options)) {
+  if (options_.instance.empty()) {
+    try {
+      options_.instance = Poco::Environment::nodeName();
+    } catch (...) {
+      options_.instance = "dispatcher";
+    }
+  }
+  std::random_device rd;
+  rng_state_ = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(::getpid());
+}
+
+void Outbox::Migrate() { db_.Migrate(kDeliveryComponent, DeliveryMigrations()); }
+
+std::chrono::seconds Outbox::Backoff(int attempts) {
+  // base * 2^(attempts-1), capped, then +-jitter.
+  double s = static_cast<double>(options_.backoff_base.count());
+  for (int i = 1; i < attempts && s < options_.backoff_max.count(); ++i) s *= 2;
+  s = std::min(s, static_cast<double>(options_.backoff_max.count()));
+  rng_state_ ^= rng_state_ << 13;
+  rng_state_ ^= rng_state_ >> 7;
+  rng_state_ ^= rng_state_ << 17;
+  double unit = static_cast<double>(rng_state_ % 1000000) / 1000000.0;  // [0,1)
+  s *= 1.0 + options_.jitter * (2 * unit - 1);
+  return std::chrono::seconds(std::max<int64_t>(1, static_cast<int64_t>(s)));
+}
+
+RecoveryCounts Outbox::RecoverInterrupted(Instant at) {
+  RecoveryCounts counts;
+  const Poco::Int64 t = Secs(at);
+  const std::string mine = options_.instance + "/%";
+  db_.InTransaction([&](Session& s) {
+    Statement st(s);
+    st << db_.Sql("SELECT id, COALESCE(claim_id, ''), deadline_at, recipient, channel FROM messages "
+                  "WHERE state = 'sending' AND (claim_id LIKE ? OR COALESCE(lease_until, 0) < ?) "
+                  "ORDER BY id"),
+        bind(mine), bind(t);
+    st.execute();
+    RecordSet rs(st);
+    std::map<std::string, Poco::Int64> lowest;  // claim id -> lowest id
+    for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+      std::string claim = Str(rs, 1, r);
+      if (!lowest.count(claim)) lowest[claim] = Int(rs, 0, r);
+    }
+    for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+      Poco::Int64 id = Int(rs, 0, r);
+      std::string claim = Str(rs, 1, r);
+      bool maybe_sent = lowest[claim] == id;
+      Poco::Int64 deadline = Int(rs, 2, r);
+      if (deadline != 0 && deadline <= t) {
+        Statement u(s);
+        u << db_.Sql("UPDATE messages SET state = 'expired', last_error = ?, final_at = ?, "
+                     "updated_at = ?, possible_duplicate = ? WHERE id = ? AND state = 'sending'"),
+            bind(std::string("interrupted while sending; deadline passed")), bind(t), bind(t),
+            bind(Poco::Int64(maybe_sent ? 1 : 0)), bind(id);
+        u.execute();
+        ++counts.expired;
+        continue;
+      }
+      Statement u(s);
+      u << db_.Sql("UPDATE messages SET state = 'planned', next_attempt_at = ?, claim_id = NULL, "
+                   "lease_until = NULL, updated_at = ?, possible_duplicate = ?, last_error = ? "
+                   "WHERE id = ? AND state = 'sending'"),
+          bind(t), bind(t), bind(Poco::Int64(maybe_sent ? 1 : 0)),
+          bind(std::string(maybe_sent ? "interrupted while the request may have been in flight; "
+                                        "re-sent (possible duplicate)"
+                                      : "interrupted before the request; re-sent")),
+          bind(id);
+      u.execute();
+      ++counts.resent;
+      if (maybe_sent) {
+        ++counts.possible_duplicates;
+        std::cerr << "kehrbote-dispatcher: message " << id << " to "
+                  << MaskContact(Str(rs, 3, r)) << " (" << Str(rs, 4, r)
+                  << ") was possibly sent before a crash; sending again: possible duplicate\n";
+      }
+    }
+  });
+  return counts;
+}
+
+std::vector<Outbox::Row> Outbox::Claim(Instant at, std::size_t max, SendCounts& counts) {
+  std::vector<Row> rows;
+  const Poco::Int64 t = Secs(at);
+  const std::string claim_id = options_.instance + "/" + std::to_string(::getpid()) + "-" +
+                               std::to_string(t) + "-" + std::to_string(++claim_seq_);
+  const Poco::Int64 lease = t + options_.lease.count();
+  db_.InTransaction([&](Session& s) {
+    std::string select =
+        "SELECT id, firm_id, appointment_id, appointment_version, rule_id, purpose, channel, "
+        "contact_key, recipient, sender, subject, body, deadline_at, attempts, "
+        "COALESCE(dlr_token, ''), due_at FROM messages WHERE state = 'planned' AND "
+        "COALESCE(next_attempt_at, due_at) <= ? ORDER BY id LIMIT ?";
+    if (db_.dialect() == SqlDialect::kPostgresql) select += " FOR UPDATE SKIP LOCKED";
+    Statement st(s);
+    Poco::Int64 limit = static_cast<Poco::Int64>(max);
+    st << db_.Sql(select), bind(t), bind(limit);
+    st.execute();
+    RecordSet rs(st);
+    for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+      Row row;
+      OutgoingMessage& m = row.message;
+      m.id = Int(rs, 0, r);
+      m.firm_id = Str(rs, 1, r);
+      row.appointment_id = m.appointment_id = Str(rs, 2, r);
+      row.appointment_version = Int(rs, 3, r);
+      row.rule_id = Str(rs, 4, r);
+      m.purpose = Str(rs, 5, r);
+      m.channel = Str(rs, 6, r);
+      row.contact_key = Str(rs, 7, r);
+      m.recipient = Str(rs, 8, r);
+      m.sender = Str(rs, 9, r);
+      m.subject = Str(rs, 10, r);
+      m.body = Str(rs, 11, r);
+      m.deadline = At(Int(rs, 12, r));
+      row.attempts = static_cast<int>(Int(rs, 13, r)) + 1;
+      m.dlr_token = Str(rs, 14, r);
+      row.due = At(Int(rs, 15, r));
+      Poco::Int64 id = m.id;
+
+      // Settled without sending.
+      if (m.deadline != Instant{} && m.deadline <= at) {
+        Statement u(s);
+        u << db_.Sql("UPDATE messages SET state = 'expired', last_error = ?, final_at = ?, "
+                     "updated_at = ? WHERE id = ?"),
+            bind(std::string("deadline passed before it could be sent")), bind(t), bind(t),
+            bind(id);
+        u.execute();
+        ++counts.expired;
+        continue;
+      }
+      int suppressed = 0;
+      Statement q(s);
+      q << db_.Sql("SELECT COUNT(*) FROM suppressions WHERE firm_id = ? AND contact_key = ?"),
+          bind(m.firm_id), bind(row.contact_key), into(suppressed);
+      q.execute();
+      if (suppressed > 0 && m.purpose != "confirmation") {
+        Statement u(s);
+        u << db_.Sql("UPDATE messages SET state = 'cancelled', last_error = ?, final_at = ?, "
+                     "updated_at = ? WHERE id = ?"),
+            bind(std::string("suppressed: the contact asked for no more messages (STOP)")),
+            bind(t), bind(t), bind(id);
+        u.execute();
+        ++counts.suppressed;
+        continue;
+      }
+      if (m.dlr_token.empty()) m.dlr_token = NewDlrToken();
+      Statement u(s);
+      u << db_.Sql("UPDATE messages SET state = 'sending', claim_id = ?, lease_until = ?, "
+                   "attempts = attempts + 1, dlr_token = ?, updated_at = ? WHERE id = ?"),
+          bind(claim_id), bind(lease), bind(m.dlr_token), bind(t), bind(id);
+      u.execute();
+      rows.push_back(std::move(row));
+    }
+  });
+  counts.claimed += static_cast<int>(rows.size());
+  return rows;
+}
+
+bool Outbox::ApplyQuota(Row& row, Instant at, SendCounts& counts) {
+  if (row.message.channel != "sms" || !options_.quota) return true;
+  SmsQuota quota = options_.quota(row.message.firm_id);
+  if (quota.sms_per_month <= 0 && quota.segments_per_month <= 0) return true;
+  // The firm's month, in its zone.
+  std::string zone_name = options_.zone ? options_.zone(row.message.firm_id) : "Europe/Vienna";
+  const date::time_zone* zone = date::locate_zone(zone_name);
+  auto local = zone->to_local(date::sys_seconds(at.time_since_epoch()));
+  date::year_month_day ymd(date::floor<date::days>(local));
+  auto first = date::local_days(ymd.year() / ymd.month() / 1);
+  auto next = date::local_days((ymd.year() / ymd.month() + date::months(1)) / 1);
+  Poco::Int64 from = zone->to_sys(date::local_seconds(first), date::choose::earliest)
+                         .time_since_epoch().count();
+  Poco::Int64 to = zone->to_sys(date::local_seconds(next), date::choose::earliest)
+                       .time_since_epoch().count();
+  Poco::Int64 sent = 0, segments = 0;
+  Session s = db_.GetSession();
+  s << db_.Sql("SELECT COUNT(*), COALESCE(SUM(segments), 0) FROM messages WHERE firm_id = ? AND "
+               "channel = 'sms' AND sent_at >= ? AND sent_at < ? AND id <> ?"),
+      bind(row.message.firm_id), bind(from), bind(to), bind(Poco::Int64(row.message.id)),
+      into(sent), into(segments), now;
+  int need = 1;
+  try {
+    need = static_cast<int>(SegmentedText(row.message.body, SmsPolicy::kAllowUcs2).segment_count());
+  } catch (const std::exception&) {
+    // Malformed text: the channel refuses it with the reason.
+  }
+  bool over = (quota.sms_per_month > 0 && sent + 1 > quota.sms_per_month) ||
+              (quota.segments_per_month > 0 && segments + need > quota.segments_per_month);
+  if (!over) return true;
+
+  const Poco::Int64 t = Secs(at);
+  // E-mail if the contact has one: an e-mail message planned for the same appointment.
+  std::string email;
+  if (!row.appointment_id.empty()) {
+    Statement q(s);
+    q << db_.Sql("SELECT recipient FROM messages WHERE firm_id = ? AND appointment_id = ? AND "
+                 "channel = 'email' ORDER BY id DESC LIMIT 1"),
+        bind(row.message.firm_id), bind(row.appointment_id), into(email);
+    q.execute();
+  }
+  std::string why = "SMS quota of the month reached (" + std::to_string(sent) + " SMS, " +
+                    std::to_string(segments) + " parts)";
+  db_.InTransaction([&](Session& tx) {
+    if (!email.empty()) {
+      Statement ins(tx);
+      ins << db_.Sql("INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
+                     "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
+                     "due_at, deadline_at, state, attempts, next_attempt_at, created_at, "
+                     "updated_at) VALUES (?, ?, ?, ?, ?, 'email', ?, ?, ?, ?, ?, 0, ?, ?, "
+                     "'planned', 0, ?, ?, ?) ON CONFLICT (firm_id, appointment_id, "
+                     "appointment_version, contact_key, rule_id) DO NOTHING"),
+          bind(row.message.firm_id), bind(row.appointment_id), bind(row.appointment_version),
+          bind(row.rule_id + "+quota"), bind(row.message.purpose), bind(email), bind(email),
+          bind(row.message.sender), bind(std::string("Erinnerung an Ihren Termin")),
+          bind(row.message.body), bind(t), bind(Secs(row.message.deadline)), bind(t), bind(t),
+          bind(t);
+      ins.execute();
+    }
+    Statement u(tx);
+    u << db_.Sql("UPDATE messages SET state = 'held', last_error = ?, claim_id = NULL, "
+                 "lease_until = NULL, attempts = attempts - 1, updated_at = ? WHERE id = ?"),
+        bind(why + (email.empty() ? "; held" : "; sent by e-mail instead")), bind(t),
+        bind(Poco::Int64(row.message.id));
+    u.execute();
+    Statement a(tx);
+    a << db_.Sql("INSERT INTO delivery_alerts (firm_id, kind, text, created_at) VALUES (?, ?, ?, ?)"),
+        bind(row.message.firm_id), bind(std::string("quota")),
+        bind(std::string(email.empty() ? "SMS-Kontingent des Monats erreicht: Nachricht an " +
+                                             MaskContact(row.message.recipient) +
+                                             " zurückgehalten"
+                                       : "SMS-Kontingent des Monats erreicht: Nachricht an " +
+                                             MaskContact(row.message.recipient) +
+                                             " per E-Mail gesendet")),
+        bind(t);
+    a.execute();
+  });
+  if (email.empty()) {
+    ++counts.held;
+  } else {
+    ++counts.rerouted;
+  }
+  return false;
+}
+
+void Outbox::Record(const Row& row, const SendOutcome& o, Instant at, SendCounts& counts) {
+  const Poco::Int64 t = Secs(at);
+  const Poco::Int64 id = row.message.id;
+  Session s = db_.GetSession();
+  switch (o.status) {
+    case SendStatus::kAccepted: {
+      // A receipt may have come first (fast gateways): only move forward.
+      s << db_.Sql("UPDATE messages SET state = CASE WHEN state = 'sending' THEN 'accepted' ELSE "
+                   "state END, gateway_message_id = ?, segments = ?, sent_at = ?, updated_at = ?, "
+                   "last_error = NULL, lease_until = NULL WHERE id = ?"),
+          bind(o.gateway_message_id), bind(Poco::Int64(o.segments)), bind(t), bind(t), bind(id),
+          now;
+      ++counts.accepted;
+      return;
+    }
+    case SendStatus::kPermanent: {
+      s << db_.Sql("UPDATE messages SET state = 'failed', last_error = ?, final_at = ?, "
+                   "updated_at = ?, lease_until = NULL WHERE id = ? AND state = 'sending'"),
+          bind(o.detail), bind(t), bind(t), bind(id), now;
+      ++counts.failed;
+      return;
+    }
+    case SendStatus::kTransient: {
+      Instant next = at + Backoff(row.attempts);
+      if (row.message.deadline != Instant{} && next >= row.message.deadline) {
+        s << db_.Sql("UPDATE messages SET state = 'expired', last_error = ?, final_at = ?, "
+                     "updated_at = ?, lease_until = NULL WHERE id = ? AND state = 'sending'"),
+            bind("no retry before the deadline; last error: " + o.detail), bind(t), bind(t),
+            bind(id), now;
+        ++counts.expired;
+      } else {
+        s << db_.Sql("UPDATE messages SET state = 'planned', next_attempt_at = ?, last_error = ?, "
+                     "updated_at = ?, claim_id = NULL, lease_until = NULL WHERE id = ? AND "
+                     "state = 'sending'"),
+            bind(Secs(next)), bind(o.detail), bind(t), bind(id), now;
+        ++counts.retried;
+      }
+      return;
+    }
+  }
+}
+
+SendCounts Outbox::SendDue(Instant at, std::size_t max) {
+  SendCounts counts;
+  std::size_t done = 0;
+  while (done < max) {
+    std::size_t want = std::min(options_.claim_batch, max - done);
+    std::vector<Row> rows = Claim(at, want, counts);
+    if (rows.empty()) break;
+    done += rows.size();
+    // Strictly one request at a time, in id order, each outcome committed
+    // before the next request (the crash-recovery rule depends on it).
+    for (Row& row : rows) {
+      if (!ApplyQuota(row, at, counts)) continue;
+      auto it = channels_.find(row.message.channel);
+      SendOutcome outcome;
+      if (it == channels_.end() || it->second == nullptr) {
+        outcome.status = SendStatus::kTransient;
+        outcome.detail = "no channel '" + row.message.channel + "' configured";
+      } else {
+        outcome = it->second->Send(row.message);
+      }
+      // Outcomes are timed by the clock (a pass with --now uses that instant).
+      Record(row, outcome, at, counts);
+    }
+    if (rows.size() < want) break;
+  }
+  return counts;
+}
+
+std::optional<Instant> Outbox::NextDue() {
+  Session s = db_.GetSession();
+  Poco::Nullable<Poco::Int64> next;
+  s << "SELECT MIN(COALESCE(next_attempt_at, due_at)) FROM messages WHERE state = 'planned'",
+      into(next), now;
+  if (next.isNull()) return std::nullopt;
+  return At(next.value());
+}
+
+}  // namespace kehrbote

@@ -1,0 +1,118 @@
+// Outbox: sends due messages exactly as the store says, and records every
+// step durably (see docs/delivery.md for the full state machine).
+//
+//   planned --claim--> sending --Send()--> accepted --receipt--> delivered|failed|expired
+//                         |  transient: back to planned, next_attempt_at = now + backoff
+//                         |             (exponential, with jitter), never past the
+//                         |             deadline: then 'expired'
+//                         |  permanent: 'failed' with the reason
+//   claim also settles, without sending: deadline passed -> 'expired'; contact on
+//   the firm's suppression list -> 'cancelled' ("suppressed"); SMS quota of the
+//   month reached -> an e-mail to the contact if one is known, else 'held' and an
+//   alert for the firm (never dropped silently).
+//
+// Claiming: one transaction selects due rows (PostgreSQL: FOR UPDATE SKIP
+// LOCKED, so several dispatchers never take the same row; SQLite: BEGIN
+// IMMEDIATE excludes other writers) and sets them 'sending' with this
+// instance's claim id and a lease. Only then are requests made, strictly one at
+// a time and in id order, and each outcome is committed before the next
+// request. So after a crash, of the rows of one claim still in 'sending' only
+// the lowest id can have reached the gateway.
+//
+// Crash recovery (RecoverInterrupted, at start-up): rows in 'sending' claimed by
+// this instance (or by anyone, once their lease ran out) go back to 'planned'
+// and are sent again (or 'expired' past the deadline). The lowest id of each
+// claim was possibly in flight: it is flagged possible_duplicate and logged, so
+// each crash causes at most one duplicate SMS. A row whose delivery receipt
+// arrived meanwhile is no longer 'sending' and is not sent again.
+//
+// Not thread-safe: one Outbox per sending thread. Channels are used from that
+// thread only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "dispatcher/channel/message_channel.h"
+#include "dispatcher/store/database.h"
+#include "shared/time/clock.h"
+
+namespace kehrbote {
+
+struct SmsQuota {
+  int64_t sms_per_month = 0;       // 0 = unlimited
+  int64_t segments_per_month = 0;  // 0 = unlimited
+};
+
+struct OutboxOptions {
+  // Names this process's claims; one running process per name. Default: host name.
+  std::string instance;
+  std::chrono::seconds lease{600};
+  std::chrono::seconds backoff_base{60};
+  std::chrono::seconds backoff_max{3600};
+  double jitter = 0.25;  // +-25 % of the backoff
+  // Rows claimed per transaction.
+  std::size_t claim_batch = 100;
+  // The firm's monthly SMS quota; empty function = unlimited.
+  std::function<SmsQuota(const std::string& firm_id)> quota;
+  // Zone in which a firm's month is counted (default Europe/Vienna).
+  std::function<std::string(const std::string& firm_id)> zone;
+};
+
+struct SendCounts {
+  int claimed = 0;
+  int accepted = 0;
+  int retried = 0;      // transient, will be tried again
+  int failed = 0;       // permanent
+  int expired = 0;      // deadline passed (before or after a transient failure)
+  int suppressed = 0;
+  int held = 0;         // SMS quota reached, no e-mail known
+  int rerouted = 0;     // SMS quota reached, sent as e-mail instead
+};
+
+struct RecoveryCounts {
+  int resent = 0;              // back to 'planned'
+  int possible_duplicates = 0; // of those, possibly sent already
+  int expired = 0;
+};
+
+class Outbox {
+ public:
+  Outbox(Database& db, Clock& clock, std::map<std::string, MessageChannel*> channels,
+         OutboxOptions options = {});
+
+  // Runs the "delivery" migrations (the "planning" ones must have run).
+  void Migrate();
+
+  // At start-up, before SendDue: settles rows left in 'sending' (see above).
+  RecoveryCounts RecoverInterrupted(Instant now);
+
+  // Claims and sends up to `max` due messages as of `now`.
+  SendCounts SendDue(Instant now, std::size_t max);
+
+  // Earliest next_attempt_at of a 'planned' row (for the run loop's timer).
+  std::optional<Instant> NextDue();
+
+ private:
+  struct Row;
+  std::vector<Row> Claim(Instant now, std::size_t max, SendCounts& counts);
+  void Record(const Row& row, const SendOutcome& outcome, Instant now, SendCounts& counts);
+  bool ApplyQuota(Row& row, Instant now, SendCounts& counts);
+  std::chrono::seconds Backoff(int attempts);
+
+  Database& db_;
+  Clock& clock_;
+  std::map<std::string, MessageChannel*> channels_;
+  OutboxOptions options_;
+  uint64_t claim_seq_ = 0;
+  uint64_t rng_state_;
+};
+
+// 32 hex characters from the OS random source: the receipt token of a message.
+std::string NewDlrToken();
+
+}  // namespace kehrbote

@@ -1,0 +1,214 @@
+// Outbox + receipts + replies against the real Kannel and the dispatcher's
+// HTTP listener, SQLite store.
+#include "tests/delivery/delivery_fixture.h"
+
+namespace kehrbote::test {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::seconds;
+
+class OutboxTest : public DeliveryFixture {};
+
+TEST_F(OutboxTest, SendsAndReceiptMarksDelivered) {
+  int64_t a = Plan("+436641000010", "Grüß Gott! Kehrtermin morgen 8:00 Uhr.");
+  std::string long_text;
+  for (int i = 0; i < 5; ++i) long_text += "Bitte Zugang zu Dachboden und Heizraum ermöglichen. ";
+  int64_t b = Plan("+436641000011", long_text);
+  int64_t c = Plan("+436641000012", "Danke \xF0\x9F\x98\x80");
+  SendCounts counts = outbox_->SendDue(clock_.Now(), 100);
+  EXPECT_EQ(counts.claimed, 3);
+  EXPECT_EQ(counts.accepted, 3);
+  EXPECT_EQ(Column(a, "segments"), "1");
+  EXPECT_EQ(Column(b, "segments"), "2");
+  EXPECT_EQ(ReceivedFor("+436641000010", 1).at(0).text, "Grüß Gott! Kehrtermin morgen 8:00 Uhr.");
+  EXPECT_EQ(ReceivedFor("+436641000011", 2).size(), 2u);
+  EXPECT_EQ(ReceivedFor("+436641000012", 1).at(0).text, "Danke \xF0\x9F\x98\x80");
+  // The fake SMSC acknowledges; Kannel calls our dlr-url with status 1.
+  for (int64_t id : {a, b, c}) {
+    EXPECT_TRUE(WaitForState(id, "delivered", seconds(15))) << id << " is " << State(id);
+    EXPECT_NE(Column(id, "final_at"), "<null>");
+  }
+  EXPECT_GE(Count("SELECT COUNT(*) FROM receipts"), 3);
+  // Nothing is sent twice.
+  EXPECT_EQ(outbox_->SendDue(clock_.Now(), 100).claimed, 0);
+}
+
+TEST_F(OutboxTest, ForgedOrReplayedReceiptChangesNothing) {
+  int64_t a = Plan("+436641000013", "Hallo");
+  ASSERT_EQ(outbox_->SendDue(clock_.Now(), 10).accepted, 1);
+  ASSERT_TRUE(WaitForState(a, "delivered", seconds(15)));
+  std::string token = Column(a, "dlr_token");
+  ASSERT_EQ(token.size(), 32u);
+  // Replay with a failure status: already final, ignored.
+  EXPECT_EQ(Get("/dlr?token=" + token + "&status=2&answer=NACK&id=x"), 200);
+  EXPECT_EQ(State(a), "delivered");
+  // Forged tokens change nothing either.
+  int64_t b = Plan("+436641000014", "Hallo");
+  kannel_->StopBearerbox();  // no real receipt for b
+  outbox_->SendDue(clock_.Now(), 10);
+  kannel_->StartBearerbox();
+  std::string state_b = State(b);
+  EXPECT_EQ(Get("/dlr?token=00000000000000000000000000000000&status=1"), 200);
+  EXPECT_EQ(Get("/dlr?token=&status=1"), 200);
+  EXPECT_EQ(Get("/dlr?status=1"), 200);
+  EXPECT_EQ(State(b), state_b);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM messages WHERE state = 'delivered'"), 1);
+}
+
+TEST_F(OutboxTest, KannelDownIsRetriedThenAccepted) {
+  kannel_->StopSmsbox();  // connection refused
+  int64_t a = Plan("+436641000015", "Termin morgen");
+  Instant t0 = clock_.Now();
+  SendCounts first = outbox_->SendDue(t0, 10);
+  EXPECT_EQ(first.retried, 1);
+  EXPECT_EQ(State(a), "planned");
+  EXPECT_EQ(Column(a, "attempts"), "1");
+  EXPECT_NE(Column(a, "last_error").find("cannot reach"), std::string::npos) << Column(a, "last_error");
+  int64_t next = std::stoll(Column(a, "next_attempt_at"));
+  EXPECT_GE(next, t0.time_since_epoch().count() + 45);  // 60 s +-25 %
+  // Not due again before its backoff.
+  EXPECT_EQ(outbox_->SendDue(t0 + seconds(10), 10).claimed, 0);
+  kannel_->StartSmsbox();
+  SendCounts second = outbox_->SendDue(Instant(seconds(next)), 10);
+  EXPECT_EQ(second.accepted, 1);
+  EXPECT_EQ(Column(a, "attempts"), "2");
+  EXPECT_EQ(ReceivedFor("+436641000015", 1).size(), 1u);
+}
+
+TEST_F(OutboxTest, GatewayTemporaryFailureIsTransient) {
+  kannel_->StopBearerbox();  // smsbox up, bearerbox gone: smsbox answers 503 / refuses
+  int64_t a = Plan("+436641000016", "Termin morgen");
+  SendCounts counts = outbox_->SendDue(clock_.Now(), 10);
+  kannel_->StartBearerbox();
+  // smsbox either queues ("3: Queued for later delivery", accepted) or refuses
+  // temporarily; never a permanent failure.
+  EXPECT_EQ(counts.failed, 0) << Column(a, "last_error");
+  EXPECT_TRUE(State(a) == "planned" || State(a) == "accepted" || State(a) == "delivered")
+      << State(a) << " " << Column(a, "last_error");
+}
+
+TEST_F(OutboxTest, NotRoutableFailsWithReason) {
+  int64_t a = Plan("+12025550123", "Hello");
+  SendCounts counts = outbox_->SendDue(clock_.Now(), 10);
+  EXPECT_EQ(counts.failed, 1);
+  EXPECT_EQ(State(a), "failed");
+  EXPECT_NE(Column(a, "last_error").find("403"), std::string::npos) << Column(a, "last_error");
+  EXPECT_NE(Column(a, "last_error").find("routable"), std::string::npos);
+  EXPECT_NE(Column(a, "final_at"), "<null>");
+}
+
+TEST_F(OutboxTest, DeadlineIsRespected) {
+  Instant now = clock_.Now();
+  // Deadline already passed: never sent.
+  int64_t late = Plan("+436641000017", "zu spät", "", now - seconds(1));
+  // Gateway down and the next try would be after the deadline: expired.
+  int64_t soon = Plan("+436641000018", "knapp", "", now + seconds(30));
+  kannel_->StopSmsbox();
+  SendCounts counts = outbox_->SendDue(now, 10);
+  kannel_->StartSmsbox();
+  EXPECT_EQ(counts.expired, 2);
+  EXPECT_EQ(State(late), "expired");
+  EXPECT_EQ(State(soon), "expired");
+  EXPECT_NE(Column(soon, "last_error").find("deadline"), std::string::npos);
+  EXPECT_EQ(outbox_->SendDue(now + hours(1), 10).claimed, 0);
+  EXPECT_TRUE(ReceivedFor("+436641000017", 1, seconds(1)).empty());
+}
+
+TEST_F(OutboxTest, StopReplySuppressesAndConfirmsOnce) {
+  int64_t a = Plan("+436641000020", "Erinnerung: Kehrung morgen");
+  ASSERT_EQ(outbox_->SendDue(clock_.Now(), 10).accepted, 1);
+  ASSERT_EQ(ReceivedFor("+436641000020", 1).size(), 1u);
+  kannel_->InjectMo("436641000020", "4366499999", "Stopp");
+  auto deadline = std::chrono::steady_clock::now() + seconds(15);
+  while (Count("SELECT COUNT(*) FROM suppressions") == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(Count("SELECT COUNT(*) FROM suppressions WHERE firm_id = 'huber' AND contact_key = '+436641000020'"), 1);
+  // The confirmation goes out; a later reminder to that number does not.
+  int64_t later = Plan("+436641000020", "Nächste Erinnerung", "A-later");
+  SendCounts counts = outbox_->SendDue(clock_.Now(), 10);
+  EXPECT_EQ(counts.accepted, 1);
+  EXPECT_EQ(counts.suppressed, 1);
+  EXPECT_EQ(State(later), "cancelled");
+  auto got = ReceivedFor("+436641000020", 2);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_NE(got[1].text.find("keine SMS-Erinnerungen mehr"), std::string::npos) << got[1].text;
+  // A second STOP: no second confirmation.
+  kannel_->InjectMo("436641000020", "4366499999", "STOP");
+  deadline = std::chrono::steady_clock::now() + seconds(15);
+  while (Count("SELECT COUNT(*) FROM inbound_messages") < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM inbound_messages WHERE kind = 'stop'"), 2);
+  EXPECT_EQ(outbox_->SendDue(clock_.Now(), 10).claimed, 0);
+  EXPECT_EQ(ReceivedFor("+436641000020", 3, seconds(2)).size(), 2u);
+  (void)a;
+}
+
+TEST_F(OutboxTest, OtherReplyIsForwardedToTheFirm) {
+  Plan("+436641000021", "Erinnerung: Kehrung morgen", "A-77");
+  ASSERT_EQ(outbox_->SendDue(clock_.Now(), 10).accepted, 1);
+  kannel_->InjectMo("436641000021", "4366499999", "Passt, Hund ist im Garten");
+  auto deadline = std::chrono::steady_clock::now() + seconds(15);
+  while (Count("SELECT COUNT(*) FROM messages WHERE rule_id = 'forward'") == 0 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  Poco::Data::Session s = db_->GetSession();
+  std::string recipient, subject, body, appointment;
+  s << "SELECT recipient, subject, body, appointment_id FROM messages WHERE rule_id = 'forward'",
+      Poco::Data::Keywords::into(recipient), Poco::Data::Keywords::into(subject),
+      Poco::Data::Keywords::into(body), Poco::Data::Keywords::into(appointment),
+      Poco::Data::Keywords::now;
+  EXPECT_EQ(recipient, "buero@huber.example.at");
+  EXPECT_EQ(appointment, "A-77");
+  EXPECT_NE(subject.find("+436641000021"), std::string::npos);
+  EXPECT_NE(body.find("Passt, Hund ist im Garten"), std::string::npos) << body;
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM suppressions"), 0);
+  // A reply without the shared key is refused.
+  EXPECT_EQ(Get("/sms/incoming?from=436641000021&to=1&text=STOP"), 403);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM suppressions"), 0);
+}
+
+TEST_F(OutboxTest, QuotaHoldsOrReroutesNeverDrops) {
+  quota_.sms_per_month = 1;
+  int64_t a = Plan("+436641000030", "Eins", "A-1");
+  int64_t b = Plan("+436641000031", "Zwei", "A-2");
+  int64_t c = Plan("+436641000032", "Drei", "A-3");
+  Plan("kunde@example.at", "Drei per Mail", "A-3", {}, "email", "mail-2d");
+  SendCounts counts = outbox_->SendDue(clock_.Now(), 10);
+  EXPECT_EQ(State(a), "accepted");
+  EXPECT_EQ(State(b), "held");
+  EXPECT_EQ(State(c), "held");
+  EXPECT_EQ(counts.held, 1);
+  EXPECT_EQ(counts.rerouted, 1);
+  EXPECT_NE(Column(b, "last_error").find("quota"), std::string::npos);
+  // c went to the contact's e-mail address instead.
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM messages WHERE rule_id = 'sms-1d+quota' AND "
+                  "recipient = 'kunde@example.at' AND body = 'Drei'"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM delivery_alerts WHERE firm_id = 'huber' AND kind = 'quota'"), 2);
+}
+
+TEST_F(OutboxTest, RecoveryResendsAndFlagsOnlyTheInFlightRow) {
+  int64_t a = Plan("+436641000040", "A");
+  int64_t b = Plan("+436641000041", "B");
+  int64_t c = Plan("+436641000042", "C");
+  {
+    // As a crash leaves them: one claim, all 'sending'; a's request was in flight.
+    Poco::Data::Session s = db_->GetSession();
+    s << "UPDATE messages SET state = 'sending', claim_id = 'test/1-1-1', attempts = 1, "
+         "lease_until = 9999999999 WHERE id IN (" + std::to_string(a) + "," + std::to_string(b) +
+         "," + std::to_string(c) + ")", Poco::Data::Keywords::now;
+    // Another instance's live claim is left alone.
+    s << "UPDATE messages SET claim_id = 'other/1-1-1' WHERE id = " + std::to_string(c),
+        Poco::Data::Keywords::now;
+  }
+  RecoveryCounts r = outbox_->RecoverInterrupted(clock_.Now());
+  EXPECT_EQ(r.resent, 2);
+  EXPECT_EQ(r.possible_duplicates, 1);
+  EXPECT_EQ(Column(a, "possible_duplicate"), "1");
+  EXPECT_EQ(Column(b, "possible_duplicate"), "0");
+  EXPECT_EQ(State(c), "sending");
+  EXPECT_EQ(outbox_->SendDue(clock_.Now(), 10).accepted, 2);
+}
+
+}  // namespace
+}  // namespace kehrbote::test
