@@ -1,14 +1,19 @@
 #include "dispatcher/ingest/snapshot_ingest.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <fstream>
+#include <memory>
 #include <unordered_map>
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
-#include <Poco/DigestEngine.h>
 #include <Poco/Exception.h>
-#include <Poco/SHA2Engine.h>
+#include <openssl/evp.h>
 
 #include "dispatcher/store/appointment_json.h"
 #include "shared/export/export_reader.h"
@@ -34,13 +39,25 @@ std::string_view ToString(IngestOutcome o) {
 std::string Sha256OfFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path);
-  Poco::SHA2Engine engine;
+  // OpenSSL rather than Poco::SHA2Engine: uses the CPU's SHA extensions.
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("cannot start SHA-256");
   std::vector<char> buf(1 << 16);
   while (in) {
     in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    if (in.gcount() > 0) engine.update(buf.data(), static_cast<unsigned>(in.gcount()));
+    if (in.gcount() > 0) EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(in.gcount()));
   }
-  return Poco::DigestEngine::digestToHex(engine.digest());
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md, &len);
+  static const char* hex = "0123456789abcdef";
+  std::string out(2 * len, '0');
+  for (unsigned i = 0; i < len; ++i) {
+    out[2 * i] = hex[md[i] >> 4];
+    out[2 * i + 1] = hex[md[i] & 15];
+  }
+  return out;
 }
 
 namespace {
@@ -529,12 +546,107 @@ IngestResult SnapshotIngest::Apply(std::string_view inbox_firm_id, const ExportF
   });
 }
 
+namespace {
+
+// Reading and validating an export costs about as much CPU as diffing it into
+// the store, so the two run side by side: a reader thread parses into a small
+// bounded queue that the store side drains. Memory stays bounded by the queue.
+class ReaderPipeline {
+ public:
+  static constexpr size_t kCapacity = 1024;
+
+  ReaderPipeline(std::istream& in, std::string source) : in_(in), source_(std::move(source)) {
+    thread_ = std::thread([this] { Produce(); });
+  }
+  ~ReaderPipeline() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      cancelled_ = true;
+    }
+    space_.notify_all();
+    thread_.join();
+  }
+
+  // The header, or nullopt if the reader failed before it (see Rethrow()).
+  std::optional<ExportHeader> Header() {
+    std::unique_lock<std::mutex> lock(mu_);
+    ready_.wait(lock, [&] { return header_.has_value() || done_; });
+    return header_;
+  }
+
+  // Next appointment in file order; false at the end or when the reader failed.
+  bool Next(Appointment& out) {
+    std::unique_lock<std::mutex> lock(mu_);
+    ready_.wait(lock, [&] { return !queue_.empty() || done_; });
+    if (queue_.empty()) return false;
+    out = std::move(queue_.front());
+    queue_.pop_front();
+    if (queue_.size() == kCapacity / 2) space_.notify_one();
+    return true;
+  }
+
+  // After Next() returned false: rethrows the reader's exception, if any.
+  void Rethrow() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  struct Cancelled {};
+
+  void Produce() {
+    try {
+      ExportReader reader(in_, source_);
+      reader.Read(
+          [&](const ExportHeader& h) {
+            std::lock_guard<std::mutex> lock(mu_);
+            header_ = h;
+            ready_.notify_all();
+          },
+          [&](Appointment&& a) {
+            std::unique_lock<std::mutex> lock(mu_);
+            space_.wait(lock, [&] { return queue_.size() < kCapacity || cancelled_; });
+            if (cancelled_) throw Cancelled{};
+            queue_.push_back(std::move(a));
+            if (queue_.size() == 1) ready_.notify_one();
+          });
+    } catch (const Cancelled&) {
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu_);
+      error_ = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    done_ = true;
+    ready_.notify_all();
+  }
+
+  std::istream& in_;
+  std::string source_;
+  std::mutex mu_;
+  std::condition_variable ready_, space_;
+  std::deque<Appointment> queue_;
+  std::optional<ExportHeader> header_;
+  std::exception_ptr error_;
+  bool done_ = false;
+  bool cancelled_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
 IngestResult SnapshotIngest::ApplyStream(std::string_view inbox_firm_id, const ExportFileInfo& file,
                                          std::istream& in) {
   return Run(inbox_firm_id, file, [&](SnapshotApplier& applier) {
-    ExportReader reader(in, file.name);
-    reader.Read([&](const ExportHeader& h) { applier.Begin(h); },
-                [&](Appointment&& a) { applier.Add(a); });
+    ReaderPipeline pipeline(in, file.name);  // joined (cancelled if need be) on every way out
+    auto header = pipeline.Header();
+    if (!header) {
+      pipeline.Rethrow();
+      throw RefusedExport(file.name + ": no header");
+    }
+    applier.Begin(*header);
+    Appointment a;
+    while (pipeline.Next(a)) applier.Add(a);
+    pipeline.Rethrow();
   });
 }
 
