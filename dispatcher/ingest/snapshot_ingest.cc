@@ -554,6 +554,7 @@ namespace {
 class ReaderPipeline {
  public:
   static constexpr size_t kCapacity = 1024;
+  static constexpr size_t kBatch = 128;
 
   ReaderPipeline(std::istream& in, std::string source) : in_(in), source_(std::move(source)) {
     thread_ = std::thread([this] { Produce(); });
@@ -575,13 +576,17 @@ class ReaderPipeline {
   }
 
   // Next appointment in file order; false at the end or when the reader failed.
+  // Takes the queue in batches, so the threads meet once per batch, not per item.
   bool Next(Appointment& out) {
-    std::unique_lock<std::mutex> lock(mu_);
-    ready_.wait(lock, [&] { return !queue_.empty() || done_; });
-    if (queue_.empty()) return false;
-    out = std::move(queue_.front());
-    queue_.pop_front();
-    if (queue_.size() == kCapacity / 2) space_.notify_one();
+    if (taken_.empty()) {
+      std::unique_lock<std::mutex> lock(mu_);
+      ready_.wait(lock, [&] { return queue_.size() >= kBatch || done_; });
+      if (queue_.empty()) return false;
+      taken_.swap(queue_);
+      space_.notify_one();
+    }
+    out = std::move(taken_.front());
+    taken_.pop_front();
     return true;
   }
 
@@ -608,7 +613,7 @@ class ReaderPipeline {
             space_.wait(lock, [&] { return queue_.size() < kCapacity || cancelled_; });
             if (cancelled_) throw Cancelled{};
             queue_.push_back(std::move(a));
-            if (queue_.size() == 1) ready_.notify_one();
+            if (queue_.size() == kBatch) ready_.notify_one();
           });
     } catch (const Cancelled&) {
     } catch (...) {
@@ -625,6 +630,7 @@ class ReaderPipeline {
   std::mutex mu_;
   std::condition_variable ready_, space_;
   std::deque<Appointment> queue_;
+  std::deque<Appointment> taken_;  // consumer side only
   std::optional<ExportHeader> header_;
   std::exception_ptr error_;
   bool done_ = false;
