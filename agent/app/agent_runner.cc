@@ -1,5 +1,7 @@
 #include "agent/app/agent_runner.h"
 
+#include <chrono>
+#include <cstdio>
 #include <exception>
 #include <sstream>
 
@@ -37,6 +39,12 @@ std::string Lines(const std::string& s) {
   std::string out = s;
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
+}
+
+std::string Seconds(std::chrono::steady_clock::duration d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f s", std::chrono::duration<double>(d).count());
+  return buf;
 }
 
 }  // namespace
@@ -125,17 +133,28 @@ int AgentRunner::Upload(const std::string& spool_name, const ExportRun* run) {
   for (const auto& f : report.firms) {
     if (!f.sent && f.attempts == 1 && config_.upload.max_attempts > 1) operator_needed = true;
   }
+  // What stays in the spool must survive a power cut until the next attempt.
+  if (!spool_name.empty()) {
+    std::string path = JoinPath(config_.spool_dir, spool_name);
+    try {
+      if (Env::Default().FileExists(path)) MakeDurable(path);
+    } catch (const EnvError& e) {
+      log_.error(std::string("cannot sync the spooled export: ") + e.what());
+    }
+  }
   RecordError(summary);
   return operator_needed ? kExitOperatorNeeded : kExitUploadPending;
 }
 
 int AgentRunner::ExportAndUpload() {
+  auto t0 = std::chrono::steady_clock::now();
   std::string name;
   ExportRun run;
   try {
     Spool spool(config_.spool_dir, clock_, config_.spool_retention);
     name = FreeSpoolName(spool, config_.firm.id, clock_.Now());
-    run = WriteExportFile(config_, clock_, JoinPath(spool.dir(), name));
+    // Not synced: it is usually sent and deleted within the second (see Upload).
+    run = WriteExportFile(config_, clock_, JoinPath(spool.dir(), name), /*durable=*/false);
   } catch (const SourceError& e) {
     RecordError(std::string("export failed: ") + e.what());
     return kExitSourceUnreadable;
@@ -144,8 +163,11 @@ int AgentRunner::ExportAndUpload() {
     return kExitExportFailed;
   }
   LogRun(run);
-  log_.information("spooled " + name);
-  return Upload(name, &run);
+  auto t1 = std::chrono::steady_clock::now();
+  log_.information("spooled " + name + " in " + Seconds(t1 - t0));
+  int rc = Upload(name, &run);
+  log_.information("upload step took " + Seconds(std::chrono::steady_clock::now() - t1));
+  return rc;
 }
 
 int AgentRunner::SendPending() {

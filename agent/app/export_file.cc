@@ -1,9 +1,11 @@
 #include "agent/app/export_file.h"
 
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <streambuf>
 
+#include "agent/app/appointment_pipe.h"
 #include "shared/export/export_writer.h"
 #include "shared/time/zoned_time.h"
 
@@ -68,7 +70,7 @@ void ExportWindow(const AgentConfig& config, Instant now, LocalTime* first_day,
 }
 
 ExportRun WriteExportFile(const AgentConfig& config, const Clock& clock, const std::string& path,
-                          Env& env) {
+                          bool durable, Env& env) {
   ExportRun run;
   run.path = path;
   run.generated_at = clock.Now();
@@ -94,19 +96,21 @@ ExportRun WriteExportFile(const AgentConfig& config, const Clock& clock, const s
     std::ostream out(&buf);
     std::string name = path.substr(path.find_last_of("/\\") + 1);
     ExportWriter writer(out, header, name);
-    Appointment a;
-    while (source->Next(&a)) {
-      try {
-        writer.Add(a);
-        ++written;
-      } catch (const ExportError& e) {
-        rejected.push_back({source->where(), a.id, e.reason()});
+    {
+      AppointmentPipe pipe(*source);
+      while (const Appointment* a = pipe.Next()) {
+        try {
+          writer.Add(*a);
+          ++written;
+        } catch (const ExportError& e) {
+          rejected.push_back({pipe.where(), a->id, e.reason()});
+        }
       }
-    }
+    }  // the reader thread has ended: source->report() is final
     writer.Finish();
     if (!buf.error().empty()) throw EnvError(buf.error());
     run.bytes = buf.written();
-    file->Sync();
+    if (durable) file->Sync();
     file->Close();
     env.RenameFile(tmp, path);
   } catch (...) {
@@ -120,6 +124,22 @@ ExportRun WriteExportFile(const AgentConfig& config, const Clock& clock, const s
   run.report.appointments = written;
   run.report.skipped.insert(run.report.skipped.end(), rejected.begin(), rejected.end());
   return run;
+}
+
+void MakeDurable(const std::string& path, Env& env) {
+  const std::string tmp = path + ".sync.tmp";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw EnvError(path + ": cannot open to sync");
+  std::unique_ptr<WritableFile> out = env.NewPrivateFile(tmp);
+  std::vector<char> buf(1 << 20);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    if (in.gcount() > 0) out->Append(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
+  }
+  if (in.bad()) throw EnvError(path + ": read error while syncing");
+  out->Sync();
+  out->Close();
+  env.RenameFile(tmp, path);
 }
 
 }  // namespace kehrbote

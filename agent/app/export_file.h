@@ -1,8 +1,11 @@
 // WriteExportFile: reads the configured source for today's window and writes the
 // export (format v1) to a private file (0600), streaming row by row.
 //
-// The file appears atomically: it is written as "<path>.tmp", synced and renamed,
-// so a reader (or the spool) never sees half an export. Rows the source cannot
+// The file appears atomically: it is written as "<path>.tmp" and renamed, so a
+// reader (or the spool) never sees half an export. With `durable` the data is
+// synced before the rename (survives a power cut); without, the caller must call
+// MakeDurable if the file is to be kept (the agent skips the sync of an export that
+// is sent at once and deleted: fsync of 50 MB costs seconds on a busy disk). Rows the source cannot
 // map and appointments the ExportWriter refuses are left out and listed in the
 // result; the export goes on without them. A source that cannot be read at all
 // throws SourceError (no file is left behind).
@@ -35,6 +38,10 @@ void ExportWindow(const AgentConfig& config, Instant now, LocalTime* first_day,
                   LocalTime* last_day);
 
 ExportRun WriteExportFile(const AgentConfig& config, const Clock& clock, const std::string& path,
-                          Env& env = Env::Default());
+                          bool durable = true, Env& env = Env::Default());
+
+// Makes a file written with durable=false durable in place: a streaming copy that
+// is synced and renamed over it (memory stays flat). Throws EnvError.
+void MakeDurable(const std::string& path, Env& env = Env::Default());
 
 }  // namespace kehrbote

@@ -148,9 +148,36 @@ std::string RowMapper::Text(const std::vector<Cell>& row, int idx) const {
   }
 }
 
+void RowMapper::TextInto(const std::vector<Cell>& row, int idx, std::string* out) const {
+  const Cell* c = At(row, idx);
+  if (c != nullptr && c->type == Cell::Type::kText) {
+    out->assign(TrimView(c->text));
+  } else {
+    *out = Text(row, idx);
+  }
+}
+
 std::optional<bool> RowMapper::Flag(const std::vector<Cell>& row, int idx, bool fallback) const {
   if (idx == kNone) return fallback;
-  std::string v = Lower(Text(row, idx));
+  std::string_view raw;
+  std::string converted;
+  if (const Cell* c = At(row, idx); c != nullptr && c->type == Cell::Type::kText) {
+    raw = TrimView(c->text);
+  } else {
+    converted = Text(row, idx);
+    raw = converted;
+  }
+  // Fast path for the usual 0/1 without building a lower-case copy.
+  if (raw.size() == 1 && (raw[0] == '0' || raw[0] == '1')) {
+    std::string_view v = raw;
+    if (std::find(m_.true_values.begin(), m_.true_values.end(), v) != m_.true_values.end()) {
+      return true;
+    }
+    if (std::find(m_.false_values.begin(), m_.false_values.end(), v) != m_.false_values.end()) {
+      return false;
+    }
+  }
+  std::string v = Lower(raw);
   if (std::find(m_.true_values.begin(), m_.true_values.end(), v) != m_.true_values.end()) {
     return true;
   }
@@ -313,10 +340,13 @@ RowMapper::Result RowMapper::Map(const std::vector<Cell>& row, const std::string
     }
   }
 
-  std::vector<Contact> contacts;
+  std::vector<Contact>& contacts = contacts_;  // reused: no allocation per row
+  size_t n_contacts = 0;
   auto add_contact = [&](const ContactIdx& idx, ContactChannel channel) -> bool {
-    std::string address = Text(row, idx.address);
-    if (address.empty()) return true;
+    const Cell* ac = At(row, idx.address);
+    if (ac == nullptr || (ac->type == Cell::Type::kText && TrimView(ac->text).empty())) {
+      return true;
+    }
     auto consent = Flag(row, idx.consent, idx.consent_default);
     if (!consent) {
       skip("unrecognised consent value " + Quote(Text(row, idx.consent)) +
@@ -329,7 +359,12 @@ RowMapper::Result RowMapper::Map(const std::vector<Cell>& row, const std::string
            " (see source.formats.true_values / false_values)");
       return false;
     }
-    contacts.push_back({channel, std::move(address), *consent, *only_hk});
+    if (contacts.size() <= n_contacts) contacts.emplace_back();
+    Contact& c = contacts[n_contacts++];
+    c.channel = channel;
+    TextInto(row, idx.address, &c.address);
+    c.consent = *consent;
+    c.main_sweep_only = *only_hk;
     return true;
   };
   for (const auto& p : phones_) {
@@ -344,10 +379,24 @@ RowMapper::Result RowMapper::Map(const std::vector<Cell>& row, const std::string
   out->kind = kind;
   out->start = start;
   out->status = status;
-  out->object = {Text(row, object_id_), Text(row, street_), Text(row, zip_), Text(row, city_)};
-  out->customer = {Text(row, salutation_), Text(row, title_), Text(row, first_name_),
-                   Text(row, last_name_), Text(row, company_)};
-  out->contacts = std::move(contacts);
+  TextInto(row, object_id_, &out->object.id);
+  TextInto(row, street_, &out->object.street);
+  TextInto(row, zip_, &out->object.zip);
+  TextInto(row, city_, &out->object.city);
+  TextInto(row, salutation_, &out->customer.salutation);
+  TextInto(row, title_, &out->customer.title);
+  TextInto(row, first_name_, &out->customer.first_name);
+  TextInto(row, last_name_, &out->customer.last_name);
+  TextInto(row, company_, &out->customer.company);
+  // Copy assignment keeps out->contacts' buffers; contacts_ keeps its own.
+  out->contacts.resize(n_contacts);
+  for (size_t i = 0; i < n_contacts; ++i) {
+    Contact& o = out->contacts[i];
+    o.channel = contacts[i].channel;
+    o.address.assign(contacts[i].address);
+    o.consent = contacts[i].consent;
+    o.main_sweep_only = contacts[i].main_sweep_only;
+  }
   ++report->appointments;
   return Result::kAppointment;
 }

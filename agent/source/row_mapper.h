@@ -59,6 +59,7 @@ class RowMapper {
               bool numbered);
   const Cell* At(const std::vector<Cell>& row, int idx) const;
   std::string Text(const std::vector<Cell>& row, int idx) const;
+  void TextInto(const std::vector<Cell>& row, int idx, std::string* out) const;
   std::optional<bool> Flag(const std::vector<Cell>& row, int idx, bool fallback) const;
   std::optional<std::chrono::minutes> TimeOf(const Cell& c) const;
 
@@ -70,7 +71,8 @@ class RowMapper {
   int object_id_, street_, zip_, city_, salutation_, title_, first_name_, last_name_, company_;
   std::vector<ContactIdx> phones_;
   std::optional<ContactIdx> email_;
-  std::unordered_map<std::string, std::string> seen_ids_;  // id -> where first seen
+  std::unordered_map<std::string, std::string> seen_ids_;
+  std::vector<Contact> contacts_;  // scratch, reused per row  // id -> where first seen
 };
 
 // Parses `text` with strftime-like `format` (date library syntax); the whole text

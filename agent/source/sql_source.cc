@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <deque>
 #include <mutex>
 #include <regex>
 
+#include <Poco/Data/Column.h>
 #include <Poco/Data/Date.h>
 #include <Poco/Data/MetaColumn.h>
 #ifndef KEHRBOTE_NO_ODBC
@@ -101,6 +103,12 @@ std::string MaskConnectionString(const std::string& connection) {
   return std::regex_replace(connection, re, "$1***");
 }
 
+struct SqlSource::ColumnAccess {
+  const Poco::Data::Column<std::deque<std::string>>* text = nullptr;
+  const Poco::Data::Column<std::deque<Poco::Int64>>* int64 = nullptr;
+  const Poco::Data::Column<std::deque<Poco::Int32>>* int32 = nullptr;
+};
+
 SqlSource::SqlSource(const SourceConfig& config, LocalTime first_day, LocalTime last_day)
     : config_(config), first_day_(first_day), last_day_(last_day) {
   RegisterConnectors();
@@ -160,7 +168,32 @@ bool SqlSource::FetchBatch() {
       for (size_t i = 0; i < batch_->columnCount(); ++i) names.push_back(batch_->columnName(i));
       mapper_ = std::make_unique<RowMapper>(config_.columns, names, false, first_day_, last_day_,
                                             Describe());
-      cells_.resize(mapper_->width());
+      cells_.resize(std::min(mapper_->width(), batch_->columnCount()));
+    }
+    access_.assign(cells_.size(), ColumnAccess{});
+    for (size_t col = 0; col < cells_.size(); ++col) {
+      switch (batch_->columnType(col)) {
+        case MetaColumn::FDT_STRING:
+          try {
+            access_[col].text = &batch_->column<std::deque<std::string>>(col);
+          } catch (const Poco::BadCastException&) {
+          }
+          break;
+        case MetaColumn::FDT_INT64:
+          try {
+            access_[col].int64 = &batch_->column<std::deque<Poco::Int64>>(col);
+          } catch (const Poco::BadCastException&) {
+          }
+          break;
+        case MetaColumn::FDT_INT32:
+          try {
+            access_[col].int32 = &batch_->column<std::deque<Poco::Int32>>(col);
+          } catch (const Poco::BadCastException&) {
+          }
+          break;
+        default:
+          break;
+      }
     }
   } catch (const SourceError&) {
     throw;
@@ -183,6 +216,15 @@ bool SqlSource::Next(Appointment* out) {
         Cell& cell = cells_[col];
         if (batch_->isNull(col, row)) {
           cell.SetNull();
+          continue;
+        }
+        const ColumnAccess& acc = access_[col];
+        if (acc.text) {
+          cell.SetText(acc.text->value(row));
+          continue;
+        }
+        if (acc.int64 || acc.int32) {
+          cell.SetText(std::to_string(acc.int64 ? acc.int64->value(row) : acc.int32->value(row)));
           continue;
         }
         Poco::Dynamic::Var v = batch_->value(col, row);

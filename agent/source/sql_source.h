@@ -30,6 +30,8 @@ class SqlSource final : public AppointmentSource {
   // Connects and runs the query. Throws SourceError.
   SqlSource(const SourceConfig& config, LocalTime first_day, LocalTime last_day);
   ~SqlSource() override;
+  SqlSource(const SqlSource&) = delete;
+  SqlSource& operator=(const SqlSource&) = delete;
 
   bool Next(Appointment* out) override;
   const SourceReport& report() const override { return report_; }
@@ -51,7 +53,10 @@ class SqlSource final : public AppointmentSource {
   size_t batch_rows_ = 0, batch_pos_ = 0;
   bool exhausted_ = false;
   std::unique_ptr<RowMapper> mapper_;
-  std::vector<size_t> wanted_;  // result columns the mapping reads
+  // Typed access to the batch's columns where Poco's storage type is known, so a
+  // cell is read without a Dynamic::Var (the fast path for text and integers).
+  struct ColumnAccess;
+  std::vector<ColumnAccess> access_;
   std::vector<Cell> cells_;
   SourceReport report_;
   std::string where_;
