@@ -63,19 +63,22 @@ InboxPoller::~InboxPoller() = default;
 PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms, const ChangedCallback& on_changed) {
   PollPassResult pass;
   std::unique_ptr<SftpSession> session;
+  std::string connect_error;  // once a connect fails, the rest of the pass does not retry
   for (const FirmInbox& firm : firms) {
-    if (!session) {
+    if (!session && connect_error.empty()) {
       try {
         session = SftpSession::Connect(endpoint_);
       } catch (const std::exception& e) {
-        std::string error = endpoint_.Describe() + ": " + e.what();
-        if (pass.firms.empty()) pass.connection_error = error;
-        FirmPollResult failed;
-        failed.firm_id = firm.firm_id;
-        failed.errors.push_back(error);
-        pass.firms.push_back(std::move(failed));
-        continue;
+        connect_error = endpoint_.Describe() + ": " + e.what();
+        if (pass.connection_error.empty()) pass.connection_error = connect_error;
       }
+    }
+    if (!session) {
+      FirmPollResult failed;
+      failed.firm_id = firm.firm_id;
+      failed.errors.push_back(connect_error);
+      pass.firms.push_back(std::move(failed));
+      continue;
     }
     FirmPollResult result = PollFirm(*session, firm);
     // After an SFTP failure the connection may be unusable: a new one for the next firm.

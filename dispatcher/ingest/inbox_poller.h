@@ -17,7 +17,9 @@
 // A file whose download or move fails stays in the inbox and is retried next pass
 // (it is then recognised as processed and only moved). Errors of one firm (missing
 // inbox, connection lost) are reported in its result and do not stop the others;
-// the session is re-established for the next firm after a failure.
+// the session is re-established for the next firm after a failure. If connecting
+// fails, the rest of the pass is skipped (every firm reports that error) rather
+// than waiting for the connect timeout once per firm.
 #pragma once
 
 #include <functional>
@@ -57,7 +59,7 @@ struct FirmPollResult {
 
 struct PollPassResult {
   std::vector<FirmPollResult> firms;  // in the order given
-  std::string connection_error;       // non-empty: could not connect at all
+  std::string connection_error;       // non-empty: a connect failed; later firms were skipped
 };
 
 class InboxPoller {

@@ -205,9 +205,11 @@ TEST_P(InboxPollerTest, ServerDownLosesNothing) {
   WriteFile(Inbox("huber") / "h.json",
             WriteExport(MakeHeader("huber", "2026-11-23T05:00:00+01:00"), {MakeAppointment("H", "2026-11-24")}));
   sshd_->Stop();
-  auto pass = Poller().PollOnce({Firm("huber")});
+  auto pass = Poller().PollOnce({Firm("huber"), Firm("maier")});
   sshd_->Start();
   EXPECT_FALSE(pass.connection_error.empty());
+  ASSERT_EQ(pass.firms.size(), 2u);
+  EXPECT_EQ(pass.firms[1].errors, std::vector<std::string>{pass.connection_error});
   EXPECT_EQ(store_.CountAppointments("huber"), 0);
   EXPECT_EQ(Names(Inbox("huber")), std::vector<std::string>{"h.json"});
   auto later = Poller().PollOnce({Firm("huber")});

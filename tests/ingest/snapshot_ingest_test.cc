@@ -306,6 +306,46 @@ TEST_P(SnapshotIngestTest, ConcurrentIngestOfOneFirmSerializes) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM processed_files"), kExports);
 }
 
+TEST_P(SnapshotIngestTest, StoreReadsCurrentVersionsByStartAndListsFirms) {
+  auto late = MakeAppointment("L", "2026-11-25", "16:00");
+  auto early = MakeAppointment("E", "2026-11-25", "07:00");
+  auto other_day = MakeAppointment("O", "2026-11-27");
+  ASSERT_EQ(Apply("huber", "h.json", WriteExport(MakeHeader("huber", "2026-11-23T05:00:00+01:00"),
+                                                 {late, early, other_day}))
+                .outcome,
+            IngestOutcome::kApplied);
+  ASSERT_EQ(Apply("maier", "m.json", WriteExport(MakeHeader("maier", "2026-11-23T05:00:00+01:00"),
+                                                 {MakeAppointment("M", "2026-11-25")}))
+                .outcome,
+            IngestOutcome::kApplied);
+  late.start.time = std::chrono::hours(17);
+  ASSERT_EQ(Apply("huber", "h2.json", WriteExport(MakeHeader("huber", "2026-11-24T05:00:00+01:00"),
+                                                  {late, early, other_day}))
+                .outcome,
+            IngestOutcome::kApplied);
+
+  // 2026-11-25 local day in Vienna = [2026-11-24T23:00Z, 2026-11-25T23:00Z).
+  auto day = store_.CurrentInRange("huber", *ParseRfc3339("2026-11-24T23:00:00Z"),
+                                   *ParseRfc3339("2026-11-25T23:00:00Z"));
+  ASSERT_EQ(day.size(), 2u);
+  EXPECT_EQ(day[0].appointment.id, "E");
+  EXPECT_EQ(day[1].appointment.id, "L");
+  EXPECT_EQ(day[1].version, 2);
+  EXPECT_EQ(day[1].appointment.start.time, std::chrono::hours(17));
+  EXPECT_EQ(day[1].export_name, "h2.json");
+  EXPECT_EQ(store_.Version("huber", "L", 1)->appointment.start.time, std::chrono::hours(16));
+  EXPECT_FALSE(store_.Version("huber", "L", 3));
+  EXPECT_FALSE(store_.Current("huber", "M"));
+  EXPECT_EQ(store_.CountAppointments("huber"), 3);
+
+  auto firms = store_.ListFirms();
+  ASSERT_EQ(firms.size(), 2u);
+  EXPECT_EQ(firms[0].firm.id, "huber");
+  EXPECT_EQ(firms[0].last_export_name, "h2.json");
+  EXPECT_EQ(firms[0].last_window_to, ParseLocalDate("2026-12-31"));
+  EXPECT_EQ(firms[1].firm.id, "maier");
+}
+
 TEST_P(SnapshotIngestTest, ReadHeaderOnly) {
   std::istringstream in(WriteExport(MakeHeader("huber", "2026-11-23T05:00:00+01:00"), Many(3)));
   auto h = ReadExportHeader(in, "x.json");
