@@ -34,7 +34,9 @@ constexpr const char* kCommands =
 
 }  // namespace
 
-AgentApplication::AgentApplication() { setUnixOptions(true); }
+// Poco's default option style is the platform's: --name=value on Unix, /name=value on
+// Windows (so that /registerService works there as Windows admins expect).
+AgentApplication::AgentApplication() = default;
 
 void AgentApplication::defineOptions(Poco::Util::OptionSet& options) {
   ServerApplication::defineOptions(options);
