@@ -477,6 +477,10 @@ class SnapshotApplier {
  private:
   // The compact picture of the store: one small entry per appointment.
   void LoadKnown() {
+    if (db_.dialect() == SqlDialect::kSqlite) {
+      LoadKnownSqlite();
+      return;
+    }
     Statement st(s_);
     std::vector<std::string> ids, status, content, data;
     std::vector<Poco::Int64> version, start;
@@ -494,6 +498,34 @@ class SnapshotApplier {
       k.start_at = start[i];
       known_.emplace(std::move(ids[i]), std::move(k));
     }
+  }
+
+  // Row by row straight into the map: no column vectors of 100,000 strings first.
+  void LoadKnownSqlite() {
+    sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(s_);
+    sqlite3_stmt* st = nullptr;
+    const char* sql =
+        "SELECT appointment_id, current_version, status, content_hash, data_hash, start_at "
+        "FROM appointments WHERE firm_id = ?";
+    if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK)
+      throw DatabaseError(std::string("sqlite prepare: ") + sqlite3_errmsg(db));
+    std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> guard(st, &sqlite3_finalize);
+    sqlite3_bind_text(st, 1, firm_.data(), static_cast<int>(firm_.size()), SQLITE_STATIC);
+    auto text = [&](int col) {
+      const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, col));
+      return std::string(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(st, col)));
+    };
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      KnownAppointment k;
+      k.version = sqlite3_column_int64(st, 1);
+      k.scheduled = text(2) == "scheduled";
+      k.content_hash = text(3);
+      k.data_hash = text(4);
+      k.start_at = sqlite3_column_int64(st, 5);
+      known_.emplace(text(0), std::move(k));
+    }
+    if (rc != SQLITE_DONE) throw DatabaseError(std::string("sqlite step: ") + sqlite3_errmsg(db));
   }
 
   // Gone: scheduled in the store, inside this export's window, not in it.
