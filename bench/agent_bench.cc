@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -160,6 +161,11 @@ int main(int argc, char** argv) {
                 q.seconds + p.seconds);
   }
   double a = Median(agent_s), b = Median(base_s);
+  double load[3] = {0, 0, 0};
+  if (getloadavg(load, 3) == 3) {
+    std::printf("\nload average during the run: %.2f %.2f %.2f (on %ld CPUs)\n", load[0], load[1],
+                load[2], sysconf(_SC_NPROCESSORS_ONLN));
+  }
   std::printf("\n%d appointments, export %.1f MB\n", rows, bytes / 1e6);
   std::printf("agent once (median):           %.3f s   goal < 3 s      %s\n", a,
               a < 3 ? "ok" : "MISSED");
