@@ -155,6 +155,9 @@ void DeliveryHttpServer::Start() {
   auto* params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(settings_.threads);
   params->setKeepAlive(true);
+  // Idle keep-alive connections hold a server thread: keep them short.
+  params->setKeepAliveTimeout(Poco::Timespan(2, 0));
+  params->setMaxQueued(256);
   server_ = std::make_unique<Poco::Net::HTTPServer>(
       new Factory(db_, clock_, settings_, routing_, counters_), socket, params);
   server_->start();

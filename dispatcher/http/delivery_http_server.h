@@ -29,7 +29,7 @@ struct HttpListenerSettings {
   std::string listen = "127.0.0.1";
   int port = 0;             // 0: any free port (see port())
   std::string reply_key;    // shared secret in Kannel's get-url; empty: none
-  int threads = 4;
+  int threads = 16;
 };
 
 struct HttpCounters {

@@ -341,8 +341,11 @@ void Outbox::Record(const Row& row, const SendOutcome& o, Instant at, SendCounts
       return;
     }
     case SendStatus::kPermanent: {
-      s << db_.Sql("UPDATE messages SET state = 'failed', last_error = ?, final_at = ?, "
-                   "updated_at = ?, lease_until = NULL WHERE id = ? AND state = 'sending'"),
+      // A gateway may send a rejection receipt before its HTTP answer: the
+      // answer's reason is kept either way.
+      s << db_.Sql("UPDATE messages SET state = 'failed', last_error = ?, "
+                   "final_at = COALESCE(final_at, ?), updated_at = ?, lease_until = NULL "
+                   "WHERE id = ? AND state IN ('sending', 'failed')"),
           bind(o.detail), bind(t), bind(t), bind(id), now;
       ++counts.failed;
       return;

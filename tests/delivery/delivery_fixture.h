@@ -19,6 +19,7 @@
 #include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/sms/kannel_channel.h"
 #include "dispatcher/store/database.h"
+#include "tests/support/child_process.h"
 #include "tests/support/kannel_server.h"
 #include "tests/support/temp_dir.h"
 
@@ -40,9 +41,9 @@ class DeliveryFixture : public ::testing::Test {
     http_->Start();
     KannelOptions ko;
     ko.allowed_prefix = "+43;+49";
+    if (getenv("KEHRBOTE_KANNEL_DEBUG")) ko.log_level = 0;
     ko.reply_get_url = "http://127.0.0.1:" + std::to_string(http_->port()) +
                        "/sms/incoming?from=%p&to=%P&text=%a&key=antwort-key";
-    ko.interactive_fakesmsc = interactive_;
     kannel_ = std::make_unique<KannelServer>(ko);
     kannel_->Start();
     KannelSettings ks;
@@ -62,7 +63,11 @@ class DeliveryFixture : public ::testing::Test {
     outbox_->Migrate();
   }
   void TearDown() override {
-    if (HasFailure() && kannel_) std::cerr << kannel_->LogTail() << "\n";
+    if (HasFailure() && kannel_) {
+      std::cerr << kannel_->LogTail() << "\n";
+      if (getenv("KEHRBOTE_KEEP_LOGS"))
+        RunCommand({"cp", "-r", kannel_->dir(), getenv("KEHRBOTE_KEEP_LOGS")});
+    }
     outbox_.reset();
     kannel_.reset();
     http_.reset();
@@ -107,7 +112,8 @@ class DeliveryFixture : public ::testing::Test {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
       if (State(id) == state) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      // Interactive fakesmsc reads (and so acknowledges) only when poked.
+      kannel_->WaitForReceived(0, std::chrono::milliseconds(0));
     }
     return State(id) == state;
   }
@@ -145,7 +151,6 @@ class DeliveryFixture : public ::testing::Test {
     return out;
   }
 
-  bool interactive_ = true;
   SystemClock clock_;
   SmsQuota quota_;
   std::unique_ptr<TempDir> dir_;

@@ -26,7 +26,11 @@ TEST_F(OutboxTest, SendsAndReceiptMarksDelivered) {
   EXPECT_EQ(ReceivedFor("+436641000012", 1).at(0).text, "Danke \xF0\x9F\x98\x80");
   // The fake SMSC acknowledges; Kannel calls our dlr-url with status 1.
   for (int64_t id : {a, b, c}) {
-    EXPECT_TRUE(WaitForState(id, "delivered", seconds(15))) << id << " is " << State(id);
+    EXPECT_TRUE(WaitForState(id, "delivered", seconds(15)))
+        << id << " is " << State(id) << "; receipts: "
+        << Count("SELECT COUNT(*) FROM receipts WHERE message_id = " + std::to_string(id))
+        << " applied " << http_->counters().receipts_applied << " ignored "
+        << http_->counters().receipts_ignored;
     EXPECT_NE(Column(id, "final_at"), "<null>");
   }
   EXPECT_GE(Count("SELECT COUNT(*) FROM receipts"), 3);
@@ -94,7 +98,7 @@ TEST_F(OutboxTest, NotRoutableFailsWithReason) {
   EXPECT_EQ(counts.failed, 1);
   EXPECT_EQ(State(a), "failed");
   EXPECT_NE(Column(a, "last_error").find("403"), std::string::npos) << Column(a, "last_error");
-  EXPECT_NE(Column(a, "last_error").find("routable"), std::string::npos);
+  EXPECT_NE(Column(a, "last_error").find("routable"), std::string::npos) << Column(a, "last_error");
   EXPECT_NE(Column(a, "final_at"), "<null>");
 }
 
@@ -175,7 +179,7 @@ TEST_F(OutboxTest, QuotaHoldsOrReroutesNeverDrops) {
   int64_t c = Plan("+436641000032", "Drei", "A-3");
   Plan("kunde@example.at", "Drei per Mail", "A-3", {}, "email", "mail-2d");
   SendCounts counts = outbox_->SendDue(clock_.Now(), 10);
-  EXPECT_EQ(State(a), "accepted");
+  EXPECT_TRUE(State(a) == "accepted" || State(a) == "delivered") << State(a);
   EXPECT_EQ(State(b), "held");
   EXPECT_EQ(State(c), "held");
   EXPECT_EQ(counts.held, 1);

@@ -1,8 +1,6 @@
 #include "tests/support/kannel_server.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <signal.h>
 
 #include <cerrno>
 #include <cstring>
@@ -237,16 +235,13 @@ void KannelServer::SpawnSmsbox() {
   smsbox_ = ChildProcess::Spawn(o);
 }
 
-void KannelServer::SpawnFakesmsc() {
+void KannelServer::SpawnFakesmsc(const std::string& mo_message) {
   ChildOptions o;
-  std::string base = std::string(kFakesmsc) + " -H 127.0.0.1 -r " + std::to_string(smsc_port_);
-  if (options_.interactive_fakesmsc) {
-    // Interactive: reads MO lines from the FIFO (held open by us, so no EOF).
-    o.argv = {"/bin/sh", "-c", "exec " + base + " < '" + fifo_ + "'"};
-  } else {
-    // A message argument makes it non-interactive; -m 0 sends none of it.
-    o.argv = {"/bin/sh", "-c", "exec " + base + " -m 0 '0 0 text x' < /dev/null"};
-  }
+  // With a message argument fakesmsc is non-interactive: it sends `-m` copies
+  // of it (0 or 1 here) and then prints everything it receives, at once.
+  o.argv = {kFakesmsc, "-H", "127.0.0.1", "-r", std::to_string(smsc_port_), "-i", "0.01",
+            "-m", mo_message.empty() ? "0" : "1",
+            mo_message.empty() ? "0 0 text unused" : mo_message};
   o.output_file = dir_->Sub("fakesmsc.out");
   fakesmsc_ = ChildProcess::Spawn(o);
 }
@@ -254,13 +249,6 @@ void KannelServer::SpawnFakesmsc() {
 void KannelServer::Start() {
   if (!dir_) dir_ = std::make_unique<TempDir>("kehrbote-kannel-");
   conf_ = dir_->Sub("kannel.conf");
-  if (options_.interactive_fakesmsc && fifo_fd_ < 0) {
-    fifo_ = dir_->Sub("fakesmsc.in");
-    if (mkfifo(fifo_.c_str(), 0600) != 0 && errno != EEXIST)
-      throw std::runtime_error("KannelServer: mkfifo: " + std::string(std::strerror(errno)));
-    fifo_fd_ = ::open(fifo_.c_str(), O_RDWR | O_CLOEXEC);
-    if (fifo_fd_ < 0) throw std::runtime_error("KannelServer: open fifo failed");
-  }
   std::string last_error;
   for (int attempt = 0; attempt < 4; ++attempt) {
     admin_port_ = FreeTcpPort();
@@ -331,13 +319,6 @@ void KannelServer::StartBearerbox() {
   SpawnFakesmsc();
 }
 
-void KannelServer::Poke() {
-  if (fifo_fd_ >= 0) {
-    // An empty line makes interactive fakesmsc read its socket now.
-    [[maybe_unused]] ssize_t n = ::write(fifo_fd_, "\n", 1);
-  }
-}
-
 std::vector<FakeSmscMessage> KannelServer::Received() {
   std::vector<FakeSmscMessage> out;
   if (!dir_) return out;
@@ -360,19 +341,21 @@ std::vector<FakeSmscMessage> KannelServer::WaitForReceived(std::size_t count,
                                                            std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    Poke();
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
     auto got = Received();
     if (got.size() >= count || std::chrono::steady_clock::now() >= deadline) return got;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
 
 void KannelServer::InjectMo(const std::string& from, const std::string& to,
                             const std::string& text) {
-  if (fifo_fd_ < 0) throw std::runtime_error("KannelServer: InjectMo needs interactive fakesmsc");
-  std::string line = from + " " + to + " text " + text + "\n";
-  if (::write(fifo_fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
-    throw std::runtime_error("KannelServer: write to fakesmsc failed");
+  // The fake SMSC serves one client at a time: replace the receiving fakesmsc
+  // by one that sends this message once and then goes on receiving (its output
+  // is appended to the same file). Nothing is lost in between: bearerbox
+  // queues for the fake SMSC while no client is connected.
+  fakesmsc_.Kill(SIGINT);
+  if (!fakesmsc_.Wait(std::chrono::seconds(3))) fakesmsc_.Stop(std::chrono::seconds(1));
+  SpawnFakesmsc(from + " " + to + " text " + text);
 }
 
 std::string KannelServer::LogTail() const {

@@ -12,11 +12,9 @@
 // stops everything. The fake SMSC acknowledges each part and Kannel then calls
 // the dlr-url with status 8 (SMSC ack) and 1 (delivered).
 //
-// fakesmsc runs in its interactive mode (stdin is a FIFO the fixture holds), so
-// InjectMo() writes "from to text message" into it. In that mode fakesmsc reads
-// its socket only every few seconds unless poked; Received()/WaitForReceived()
-// poke it with an empty line. For benchmarks set interactive_fakesmsc = false:
-// fakesmsc then reads continuously and InjectMo() is unavailable.
+// fakesmsc runs non-interactively (it prints each message as it arrives). The
+// fake SMSC serves one client at a time, so InjectMo() replaces it by a
+// fakesmsc that sends the one MO message and then goes on receiving.
 #pragma once
 
 #include <chrono>
@@ -41,7 +39,6 @@ struct KannelOptions {
   // Numbers with these prefixes are routable (";"-separated, Kannel syntax);
   // anything else is refused by bearerbox as "not routable". Empty: all.
   std::string allowed_prefix;
-  bool interactive_fakesmsc = true;
   // Kannel log level (0 debug .. 4 panic); the logs are in the temp dir.
   int log_level = 1;
 };
@@ -102,14 +99,11 @@ class KannelServer {
   void WriteConfig();
   void SpawnBearerbox();
   void SpawnSmsbox();
-  void SpawnFakesmsc();
-  void Poke();
+  void SpawnFakesmsc(const std::string& mo_message = "");
 
   KannelOptions options_;
   std::unique_ptr<TempDir> dir_;
   std::string conf_;
-  std::string fifo_;
-  int fifo_fd_ = -1;
   int admin_port_ = 0, smsbox_port_ = 0, smsc_port_ = 0, sendsms_port_ = 0;
   ChildProcess bearerbox_, smsbox_, fakesmsc_;
 };
