@@ -162,6 +162,23 @@ class SqliteWriter {
   std::array<sqlite3_stmt*, kCount> statements_{};
 };
 
+// "<head>($1, ..., $cols), (...), ..." for `rows` rows (PostgreSQL placeholders).
+std::string MultiRowInsert(const std::string& head, size_t cols, size_t rows) {
+  std::string sql = head;
+  sql.reserve(head.size() + rows * cols * 7);
+  size_t n = 0;
+  for (size_t r = 0; r < rows; ++r) {
+    sql += r ? ",(" : "(";
+    for (size_t c = 0; c < cols; ++c) {
+      if (c) sql += ',';
+      sql += '$';
+      sql += std::to_string(++n);
+    }
+    sql += ')';
+  }
+  return sql;
+}
+
 // Column vectors of one batched statement each; flushed every kBatchSize rows.
 // On SQLite rows go straight to SqliteWriter instead.
 class BatchWriter {
@@ -229,13 +246,24 @@ class BatchWriter {
 
   void Flush() {
     if (!new_.id.empty()) {
+      // One multi-row INSERT per batch: a round trip per row would dominate on
+      // PostgreSQL (this path only runs there; SQLite uses SqliteWriter).
       size_t n = new_.id.size();
-      std::vector<std::string> firm(n, firm_);
-      std::vector<Poco::Int64> stamp(n, now_);
-      s_ << db_.Sql("INSERT INTO appointments (firm_id, appointment_id, current_version, status, kind, "
-                    "start_at, content_hash, data_hash, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-          use(firm), use(new_.id), use(new_.version), use(new_.status), use(new_.kind),
-          use(new_.start_at), use(new_.content_hash), use(new_.data_hash), use(stamp), now;
+      Statement st(s_);
+      st << MultiRowInsert("INSERT INTO appointments (firm_id, appointment_id, current_version, status, kind, "
+                           "start_at, content_hash, data_hash, updated_at) VALUES ", 9, n);
+      for (size_t i = 0; i < n; ++i) {
+        st.addBind(use(firm_));
+        st.addBind(use(new_.id[i]));
+        st.addBind(use(new_.version[i]));
+        st.addBind(use(new_.status[i]));
+        st.addBind(use(new_.kind[i]));
+        st.addBind(use(new_.start_at[i]));
+        st.addBind(use(new_.content_hash[i]));
+        st.addBind(use(new_.data_hash[i]));
+        st.addBind(use(now_));
+      }
+      st.execute();
       new_ = {};
     }
     if (!upd_.id.empty()) {
@@ -250,14 +278,27 @@ class BatchWriter {
     }
     if (!v_.id.empty()) {
       size_t n = v_.id.size();
-      std::vector<std::string> firm(n, firm_), export_name(n, export_name_);
-      std::vector<Poco::Int64> generated(n, generated_at_), stamp(n, now_);
-      s_ << db_.Sql("INSERT INTO appointment_versions (firm_id, appointment_id, version, change, status, kind, "
-                    "start_at, start_local, data, content_hash, cancel_reason, export_name, "
-                    "export_generated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-          use(firm), use(v_.id), use(v_.version), use(v_.change), use(v_.status), use(v_.kind),
-          use(v_.start_at), use(v_.start_local), use(v_.data), use(v_.content_hash), use(v_.cancel_reason),
-          use(export_name), use(generated), use(stamp), now;
+      Statement st(s_);
+      st << MultiRowInsert("INSERT INTO appointment_versions (firm_id, appointment_id, version, change, status, "
+                           "kind, start_at, start_local, data, content_hash, cancel_reason, export_name, "
+                           "export_generated_at, created_at) VALUES ", 14, n);
+      for (size_t i = 0; i < n; ++i) {
+        st.addBind(use(firm_));
+        st.addBind(use(v_.id[i]));
+        st.addBind(use(v_.version[i]));
+        st.addBind(use(v_.change[i]));
+        st.addBind(use(v_.status[i]));
+        st.addBind(use(v_.kind[i]));
+        st.addBind(use(v_.start_at[i]));
+        st.addBind(use(v_.start_local[i]));
+        st.addBind(use(v_.data[i]));
+        st.addBind(use(v_.content_hash[i]));
+        st.addBind(use(v_.cancel_reason[i]));
+        st.addBind(use(export_name_));
+        st.addBind(use(generated_at_));
+        st.addBind(use(now_));
+      }
+      st.execute();
       v_ = {};
     }
     if (!r_.id.empty()) {
