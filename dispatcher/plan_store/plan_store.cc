@@ -35,6 +35,11 @@ std::string MessagesTable(std::string_view id_column) {
          "CREATE INDEX skips_firm_created ON skips (firm_id, created_at)";
 }
 
+constexpr const char* kPlannedVersions =
+    "CREATE TABLE planned_versions (firm_id TEXT NOT NULL, appointment_id TEXT NOT NULL, "
+    "version INTEGER NOT NULL, planned_at BIGINT NOT NULL, "
+    "PRIMARY KEY (firm_id, appointment_id, version))";
+
 Instant At(const Poco::Dynamic::Var& v) {
   return Instant(std::chrono::seconds(v.isEmpty() ? 0 : v.convert<Poco::Int64>()));
 }
@@ -44,6 +49,7 @@ Instant At(const Poco::Dynamic::Var& v) {
 const std::vector<Migration>& PlanningMigrations() {
   static const std::vector<Migration> m = {
       {1, MessagesTable("INTEGER PRIMARY KEY AUTOINCREMENT"), MessagesTable("BIGSERIAL PRIMARY KEY")},
+      {2, kPlannedVersions, kPlannedVersions},
   };
   return m;
 }
@@ -84,6 +90,33 @@ std::map<std::string, std::vector<ExistingMessage>> PlanStore::ExistingMessagesO
   return out;
 }
 
+std::set<std::pair<std::string, int64_t>> PlanStore::PlannedVersions(Session& session,
+                                                                   std::string_view firm_id) {
+  std::string f(firm_id);
+  std::vector<std::string> ids;
+  std::vector<Poco::Int64> versions;
+  session << db_.Sql("SELECT appointment_id, version FROM planned_versions WHERE firm_id = ?"),
+      use(f), into(ids), into(versions), now;
+  std::set<std::pair<std::string, int64_t>> out;
+  for (size_t i = 0; i < ids.size(); ++i) out.emplace(std::move(ids[i]), versions[i]);
+  return out;
+}
+
+void PlanStore::MarkPlanned(Session& session, std::string_view firm_id,
+                            const std::vector<std::pair<std::string, int64_t>>& versions,
+                            Instant at) {
+  if (versions.empty()) return;
+  std::vector<std::string> firm(versions.size(), std::string(firm_id)), ids;
+  std::vector<Poco::Int64> vs, stamp(versions.size(), at.time_since_epoch().count());
+  for (const auto& [id, v] : versions) {
+    ids.push_back(id);
+    vs.push_back(v);
+  }
+  session << db_.Sql("INSERT INTO planned_versions (firm_id, appointment_id, version, planned_at) "
+                     "VALUES (?, ?, ?, ?) ON CONFLICT (firm_id, appointment_id, version) DO NOTHING"),
+      use(firm), use(ids), use(vs), use(stamp), now;
+}
+
 std::vector<ExistingMessage> PlanStore::ExistingMessages(Session& session,
                                                          std::string_view firm_id,
                                                          std::string_view appointment_id) {
@@ -122,32 +155,94 @@ bool PlanStore::InsertMessage(Session& session, const PlannedMessage& m, Instant
 }
 
 PlanWriteResult PlanStore::Write(Session& session, const AppointmentPlan& plan, Instant now) {
+  return WriteAll(session, {&plan}, now);
+}
+
+PlanWriteResult PlanStore::WriteAll(Session& session, const std::vector<const AppointmentPlan*>& plans,
+                                    Instant now) {
+  // Column vectors and one bulk statement per table: the statement is prepared
+  // once per firm, not once per row.
   PlanWriteResult r;
   const Poco::Int64 at = now.time_since_epoch().count();
-  for (int64_t id : plan.cancel) {
-    Poco::Int64 i = id;
-    std::string why = plan.cancel_reason;
-    Statement st(session);
-    st << db_.Sql("UPDATE messages SET state = 'cancelled', last_error = ?, updated_at = ?, "
-                  "final_at = ? WHERE id = ? AND state IN ('planned', 'held')"),
-        use(why), bind(at), bind(at), use(i);
-    r.cancelled += static_cast<int>(st.execute());
+  {
+    std::vector<Poco::Int64> ids;
+    std::vector<std::string> why;
+    for (const AppointmentPlan* p : plans)
+      for (int64_t id : p->cancel) {
+        ids.push_back(id);
+        why.push_back(p->cancel_reason);
+      }
+    if (!ids.empty()) {
+      std::vector<Poco::Int64> stamp(ids.size(), at);
+      Statement st(session);
+      st << db_.Sql("UPDATE messages SET state = 'cancelled', last_error = ?, updated_at = ?, "
+                    "final_at = ? WHERE id = ? AND state IN ('planned', 'held')"),
+          use(why), use(stamp), use(stamp), use(ids);
+      r.cancelled = static_cast<int>(st.execute());
+    }
   }
-  for (const PlannedMessage& m : plan.messages)
-    if (InsertMessage(session, m, now)) ++r.planned;
-  for (const PlannedSkip& s : plan.skips) {
-    std::string firm = s.firm_id, appt = s.appointment_id, rule = s.rule_id,
-                channel(ToString(s.channel)), contact = s.contact, kind(ToString(s.kind)),
-                reason = s.reason;
-    Poco::Int64 version = s.appointment_version;
-    Statement st(session);
-    st << db_.Sql("INSERT INTO skips (firm_id, appointment_id, appointment_version, rule_id, "
-                  "channel, contact, kind, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                  "ON CONFLICT (firm_id, appointment_id, appointment_version, rule_id, contact, "
-                  "kind) DO NOTHING"),
-        use(firm), use(appt), use(version), use(rule), use(channel), use(contact), use(kind),
-        use(reason), bind(at);
-    r.skipped += static_cast<int>(st.execute());
+  {
+    std::vector<std::string> firm, appt, rule, purpose, channel, key, recipient, sender, subject,
+        body, reason;
+    std::vector<Poco::Int64> version, segments, due, deadline;
+    for (const AppointmentPlan* p : plans)
+      for (const PlannedMessage& m : p->messages) {
+        firm.push_back(m.firm_id);
+        appt.push_back(m.appointment_id);
+        version.push_back(m.appointment_version);
+        rule.push_back(m.rule_id);
+        purpose.push_back(m.purpose);
+        channel.emplace_back(ToString(m.channel));
+        key.push_back(m.contact_key);
+        recipient.push_back(m.recipient);
+        sender.push_back(m.sender);
+        subject.push_back(m.subject);
+        body.push_back(m.body);
+        segments.push_back(m.segments);
+        due.push_back(m.due.time_since_epoch().count());
+        deadline.push_back(m.deadline.time_since_epoch().count());
+        reason.push_back(m.reason);
+      }
+    if (!firm.empty()) {
+      std::vector<Poco::Int64> stamp(firm.size(), at);
+      Statement st(session);
+      st << db_.Sql("INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
+                    "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
+                    "due_at, deadline_at, state, attempts, next_attempt_at, created_at, updated_at, "
+                    "reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', 0, ?, ?, "
+                    "?, ?) ON CONFLICT (firm_id, appointment_id, appointment_version, contact_key, "
+                    "rule_id) DO NOTHING"),
+          use(firm), use(appt), use(version), use(rule), use(purpose), use(channel), use(key),
+          use(recipient), use(sender), use(subject), use(body), use(segments), use(due),
+          use(deadline), use(due), use(stamp), use(stamp), use(reason);
+      r.planned = static_cast<int>(st.execute());
+    }
+  }
+  {
+    std::vector<std::string> firm, appt, rule, channel, contact, kind, reason;
+    std::vector<Poco::Int64> version;
+    for (const AppointmentPlan* p : plans)
+      for (const PlannedSkip& k : p->skips) {
+        firm.push_back(k.firm_id);
+        appt.push_back(k.appointment_id);
+        version.push_back(k.appointment_version);
+        rule.push_back(k.rule_id);
+        channel.emplace_back(ToString(k.channel));
+        contact.push_back(k.contact);
+        kind.emplace_back(ToString(k.kind));
+        reason.push_back(k.reason);
+      }
+    if (!firm.empty()) {
+      std::vector<Poco::Int64> stamp(firm.size(), at);
+      Statement st(session);
+      st << db_.Sql("INSERT INTO skips (firm_id, appointment_id, appointment_version, rule_id, "
+                    "channel, contact, kind, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (firm_id, appointment_id, appointment_version, rule_id, contact, "
+                    "kind) DO NOTHING"),
+          use(firm), use(appt), use(version), use(rule), use(channel), use(contact), use(kind),
+          use(reason), use(stamp);
+      r.skipped = static_cast<int>(st.execute());
+    }
   }
   return r;
 }

@@ -11,6 +11,8 @@
 //   skips(id, firm_id, appointment_id, appointment_version, rule_id, channel,
 //     contact (masked), kind, reason, created_at,
 //     UNIQUE(firm_id, appointment_id, appointment_version, rule_id, contact, kind))
+//   planned_versions(firm_id, appointment_id, version, planned_at, PK(firm_id,
+//     appointment_id, version)): versions whose plan is written (migration 2)
 // Writes are idempotent: INSERT ... ON CONFLICT DO NOTHING on the UNIQUE keys,
 // so two dispatchers (or a repeated pass) never plan one message twice.
 // Cancelling only touches rows still 'planned' or 'held', so a message the outbox
@@ -20,6 +22,8 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,8 +77,17 @@ class PlanStore {
   // query per firm, not one per appointment.
   std::map<std::string, std::vector<ExistingMessage>> ExistingMessagesOfFirm(
       Poco::Data::Session& session, std::string_view firm_id);
+  // Appointment versions planned before (table planned_versions), so that a full
+  // pass does not plan them again; MarkPlanned records them after writing.
+  std::set<std::pair<std::string, int64_t>> PlannedVersions(Poco::Data::Session& session,
+                                                            std::string_view firm_id);
+  void MarkPlanned(Poco::Data::Session& session, std::string_view firm_id,
+                   const std::vector<std::pair<std::string, int64_t>>& versions, Instant now);
   // Writes one plan inside the caller's transaction.
   PlanWriteResult Write(Poco::Data::Session& session, const AppointmentPlan& plan, Instant now);
+  // Writes many plans (one firm's pass) with one bulk statement per table.
+  PlanWriteResult WriteAll(Poco::Data::Session& session,
+                           const std::vector<const AppointmentPlan*>& plans, Instant now);
   // Inserts one message (heartbeat, alarm) in its own statement; false if it
   // existed already (UNIQUE key).
   bool InsertMessage(Poco::Data::Session& session, const PlannedMessage& m, Instant now);

@@ -109,17 +109,31 @@ TemplateValues ValuesFor(const FirmPolicy& firm, const Appointment& a) {
   return v;
 }
 
-std::string Render(const FirmPolicy& firm, std::string_view name, const Appointment& a) {
+// Parsed templates by text: a pass renders the same few templates for thousands
+// of appointments. Per thread, bounded.
+const MessageTemplate& ParsedTemplate(std::string_view name, std::string_view text) {
+  thread_local std::map<std::string, MessageTemplate, std::less<>> cache;
+  auto it = cache.find(text);
+  if (it != cache.end()) return it->second;
+  if (cache.size() >= 512) cache.clear();
+  return cache.emplace(std::string(text), MessageTemplate::Parse(text, name)).first->second;
+}
+
+const MissingValuePolicy& EmptyFallbacks() {
+  static const MissingValuePolicy policy = [] {
+    std::map<std::string, std::string, std::less<>> fallbacks;
+    for (std::string_view p : KnownPlaceholders()) fallbacks[std::string(p)] = "";
+    return MissingValuePolicy::UseFallback(std::move(fallbacks));
+  }();
+  return policy;
+}
+
+std::string Render(const FirmPolicy& firm, std::string_view name, const TemplateValues& values) {
   auto it = firm.templates.find(name);
   const std::string_view text = it != firm.templates.end() ? std::string_view(it->second)
                                                            : DefaultText(name);
-  const MessageTemplate t = MessageTemplate::Parse(text, name);
-  // Values are always present (possibly empty), so rendering cannot fail on a
-  // missing one; fall back to empty text to be safe.
-  std::map<std::string, std::string, std::less<>> fallbacks;
-  for (std::string_view p : KnownPlaceholders()) fallbacks[std::string(p)] = "";
-  RenderResult r = t.Render(ValuesFor(firm, a), MissingValuePolicy::UseFallback(fallbacks));
-  return r.text;
+  // Values are always present (possibly empty); the fallbacks only guard.
+  return ParsedTemplate(name, text).Render(values, EmptyFallbacks()).text;
 }
 
 }  // namespace
@@ -150,23 +164,24 @@ RenderedText RenderAppointmentMessage(const FirmPolicy& firm, std::string_view p
                                       ContactChannel channel, const Appointment& appointment) {
   const bool change = purpose == "change";
   const bool cancellation = purpose == "cancellation";
+  const TemplateValues values = ValuesFor(firm, appointment);
   if (channel == ContactChannel::kSms) {
     const std::string_view name = change         ? kTemplateSmsChange
                                   : cancellation ? kTemplateSmsCancellation
                                                  : kTemplateSmsReminder;
-    return EncodeSms(firm, Render(firm, name, appointment));
+    return EncodeSms(firm, Render(firm, name, values));
   }
   RenderedText out;
   out.subject = Render(firm,
                        change         ? kTemplateEmailChangeSubject
                        : cancellation ? kTemplateEmailCancellationSubject
                                       : kTemplateEmailSubject,
-                       appointment);
+                       values);
   out.body = Render(firm,
                     change         ? kTemplateEmailChangeBody
                     : cancellation ? kTemplateEmailCancellationBody
                                    : kTemplateEmailBody,
-                    appointment);
+                    values);
   return out;
 }
 
