@@ -28,10 +28,45 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && Lower(a) == Lower(b);
 }
 
-// Shown in skip reasons; long values are cut.
+// A value that looks like a phone number (a misaligned row can put one into any
+// column): only digits, spaces and + / - ( ), at least 7 digits, and not an ISO
+// date. Dates with dots and times with colons never match.
+bool LooksLikePhoneNumber(std::string_view s) {
+  int digits = 0;
+  for (char c : s) {
+    if (c >= '0' && c <= '9') {
+      ++digits;
+    } else if (std::string_view(" +/-()").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  bool iso_date = s.size() == 10 && s[4] == '-' && s[7] == '-';
+  return digits >= 7 && !iso_date;
+}
+
+}  // namespace
+
+std::string MaskPhoneLike(std::string_view s) {
+  std::string out(s);
+  if (!LooksLikePhoneNumber(s)) return out;
+  int total = 0;
+  for (char c : s) total += (c >= '0' && c <= '9');
+  int seen = 0;
+  for (char& c : out) {
+    if (c < '0' || c > '9') continue;
+    ++seen;
+    if (seen > 5 && seen <= total - 2) c = '*';
+  }
+  return out;
+}
+
+namespace {
+
+// Shown in skip reasons (and so in logs); long values are cut, phone-like ones masked.
 std::string Quote(std::string_view s) {
-  if (s.size() > 40) return "'" + std::string(s.substr(0, 37)) + "...'";
-  return "'" + std::string(s) + "'";
+  std::string v = MaskPhoneLike(s);
+  if (v.size() > 40) return "'" + v.substr(0, 37) + "...'";
+  return "'" + v + "'";
 }
 
 template <typename Map>

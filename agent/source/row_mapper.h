@@ -75,6 +75,11 @@ class RowMapper {
   std::vector<Contact> contacts_;  // scratch, reused per row  // id -> where first seen
 };
 
+// Masks a value that looks like a phone number for logs: all digits but the first
+// five and the last two become '*' ("0664 / 1234567" -> "0664 / 1****67"). Other
+// values are returned unchanged.
+std::string MaskPhoneLike(std::string_view s);
+
 // Parses `text` with strftime-like `format` (date library syntax); the whole text
 // must be consumed. nullopt on failure or an impossible date.
 std::optional<LocalTime> ParseWithFormat(std::string_view text, const std::string& format);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/app/export_file.h"
+#include "agent/source/row_mapper.h"
 #include "shared/env/env.h"
 #include "shared/export/export_reader.h"
 #include "shared/time/zoned_time.h"
@@ -166,6 +167,28 @@ TEST_F(CsvSourceTest, BadRowsAreSkippedAndCountedWithReasons) {
   expect(5, "termine.csv:8", "T7", "ends before it starts");
   expect(6, "termine.csv:9", "T8", "unrecognised consent value 'vielleicht'");
   EXPECT_NE(run.Summary().find("7 skipped"), std::string::npos) << run.Summary();
+}
+
+TEST_F(CsvSourceTest, PhoneNumbersInMisalignedRowsAreMaskedInReasons) {
+  // Shifted by one field: a phone number lands in the consent column.
+  WriteFile(dir_.Sub("termine.csv"), std::string(kHeader) +
+                                         "T1;K;24.11.2026;;Gasse 1;Steyr;A;x;0664 1;0664 / 1234567;\n");
+  ExportRun run;
+  ExportDocument d = Export(Config("utf-8"), &run);
+  EXPECT_TRUE(d.appointments.empty());
+  ASSERT_EQ(run.report.skipped.size(), 1u);
+  const std::string& reason = run.report.skipped[0].reason;
+  EXPECT_NE(reason.find("unrecognised consent value"), std::string::npos) << reason;
+  EXPECT_EQ(reason.find("1234567"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("'0664 / 1****67'"), std::string::npos) << reason;
+}
+
+TEST(MaskPhoneLikeTest, MasksPhoneNumbersOnly) {
+  EXPECT_EQ(MaskPhoneLike("+43 664 1234567"), "+43 664 *****67");
+  EXPECT_EQ(MaskPhoneLike("31.02.2026"), "31.02.2026");
+  EXPECT_EQ(MaskPhoneLike("2026-02-31"), "2026-02-31");
+  EXPECT_EQ(MaskPhoneLike("08:00-12:00"), "08:00-12:00");
+  EXPECT_EQ(MaskPhoneLike("vielleicht"), "vielleicht");
 }
 
 TEST_F(CsvSourceTest, WrongEncodingSkipsTheRowInsteadOfWritingGarbage) {
