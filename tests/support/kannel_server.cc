@@ -286,7 +286,7 @@ void KannelServer::Start() {
       if (!fakesmsc_.Running()) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    if (!connected && options_.log_level <= 2) {
+    if (!connected && options_.log_level <= 1) {
       last_error = "fakesmsc did not connect: " + LogTail();
       Stop();
       continue;
