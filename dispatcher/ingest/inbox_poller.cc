@@ -58,7 +58,13 @@ InboxPoller::InboxPoller(Database& db, const Clock& clock, SftpEndpoint endpoint
   Env::Default().CreatePrivateDirectory(work_dir_);
 }
 
-InboxPoller::~InboxPoller() = default;
+InboxPoller::~InboxPoller() {
+  // Downloads are removed as they are used; the default work dir goes with them.
+  if (options_.work_dir.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove(work_dir_, ignored);  // only if empty
+  }
+}
 
 PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms, const ChangedCallback& on_changed) {
   PollPassResult pass;

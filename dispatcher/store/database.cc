@@ -1,5 +1,7 @@
 #include "dispatcher/store/database.h"
 
+#include <sys/stat.h>
+
 #include <map>
 #include <mutex>
 #include <regex>
@@ -156,7 +158,11 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const DatabaseO
       if (file.empty()) throw DatabaseError("database URL '" + description + "': no file name after 'sqlite:'");
       Env& env = Env::Default();
       if (!env.FileExists(file)) {
-        env.CreatePrivateDirectory(ParentDirectory(file));
+        // A missing directory is made owner-only; an existing one (the installer's
+        // data dir, the working directory) keeps the mode it was given.
+        const std::string dir = ParentDirectory(file);
+        struct stat st {};
+        if (::stat(dir.c_str(), &st) != 0) env.CreatePrivateDirectory(dir);
         env.NewPrivateFile(file)->Close();  // SQLite accepts an empty file as a new database
       }
       impl->pool = std::make_unique<SqliteSessionPool>(

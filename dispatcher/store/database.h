@@ -6,8 +6,9 @@
 // tables and still shares one database.
 //
 // URLs:
-//   "sqlite:/var/lib/kehrbote/dispatcher.db"   one file, created 0600 in a 0700
-//                                               directory; WAL journal; busy timeout
+//   "sqlite:/var/lib/kehrbote/dispatcher.db"   one file, created 0600 (a missing
+//                                               directory is created 0700); WAL
+//                                               journal; busy timeout
 //   "postgresql:host=127.0.0.1 port=5432 dbname=kehrbote user=kehrbote password=..."
 //                                               a libpq connection string
 //
