@@ -113,12 +113,11 @@ bool CsvSource::Next(Appointment* out) {
     cells_.resize(raw_.size());
     bool bad = false;
     for (size_t i = 0; i < raw_.size(); ++i) {
-      std::string text;
-      if (!Decode(raw_[i], &text)) {
+      if (!Decode(raw_[i], &cells_[i].storage)) {
         bad = true;
         break;
       }
-      cells_[i].SetText(text);
+      cells_[i].SetOwnedText();
     }
     if (bad) {
       report_.skipped.push_back(

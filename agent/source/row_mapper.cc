@@ -175,7 +175,7 @@ std::string RowMapper::Text(const std::vector<Cell>& row, int idx) const {
   const Cell* c = At(row, idx);
   if (c == nullptr) return {};
   switch (c->type) {
-    case Cell::Type::kText: return std::string(TrimView(c->text));
+    case Cell::Type::kText: return std::string(TrimView(c->view()));
     case Cell::Type::kDate: return FormatLocalDate(c->datetime);
     case Cell::Type::kDateTime: return FormatLocalDateTime(c->datetime);
     case Cell::Type::kTime: return FormatTimeOfDay(c->time);
@@ -186,7 +186,7 @@ std::string RowMapper::Text(const std::vector<Cell>& row, int idx) const {
 void RowMapper::TextInto(const std::vector<Cell>& row, int idx, std::string* out) const {
   const Cell* c = At(row, idx);
   if (c != nullptr && c->type == Cell::Type::kText) {
-    out->assign(TrimView(c->text));
+    out->assign(TrimView(c->view()));
   } else {
     *out = Text(row, idx);
   }
@@ -197,7 +197,7 @@ std::optional<bool> RowMapper::Flag(const std::vector<Cell>& row, int idx, bool 
   std::string_view raw;
   std::string converted;
   if (const Cell* c = At(row, idx); c != nullptr && c->type == Cell::Type::kText) {
-    raw = TrimView(c->text);
+    raw = TrimView(c->view());
   } else {
     converted = Text(row, idx);
     raw = converted;
@@ -229,7 +229,7 @@ std::optional<std::chrono::minutes> RowMapper::TimeOf(const Cell& c) const {
     case Cell::Type::kDateTime:
       return floor<std::chrono::minutes>(c.datetime - floor<date::days>(c.datetime));
     case Cell::Type::kText: {
-      std::string_view t = TrimView(c.text);
+      std::string_view t = TrimView(c.view());
       for (const auto& f : m_.time_formats) {
         if (auto m = ParseTimeWithFormat(t, f)) return m;
       }
@@ -253,14 +253,14 @@ RowMapper::Result RowMapper::Map(const std::vector<Cell>& row, const std::string
   AppointmentStart start;
   if (datetime_ != kNone) {
     const Cell* c = At(row, datetime_);
-    if (c == nullptr || (c->type == Cell::Type::kText && TrimView(c->text).empty())) {
+    if (c == nullptr || (c->type == Cell::Type::kText && TrimView(c->view()).empty())) {
       return skip("missing date");
     }
     std::optional<LocalTime> t;
     if (c->type == Cell::Type::kDate || c->type == Cell::Type::kDateTime) {
       t = c->datetime;
     } else if (c->type == Cell::Type::kText) {
-      std::string_view s = TrimView(c->text);
+      std::string_view s = TrimView(c->view());
       for (const auto& f : m_.datetime_formats) {
         if ((t = ParseWithFormat(s, f))) break;
       }
@@ -275,14 +275,14 @@ RowMapper::Result RowMapper::Map(const std::vector<Cell>& row, const std::string
     if (*t != start.date) start.time = floor<std::chrono::minutes>(*t - start.date);
   } else {
     const Cell* c = At(row, date_);
-    if (c == nullptr || (c->type == Cell::Type::kText && TrimView(c->text).empty())) {
+    if (c == nullptr || (c->type == Cell::Type::kText && TrimView(c->view()).empty())) {
       return skip("missing date");
     }
     std::optional<LocalTime> t;
     if (c->type == Cell::Type::kDate || c->type == Cell::Type::kDateTime) {
       t = c->datetime;
     } else if (c->type == Cell::Type::kText) {
-      std::string_view s = TrimView(c->text);
+      std::string_view s = TrimView(c->view());
       for (const auto& f : m_.date_formats) {
         if ((t = ParseWithFormat(s, f))) break;
       }
@@ -296,7 +296,7 @@ RowMapper::Result RowMapper::Map(const std::vector<Cell>& row, const std::string
   }
 
   if (const Cell* c = At(row, time_); c != nullptr && !(c->type == Cell::Type::kText &&
-                                                        TrimView(c->text).empty())) {
+                                                        TrimView(c->view()).empty())) {
     auto t = TimeOf(*c);
     if (!t) return skip("unparseable time " + Quote(Text(row, time_)));
     start.time = *t;
@@ -323,8 +323,8 @@ RowMapper::Result RowMapper::Map(const std::vector<Cell>& row, const std::string
     } else if (window_from_ != kNone) {
       const Cell* a = At(row, window_from_);
       const Cell* b = At(row, window_to_);
-      bool a_empty = a == nullptr || (a->type == Cell::Type::kText && TrimView(a->text).empty());
-      bool b_empty = b == nullptr || (b->type == Cell::Type::kText && TrimView(b->text).empty());
+      bool a_empty = a == nullptr || (a->type == Cell::Type::kText && TrimView(a->view()).empty());
+      bool b_empty = b == nullptr || (b->type == Cell::Type::kText && TrimView(b->view()).empty());
       if (!a_empty || !b_empty) {
         if (a_empty || b_empty) {
           return skip("incomplete time window " + Quote(Text(row, window_from_)) + " to " +
@@ -379,7 +379,7 @@ RowMapper::Result RowMapper::Map(const std::vector<Cell>& row, const std::string
   size_t n_contacts = 0;
   auto add_contact = [&](const ContactIdx& idx, ContactChannel channel) -> bool {
     const Cell* ac = At(row, idx.address);
-    if (ac == nullptr || (ac->type == Cell::Type::kText && TrimView(ac->text).empty())) {
+    if (ac == nullptr || (ac->type == Cell::Type::kText && TrimView(ac->view()).empty())) {
       return true;
     }
     auto consent = Flag(row, idx.consent, idx.consent_default);

@@ -20,15 +20,24 @@
 
 namespace kehrbote {
 
-// One cell: NULL, text, or a typed date / date-time / time from a database.
+// One cell: NULL, text, or a typed date / date-time / time from a database. Text is
+// either owned (`storage`) or a view of the source's own buffer (SetTextRef, no
+// copy), which must stay valid until the row has been mapped.
 struct Cell {
   enum class Type { kNull, kText, kDate, kDateTime, kTime };
   Type type = Type::kNull;
-  std::string text;                 // kText
   LocalTime datetime{};             // kDate (midnight), kDateTime
   std::chrono::minutes time{0};     // kTime
-  void SetNull() { type = Type::kNull; text.clear(); }
-  void SetText(std::string_view s) { type = Type::kText; text.assign(s); }
+  std::string storage;              // owned text
+  std::string_view ref;             // borrowed text (if !owned)
+  bool owned = true;
+
+  std::string_view view() const { return owned ? std::string_view(storage) : ref; }
+  void SetNull() { type = Type::kNull; owned = true; storage.clear(); }
+  void SetText(std::string_view s) { type = Type::kText; owned = true; storage.assign(s); }
+  // After writing `storage` directly.
+  void SetOwnedText() { type = Type::kText; owned = true; }
+  void SetTextRef(std::string_view s) { type = Type::kText; owned = false; ref = s; }
 };
 
 class RowMapper {

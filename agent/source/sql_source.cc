@@ -220,7 +220,7 @@ bool SqlSource::Next(Appointment* out) {
         }
         const ColumnAccess& acc = access_[col];
         if (acc.text) {
-          cell.SetText(acc.text->value(row));
+          cell.SetTextRef(acc.text->value(row));  // valid for this batch
           continue;
         }
         if (acc.int64 || acc.int32) {
