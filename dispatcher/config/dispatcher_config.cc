@@ -39,12 +39,14 @@ ReminderRule ParseRule(const ConfigNode& n) {
   return r;
 }
 
-void ParseFirmDelivery(const ConfigNode& /*root*/, FirmConfig& /*firm*/) {
+void ParseFirmDelivery(const ConfigNode& root, FirmConfig& firm) {
   // DELIVERY: read firm-level delivery keys here (each Read marks the key known).
+  firm.delivery = ParseFirmDeliveryConfig(root);
 }
 
-void ParseDelivery(const ConfigNode& /*root*/, DispatcherConfig& /*config*/) {
+void ParseDelivery(const ConfigNode& root, DispatcherConfig& config) {
   // DELIVERY: read dispatcher-level delivery keys here (sms provider, smtp, price...).
+  config.delivery = ParseDeliveryConfig(root, config.http_public_url);
 }
 
 }  // namespace

@@ -42,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "dispatcher/config/delivery_config.h"
 #include "dispatcher/planning/firm_policy.h"
 #include "shared/config/config_node.h"
 #include "shared/export/export_model.h"
@@ -69,6 +70,7 @@ struct FirmConfig {
   int64_t quota_sms_per_month = 0;       // 0 = unlimited
   int64_t quota_segments_per_month = 0;  // 0 = unlimited
   // --- DELIVERY: firm-level delivery keys go here (parsed in ParseFirmDelivery). ---
+  FirmDeliveryConfig delivery;
 
   const std::string& id() const { return policy.firm_id; }
 };
@@ -88,6 +90,7 @@ struct DispatcherConfig {
   std::string operator_sender = "Kehrbote";  // SMS sender of operator alarms
   std::string operator_timezone = "Europe/Vienna";  // the operator's local day
   // --- DELIVERY: dispatcher-level delivery keys go here (parsed in ParseDelivery). ---
+  DeliveryConfig delivery;
 
   std::vector<FirmConfig> firms;  // sorted by id
 
