@@ -1,6 +1,7 @@
 #include "agent/app/agent_application.h"
 
 #include <algorithm>
+#include <functional>
 #include <iostream>
 #include <thread>
 
@@ -129,6 +130,17 @@ int AgentApplication::RunService(const AgentConfig& config) {
   AgentRunner runner(config, clock_, log, sleep);
   DailySchedule schedule(config.schedule, config.firm.timezone);
 
+  // Each step catches what it can; this is the last line of defence, so that an
+  // unexpected error is logged and the service keeps its schedule.
+  auto guarded = [&log](const char* what, const std::function<void()>& step) {
+    try {
+      step();
+    } catch (const std::exception& e) {
+      log.error(std::string(what) + " failed: " + e.what());
+    } catch (...) {
+      log.error(std::string(what) + " failed with an unknown error");
+    }
+  };
   std::thread worker([&] {
     std::string warning;
     AgentStatus status = AgentStatus::Load(config.status_file, &warning);
@@ -139,7 +151,7 @@ int AgentApplication::RunService(const AgentConfig& config) {
       log.information("the last scheduled export (" +
                       FormatRfc3339(schedule.LastAtOrBefore(clock_.Now()), config.firm.timezone) +
                       ") did not succeed; exporting now");
-      runner.ExportAndUpload();
+      guarded("export", [&] { runner.ExportAndUpload(); });
     }
     while (!stop_.tryWait(0)) {
       Instant now = clock_.Now();
@@ -163,9 +175,9 @@ int AgentApplication::RunService(const AgentConfig& config) {
       }
       if (stopped) break;
       if (clock_.Now() >= next) {
-        runner.ExportAndUpload();
+        guarded("export", [&] { runner.ExportAndUpload(); });
       } else {
-        runner.SendPending();
+        guarded("resend", [&] { runner.SendPending(); });
       }
     }
   });

@@ -165,7 +165,13 @@ int AgentRunner::ExportAndUpload() {
   LogRun(run);
   auto t1 = std::chrono::steady_clock::now();
   log_.information("spooled " + name + " in " + Seconds(t1 - t0));
-  int rc = Upload(name, &run);
+  int rc;
+  try {
+    rc = Upload(name, &run);
+  } catch (const std::exception& e) {  // e.g. the spool directory became unwritable
+    RecordError(std::string("upload failed: ") + e.what());
+    rc = kExitUploadPending;
+  }
   log_.information("upload step took " + Seconds(std::chrono::steady_clock::now() - t1));
   return rc;
 }
