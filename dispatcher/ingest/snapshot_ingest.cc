@@ -1,28 +1,26 @@
 #include "dispatcher/ingest/snapshot_ingest.h"
 
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <deque>
 #include <exception>
-#include <mutex>
-#include <thread>
 #include <fstream>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
-#include <sqlite3.h>
-
-#include <array>
-
-#include <Poco/Data/RecordSet.h>
 #include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
-#include <openssl/evp.h>
 
 #include "dispatcher/store/appointment_json.h"
-#include "shared/export/export_reader.h"
 #include "dispatcher/store/appointment_store.h"
+#include "shared/export/export_reader.h"
 #include "shared/time/zoned_time.h"
 
 namespace kehrbote {

@@ -289,7 +289,6 @@ void Database::Migrate(std::string_view component, const std::vector<Migration>&
   // advisory lock on PostgreSQL) makes concurrent starters take turns, and the
   // version is re-read inside it.
   for (const Migration& m : migrations) {
-    bool done = false;
     try {
       Session s = GetSession();
       std::function<void(Session&)> before;
@@ -307,10 +306,7 @@ void Database::Migrate(std::string_view component, const std::vector<Migration>&
         if (current > static_cast<Poco::Int64>(migrations.size()))
           throw DatabaseError("store schema of '" + comp + "' is at version " + std::to_string(current) +
                               ", newer than this program knows (" + std::to_string(migrations.size()) + ")");
-        if (current >= m.version) {
-          done = true;
-          return;
-        }
+        if (current >= m.version) return;  // applied already (maybe by another process just now)
         const std::string& sql = dialect_ == SqlDialect::kSqlite ? m.sqlite : m.postgresql;
         for (const std::string& stmt : SplitStatements(sql)) session << stmt, now;
         Poco::Int64 version = m.version;
@@ -325,7 +321,6 @@ void Database::Migrate(std::string_view component, const std::vector<Migration>&
       throw DatabaseError("database '" + description_ + "': migration " + comp + " v" +
                           std::to_string(m.version) + " failed: " + e.displayText());
     }
-    (void)done;
   }
 }
 
