@@ -197,6 +197,24 @@ TEST_F(AgentSftpTest, ServerDownSpoolsThenSendsWhenBack) {
   EXPECT_NE(log.find("stopped"), std::string::npos) << log;
 }
 
+TEST(AgentCommandTest, ExportWritesAPrivateFileOnly) {
+  test::TempDir dir;
+  std::string db = dir.Sub("office.db");
+  test::MakeOfficeDb(db, 300, Today());
+  test::WriteFile(dir.Sub("agent.yaml"), test::BaseConfig(dir.path()) + test::OfficeDbSourceYaml(db));
+  std::string out = dir.Sub("out/export.json");
+  fs::create_directories(dir.Sub("out"));
+  test::CommandResult r =
+      RunCommand({kAgent, "--config", dir.Sub("agent.yaml"), "export", "--output", out});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(Env::Default().IsPrivate(out));
+  EXPECT_EQ(ReadBack(out), 300u);
+  EXPECT_EQ(FilesIn(dir.Sub("out")), std::vector<std::string>{"export.json"});  // no .tmp
+  EXPECT_FALSE(fs::exists(dir.Sub("spool")) && !FilesIn(dir.Sub("spool")).empty());
+  r = RunCommand({kAgent, "--config", dir.Sub("agent.yaml"), "export"});
+  EXPECT_EQ(r.exit_code, 64) << r.output;
+}
+
 TEST(AgentCommandTest, ConfigErrorAndUsage) {
   test::TempDir dir;
   test::WriteFile(dir.Sub("agent.yaml"), "firm:\n  id: Huber\n");

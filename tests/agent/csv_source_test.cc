@@ -226,6 +226,25 @@ TEST_F(CsvSourceTest, GlobReadsEveryFileAndFindsDuplicatesAcrossThem) {
   EXPECT_EQ(run.report.skipped[0].where, "termine-2.csv:3");
 }
 
+TEST_F(CsvSourceTest, FailureMidwayLeavesNoExport) {
+  // The second file of the glob has another header: found only after the first
+  // file's rows went into the export (on the reader thread).
+  std::string rows;
+  for (int i = 0; i < 2000; ++i) rows += "T" + std::to_string(i) + ";K;24.11.2026;;G;S;A;;;;\n";
+  WriteFile(dir_.Sub("termine-1.csv"), std::string(kHeader) + rows);
+  WriteFile(dir_.Sub("termine-2.csv"), "Nummer;Art\nX;K\n");
+  ManualClock clock(kNow);
+  try {
+    WriteExportFile(Config("utf-8"), clock, dir_.Sub("export.json"));
+    FAIL() << "no SourceError";
+  } catch (const SourceError& e) {
+    EXPECT_NE(std::string(e.what()).find("termine-2.csv: header differs"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(Env::Default().FileExists(dir_.Sub("export.json")));
+  EXPECT_FALSE(Env::Default().FileExists(dir_.Sub("export.json.tmp")));
+}
+
 TEST_F(CsvSourceTest, UnreadableSourceFailsWithFileAndReason) {
   AgentConfig config = Config("utf-8");
   ManualClock clock(kNow);
