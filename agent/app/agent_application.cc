@@ -80,6 +80,8 @@ void AgentApplication::SetUpLogging(const AgentConfig& config) {
 }
 
 int AgentApplication::main(const std::vector<std::string>& args) {
+  // --daemon sets umask 027 while detaching; the log and every file stay private.
+  Env::Default().RestrictNewFilePermissions();
   if (help_) {
     Poco::Util::HelpFormatter help(options());
     help.setCommand(commandName());
