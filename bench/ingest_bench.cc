@@ -153,6 +153,22 @@ int main(int argc, char** argv) {
   auto r2 = ingest.ApplyFile("rfk-bench", {"day2.json", Sha256OfFile(second)}, second);
   Report("ingest 2 (5% changed)", Since(t), r2);
 
+  // The store side alone: the same 100,000 appointments for another firm, handed
+  // over from memory (no file, no reader, no schema validation).
+  {
+    clock.Advance(std::chrono::hours(1));
+    size_t i = 0;
+    t = std::chrono::steady_clock::now();
+    cpu_mark = CpuSeconds();
+    auto r = ingest.Apply("rfk-memory", {"memory.json", "memory"}, Header("rfk-memory", "2026-11-24T05:00:00+01:00"),
+                          [&](Appointment& out) {
+                            if (i == n) return false;
+                            out = Generated(i++, false);
+                            return true;
+                          });
+    Report("store side only (no reader), new", Since(t), r);
+  }
+
   if (firms > 0) {
     std::vector<std::string> files;
     for (size_t f = 0; f < firms; ++f) {
