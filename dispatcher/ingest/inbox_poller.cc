@@ -45,6 +45,7 @@ struct Candidate {
   std::string local_path;
   ExportFileInfo info;
   std::optional<Instant> generated_at;
+  bool known_name = false;  // processed before under this name: not downloaded
 };
 
 }  // namespace
@@ -116,6 +117,13 @@ FirmPollResult InboxPoller::PollFirm(SftpSession& session, const FirmInbox& firm
       Candidate c;
       c.name = entry.name;
       c.local_path = JoinPath(work_dir_, firm.firm_id + "--" + entry.name);
+      // A name processed before (a file an earlier pass could not move away) is not
+      // downloaded again; it is only moved below.
+      c.known_name = ingest_.AlreadyProcessed(firm.firm_id, {entry.name, ""});
+      if (c.known_name) {
+        candidates.push_back(std::move(c));
+        continue;
+      }
       candidates.push_back(c);  // registered before the download, so cleanup finds it
       {
         env.NewPrivateFile(c.local_path)->Close();
@@ -137,7 +145,15 @@ FirmPollResult InboxPoller::PollFirm(SftpSession& session, const FirmInbox& firm
     });
     bool made_dirs = false;
     for (const Candidate& c : candidates) {
-      IngestResult r = ingest_.ApplyFile(firm.firm_id, c.info, c.local_path);
+      IngestResult r;
+      if (c.known_name) {
+        r.outcome = IngestOutcome::kDuplicate;
+        r.firm_id = firm.firm_id;
+        r.file_name = c.name;
+        r.reason = c.name + ": processed before (same name)";
+      } else {
+        r = ingest_.ApplyFile(firm.firm_id, c.info, c.local_path);
+      }
       changed.insert(r.changed_ids.begin(), r.changed_ids.end());
       const std::string remote = RemoteJoin(firm.remote_dir, c.name);
       // 4. Out of the inbox. The store already knows the file, so a failure here

@@ -6,7 +6,7 @@
 //      agent is still uploading, and no hidden files);
 //   2. download each to a private local work dir (0600 files in a 0700 dir) and
 //      hash it (SHA-256); a file processed before, by name or by content, is not
-//      applied again;
+//      applied again (one whose name is known is not even downloaded);
 //   3. apply the firm's files in generated_at order (the header is read first;
 //      files whose header cannot be read come last, in file name order) with
 //      SnapshotIngest: each file once, refused whole on any error;
