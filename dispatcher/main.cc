@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "dispatcher/app/commands.h"
+#include "dispatcher/cli/report_command.h"  // DELIVERY
 #include "dispatcher/cli/sms_info_command.h"
 #include "shared/env/env.h"
 
@@ -18,6 +19,10 @@ void PrintUsage(std::ostream& out) {
          "  plan --firm ID [--json]  list every planned and skipped message of a firm\n"
          "                           with its reason\n"
          "  run                      the service: poll, plan and send until SIGINT/SIGTERM\n"
+         "  report usage --month YYYY-MM [--firm ID] [--format table|csv|json]\n"
+         "                           per firm: SMS sent, parts, delivered, failed, e-mails, cost\n"
+         "  report protocol --firm ID [--to NUMBER-OR-ADDRESS] [--format ...]\n"
+         "                           every message to a contact (SMS-Protokoll)\n"
          "  sms-info                 show how a text is encoded and split into SMS parts (JSON)\n"
          "options:\n"
          "  --config FILE            the dispatcher's YAML (firms in its firms_dir)\n"
@@ -58,6 +63,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (command == "sms-info") return kehrbote::RunSmsInfoCommand(rest, std::cout, std::cerr);
+  // DELIVERY: reports.
+  if (command == "report") {
+    if (config_path.empty()) {
+      std::cerr << "kehrbote-dispatcher report: --config FILE is required\n";
+      return 2;
+    }
+    return kehrbote::RunReportCommand(config_path, rest, std::cout, std::cerr);
+  }
   if (command == "once" || command == "plan" || command == "run") {
     if (config_path.empty()) {
       std::cerr << "kehrbote-dispatcher " << command << ": --config FILE is required\n";

@@ -11,6 +11,7 @@
 #include "dispatcher/app/dispatcher_app.h"
 #include "dispatcher/app/service_loop.h"
 #include "dispatcher/config/dispatcher_config.h"
+#include "dispatcher/delivery/delivery_runtime.h"
 #include "dispatcher/ingest/inbox_poller.h"
 #include "dispatcher/planning/contact_selection.h"
 #include "dispatcher/store/database.h"
@@ -26,6 +27,7 @@ struct Context {
   std::unique_ptr<Database> db;
   std::unique_ptr<DispatcherApp> app;
   std::unique_ptr<InboxPoller> poller;
+  std::unique_ptr<DeliveryRuntime> delivery;  // DELIVERY
 
   Context(const std::string& config_path, const Clock& clock, std::ostream& log,
           bool passes = true)
@@ -34,7 +36,7 @@ struct Context {
     app->Migrate();
     if (!passes) return;  // listing only
     WirePuller(clock, log);
-    WireDelivery(clock);
+    WireDelivery(clock, log);
   }
 
   // Pulls the firms' SFTP inboxes (STORE's InboxPoller); no sftp section = no pull
@@ -62,7 +64,11 @@ struct Context {
 
   // DELIVERY: construct the Outbox with its channels here and hand it over:
   //   app->set_sender([&](Instant now) { return outbox->SendDue(now, ...).claimed; });
-  void WireDelivery(const Clock& /*clock*/) {}
+  void WireDelivery(const Clock& clock, std::ostream& log) {
+    delivery = std::make_unique<DeliveryRuntime>(config, *db, clock, log);
+    delivery->Migrate();
+    app->set_sender([this](Instant now) { return delivery->SendDue(now); });
+  }
 };
 
 std::string Masked(const std::string& channel, const std::string& key) {
@@ -225,6 +231,7 @@ int RunServiceCommand(const std::string& config_path, const std::vector<std::str
     SystemClock clock;
     Context ctx(config_path, clock, err);
     // DELIVERY: start the HTTP listener (delivery receipts, replies) here.
+    ctx.delivery->StartHttp();
     out << "kehrbote-dispatcher: running with " << ctx.config.firms.size() << " firm(s), store "
         << ctx.db->description() << "\n"
         << std::flush;

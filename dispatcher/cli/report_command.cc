@@ -1,0 +1,125 @@
+#include "dispatcher/cli/report_command.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <optional>
+
+#include "dispatcher/config/dispatcher_config.h"
+#include "dispatcher/report/usage_report.h"
+#include "dispatcher/store/database.h"
+#include "shared/phone/phone_number.h"
+
+namespace kehrbote {
+namespace {
+
+// --key value pairs; false on a malformed list.
+bool ParseOptions(const std::vector<std::string>& args, std::size_t from,
+                  std::map<std::string, std::string>& opts, std::string& error) {
+  for (std::size_t i = from; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.rfind("--", 0) != 0) {
+      error = "unexpected argument '" + a + "'";
+      return false;
+    }
+    auto eq = a.find('=');
+    if (eq != std::string::npos) {
+      opts[a.substr(2, eq - 2)] = a.substr(eq + 1);
+    } else if (i + 1 < args.size()) {
+      opts[a.substr(2)] = args[++i];
+    } else {
+      error = a + " needs a value";
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+int RunReportCommand(const std::string& config_path, const std::vector<std::string>& args,
+                     std::ostream& out, std::ostream& err) {
+  if (args.empty() || (args[0] != "usage" && args[0] != "protocol")) {
+    err << "kehrbote-dispatcher report: usage --month YYYY-MM [--firm ID] [--format table|csv|json]\n"
+           "                            protocol --firm ID [--to NUMBER-OR-ADDRESS] [--format ...]\n";
+    return 2;
+  }
+  std::map<std::string, std::string> opts;
+  std::string error;
+  if (!ParseOptions(args, 1, opts, error)) {
+    err << "kehrbote-dispatcher report " << args[0] << ": " << error << "\n";
+    return 2;
+  }
+  const std::string format = opts.count("format") ? opts["format"] : "table";
+  if (format != "table" && format != "csv" && format != "json") {
+    err << "kehrbote-dispatcher report: --format must be table, csv or json\n";
+    return 2;
+  }
+  for (const auto& [k, v] : opts) {
+    static const std::vector<std::string> known = {"format", "firm", "month", "to"};
+    if (std::find(known.begin(), known.end(), k) == known.end()) {
+      err << "kehrbote-dispatcher report: unknown option --" << k << "\n";
+      return 2;
+    }
+  }
+  try {
+    DispatcherConfig config = LoadDispatcherConfig(config_path);
+    auto db = Database::Open(config.store_url);
+    auto zone_of = [&config](const std::string& firm) {
+      const FirmConfig* f = config.FindFirm(firm);
+      return f ? f->policy.timezone : std::string("Europe/Vienna");
+    };
+    if (args[0] == "usage") {
+      UsageQuery q;
+      const std::string month = opts["month"];
+      if (month.size() != 7 || month[4] != '-' || !std::isdigit(static_cast<unsigned char>(month[0]))) {
+        err << "kehrbote-dispatcher report usage: --month YYYY-MM is required, got '" << month << "'\n";
+        return 2;
+      }
+      try {
+        q.year = std::stoi(month.substr(0, 4));
+        q.month = std::stoi(month.substr(5, 2));
+      } catch (...) {
+        q.month = 0;
+      }
+      if (q.month < 1 || q.month > 12) {
+        err << "kehrbote-dispatcher report usage: bad month '" << month << "'\n";
+        return 2;
+      }
+      if (opts.count("firm")) q.firm = opts["firm"];
+      q.price_per_segment = config.delivery.price_per_segment;
+      q.zone = zone_of;
+      WriteUsage(QueryUsage(*db, q), format, config.delivery.currency, out);
+      return 0;
+    }
+    if (!opts.count("firm")) {
+      err << "kehrbote-dispatcher report protocol: --firm ID is required\n";
+      return 2;
+    }
+    const std::string firm = opts["firm"];
+    std::optional<std::string> contact;
+    if (opts.count("to")) {
+      std::string to = opts["to"];
+      if (to.find('@') != std::string::npos) {
+        std::transform(to.begin(), to.end(), to.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
+        contact = to;
+      } else {
+        const FirmConfig* f = config.FindFirm(firm);
+        PhoneNumber n = ParsePhoneNumber(to, f ? f->policy.country : "AT");
+        if (!n.valid()) {
+          err << "kehrbote-dispatcher report protocol: --to '" << to << "': " << n.reason << "\n";
+          return 2;
+        }
+        contact = n.e164;
+      }
+    }
+    WriteProtocol(QueryProtocol(*db, firm, contact), format, zone_of(firm), out);
+    return 0;
+  } catch (const std::exception& e) {
+    err << "kehrbote-dispatcher report: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace kehrbote

@@ -1,0 +1,119 @@
+#include "dispatcher/delivery/delivery_runtime.h"
+
+#include "dispatcher/mail/smtp_channel.h"
+#include "dispatcher/sms/http_sms_channel.h"
+#include "dispatcher/sms/kannel_channel.h"
+#include "dispatcher/store/appointment_store.h"
+#include "shared/time/zoned_time.h"
+
+namespace kehrbote {
+
+DeliveryRuntime::DeliveryRuntime(const DispatcherConfig& config, Database& db, const Clock& clock,
+                                 std::ostream& log)
+    : config_(config), db_(db), clock_(const_cast<Clock&>(clock)), log_(log) {
+  const DeliveryConfig& d = config.delivery;
+  if (d.sms_provider == "kannel") {
+    sms_ = std::make_unique<KannelChannel>(d.kannel, clock_);
+  } else if (d.sms_provider == "http") {
+    sms_ = std::make_unique<HttpSmsChannel>(d.http_sms, clock_);
+  }
+  if (d.smtp_configured) {
+    // The appointment for the .ics attachment, from the store, in the firm's zone.
+    CalendarLookup lookup = [this](const OutgoingMessage& m) -> std::optional<CalendarEvent> {
+      if (m.appointment_id.empty() || m.purpose == "forward") return std::nullopt;
+      AppointmentStore store(db_);
+      auto a = store.Current(m.firm_id, m.appointment_id);
+      if (!a) return std::nullopt;
+      const FirmConfig* firm = config_.FindFirm(m.firm_id);
+      CalendarEvent e;
+      e.zone = firm ? firm->policy.timezone : "Europe/Vienna";
+      e.uid = m.appointment_id + "@" + m.firm_id + ".kehrbote";
+      e.start = a->start_at;
+      const auto& start = a->appointment.start;
+      e.end = start.window_to ? ToInstant(start.date + *start.window_to, e.zone)
+                              : e.start + std::chrono::hours(1);
+      std::string firm_name = firm && !firm->policy.firm_name.empty() ? firm->policy.firm_name
+                                                                      : m.sender;
+      e.summary = firm_name + ": Rauchfangkehrer-Termin";
+      const auto& o = a->appointment.object;
+      e.location = o.street + (o.zip.empty() && o.city.empty() ? "" : ", " + o.zip + " " + o.city);
+      e.description = m.body;
+      e.sequence = a->version;
+      e.cancelled = m.purpose == "cancellation" || a->appointment.status == AppointmentStatus::kCancelled;
+      return e;
+    };
+    mail_ = std::make_unique<SmtpChannel>(d.smtp, clock_, lookup);
+  }
+  std::map<std::string, MessageChannel*> channels;
+  if (sms_) channels["sms"] = sms_.get();
+  if (mail_) channels["email"] = mail_.get();
+  OutboxOptions o;
+  o.instance = d.instance;
+  o.backoff_base = d.retry_base;
+  o.backoff_max = d.retry_max;
+  o.quota = [this](const std::string& firm_id) {
+    SmsQuota q;
+    if (const FirmConfig* f = config_.FindFirm(firm_id)) {
+      q.sms_per_month = f->quota_sms_per_month;
+      q.segments_per_month = f->quota_segments_per_month;
+    }
+    return q;
+  };
+  o.zone = [this](const std::string& firm_id) {
+    const FirmConfig* f = config_.FindFirm(firm_id);
+    return f ? f->policy.timezone : std::string("Europe/Vienna");
+  };
+  outbox_ = std::make_unique<Outbox>(db_, clock_, channels, o);
+}
+
+DeliveryRuntime::~DeliveryRuntime() {
+  if (http_) http_->Stop();
+}
+
+void DeliveryRuntime::Migrate() { outbox_->Migrate(); }
+
+int DeliveryRuntime::SendDue(Instant now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!recovered_) {
+    RecoveryCounts r = outbox_->RecoverInterrupted(now);
+    if (r.resent + r.expired > 0)
+      log_ << "delivery: recovered " << r.resent << " interrupted message(s), "
+           << r.possible_duplicates << " possible duplicate(s), " << r.expired << " expired\n";
+    recovered_ = true;
+  }
+  int handled = 0;
+  while (true) {
+    SendCounts c = outbox_->SendDue(now, 1000);
+    handled += c.claimed;
+    if (c.claimed > 0)
+      log_ << "delivery: " << c.accepted << " accepted, " << c.retried << " to retry, " << c.failed
+           << " failed, " << c.expired << " expired, " << c.suppressed << " suppressed, " << c.held
+           << " held, " << c.rerouted << " as e-mail\n";
+    if (c.claimed < 1000) break;
+  }
+  return handled;
+}
+
+void DeliveryRuntime::StartHttp() {
+  if (config_.http_port == 0) return;
+  HttpListenerSettings s;
+  s.listen = config_.http_listen;
+  s.port = config_.http_port;
+  s.reply_key = config_.delivery.reply_key;
+  ReplyRouting routing;
+  routing.firm_reply_addresses = [this](const std::string& firm_id) {
+    std::vector<std::string> out;
+    if (const FirmConfig* f = config_.FindFirm(firm_id)) {
+      out = f->delivery.reply_to;
+      if (out.empty())
+        for (const auto& c : f->heartbeat_contacts)
+          if (c.channel == ContactChannel::kEmail) out.push_back(c.address);
+    }
+    return out;
+  };
+  http_ = std::make_unique<DeliveryHttpServer>(db_, clock_, s, routing);
+  http_->Start();
+  log_ << "delivery: HTTP listener on " << s.listen << ":" << http_->port() << "\n";
+}
+
+}  // namespace kehrbote

@@ -1,0 +1,217 @@
+#include "dispatcher/report/usage_report.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Stringifier.h>
+#include <date/date.h>
+#include <date/tz.h>
+
+#include <iomanip>
+#include <map>
+#include <sstream>
+
+#include "shared/time/zoned_time.h"
+
+namespace kehrbote {
+
+using Poco::Data::Keywords::bind;
+using Poco::Data::RecordSet;
+using Poco::Data::Session;
+using Poco::Data::Statement;
+
+namespace {
+
+Poco::Int64 Int(const RecordSet& rs, std::size_t c, std::size_t r) {
+  auto v = rs.value(c, r);
+  return v.isEmpty() ? 0 : v.convert<Poco::Int64>();
+}
+std::string Str(const RecordSet& rs, std::size_t c, std::size_t r) {
+  auto v = rs.value(c, r);
+  return v.isEmpty() ? std::string() : v.convert<std::string>();
+}
+
+std::pair<Poco::Int64, Poco::Int64> MonthBounds(int year, int month, const std::string& zone_name) {
+  const date::time_zone* zone = date::locate_zone(zone_name);
+  date::year_month ym{date::year(year), date::month(static_cast<unsigned>(month))};
+  auto first = date::local_days(ym / 1);
+  auto next = date::local_days((ym + date::months(1)) / 1);
+  return {zone->to_sys(date::local_seconds(first), date::choose::earliest).time_since_epoch().count(),
+          zone->to_sys(date::local_seconds(next), date::choose::earliest).time_since_epoch().count()};
+}
+
+std::string Csv(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string Money(double v) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(2) << v;
+  return o.str();
+}
+
+}  // namespace
+
+std::vector<FirmUsage> QueryUsage(Database& db, const UsageQuery& q) {
+  Session s = db.GetSession();
+  std::vector<std::string> firms;
+  {
+    Statement st(s);
+    if (q.firm) {
+      firms.push_back(*q.firm);
+    } else {
+      st << "SELECT DISTINCT firm_id FROM messages ORDER BY firm_id";
+      st.execute();
+      RecordSet rs(st);
+      for (std::size_t r = 0; r < rs.rowCount(); ++r) firms.push_back(Str(rs, 0, r));
+    }
+  }
+  std::vector<FirmUsage> out;
+  for (const std::string& firm : firms) {
+    std::string zone = q.zone ? q.zone(firm) : "Europe/Vienna";
+    auto [from, to] = MonthBounds(q.year, q.month, zone);
+    Statement st(s);
+    st << db.Sql(
+              "SELECT "
+              "SUM(CASE WHEN channel = 'sms' AND sent_at >= ? AND sent_at < ? THEN 1 ELSE 0 END), "
+              "SUM(CASE WHEN channel = 'sms' AND sent_at >= ? AND sent_at < ? THEN segments ELSE 0 END), "
+              "SUM(CASE WHEN channel = 'sms' AND sent_at >= ? AND sent_at < ? AND state = 'delivered' THEN 1 ELSE 0 END), "
+              "SUM(CASE WHEN channel = 'sms' AND sent_at >= ? AND sent_at < ? AND state = 'delivered' THEN segments ELSE 0 END), "
+              "SUM(CASE WHEN channel = 'sms' AND state IN ('failed', 'expired') AND "
+              "COALESCE(sent_at, final_at) >= ? AND COALESCE(sent_at, final_at) < ? THEN 1 ELSE 0 END), "
+              "SUM(CASE WHEN channel = 'email' AND sent_at >= ? AND sent_at < ? THEN 1 ELSE 0 END) "
+              "FROM messages WHERE firm_id = ?"),
+        bind(from), bind(to), bind(from), bind(to), bind(from), bind(to), bind(from), bind(to),
+        bind(from), bind(to), bind(from), bind(to), bind(firm);
+    st.execute();
+    RecordSet rs(st);
+    FirmUsage u;
+    u.firm_id = firm;
+    if (rs.rowCount() > 0) {
+      u.sms_sent = Int(rs, 0, 0);
+      u.segments = Int(rs, 1, 0);
+      u.delivered = Int(rs, 2, 0);
+      u.delivered_segments = Int(rs, 3, 0);
+      u.failed = Int(rs, 4, 0);
+      u.emails = Int(rs, 5, 0);
+    }
+    u.cost = static_cast<double>(u.delivered_segments) * q.price_per_segment;
+    out.push_back(u);
+  }
+  return out;
+}
+
+void WriteUsage(const std::vector<FirmUsage>& rows, const std::string& format,
+                const std::string& currency, std::ostream& out) {
+  if (format == "json") {
+    Poco::JSON::Array arr;
+    for (const auto& u : rows) {
+      Poco::JSON::Object o;
+      o.set("firm", u.firm_id);
+      o.set("sms_sent", u.sms_sent);
+      o.set("segments", u.segments);
+      o.set("delivered", u.delivered);
+      o.set("delivered_segments", u.delivered_segments);
+      o.set("failed", u.failed);
+      o.set("emails", u.emails);
+      o.set("cost", Money(u.cost));
+      o.set("currency", currency);
+      arr.add(o);
+    }
+    Poco::JSON::Stringifier::stringify(arr, out, 2);
+    out << "\n";
+  } else if (format == "csv") {
+    out << "firm,sms_sent,segments,delivered,delivered_segments,failed,emails,cost,currency\n";
+    for (const auto& u : rows)
+      out << Csv(u.firm_id) << "," << u.sms_sent << "," << u.segments << "," << u.delivered << ","
+          << u.delivered_segments << "," << u.failed << "," << u.emails << "," << Money(u.cost)
+          << "," << currency << "\n";
+  } else {
+    out << std::left << std::setw(16) << "firm" << std::right << std::setw(9) << "sms" << std::setw(10)
+        << "segments" << std::setw(11) << "delivered" << std::setw(8) << "failed" << std::setw(9)
+        << "e-mails" << std::setw(12) << ("cost " + currency) << "\n";
+    for (const auto& u : rows)
+      out << std::left << std::setw(16) << u.firm_id << std::right << std::setw(9) << u.sms_sent
+          << std::setw(10) << u.segments << std::setw(11) << u.delivered << std::setw(8)
+          << u.failed << std::setw(9) << u.emails << std::setw(12) << Money(u.cost) << "\n";
+  }
+}
+
+std::vector<ProtocolEntry> QueryProtocol(Database& db, const std::string& firm_id,
+                                         const std::optional<std::string>& contact_key) {
+  Session s = db.GetSession();
+  Statement st(s);
+  std::string sql =
+      "SELECT id, COALESCE(sent_at, due_at), channel, recipient, appointment_id, rule_id, body, "
+      "state, COALESCE(last_error, ''), segments, possible_duplicate FROM messages WHERE firm_id = ?";
+  if (contact_key) sql += " AND contact_key = ?";
+  sql += " ORDER BY COALESCE(sent_at, due_at), id";
+  st << db.Sql(sql), bind(firm_id);
+  if (contact_key) st, bind(*contact_key);
+  st.execute();
+  RecordSet rs(st);
+  std::vector<ProtocolEntry> out;
+  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+    ProtocolEntry e;
+    e.id = Int(rs, 0, r);
+    e.time = Instant(std::chrono::seconds(Int(rs, 1, r)));
+    e.channel = Str(rs, 2, r);
+    e.recipient = Str(rs, 3, r);
+    e.appointment_id = Str(rs, 4, r);
+    e.rule_id = Str(rs, 5, r);
+    e.text = Str(rs, 6, r);
+    e.state = Str(rs, 7, r);
+    e.detail = Str(rs, 8, r);
+    e.segments = static_cast<int>(Int(rs, 9, r));
+    e.possible_duplicate = Int(rs, 10, r) != 0;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+void WriteProtocol(const std::vector<ProtocolEntry>& rows, const std::string& format,
+                   const std::string& zone, std::ostream& out) {
+  if (format == "json") {
+    Poco::JSON::Array arr;
+    for (const auto& e : rows) {
+      Poco::JSON::Object o;
+      o.set("id", e.id);
+      o.set("time", FormatRfc3339(e.time, zone));
+      o.set("channel", e.channel);
+      o.set("to", e.recipient);
+      o.set("appointment", e.appointment_id);
+      o.set("rule", e.rule_id);
+      o.set("text", e.text);
+      o.set("segments", e.segments);
+      o.set("state", e.state);
+      if (!e.detail.empty()) o.set("detail", e.detail);
+      if (e.possible_duplicate) o.set("possible_duplicate", true);
+      arr.add(o);
+    }
+    Poco::JSON::Stringifier::stringify(arr, out, 2);
+    out << "\n";
+  } else if (format == "csv") {
+    out << "time,channel,to,appointment,rule,segments,state,text,detail\n";
+    for (const auto& e : rows)
+      out << FormatRfc3339(e.time, zone) << "," << e.channel << "," << Csv(e.recipient) << ","
+          << Csv(e.appointment_id) << "," << Csv(e.rule_id) << "," << e.segments << "," << e.state
+          << "," << Csv(e.text) << "," << Csv(e.detail) << "\n";
+  } else {
+    for (const auto& e : rows) {
+      out << FormatRfc3339(e.time, zone) << "  " << std::left << std::setw(6) << e.channel
+          << std::setw(26) << e.recipient << std::setw(10) << e.state << std::right << std::setw(2)
+          << e.segments << " SMS  " << e.text;
+      if (e.possible_duplicate) out << "  [possible duplicate]";
+      if (!e.detail.empty() && e.state != "delivered" && e.state != "accepted")
+        out << "  (" << e.detail << ")";
+      out << "\n";
+    }
+  }
+}
+
+}  // namespace kehrbote
