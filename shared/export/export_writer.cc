@@ -87,23 +87,41 @@ void AppendBool(std::string& out, std::string_view name, bool value) {
   out += value ? ": true" : ": false";
 }
 
+// Why `value` is not acceptable text of `min`..`max` characters, or an empty string.
+std::string TextProblem(const std::string& value, size_t min, size_t max) {
+  size_t n = Utf8Length(value);
+  if (n == std::string::npos) return "not valid UTF-8";
+  if (n < min) return "must not be empty";
+  if (n > max) return "longer than " + std::to_string(max) + " characters";
+  return {};
+}
+
+// Checks one record. The JSON pointer of a failure is built only when something fails:
+// ExportWriter::Add runs for every appointment, and the pointers would otherwise cost
+// more than writing the appointment.
 class Checker {
  public:
-  explicit Checker(const std::string& target) : target_(target) {}
+  Checker(const std::string& target, std::string prefix = {})
+      : target_(target), prefix_(std::move(prefix)) {}
+  Checker(const std::string& target, size_t appointment_index)
+      : target_(target), index_(appointment_index), has_index_(true) {}
 
-  void Text(const std::string& value, const std::string& pointer, size_t min, size_t max) const {
-    size_t n = Utf8Length(value);
-    if (n == std::string::npos) Fail(pointer, "not valid UTF-8");
-    if (n < min) Fail(pointer, "must not be empty");
-    if (n > max) Fail(pointer, "longer than " + std::to_string(max) + " characters");
+  void Text(const std::string& value, std::string_view suffix, size_t min, size_t max) const {
+    std::string problem = TextProblem(value, min, max);
+    if (!problem.empty()) Fail(suffix, problem);
   }
 
-  [[noreturn]] void Fail(const std::string& pointer, const std::string& reason) const {
+  [[noreturn]] void Fail(std::string_view suffix, const std::string& reason) const {
+    std::string pointer = has_index_ ? "/appointments/" + std::to_string(index_) : prefix_;
+    pointer += suffix;
     throw ExportError(target_, pointer, reason);
   }
 
  private:
   const std::string& target_;
+  std::string prefix_;
+  size_t index_ = 0;
+  bool has_index_ = false;
 };
 
 bool IsFirmId(const std::string& id) {
@@ -139,8 +157,10 @@ ExportWriter::ExportWriter(std::ostream& out, const ExportHeader& header, std::s
     check.Fail("/firm/heartbeat_contacts", "more than 20 heartbeat contacts");
   }
   for (size_t i = 0; i < firm.heartbeat_contacts.size(); ++i) {
-    check.Text(firm.heartbeat_contacts[i].address,
-               "/firm/heartbeat_contacts/" + std::to_string(i) + "/address", 1, kMaxAddress);
+    std::string problem = TextProblem(firm.heartbeat_contacts[i].address, 1, kMaxAddress);
+    if (!problem.empty()) {
+      check.Fail("/firm/heartbeat_contacts/" + std::to_string(i) + "/address", problem);
+    }
   }
   if (!WritableDate(header.window_from)) check.Fail("/window/from", "date out of range");
   if (!WritableDate(header.window_to)) check.Fail("/window/to", "date out of range");
@@ -175,42 +195,41 @@ ExportWriter::ExportWriter(std::ostream& out, const ExportHeader& header, std::s
 }
 
 void ExportWriter::Add(const Appointment& a) {
-  const std::string base = "/appointments/" + std::to_string(count_);
-  Checker check(target_);
-  if (finished_) check.Fail(base, "Add after Finish");
-  check.Text(a.id, base + "/id", 1, kMaxId);
-  if (ids_.count(a.id)) check.Fail(base + "/id", "duplicate appointment id \"" + a.id + "\"");
+  Checker check(target_, count_);
+  if (finished_) check.Fail("", "Add after Finish");
+  check.Text(a.id, "/id", 1, kMaxId);
+  if (ids_.count(a.id)) check.Fail("/id", "duplicate appointment id \"" + a.id + "\"");
 
   const AppointmentStart& st = a.start;
-  if (!WritableDate(st.date)) check.Fail(base + "/start/date", "date out of range");
+  if (!WritableDate(st.date)) check.Fail("/start/date", "date out of range");
   auto in_day = [](std::chrono::minutes m) { return m.count() >= 0 && m.count() < 24 * 60; };
   if (st.time && (st.window_from || st.window_to)) {
-    check.Fail(base + "/start", "start has both a time and a time window");
+    check.Fail("/start", "start has both a time and a time window");
   }
-  if (st.time && !in_day(*st.time)) check.Fail(base + "/start/time", "time of day out of range");
+  if (st.time && !in_day(*st.time)) check.Fail("/start/time", "time of day out of range");
   if (st.window_from.has_value() != st.window_to.has_value()) {
-    check.Fail(base + "/start/window", "time window needs both from and to");
+    check.Fail("/start/window", "time window needs both from and to");
   }
   if (st.window_from) {
-    if (!in_day(*st.window_from)) check.Fail(base + "/start/window/from", "time of day out of range");
-    if (!in_day(*st.window_to)) check.Fail(base + "/start/window/to", "time of day out of range");
+    if (!in_day(*st.window_from)) check.Fail("/start/window/from", "time of day out of range");
+    if (!in_day(*st.window_to)) check.Fail("/start/window/to", "time of day out of range");
     if (*st.window_from >= *st.window_to) {
-      check.Fail(base + "/start/window", "time window must end after it starts");
+      check.Fail("/start/window", "time window must end after it starts");
     }
   }
-  check.Text(a.object.id, base + "/object/id", 0, kMaxText);
-  check.Text(a.object.street, base + "/object/street", 0, kMaxText);
-  check.Text(a.object.zip, base + "/object/zip", 0, kMaxText);
-  check.Text(a.object.city, base + "/object/city", 0, kMaxText);
-  check.Text(a.customer.salutation, base + "/customer/salutation", 0, kMaxText);
-  check.Text(a.customer.title, base + "/customer/title", 0, kMaxText);
-  check.Text(a.customer.first_name, base + "/customer/first_name", 0, kMaxText);
-  check.Text(a.customer.last_name, base + "/customer/last_name", 0, kMaxText);
-  check.Text(a.customer.company, base + "/customer/company", 0, kMaxText);
-  if (a.contacts.size() > kMaxContacts) check.Fail(base + "/contacts", "more than 20 contacts");
+  check.Text(a.object.id, "/object/id", 0, kMaxText);
+  check.Text(a.object.street, "/object/street", 0, kMaxText);
+  check.Text(a.object.zip, "/object/zip", 0, kMaxText);
+  check.Text(a.object.city, "/object/city", 0, kMaxText);
+  check.Text(a.customer.salutation, "/customer/salutation", 0, kMaxText);
+  check.Text(a.customer.title, "/customer/title", 0, kMaxText);
+  check.Text(a.customer.first_name, "/customer/first_name", 0, kMaxText);
+  check.Text(a.customer.last_name, "/customer/last_name", 0, kMaxText);
+  check.Text(a.customer.company, "/customer/company", 0, kMaxText);
+  if (a.contacts.size() > kMaxContacts) check.Fail("/contacts", "more than 20 contacts");
   for (size_t i = 0; i < a.contacts.size(); ++i) {
-    check.Text(a.contacts[i].address, base + "/contacts/" + std::to_string(i) + "/address", 1,
-               kMaxAddress);
+    std::string problem = TextProblem(a.contacts[i].address, 1, kMaxAddress);
+    if (!problem.empty()) check.Fail("/contacts/" + std::to_string(i) + "/address", problem);
   }
 
   std::string& s = line_;
