@@ -1,0 +1,95 @@
+// `kehrbote-dispatcher run`: plans at start, keeps running, and stops cleanly on
+// SIGTERM and SIGINT.
+#include <csignal>
+#include <thread>
+
+#include <Poco/Data/Session.h>
+#include <gtest/gtest.h>
+
+#include "dispatcher/app/dispatcher_app.h"
+#include "dispatcher/app/service_loop.h"
+#include "dispatcher/config/dispatcher_config.h"
+#include "dispatcher/store/store_schema.h"
+#include "tests/dispatcher_app/app_test_env.h"
+
+namespace kehrbote {
+namespace {
+
+using namespace Poco::Data::Keywords;
+using test::MakeAppt;
+using test::SmsContact;
+
+// An appointment two days after the real now, so its reminder is in the future.
+Appointment Upcoming() {
+  const auto day = std::chrono::floor<std::chrono::days>(
+      ToLocal(SystemClock().Now() + std::chrono::hours{48}, "Europe/Vienna"));
+  return MakeAppt("A1", FormatLocalDate(day).c_str(), 12, 0, {SmsContact("0664 1231231")});
+}
+
+class ServiceLoopTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(ServiceLoopTest, RunPlansThenStopsOnSignal) {
+  test::AppEnv env;
+  env.WriteConfig("poll_interval: 1s\n");
+  env.Write("firms.d/huber.yaml", "id: huber\n");
+  {
+    auto db = Database::Open(env.store_url());
+    MigrateStore(*db);
+    auto r = env.Ingest(*db, "huber", SystemClock().Now(), {Upcoming()});
+    ASSERT_EQ(r.outcome, IngestOutcome::kApplied) << r.reason;
+  }
+  test::ChildOptions o;
+  o.argv = {std::string(KEHRBOTE_BINARY_DIR) + "/dispatcher/kehrbote-dispatcher", "--config",
+            env.config_path(), "run"};
+  o.output_file = env.Sub("run.log");
+  test::ChildProcess child = test::ChildProcess::Spawn(o);
+
+  // The first pass plans the reminder.
+  auto db = Database::Open(env.store_url());
+  Poco::Int64 n = 0;
+  for (int i = 0; i < 100 && n == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    try {
+      auto s = db->GetSession();
+      s << "SELECT COUNT(*) FROM messages WHERE firm_id = 'huber'", into(n), now;
+    } catch (const std::exception&) {
+      // Tables not created yet.
+    }
+  }
+  EXPECT_EQ(n, 1);
+  EXPECT_TRUE(child.Running());
+  child.Kill(GetParam());
+  auto status = child.Wait(std::chrono::seconds(10));
+  ASSERT_TRUE(status.has_value()) << "did not stop on signal " << GetParam();
+  EXPECT_EQ(*status, 0);
+  std::string log = test::RunCommand({"cat", env.Sub("run.log")}).output;
+  EXPECT_NE(log.find("stopping"), std::string::npos) << log;
+  EXPECT_NE(log.find("stopped after"), std::string::npos) << log;
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, ServiceLoopTest, ::testing::Values(SIGTERM, SIGINT));
+
+TEST(ServiceLoopObjectTest, WakesForDueMessageNotEverySecond) {
+  // In-process: a loop with a long poll interval does few passes in 2 s, and
+  // Stop() ends it promptly.
+  test::AppEnv env;
+  env.WriteConfig("poll_interval: 1h\n");
+  env.Write("firms.d/huber.yaml", "id: huber\n");
+  DispatcherConfig config = LoadDispatcherConfig(env.config_path());
+  auto db = Database::Open(env.store_url());
+  DispatcherApp app(config, *db);
+  app.Migrate();
+  SystemClock clock;
+  std::ostringstream log;
+  ServiceLoop loop(app, clock, log);
+  std::thread t([&] { loop.Run(/*handle_signals=*/false); });
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const auto stop_at = std::chrono::steady_clock::now();
+  loop.Stop();
+  t.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - stop_at, std::chrono::seconds(2));
+  EXPECT_EQ(loop.passes(), 1) << log.str();  // the start pass; nothing due, no poll due
+}
+
+}  // namespace
+}  // namespace kehrbote
