@@ -26,7 +26,9 @@
 //
 // Memory: appointments are streamed from the reader and compared with a compact
 // map (id -> version, status, hashes, start) loaded from the store; writes go out
-// in batches. Nothing holds the whole export.
+// row by row through prepared statements (SQLite) or in multi-row batches
+// (PostgreSQL). Nothing holds the whole export. ApplyStream/ApplyFile read and
+// validate in a second thread (bounded queue) while this one writes.
 #pragma once
 
 #include <functional>
