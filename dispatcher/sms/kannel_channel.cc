@@ -150,7 +150,8 @@ SendOutcome KannelChannel::Send(const OutgoingMessage& m) {
       if (!response.getKeepAlive()) session_.reset();
       if (status == 202 || status == 200) {
         // "0: Accepted for delivery", "3: Queued for later delivery"
-        if (body.rfind("0:", 0) == 0 || body.rfind("3:", 0) == 0) {
+        // "Sent." is smsbox's answer with immediate-sendsms-reply = true.
+        if (body.rfind("0:", 0) == 0 || body.rfind("3:", 0) == 0 || body == "Sent.") {
           out.status = SendStatus::kAccepted;
         } else {
           out.status = SendStatus::kTransient;

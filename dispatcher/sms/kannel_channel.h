@@ -19,6 +19,7 @@
 //
 // Replies:
 //   202 "0: Accepted for delivery" / "3: Queued for later delivery" -> accepted
+//   (202 "Sent." when smsbox runs with immediate-sendsms-reply = true)
 //   503, other 5xx, refused connection, timeout                      -> transient
 //   403 ("Not routable. Do not try again."), 400, other 4xx          -> permanent
 // Kannel's reply carries no message id; receipts are matched by the token.

@@ -200,6 +200,7 @@ void KannelServer::WriteConfig() {
     << "bearerbox-port = " << smsbox_port_ << "\n"
     << "sendsms-port = " << sendsms_port_ << "\n"
     << "sendsms-interface = 127.0.0.1\n"
+    << "immediate-sendsms-reply = " << (options_.immediate_sendsms_reply ? "true" : "false") << "\n"
     << "log-file = \"" << dir_->Sub("smsbox.log") << "\"\n"
     << "log-level = " << options_.log_level << "\n\n"
     << "group = sendsms-user\n"

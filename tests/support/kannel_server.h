@@ -39,6 +39,9 @@ struct KannelOptions {
   // Numbers with these prefixes are routable (";"-separated, Kannel syntax);
   // anything else is refused by bearerbox as "not routable". Empty: all.
   std::string allowed_prefix;
+  // smsbox answers sendsms before bearerbox acknowledged the message (faster,
+  // but a 403 "not routable" then never reaches the client).
+  bool immediate_sendsms_reply = false;
   // Kannel log level (0 debug .. 4 panic); the logs are in the temp dir.
   int log_level = 1;
 };
