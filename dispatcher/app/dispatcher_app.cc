@@ -36,6 +36,15 @@ PlanPassResult DispatcherApp::PlanFirm(const FirmConfig& firm, const std::vector
   const FirmPolicy policy = EffectivePolicy(firm);
   db_.WithFirmLock(firm.id(), [&](Poco::Data::Session& session) {
     std::vector<StoredAppointment> current;
+    std::vector<std::string> unplanned;
+    if (!ids) {
+      // A full pass plans the versions not planned before, of appointments that
+      // have not started. Usually none: then the firm costs one query.
+      unplanned = plans_.UnplannedAppointments(session, firm.id(), now);
+      if (unplanned.empty()) return;
+      // Few: read them one by one; many: read the firm's range at once.
+      if (unplanned.size() <= 50) ids = &unplanned;
+    }
     if (ids) {
       for (const std::string& id : *ids)
         if (auto a = appointments_.Current(firm.id(), id)) current.push_back(std::move(*a));
@@ -48,7 +57,7 @@ PlanPassResult DispatcherApp::PlanFirm(const FirmConfig& firm, const std::vector
     std::map<std::string, std::vector<ExistingMessage>> existing =
         plans_.ExistingMessagesOfFirm(session, firm.id());
     // A full pass skips versions planned before (nothing about them changed).
-    if (!ids) {
+    if (!unplanned.empty()) {
       const std::set<std::pair<std::string, int64_t>> done = plans_.PlannedVersions(session, firm.id());
       std::erase_if(current, [&](const StoredAppointment& a) {
         return done.count({a.appointment.id, a.version}) > 0;

@@ -102,6 +102,19 @@ std::set<std::pair<std::string, int64_t>> PlanStore::PlannedVersions(Session& se
   return out;
 }
 
+std::vector<std::string> PlanStore::UnplannedAppointments(Session& session,
+                                                          std::string_view firm_id, Instant after) {
+  std::string f(firm_id);
+  Poco::Int64 a = after.time_since_epoch().count();
+  std::vector<std::string> ids;
+  session << db_.Sql("SELECT a.appointment_id FROM appointments a LEFT JOIN planned_versions p "
+                     "ON p.firm_id = a.firm_id AND p.appointment_id = a.appointment_id AND "
+                     "p.version = a.current_version WHERE a.firm_id = ? AND a.start_at > ? AND "
+                     "p.version IS NULL ORDER BY a.appointment_id"),
+      use(f), use(a), into(ids), now;
+  return ids;
+}
+
 void PlanStore::MarkPlanned(Session& session, std::string_view firm_id,
                             const std::vector<std::pair<std::string, int64_t>>& versions,
                             Instant at) {

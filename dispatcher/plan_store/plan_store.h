@@ -81,6 +81,10 @@ class PlanStore {
   // pass does not plan them again; MarkPlanned records them after writing.
   std::set<std::pair<std::string, int64_t>> PlannedVersions(Poco::Data::Session& session,
                                                             std::string_view firm_id);
+  // Ids of the firm's current appointment versions that start after `after` and
+  // are not in planned_versions (reads STORE's `appointments` table).
+  std::vector<std::string> UnplannedAppointments(Poco::Data::Session& session,
+                                                 std::string_view firm_id, Instant after);
   void MarkPlanned(Poco::Data::Session& session, std::string_view firm_id,
                    const std::vector<std::pair<std::string, int64_t>>& versions, Instant now);
   // Writes one plan inside the caller's transaction.
