@@ -167,4 +167,32 @@ void DeliveryStore::AddAlert(const std::string& firm_id, const std::string& kind
       bind(firm_id), bind(kind), bind(text), bind(Secs(at)), now;
 }
 
+DeliveryStore::Backlog DeliveryStore::GetBacklog(const std::string& firm_id) {
+  Backlog b;
+  Session s = db_.GetSession();
+  Statement q(s);
+  q << db_.Sql("SELECT SUM(CASE WHEN state = 'planned' AND attempts > 0 THEN 1 ELSE 0 END), "
+               "SUM(CASE WHEN state = 'held' THEN 1 ELSE 0 END) FROM messages WHERE firm_id = ?"),
+      bind(firm_id);
+  q.execute();
+  RecordSet rs(q);
+  if (rs.rowCount() > 0) {
+    if (!rs.value(0, 0).isEmpty()) b.retrying = rs.value(0, 0).convert<Poco::Int64>();
+    if (!rs.value(1, 0).isEmpty()) b.held = rs.value(1, 0).convert<Poco::Int64>();
+  }
+  if (b.retrying > 0) {
+    Statement o(s);
+    o << db_.Sql("SELECT updated_at, COALESCE(last_error, '') FROM messages WHERE firm_id = ? AND "
+                 "state = 'planned' AND attempts > 0 ORDER BY updated_at LIMIT 1"),
+        bind(firm_id);
+    o.execute();
+    RecordSet r2(o);
+    if (r2.rowCount() > 0) {
+      b.oldest_failure = Instant(std::chrono::seconds(r2.value(0, 0).convert<Poco::Int64>()));
+      b.last_error = r2.value(1, 0).convert<std::string>();
+    }
+  }
+  return b;
+}
+
 }  // namespace kehrbote

@@ -72,6 +72,17 @@ class DeliveryStore {
   void AddAlert(const std::string& firm_id, const std::string& kind, const std::string& text,
                 Instant at);
 
+  // For the firm's heartbeat and the operator alarm: messages waiting because
+  // a gateway or mail host is down (planned again after a transient failure),
+  // held by the quota, and the oldest such failure with its reason.
+  struct Backlog {
+    int64_t retrying = 0;
+    int64_t held = 0;
+    std::optional<Instant> oldest_failure;  // updated_at of the oldest retrying row
+    std::string last_error;                 // of that row
+  };
+  Backlog GetBacklog(const std::string& firm_id);
+
  private:
   Database& db_;
 };

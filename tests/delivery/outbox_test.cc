@@ -73,11 +73,17 @@ TEST_F(OutboxTest, KannelDownIsRetriedThenAccepted) {
   EXPECT_GE(next, t0.time_since_epoch().count() + 45);  // 60 s +-25 %
   // Not due again before its backoff.
   EXPECT_EQ(outbox_->SendDue(t0 + seconds(10), 10).claimed, 0);
+  // What the firm's heartbeat / the operator alarm reads while it is down.
+  DeliveryStore::Backlog backlog = DeliveryStore(*db_).GetBacklog("huber");
+  EXPECT_EQ(backlog.retrying, 1);
+  EXPECT_TRUE(backlog.oldest_failure.has_value());
+  EXPECT_NE(backlog.last_error.find("cannot reach"), std::string::npos);
   kannel_->StartSmsbox();
   SendCounts second = outbox_->SendDue(Instant(seconds(next)), 10);
   EXPECT_EQ(second.accepted, 1);
   EXPECT_EQ(Column(a, "attempts"), "2");
   EXPECT_EQ(ReceivedFor("+436641000015", 1).size(), 1u);
+  EXPECT_EQ(DeliveryStore(*db_).GetBacklog("huber").retrying, 0);
 }
 
 TEST_F(OutboxTest, GatewayTemporaryFailureIsTransient) {
