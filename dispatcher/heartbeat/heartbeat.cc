@@ -90,6 +90,7 @@ HeartbeatFacts Heartbeat::Facts(const FirmConfig& firm, Instant now) {
 HeartbeatResult Heartbeat::Run(Instant now) {
   HeartbeatResult r;
   std::vector<HeartbeatFacts> in_alarm;
+  std::vector<AppointmentPlan> batch;
   for (const FirmConfig& firm : config_.firms) {
     const std::string& zone = firm.policy.timezone;
     const LocalTime today = floor<days>(ToLocal(now, zone));
@@ -118,6 +119,8 @@ HeartbeatResult Heartbeat::Run(Instant now) {
     }
     if (now < due) continue;
     const std::string date = LocalDateString(now, zone);
+    // Today's message exists (a second pass today): nothing to compute.
+    if (plans_.HasMessage(firm.id(), date, std::string(kRuleHeartbeat))) continue;
     // Contacts: the firm's YAML plus the export header's.
     std::vector<NotifyContact> contacts = firm.heartbeat_contacts;
     for (const HeartbeatContact& hc : rec->firm.heartbeat_contacts)
@@ -129,8 +132,8 @@ HeartbeatResult Heartbeat::Run(Instant now) {
     const bool alarm = IsAlarm(facts);
     const std::string text = HeartbeatText(facts);
     const std::string subject = HeartbeatSubject(facts);
-    bool any = false;
-    db_.InTransaction([&](Poco::Data::Session& s) {
+    AppointmentPlan& plan = batch.emplace_back();
+    {
       for (const Recipient& rc : recipients) {
         PlannedMessage m;
         m.firm_id = firm.id();
@@ -155,13 +158,20 @@ HeartbeatResult Heartbeat::Run(Instant now) {
         m.reason = std::string(alarm ? "daily alarm: no export for more than "
                                      : "daily heartbeat at ") +
                    (alarm ? FormatLead(config_.alarm_after) : FormatTimeOfDay(firm.heartbeat_time));
-        if (plans_.InsertMessage(s, m, now)) any = true;
+        plan.messages.push_back(std::move(m));
       }
-    });
-    if (any) {
-      ++r.heartbeats;
-      if (alarm) ++r.firm_alarms;
     }
+    ++r.heartbeats;
+    if (alarm) ++r.firm_alarms;
+  }
+  // All firms' messages in one transaction (one commit, not one per firm); the
+  // UNIQUE key keeps a concurrent dispatcher from doubling them.
+  if (!batch.empty()) {
+    std::vector<const AppointmentPlan*> plans;
+    for (const AppointmentPlan& p : batch) plans.push_back(&p);
+    int written = 0;
+    db_.InTransaction([&](Poco::Data::Session& s) { written = plans_.WriteAll(s, plans, now).planned; });
+    if (written == 0) r.heartbeats = r.firm_alarms = 0;  // another dispatcher was first
   }
 
   if (!in_alarm.empty() && !config_.operator_contacts.empty()) {

@@ -323,6 +323,17 @@ std::vector<SkipRow> PlanStore::ListSkips(std::string_view firm_id) {
   return out;
 }
 
+bool PlanStore::HasMessage(std::string_view firm_id, std::string_view appointment_id,
+                           std::string_view rule_id) {
+  Session s = db_.GetSession();
+  std::string f(firm_id), a(appointment_id), r(rule_id);
+  Poco::Int64 n = 0;
+  s << db_.Sql("SELECT COUNT(*) FROM messages WHERE firm_id = ? AND appointment_id = ? AND "
+               "rule_id = ?"),
+      use(f), use(a), use(r), into(n), now;
+  return n > 0;
+}
+
 int PlanStore::CountMessagesDue(std::string_view firm_id, Instant from, Instant to) {
   Session s = db_.GetSession();
   std::string f(firm_id);

@@ -96,6 +96,10 @@ class PlanStore {
   // existed already (UNIQUE key).
   bool InsertMessage(Poco::Data::Session& session, const PlannedMessage& m, Instant now);
 
+  // True if a message of this firm, appointment id and rule exists (any contact).
+  bool HasMessage(std::string_view firm_id, std::string_view appointment_id,
+                  std::string_view rule_id);
+
   // For `plan --firm`: all messages / skips of a firm, ordered by due_at / time.
   std::vector<MessageRow> ListMessages(std::string_view firm_id);
   std::vector<SkipRow> ListSkips(std::string_view firm_id);
