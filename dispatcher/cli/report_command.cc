@@ -87,6 +87,7 @@ int RunReportCommand(const std::string& config_path, const std::vector<std::stri
         return 2;
       }
       if (opts.count("firm")) q.firm = opts["firm"];
+      for (const FirmConfig& f : config.firms) q.known_firms.push_back(f.id());
       q.price_per_segment = config.delivery.price_per_segment;
       q.zone = zone_of;
       WriteUsage(QueryUsage(*db, q), format, config.delivery.currency, out);

@@ -9,6 +9,7 @@
 #include <date/date.h>
 #include <date/tz.h>
 
+#include <algorithm>
 #include <iomanip>
 #include <map>
 #include <sstream>
@@ -69,6 +70,9 @@ std::vector<FirmUsage> QueryUsage(Database& db, const UsageQuery& q) {
       st.execute();
       RecordSet rs(st);
       for (std::size_t r = 0; r < rs.rowCount(); ++r) firms.push_back(Str(rs, 0, r));
+      for (const auto& f : q.known_firms)
+        if (std::find(firms.begin(), firms.end(), f) == firms.end()) firms.push_back(f);
+      std::sort(firms.begin(), firms.end());
     }
   }
   std::vector<FirmUsage> out;

@@ -32,6 +32,7 @@ struct FirmUsage {
 struct UsageQuery {
   int year = 0, month = 0;           // the month
   std::optional<std::string> firm;   // only this firm
+  std::vector<std::string> known_firms;  // listed even without messages (configured firms)
   double price_per_segment = 0.09;
   // Zone of a firm for month boundaries (default Europe/Vienna).
   std::function<std::string(const std::string& firm_id)> zone;
