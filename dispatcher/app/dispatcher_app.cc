@@ -1,6 +1,9 @@
 #include "dispatcher/app/dispatcher_app.h"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
 #include <future>
 #include <set>
 #include <thread>
@@ -29,90 +32,158 @@ FirmPolicy DispatcherApp::EffectivePolicy(const FirmConfig& firm) {
   return p;
 }
 
+namespace {
+
+// What a firm's planning read and computed, before it is written.
+struct FirmWork {
+  std::vector<std::string> unplanned;  // full pass: the versions to plan
+  std::pair<int64_t, int64_t> fingerprint{0, 0};  // the firm's messages: count, max id
+  std::vector<StoredAppointment> current;
+  std::vector<AppointmentPlan> plans;
+};
+
+}  // namespace
+
+// Reads and plans one firm. `split` spreads the planner over the cores (used
+// when firms are planned one at a time).
+static bool PrepareFirm(PlanStore& plans, AppointmentStore& appointments,
+                        Poco::Data::Session& session, const FirmConfig& firm,
+                        const FirmPolicy& policy, const std::vector<std::string>* ids, Instant now,
+                        bool split, FirmWork& w) {
+  if (!ids) {
+    // A full pass plans the versions not planned before, of appointments that
+    // have not started. Usually none: then the firm costs one query.
+    w.unplanned = plans.UnplannedAppointments(session, firm.id(), now);
+    if (w.unplanned.empty()) return false;
+    // Few: read them one by one; many: read the firm's range at once.
+    if (w.unplanned.size() <= 50) ids = &w.unplanned;
+  }
+  w.fingerprint = plans.MessageFingerprint(session, firm.id());
+  if (ids) {
+    for (const std::string& id : *ids)
+      if (auto a = appointments.Current(firm.id(), id)) w.current.push_back(std::move(*a));
+  } else {
+    // Every appointment that has not started; 10 years is "no end".
+    w.current = appointments.CurrentInRange(firm.id(), now + std::chrono::seconds{1},
+                                            now + std::chrono::hours{24 * 3660});
+  }
+  if (w.current.empty()) return false;
+  std::map<std::string, std::vector<ExistingMessage>> existing =
+      plans.ExistingMessagesOfFirm(session, firm.id());
+  // A full pass skips versions planned before (nothing about them changed).
+  if (!w.unplanned.empty()) {
+    const std::set<std::pair<std::string, int64_t>> done = plans.PlannedVersions(session, firm.id());
+    std::erase_if(w.current, [&](const StoredAppointment& a) {
+      return done.count({a.appointment.id, a.version}) > 0;
+    });
+    if (w.current.empty()) return false;
+  }
+  static const std::vector<ExistingMessage> kNone;
+  w.plans.resize(w.current.size());
+  auto plan_range = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      const StoredAppointment& a = w.current[i];
+      auto it = existing.find(a.appointment.id);
+      w.plans[i] = PlanAppointment(policy, a.appointment, a.version,
+                                   it == existing.end() ? kNone : it->second, now);
+    }
+  };
+  // The planner is pure and CPU-bound (phone numbers, texts).
+  const size_t workers = split ? std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
+                                                  (w.current.size() + 49) / 50)
+                               : 1;
+  if (workers > 1) {
+    std::vector<std::future<void>> parts;
+    const size_t chunk = (w.current.size() + workers - 1) / workers;
+    for (size_t i = 1; i < workers; ++i)
+      parts.push_back(std::async(std::launch::async, plan_range, i * chunk,
+                                 std::min(w.current.size(), (i + 1) * chunk)));
+    plan_range(0, std::min(w.current.size(), chunk));
+    for (auto& f : parts) f.get();
+  } else {
+    plan_range(0, w.current.size());
+  }
+  return true;
+}
+
+static void WriteFirm(PlanStore& plans, Poco::Data::Session& session, const FirmConfig& firm,
+                      const FirmWork& w, Instant now, PlanPassResult& r) {
+  std::vector<const AppointmentPlan*> all;
+  for (const AppointmentPlan& p : w.plans) all.push_back(&p);
+  PlanWriteResult written = plans.WriteAll(session, all, now);
+  std::vector<std::pair<std::string, int64_t>> versions;
+  for (const StoredAppointment& a : w.current) versions.emplace_back(a.appointment.id, a.version);
+  plans.MarkPlanned(session, firm.id(), versions, now);
+  r.appointments = static_cast<int>(w.current.size());
+  r.planned = written.planned;
+  r.cancelled = written.cancelled;
+  r.skipped = written.skipped;
+}
+
 PlanPassResult DispatcherApp::PlanFirm(const FirmConfig& firm, const std::vector<std::string>* ids,
-                                       Instant now) {
+                                       Instant now, bool optimistic) {
   PlanPassResult r;
   r.firms = 1;
   const FirmPolicy policy = EffectivePolicy(firm);
+  if (optimistic && !ids) {
+    // Read and plan without the lock (other firms are written meanwhile), then
+    // write under the lock if nothing changed in between; else plan again there.
+    FirmWork w;
+    bool any;
+    {
+      Poco::Data::Session session = db_.GetSession();
+      any = PrepareFirm(plans_, appointments_, session, firm, policy, nullptr, now, false, w);
+    }
+    if (!any) return r;
+    bool written = false;
+    db_.WithFirmLock(firm.id(), [&](Poco::Data::Session& session) {
+      if (plans_.UnplannedAppointments(session, firm.id(), now) != w.unplanned ||
+          plans_.MessageFingerprint(session, firm.id()) != w.fingerprint)
+        return;
+      WriteFirm(plans_, session, firm, w, now, r);
+      written = true;
+    });
+    if (written) return r;
+  }
   db_.WithFirmLock(firm.id(), [&](Poco::Data::Session& session) {
-    std::vector<StoredAppointment> current;
-    std::vector<std::string> unplanned;
-    if (!ids) {
-      // A full pass plans the versions not planned before, of appointments that
-      // have not started. Usually none: then the firm costs one query.
-      unplanned = plans_.UnplannedAppointments(session, firm.id(), now);
-      if (unplanned.empty()) return;
-      // Few: read them one by one; many: read the firm's range at once.
-      if (unplanned.size() <= 50) ids = &unplanned;
-    }
-    if (ids) {
-      for (const std::string& id : *ids)
-        if (auto a = appointments_.Current(firm.id(), id)) current.push_back(std::move(*a));
-    } else {
-      // Every appointment that has not started; 10 years is "no end".
-      current = appointments_.CurrentInRange(firm.id(), now + std::chrono::seconds{1},
-                                             now + std::chrono::hours{24 * 3660});
-    }
-    if (current.empty()) return;
-    std::map<std::string, std::vector<ExistingMessage>> existing =
-        plans_.ExistingMessagesOfFirm(session, firm.id());
-    // A full pass skips versions planned before (nothing about them changed).
-    if (!unplanned.empty()) {
-      const std::set<std::pair<std::string, int64_t>> done = plans_.PlannedVersions(session, firm.id());
-      std::erase_if(current, [&](const StoredAppointment& a) {
-        return done.count({a.appointment.id, a.version}) > 0;
-      });
-      if (current.empty()) return;
-    }
-    static const std::vector<ExistingMessage> kNone;
-    std::vector<AppointmentPlan> planned(current.size());
-    auto plan_range = [&](size_t from, size_t to) {
-      for (size_t i = from; i < to; ++i) {
-        const StoredAppointment& a = current[i];
-        auto it = existing.find(a.appointment.id);
-        planned[i] = PlanAppointment(policy, a.appointment, a.version,
-                                     it == existing.end() ? kNone : it->second, now);
-      }
-    };
-    // The planner is pure and CPU-bound (phone numbers, texts): split a large
-    // firm over the cores while its lock is held.
-    const size_t workers = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
-                                            (current.size() + 49) / 50);
-    if (workers > 1) {
-      std::vector<std::future<void>> parts;
-      const size_t chunk = (current.size() + workers - 1) / workers;
-      for (size_t w = 1; w < workers; ++w)
-        parts.push_back(std::async(std::launch::async, plan_range, w * chunk,
-                                   std::min(current.size(), (w + 1) * chunk)));
-      plan_range(0, std::min(current.size(), chunk));
-      for (auto& f : parts) f.get();
-    } else {
-      plan_range(0, current.size());
-    }
-    std::vector<const AppointmentPlan*> all;
-    for (const AppointmentPlan& p : planned) all.push_back(&p);
-    PlanWriteResult w = plans_.WriteAll(session, all, now);
-    std::vector<std::pair<std::string, int64_t>> versions;
-    for (const StoredAppointment& a : current) versions.emplace_back(a.appointment.id, a.version);
-    plans_.MarkPlanned(session, firm.id(), versions, now);
-    r.appointments = static_cast<int>(current.size());
-    r.planned = w.planned;
-    r.cancelled = w.cancelled;
-    r.skipped = w.skipped;
+    FirmWork w;
+    if (PrepareFirm(plans_, appointments_, session, firm, policy, ids, now, true, w))
+      WriteFirm(plans_, session, firm, w, now, r);
   });
   return r;
 }
 
 PlanPassResult DispatcherApp::PlanAll(Instant now) {
+  // Firms in parallel: reading and planning overlap; the writes are serialized
+  // by the store (SQLite has one writer; PostgreSQL locks per firm).
   PlanPassResult total;
-  for (const FirmConfig& firm : config_.firms) {
-    PlanPassResult r = PlanFirm(firm, nullptr, now);
-    total.firms += r.firms;
-    total.appointments += r.appointments;
-    total.planned += r.planned;
-    total.cancelled += r.cancelled;
-    total.skipped += r.skipped;
-  }
+  std::mutex mu;
+  std::exception_ptr error;
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next++) < config_.firms.size();) {
+      try {
+        PlanPassResult r = PlanFirm(config_.firms[i], nullptr, now, /*optimistic=*/true);
+        std::lock_guard<std::mutex> lock(mu);
+        total.firms += r.firms;
+        total.appointments += r.appointments;
+        total.planned += r.planned;
+        total.cancelled += r.cancelled;
+        total.skipped += r.skipped;
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!error) error = std::current_exception();
+        next = config_.firms.size();
+      }
+    }
+  };
+  const size_t n = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
+                                    config_.firms.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < n; ++i) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  if (error) std::rethrow_exception(error);
   return total;
 }
 

@@ -71,7 +71,11 @@ class DispatcherApp {
 
   // Plans the given appointments of one firm (all current ones that have not
   // started if `ids` is null).
-  PlanPassResult PlanFirm(const FirmConfig& firm, const std::vector<std::string>* ids, Instant now);
+  // `optimistic` (full passes): read and plan outside the firm's lock, write
+  // under it if the firm's unplanned versions and messages did not change
+  // meanwhile, else plan again under the lock.
+  PlanPassResult PlanFirm(const FirmConfig& firm, const std::vector<std::string>* ids, Instant now,
+                          bool optimistic = false);
   PlanPassResult PlanAll(Instant now);
 
   // The firm's policy with zone, country, name and phone from the last export's

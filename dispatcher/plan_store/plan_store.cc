@@ -323,6 +323,15 @@ std::vector<SkipRow> PlanStore::ListSkips(std::string_view firm_id) {
   return out;
 }
 
+std::pair<int64_t, int64_t> PlanStore::MessageFingerprint(Session& session,
+                                                          std::string_view firm_id) {
+  std::string f(firm_id);
+  Poco::Int64 n = 0, max = 0;
+  session << db_.Sql("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM messages WHERE firm_id = ?"),
+      use(f), into(n), into(max), now;
+  return {n, max};
+}
+
 bool PlanStore::HasMessage(std::string_view firm_id, std::string_view appointment_id,
                            std::string_view rule_id) {
   Session s = db_.GetSession();

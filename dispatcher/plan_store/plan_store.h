@@ -96,6 +96,9 @@ class PlanStore {
   // existed already (UNIQUE key).
   bool InsertMessage(Poco::Data::Session& session, const PlannedMessage& m, Instant now);
 
+  // (number of messages, highest id) of a firm: changes when any is written.
+  std::pair<int64_t, int64_t> MessageFingerprint(Poco::Data::Session& session,
+                                                 std::string_view firm_id);
   // True if a message of this firm, appointment id and rule exists (any contact).
   bool HasMessage(std::string_view firm_id, std::string_view appointment_id,
                   std::string_view rule_id);
