@@ -172,7 +172,11 @@ SendOutcome SmtpChannel::Send(const OutgoingMessage& m) {
         return out;
       }
     }
-    if (!settings_.username.empty()) {
+    // After STARTTLS the server forgets the earlier EHLO (RFC 3207): greet again,
+    // with AUTH if configured.
+    if (settings_.username.empty()) {
+      if (settings_.tls == SmtpTls::kRequired) session.login(settings_.helo_name);
+    } else {
       session.login(settings_.helo_name,
                     settings_.auth == "login" ? Poco::Net::SMTPClientSession::AUTH_LOGIN
                                               : Poco::Net::SMTPClientSession::AUTH_PLAIN,
