@@ -136,6 +136,11 @@ PlanPassResult DispatcherApp::PlanFirm(const FirmConfig& firm, const std::vector
     }
     if (!any) return r;
     bool written = false;
+    // SQLite has one writer per file: queue this process's writers on a mutex
+    // instead of letting them poll SQLite's busy handler (which sleeps up to
+    // 100 ms a try).
+    std::unique_lock<std::mutex> writer(write_mu_, std::defer_lock);
+    if (db_.dialect() == SqlDialect::kSqlite) writer.lock();
     db_.WithFirmLock(firm.id(), [&](Poco::Data::Session& session) {
       if (plans_.UnplannedAppointments(session, firm.id(), now) != w.unplanned ||
           plans_.MessageFingerprint(session, firm.id()) != w.fingerprint)
@@ -145,6 +150,8 @@ PlanPassResult DispatcherApp::PlanFirm(const FirmConfig& firm, const std::vector
     });
     if (written) return r;
   }
+  std::unique_lock<std::mutex> writer(write_mu_, std::defer_lock);
+  if (db_.dialect() == SqlDialect::kSqlite) writer.lock();
   db_.WithFirmLock(firm.id(), [&](Poco::Data::Session& session) {
     FirmWork w;
     if (PrepareFirm(plans_, appointments_, session, firm, policy, ids, now, true, w))

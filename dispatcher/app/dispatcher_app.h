@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <set>
@@ -98,6 +99,7 @@ class DispatcherApp {
   Heartbeat heartbeat_;
   Puller puller_;
   Sender sender_;
+  std::mutex write_mu_;  // SQLite: one planning writer of this process at a time
 };
 
 }  // namespace kehrbote
