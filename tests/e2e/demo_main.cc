@@ -2,9 +2,10 @@
 // loopback and prints what a person wants to see. scripts/demo runs it through
 // scripts/demo-chain.
 //
-//   kehrbote-demo [--quiet] [--objects N] [--keep]
+//   kehrbote-demo [--quiet] [--objects N] [--plan] [--keep]
 //
-// --quiet hides the progress lines; --keep leaves the work dir (configs,
+// --quiet hides the progress lines; --plan adds the dispatcher's full plan
+// listing (every message with its due time, state and reason); --keep leaves the work dir (configs,
 // databases, logs) in place and prints where it is. Exit status 0 when the
 // chain ran; 1 with the failing step's output otherwise.
 #include <cstdlib>
@@ -37,10 +38,13 @@ std::string Indent(const std::string& text, const std::string& pad) {
   return out;
 }
 
+// The event's start and summary (not the VTIMEZONE's DTSTART lines).
 std::string IcsSummary(const std::string& ics) {
+  const size_t event = ics.find("BEGIN:VEVENT");
+  if (event == std::string::npos) return "no VEVENT";
   std::string out;
   for (const char* key : {"DTSTART", "SUMMARY"}) {
-    size_t p = ics.find(std::string("\n") + key);
+    size_t p = ics.find(std::string("\n") + key, event);
     if (p == std::string::npos) continue;
     size_t e = ics.find('\n', p + 1);
     std::string line = ics.substr(p + 1, e == std::string::npos ? std::string::npos : e - p - 1);
@@ -92,12 +96,23 @@ void Print(const ScenarioResult& r) {
   std::cout << r.emails.size() << " e-mail(s) received\n";
 
   Section("Skipped contacts and their reasons (plan --firm huber)");
-  std::map<std::string, int> by_reason;
+  // The named hard cases in full, then every other skip grouped by its kind.
+  std::map<std::string, std::vector<const kehrbote::e2e::SkippedMessage*>> by_kind;
   for (const auto& s : r.skipped) {
-    std::cout << s.appointment_id << " v" << s.appointment_version << "  " << s.channel << "  "
-              << s.contact << "  " << s.kind << ": " << s.reason << "\n";
+    if (s.appointment_id.rfind("T-", 0) == 0) {
+      std::cout << s.appointment_id << " v" << s.appointment_version << "  " << s.channel
+                << "  " << s.contact << "  " << s.kind << ": " << s.reason << "\n";
+    } else {
+      by_kind[s.kind].push_back(&s);
+    }
   }
-  std::cout << r.skipped.size() << " skipped\n";
+  for (const auto& [kind, list] : by_kind) {
+    std::cout << kind << ": " << list.size() << " more, e.g.\n";
+    for (size_t i = 0; i < list.size() && i < 3; ++i)
+      std::cout << "    " << list[i]->appointment_id << " " << list[i]->channel << " "
+                << list[i]->contact << ": " << list[i]->reason << "\n";
+  }
+  std::cout << r.skipped.size() << " skipped in all\n";
 
   Section("Usage report (" + r.usage_report.label + ")");
   std::cout << r.usage_report.output;
@@ -114,17 +129,19 @@ void Print(const ScenarioResult& r) {
 
 int main(int argc, char** argv) {
   kehrbote::e2e::ScenarioOptions options = kehrbote::e2e::DefaultScenarioOptions();
-  bool quiet = false, keep = false;
+  bool quiet = false, keep = false, plan = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--quiet") {
       quiet = true;
+    } else if (a == "--plan") {
+      plan = true;
     } else if (a == "--keep") {
       keep = true;
     } else if (a == "--objects" && i + 1 < argc) {
       options.objects = std::atoi(argv[++i]);
     } else if (a == "--help" || a == "-h") {
-      std::cout << "usage: kehrbote-demo [--quiet] [--objects N] [--keep]\n";
+      std::cout << "usage: kehrbote-demo [--quiet] [--objects N] [--plan] [--keep]\n";
       return 0;
     } else {
       std::cerr << "kehrbote-demo: unknown argument '" << a << "'\n";
@@ -140,6 +157,10 @@ int main(int argc, char** argv) {
   try {
     const ScenarioResult& r = scenario.Run();
     Print(r);
+    if (plan) {
+      Section("Every planned and skipped message (plan --firm huber)");
+      std::cout << r.plan_text;
+    }
     if (keep) {
       std::string copy = std::filesystem::temp_directory_path() / "kehrbote-demo-last";
       std::filesystem::remove_all(copy);

@@ -11,11 +11,14 @@
 //      (variant 1: the office on day one) and writes the agent's config (SQL
 //      source mapping the generated `objekte`/`termine` tables), the
 //      dispatcher's config and the firm's YAML;
-//   3. runs `kehrbote-agent --config ... once` (real upload over SFTP);
+//   3. runs `kehrbote-agent --config ... once` (real upload over SFTP) at the
+//      start (local midnight of day one) and then at the agent's scheduled
+//      times, 05:30 and 12:00 local each day, so the heartbeat sees fresh exports;
 //   4. drives `kehrbote-dispatcher --config ... once --now T` every hour of three
 //      local days (so the 25-hour day of the clock change gets 25 passes); at
-//      12:00 on day two the office database is regenerated as variant 2
-//      (T-MOVE moved, T-CANCEL cancelled) and the agent uploads a second export;
+//      11:30 on day two the office database is regenerated as variant 2
+//      (T-MOVE moved, T-CANCEL cancelled), so the 12:00 export is the second,
+//      changed snapshot;
 //   5. after each pass that sent something, waits (bounded) for fakesmsc and the
 //      mail host to receive it, and tags what arrived with the pass's instant;
 //   6. collects `plan --firm huber --json` (planned and skipped messages with
@@ -42,7 +45,7 @@ struct ScenarioOptions {
   std::string first_day = "2026-10-23";  // T-DST then lands in the night of 2026-10-25
   int days = 3;                // of virtual time driven through the dispatcher
   int objects = 300;           // objects in the office database
-  int second_export_day = 1;   // 0-based day of the second export (at 12:00 local)
+  int second_export_day = 1;   // 0-based day of the office's change (11:30 local)
   std::ostream* progress = nullptr;  // one line per step, if set
 };
 
@@ -89,7 +92,7 @@ struct ReceivedEmail {
 struct PlannedMessage {
   std::string appointment_id;
   int appointment_version = 0;
-  std::string rule, purpose, channel, contact, due_at, state, reason;
+  std::string rule, purpose, channel, contact, due_at, state, reason, last_error;
   int segments = 0;
 };
 
@@ -146,7 +149,7 @@ class DemoScenario {
   void MakeOfficeDb(int variant);
   void WriteAgentConfig();
   void WriteDispatcherConfig();
-  CommandRecord RunAgentOnce();
+  CommandRecord RunAgentOnce(Instant virtual_at);
   CommandRecord RunDispatcher(const std::vector<std::string>& args, const std::string& label);
   void CollectArrivals(Instant at, int sent_hint);
   void CollectPlan();
@@ -157,6 +160,7 @@ class DemoScenario {
   ScenarioResult result_;
   size_t sms_parts_seen_ = 0;
   size_t mails_seen_ = 0;
+  int http_port_ = 0;
 };
 
 // "2026-10-24 09:00" in the firm's zone.

@@ -80,7 +80,8 @@ std::string LocalDate(Instant t) { return LocalMinute(t).substr(0, 10); }
 
 TEST(EndToEnd, AgentUploadsAndEveryDispatcherPassSucceeds) {
   REQUIRE_SCENARIO();
-  ASSERT_EQ(r.agent_runs.size(), 2u);
+  // Midnight of day one, then the agent's schedule 05:30 and 12:00 on 3 days.
+  ASSERT_EQ(r.agent_runs.size(), 7u);
   for (const auto& a : r.agent_runs) EXPECT_EQ(a.exit_code, 0) << a.output;
   // 3 local days, one of them 25 hours long.
   EXPECT_EQ(r.passes.size(), 73u);
@@ -89,7 +90,7 @@ TEST(EndToEnd, AgentUploadsAndEveryDispatcherPassSucceeds) {
     EXPECT_EQ(p.exit_code, 0) << p.label << "\n" << p.output;
     if (p.output.find(" 1 applied") != std::string::npos) ++applied;
   }
-  EXPECT_EQ(applied, 2) << "both exports applied, each once";
+  EXPECT_EQ(applied, 7) << "every export applied, each once";
   EXPECT_TRUE(r.problems.empty()) << r.problems.front();
 }
 
@@ -211,6 +212,9 @@ TEST(EndToEnd, MovedAppointmentGetsAChangeNotice) {
   EXPECT_NE(mails[1]->subject.find("Terminänderung"), std::string::npos) << mails[1]->subject;
   EXPECT_NE(mails[1]->text.find("27."), std::string::npos) << mails[1]->text;
   EXPECT_NE(mails[1]->text.find("13:30"), std::string::npos) << mails[1]->text;
+  // The calendar file carries the new time in the firm's zone.
+  EXPECT_NE(mails[1]->ics.find("DTSTART;TZID=Europe/Vienna:20261027T133000"), std::string::npos)
+      << mails[1]->ics;
   bool change = false;
   for (const auto* m : r.MessagesFor("T-MOVE"))
     if (m->rule == "change") change = true;
@@ -246,9 +250,24 @@ TEST(EndToEnd, EmailsCarryTextAndCalendarFile) {
     if (e.subject.rfind("Kehrtermin am", 0) == 0) {
       ++reminders;
       EXPECT_NE(e.ics.find("BEGIN:VEVENT"), std::string::npos) << e.subject;
+      EXPECT_TRUE(e.has_html) << e.subject;
     }
   }
   EXPECT_GT(reminders, 0);
+  // T-HK's 2-day e-mail (office@winchim.example, 2026-10-23 09:00): the event
+  // starts on Sunday 09:00 local, after the clock change.
+  bool hk = false;
+  for (const auto& e : r.emails) {
+    if (e.to.find("office@winchim.example") == std::string::npos) continue;
+    hk = true;
+    EXPECT_EQ(LocalMinute(e.virtual_at), "2026-10-23 09:00");
+    EXPECT_EQ(e.subject, "Kehrtermin am 25.10.2026 um 09:00 Uhr");
+    EXPECT_NE(e.text.find("Hauptkehrung in Redtenbachergasse 3, 4400 Steyr"), std::string::npos)
+        << e.text;
+    EXPECT_NE(e.ics.find("DTSTART;TZID=Europe/Vienna:20261025T090000"), std::string::npos)
+        << e.ics;
+  }
+  EXPECT_TRUE(hk) << "no e-mail for T-HK";
 }
 
 TEST(EndToEnd, UsageReportCountsWhatFakesmscReceived) {
