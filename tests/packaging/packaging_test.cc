@@ -5,6 +5,7 @@
 // recording stand-ins for adduser/install/chown/chmod/systemctl (so what it
 // would do to the system is asserted without doing it), the unpacked binaries'
 // --help, and the unpacked agent's `check` against a throwaway sshd.
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -104,12 +105,12 @@ const Package& Get(const std::string& program) {
 #define REQUIRE_PACKAGE(program)                                                      \
   ASSERT_TRUE(packages->error.empty()) << packages->error;                            \
   ASSERT_TRUE(packages->packages.count(program))                                      \
-      << "no kehrbote-" program " .deb; cpack said:\n" << packages->cpack_output;     \
+      << "no kehrbote-" << (program) << " .deb; cpack said:\n" << packages->cpack_output; \
   const Package& p = Get(program)
 
 TEST(Packaging, BothPackagesAreBuiltWithControlData) {
   for (const std::string program : {"agent", "dispatcher"}) {
-    REQUIRE_PACKAGE(program.c_str());
+    REQUIRE_PACKAGE(program);
     EXPECT_NE(p.info.find("Package: kehrbote-" + program), std::string::npos) << p.info;
     EXPECT_NE(p.info.find("adduser"), std::string::npos) << "Depends on adduser\n" << p.info;
     // dpkg-shlibdeps filled in the shared libraries (Poco, libssh2, ...).
@@ -122,11 +123,13 @@ TEST(Packaging, BothPackagesAreBuiltWithControlData) {
 
 TEST(Packaging, FilesUnitsAndDefaultConfigs) {
   for (const std::string program : {"agent", "dispatcher"}) {
-    REQUIRE_PACKAGE(program.c_str());
+    REQUIRE_PACKAGE(program);
     const std::string exe = p.root + "/usr/bin/kehrbote-" + program;
     EXPECT_EQ(Mode(exe) & 0111, 0111u) << exe;
-    const std::string unit = ReadFile(p.root + "/lib/systemd/system/kehrbote-" + program +
+    // usrmerged Debian: systemd reads units from /usr/lib/systemd/system.
+    const std::string unit = ReadFile(p.root + "/usr/lib/systemd/system/kehrbote-" + program +
                                       ".service");
+    ASSERT_FALSE(unit.empty()) << "no unit for " << program;
     EXPECT_NE(unit.find("ExecStart=/usr/bin/kehrbote-" + program +
                         " --config /etc/kehrbote/" + program + ".yaml run"),
               std::string::npos)
@@ -146,11 +149,19 @@ TEST(Packaging, FilesUnitsAndDefaultConfigs) {
 TEST(Packaging, DefaultConfigsAreAcceptedByTheParsers) {
   {
     REQUIRE_PACKAGE("agent");
+    // The default reads the office database's connection string from the
+    // environment (the unit's EnvironmentFile /etc/kehrbote/agent.env).
+    ::setenv("KEHRBOTE_OFFICE_DB", "DSN=Winchim;UID=kehrbote;PWD=x", 1);
     AgentConfig c = LoadAgentConfig(p.root + "/etc/kehrbote/agent.yaml");
     EXPECT_EQ(c.spool_dir, "/var/lib/kehrbote/agent/spool");
     EXPECT_EQ(c.status_file, "/var/lib/kehrbote/agent/status.json");
     EXPECT_EQ(c.firm.timezone, "Europe/Vienna");
-    EXPECT_FALSE(c.upload.endpoint.known_hosts_file.empty()) << "host key pinned by default";
+    EXPECT_EQ(c.source.sql.connection, "DSN=Winchim;UID=kehrbote;PWD=x");
+    EXPECT_TRUE(!c.upload.endpoint.known_hosts_file.empty() ||
+                !c.upload.endpoint.host_key_fingerprint.empty())
+        << "host key pinned by default";
+    const std::string unit = ReadFile(p.root + "/usr/lib/systemd/system/kehrbote-agent.service");
+    EXPECT_NE(unit.find("EnvironmentFile=-/etc/kehrbote/agent.env"), std::string::npos) << unit;
   }
   {
     REQUIRE_PACKAGE("dispatcher");
@@ -193,7 +204,7 @@ std::string RunPostinst(const Package& p, bool user_exists, const std::string& n
 
 TEST(Packaging, PostinstCreatesTheUserAndPrivateDataDirectory) {
   for (const std::string program : {"agent", "dispatcher"}) {
-    REQUIRE_PACKAGE(program.c_str());
+    REQUIRE_PACKAGE(program);
     const std::string calls = RunPostinst(p, /*user_exists=*/false, program + "-fresh");
     EXPECT_NE(calls.find("getent passwd kehrbote"), std::string::npos) << calls;
     EXPECT_NE(calls.find("adduser --system --group --home /var/lib/kehrbote --no-create-home "
