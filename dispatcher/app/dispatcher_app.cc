@@ -36,6 +36,7 @@ namespace {
 
 // What a firm's planning read and computed, before it is written.
 struct FirmWork {
+  std::string policy;                  // PolicyFingerprint of the firm's policy
   std::vector<std::string> unplanned;  // full pass: the versions to plan
   std::pair<int64_t, int64_t> fingerprint{0, 0};  // the firm's messages: count, max id
   std::vector<StoredAppointment> current;
@@ -50,10 +51,11 @@ static bool PrepareFirm(PlanStore& plans, AppointmentStore& appointments,
                         Poco::Data::Session& session, const FirmConfig& firm,
                         const FirmPolicy& policy, const std::vector<std::string>* ids, Instant now,
                         bool split, FirmWork& w) {
+  w.policy = PolicyFingerprint(policy);
   if (!ids) {
     // A full pass plans the versions not planned before, of appointments that
     // have not started. Usually none: then the firm costs one query.
-    w.unplanned = plans.UnplannedAppointments(session, firm.id(), now);
+    w.unplanned = plans.UnplannedAppointments(session, firm.id(), now, w.policy);
     if (w.unplanned.empty()) return false;
     // Few: read them one by one; many: read the firm's range at once.
     if (w.unplanned.size() <= 50) ids = &w.unplanned;
@@ -72,7 +74,8 @@ static bool PrepareFirm(PlanStore& plans, AppointmentStore& appointments,
       plans.ExistingMessagesOfFirm(session, firm.id());
   // A full pass skips versions planned before (nothing about them changed).
   if (!w.unplanned.empty()) {
-    const std::set<std::pair<std::string, int64_t>> done = plans.PlannedVersions(session, firm.id());
+    const std::set<std::pair<std::string, int64_t>> done =
+        plans.PlannedVersions(session, firm.id(), w.policy);
     std::erase_if(w.current, [&](const StoredAppointment& a) {
       return done.count({a.appointment.id, a.version}) > 0;
     });
@@ -113,7 +116,7 @@ static void WriteFirm(PlanStore& plans, Poco::Data::Session& session, const Firm
   PlanWriteResult written = plans.WriteAll(session, all, now);
   std::vector<std::pair<std::string, int64_t>> versions;
   for (const StoredAppointment& a : w.current) versions.emplace_back(a.appointment.id, a.version);
-  plans.MarkPlanned(session, firm.id(), versions, now);
+  plans.MarkPlanned(session, firm.id(), versions, w.policy, now);
   r.appointments = static_cast<int>(w.current.size());
   r.planned = written.planned;
   r.cancelled = written.cancelled;
@@ -142,7 +145,7 @@ PlanPassResult DispatcherApp::PlanFirm(const FirmConfig& firm, const std::vector
     std::unique_lock<std::mutex> writer(write_mu_, std::defer_lock);
     if (db_.dialect() == SqlDialect::kSqlite) writer.lock();
     db_.WithFirmLock(firm.id(), [&](Poco::Data::Session& session) {
-      if (plans_.UnplannedAppointments(session, firm.id(), now) != w.unplanned ||
+      if (plans_.UnplannedAppointments(session, firm.id(), now, w.policy) != w.unplanned ||
           plans_.MessageFingerprint(session, firm.id()) != w.fingerprint)
         return;
       WriteFirm(plans_, session, firm, w, now, r);

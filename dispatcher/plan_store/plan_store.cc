@@ -40,6 +40,9 @@ constexpr const char* kPlannedVersions =
     "version INTEGER NOT NULL, planned_at BIGINT NOT NULL, "
     "PRIMARY KEY (firm_id, appointment_id, version))";
 
+constexpr const char* kPlannedPolicy =
+    "ALTER TABLE planned_versions ADD COLUMN policy TEXT NOT NULL DEFAULT ''";
+
 Instant At(const Poco::Dynamic::Var& v) {
   return Instant(std::chrono::seconds(v.isEmpty() ? 0 : v.convert<Poco::Int64>()));
 }
@@ -50,6 +53,7 @@ const std::vector<Migration>& PlanningMigrations() {
   static const std::vector<Migration> m = {
       {1, MessagesTable("INTEGER PRIMARY KEY AUTOINCREMENT"), MessagesTable("BIGSERIAL PRIMARY KEY")},
       {2, kPlannedVersions, kPlannedVersions},
+      {3, kPlannedPolicy, kPlannedPolicy},
   };
   return m;
 }
@@ -91,43 +95,48 @@ std::map<std::string, std::vector<ExistingMessage>> PlanStore::ExistingMessagesO
 }
 
 std::set<std::pair<std::string, int64_t>> PlanStore::PlannedVersions(Session& session,
-                                                                   std::string_view firm_id) {
-  std::string f(firm_id);
+                                                                   std::string_view firm_id,
+                                                                   std::string_view policy) {
+  std::string f(firm_id), pol(policy);
   std::vector<std::string> ids;
   std::vector<Poco::Int64> versions;
-  session << db_.Sql("SELECT appointment_id, version FROM planned_versions WHERE firm_id = ?"),
-      use(f), into(ids), into(versions), now;
+  session << db_.Sql("SELECT appointment_id, version FROM planned_versions WHERE firm_id = ? "
+                     "AND policy = ?"),
+      use(f), use(pol), into(ids), into(versions), now;
   std::set<std::pair<std::string, int64_t>> out;
   for (size_t i = 0; i < ids.size(); ++i) out.emplace(std::move(ids[i]), versions[i]);
   return out;
 }
 
 std::vector<std::string> PlanStore::UnplannedAppointments(Session& session,
-                                                          std::string_view firm_id, Instant after) {
-  std::string f(firm_id);
+                                                          std::string_view firm_id, Instant after,
+                                                          std::string_view policy) {
+  std::string f(firm_id), pol(policy);
   Poco::Int64 a = after.time_since_epoch().count();
   std::vector<std::string> ids;
   session << db_.Sql("SELECT a.appointment_id FROM appointments a LEFT JOIN planned_versions p "
                      "ON p.firm_id = a.firm_id AND p.appointment_id = a.appointment_id AND "
-                     "p.version = a.current_version WHERE a.firm_id = ? AND a.start_at > ? AND "
-                     "p.version IS NULL ORDER BY a.appointment_id"),
-      use(f), use(a), into(ids), now;
+                     "p.version = a.current_version AND p.policy = ? WHERE a.firm_id = ? AND "
+                     "a.start_at > ? AND p.version IS NULL ORDER BY a.appointment_id"),
+      use(pol), use(f), use(a), into(ids), now;
   return ids;
 }
 
 void PlanStore::MarkPlanned(Session& session, std::string_view firm_id,
                             const std::vector<std::pair<std::string, int64_t>>& versions,
-                            Instant at) {
+                            std::string_view policy, Instant at) {
   if (versions.empty()) return;
-  std::vector<std::string> firm(versions.size(), std::string(firm_id)), ids;
+  std::vector<std::string> firm(versions.size(), std::string(firm_id)), ids,
+      pol(versions.size(), std::string(policy));
   std::vector<Poco::Int64> vs, stamp(versions.size(), at.time_since_epoch().count());
   for (const auto& [id, v] : versions) {
     ids.push_back(id);
     vs.push_back(v);
   }
-  session << db_.Sql("INSERT INTO planned_versions (firm_id, appointment_id, version, planned_at) "
-                     "VALUES (?, ?, ?, ?) ON CONFLICT (firm_id, appointment_id, version) DO NOTHING"),
-      use(firm), use(ids), use(vs), use(stamp), now;
+  session << db_.Sql("INSERT INTO planned_versions (firm_id, appointment_id, version, planned_at, "
+                     "policy) VALUES (?, ?, ?, ?, ?) ON CONFLICT (firm_id, appointment_id, version) "
+                     "DO UPDATE SET planned_at = excluded.planned_at, policy = excluded.policy"),
+      use(firm), use(ids), use(vs), use(stamp), use(pol), now;
 }
 
 std::vector<ExistingMessage> PlanStore::ExistingMessages(Session& session,

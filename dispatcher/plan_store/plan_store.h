@@ -12,7 +12,8 @@
 //     contact (masked), kind, reason, created_at,
 //     UNIQUE(firm_id, appointment_id, appointment_version, rule_id, contact, kind))
 //   planned_versions(firm_id, appointment_id, version, planned_at, PK(firm_id,
-//     appointment_id, version)): versions whose plan is written (migration 2)
+//     appointment_id, version)): versions whose plan is written (migration 2),
+//     policy: the firm policy's fingerprint they were planned with (migration 3)
 // Writes are idempotent: INSERT ... ON CONFLICT DO NOTHING on the UNIQUE keys,
 // so two dispatchers (or a repeated pass) never plan one message twice.
 // Cancelling only touches rows still 'planned' or 'held', so a message the outbox
@@ -79,14 +80,18 @@ class PlanStore {
       Poco::Data::Session& session, std::string_view firm_id);
   // Appointment versions planned before (table planned_versions), so that a full
   // pass does not plan them again; MarkPlanned records them after writing.
+  // Only versions planned with policy fingerprint `policy` count.
   std::set<std::pair<std::string, int64_t>> PlannedVersions(Poco::Data::Session& session,
-                                                            std::string_view firm_id);
+                                                            std::string_view firm_id,
+                                                            std::string_view policy);
   // Ids of the firm's current appointment versions that start after `after` and
   // are not in planned_versions (reads STORE's `appointments` table).
   std::vector<std::string> UnplannedAppointments(Poco::Data::Session& session,
-                                                 std::string_view firm_id, Instant after);
+                                                 std::string_view firm_id, Instant after,
+                                                 std::string_view policy);
   void MarkPlanned(Poco::Data::Session& session, std::string_view firm_id,
-                   const std::vector<std::pair<std::string, int64_t>>& versions, Instant now);
+                   const std::vector<std::pair<std::string, int64_t>>& versions,
+                   std::string_view policy, Instant now);
   // Writes one plan inside the caller's transaction.
   PlanWriteResult Write(Poco::Data::Session& session, const AppointmentPlan& plan, Instant now);
   // Writes many plans (one firm's pass) with one bulk statement per table.

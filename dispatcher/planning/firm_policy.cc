@@ -1,5 +1,8 @@
 #include "dispatcher/planning/firm_policy.h"
 
+#include <cstdint>
+#include <cstdio>
+
 namespace kehrbote {
 
 std::string_view ToString(ChannelPolicy p) {
@@ -13,6 +16,46 @@ std::string_view ToString(ChannelPolicy p) {
 
 std::string_view ToString(SmsEncodingPolicy p) {
   return p == SmsEncodingPolicy::kUcs2 ? "ucs2" : "gsm7";
+}
+
+std::string PolicyFingerprint(const FirmPolicy& p) {
+  std::string c;
+  auto add = [&c](std::string_view v) {
+    c += v;
+    c += '\x1f';
+  };
+  add(p.firm_id);
+  add(p.firm_name);
+  add(p.firm_phone);
+  add(p.timezone);
+  add(p.country);
+  add(p.sender_name);
+  for (const ReminderRule& r : p.rules) {
+    add(r.name);
+    add(r.channel == ContactChannel::kSms ? "sms" : "email");
+    add(std::to_string(r.lead.count()));
+    add(r.at ? std::to_string(r.at->count()) : "-");
+    add(r.weekday ? std::to_string(r.weekday->c_encoding()) : "-");
+    add(r.round_to_quarter_hour ? "15" : "0");
+  }
+  add(std::to_string(p.quiet_hours.from.count()) + "-" + std::to_string(p.quiet_hours.to.count()));
+  add(p.late_policy.Describe());
+  add(ToString(p.channel_policy));
+  add(ToString(p.sms_encoding));
+  add(std::to_string(p.max_sms_numbers));
+  for (const auto& [name, text] : p.templates) {
+    add(name);
+    add(text);
+  }
+  // FNV-1a, 64 bit: stable across builds and platforms (std::hash is not).
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char ch : c) {
+    h ^= ch;
+    h *= 1099511628211ull;
+  }
+  char out[17];
+  std::snprintf(out, sizeof(out), "%016llx", static_cast<unsigned long long>(h));
+  return out;
 }
 
 const std::vector<std::string>& TemplateNames() {

@@ -59,4 +59,10 @@ struct FirmPolicy {
   std::map<std::string, std::string, std::less<>> templates;  // name -> text; missing = default
 };
 
+// A stable hash (hex) of everything in `p` that decides what is planned (rules,
+// quiet hours, late policy, channel policy, encoding, templates, sender, zone).
+// Stored with each planned version: when the firm's YAML changes, a full pass
+// plans its appointments again (rows already there are kept, new ones added).
+std::string PolicyFingerprint(const FirmPolicy& p);
+
 }  // namespace kehrbote

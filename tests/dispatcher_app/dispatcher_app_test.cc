@@ -256,5 +256,29 @@ TEST_F(DispatcherAppTest, RescheduleAndCancellationThroughIngest) {
             "2026-11-23T10:05:00+01:00");
 }
 
+TEST_F(DispatcherAppTest, ChangedFirmRulesArePlannedForExistingAppointments) {
+  IngestFirstExport();
+  PassResult p = app_->RunPass(At("2026-11-23T06:00:00+01:00"), true);
+  EXPECT_EQ(p.plan.planned, 4);
+  // Same policy again: nothing to plan, not even a read of the appointments.
+  p = app_->RunPass(At("2026-11-23T06:01:00+01:00"), true);
+  EXPECT_EQ(p.plan.appointments, 0);
+  // The firm adds a rule: the next full pass adds its messages, keeps the rest.
+  env_.Write("firms.d/huber.yaml",
+             "id: huber\nsender_name: Huber RFK\nrules:\n"
+             "  - {name: sms-1d, channel: sms, lead: 1d}\n"
+             "  - {name: mail-2d, channel: email, lead: 2d, at: \"18:00\"}\n"
+             "  - {name: sms-2h, channel: sms, lead: 2h}\n"
+             "heartbeat: {time: \"07:00\", contacts: [\"0664 9999999\"]}\n");
+  DispatcherConfig changed = LoadDispatcherConfig(env_.config_path());
+  DispatcherApp app(changed, *db_);
+  p = app.RunPass(At("2026-11-23T06:02:00+01:00"), true);
+  auto m = MessagesByKey();
+  // 2h before 08:00 is 06:00, inside quiet hours: the evening before at 20:00.
+  EXPECT_EQ(FormatRfc3339(m["A1/sms-2h"].due, kZone), "2026-11-24T20:00:00+01:00");
+  EXPECT_EQ(FormatRfc3339(m["A3/sms-2h"].due, kZone), "2026-11-23T09:00:00+01:00");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM messages WHERE firm_id = 'huber' AND rule_id = 'sms-1d'"), 3);
+}
+
 }  // namespace
 }  // namespace kehrbote
