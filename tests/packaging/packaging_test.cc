@@ -174,8 +174,18 @@ TEST(Packaging, DefaultConfigsAreAcceptedByTheParsers) {
     yaml.replace(at, from.size(), "firms_dir: " + p.root + "/etc/kehrbote/firms.example");
     const std::string copy = packages->dir->Sub("dispatcher.yaml");
     WriteFile(copy, yaml);
+    ::setenv("KEHRBOTE_KANNEL_PASSWORD", "kannel-secret", 1);
+    ::setenv("KEHRBOTE_SMTP_PASSWORD", "smtp-secret", 1);
     DispatcherConfig c = LoadDispatcherConfig(copy);
     EXPECT_EQ(c.store_url, "sqlite:/var/lib/kehrbote/dispatcher/dispatcher.db");
+    EXPECT_EQ(c.delivery.sms_provider, "kannel");
+    EXPECT_EQ(c.delivery.kannel.password, "kannel-secret");
+    EXPECT_TRUE(c.delivery.smtp_configured);
+    EXPECT_EQ(c.delivery.smtp.password, "smtp-secret");
+    const std::string unit =
+        ReadFile(p.root + "/usr/lib/systemd/system/kehrbote-dispatcher.service");
+    EXPECT_NE(unit.find("EnvironmentFile=-/etc/kehrbote/dispatcher.env"), std::string::npos)
+        << unit;
     ASSERT_EQ(c.firms.size(), 1u);
     EXPECT_EQ(c.firms[0].id(), "huber");
   }
