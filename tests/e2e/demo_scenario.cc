@@ -128,8 +128,16 @@ struct DemoScenario::Servers {
   std::vector<test::FakeSmscMessage> pending_parts;  // parts of messages not yet complete
 };
 
+std::string DstScenarioFirstDay(Instant now) {
+  using namespace std::chrono;
+  const year_month_day today{floor<days>(ToLocal(now, kZone)).time_since_epoch() + sys_days{}};
+  const sys_days change{today.year() / October / Sunday[last]};
+  return FormatLocalDate(LocalTime{(change - days(2)).time_since_epoch()});
+}
+
 ScenarioOptions DefaultScenarioOptions() {
   ScenarioOptions o;
+  o.first_day = DstScenarioFirstDay(SystemClock().Now());
   o.source_dir = KEHRBOTE_E2E_SOURCE_DIR;
   o.agent = std::string(KEHRBOTE_E2E_BINARY_DIR) + "/agent/kehrbote-agent";
   o.dispatcher = std::string(KEHRBOTE_E2E_BINARY_DIR) + "/dispatcher/kehrbote-dispatcher";
@@ -353,7 +361,7 @@ void DemoScenario::WriteDispatcherConfig() {
        "late_policy: {action: send, min_remaining: 2h}\n"
        "templates:\n"
        "  sms_reminder: \"Grüß Gott! Ihr Rauchfangkehrer kommt am <<Wochentag>>, <<Datum>> "
-       "<<Uhrzeit>> in die <<Strasse>>. <<Kehrbetrieb>>\"\n"
+       "<<Uhrzeit>>: <<Strasse>>. <<Kehrbetrieb>>\"\n"
        "heartbeat: {time: \"07:00\", contacts: [" << Quoted(ScenarioFirm::kHeartbeatMobile) << "]}\n"
        "channel_policy: both\n"
        "sms_encoding: gsm7\n"

@@ -42,15 +42,21 @@ struct ScenarioOptions {
   std::string source_dir;      // repository root (scripts/demo-data/make-office-db)
   std::string agent;           // kehrbote-agent executable
   std::string dispatcher;      // kehrbote-dispatcher executable
-  std::string first_day = "2026-10-23";  // T-DST then lands in the night of 2026-10-25
+  // The Friday before an October clock change: T-DST (first day + 2, 02:30) then
+  // lands in the night of the change. DefaultScenarioOptions() takes this year's
+  // (2026-10-23 in 2026), so the agent's window (today +- 366 days) reaches it.
+  std::string first_day = "2026-10-23";
   int days = 3;                // of virtual time driven through the dispatcher
   int objects = 300;           // objects in the office database
   int second_export_day = 1;   // 0-based day of the office's change (11:30 local)
   std::ostream* progress = nullptr;  // one line per step, if set
 };
 
-// Defaults for a build tree: binaries next to where this library was built.
+// Defaults for a build tree: binaries next to where this library was built,
+// first day from DstScenarioFirstDay(now).
 ScenarioOptions DefaultScenarioOptions();
+// The Friday two days before the last Sunday of October of `now`'s year (local).
+std::string DstScenarioFirstDay(Instant now);
 
 // The firm of the scenario (agent config, firm YAML).
 struct ScenarioFirm {

@@ -13,7 +13,9 @@
 namespace kehrbote::e2e {
 namespace {
 
-// The named hard cases of scripts/demo-data/make-office-db (first day 2026-10-23).
+// The named hard cases of scripts/demo-data/make-office-db. The scenario's first
+// day is the Friday before this year's October clock change (2026-10-23 in
+// 2026), so T-DST always lands in the night of the change; comments use 2026.
 constexpr const char* kHkMobile = "+4366615651324";     // T-HK, Tel.Nr.1
 constexpr const char* kHkLandline = "+43725253131";     // T-HK, Tel.Nr.2 (07252 / 53131)
 constexpr const char* kNoConsent = "+436761234567";     // T-NOCONSENT, no tick
@@ -75,6 +77,21 @@ std::string Describe(const ScenarioResult& r, const std::string& id) {
   return out;
 }
 
+// Day n of the scenario (0 = the Friday before the clock change) as
+// "YYYY-MM-DD", "DD.MM.YYYY" and "YYYYMMDD".
+std::string Day(int n) {
+  return FormatLocalDate(*ParseLocalDate(DefaultScenarioOptions().first_day) +
+                         std::chrono::days(n));
+}
+std::string Dmy(int n) {
+  const std::string d = Day(n);
+  return d.substr(8, 2) + "." + d.substr(5, 2) + "." + d.substr(0, 4);
+}
+std::string Compact(int n) {
+  const std::string d = Day(n);
+  return d.substr(0, 4) + d.substr(5, 2) + d.substr(8, 2);
+}
+
 std::string LocalHm(Instant t) { return LocalMinute(t).substr(11); }
 std::string LocalDate(Instant t) { return LocalMinute(t).substr(0, 10); }
 
@@ -98,7 +115,7 @@ TEST(EndToEnd, FirmGetsAHeartbeatEachMorning) {
   REQUIRE_SCENARIO();
   auto beats = r.SmsTo(ScenarioFirm::kHeartbeatMobile);
   ASSERT_EQ(beats.size(), 3u) << "one heartbeat SMS per day";
-  const char* days[] = {"2026-10-23", "2026-10-24", "2026-10-25"};
+  const std::string days[] = {Day(0), Day(1), Day(2)};
   for (size_t i = 0; i < beats.size(); ++i) {
     EXPECT_EQ(LocalDate(beats[i]->virtual_at), days[i]);
     EXPECT_EQ(LocalHm(beats[i]->virtual_at), "07:00") << "heartbeat time 07:00 local";
@@ -118,7 +135,7 @@ TEST(EndToEnd, MainSweepReminderArrivesWithUmlautsIntact) {
   auto sms = r.SmsTo(kHkMobile);
   ASSERT_EQ(sms.size(), 2u) << "sms-2d and sms-1d for T-HK\n" << Describe(r, "T-HK");
   for (const auto* s : sms) {
-    EXPECT_NE(s->text.find("Grüß Gott! Ihr Rauchfangkehrer kommt am Sonntag, 25."),
+    EXPECT_NE(s->text.find("Grüß Gott! Ihr Rauchfangkehrer kommt am Sonntag, " + Dmy(2)),
               std::string::npos)
         << s->text;
     EXPECT_NE(s->text.find("09:00"), std::string::npos) << s->text;
@@ -134,12 +151,12 @@ TEST(EndToEnd, ReminderAcrossTheClockChangeKeepsItsLocalTime) {
   // (25 hours earlier on the UTC line), not 08:00 or 10:00.
   auto sms = r.SmsTo(kHkMobile);
   ASSERT_EQ(sms.size(), 2u) << Describe(r, "T-HK");
-  EXPECT_EQ(LocalMinute(sms[0]->virtual_at), "2026-10-23 09:00");
-  EXPECT_EQ(LocalMinute(sms[1]->virtual_at), "2026-10-24 09:00");
+  EXPECT_EQ(LocalMinute(sms[0]->virtual_at), Day(0) + " 09:00");
+  EXPECT_EQ(LocalMinute(sms[1]->virtual_at), Day(1) + " 09:00");
   bool found = false;
   for (const auto* m : r.MessagesFor("T-HK"))
     if (m->rule == "sms-1d" && m->channel == "sms") {
-      EXPECT_EQ(m->due_at, "2026-10-24T09:00:00+02:00");
+      EXPECT_EQ(m->due_at, Day(1) + "T09:00:00+02:00");
       found = true;
     }
   EXPECT_TRUE(found) << Describe(r, "T-HK");
@@ -153,7 +170,7 @@ TEST(EndToEnd, DstNightAppointmentIsRemindedBeforeTheQuietHours) {
   bool found = false;
   for (const auto* m : r.MessagesFor("T-DST"))
     if (m->rule == "sms-1d") {
-      EXPECT_EQ(m->due_at, "2026-10-23T20:00:00+02:00") << Describe(r, "T-DST");
+      EXPECT_EQ(m->due_at, Day(0) + "T20:00:00+02:00") << Describe(r, "T-DST");
       found = true;
     }
   EXPECT_TRUE(found) << Describe(r, "T-DST");
@@ -162,8 +179,8 @@ TEST(EndToEnd, DstNightAppointmentIsRemindedBeforeTheQuietHours) {
   bool at_20 = false;
   for (const auto* s : sms) {
     // Nothing in the quiet hours except what the late policy sends at once.
-    if (LocalMinute(s->virtual_at) == "2026-10-23 20:00") at_20 = true;
-    EXPECT_LT(s->virtual_at, ToInstant(*ParseLocalDateTime("2026-10-25T02:30:00"),
+    if (LocalMinute(s->virtual_at) == Day(0) + " 20:00") at_20 = true;
+    EXPECT_LT(s->virtual_at, ToInstant(*ParseLocalDateTime(Day(2) + "T02:30:00"),
                                        ScenarioFirm::kTimezone))
         << "nothing after the appointment started";
   }
@@ -206,14 +223,14 @@ TEST(EndToEnd, MovedAppointmentGetsAChangeNotice) {
   for (const auto& e : r.emails)
     if (e.to.find(kMoveEmail) != std::string::npos) mails.push_back(&e);
   ASSERT_GE(mails.size(), 2u) << Describe(r, "T-MOVE");
-  EXPECT_EQ(LocalMinute(mails[0]->virtual_at), "2026-10-24 08:00");
+  EXPECT_EQ(LocalMinute(mails[0]->virtual_at), Day(1) + " 08:00");
   EXPECT_EQ(mails[0]->subject.find("Terminänderung"), std::string::npos);
-  EXPECT_EQ(LocalMinute(mails[1]->virtual_at), "2026-10-24 12:00");
+  EXPECT_EQ(LocalMinute(mails[1]->virtual_at), Day(1) + " 12:00");
   EXPECT_NE(mails[1]->subject.find("Terminänderung"), std::string::npos) << mails[1]->subject;
-  EXPECT_NE(mails[1]->text.find("27."), std::string::npos) << mails[1]->text;
+  EXPECT_NE(mails[1]->text.find(Dmy(4)), std::string::npos) << mails[1]->text;
   EXPECT_NE(mails[1]->text.find("13:30"), std::string::npos) << mails[1]->text;
   // The calendar file carries the new time in the firm's zone.
-  EXPECT_NE(mails[1]->ics.find("DTSTART;TZID=Europe/Vienna:20261027T133000"), std::string::npos)
+  EXPECT_NE(mails[1]->ics.find("DTSTART;TZID=Europe/Vienna:" + Compact(4) + "T133000"), std::string::npos)
       << mails[1]->ics;
   bool change = false;
   for (const auto* m : r.MessagesFor("T-MOVE"))
@@ -228,8 +245,8 @@ TEST(EndToEnd, CancelledAppointmentGetsACancellationNoticeAndNoMoreReminders) {
   // and the pending 1-day reminder (due 2026-10-25 11:00) is dropped.
   auto sms = r.SmsTo(kCancelMobile);
   ASSERT_EQ(sms.size(), 2u) << Describe(r, "T-CANCEL");
-  EXPECT_EQ(LocalMinute(sms[0]->virtual_at), "2026-10-24 11:00");
-  EXPECT_EQ(LocalMinute(sms[1]->virtual_at), "2026-10-24 12:00");
+  EXPECT_EQ(LocalMinute(sms[0]->virtual_at), Day(1) + " 11:00");
+  EXPECT_EQ(LocalMinute(sms[1]->virtual_at), Day(1) + " 12:00");
   EXPECT_NE(sms[1]->text.find("Absage"), std::string::npos) << sms[1]->text;
   bool dropped = false;
   for (const auto* m : r.MessagesFor("T-CANCEL"))
@@ -260,11 +277,11 @@ TEST(EndToEnd, EmailsCarryTextAndCalendarFile) {
   for (const auto& e : r.emails) {
     if (e.to.find("office@winchim.example") == std::string::npos) continue;
     hk = true;
-    EXPECT_EQ(LocalMinute(e.virtual_at), "2026-10-23 09:00");
-    EXPECT_EQ(e.subject, "Kehrtermin am 25.10.2026 um 09:00 Uhr");
+    EXPECT_EQ(LocalMinute(e.virtual_at), Day(0) + " 09:00");
+    EXPECT_EQ(e.subject, "Kehrtermin am " + Dmy(2) + " um 09:00 Uhr");
     EXPECT_NE(e.text.find("Hauptkehrung in Redtenbachergasse 3, 4400 Steyr"), std::string::npos)
         << e.text;
-    EXPECT_NE(e.ics.find("DTSTART;TZID=Europe/Vienna:20261025T090000"), std::string::npos)
+    EXPECT_NE(e.ics.find("DTSTART;TZID=Europe/Vienna:" + Compact(2) + "T090000"), std::string::npos)
         << e.ics;
   }
   EXPECT_TRUE(hk) << "no e-mail for T-HK";
