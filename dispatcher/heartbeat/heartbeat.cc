@@ -1,8 +1,10 @@
 #include "dispatcher/heartbeat/heartbeat.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
+#include "dispatcher/outbox/delivery_store.h"
 #include "dispatcher/planning/contact_selection.h"
 #include "dispatcher/planning/message_text.h"
 #include "dispatcher/planning/planned_message.h"
@@ -54,12 +56,36 @@ Instant NextLocalMidnight(Instant now, const std::string& zone) {
 
 }  // namespace
 
+// A short stable digest (FNV-1a) of which firms are in alarm and why.
+std::string SituationKey(const std::vector<HeartbeatFacts>& firms) {
+  uint64_t h = 1469598103934665603ULL;
+  auto mix = [&h](std::string_view s) {
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+  };
+  for (const HeartbeatFacts& f : firms) {
+    mix(f.firm_id);
+    mix(IsAlarm(f) ? "|export" : "|");
+    mix(HasDeliveryProblem(f) ? "|delivery;" : "|;");
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return std::string(buf, 8);
+}
+
 std::string LocalDateString(Instant t, const std::string& zone) {
   return FormatLocalDate(floor<days>(ToLocal(t, zone)));
 }
 
 Heartbeat::Heartbeat(Database& db, const DispatcherConfig& config)
     : db_(db), config_(config), plans_(db), appointments_(db) {}
+
+void Heartbeat::AddBacklog(const std::string& firm_id, HeartbeatFacts& f) {
+  DeliveryStore::Backlog b = DeliveryStore(db_).GetBacklog(firm_id);
+  f.retrying = b.retrying;
+  f.held = b.held;
+  f.stalled_since = b.oldest_failure;
+  f.delivery_error = b.last_error;
+}
 
 HeartbeatFacts Heartbeat::Facts(const FirmConfig& firm, Instant now) {
   HeartbeatFacts f;
@@ -84,6 +110,7 @@ HeartbeatFacts Heartbeat::Facts(const FirmConfig& firm, Instant now) {
   f.messages_today = plans_.CountMessagesDue(firm.id(), ToInstant(today, f.timezone),
                                              ToInstant(today + days{1}, f.timezone));
   f.invalid_contacts = plans_.CountInvalidContacts(firm.id(), now - days{1}, now + std::chrono::seconds{1});
+  AddBacklog(firm.id(), f);
   return f;
 }
 
@@ -115,7 +142,19 @@ HeartbeatResult Heartbeat::Run(Instant now) {
       f.now = now;
       f.last_export_at = rec->last_export_at;
       f.alarm_after = config_.alarm_after;
+      AddBacklog(firm.id(), f);
       in_alarm.push_back(f);
+    } else {
+      // Export fine, but is delivery stalled (gateway or mail host down)?
+      HeartbeatFacts f;
+      f.firm_id = firm.id();
+      f.firm_name = firm.policy.firm_name.empty() ? rec->firm.name : firm.policy.firm_name;
+      f.timezone = zone;
+      f.now = now;
+      f.last_export_at = rec->last_export_at;
+      f.alarm_after = config_.alarm_after;
+      AddBacklog(firm.id(), f);
+      if (HasDeliveryProblem(f)) in_alarm.push_back(f);
     }
     if (now < due) continue;
     const std::string date = LocalDateString(now, zone);
@@ -179,11 +218,15 @@ HeartbeatResult Heartbeat::Run(Instant now) {
     int skipped = 0;
     std::vector<Recipient> recipients = Recipients(config_.operator_contacts, "AT", skipped);
     const std::string text = OperatorAlarmText(in_alarm, now, zone);
+    // One alarm per day for each distinct situation (which firms, which problem):
+    // a delivery stall that starts after the morning's alarm is still reported,
+    // a repeated pass with the same situation is not.
+    const std::string key = "operator-" + LocalDateString(now, zone) + "-" + SituationKey(in_alarm);
     db_.InTransaction([&](Poco::Data::Session& s) {
       for (const Recipient& rc : recipients) {
         PlannedMessage m;
         m.firm_id = "";
-        m.appointment_id = "operator-" + LocalDateString(now, zone);
+        m.appointment_id = key;
         m.rule_id = std::string(kRuleAlarm);
         m.purpose = "alarm";
         m.channel = rc.channel;
@@ -195,7 +238,8 @@ HeartbeatResult Heartbeat::Run(Instant now) {
           m.body = sms.body;
           m.segments = sms.segments;
         } else {
-          m.subject = "ALARM Kehrbote: " + std::to_string(in_alarm.size()) + " Betriebe ohne Export";
+          m.subject = "ALARM Kehrbote: " + std::to_string(in_alarm.size()) +
+                      (in_alarm.size() == 1 ? " Betrieb" : " Betriebe") + " mit Störung";
           m.body = text;
         }
         m.due = now;

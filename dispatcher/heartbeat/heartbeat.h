@@ -10,7 +10,8 @@
 // A configured firm that never uploaded gets no heartbeat (there is nobody known
 // to tell), but it is listed, like every firm in alarm, in the operator alarm:
 // one message per operator contact and day (firm_id "", rule_id 'alarm',
-// appointment_id "operator-YYYY-MM-DD" in the operator's zone).
+// appointment_id "operator-YYYY-MM-DD-<situation digest>" in the operator's zone: one alarm
+// per day for each distinct set of firms and problems).
 #pragma once
 
 #include <optional>
@@ -39,6 +40,8 @@ class Heartbeat {
   HeartbeatResult Run(Instant now);
   // The facts the firm's message of `now` would state (for tests and `plan`).
   HeartbeatFacts Facts(const FirmConfig& firm, Instant now);
+  // Fills the delivery backlog (retrying, held, stalled since) of `firm_id`.
+  void AddBacklog(const std::string& firm_id, HeartbeatFacts& f);
   // The next instant after `now` at which some firm's heartbeat falls due.
   Instant NextDue(Instant now) const;
 

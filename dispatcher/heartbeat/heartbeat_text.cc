@@ -23,6 +23,33 @@ std::string GermanDateTime(Instant t, const std::string& zone) {
          iso.substr(11, 5);
 }
 
+bool HasDeliveryProblem(const HeartbeatFacts& f) {
+  return f.held > 0 ||
+         (f.retrying > 0 && f.stalled_since && f.now - *f.stalled_since >= kDeliveryStallAlarm);
+}
+
+namespace {
+
+// " Zustellung gestört seit 23.11.2026 06:00: 3 Nachrichten warten (503 ...)."
+std::string DeliveryText(const HeartbeatFacts& f) {
+  std::string t;
+  if (f.retrying > 0) {
+    t += " Zustellung gestört";
+    if (f.stalled_since) t += " seit " + GermanDateTime(*f.stalled_since, f.timezone);
+    t += ": " + std::to_string(f.retrying) +
+         (f.retrying == 1 ? " Nachricht wartet" : " Nachrichten warten");
+    if (!f.delivery_error.empty()) t += " (" + f.delivery_error.substr(0, 80) + ")";
+    t += ".";
+  }
+  if (f.held > 0) {
+    t += " " + std::to_string(f.held) +
+         (f.held == 1 ? " Nachricht" : " Nachrichten") + " wegen SMS-Kontingent zurückgehalten.";
+  }
+  return t;
+}
+
+}  // namespace
+
 bool IsAlarm(const HeartbeatFacts& f) {
   return !f.last_export_at || f.now - *f.last_export_at > f.alarm_after;
 }
@@ -54,18 +81,32 @@ std::string HeartbeatText(const HeartbeatFacts& f) {
     if (f.rejected_reason && !f.rejected_reason->empty()) t += " (" + *f.rejected_reason + ")";
     t += ".";
   }
+  t += DeliveryText(f);
   return t;
 }
 
 std::string OperatorAlarmText(const std::vector<HeartbeatFacts>& firms, Instant now,
                               const std::string& timezone) {
-  std::string t = "ALARM Kehrbote " + GermanDateTime(now, timezone) + ": Kein Export seit mehr als " +
-                  (firms.empty() ? std::string("26 Std.") : Hours(firms.front().alarm_after)) +
-                  " bei " + std::to_string(firms.size()) + (firms.size() == 1 ? " Betrieb:" : " Betrieben:");
+  size_t no_export = 0;
+  for (const HeartbeatFacts& f : firms) no_export += IsAlarm(f) ? 1 : 0;
+  std::string t = "ALARM Kehrbote " + GermanDateTime(now, timezone) + ":";
+  if (no_export > 0) {
+    t += " Kein Export seit mehr als " + Hours(firms.front().alarm_after) + " bei " +
+         std::to_string(no_export) + (no_export == 1 ? " Betrieb" : " Betrieben");
+  }
+  if (no_export < firms.size()) {
+    const size_t stalled = firms.size() - no_export;
+    t += std::string(no_export > 0 ? ";" : "") + " Zustellung gestört bei " + std::to_string(stalled) +
+         (stalled == 1 ? " Betrieb" : " Betrieben");
+  }
+  t += ":";
   for (const HeartbeatFacts& f : firms) {
-    t += "\n- " + Name(f) + (f.firm_name.empty() ? "" : " (" + f.firm_id + ")") + ": ";
-    t += f.last_export_at ? "Kein Export seit " + GermanDateTime(*f.last_export_at, f.timezone)
-                          : std::string("noch nie ein Export");
+    t += "\n- " + Name(f) + (f.firm_name.empty() ? "" : " (" + f.firm_id + ")") + ":";
+    if (IsAlarm(f)) {
+      t += f.last_export_at ? " Kein Export seit " + GermanDateTime(*f.last_export_at, f.timezone)
+                            : std::string(" noch nie ein Export");
+    }
+    if (HasDeliveryProblem(f)) t += (IsAlarm(f) ? ";" : "") + DeliveryText(f);
   }
   return t;
 }

@@ -29,7 +29,20 @@ struct HeartbeatFacts {
   std::optional<std::string> rejected_name;    // last refused file (since the last export)
   std::optional<std::string> rejected_reason;
   std::chrono::seconds alarm_after{std::chrono::hours{26}};
+  // Delivery backlog: messages waiting because the SMS gateway or mail host
+  // failed (retrying), held by the SMS quota, and since when the oldest waits.
+  int64_t retrying = 0;
+  int64_t held = 0;
+  std::optional<Instant> stalled_since;
+  std::string delivery_error;
 };
+
+// How long a due message may wait for the gateway or mail host before the
+// operator is alarmed ("Gateway or mail host down for an hour").
+inline constexpr std::chrono::hours kDeliveryStallAlarm{1};
+
+// True if messages wait longer than kDeliveryStallAlarm or are held by the quota.
+bool HasDeliveryProblem(const HeartbeatFacts& f);
 
 // True if no export arrived for longer than alarm_after (or never).
 bool IsAlarm(const HeartbeatFacts& f);
@@ -39,8 +52,8 @@ std::string HeartbeatText(const HeartbeatFacts& f);
 // E-mail subject for the same message.
 std::string HeartbeatSubject(const HeartbeatFacts& f);
 
-// One line per firm in alarm for the operator's daily alarm; never-uploaded
-// firms say so.
+// One line per firm in alarm for the operator's daily alarm: no export (never-
+// uploaded firms say so) and/or a stalled delivery.
 std::string OperatorAlarmText(const std::vector<HeartbeatFacts>& firms_in_alarm, Instant now,
                               const std::string& timezone);
 

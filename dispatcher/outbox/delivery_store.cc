@@ -182,8 +182,8 @@ DeliveryStore::Backlog DeliveryStore::GetBacklog(const std::string& firm_id) {
   }
   if (b.retrying > 0) {
     Statement o(s);
-    o << db_.Sql("SELECT updated_at, COALESCE(last_error, '') FROM messages WHERE firm_id = ? AND "
-                 "state = 'planned' AND attempts > 0 ORDER BY updated_at LIMIT 1"),
+    o << db_.Sql("SELECT due_at, COALESCE(last_error, '') FROM messages WHERE firm_id = ? AND "
+                 "state = 'planned' AND attempts > 0 ORDER BY due_at LIMIT 1"),
         bind(firm_id);
     o.execute();
     RecordSet r2(o);

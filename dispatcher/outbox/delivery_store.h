@@ -78,8 +78,9 @@ class DeliveryStore {
   struct Backlog {
     int64_t retrying = 0;
     int64_t held = 0;
-    std::optional<Instant> oldest_failure;  // updated_at of the oldest retrying row
-    std::string last_error;                 // of that row
+    // due_at of the oldest retrying row: delivery has been stalled at least since then.
+    std::optional<Instant> oldest_failure;
+    std::string last_error;  // of that row
   };
   Backlog GetBacklog(const std::string& firm_id);
 

@@ -190,10 +190,45 @@ TEST_F(DispatcherAppTest, HeartbeatOncePerDayThenAlarmAndOperatorAlarm) {
   EXPECT_NE(alarm.find("Kein Export seit 22.11.2026 23:00"), std::string::npos) << alarm;
   std::string op2;
   s << "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email' AND "
-       "appointment_id = 'operator-2026-11-25'",
+       "appointment_id LIKE 'operator-2026-11-25-%'",
       into(op2), now;
   EXPECT_NE(op2.find("huber): Kein Export seit 22.11.2026 23:00"), std::string::npos) << op2;
   EXPECT_NE(op2.find("maier: noch nie"), std::string::npos) << op2;
+}
+
+TEST_F(DispatcherAppTest, StalledDeliveryIsInTheHeartbeatAndTheOperatorAlarm) {
+  IngestFirstExport();
+  app_->RunPass(At("2026-11-23T06:00:00+01:00"), true);
+  // The SMS gateway refused A2's reminder (due 23.11. 09:30) with a transient error
+  // and the outbox keeps retrying it: the state the outbox leaves while Kannel is
+  // down (tests/delivery covers that part against the real Kannel).
+  {
+    auto s = db_->GetSession();
+    s << "UPDATE messages SET attempts = 3, last_error = '503 Service Unavailable' "
+         "WHERE firm_id = 'huber' AND appointment_id = 'A2' AND state = 'planned'",
+        now;
+  }
+  ASSERT_EQ(Count("SELECT COUNT(*) FROM messages WHERE appointment_id = 'A2' AND attempts = 3"), 1);
+
+  // 11:00: the export is fresh, but A2 has waited 1.5 h: the day's first heartbeat
+  // says so, and the operator gets a second alarm for the new situation.
+  PassResult p = app_->RunPass(At("2026-11-23T11:00:00+01:00"), true);
+  EXPECT_EQ(p.heartbeat.heartbeats, 1);
+  EXPECT_EQ(p.heartbeat.firm_alarms, 0);
+  auto s = db_->GetSession();
+  std::string body;
+  s << "SELECT body FROM messages WHERE rule_id = 'heartbeat' AND appointment_id = '2026-11-23' "
+       "AND channel = 'sms'",
+      into(body), now;
+  EXPECT_NE(body.find("Zustellung gest"), std::string::npos) << body;
+  EXPECT_NE(body.find("seit 23.11.2026 09:30: 1 Nachricht wartet"), std::string::npos) << body;
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM messages WHERE rule_id = 'alarm' AND channel = 'email'"), 2);
+  std::string op;
+  s << "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email' AND "
+       "body LIKE '%Zustellung%'",
+      into(op), now;
+  EXPECT_NE(op.find("huber): Zustellung gestört seit 23.11.2026 09:30"), std::string::npos) << op;
+  EXPECT_NE(op.find("maier: noch nie"), std::string::npos) << op;
 }
 
 TEST_F(DispatcherAppTest, RescheduleAndCancellationThroughIngest) {

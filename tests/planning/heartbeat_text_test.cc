@@ -67,5 +67,38 @@ TEST(HeartbeatTextTest, OperatorAlarmListsFirmsAndNeverUploaded) {
             "- maier: noch nie ein Export");
 }
 
+TEST(HeartbeatTextTest, DeliveryBacklogIsReportedToFirmAndOperator) {
+  HeartbeatFacts f = Facts();
+  f.now = I("2026-11-23T07:00:00+01:00");
+  f.retrying = 3;
+  f.stalled_since = I("2026-11-23T05:30:00+01:00");
+  f.delivery_error = "503 Service Unavailable";
+  f.held = 2;
+  ASSERT_FALSE(IsAlarm(f));
+  EXPECT_TRUE(HasDeliveryProblem(f));
+  const std::string text = HeartbeatText(f);
+  EXPECT_NE(text.find("Zustellung gestört seit 23.11.2026 05:30: 3 Nachrichten warten "
+                      "(503 Service Unavailable)."),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("2 Nachrichten wegen SMS-Kontingent zurückgehalten."), std::string::npos) << text;
+
+  const std::string op = OperatorAlarmText({f}, f.now, "Europe/Vienna");
+  EXPECT_EQ(op.substr(0, op.find('\n')),
+            "ALARM Kehrbote 23.11.2026 07:00: Zustellung gestört bei 1 Betrieb:");
+  EXPECT_NE(op.find("- RFK Huber (huber): Zustellung gestört seit 23.11.2026 05:30"), std::string::npos)
+      << op;
+}
+
+TEST(HeartbeatTextTest, ShortRetriesAreNoDeliveryProblem) {
+  HeartbeatFacts f = Facts();
+  f.now = I("2026-11-23T07:00:00+01:00");
+  f.retrying = 1;
+  f.stalled_since = f.now - std::chrono::minutes{20};
+  EXPECT_FALSE(HasDeliveryProblem(f));
+  // The firm still reads that a message waits.
+  EXPECT_NE(HeartbeatText(f).find("1 Nachricht wartet"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace kehrbote
