@@ -20,33 +20,9 @@
 #include "dispatcher/sms/kannel_channel.h"
 #include "dispatcher/sms/url_encoding.h"
 #include "shared/sms/utf8.h"
+#include "shared/text/json_string.h"
 
 namespace kehrbote {
-namespace {
-
-std::string JsonEscape(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string ExpandTemplate(const std::string& tmpl,
                            const std::vector<std::pair<std::string, std::string>>& values,
@@ -66,7 +42,7 @@ std::string ExpandTemplate(const std::string& tmpl,
     if (escape == "url" || escape == "form") {
       out += PercentEncode(it->second);
     } else if (escape == "json") {
-      out += JsonEscape(it->second);
+      AppendJsonEscaped(out, it->second);
     } else {
       out += it->second;
     }

@@ -1,5 +1,7 @@
 #include "shared/config/config_node.h"
 
+#include "shared/text/edit_distance.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -85,21 +87,6 @@ std::optional<std::chrono::seconds> ParseDuration(const std::string& s) {
   return std::chrono::seconds(total);
 }
 
-// Levenshtein distance, for "did you mean" hints on unknown keys.
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
 
 // Get() returns a null node for an absent key.
 bool IsAbsent(const YAML::Node& n) { return !n.IsDefined() || n.IsNull(); }

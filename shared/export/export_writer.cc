@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "shared/time/zoned_time.h"
+#include "shared/text/json_string.h"
 
 namespace kehrbote {
 namespace {
@@ -49,41 +50,17 @@ size_t Utf8Length(const std::string& s) {
   return n;
 }
 
-void AppendQuoted(std::string& out, std::string_view s) {
-  out += '"';
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) {
-          char esc[8];
-          std::snprintf(esc, sizeof esc, "\\u%04X", c);
-          out += esc;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
 
 void AppendMember(std::string& out, std::string_view name, std::string_view value, bool comma = true) {
   if (comma) out += ", ";
-  AppendQuoted(out, name);
+  AppendJsonString(out, name);
   out += ": ";
-  AppendQuoted(out, value);
+  AppendJsonString(out, value);
 }
 
 void AppendBool(std::string& out, std::string_view name, bool value) {
   out += ", ";
-  AppendQuoted(out, name);
+  AppendJsonString(out, name);
   out += value ? ": true" : ": false";
 }
 
@@ -169,7 +146,7 @@ ExportWriter::ExportWriter(std::ostream& out, const ExportHeader& header, std::s
   std::string& s = line_;
   s.clear();
   s += "{\n  \"format\": ";
-  AppendQuoted(s, kExportFormatId);
+  AppendJsonString(s, kExportFormatId);
   s += ",\n  \"version\": {\"major\": " + std::to_string(kExportMajorVersion) +
        ", \"minor\": " + std::to_string(kExportMinorVersion) + "},\n  \"firm\": {";
   AppendMember(s, "id", firm.id, false);
@@ -185,7 +162,7 @@ ExportWriter::ExportWriter(std::ostream& out, const ExportHeader& header, std::s
     s += "}";
   }
   s += "]},\n  \"generated_at\": ";
-  AppendQuoted(s, FormatRfc3339(header.generated_at, firm.timezone));
+  AppendJsonString(s, FormatRfc3339(header.generated_at, firm.timezone));
   s += ",\n  \"window\": {";
   AppendMember(s, "from", FormatLocalDate(header.window_from), false);
   AppendMember(s, "to", FormatLocalDate(header.window_to));

@@ -1,5 +1,7 @@
 #include "shared/template/message_template.h"
 
+#include "shared/text/edit_distance.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -29,20 +31,6 @@ std::optional<std::string> Canonical(std::string_view written) {
   return std::nullopt;
 }
 
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
 
 std::string Suggestion(std::string_view written) {
   std::string best;

@@ -1,0 +1,28 @@
+#include <gtest/gtest.h>
+
+#include "shared/text/edit_distance.h"
+#include "shared/text/json_string.h"
+
+namespace kehrbote {
+namespace {
+
+TEST(JsonStringTest, EscapesQuotesBackslashesAndControls) {
+  EXPECT_EQ(JsonQuote("Müller „Haus“"), "\"Müller „Haus“\"");
+  EXPECT_EQ(JsonQuote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+  EXPECT_EQ(JsonQuote("1\n2\t3\r\b\f"), "\"1\\n2\\t3\\r\\b\\f\"");
+  EXPECT_EQ(JsonQuote(std::string_view("\x01\x1f", 2)), "\"\\u0001\\u001f\"");
+  std::string out = "x=";
+  AppendJsonEscaped(out, "\"");
+  EXPECT_EQ(out, "x=\\\"");
+}
+
+TEST(EditDistanceTest, CountsEdits) {
+  EXPECT_EQ(EditDistance("port", "port"), 0u);
+  EXPECT_EQ(EditDistance("prot", "port"), 2u);
+  EXPECT_EQ(EditDistance("frist_name", "first_name"), 2u);
+  EXPECT_EQ(EditDistance("", "abc"), 3u);
+  EXPECT_EQ(EditDistance("Vorname", "Vornam"), 1u);
+}
+
+}  // namespace
+}  // namespace kehrbote
