@@ -122,8 +122,7 @@ struct DemoScenario::Servers {
   test::TempDir work{"kehrbote-e2e-"};
   std::unique_ptr<test::SshdServer> sshd;
   test::KannelServer kannel;
-  // With AUTH: the SMTP channel sends EHLO again after STARTTLS only as part of
-  // its AUTH login (dispatcher/mail/smtp_channel.cc), and aiosmtpd insists on it.
+  // STARTTLS and AUTH, as a partner's mail relay usually wants.
   test::SmtpServer smtp{test::SmtpOptions{true, "relay", "relay-pw-1"}};
   std::vector<test::FakeSmscMessage> pending_parts;  // parts of messages not yet complete
 };
