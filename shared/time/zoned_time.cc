@@ -179,9 +179,14 @@ std::optional<LocalTime> ParseLocalDate(std::string_view text) {
   return FromDate(date::local_days{*ymd});
 }
 
+// Formatting by hand: date::format goes through iostreams, and exports and
+// the store format a date for every appointment.
 std::string FormatLocalDate(LocalTime t) {
-  auto days = date::floor<date::days>(ToDate(t));
-  return date::format("%F", days);
+  const date::year_month_day ymd{date::floor<date::days>(ToDate(t))};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return buf;
 }
 
 std::optional<LocalTime> ParseLocalDateTime(std::string_view text) {
@@ -194,7 +199,11 @@ std::optional<LocalTime> ParseLocalDateTime(std::string_view text) {
 }
 
 std::string FormatLocalDateTime(LocalTime t) {
-  return date::format("%FT%T", ToDate(t));
+  const auto day = date::floor<date::days>(ToDate(t));
+  const long secs = static_cast<long>((ToDate(t) - day).count());
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "T%02ld:%02ld:%02ld", secs / 3600, secs / 60 % 60, secs % 60);
+  return FormatLocalDate(LocalTime{day.time_since_epoch()}) + buf;
 }
 
 std::optional<minutes> ParseTimeOfDay(std::string_view text) {
