@@ -152,6 +152,9 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
     }
 
     bool any_rule = false;
+    // Several rules whose time has passed (2d and 1d for an appointment that
+    // arrives late) would all go out at once: the customer gets one of them.
+    std::string at_once_rule;
     for (const ReminderRule& rule : firm.rules) {
       if (rule.channel != c.channel) continue;
       any_rule = true;
@@ -168,11 +171,19 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
         make_skip(rule.name, c.channel, c.key, SkipKind::kTiming, t.reason);
         continue;
       }
-      if (change_notice && t.due <= firm.quiet_hours.MoveLater(now, zone)) {
+      const bool at_once = t.due <= firm.quiet_hours.MoveLater(now, zone);
+      if (change_notice && at_once) {
         make_skip(rule.name, c.channel, c.key, SkipKind::kTiming,
                   "not sent: reminder time has passed; the change notice tells the new time");
         continue;
       }
+      if (at_once && !at_once_rule.empty()) {
+        make_skip(rule.name, c.channel, c.key, SkipKind::kDuplicate,
+                  "not sent: reminder time has passed and rule " + at_once_rule +
+                      " already goes out at once");
+        continue;
+      }
+      if (at_once) at_once_rule = rule.name;
       make_message(rule.name, "reminder", c.channel, c.key, c.recipient, t.due, t.reason);
     }
     if (!any_rule)

@@ -187,6 +187,32 @@ TEST(PlannerTest, LateArrivalSendsAtOnceOrSkips) {
   EXPECT_NE(s->reason.find("only 1h30m remain"), std::string::npos) << s->reason;
 }
 
+TEST(PlannerTest, SeveralLateRulesSendOneMessageNotOneEach) {
+  // 2d and 1d SMS rules; the appointment arrives the evening before: both times
+  // have passed, the customer gets one reminder, not two identical ones.
+  FirmPolicy f = Firm();
+  ReminderRule sms2d = f.rules[0];
+  sms2d.name = "sms-2d";
+  sms2d.lead = 48h;
+  f.rules = {sms2d, f.rules[0]};
+  f.quiet_hours = QuietHours{0min, 0min};
+  AppointmentPlan p = PlanAppointment(f, Appt({Sms("0664 1234567")}, "2026-11-25", 10h), 1, {},
+                                      I("2026-11-24T17:00:00+01:00"));
+  ASSERT_EQ(p.messages.size(), 1u);
+  EXPECT_EQ(p.messages[0].rule_id, "sms-2d");
+  EXPECT_EQ(At(p.messages[0].due), "2026-11-24T17:00:00+01:00");
+  const PlannedSkip* s = FindSkip(p, SkipKind::kDuplicate);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->rule_id, "sms-1d");
+  EXPECT_NE(s->reason.find("sms-2d already goes out at once"), std::string::npos) << s->reason;
+
+  // Only the 2d time has passed: it goes out at once, the 1d reminder stays planned.
+  p = PlanAppointment(f, Appt({Sms("0664 1234567")}, "2026-11-25", 10h), 1, {},
+                      I("2026-11-23T17:00:00+01:00"));
+  ASSERT_EQ(p.messages.size(), 2u);
+  EXPECT_EQ(At(p.messages[1].due), "2026-11-24T10:00:00+01:00");
+}
+
 TEST(PlannerTest, AlreadyPlannedRowsAreNotPlannedAgain) {
   Appointment a = Appt({Sms("0664 1234567")});
   FirmPolicy f = Firm();
