@@ -16,6 +16,8 @@ void PrintUsage(std::ostream& out) {
          "commands:\n"
          "  once [--now RFC3339]     one full pass (pull, ingest, plan, send what is due,\n"
          "                           heartbeat if due) as of that instant, then exit\n"
+         "       [--receipt-wait S]  also run the HTTP listener and wait up to S seconds\n"
+         "                           for the delivery receipts of the SMS sent\n"
          "  plan --firm ID [--json]  list every planned and skipped message of a firm\n"
          "                           with its reason\n"
          "  run                      the service: poll, plan and send until SIGINT/SIGTERM\n"

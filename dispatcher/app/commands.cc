@@ -1,8 +1,12 @@
 #include "dispatcher/app/commands.h"
 
+#include <chrono>
 #include <iomanip>
 #include <memory>
 #include <optional>
+#include <thread>
+
+#include <Poco/Data/Session.h>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -93,10 +97,33 @@ void PrintSummary(const PassResult& r, std::ostream& out) {
 
 }  // namespace
 
+namespace {
+
+// SMS handed to the gateway whose delivery receipt has not arrived yet.
+int64_t SmsAwaitingReceipt(Database& db) {
+  Poco::Int64 n = 0;
+  Poco::Data::Session s = db.GetSession();
+  s << "SELECT COUNT(*) FROM messages WHERE state = 'accepted' AND channel = 'sms'",
+      Poco::Data::Keywords::into(n), Poco::Data::Keywords::now;
+  return n;
+}
+
+}  // namespace
+
 int RunOnceCommand(const std::string& config_path, const std::vector<std::string>& args,
                    std::ostream& out, std::ostream& err) {
   std::optional<Instant> at;
+  int receipt_wait = 0;  // seconds
   for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--receipt-wait" && i + 1 < args.size()) {
+      const std::string& v = args[++i];
+      if (v.empty() || v.size() > 3 || v.find_first_not_of("0123456789") != std::string::npos) {
+        err << "kehrbote-dispatcher once: --receipt-wait expects seconds (0-999), got '" << v << "'\n";
+        return 2;
+      }
+      receipt_wait = std::stoi(v);
+      continue;
+    }
     if (args[i] == "--now" && i + 1 < args.size()) {
       at = ParseRfc3339(args[++i]);
       if (!at) {
@@ -115,8 +142,16 @@ int RunOnceCommand(const std::string& config_path, const std::vector<std::string
   const Clock& clock = at ? static_cast<const Clock&>(manual_clock) : system_clock;
   try {
     Context ctx(config_path, clock, err);
+    // With --receipt-wait the HTTP listener runs during the pass, and afterwards
+    // until the SMS sent have their delivery receipts (or the time is up).
+    if (receipt_wait > 0 && ctx.delivery) ctx.delivery->StartHttp();
     const Instant now = clock.Now();
     PassResult r = ctx.app->RunPass(now, /*full=*/true);
+    if (receipt_wait > 0 && ctx.delivery && r.sent > 0) {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(receipt_wait);
+      while (SmsAwaitingReceipt(*ctx.db) > 0 && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     out << "pass at " << FormatRfc3339Utc(now) << "\n";
     PrintSummary(r, out);
     for (const IngestResult& i : r.ingested)

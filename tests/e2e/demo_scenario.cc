@@ -306,8 +306,8 @@ void DemoScenario::WriteDispatcherConfig() {
   const test::SshdServer& sshd = *servers_->sshd;
   const test::KannelServer& kannel = servers_->kannel;
   const test::SmtpServer& smtp = servers_->smtp;
-  // The dlr-url points here; `once` runs no listener, so Kannel's receipts
-  // find the port closed (see the report's "delivered" column).
+  // The dlr-url points here: `once --receipt-wait` runs the listener until the
+  // receipts of the SMS it sent are in.
   http_port_ = test::FreeTcpPort();
   fs::create_directories(work_dir() + "/firms.d");
   std::ostringstream d;
@@ -509,7 +509,8 @@ const ScenarioResult& DemoScenario::Run() {
       RunAgentOnce(agent_runs[next_agent]);
     }
     const std::string now = FormatRfc3339(t, kZone);
-    CommandRecord rec = RunDispatcher({"once", "--now", now}, "dispatcher once --now " + now);
+    CommandRecord rec = RunDispatcher({"once", "--now", now, "--receipt-wait", "10"},
+                                      "dispatcher once --now " + now);
     if (rec.exit_code != 0)
       throw std::runtime_error("kehrbote-dispatcher once --now " + now + " failed (" +
                                std::to_string(rec.exit_code) + "):\n" + Tail(rec.output));

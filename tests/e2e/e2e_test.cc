@@ -303,6 +303,10 @@ TEST(EndToEnd, UsageReportCountsWhatFakesmscReceived) {
   EXPECT_EQ(number_after("sms_sent"), static_cast<long>(r.sms.size())) << json;
   EXPECT_EQ(number_after("segments"), parts) << json;
   EXPECT_EQ(number_after("emails"), static_cast<long>(r.emails.size())) << json;
+  // The fake SMSC delivers everything, and `once --receipt-wait` took the receipts:
+  // every SMS is delivered, so billed.
+  EXPECT_EQ(number_after("delivered"), static_cast<long>(r.sms.size())) << json;
+  EXPECT_EQ(number_after("failed"), 0) << json;
 }
 
 }  // namespace
