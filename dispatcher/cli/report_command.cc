@@ -6,8 +6,11 @@
 #include <optional>
 
 #include "dispatcher/config/dispatcher_config.h"
+#include "dispatcher/outbox/delivery_schema.h"
+#include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/report/usage_report.h"
 #include "dispatcher/store/database.h"
+#include "dispatcher/store/store_schema.h"
 #include "shared/phone/phone_number.h"
 
 namespace kehrbote {
@@ -65,6 +68,12 @@ int RunReportCommand(const std::string& config_path, const std::vector<std::stri
   try {
     DispatcherConfig config = LoadDispatcherConfig(config_path);
     auto db = Database::Open(config.store_url);
+    // A report may be the first command run against a new store: bring the
+    // schema up to date (a no-op when once/run already did) instead of failing
+    // on a missing table.
+    MigrateStore(*db);
+    PlanStore(*db).Migrate();
+    db->Migrate(kDeliveryComponent, DeliveryMigrations());
     auto zone_of = [&config](const std::string& firm) {
       const FirmConfig* f = config.FindFirm(firm);
       return f ? f->policy.timezone : std::string("Europe/Vienna");
