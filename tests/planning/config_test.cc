@@ -111,6 +111,7 @@ TEST_F(ConfigTest, ErrorsNameFileLineColumnAndKey) {
       {"id: x\nrules:\n  - {name: a, lead: 1d, chanel: sms}\n", "rules[0].chanel", 3, "unknown"},
       {"id: x\nquiet_hours: {from: \"25:00\"}\n", "quiet_hours.from", 2, "HH:MM"},
       {"id: x\nsender_name: Rauchfangkehrer Huber\n", "sender_name", 2, "11"},
+      {"id: x\nsender_name: Schütz RFK\n", "sender_name", 2, "A-Z, a-z, 0-9"},
       {"id: x\nchannel_policy: sms-only\n", "channel_policy", 2, "sms-first"},
       {"id: x\nrules:\n  - {name: a, weekday: Caturday, at: \"20:00\"}\n", "rules[0].weekday", 3,
        "weekday"},
