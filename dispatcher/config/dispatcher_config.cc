@@ -75,13 +75,14 @@ FirmConfig ParseFirmConfig(const ConfigNode& root) {
   if (p.sender_name.size() > 11)
     root.Fail("sender_name", "an SMS sender name has at most 11 characters, got '" +
                                  p.sender_name + "'");
-  // Operators accept plain letters, digits, space, '.' and '-' in an alphanumeric
+  // Operators accept plain letters, digits, space and .-_& in an alphanumeric
   // sender (no umlauts), or a number: refuse the rest here, not at 7 a.m.
   for (char ch : p.sender_name) {
     const bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-                    ch == ' ' || ch == '.' || ch == '-' || (ch == '+' && &ch == &p.sender_name[0]);
+                    ch == ' ' || ch == '.' || ch == '-' || ch == '_' || ch == '&' ||
+                    (ch == '+' && &ch == &p.sender_name[0]);
     if (!ok)
-      root.Fail("sender_name", "an SMS sender name may use A-Z, a-z, 0-9, space, '.' and '-' "
+      root.Fail("sender_name", "an SMS sender name may use A-Z, a-z, 0-9, space and .-_& "
                                "(or be a number such as +436641234567), got '" + p.sender_name + "'");
   }
   f.timezone_set = root.Has("timezone");
