@@ -251,45 +251,30 @@ RowMapper::Result RowMapper::Map(const std::vector<Cell>& row, const std::string
 
   // The day (and maybe the time) first: rows outside the window are not errors.
   AppointmentStart start;
-  if (datetime_ != kNone) {
-    const Cell* c = At(row, datetime_);
-    if (c == nullptr || (c->type == Cell::Type::kText && TrimView(c->view()).empty())) {
-      return skip("missing date");
-    }
-    std::optional<LocalTime> t;
-    if (c->type == Cell::Type::kDate || c->type == Cell::Type::kDateTime) {
-      t = c->datetime;
-    } else if (c->type == Cell::Type::kText) {
-      std::string_view s = TrimView(c->view());
-      for (const auto& f : m_.datetime_formats) {
-        if ((t = ParseWithFormat(s, f))) break;
-      }
-      if (!t) {
-        for (const auto& f : m_.date_formats) {
-          if ((t = ParseWithFormat(s, f))) break;
-        }
-      }
-    }
-    if (!t) return skip("unparseable date " + Quote(Text(row, datetime_)));
-    start.date = floor<date::days>(*t);
-    if (*t != start.date) start.time = floor<std::chrono::minutes>(*t - start.date);
-  } else {
-    const Cell* c = At(row, date_);
-    if (c == nullptr || (c->type == Cell::Type::kText && TrimView(c->view()).empty())) {
-      return skip("missing date");
-    }
-    std::optional<LocalTime> t;
-    if (c->type == Cell::Type::kDate || c->type == Cell::Type::kDateTime) {
-      t = c->datetime;
-    } else if (c->type == Cell::Type::kText) {
-      std::string_view s = TrimView(c->view());
-      for (const auto& f : m_.date_formats) {
-        if ((t = ParseWithFormat(s, f))) break;
-      }
-    }
-    if (!t) return skip("unparseable date " + Quote(Text(row, date_)));
-    start.date = floor<date::days>(*t);
+  // One column with date and time, or a date column (the time comes later).
+  const bool combined = datetime_ != kNone;
+  const int date_column = combined ? datetime_ : date_;
+  const Cell* c = At(row, date_column);
+  if (c == nullptr || (c->type == Cell::Type::kText && TrimView(c->view()).empty())) {
+    return skip("missing date");
   }
+  std::optional<LocalTime> t;
+  if (c->type == Cell::Type::kDate || c->type == Cell::Type::kDateTime) {
+    t = c->datetime;
+  } else if (c->type == Cell::Type::kText) {
+    const std::string_view s = TrimView(c->view());
+    const std::vector<std::string>* lists[] = {combined ? &m_.datetime_formats : nullptr,
+                                               &m_.date_formats};
+    for (const std::vector<std::string>* formats : lists) {
+      if (formats == nullptr || t) continue;
+      for (const auto& f : *formats) {
+        if ((t = ParseWithFormat(s, f))) break;
+      }
+    }
+  }
+  if (!t) return skip("unparseable date " + Quote(Text(row, date_column)));
+  start.date = floor<date::days>(*t);
+  if (combined && *t != start.date) start.time = floor<std::chrono::minutes>(*t - start.date);
   if (start.date < first_day_ || start.date > last_day_) {
     ++report->outside_window;
     return Result::kOutsideWindow;
