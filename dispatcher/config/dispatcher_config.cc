@@ -115,6 +115,15 @@ FirmConfig ParseFirmConfig(const ConfigNode& root) {
     p.quiet_hours.to = q.OptionalTimeOfDay("to").value_or(std::chrono::minutes{8 * 60});
     q.Finish();
   }
+  p.date_only_time = root.OptionalTimeOfDay("date_only_time").value_or(std::chrono::minutes{10 * 60});
+  {
+    // A date-only reminder inside quiet hours would move to the evening before.
+    const QuietHours& q = p.quiet_hours;
+    const auto t = p.date_only_time;
+    if (q.enabled() && (q.from > q.to ? (t > q.from || t < q.to) : (t > q.from && t < q.to)))
+      root.Fail("date_only_time", "'" + FormatTimeOfDay(t) + "' lies inside the quiet hours " +
+                                      q.Describe() + "; choose a daytime hour such as 10:00");
+  }
   {
     ConfigNode l = root.Child("late_policy");
     p.late_policy.action = l.Choice("action", {"send", "skip"}, "send") == "skip"

@@ -28,8 +28,9 @@
 //     - {name: mail-2d, channel: email, lead: 2d, at: "18:00"}
 //     - {name: sms-sat, channel: sms, weekday: saturday, at: "20:00"}
 //   quiet_hours: {from: "20:00", to: "08:00"}
+//   date_only_time: "10:00"       # reminders of appointments without a time
 //   late_policy: {action: send, min_remaining: 2h}     # or {action: skip}
-//   templates: {sms_reminder: "Kehrtermin am <<Datum>> um <<Uhrzeit>>. <<Firma>>"}
+//   templates: {sms_reminder: "Kehrtermin <<Wochentag>>, <<Datum>>, <<Zeitfenster>>. <<Kehrbetrieb>>"}
 //   heartbeat: {time: "07:00", contacts: ["+43664 7654321"]}
 //   channel_policy: both          # both | sms-first | email-first
 //   sms_encoding: gsm7            # gsm7 | ucs2

@@ -45,6 +45,7 @@ std::string_view ToString(SkipKind k) {
     case SkipKind::kNoRule: return "no_rule";
     case SkipKind::kTiming: return "timing";
     case SkipKind::kCancelled: return "cancelled";
+    case SkipKind::kMissingValue: return "missing_value";
   }
   return "unknown";
 }

@@ -36,6 +36,7 @@ enum class SkipKind {
   kNoRule,         // the firm has no rule for this contact's channel
   kTiming,         // late, or the send time is not before the appointment
   kCancelled,      // the appointment was cancelled before anything was sent
+  kMissingValue,   // the text needs a value the appointment or firm lacks (<<Strasse>>)
 };
 std::string_view ToString(SkipKind k);  // "no_consent", "landline", ...
 // True for the kinds the heartbeat reports as "ungültige Kontakte".

@@ -39,6 +39,7 @@ std::string PolicyFingerprint(const FirmPolicy& p) {
     add(r.round_to_quarter_hour ? "15" : "0");
   }
   add(std::to_string(p.quiet_hours.from.count()) + "-" + std::to_string(p.quiet_hours.to.count()));
+  add(std::to_string(p.date_only_time.count()));
   add(p.late_policy.Describe());
   add(ToString(p.channel_policy));
   add(ToString(p.sms_encoding));

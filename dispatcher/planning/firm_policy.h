@@ -5,6 +5,7 @@
 // of a FirmPolicy, an appointment, what was already planned for it and "now".
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <string_view>
@@ -45,13 +46,16 @@ const std::vector<std::string>& TemplateNames();
 
 struct FirmPolicy {
   std::string firm_id;
-  std::string firm_name;                 // for <<Firma>>
-  std::string firm_phone;                // for <<FirmaTelefon>>
+  std::string firm_name;                 // for <<Kehrbetrieb>>
+  std::string firm_phone;                // for <<KehrbetriebTelefon>>
   std::string timezone = "Europe/Vienna";
   std::string country = "AT";            // default region for phone numbers
   std::string sender_name;               // SMS sender (<= 11 chars) / e-mail From name
   std::vector<ReminderRule> rules;
   QuietHours quiet_hours;
+  // Local send time of lead-only reminders for appointments with a date only
+  // (no time, no window): lead 1d -> the day before at this time.
+  std::chrono::minutes date_only_time{10 * 60};
   LatePolicy late_policy;
   ChannelPolicy channel_policy = ChannelPolicy::kBoth;
   SmsEncodingPolicy sms_encoding = SmsEncodingPolicy::kGsm7;

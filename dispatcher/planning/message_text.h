@@ -1,6 +1,16 @@
-// Message texts of reminders and notices, rendered from the firm's templates
-// (or the German defaults) with shared/template, and for SMS encoded by the
-// firm's policy with shared/sms (the stored body is what the gateway gets).
+// Message texts of reminders and notices: the firm's templates (or the shared
+// German defaults, shared/template/default_templates.h) filled with the shared
+// placeholder values (shared/template/template_values.h: "Dienstag",
+// "24. November 2026", "Jänner" for Austrian firms, the object's address...),
+// and for SMS encoded by the firm's policy with shared/sms (the stored body is
+// what the gateway gets).
+//
+// Missing values follow shared/template's MissingValuePolicy::UseFallback with
+// DefaultFallbacks(): <<Zeitfenster>> without a time reads "im Laufe des Tages";
+// any other placeholder without a value (no street, no firm phone, <<Uhrzeit>>
+// of an appointment with a time window...) fails the message: RenderedText::ok
+// is false and `error` names the placeholders, so the planner records a skip
+// instead of sending a text with a gap.
 #pragma once
 
 #include <string>
@@ -8,6 +18,7 @@
 
 #include "dispatcher/planning/firm_policy.h"
 #include "shared/export/export_model.h"
+#include "shared/template/message_template.h"
 
 namespace kehrbote {
 
@@ -15,13 +26,25 @@ namespace kehrbote {
 // only), else the error (with the offending placeholder and its position).
 std::string ValidateTemplateText(std::string_view name, std::string_view text);
 
+// The text a firm's template `name` has: its own, else the German default.
+std::string_view TemplateText(const FirmPolicy& firm, std::string_view name);
+
 struct RenderedText {
+  bool ok = true;       // false: a placeholder had no value (see `error`)
+  std::string error;    // "sms_reminder: no value and no fallback text for <<Strasse>>"
   std::string subject;  // e-mail only
   std::string body;
   int segments = 0;     // SMS only
 };
 
+// The placeholder values of `appointment` for `firm` (shared BuildTemplateValues
+// with the firm's name, phone and country; the SMS sender name stands in for
+// <<Kehrbetrieb>> when the firm has no name).
+TemplateValues AppointmentValues(const FirmPolicy& firm, const Appointment& appointment);
+
 // purpose: "reminder" | "change" | "cancellation".
+RenderedText RenderAppointmentMessage(const FirmPolicy& firm, std::string_view purpose,
+                                      ContactChannel channel, const TemplateValues& values);
 RenderedText RenderAppointmentMessage(const FirmPolicy& firm, std::string_view purpose,
                                       ContactChannel channel, const Appointment& appointment);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "dispatcher/planning/contact_selection.h"
@@ -47,28 +48,6 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
   const Instant deadline = ToInstant(appointment.start.Earliest(), zone);
   const bool cancelled = appointment.status == AppointmentStatus::kCancelled;
 
-  auto make_message = [&](std::string rule_id, std::string purpose, ContactChannel channel,
-                          const std::string& key, const std::string& recipient, Instant due,
-                          std::string reason) {
-    PlannedMessage m;
-    m.firm_id = firm.firm_id;
-    m.appointment_id = appointment.id;
-    m.appointment_version = version;
-    m.rule_id = std::move(rule_id);
-    m.purpose = std::move(purpose);
-    m.channel = channel;
-    m.contact_key = key;
-    m.recipient = recipient;
-    m.sender = firm.sender_name;
-    RenderedText text = RenderAppointmentMessage(firm, m.purpose, channel, appointment);
-    m.subject = std::move(text.subject);
-    m.body = std::move(text.body);
-    m.segments = text.segments;
-    m.due = due;
-    m.deadline = deadline;
-    m.reason = std::move(reason);
-    plan.messages.push_back(std::move(m));
-  };
   auto make_skip = [&](std::string rule_id, ContactChannel channel, const std::string& key,
                        SkipKind kind, std::string reason) {
     PlannedSkip s;
@@ -81,6 +60,39 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
     s.kind = kind;
     s.reason = std::move(reason);
     plan.skips.push_back(std::move(s));
+  };
+  // The placeholder values, computed once per appointment when a text is needed.
+  std::optional<TemplateValues> values;
+  // Adds the message, or a skip if its text lacks a value (shared/template's
+  // missing-value policy: no text with a gap). Returns whether it was added.
+  auto make_message = [&](std::string rule_id, std::string purpose, ContactChannel channel,
+                          const std::string& key, const std::string& recipient, Instant due,
+                          std::string reason) {
+    if (!values) values = AppointmentValues(firm, appointment);
+    RenderedText text = RenderAppointmentMessage(firm, purpose, channel, *values);
+    if (!text.ok) {
+      make_skip(std::move(rule_id), channel, key, SkipKind::kMissingValue,
+                "not sent: the text has no value for a placeholder (" + text.error + ")");
+      return false;
+    }
+    PlannedMessage m;
+    m.firm_id = firm.firm_id;
+    m.appointment_id = appointment.id;
+    m.appointment_version = version;
+    m.rule_id = std::move(rule_id);
+    m.purpose = std::move(purpose);
+    m.channel = channel;
+    m.contact_key = key;
+    m.recipient = recipient;
+    m.sender = firm.sender_name;
+    m.subject = std::move(text.subject);
+    m.body = std::move(text.body);
+    m.segments = text.segments;
+    m.due = due;
+    m.deadline = deadline;
+    m.reason = std::move(reason);
+    plan.messages.push_back(std::move(m));
+    return true;
   };
 
   // Pending messages of older versions (of every version if cancelled) go.
@@ -112,9 +124,9 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
         make_skip(std::string(kRuleCancellation), ch, e.contact_key, SkipKind::kTiming, t.reason);
         continue;
       }
-      make_message(std::string(kRuleCancellation), "cancellation", ch, e.contact_key, e.recipient,
-                   t.due, "cancellation notice: the contact had a reminder; " + t.reason);
-      plan.messages.back().deadline = std::max(deadline, told);
+      if (make_message(std::string(kRuleCancellation), "cancellation", ch, e.contact_key,
+                       e.recipient, t.due, "cancellation notice: the contact had a reminder; " + t.reason))
+        plan.messages.back().deadline = std::max(deadline, told);
     }
     return plan;
   }
@@ -142,9 +154,10 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
       } else {
         Timing t = NoticeTiming(firm, now, deadline);
         if (t.send) {
-          make_message(std::string(kRuleChange), "change", c.channel, c.key, c.recipient, t.due,
-                       "change notice: the contact had a reminder for the old time; " + t.reason);
-          change_notice = true;
+          change_notice = make_message(std::string(kRuleChange), "change", c.channel, c.key,
+                                       c.recipient, t.due,
+                                       "change notice: the contact had a reminder for the old time; " +
+                                           t.reason);
         } else {
           make_skip(std::string(kRuleChange), c.channel, c.key, SkipKind::kTiming, t.reason);
         }
@@ -164,9 +177,12 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
                   "already reminded by rule " + rule.name + " for the same time (earlier version)");
         continue;
       }
-      const Instant scheduled = rule.SendTime(appointment.start.Earliest(), zone);
+      const Instant scheduled = rule.SendTime(appointment.start, zone, firm.date_only_time);
+      std::string rule_text = rule.name + ": " + rule.Describe();
+      if (rule.UsesDateOnlyTime(appointment.start))
+        rule_text += " (date only: at " + FormatTimeOfDay(firm.date_only_time) + ")";
       Timing t = DecideTiming(scheduled, deadline, now, firm.quiet_hours, firm.late_policy, zone,
-                              rule.name + ": " + rule.Describe());
+                              rule_text);
       if (!t.send) {
         make_skip(rule.name, c.channel, c.key, SkipKind::kTiming, t.reason);
         continue;
@@ -183,8 +199,9 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
                       " already goes out at once");
         continue;
       }
-      if (at_once) at_once_rule = rule.name;
-      make_message(rule.name, "reminder", c.channel, c.key, c.recipient, t.due, t.reason);
+      if (make_message(rule.name, "reminder", c.channel, c.key, c.recipient, t.due, t.reason) &&
+          at_once)
+        at_once_rule = rule.name;
     }
     if (!any_rule)
       make_skip(std::string(kRuleContact), c.channel, c.key, SkipKind::kNoRule,

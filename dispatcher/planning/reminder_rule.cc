@@ -94,6 +94,19 @@ Instant ReminderRule::SendTime(LocalTime start, std::string_view zone) const {
   return round_to_quarter_hour ? FloorToQuarterHour(t, zone) : t;
 }
 
+bool ReminderRule::UsesDateOnlyTime(const AppointmentStart& start) const {
+  return !start.time && !start.window_from && !at && !weekday;
+}
+
+Instant ReminderRule::SendTime(const AppointmentStart& start, std::string_view zone,
+                               minutes date_only_time) const {
+  if (!UsesDateOnlyTime(start)) return SendTime(start.Earliest(), zone);
+  // Whole days before the date, rounded up: at least `lead` before the day begins.
+  const auto n = (lead + days{1} - seconds{1}) / days{1};
+  const Instant t = ToInstant(floor<days>(start.date) - days{n} + date_only_time, zone);
+  return round_to_quarter_hour ? FloorToQuarterHour(t, zone) : t;
+}
+
 std::string ReminderRule::Describe() const {
   std::string out;
   if (weekday) {

@@ -11,6 +11,12 @@
 //     before at 18:00"); the lead must then be whole days.
 //   - weekday + at: the latest such local moment that is at least `lead` (default 0)
 //     before the start ("Saturday 20:00 before").
+// An appointment with only a date (no time, no window start: "some time that
+// day") has no hour to count back from. A lead-only rule then goes out on the
+// local date `lead` (rounded up to whole days) before the appointment's date, at
+// the firm's `date_only_time` (default 10:00): lead 1d -> the day before at 10:00,
+// lead 2h -> the day before at 10:00. Rules with `at` or `weekday` fix their own
+// time of day and count from the date as usual.
 // Then, as AkuWinOffice does, the time is rounded DOWN to a quarter hour of local
 // time (14:10 -> 14:00) unless `round_to_quarter_hour` is false.
 // Pure: no clock, no I/O.
@@ -42,6 +48,12 @@ struct ReminderRule {
   // `start` in `zone`. May be at or after the start for odd rules (lead 0);
   // the planner checks that.
   Instant SendTime(LocalTime start, std::string_view zone) const;
+  // The same for an appointment's start; a date-only start of a lead-only rule
+  // is sent at `date_only_time` (see above).
+  Instant SendTime(const AppointmentStart& start, std::string_view zone,
+                   std::chrono::minutes date_only_time) const;
+  // Whether `start` is timed by `date_only_time` under this rule.
+  bool UsesDateOnlyTime(const AppointmentStart& start) const;
 
   // Human-readable, for reasons: "1d before", "1d before at 18:00",
   // "Saturday 20:00 before".

@@ -70,6 +70,7 @@ class AppEnv {
     h.firm.name = "RFK " + firm_id;
     h.firm.timezone = "Europe/Vienna";
     h.firm.country = "AT";
+    h.firm.phone = "07252 / 12345";  // <<KehrbetriebTelefon>> of the default texts
     h.firm.heartbeat_contacts = std::move(heartbeat_contacts);
     h.generated_at = at;
     h.window_from = *ParseLocalDate("2026-11-01");

@@ -98,7 +98,11 @@ TEST_F(DispatcherAppTest, OnceWithNowPlansTheRightMessagesAtTheRightTime) {
   EXPECT_EQ(m["A1/sms-1d"].recipient, "+436641111111");
   EXPECT_EQ(m["A1/sms-1d"].state, "planned");
   EXPECT_EQ(m["A1/sms-1d"].sender, "Huber RFK");
-  EXPECT_NE(m["A1/sms-1d"].body.find("25.11.2026"), std::string::npos) << m["A1/sms-1d"].body;
+  // The shared German default text: long date, the object's address, the
+  // firm's name and phone from the export header.
+  EXPECT_EQ(m["A1/sms-1d"].body,
+            "Ihr Rauchfangkehrer kommt zur Kehrung am Mittwoch, 25. November 2026, 08:00 Uhr: "
+            "Hauptstraße 1, Steyr. Bei Verhinderung bitte melden: 07252 / 12345. RFK huber");
   EXPECT_EQ(FormatRfc3339(m["A1/mail-2d"].due, kZone), "2026-11-23T18:00:00+01:00");
   EXPECT_EQ(m["A1/mail-2d"].recipient, "a1@example.at");
   EXPECT_EQ(FormatRfc3339(m["A2/sms-1d"].due, kZone), "2026-11-23T09:30:00+01:00");
@@ -279,7 +283,10 @@ TEST_F(DispatcherAppTest, RescheduleAndCancellationThroughIngest) {
   std::string change_body;
   s << "SELECT body FROM messages WHERE appointment_id = 'A2' AND rule_id = 'change'",
       into(change_body), now;
-  EXPECT_NE(change_body.find("26.11.2026"), std::string::npos) << change_body;
+  EXPECT_NE(change_body.find("Terminänderung: Ihr Rauchfangkehrer kommt zur Kehrung nun am "
+                             "Donnerstag, 26. November 2026, 09:40 Uhr"),
+            std::string::npos)
+      << change_body;
   // A3: gone from the export after its reminder -> cancellation notice.
   EXPECT_EQ(state_of("appointment_id = 'A3' AND rule_id = 'cancellation'"), "planned");
   std::string cancel_body;

@@ -78,14 +78,20 @@ std::string Describe(const ScenarioResult& r, const std::string& id) {
 }
 
 // Day n of the scenario (0 = the Friday before the clock change) as
-// "YYYY-MM-DD", "DD.MM.YYYY" and "YYYYMMDD".
+// "YYYY-MM-DD", "25. Oktober 2026" and "YYYYMMDD".
 std::string Day(int n) {
   return FormatLocalDate(*ParseLocalDate(DefaultScenarioOptions().first_day) +
                          std::chrono::days(n));
 }
-std::string Dmy(int n) {
+// Day n as the German long date of the texts: "25. Oktober 2026" (an Austrian
+// firm: "Jänner" in January).
+std::string LongDate(int n) {
+  static const char* const kMonths[] = {"Jänner", "Februar", "März",     "April",
+                                        "Mai",    "Juni",    "Juli",     "August",
+                                        "September", "Oktober", "November", "Dezember"};
   const std::string d = Day(n);
-  return d.substr(8, 2) + "." + d.substr(5, 2) + "." + d.substr(0, 4);
+  return std::to_string(std::stoi(d.substr(8, 2))) + ". " + kMonths[std::stoi(d.substr(5, 2)) - 1] +
+         " " + d.substr(0, 4);
 }
 std::string Compact(int n) {
   const std::string d = Day(n);
@@ -135,10 +141,10 @@ TEST(EndToEnd, MainSweepReminderArrivesWithUmlautsIntact) {
   auto sms = r.SmsTo(kHkMobile);
   ASSERT_EQ(sms.size(), 2u) << "sms-2d and sms-1d for T-HK\n" << Describe(r, "T-HK");
   for (const auto* s : sms) {
-    EXPECT_NE(s->text.find("Grüß Gott! Ihr Rauchfangkehrer kommt am Sonntag, " + Dmy(2)),
+    EXPECT_NE(s->text.find("Grüß Gott! Ihr Rauchfangkehrer kommt am Sonntag, " + LongDate(2) +
+                           ", 09:00 Uhr: Redtenbachergasse 3."),
               std::string::npos)
         << s->text;
-    EXPECT_NE(s->text.find("09:00"), std::string::npos) << s->text;
     EXPECT_NE(s->text.find("Redtenbachergasse 3"), std::string::npos) << s->text;
     EXPECT_EQ(s->text.find('?'), std::string::npos) << "no character lost: " << s->text;
     EXPECT_EQ(s->from, ScenarioFirm::kSenderName);
@@ -227,7 +233,7 @@ TEST(EndToEnd, MovedAppointmentGetsAChangeNotice) {
   EXPECT_EQ(mails[0]->subject.find("Terminänderung"), std::string::npos);
   EXPECT_EQ(LocalMinute(mails[1]->virtual_at), Day(1) + " 12:00");
   EXPECT_NE(mails[1]->subject.find("Terminänderung"), std::string::npos) << mails[1]->subject;
-  EXPECT_NE(mails[1]->text.find(Dmy(4)), std::string::npos) << mails[1]->text;
+  EXPECT_NE(mails[1]->text.find(LongDate(4)), std::string::npos) << mails[1]->text;
   EXPECT_NE(mails[1]->text.find("13:30"), std::string::npos) << mails[1]->text;
   // The calendar file carries the new time in the firm's zone.
   EXPECT_NE(mails[1]->ics.find("DTSTART;TZID=Europe/Vienna:" + Compact(4) + "T133000"), std::string::npos)
@@ -247,7 +253,7 @@ TEST(EndToEnd, CancelledAppointmentGetsACancellationNoticeAndNoMoreReminders) {
   ASSERT_EQ(sms.size(), 2u) << Describe(r, "T-CANCEL");
   EXPECT_EQ(LocalMinute(sms[0]->virtual_at), Day(1) + " 11:00");
   EXPECT_EQ(LocalMinute(sms[1]->virtual_at), Day(1) + " 12:00");
-  EXPECT_NE(sms[1]->text.find("Absage"), std::string::npos) << sms[1]->text;
+  EXPECT_NE(sms[1]->text.find("Terminabsage"), std::string::npos) << sms[1]->text;
   bool dropped = false;
   for (const auto* m : r.MessagesFor("T-CANCEL"))
     if (m->rule == "sms-1d") {
@@ -264,7 +270,7 @@ TEST(EndToEnd, EmailsCarryTextAndCalendarFile) {
     if (e.to.find(ScenarioFirm::kHeartbeatEmail) != std::string::npos) continue;
     EXPECT_FALSE(e.subject.empty());
     EXPECT_FALSE(e.text.empty()) << e.subject;
-    if (e.subject.rfind("Kehrtermin am", 0) == 0) {
+    if (e.subject.rfind("Terminerinnerung:", 0) == 0) {
       ++reminders;
       EXPECT_NE(e.ics.find("BEGIN:VEVENT"), std::string::npos) << e.subject;
       EXPECT_TRUE(e.has_html) << e.subject;
@@ -278,9 +284,10 @@ TEST(EndToEnd, EmailsCarryTextAndCalendarFile) {
     if (e.to.find("office@winchim.example") == std::string::npos) continue;
     hk = true;
     EXPECT_EQ(LocalMinute(e.virtual_at), Day(0) + " 09:00");
-    EXPECT_EQ(e.subject, "Kehrtermin am " + Dmy(2) + " um 09:00 Uhr");
-    EXPECT_NE(e.text.find("Hauptkehrung in Redtenbachergasse 3, 4400 Steyr"), std::string::npos)
-        << e.text;
+    EXPECT_EQ(e.subject, "Terminerinnerung: Hauptkehrung am Sonntag, " + LongDate(2));
+    EXPECT_NE(e.text.find("Sehr geehrter Herr Ing. Mustermann,"), std::string::npos) << e.text;
+    EXPECT_NE(e.text.find("am Sonntag, " + LongDate(2) + ", 09:00 Uhr"), std::string::npos) << e.text;
+    EXPECT_NE(e.text.find("  Redtenbachergasse 3, 4400 Steyr"), std::string::npos) << e.text;
     EXPECT_NE(e.ics.find("DTSTART;TZID=Europe/Vienna:" + Compact(2) + "T090000"), std::string::npos)
         << e.ics;
   }

@@ -55,6 +55,7 @@ TEST_F(ConfigTest, DefaultsForAMinimalFirm) {
   EXPECT_EQ(f.policy.channel_policy, ChannelPolicy::kBoth);
   ASSERT_EQ(f.policy.rules.size(), 1u);
   EXPECT_EQ(f.policy.rules[0].lead, 24h);
+  EXPECT_EQ(f.policy.date_only_time, 10h);
 }
 
 TEST_F(ConfigTest, FullFirm) {
@@ -68,6 +69,7 @@ TEST_F(ConfigTest, FullFirm) {
         "  - {name: mail-1d, channel: email, lead: 1d, at: \"18:00\"}\n"
         "  - {name: sat, channel: sms, weekday: Samstag, at: \"20:00\"}\n"
         "quiet_hours: {from: \"21:00\", to: \"07:30\"}\n"
+        "date_only_time: \"09:00\"\n"
         "late_policy: {action: skip}\n"
         "templates: {sms_reminder: \"Termin <<Datum>> <<Uhrzeit>>\"}\n"
         "heartbeat: {time: \"06:45\", contacts: [\"0151 23456789\"]}\n"
@@ -87,6 +89,7 @@ TEST_F(ConfigTest, FullFirm) {
   EXPECT_EQ(f->policy.rules[1].at, 18h);
   EXPECT_EQ(f->policy.rules[2].weekday, std::chrono::Saturday);
   EXPECT_EQ(f->policy.quiet_hours.to, 7h + 30min);
+  EXPECT_EQ(f->policy.date_only_time, 9h);
   EXPECT_EQ(f->policy.late_policy.action, LatePolicy::Action::kSkip);
   EXPECT_EQ(f->policy.templates.at("sms_reminder"), "Termin <<Datum>> <<Uhrzeit>>");
   EXPECT_EQ(f->heartbeat_time, 6h + 45min);
@@ -117,6 +120,7 @@ TEST_F(ConfigTest, ErrorsNameFileLineColumnAndKey) {
        "weekday"},
       {"id: X Y\n", "id", 1, "firm id"},
       {"id: x\ntimezone: Europe/Wien\n", "timezone", 2, "unknown time zone"},
+      {"id: x\ndate_only_time: \"07:00\"\n", "date_only_time", 2, "inside the quiet hours"},
   };
   for (const BadCase& c : cases) {
     const std::string path = Write("firm.yaml", c.yaml);

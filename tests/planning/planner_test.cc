@@ -17,6 +17,7 @@ FirmPolicy Firm() {
   FirmPolicy f;
   f.firm_id = "huber";
   f.firm_name = "RFK Huber";
+  f.firm_phone = "07252 / 12345";
   f.sender_name = "Huber RFK";
   ReminderRule sms;
   sms.name = "sms-1d";
@@ -140,9 +141,11 @@ TEST(PlannerTest, PlansEachRuleForEachContactWithReasonAndText) {
   EXPECT_EQ(At(sms.due), "2026-11-24T08:00:00+01:00");
   EXPECT_EQ(At(sms.deadline), "2026-11-25T08:00:00+01:00");
   EXPECT_EQ(sms.sender, "Huber RFK");
-  EXPECT_NE(sms.body.find("25.11.2026"), std::string::npos) << sms.body;
-  EXPECT_NE(sms.body.find("08:00"), std::string::npos) << sms.body;
-  EXPECT_NE(sms.body.find("Redtenbachergasse 3"), std::string::npos) << sms.body;
+  // The shared German default text, with the long date.
+  EXPECT_NE(sms.body.find("Ihr Rauchfangkehrer kommt zur Kehrung am Mittwoch, 25. November 2026, "
+                          "08:00 Uhr: Redtenbachergasse 3, Steyr."),
+            std::string::npos)
+      << sms.body;
   EXPECT_GE(sms.segments, 1);
   EXPECT_EQ(sms.reason, "sms-1d: 1d before");
   const PlannedMessage& mail = p.messages[1];
@@ -150,6 +153,9 @@ TEST(PlannerTest, PlansEachRuleForEachContactWithReasonAndText) {
   EXPECT_EQ(At(mail.due), "2026-11-23T18:00:00+01:00");
   EXPECT_FALSE(mail.subject.empty());
   EXPECT_NE(mail.body.find("Sehr geehrter Herr Ing. Mustermann"), std::string::npos) << mail.body;
+  EXPECT_EQ(mail.subject, "Terminerinnerung: Kehrung am Mittwoch, 25. November 2026");
+  // <<Objekt>> is the object's address, not its id.
+  EXPECT_NE(mail.body.find("Redtenbachergasse 3, 4400 Steyr"), std::string::npos) << mail.body;
   EXPECT_EQ(mail.segments, 0);
   EXPECT_TRUE(p.cancel.empty());
 }
@@ -213,6 +219,29 @@ TEST(PlannerTest, SeveralLateRulesSendOneMessageNotOneEach) {
   EXPECT_EQ(At(p.messages[1].due), "2026-11-24T10:00:00+01:00");
 }
 
+TEST(PlannerTest, DateOnlyAppointmentIsRemindedTheDayBeforeAtDaytime) {
+  // Wednesday 2026-11-25 without a time, rule "SMS 1 day before": Tuesday 10:00
+  // (the firm's date_only_time), not Monday 20:00.
+  FirmPolicy f = Firm();
+  Appointment a = Appt({Sms("0664 1234567")});
+  a.start.time.reset();
+  AppointmentPlan p = PlanAppointment(f, a, 1, {}, kNow);
+  ASSERT_EQ(p.messages.size(), 1u);
+  EXPECT_EQ(At(p.messages[0].due), "2026-11-24T10:00:00+01:00");
+  EXPECT_EQ(p.messages[0].reason, "sms-1d: 1d before (date only: at 10:00)");
+  // Nothing on the day itself: the appointment may begin at any hour.
+  EXPECT_EQ(At(p.messages[0].deadline), "2026-11-25T00:00:00+01:00");
+  f.date_only_time = 15h;
+  p = PlanAppointment(f, a, 1, {}, kNow);
+  ASSERT_EQ(p.messages.size(), 1u);
+  EXPECT_EQ(At(p.messages[0].due), "2026-11-24T15:00:00+01:00");
+  // Across the spring clock change (Monday 2026-03-30, planned a week before).
+  a.start.date = *ParseLocalDate("2026-03-30");
+  p = PlanAppointment(Firm(), a, 1, {}, I("2026-03-23T10:00:00+01:00"));
+  ASSERT_EQ(p.messages.size(), 1u);
+  EXPECT_EQ(At(p.messages[0].due), "2026-03-29T10:00:00+02:00");
+}
+
 TEST(PlannerTest, AlreadyPlannedRowsAreNotPlannedAgain) {
   Appointment a = Appt({Sms("0664 1234567")});
   FirmPolicy f = Firm();
@@ -247,7 +276,7 @@ TEST(PlannerTest, RescheduleCancelsPendingAndSendsChangeNoticeToReminded) {
       ++change;
       EXPECT_EQ(m.contact_key, "+436641234567");
       EXPECT_EQ(At(m.due), "2026-11-24T12:00:00+01:00");
-      EXPECT_NE(m.body.find("27.11.2026"), std::string::npos) << m.body;
+      EXPECT_NE(m.body.find("Freitag, 27. November 2026"), std::string::npos) << m.body;
       EXPECT_NE(m.body.find("Terminänderung"), std::string::npos) << m.body;
     } else {
       ++reminders;
@@ -328,6 +357,97 @@ TEST(MessageTextTest, SmsEncodingPolicy) {
   f.sms_encoding = SmsEncodingPolicy::kUcs2;
   RenderedText ucs = RenderAppointmentMessage(f, "reminder", ContactChannel::kSms, a);
   EXPECT_NE(ucs.body.find("🙂"), std::string::npos) << ucs.body;
+}
+
+TEST(MessageTextTest, LongGermanDateWithJaennerForAustrianFirms) {
+  Appointment a = Appt({}, "2027-01-05", 8h);
+  FirmPolicy at = Firm();
+  RenderedText t = RenderAppointmentMessage(at, "reminder", ContactChannel::kSms, a);
+  ASSERT_TRUE(t.ok) << t.error;
+  EXPECT_NE(t.body.find("Ihr Rauchfangkehrer kommt zur Kehrung am Dienstag, 5. Jänner 2027, 08:00 Uhr"),
+            std::string::npos)
+      << t.body;
+  EXPECT_NE(t.body.find("07252 / 12345. RFK Huber"), std::string::npos) << t.body;
+  FirmPolicy de = Firm();
+  de.country = "DE";
+  de.timezone = "Europe/Berlin";
+  t = RenderAppointmentMessage(de, "reminder", ContactChannel::kSms, a);
+  ASSERT_TRUE(t.ok) << t.error;
+  EXPECT_NE(t.body.find("Ihr Schornsteinfeger kommt zur Kehrung am Dienstag, 5. Januar 2027"),
+            std::string::npos)
+      << t.body;
+}
+
+TEST(MessageTextTest, WindowAndDateOnlyAppointmentsReadNaturally) {
+  Appointment window = Appt({});
+  window.start.time.reset();
+  window.start.window_from = 8h;
+  window.start.window_to = 12h;
+  RenderedText t = RenderAppointmentMessage(Firm(), "reminder", ContactChannel::kSms, window);
+  ASSERT_TRUE(t.ok) << t.error;
+  // The en dash of the shared value is transliterated for GSM 7-bit.
+  EXPECT_NE(t.body.find("Mittwoch, 25. November 2026, 08:00-12:00 Uhr:"), std::string::npos)
+      << t.body;
+  Appointment date_only = Appt({});
+  date_only.start.time.reset();
+  t = RenderAppointmentMessage(Firm(), "reminder", ContactChannel::kSms, date_only);
+  ASSERT_TRUE(t.ok) << t.error;
+  // shared/template's fallback for <<Zeitfenster>> without a time.
+  EXPECT_NE(t.body.find("Mittwoch, 25. November 2026, im Laufe des Tages:"), std::string::npos)
+      << t.body;
+}
+
+TEST(MessageTextTest, DefaultSmsTextsStayWithinTwoGsmSegments) {
+  // A long firm name, a long street and a time window: still two parts at most,
+  // and plain GSM 7-bit (umlauts kept, no UCS-2).
+  FirmPolicy f = Firm();
+  f.firm_name = "Rauchfangkehrermeister Jürgen Grüber";
+  f.firm_phone = "0316 / 82 34 56";
+  Appointment a = Appt({}, "2026-12-02", 8h);
+  a.kind = AppointmentKind::kMainSweep;
+  a.start.time.reset();
+  a.start.window_from = 8h;
+  a.start.window_to = 12h;
+  a.object = {"O1", "Erzherzog-Johann-Straße 127a", "8010", "Graz-St. Leonhard"};
+  for (const char* purpose : {"reminder", "change", "cancellation"}) {
+    RenderedText t = RenderAppointmentMessage(f, purpose, ContactChannel::kSms, a);
+    ASSERT_TRUE(t.ok) << purpose << ": " << t.error;
+    EXPECT_LE(t.segments, 2) << purpose << ": " << t.body;
+    EXPECT_NE(t.body.find("Grüber"), std::string::npos) << t.body;
+  }
+}
+
+TEST(PlannerTest, MissingValueSkipsTheMessageWithTheReason) {
+  // No street: the default SMS needs <<Strasse>>; no gap is sent, the skip says why.
+  Appointment a = Appt({Sms("0664 1234567"), Mail("a@example.at")});
+  a.object.street.clear();
+  AppointmentPlan p = PlanAppointment(Firm(), a, 1, {}, kNow);
+  ASSERT_EQ(p.messages.size(), 1u);  // the e-mail uses <<Objekt>>: "4400 Steyr"
+  EXPECT_EQ(p.messages[0].channel, ContactChannel::kEmail);
+  EXPECT_NE(p.messages[0].body.find("  4400 Steyr\n"), std::string::npos) << p.messages[0].body;
+  const PlannedSkip* s = FindSkip(p, SkipKind::kMissingValue);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->rule_id, "sms-1d");
+  EXPECT_NE(s->reason.find("sms_reminder"), std::string::npos) << s->reason;
+  EXPECT_NE(s->reason.find("<<Strasse>>"), std::string::npos) << s->reason;
+  EXPECT_EQ(ToString(s->kind), "missing_value");
+
+  // A firm template with <<Uhrzeit>> and an appointment with a time window only.
+  FirmPolicy f = Firm();
+  f.templates["sms_reminder"] = "Termin <<Datum>> um <<Uhrzeit>>. <<Kehrbetrieb>>";
+  Appointment w = Appt({Sms("0664 1234567")});
+  w.start.time.reset();
+  w.start.window_from = 8h;
+  w.start.window_to = 12h;
+  p = PlanAppointment(f, w, 1, {}, kNow);
+  EXPECT_TRUE(p.messages.empty());
+  s = FindSkip(p, SkipKind::kMissingValue);
+  ASSERT_NE(s, nullptr);
+  EXPECT_NE(s->reason.find("<<Uhrzeit>>"), std::string::npos) << s->reason;
+  // With an exact time the same template works.
+  p = PlanAppointment(f, Appt({Sms("0664 1234567")}), 1, {}, kNow);
+  ASSERT_EQ(p.messages.size(), 1u);
+  EXPECT_EQ(p.messages[0].body, "Termin 25. November 2026 um 08:00. RFK Huber");
 }
 
 TEST(MessageTextTest, UnknownPlaceholderIsReportedWithPosition) {

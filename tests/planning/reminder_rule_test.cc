@@ -95,6 +95,32 @@ TEST(ReminderRuleTest, ParsesWeekdaysInEnglishAndGerman) {
   EXPECT_FALSE(ParseWeekday("Caturday"));
 }
 
+TEST(ReminderRuleTest, DateOnlyAppointmentUsesTheDateOnlyTime) {
+  const char* z = "Europe/Vienna";
+  AppointmentStart day;  // Wednesday 2026-11-25, "some time that day"
+  day.date = L("2026-11-25T00:00");
+  // lead 1d: the day before at 10:00, not 00:00 (which quiet hours made 20:00
+  // two days before).
+  EXPECT_EQ(At(Lead(24h).SendTime(day, z, 10h), z), "2026-11-24T10:00:00+01:00");
+  EXPECT_EQ(At(Lead(48h).SendTime(day, z, 10h), z), "2026-11-23T10:00:00+01:00");
+  // Hours are rounded up to whole days: at least the lead before the day begins.
+  EXPECT_EQ(At(Lead(2h).SendTime(day, z, 10h), z), "2026-11-24T10:00:00+01:00");
+  EXPECT_EQ(At(Lead(36h).SendTime(day, z, 10h), z), "2026-11-23T10:00:00+01:00");
+  // The firm's own time, rounded down to the quarter hour like every rule.
+  EXPECT_EQ(At(Lead(24h).SendTime(day, z, 9h + 40min), z), "2026-11-24T09:30:00+01:00");
+  // Rules with their own time of day count from the date as before.
+  ReminderRule at = Lead(24h);
+  at.at = 18h;
+  EXPECT_EQ(At(at.SendTime(day, z, 10h), z), "2026-11-24T18:00:00+01:00");
+  EXPECT_FALSE(at.UsesDateOnlyTime(day));
+  // A time window's start is a time: 1d before 08:00.
+  AppointmentStart window = day;
+  window.window_from = 8h;
+  window.window_to = 12h;
+  EXPECT_FALSE(Lead(24h).UsesDateOnlyTime(window));
+  EXPECT_EQ(At(Lead(24h).SendTime(window, z, 10h), z), "2026-11-24T08:00:00+01:00");
+}
+
 // --- DST: 2026-03-29 (spring forward) and 2026-10-25 (fall back) ---------------
 
 class DstTest : public ::testing::TestWithParam<const char*> {};
@@ -149,6 +175,18 @@ TEST_P(DstTest, QuietHoursAcrossChange) {
             "2026-10-24T20:00:00+02:00");
   EXPECT_EQ(At(q.MoveLater(I("2026-10-24T23:00:00+02:00"), zone), zone),
             "2026-10-25T08:00:00+01:00");
+}
+
+TEST_P(DstTest, DateOnlyAppointmentAcrossChange) {
+  const char* zone = GetParam();
+  AppointmentStart monday;  // 2026-03-30, no time: the day before is the change day
+  monday.date = L("2026-03-30T00:00");
+  EXPECT_EQ(At(Lead(24h).SendTime(monday, zone, 10h), zone), "2026-03-29T10:00:00+02:00");
+  EXPECT_EQ(At(Lead(48h).SendTime(monday, zone, 10h), zone), "2026-03-28T10:00:00+01:00");
+  AppointmentStart after_fall_back;
+  after_fall_back.date = L("2026-10-26T00:00");
+  EXPECT_EQ(At(Lead(24h).SendTime(after_fall_back, zone, 10h), zone), "2026-10-25T10:00:00+01:00");
+  EXPECT_EQ(At(Lead(48h).SendTime(after_fall_back, zone, 10h), zone), "2026-10-24T10:00:00+02:00");
 }
 
 INSTANTIATE_TEST_SUITE_P(Zones, DstTest, ::testing::Values("Europe/Vienna", "Europe/Berlin"));
