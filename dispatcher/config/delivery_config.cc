@@ -99,6 +99,7 @@ DeliveryConfig ParseDeliveryConfig(const ConfigNode& root, const std::string& pu
   c.currency = d.String("currency", "EUR");
   c.reply_key = d.Secret("reply_key").value_or("");
   c.instance = d.String("instance", "");
+  c.send_window = static_cast<int>(d.Integer("send_window", 16, 1, 64));
   {
     ConfigNode r = d.Child("retry");
     c.retry_base = r.Duration("base", std::chrono::seconds(60));

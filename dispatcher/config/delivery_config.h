@@ -20,6 +20,8 @@
 //     reply_key_env: KANNEL_REPLY_KEY    # shared secret in Kannel's sms-service get-url
 //     instance: ""                       # claim name of this process (default: host name)
 //     retry: {base: 60s, max: 1h}
+//     send_window: 16                    # requests open at once (1..64); a crash can
+//                                        # duplicate at most this many (see outbox.h)
 // The dlr-url is http.public_url + "/dlr".
 // Firm:
 //   delivery: {reply_to: ["buero@huber.at"]}   # replies are forwarded here
@@ -48,6 +50,7 @@ struct DeliveryConfig {
   std::string instance;
   std::chrono::seconds retry_base{60};
   std::chrono::seconds retry_max{3600};
+  int send_window = 16;
 };
 
 struct FirmDeliveryConfig {

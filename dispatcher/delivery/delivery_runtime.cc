@@ -51,6 +51,7 @@ DeliveryRuntime::DeliveryRuntime(const DispatcherConfig& config, Database& db, c
   o.instance = d.instance;
   o.backoff_base = d.retry_base;
   o.backoff_max = d.retry_max;
+  o.send_window = static_cast<std::size_t>(d.send_window);
   o.quota = [this](const std::string& firm_id) {
     SmsQuota q;
     if (const FirmConfig* f = config_.FindFirm(firm_id)) {

@@ -14,7 +14,8 @@
 //
 // Outcomes: 250 -> accepted (the Message-ID we generated is kept as gateway id);
 // SMTP 5xx on MAIL/RCPT/DATA -> permanent with the reply; 4xx, connection
-// errors, timeouts, TLS failures -> transient. Not thread-safe.
+// errors, timeouts, TLS failures -> transient. Thread-safe: each Send() opens its
+// own connection (the outbox may send several at once).
 #pragma once
 
 #include <chrono>

@@ -32,6 +32,10 @@ std::string Tables(const std::string& id) {
 const std::vector<Migration>& DeliveryMigrations() {
   static const std::vector<Migration> m = {
       {1, Tables("INTEGER PRIMARY KEY AUTOINCREMENT"), Tables("BIGSERIAL PRIMARY KEY")},
+      // The send window of the claiming process: how many of a claim's rows
+      // can have been in flight at a crash.
+      {2, "ALTER TABLE messages ADD COLUMN claim_window INTEGER NOT NULL DEFAULT 1",
+       "ALTER TABLE messages ADD COLUMN claim_window INTEGER NOT NULL DEFAULT 1"},
   };
   return m;
 }

@@ -6,10 +6,11 @@
 #include <Poco/Environment.h>
 #include <date/date.h>
 #include <date/tz.h>
-#include <fcntl.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <deque>
 #include <cstdio>
 #include <iostream>
 #include <random>
@@ -55,19 +56,19 @@ std::string MaskContact(const std::string& contact) {
 
 std::string NewDlrToken() {
   unsigned char bytes[16];
-  bool ok = false;
-  int fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    ok = ::read(fd, bytes, sizeof bytes) == static_cast<ssize_t>(sizeof bytes);
-    ::close(fd);
-  }
+  // getrandom(2): the kernel's CSPRNG without opening a file per token.
+  bool ok = ::getrandom(bytes, sizeof bytes, 0) == static_cast<ssize_t>(sizeof bytes);
   if (!ok) {
     std::random_device rd;
     for (auto& b : bytes) b = static_cast<unsigned char>(rd());
   }
-  char hex[33];
-  for (int i = 0; i < 16; ++i) std::snprintf(hex + 2 * i, 3, "%02x", bytes[i]);
-  return std::string(hex, 32);
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex(32, '0');
+  for (int i = 0; i < 16; ++i) {
+    hex[2 * i] = kHex[bytes[i] >> 4];
+    hex[2 * i + 1] = kHex[bytes[i] & 15];
+  }
+  return hex;
 }
 
 struct Outbox::Row {
@@ -114,21 +115,20 @@ RecoveryCounts Outbox::RecoverInterrupted(Instant at) {
   const std::string mine = options_.instance + "/%";
   db_.InTransaction([&](Session& s) {
     Statement st(s);
-    st << db_.Sql("SELECT id, COALESCE(claim_id, ''), deadline_at, recipient, channel FROM messages "
+    st << db_.Sql("SELECT id, COALESCE(claim_id, ''), deadline_at, recipient, channel, "
+                  "claim_window FROM messages "
                   "WHERE state = 'sending' AND (claim_id LIKE ? OR COALESCE(lease_until, 0) < ?) "
                   "ORDER BY id"),
         bind(mine), bind(t);
     st.execute();
     RecordSet rs(st);
-    std::map<std::string, Poco::Int64> lowest;  // claim id -> lowest id
-    for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-      std::string claim = Str(rs, 1, r);
-      if (!lowest.count(claim)) lowest[claim] = Int(rs, 0, r);
-    }
+    // Rows come in id order: the first claim_window rows of each claim were
+    // possibly in flight (see the header).
+    std::map<std::string, Poco::Int64> seen;  // claim id -> rows so far
     for (std::size_t r = 0; r < rs.rowCount(); ++r) {
       Poco::Int64 id = Int(rs, 0, r);
       std::string claim = Str(rs, 1, r);
-      bool maybe_sent = lowest[claim] == id;
+      bool maybe_sent = seen[claim]++ < std::max<Poco::Int64>(1, Int(rs, 5, r));
       Poco::Int64 deadline = Int(rs, 2, r);
       if (deadline != 0 && deadline <= t) {
         Statement u(s);
@@ -162,85 +162,140 @@ RecoveryCounts Outbox::RecoverInterrupted(Instant at) {
   return counts;
 }
 
-std::vector<Outbox::Row> Outbox::Claim(Instant at, std::size_t max, SendCounts& counts) {
+namespace {
+// "1,2,3" for an IN list (ids are numbers from the store, never user text).
+std::string IdList(const std::vector<Poco::Int64>& ids) {
+  std::string out;
+  for (Poco::Int64 id : ids) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(id);
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<Outbox::Row> Outbox::Claim(Instant at, std::size_t max, SendCounts& counts,
+                                       std::size_t* selected) {
   std::vector<Row> rows;
+  std::vector<Poco::Int64> expired, suppressed;
   const Poco::Int64 t = Secs(at);
   const std::string claim_id = options_.instance + "/" + std::to_string(::getpid()) + "-" +
                                std::to_string(t) + "-" + std::to_string(++claim_seq_);
   const Poco::Int64 lease = t + options_.lease.count();
+  const Poco::Int64 window = static_cast<Poco::Int64>(std::max<std::size_t>(1, options_.send_window));
   db_.InTransaction([&](Session& s) {
+    rows.clear();
     std::string select =
-        "SELECT id, firm_id, appointment_id, appointment_version, rule_id, purpose, channel, "
-        "contact_key, recipient, sender, subject, body, deadline_at, attempts, "
-        "COALESCE(dlr_token, ''), due_at FROM messages WHERE state = 'planned' AND "
-        "COALESCE(next_attempt_at, due_at) <= ? ORDER BY id LIMIT ?";
-    if (db_.dialect() == SqlDialect::kPostgresql) select += " FOR UPDATE SKIP LOCKED";
+        "SELECT m.id, m.firm_id, m.appointment_id, m.appointment_version, m.rule_id, m.purpose, "
+        "m.channel, m.contact_key, m.recipient, m.sender, m.subject, m.body, m.deadline_at, "
+        "m.attempts, COALESCE(m.dlr_token, ''), m.due_at, (SELECT COUNT(*) FROM suppressions su "
+        "WHERE su.firm_id = m.firm_id AND su.contact_key = m.contact_key) FROM messages m "
+        "WHERE m.state = 'planned' AND COALESCE(m.next_attempt_at, m.due_at) <= ? "
+        "ORDER BY m.id LIMIT ?";
+    if (db_.dialect() == SqlDialect::kPostgresql) select += " FOR UPDATE OF m SKIP LOCKED";
     Statement st(s);
     Poco::Int64 limit = static_cast<Poco::Int64>(max);
     st << db_.Sql(select), bind(t), bind(limit);
     st.execute();
     RecordSet rs(st);
+    expired.clear();
+    suppressed.clear();
+    *selected = rs.rowCount();
     for (std::size_t r = 0; r < rs.rowCount(); ++r) {
       Row row;
       OutgoingMessage& m = row.message;
       m.id = Int(rs, 0, r);
+      m.deadline = At(Int(rs, 12, r));
+      // Settled without sending.
+      if (m.deadline != Instant{} && m.deadline <= at) {
+        expired.push_back(m.id);
+        continue;
+      }
+      m.purpose = Str(rs, 5, r);
+      if (Int(rs, 16, r) > 0 && m.purpose != "confirmation") {
+        suppressed.push_back(m.id);
+        continue;
+      }
       m.firm_id = Str(rs, 1, r);
       row.appointment_id = m.appointment_id = Str(rs, 2, r);
       row.appointment_version = Int(rs, 3, r);
       row.rule_id = Str(rs, 4, r);
-      m.purpose = Str(rs, 5, r);
       m.channel = Str(rs, 6, r);
       row.contact_key = Str(rs, 7, r);
       m.recipient = Str(rs, 8, r);
       m.sender = Str(rs, 9, r);
       m.subject = Str(rs, 10, r);
       m.body = Str(rs, 11, r);
-      m.deadline = At(Int(rs, 12, r));
       row.attempts = static_cast<int>(Int(rs, 13, r)) + 1;
       m.dlr_token = Str(rs, 14, r);
-      row.due = At(Int(rs, 15, r));
-      Poco::Int64 id = m.id;
-
-      // Settled without sending.
-      if (m.deadline != Instant{} && m.deadline <= at) {
-        Statement u(s);
-        u << db_.Sql("UPDATE messages SET state = 'expired', last_error = ?, final_at = ?, "
-                     "updated_at = ? WHERE id = ?"),
-            bind(std::string("deadline passed before it could be sent")), bind(t), bind(t),
-            bind(id);
-        u.execute();
-        ++counts.expired;
-        continue;
-      }
-      int suppressed = 0;
-      Statement q(s);
-      q << db_.Sql("SELECT COUNT(*) FROM suppressions WHERE firm_id = ? AND contact_key = ?"),
-          bind(m.firm_id), bind(row.contact_key), into(suppressed);
-      q.execute();
-      if (suppressed > 0 && m.purpose != "confirmation") {
-        Statement u(s);
-        u << db_.Sql("UPDATE messages SET state = 'cancelled', last_error = ?, final_at = ?, "
-                     "updated_at = ? WHERE id = ?"),
-            bind(std::string("suppressed: the contact asked for no more messages (STOP)")),
-            bind(t), bind(t), bind(id);
-        u.execute();
-        ++counts.suppressed;
-        continue;
-      }
       if (m.dlr_token.empty()) m.dlr_token = NewDlrToken();
-      Statement u(s);
-      u << db_.Sql("UPDATE messages SET state = 'sending', claim_id = ?, lease_until = ?, "
-                   "attempts = attempts + 1, dlr_token = ?, updated_at = ? WHERE id = ?"),
-          bind(claim_id), bind(lease), bind(m.dlr_token), bind(t), bind(id);
-      u.execute();
+      row.due = At(Int(rs, 15, r));
       rows.push_back(std::move(row));
     }
+    if (!expired.empty()) {
+      Statement u(s);
+      u << db_.Sql("UPDATE messages SET state = 'expired', last_error = ?, final_at = ?, "
+                   "updated_at = ? WHERE id IN (" + IdList(expired) + ")"),
+          bind(std::string("deadline passed before it could be sent")), bind(t), bind(t);
+      u.execute();
+    }
+    if (!suppressed.empty()) {
+      Statement u(s);
+      u << db_.Sql("UPDATE messages SET state = 'cancelled', last_error = ?, final_at = ?, "
+                   "updated_at = ? WHERE id IN (" + IdList(suppressed) + ")"),
+          bind(std::string("suppressed: the contact asked for no more messages (STOP)")), bind(t),
+          bind(t);
+      u.execute();
+    }
+    if (!rows.empty()) {
+      // One prepared statement, executed per row with new values.
+      Poco::Int64 id = 0, lease_at = lease, width = window, now_s = t;
+      std::string token, claim = claim_id;
+      Statement u(s);
+      u << db_.Sql("UPDATE messages SET state = 'sending', claim_id = ?, lease_until = ?, "
+                   "claim_window = ?, attempts = attempts + 1, dlr_token = ?, updated_at = ? "
+                   "WHERE id = ?"),
+          use(claim), use(lease_at), use(width), use(token), use(now_s), use(id);
+      for (const Row& row : rows) {
+        id = row.message.id;
+        token = row.message.dlr_token;
+        u.execute();
+      }
+    }
   });
+  counts.expired += static_cast<int>(expired.size());
+  counts.suppressed += static_cast<int>(suppressed.size());
   counts.claimed += static_cast<int>(rows.size());
   return rows;
 }
 
-bool Outbox::ApplyQuota(Row& row, Instant at, SendCounts& counts) {
+// SMS of this process whose request is open or whose outcome is not yet
+// committed: the store does not count them yet, the quota must.
+struct Outbox::OpenSms {
+  struct Count {
+    Poco::Int64 sms = 0, segments = 0;
+  };
+  std::map<std::string, Count> by_firm;
+  void Add(const std::string& firm, int segments, int sign) {
+    Count& c = by_firm[firm];
+    c.sms += sign;
+    c.segments += sign * segments;
+  }
+};
+
+namespace {
+int SegmentsOf(const std::string& body) {
+  try {
+    return static_cast<int>(SegmentedText(body, SmsPolicy::kAllowUcs2).segment_count());
+  } catch (const std::exception&) {
+    return 1;  // malformed text: the channel refuses it with the reason
+  }
+}
+}  // namespace
+
+bool Outbox::ApplyQuota(Row& row, Instant at, const OpenSms& open, SendCounts& counts,
+                        int* counted) {
+  *counted = 0;
   if (row.message.channel != "sms" || !options_.quota) return true;
   SmsQuota quota = options_.quota(row.message.firm_id);
   if (quota.sms_per_month <= 0 && quota.segments_per_month <= 0) return true;
@@ -261,15 +316,17 @@ bool Outbox::ApplyQuota(Row& row, Instant at, SendCounts& counts) {
                "channel = 'sms' AND sent_at >= ? AND sent_at < ? AND id <> ?"),
       bind(row.message.firm_id), bind(from), bind(to), bind(Poco::Int64(row.message.id)),
       into(sent), into(segments), now;
-  int need = 1;
-  try {
-    need = static_cast<int>(SegmentedText(row.message.body, SmsPolicy::kAllowUcs2).segment_count());
-  } catch (const std::exception&) {
-    // Malformed text: the channel refuses it with the reason.
+  if (auto it = open.by_firm.find(row.message.firm_id); it != open.by_firm.end()) {
+    sent += it->second.sms;
+    segments += it->second.segments;
   }
+  int need = SegmentsOf(row.message.body);
   bool over = (quota.sms_per_month > 0 && sent + 1 > quota.sms_per_month) ||
               (quota.segments_per_month > 0 && segments + need > quota.segments_per_month);
-  if (!over) return true;
+  if (!over) {
+    *counted = need;
+    return true;
+  }
 
   const Poco::Int64 t = Secs(at);
   // E-mail if the contact has one: an e-mail message planned for the same appointment.
@@ -325,21 +382,14 @@ bool Outbox::ApplyQuota(Row& row, Instant at, SendCounts& counts) {
   return false;
 }
 
-void Outbox::Record(const Row& row, const SendOutcome& o, Instant at, SendCounts& counts) {
+void Outbox::Record(Session& s, const Row& row, const SendOutcome& o, Instant at,
+                    SendCounts& counts) {
   const Poco::Int64 t = Secs(at);
   const Poco::Int64 id = row.message.id;
-  Session s = db_.GetSession();
   switch (o.status) {
-    case SendStatus::kAccepted: {
-      // A receipt may have come first (fast gateways): only move forward.
-      s << db_.Sql("UPDATE messages SET state = CASE WHEN state = 'sending' THEN 'accepted' ELSE "
-                   "state END, gateway_message_id = ?, segments = ?, sent_at = ?, updated_at = ?, "
-                   "last_error = NULL, lease_until = NULL WHERE id = ?"),
-          bind(o.gateway_message_id), bind(Poco::Int64(o.segments)), bind(t), bind(t), bind(id),
-          now;
-      ++counts.accepted;
+    case SendStatus::kAccepted:
+      RecordAccepted(s, {{&row, &o}}, at, counts);
       return;
-    }
     case SendStatus::kPermanent: {
       // A gateway may send a rejection receipt before its HTTP answer: the
       // answer's reason is kept either way.
@@ -370,30 +420,87 @@ void Outbox::Record(const Row& row, const SendOutcome& o, Instant at, SendCounts
   }
 }
 
+void Outbox::RecordAccepted(Session& s, const std::vector<std::pair<const Row*, const SendOutcome*>>& done,
+                            Instant at, SendCounts& counts) {
+  if (done.empty()) return;
+  // One prepared statement, executed per row with new values. A receipt may
+  // have come first (fast gateways): only move forward.
+  Poco::Int64 id = 0, segments = 0, sent_at = Secs(at), updated_at = Secs(at);
+  std::string gateway_id;
+  Statement u(s);
+  u << db_.Sql("UPDATE messages SET state = CASE WHEN state = 'sending' THEN 'accepted' ELSE "
+               "state END, gateway_message_id = ?, segments = ?, sent_at = ?, updated_at = ?, "
+               "last_error = NULL, lease_until = NULL WHERE id = ?"),
+      use(gateway_id), use(segments), use(sent_at), use(updated_at), use(id);
+  for (const auto& [row, outcome] : done) {
+    id = row->message.id;
+    segments = outcome->segments;
+    gateway_id = outcome->gateway_message_id;
+    u.execute();
+    ++counts.accepted;
+  }
+}
+
 SendCounts Outbox::SendDue(Instant at, std::size_t max) {
   SendCounts counts;
-  std::size_t done = 0;
-  while (done < max) {
-    std::size_t want = std::min(options_.claim_batch, max - done);
-    std::vector<Row> rows = Claim(at, want, counts);
-    if (rows.empty()) break;
-    done += rows.size();
-    // Strictly one request at a time, in id order, each outcome committed
-    // before the next request (the crash-recovery rule depends on it).
-    for (Row& row : rows) {
-      if (!ApplyQuota(row, at, counts)) continue;
-      auto it = channels_.find(row.message.channel);
-      SendOutcome outcome;
-      if (it == channels_.end() || it->second == nullptr) {
-        outcome.status = SendStatus::kTransient;
-        outcome.detail = "no channel '" + row.message.channel + "' configured";
-      } else {
-        outcome = it->second->Send(row.message);
+  const std::size_t width = std::max<std::size_t>(1, options_.send_window);
+  if (!window_ || window_->width() != width) window_ = std::make_unique<SendWindow>(width);
+  OpenSms open_sms;
+  std::deque<Row> claimed;                        // claimed, not yet sent, in id order
+  std::map<std::size_t, Row> open;                // sent, outcome not yet committed
+  std::map<std::size_t, int> open_segments;       // of those, SMS counted for the quota
+  std::size_t taken = 0, next_tag = 0;
+  bool more = true;  // the store may have more due rows
+  while (true) {
+    // Keep `width` requests open; claim the next batch while the previous one
+    // is still on the wire, so the window never drains at a batch boundary.
+    while (open.size() < width) {
+      if (claimed.empty()) {
+        if (!more || taken >= max) break;
+        std::size_t want = std::min(options_.claim_batch, max - taken), selected = 0;
+        std::vector<Row> rows = Claim(at, want, counts, &selected);
+        taken += selected;
+        more = selected == want;
+        for (Row& r : rows) claimed.push_back(std::move(r));
+        if (claimed.empty()) continue;
       }
-      // Outcomes are timed by the clock (a pass with --now uses that instant).
-      Record(row, outcome, at, counts);
+      Row row = std::move(claimed.front());
+      claimed.pop_front();
+      int segments = 0;
+      if (!ApplyQuota(row, at, open_sms, counts, &segments)) continue;
+      if (segments > 0) open_sms.Add(row.message.firm_id, segments, +1);
+      std::size_t tag = next_tag++;
+      Row& placed = open.emplace(tag, std::move(row)).first->second;
+      open_segments[tag] = segments;
+      auto it = channels_.find(placed.message.channel);
+      window_->Submit(tag, it == channels_.end() ? nullptr : it->second, &placed.message);
     }
-    if (rows.size() < want) break;
+    if (open.empty()) break;
+    // Outcomes are timed by the clock of the pass (a pass with --now uses that
+    // instant) and committed together: one commit for all that finished.
+    auto finished = window_->TakeFinished();
+    SendCounts recorded;
+    db_.InTransaction([&](Session& s) {
+      recorded = SendCounts{};
+      std::vector<std::pair<const Row*, const SendOutcome*>> accepted;
+      for (const auto& [tag, outcome] : finished) {
+        if (outcome.status == SendStatus::kAccepted) {
+          accepted.emplace_back(&open.at(tag), &outcome);
+        } else {
+          Record(s, open.at(tag), outcome, at, recorded);
+        }
+      }
+      RecordAccepted(s, accepted, at, recorded);
+    });
+    counts.accepted += recorded.accepted;
+    counts.retried += recorded.retried;
+    counts.failed += recorded.failed;
+    counts.expired += recorded.expired;
+    for (const auto& [tag, outcome] : finished) {
+      if (open_segments[tag] > 0) open_sms.Add(open.at(tag).message.firm_id, open_segments[tag], -1);
+      open_segments.erase(tag);
+      open.erase(tag);
+    }
   }
   return counts;
 }

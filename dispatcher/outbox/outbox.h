@@ -14,30 +14,37 @@
 // Claiming: one transaction selects due rows (PostgreSQL: FOR UPDATE SKIP
 // LOCKED, so several dispatchers never take the same row; SQLite: BEGIN
 // IMMEDIATE excludes other writers) and sets them 'sending' with this
-// instance's claim id and a lease. Only then are requests made, strictly one at
-// a time and in id order, and each outcome is committed before the next
-// request. So after a crash, of the rows of one claim still in 'sending' only
-// the lowest id can have reached the gateway.
+// instance's claim id, a lease and the send window W of this process. Only
+// then are requests made, in id order, with at most W requests whose outcome
+// is not yet committed (SendWindow): finished outcomes are committed together
+// in one transaction while the other requests are still on the wire. So after
+// a crash, of the rows of one claim still in 'sending' only the W lowest ids
+// can have reached the gateway.
 //
 // Crash recovery (RecoverInterrupted, at start-up): rows in 'sending' claimed by
 // this instance (or by anyone, once their lease ran out) go back to 'planned'
-// and are sent again (or 'expired' past the deadline). The lowest id of each
-// claim was possibly in flight: it is flagged possible_duplicate and logged, so
-// each crash causes at most one duplicate SMS. A row whose delivery receipt
-// arrived meanwhile is no longer 'sending' and is not sent again.
+// and are sent again (or 'expired' past the deadline). The W lowest ids of each
+// claim were possibly in flight: they are flagged possible_duplicate and
+// logged, so each crash causes at most W duplicate messages (W = 1: at most
+// one). A row whose delivery receipt arrived meanwhile is no longer 'sending'
+// and is not sent again.
 //
-// Not thread-safe: one Outbox per sending thread. Channels are used from that
-// thread only.
+// An Outbox is used from one thread. With a send window above 1 its channels
+// are called from W worker threads at once and must allow that.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "dispatcher/channel/message_channel.h"
+#include "dispatcher/outbox/send_window.h"
 #include "dispatcher/store/database.h"
 #include "shared/time/clock.h"
 
@@ -57,6 +64,11 @@ struct OutboxOptions {
   double jitter = 0.25;  // +-25 % of the backoff
   // Rows claimed per transaction.
   std::size_t claim_batch = 100;
+  // Requests open at once (see above): 1 = strictly one at a time, at most one
+  // duplicate per crash; W = up to W times the rate of a slow gateway, at most
+  // W duplicates per crash. The dispatcher's config (delivery.send_window)
+  // defaults to 16.
+  std::size_t send_window = 1;
   // The firm's monthly SMS quota; empty function = unlimited.
   std::function<SmsQuota(const std::string& firm_id)> quota;
   // Zone in which a firm's month is counted (default Europe/Vienna).
@@ -99,15 +111,25 @@ class Outbox {
 
  private:
   struct Row;
-  std::vector<Row> Claim(Instant now, std::size_t max, SendCounts& counts);
-  void Record(const Row& row, const SendOutcome& outcome, Instant now, SendCounts& counts);
-  bool ApplyQuota(Row& row, Instant now, SendCounts& counts);
+  struct OpenSms;
+  // Claims up to `max` due rows; `selected` = rows looked at (claimed, expired
+  // or suppressed), so the caller knows whether more may be due.
+  std::vector<Row> Claim(Instant now, std::size_t max, SendCounts& counts, std::size_t* selected);
+  void Record(Poco::Data::Session& s, const Row& row, const SendOutcome& outcome, Instant now,
+              SendCounts& counts);
+  void RecordAccepted(Poco::Data::Session& s,
+                      const std::vector<std::pair<const Row*, const SendOutcome*>>& done,
+                      Instant now, SendCounts& counts);
+  // False: the row was held or re-routed (quota reached). `counted`: the
+  // segments this SMS adds to a limited quota (0 if the firm has none).
+  bool ApplyQuota(Row& row, Instant now, const OpenSms& open, SendCounts& counts, int* counted);
   std::chrono::seconds Backoff(int attempts);
 
   Database& db_;
   Clock& clock_;
   std::map<std::string, MessageChannel*> channels_;
   OutboxOptions options_;
+  std::unique_ptr<SendWindow> window_;
   uint64_t claim_seq_ = 0;
   uint64_t rng_state_;
 };

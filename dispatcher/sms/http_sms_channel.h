@@ -10,7 +10,7 @@
 //       body: '{"from":"{{from}}","to":"{{to}}","text":"{{text}}","callback":"{{dlr_url}}"}'
 //       body_format: json          # json | form | raw: how placeholders are escaped
 //       success_status: [200, 201, 202]
-//       message_id: {json_pointer: /messages/0/id}   # or {regex: "id=([0-9a-f]+)"}
+//       message_id_pointer: /messages/0/id   # or message_id_regex: "id=([0-9a-f]+)"
 //
 // Placeholders: {{to}} (E.164 with "+"), {{to_digits}} (without "+"), {{from}},
 // {{text}}, {{coding}} (gsm7|ucs2), {{segments}}, {{validity_minutes}},
@@ -21,6 +21,7 @@
 // Outcome: a success status (and, if configured, a message id found) is
 // accepted; connection errors, timeouts, 429 and 5xx are transient; other
 // statuses permanent with the reply kept as the reason.
+// Thread-safe: each Send() opens its own connection.
 #pragma once
 
 #include <chrono>

@@ -130,24 +130,21 @@ SendOutcome KannelChannel::Send(const OutgoingMessage& m) {
   }
   out.segments = segments;
   for (int attempt = 0; attempt < 2; ++attempt) {
+    // Back to the pool only after a complete exchange on a kept-alive connection.
+    std::unique_ptr<Poco::Net::HTTPClientSession> session = TakeSession();
     try {
-      if (!session_) {
-        session_ = std::make_unique<Poco::Net::HTTPClientSession>(host_, port_);
-        session_->setKeepAlive(true);
-        session_->setTimeout(Poco::Timespan(settings_.timeout.count() * 1000));
-      }
       Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, target,
                                      Poco::Net::HTTPMessage::HTTP_1_1);
       request.setKeepAlive(true);
-      session_->sendRequest(request);
+      session->sendRequest(request);
       Poco::Net::HTTPResponse response;
-      std::istream& body_stream = session_->receiveResponse(response);
+      std::istream& body_stream = session->receiveResponse(response);
       std::string body;
       Poco::StreamCopier::copyToString(body_stream, body);
       while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
       int status = static_cast<int>(response.getStatus());
       out.detail = "HTTP " + std::to_string(status) + " " + body;
-      if (!response.getKeepAlive()) session_.reset();
+      if (response.getKeepAlive()) GiveBack(std::move(session));
       if (status == 202 || status == 200) {
         // "0: Accepted for delivery", "3: Queued for later delivery"
         // "Sent." is smsbox's answer with immediate-sendsms-reply = true.
@@ -164,26 +161,43 @@ SendOutcome KannelChannel::Send(const OutgoingMessage& m) {
       return out;
     } catch (const Poco::TimeoutException& e) {
       // The request may have reached Kannel: no silent second try.
-      session_.reset();
       out.status = SendStatus::kTransient;
       out.detail = "timeout talking to " + host_ + ":" + std::to_string(port_);
       return out;
     } catch (const Poco::Net::NoMessageException& e) {
       // A kept-alive connection closed by the server before our request: retry
       // once on a fresh connection (the request was not read).
-      session_.reset();
       out.status = SendStatus::kTransient;
       out.detail = "connection closed by " + host_ + ":" + std::to_string(port_);
       if (attempt == 0) continue;
       return out;
     } catch (const Poco::Exception& e) {
-      session_.reset();
       out.status = SendStatus::kTransient;
       out.detail = "cannot reach " + host_ + ":" + std::to_string(port_) + ": " + e.displayText();
       return out;
     }
   }
   return out;
+}
+
+std::unique_ptr<Poco::Net::HTTPClientSession> KannelChannel::TakeSession() {
+  {
+    std::lock_guard<std::mutex> lock(idle_mu_);
+    if (!idle_.empty()) {
+      auto session = std::move(idle_.back());
+      idle_.pop_back();
+      return session;
+    }
+  }
+  auto session = std::make_unique<Poco::Net::HTTPClientSession>(host_, port_);
+  session->setKeepAlive(true);
+  session->setTimeout(Poco::Timespan(settings_.timeout.count() * 1000));
+  return session;
+}
+
+void KannelChannel::GiveBack(std::unique_ptr<Poco::Net::HTTPClientSession> session) {
+  std::lock_guard<std::mutex> lock(idle_mu_);
+  idle_.push_back(std::move(session));
 }
 
 }  // namespace kehrbote

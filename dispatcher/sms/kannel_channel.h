@@ -23,13 +23,15 @@
 //   503, other 5xx, refused connection, timeout                      -> transient
 //   403 ("Not routable. Do not try again."), 400, other 4xx          -> permanent
 // Kannel's reply carries no message id; receipts are matched by the token.
-// Not thread-safe: one channel per sending thread (it keeps one keep-alive
-// connection).
+// Thread-safe: each concurrent Send() uses its own keep-alive connection, taken
+// from and given back to a small pool (the outbox's send window).
 #pragma once
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "dispatcher/channel/message_channel.h"
 #include "shared/time/clock.h"
@@ -69,7 +71,11 @@ class KannelChannel : public MessageChannel {
   Clock& clock_;
   std::string host_, path_;
   int port_ = 0;
-  std::unique_ptr<Poco::Net::HTTPClientSession> session_;
+  std::unique_ptr<Poco::Net::HTTPClientSession> TakeSession();
+  void GiveBack(std::unique_ptr<Poco::Net::HTTPClientSession> session);
+
+  std::mutex idle_mu_;
+  std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>> idle_;  // kept-alive connections
 };
 
 // The text as handed to Kannel, with U+200B fillers where Kannel's fixed UCS-2
