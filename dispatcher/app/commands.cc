@@ -242,7 +242,10 @@ int RunPlanCommand(const std::string& config_path, const std::vector<std::string
       due[10] = ' ';
       out << due << "  " << std::left << std::setw(10) << m.state << std::setw(6) << m.channel
           << std::setw(18) << Masked(m.channel, m.contact_key) << std::setw(14) << m.rule_id
-          << m.appointment_id << " v" << m.appointment_version << "  " << m.reason << "\n";
+          << m.appointment_id << " v" << m.appointment_version << "  " << m.reason;
+      // Why it was cancelled (superseded, withdrawn) or failed.
+      if (!m.last_error.empty()) out << " [" << m.last_error << "]";
+      out << "\n";
     }
     for (const SkipRow& s : skips) {
       out << "skipped           " << std::left << std::setw(6) << s.channel << std::setw(18)

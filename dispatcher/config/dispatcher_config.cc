@@ -220,6 +220,12 @@ DispatcherConfig LoadDispatcherConfig(const std::string& path) {
   if (!IsKnownTimeZone(c.operator_timezone))
     root.Fail("operator_timezone", "unknown time zone '" + c.operator_timezone + "'");
   {
+    ConfigNode q = root.Child("operator_quiet_hours");
+    c.operator_quiet_hours.from = q.OptionalTimeOfDay("from").value_or(std::chrono::minutes{20 * 60});
+    c.operator_quiet_hours.to = q.OptionalTimeOfDay("to").value_or(std::chrono::minutes{8 * 60});
+    q.Finish();
+  }
+  {
     ConfigNode h = root.Child("heartbeat");
     c.alarm_after = h.Duration("alarm_after", std::chrono::hours{26});
     h.Finish();

@@ -15,6 +15,7 @@
 //   http: {listen: 127.0.0.1, port: 8080, public_url: "https://kehrbote.example.at"}
 //   firms_dir: firms.d
 //   operator_contacts: ["+43664 1234567", "ops@example.at"]
+//   operator_quiet_hours: {from: "20:00", to: "08:00"}   # alarm SMS wait; e-mail not
 //   heartbeat: {alarm_after: 26h}
 //   processed: move
 // Example firms.d/huber.yaml:
@@ -90,6 +91,8 @@ struct DispatcherConfig {
   bool delete_processed = false;  // processed: move (default) | delete
   std::string operator_sender = "Kehrbote";  // SMS sender of operator alarms
   std::string operator_timezone = "Europe/Vienna";  // the operator's local day
+  // Operator alarm SMS wait for the end of these (operator_timezone); e-mail not.
+  QuietHours operator_quiet_hours;  // default 20:00-08:00
   // --- DELIVERY: dispatcher-level delivery keys go here (parsed in ParseDelivery). ---
   DeliveryConfig delivery;
 

@@ -6,6 +6,7 @@
 
 #include "dispatcher/outbox/delivery_store.h"
 #include "dispatcher/planning/contact_selection.h"
+#include "dispatcher/planning/late_policy.h"
 #include "dispatcher/planning/message_text.h"
 #include "dispatcher/planning/planned_message.h"
 #include "shared/phone/phone_number.h"
@@ -171,9 +172,32 @@ HeartbeatResult Heartbeat::Run(Instant now) {
     const bool alarm = IsAlarm(facts);
     const std::string text = HeartbeatText(facts);
     const std::string subject = HeartbeatSubject(facts);
+    // An SMS keeps the firm's quiet hours unless it is on time: the heartbeat
+    // time itself may lie in them (07:00), a late one (the dispatcher was down
+    // and comes back at 23:00) waits for their end, but not past the next
+    // heartbeat, which then tells the same. E-mail goes at once.
+    const QuietHours& quiet = firm.policy.quiet_hours;
+    const Instant next_heartbeat = ToInstant(today + days{1} + firm.heartbeat_time, zone);
+    const bool on_time = quiet.MoveLater(due, zone) == quiet.MoveLater(now, zone);
+    const Instant sms_due = on_time ? now : quiet.MoveLater(now, zone);
     AppointmentPlan& plan = batch.emplace_back();
     {
       for (const Recipient& rc : recipients) {
+        const bool sms = rc.channel == ContactChannel::kSms;
+        if (sms && sms_due >= next_heartbeat) {
+          PlannedSkip k;
+          k.firm_id = firm.id();
+          k.appointment_id = date;
+          k.rule_id = std::string(kRuleHeartbeat);
+          k.channel = rc.channel;
+          k.contact = MaskContact(rc.channel, rc.key);
+          k.kind = SkipKind::kTiming;
+          k.reason = "not sent: late heartbeat inside quiet hours " + quiet.Describe() +
+                     "; the next heartbeat (" + FormatLocalForReason(next_heartbeat, zone) +
+                     ") comes before they end";
+          plan.skips.push_back(std::move(k));
+          continue;
+        }
         PlannedMessage m;
         m.firm_id = firm.id();
         m.appointment_id = date;
@@ -192,14 +216,16 @@ HeartbeatResult Heartbeat::Run(Instant now) {
           m.subject = subject;
           m.body = text;
         }
-        m.due = now;
-        m.deadline = NextLocalMidnight(now, zone);
+        m.due = sms ? sms_due : now;
+        m.deadline = m.due == now ? NextLocalMidnight(now, zone) : next_heartbeat;
         m.reason = std::string(alarm ? "daily alarm: no export for more than "
                                      : "daily heartbeat at ") +
                    (alarm ? FormatLead(config_.alarm_after) : FormatTimeOfDay(firm.heartbeat_time));
+        if (m.due != now) m.reason += "; late, waits for the end of quiet hours " + quiet.Describe();
         plan.messages.push_back(std::move(m));
       }
     }
+    if (plan.messages.empty()) continue;
     ++r.heartbeats;
     if (alarm) ++r.firm_alarms;
   }
@@ -218,12 +244,18 @@ HeartbeatResult Heartbeat::Run(Instant now) {
     int skipped = 0;
     std::vector<Recipient> recipients = Recipients(config_.operator_contacts, "AT", skipped);
     const std::string text = OperatorAlarmText(in_alarm, now, zone);
-    // One alarm per day for each distinct situation (which firms, which problem):
-    // a delivery stall that starts after the morning's alarm is still reported,
-    // a repeated pass with the same situation is not.
-    const std::string key = "operator-" + LocalDateString(now, zone) + "-" + SituationKey(in_alarm);
+    const std::string situation = SituationKey(in_alarm);
     db_.InTransaction([&](Poco::Data::Session& s) {
       for (const Recipient& rc : recipients) {
+        // SMS keep the operator's quiet hours; e-mail goes at once.
+        const Instant due = rc.channel == ContactChannel::kSms
+                                ? config_.operator_quiet_hours.MoveLater(now, zone)
+                                : now;
+        // One alarm per day (of its sending) for each distinct situation (which
+        // firms, which problem): a delivery stall that starts after the
+        // morning's alarm is still reported, a repeated pass with the same
+        // situation is not, nor the next morning's pass after a night alarm.
+        const std::string key = "operator-" + LocalDateString(due, zone) + "-" + situation;
         PlannedMessage m;
         m.firm_id = "";
         m.appointment_id = key;
@@ -242,9 +274,11 @@ HeartbeatResult Heartbeat::Run(Instant now) {
                       (in_alarm.size() == 1 ? " Betrieb" : " Betriebe") + " mit Störung";
           m.body = text;
         }
-        m.due = now;
-        m.deadline = NextLocalMidnight(now, zone);
+        m.due = due;
+        m.deadline = NextLocalMidnight(due, zone);
         m.reason = "operator alarm: " + std::to_string(in_alarm.size()) + " firm(s) without export";
+        if (due != now)
+          m.reason += "; waits for the end of quiet hours " + config_.operator_quiet_hours.Describe();
         if (plans_.InsertMessage(s, m, now)) ++r.operator_alarms;
       }
     });

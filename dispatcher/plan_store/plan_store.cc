@@ -62,7 +62,9 @@ void PlanStore::Migrate() { db_.Migrate(kPlanningComponent, PlanningMigrations()
 
 namespace {
 
-ExistingMessage ReadExisting(RecordSet& rs, size_t row) {
+// Columns: id, appointment_version, rule_id, purpose, channel, contact_key,
+// recipient, state, deadline_at, then due_at at `due_column`.
+ExistingMessage ReadExisting(RecordSet& rs, size_t row, size_t due_column) {
   ExistingMessage e;
   e.id = rs.value(0, row).convert<Poco::Int64>();
   e.appointment_version = rs.value(1, row).convert<Poco::Int64>();
@@ -73,6 +75,7 @@ ExistingMessage ReadExisting(RecordSet& rs, size_t row) {
   e.recipient = rs.value(6, row).convert<std::string>();
   e.state = rs.value(7, row).convert<std::string>();
   e.deadline = At(rs.value(8, row));
+  e.due = At(rs.value(due_column, row));
   return e;
 }
 
@@ -83,14 +86,14 @@ std::map<std::string, std::vector<ExistingMessage>> PlanStore::ExistingMessagesO
   std::string f(firm_id);
   Statement st(session);
   st << db_.Sql("SELECT id, appointment_version, rule_id, purpose, channel, contact_key, "
-                "recipient, state, deadline_at, appointment_id FROM messages WHERE firm_id = ? "
+                "recipient, state, deadline_at, appointment_id, due_at FROM messages WHERE firm_id = ? "
                 "AND rule_id NOT IN ('heartbeat', 'alarm') ORDER BY id"),
       use(f);
   st.execute();
   RecordSet rs(st);
   std::map<std::string, std::vector<ExistingMessage>> out;
   for (size_t row = 0; row < rs.rowCount(); ++row)
-    out[rs.value(9, row).convert<std::string>()].push_back(ReadExisting(rs, row));
+    out[rs.value(9, row).convert<std::string>()].push_back(ReadExisting(rs, row, 10));
   return out;
 }
 
@@ -145,13 +148,13 @@ std::vector<ExistingMessage> PlanStore::ExistingMessages(Session& session,
   std::string f(firm_id), a(appointment_id);
   Statement st(session);
   st << db_.Sql("SELECT id, appointment_version, rule_id, purpose, channel, contact_key, "
-                "recipient, state, deadline_at FROM messages WHERE firm_id = ? AND "
+                "recipient, state, deadline_at, due_at FROM messages WHERE firm_id = ? AND "
                 "appointment_id = ? ORDER BY id"),
       use(f), use(a);
   st.execute();
   RecordSet rs(st);
   std::vector<ExistingMessage> out;
-  for (size_t row = 0; row < rs.rowCount(); ++row) out.push_back(ReadExisting(rs, row));
+  for (size_t row = 0; row < rs.rowCount(); ++row) out.push_back(ReadExisting(rs, row, 9));
   return out;
 }
 
@@ -189,11 +192,16 @@ PlanWriteResult PlanStore::WriteAll(Session& session, const std::vector<const Ap
   {
     std::vector<Poco::Int64> ids;
     std::vector<std::string> why;
-    for (const AppointmentPlan* p : plans)
+    for (const AppointmentPlan* p : plans) {
       for (int64_t id : p->cancel) {
         ids.push_back(id);
         why.push_back(p->cancel_reason);
       }
+      for (const auto& [id, reason] : p->withdraw) {
+        ids.push_back(id);
+        why.push_back(reason);
+      }
+    }
     if (!ids.empty()) {
       std::vector<Poco::Int64> stamp(ids.size(), at);
       Statement st(session);
@@ -201,6 +209,32 @@ PlanWriteResult PlanStore::WriteAll(Session& session, const std::vector<const Ap
                     "final_at = ? WHERE id = ? AND state IN ('planned', 'held')"),
           use(why), use(stamp), use(stamp), use(ids);
       r.cancelled = static_cast<int>(st.execute());
+    }
+  }
+  {
+    // Re-planned rows: only while still 'planned' and untried (the outbox has
+    // not claimed them).
+    std::vector<Poco::Int64> ids, due, deadline, segments;
+    std::vector<std::string> subject, body, reason;
+    for (const AppointmentPlan* p : plans)
+      for (const PlannedMessage& m : p->replan) {
+        ids.push_back(m.id);
+        due.push_back(m.due.time_since_epoch().count());
+        deadline.push_back(m.deadline.time_since_epoch().count());
+        segments.push_back(m.segments);
+        subject.push_back(m.subject);
+        body.push_back(m.body);
+        reason.push_back(m.reason);
+      }
+    if (!ids.empty()) {
+      std::vector<Poco::Int64> stamp(ids.size(), at);
+      Statement st(session);
+      st << db_.Sql("UPDATE messages SET due_at = ?, next_attempt_at = ?, deadline_at = ?, "
+                    "subject = ?, body = ?, segments = ?, reason = ?, updated_at = ? "
+                    "WHERE id = ? AND state = 'planned' AND attempts = 0"),
+          use(due), use(due), use(deadline), use(subject), use(body), use(segments), use(reason),
+          use(stamp), use(ids);
+      r.replanned = static_cast<int>(st.execute());
     }
   }
   {

@@ -58,7 +58,8 @@ struct SkipRow {
 
 struct PlanWriteResult {
   int planned = 0;    // rows inserted
-  int cancelled = 0;  // rows set to 'cancelled'
+  int cancelled = 0;  // rows set to 'cancelled' (superseded, cancelled, withdrawn)
+  int replanned = 0;  // pending rows updated with the current policy
   int skipped = 0;    // skip rows inserted
 };
 

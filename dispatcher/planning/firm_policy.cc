@@ -24,6 +24,9 @@ std::string PolicyFingerprint(const FirmPolicy& p) {
     c += v;
     c += '\x1f';
   };
+  // The texts' revision: a release with new default texts or placeholder values
+  // re-renders pending messages (planner: replan).
+  add("texts:shared-template-1");
   add(p.firm_id);
   add(p.firm_name);
   add(p.firm_phone);

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dispatcher/planning/contact_selection.h"
@@ -21,6 +22,7 @@ inline constexpr std::string_view kRuleContact = "contact";
 
 // One row for the `messages` table, state 'planned'.
 struct PlannedMessage {
+  int64_t id = 0;  // AppointmentPlan::replan only: the stored row to update
   std::string firm_id;
   std::string appointment_id;  // '' never for appointments; the local date for heartbeats
   int64_t appointment_version = 0;
@@ -61,6 +63,7 @@ struct ExistingMessage {
   std::string recipient;
   std::string state;    // planned, sending, accepted, delivered, failed, expired, held, cancelled
   Instant deadline{};   // the appointment start of that version
+  Instant due{};        // when it is (was) due
 
   // Pending: may still be cancelled (not yet handed to a channel).
   bool pending() const { return state == "planned" || state == "held"; }
@@ -73,6 +76,14 @@ struct AppointmentPlan {
   std::vector<PlannedMessage> messages;
   std::vector<int64_t> cancel;   // ids of pending messages to set 'cancelled'
   std::string cancel_reason;     // stored as last_error of the cancelled rows
+  // Pending messages of this version that the firm's current policy no longer
+  // plans (rule removed from the YAML, its channel changed, contact no longer
+  // selected, new time not before the appointment): set 'cancelled' with the reason.
+  std::vector<std::pair<int64_t, std::string>> withdraw;
+  // Pending messages of this version planned again with the current policy (a
+  // rule's lead or time changed, new texts): the stored row (`id`) gets the new
+  // due time, deadline, texts and reason, if it is still 'planned' and untried.
+  std::vector<PlannedMessage> replan;
   std::vector<PlannedSkip> skips;
 };
 

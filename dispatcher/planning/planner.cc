@@ -104,9 +104,9 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
 
   // What each contact already received: (channel/key) -> messages sent.
   std::map<std::string, std::vector<const ExistingMessage*>> sent_to;
-  std::set<std::string> rows_of_this_version;  // "rule|key" already stored
+  std::map<std::string, const ExistingMessage*> rows_of_this_version;  // "rule|key" stored
   for (const ExistingMessage& e : existing) {
-    if (e.appointment_version == version) rows_of_this_version.insert(e.rule_id + "|" + e.contact_key);
+    if (e.appointment_version == version) rows_of_this_version[e.rule_id + "|" + e.contact_key] = &e;
     if (e.sent() && (e.purpose == "reminder" || e.purpose == "change"))
       sent_to[e.channel + "|" + e.contact_key].push_back(&e);
   }
@@ -131,6 +131,7 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
     return plan;
   }
 
+  std::set<int64_t> handled;  // stored rows of this version the rules below looked at
   ContactSelection selection = SelectContacts(appointment, firm);
   for (const ContactSkip& s : selection.skips)
     make_skip(std::string(kRuleContact), s.channel, s.key, s.kind, s.reason);
@@ -171,10 +172,26 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
     for (const ReminderRule& rule : firm.rules) {
       if (rule.channel != c.channel) continue;
       any_rule = true;
-      if (rows_of_this_version.count(rule.name + "|" + c.key)) continue;  // planned already
+      // A row of this version exists (a repeated pass, or the firm's policy
+      // changed): one still 'planned' for later is planned again with the current
+      // rule, the rest (sent, held, due now) stands as it is.
+      const auto stored_it = rows_of_this_version.find(rule.name + "|" + c.key);
+      const ExistingMessage* stored =
+          stored_it == rows_of_this_version.end() ? nullptr : stored_it->second;
+      if (stored) {
+        handled.insert(stored->id);
+        if (stored->state != "planned" || stored->due <= now) continue;
+      }
+      // Not planned: a stored row is withdrawn with the reason, else a skip.
+      auto drop = [&](SkipKind kind, std::string reason) {
+        if (stored)
+          plan.withdraw.emplace_back(stored->id, "withdrawn: " + reason);
+        else
+          make_skip(rule.name, c.channel, c.key, kind, std::move(reason));
+      };
       if (rules_sent_same_start.count(rule.name)) {
-        make_skip(rule.name, c.channel, c.key, SkipKind::kDuplicate,
-                  "already reminded by rule " + rule.name + " for the same time (earlier version)");
+        drop(SkipKind::kDuplicate,
+             "already reminded by rule " + rule.name + " for the same time (earlier version)");
         continue;
       }
       const Instant scheduled = rule.SendTime(appointment.start, zone, firm.date_only_time);
@@ -184,28 +201,53 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
       Timing t = DecideTiming(scheduled, deadline, now, firm.quiet_hours, firm.late_policy, zone,
                               rule_text);
       if (!t.send) {
-        make_skip(rule.name, c.channel, c.key, SkipKind::kTiming, t.reason);
+        drop(SkipKind::kTiming, t.reason);
         continue;
       }
       const bool at_once = t.due <= firm.quiet_hours.MoveLater(now, zone);
       if (change_notice && at_once) {
-        make_skip(rule.name, c.channel, c.key, SkipKind::kTiming,
-                  "not sent: reminder time has passed; the change notice tells the new time");
+        drop(SkipKind::kTiming,
+             "not sent: reminder time has passed; the change notice tells the new time");
         continue;
       }
       if (at_once && !at_once_rule.empty()) {
-        make_skip(rule.name, c.channel, c.key, SkipKind::kDuplicate,
-                  "not sent: reminder time has passed and rule " + at_once_rule +
-                      " already goes out at once");
+        drop(SkipKind::kDuplicate, "not sent: reminder time has passed and rule " +
+                                       at_once_rule + " already goes out at once");
         continue;
       }
-      if (make_message(rule.name, "reminder", c.channel, c.key, c.recipient, t.due, t.reason) &&
-          at_once)
-        at_once_rule = rule.name;
+      if (!make_message(rule.name, "reminder", c.channel, c.key, c.recipient, t.due, t.reason)) {
+        if (stored) plan.withdraw.emplace_back(stored->id, "withdrawn: " + plan.skips.back().reason);
+        continue;
+      }
+      if (stored) {
+        plan.replan.push_back(std::move(plan.messages.back()));
+        plan.messages.pop_back();
+        plan.replan.back().id = stored->id;
+      }
+      if (at_once) at_once_rule = rule.name;
     }
     if (!any_rule)
       make_skip(std::string(kRuleContact), c.channel, c.key, SkipKind::kNoRule,
                 "the firm has no " + channel + " rule");
+  }
+
+  // Pending reminders of this version that the current policy did not plan
+  // again: the firm removed the rule or changed its channel, or the contact is
+  // no longer selected. Notices (change, cancellation) stand.
+  for (const auto& [row_key, e] : rows_of_this_version) {
+    if (!e->pending() || handled.count(e->id) || e->rule_id == kRuleChange ||
+        e->rule_id == kRuleCancellation)
+      continue;
+    const auto rule = std::find_if(firm.rules.begin(), firm.rules.end(),
+                                   [&](const ReminderRule& r) { return r.name == e->rule_id; });
+    std::string why;
+    if (rule == firm.rules.end())
+      why = "rule " + e->rule_id + " is no longer in the firm's configuration";
+    else if (ChannelName(rule->channel) != e->channel)
+      why = "rule " + e->rule_id + " now sends by " + ChannelName(rule->channel);
+    else
+      why = "the contact is no longer selected under the firm's current policy";
+    plan.withdraw.emplace_back(e->id, "withdrawn: " + why);
   }
   return plan;
 }

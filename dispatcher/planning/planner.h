@@ -15,6 +15,13 @@
 //   - Cancelled version: every pending message is cancelled; contacts who already
 //     got a reminder or change notice get a cancellation notice (rule
 //     "cancellation"), unless the appointment has started.
+//   - Same version planned again (the firm's YAML changed, so the policy
+//     fingerprint did): a stored row still 'planned' for later is planned again
+//     with the current rule (AppointmentPlan::replan: new due time, texts,
+//     reason) or, if the rule no longer plans it (rule removed, channel changed,
+//     contact no longer selected, new time not before the start), withdrawn
+//     (AppointmentPlan::withdraw, set 'cancelled' with the reason). Rows sent,
+//     held or already due stand.
 // Every message not planned gets a skip with its reason.
 #pragma once
 

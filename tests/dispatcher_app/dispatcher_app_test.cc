@@ -322,5 +322,112 @@ TEST_F(DispatcherAppTest, ChangedFirmRulesArePlannedForExistingAppointments) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM messages WHERE firm_id = 'huber' AND rule_id = 'sms-1d'"), 3);
 }
 
+// Messages of a rule (heartbeat, alarm) as "channel due deadline" lines, by id.
+std::vector<std::string> DueOf(Database& db, const std::string& where) {
+  auto s = db.GetSession();
+  std::vector<std::string> channel, appt;
+  std::vector<Poco::Int64> due, deadline;
+  s << "SELECT channel, appointment_id, due_at, deadline_at FROM messages WHERE " + where +
+           " ORDER BY id",
+      into(channel), into(appt), into(due), into(deadline), now;
+  std::vector<std::string> out;
+  for (size_t i = 0; i < channel.size(); ++i)
+    out.push_back(channel[i] + " " + appt[i].substr(0, 19) + " " +
+                  FormatRfc3339(Instant(std::chrono::seconds(due[i])), kZone) + " " +
+                  FormatRfc3339(Instant(std::chrono::seconds(deadline[i])), kZone));
+  return out;
+}
+
+TEST_F(DispatcherAppTest, LateHeartbeatAndOperatorAlarmSmsKeepQuietHours) {
+  // The export header adds an e-mail heartbeat contact to the YAML's mobile number.
+  auto r = env_.Ingest(*db_, "huber", At("2026-11-22T23:00:00+01:00"),
+                       {MakeAppt("A1", "2026-11-25", 8, 0, {SmsContact("0664 1111111")})},
+                       {HeartbeatContact{ContactChannel::kEmail, "buero@huber.example"}});
+  ASSERT_EQ(r.outcome, IngestOutcome::kApplied) << r.reason;
+  // 06:00, inside the operator's quiet hours: maier never uploaded. The alarm
+  // e-mail goes at once, the alarm SMS at 08:00.
+  app_->RunPass(At("2026-11-23T06:00:00+01:00"), true);
+  std::vector<std::string> alarms = DueOf(*db_, "rule_id = 'alarm'");
+  ASSERT_EQ(alarms.size(), 2u);
+  EXPECT_EQ(alarms[0], "sms operator-2026-11-23 2026-11-23T08:00:00+01:00 2026-11-24T00:00:00+01:00");
+  EXPECT_EQ(alarms[1],
+            "email operator-2026-11-23 2026-11-23T06:00:00+01:00 2026-11-24T00:00:00+01:00");
+
+  // The dispatcher was down from 06:00 and comes back at 23:00: the day's
+  // heartbeat e-mail goes at once; the SMS would wait until 08:00, after the
+  // next heartbeat (07:00), so it is skipped with the reason.
+  PassResult p = app_->RunPass(At("2026-11-23T23:00:00+01:00"), true);
+  EXPECT_EQ(p.heartbeat.heartbeats, 1);
+  EXPECT_EQ(DueOf(*db_, "rule_id = 'heartbeat'"),
+            (std::vector<std::string>{
+                "email 2026-11-23 2026-11-23T23:00:00+01:00 2026-11-24T00:00:00+01:00"}));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM skips WHERE rule_id = 'heartbeat' AND kind = 'timing' AND "
+                  "reason LIKE '%quiet hours 20:00-08:00; the next heartbeat (2026-11-24 07:00)%'"),
+            1);
+  // The 23:00 pass planned the operator's SMS (maier still never uploaded) for
+  // 08:00 under the next day's key, so the first pass after midnight (same
+  // situation) adds no second SMS, and none goes out in the night.
+  p = app_->RunPass(At("2026-11-24T00:30:00+01:00"), true);
+  alarms = DueOf(*db_, "rule_id = 'alarm' AND channel = 'sms'");
+  int next_morning = 0;
+  for (const std::string& a : alarms) {
+    EXPECT_EQ(a.find(" 2026-11-23T2"), std::string::npos) << a;  // none in the night
+    if (a.find("2026-11-24T08:00:00+01:00") != std::string::npos) ++next_morning;
+  }
+  EXPECT_EQ(next_morning, 1) << ::testing::PrintToString(alarms);
+
+  // A firm whose heartbeat time (09:00) is outside quiet hours: the late SMS
+  // waits for 08:00 and is due before the next heartbeat.
+  env_.Write("firms.d/huber.yaml",
+             "id: huber\nsender_name: Huber RFK\n"
+             "heartbeat: {time: \"09:00\", contacts: [\"0664 9999999\"]}\n");
+  DispatcherConfig changed = LoadDispatcherConfig(env_.config_path());
+  DispatcherApp app(changed, *db_);
+  app.RunPass(At("2026-11-24T23:00:00+01:00"), true);
+  EXPECT_EQ(DueOf(*db_, "rule_id = 'heartbeat' AND appointment_id = '2026-11-24' AND channel = 'sms'"),
+            (std::vector<std::string>{
+                "sms 2026-11-24 2026-11-25T08:00:00+01:00 2026-11-25T09:00:00+01:00"}));
+}
+
+TEST_F(DispatcherAppTest, RemovedRuleIsWithdrawnAndChangedRulePlannedAgain) {
+  IngestFirstExport();
+  PassResult p = app_->RunPass(At("2026-11-23T06:00:00+01:00"), true);
+  EXPECT_EQ(p.plan.planned, 4);
+  // The firm drops its e-mail rule and moves the SMS to 2 days before.
+  env_.Write("firms.d/huber.yaml",
+             "id: huber\nsender_name: Huber RFK\nrules:\n"
+             "  - {name: sms-1d, channel: sms, lead: 2d}\n"
+             "heartbeat: {time: \"07:00\", contacts: [\"0664 9999999\"]}\n");
+  DispatcherConfig changed = LoadDispatcherConfig(env_.config_path());
+  DispatcherApp app(changed, *db_);
+  p = app.RunPass(At("2026-11-23T06:02:00+01:00"), true);
+  EXPECT_EQ(p.plan.cancelled, 1);
+  auto m = MessagesByKey();
+  EXPECT_EQ(m["A1/mail-2d"].state, "cancelled");
+  EXPECT_EQ(m["A1/mail-2d"].last_error,
+            "withdrawn: rule mail-2d is no longer in the firm's configuration");
+  // A1 (25.11. 08:00): 2 days before is 23.11. 08:00.
+  EXPECT_EQ(m["A1/sms-1d"].state, "planned");
+  EXPECT_EQ(FormatRfc3339(m["A1/sms-1d"].due, kZone), "2026-11-23T08:00:00+01:00");
+  EXPECT_EQ(m["A1/sms-1d"].reason, "sms-1d: 2d before");
+  // A2 (24.11. 09:40): 2 days before has passed; late, at the end of quiet hours.
+  EXPECT_EQ(FormatRfc3339(m["A2/sms-1d"].due, kZone), "2026-11-23T08:00:00+01:00");
+  EXPECT_NE(m["A2/sms-1d"].reason.find("late"), std::string::npos) << m["A2/sms-1d"].reason;
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM messages WHERE firm_id = 'huber' AND state = 'planned'"), 3);
+  // Nothing is planned twice on the next pass.
+  p = app.RunPass(At("2026-11-23T06:03:00+01:00"), true);
+  EXPECT_EQ(p.plan.appointments, 0);
+
+  db_.reset();
+  auto r = env_.Dispatcher({"plan", "--firm", "huber"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // The listing shows the withdrawn row with its reason.
+  const size_t line = r.output.find("mail-2d: 2d before at 18:00 [withdrawn: rule mail-2d is no "
+                                    "longer in the firm's configuration]");
+  ASSERT_NE(line, std::string::npos) << r.output;
+  const size_t begin = r.output.rfind('\n', line) + 1;
+  EXPECT_NE(r.output.substr(begin, line - begin).find("cancelled"), std::string::npos) << r.output;
+}
+
 }  // namespace
 }  // namespace kehrbote

@@ -255,6 +255,71 @@ TEST(PlannerTest, AlreadyPlannedRowsAreNotPlannedAgain) {
   EXPECT_TRUE(p.cancel.empty());
 }
 
+// The firm's YAML changed and a full pass plans version 1 again.
+std::vector<ExistingMessage> StoredVersion1() {
+  return {
+      {7, 1, "sms-1d", "reminder", "sms", "+436641234567", "+436641234567", "planned",
+       I("2026-11-25T08:00:00+01:00"), I("2026-11-24T08:00:00+01:00")},
+      {8, 1, "mail-2d", "reminder", "email", "a@example.at", "a@example.at", "planned",
+       I("2026-11-25T08:00:00+01:00"), I("2026-11-23T18:00:00+01:00")},
+  };
+}
+
+TEST(PlannerTest, PendingMessagesOfARemovedRuleAreWithdrawn) {
+  FirmPolicy f = Firm();
+  f.rules.pop_back();  // mail-2d removed from the YAML
+  Appointment a = Appt({Sms("0664 1234567"), Mail("a@example.at")});
+  AppointmentPlan p = PlanAppointment(f, a, 1, StoredVersion1(), kNow);
+  ASSERT_EQ(p.withdraw.size(), 1u);
+  EXPECT_EQ(p.withdraw[0].first, 8);
+  EXPECT_EQ(p.withdraw[0].second,
+            "withdrawn: rule mail-2d is no longer in the firm's configuration");
+  EXPECT_TRUE(p.messages.empty());
+  EXPECT_TRUE(p.cancel.empty());
+  // The SMS rule is unchanged: its row is written again as it was.
+  ASSERT_EQ(p.replan.size(), 1u);
+  EXPECT_EQ(p.replan[0].id, 7);
+  EXPECT_EQ(At(p.replan[0].due), "2026-11-24T08:00:00+01:00");
+
+  // A row that was sent (or is due now) is history, not withdrawn.
+  std::vector<ExistingMessage> sent = StoredVersion1();
+  sent[1].state = "delivered";
+  p = PlanAppointment(f, a, 1, sent, kNow);
+  EXPECT_TRUE(p.withdraw.empty());
+  p = PlanAppointment(f, a, 1, StoredVersion1(), I("2026-11-23T18:00:00+01:00"));
+  ASSERT_EQ(p.withdraw.size(), 1u);  // removed rule: withdrawn even when due
+}
+
+TEST(PlannerTest, ChangedRuleIsPlannedAgain) {
+  FirmPolicy f = Firm();
+  f.rules[0].lead = 48h;  // sms-1d now 2 days before
+  f.rules[1].channel = ContactChannel::kSms;  // mail-2d now an SMS rule
+  Appointment a = Appt({Sms("0664 1234567"), Mail("a@example.at")});
+  AppointmentPlan p = PlanAppointment(f, a, 1, StoredVersion1(), kNow);
+  ASSERT_EQ(p.replan.size(), 1u);
+  EXPECT_EQ(p.replan[0].id, 7);
+  EXPECT_EQ(At(p.replan[0].due), "2026-11-23T08:00:00+01:00");
+  EXPECT_EQ(p.replan[0].reason, "sms-1d: 2d before");
+  EXPECT_FALSE(p.replan[0].body.empty());
+  ASSERT_EQ(p.withdraw.size(), 1u);
+  EXPECT_EQ(p.withdraw[0].first, 8);
+  EXPECT_EQ(p.withdraw[0].second, "withdrawn: rule mail-2d now sends by sms");
+  // The SMS contact gets the (new) SMS rule mail-2d as a new row.
+  ASSERT_EQ(p.messages.size(), 1u);
+  EXPECT_EQ(p.messages[0].rule_id, "mail-2d");
+  EXPECT_EQ(p.messages[0].contact_key, "+436641234567");
+
+  // A changed rule whose new time is after the start: the row is withdrawn.
+  f = Firm();
+  f.rules[0].lead = 0s;
+  f.rules[0].at = 9h;  // "0 days before at 09:00": after the 08:00 start
+  p = PlanAppointment(f, a, 1, StoredVersion1(), kNow);
+  ASSERT_EQ(p.withdraw.size(), 1u);
+  EXPECT_EQ(p.withdraw[0].first, 7);
+  EXPECT_NE(p.withdraw[0].second.find("is not before the appointment"), std::string::npos)
+      << p.withdraw[0].second;
+}
+
 TEST(PlannerTest, RescheduleCancelsPendingAndSendsChangeNoticeToReminded) {
   FirmPolicy f = Firm();
   const Instant old_start = I("2026-11-25T08:00:00+01:00");
