@@ -89,7 +89,8 @@ int DeliveryRuntime::SendDue(Instant now) {
     if (c.claimed > 0)
       log_ << "delivery: " << c.accepted << " accepted, " << c.retried << " to retry, " << c.failed
            << " failed, " << c.expired << " expired, " << c.suppressed << " suppressed, " << c.held
-           << " held, " << c.rerouted << " as e-mail\n";
+           << " held, " << c.rerouted << " as e-mail"
+           << (c.released ? ", " + std::to_string(c.released) + " released from hold" : "") << "\n";
     if (c.claimed < 1000) break;
   }
   return handled;

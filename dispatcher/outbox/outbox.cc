@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <deque>
 #include <cstdio>
 #include <iostream>
@@ -293,14 +294,10 @@ int SegmentsOf(const std::string& body) {
 }
 }  // namespace
 
-bool Outbox::ApplyQuota(Row& row, Instant at, const OpenSms& open, SendCounts& counts,
-                        int* counted) {
-  *counted = 0;
-  if (row.message.channel != "sms" || !options_.quota) return true;
-  SmsQuota quota = options_.quota(row.message.firm_id);
-  if (quota.sms_per_month <= 0 && quota.segments_per_month <= 0) return true;
+std::pair<int64_t, int64_t> Outbox::UsedThisMonth(const std::string& firm_id, Instant at,
+                                                  int64_t exclude_id) {
   // The firm's month, in its zone.
-  std::string zone_name = options_.zone ? options_.zone(row.message.firm_id) : "Europe/Vienna";
+  std::string zone_name = options_.zone ? options_.zone(firm_id) : "Europe/Vienna";
   const date::time_zone* zone = date::locate_zone(zone_name);
   auto local = zone->to_local(date::sys_seconds(at.time_since_epoch()));
   date::year_month_day ymd(date::floor<date::days>(local));
@@ -310,12 +307,74 @@ bool Outbox::ApplyQuota(Row& row, Instant at, const OpenSms& open, SendCounts& c
                          .time_since_epoch().count();
   Poco::Int64 to = zone->to_sys(date::local_seconds(next), date::choose::earliest)
                        .time_since_epoch().count();
-  Poco::Int64 sent = 0, segments = 0;
+  Poco::Int64 sent = 0, segments = 0, exclude = exclude_id;
+  std::string firm = firm_id;
   Session s = db_.GetSession();
   s << db_.Sql("SELECT COUNT(*), COALESCE(SUM(segments), 0) FROM messages WHERE firm_id = ? AND "
                "channel = 'sms' AND sent_at >= ? AND sent_at < ? AND id <> ?"),
-      bind(row.message.firm_id), bind(from), bind(to), bind(Poco::Int64(row.message.id)),
-      into(sent), into(segments), now;
+      bind(firm), bind(from), bind(to), bind(exclude), into(sent), into(segments), now;
+  return {sent, segments};
+}
+
+int Outbox::ReleaseHeld(Instant at) {
+  const Poco::Int64 t = Secs(at);
+  Session s = db_.GetSession();
+  Statement st(s);
+  st << "SELECT id, firm_id, body, deadline_at FROM messages WHERE state = 'held' ORDER BY id";
+  st.execute();
+  RecordSet rs(st);
+  if (rs.rowCount() == 0) return 0;
+  std::vector<Poco::Int64> release, expire;
+  // Room left per firm this month; a firm without a limit (any more) takes all.
+  std::map<std::string, std::pair<int64_t, int64_t>> room;
+  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+    Poco::Int64 id = Int(rs, 0, r), deadline = Int(rs, 3, r);
+    if (deadline != 0 && deadline <= t) {
+      expire.push_back(id);
+      continue;
+    }
+    std::string firm = Str(rs, 1, r);
+    SmsQuota quota = options_.quota ? options_.quota(firm) : SmsQuota{};
+    constexpr int64_t kUnlimited = INT64_MAX / 4;
+    if (!room.count(firm)) {
+      auto [sent, segments] = UsedThisMonth(firm, at, 0);
+      room[firm] = {quota.sms_per_month > 0 ? quota.sms_per_month - sent : kUnlimited,
+                    quota.segments_per_month > 0 ? quota.segments_per_month - segments : kUnlimited};
+    }
+    auto& [sms_left, segments_left] = room[firm];
+    int need = SegmentsOf(Str(rs, 2, r));
+    if (sms_left < 1 || segments_left < need) continue;  // still over: stays held, no new alert
+    sms_left -= 1;
+    segments_left -= need;
+    release.push_back(id);
+  }
+  db_.InTransaction([&](Session& tx) {
+    if (!release.empty()) {
+      Statement u(tx);
+      u << db_.Sql("UPDATE messages SET state = 'planned', next_attempt_at = ?, last_error = ?, "
+                   "updated_at = ? WHERE state = 'held' AND id IN (" + IdList(release) + ")"),
+          bind(t), bind(std::string("released: the SMS quota has room again")), bind(t);
+      u.execute();
+    }
+    if (!expire.empty()) {
+      Statement u(tx);
+      u << db_.Sql("UPDATE messages SET state = 'expired', last_error = ?, final_at = ?, "
+                   "updated_at = ? WHERE state = 'held' AND id IN (" + IdList(expire) + ")"),
+          bind(std::string("held (SMS quota of the month reached) until the appointment began")),
+          bind(t), bind(t);
+      u.execute();
+    }
+  });
+  return static_cast<int>(release.size());
+}
+
+bool Outbox::ApplyQuota(Row& row, Instant at, const OpenSms& open, SendCounts& counts,
+                        int* counted) {
+  *counted = 0;
+  if (row.message.channel != "sms" || !options_.quota) return true;
+  SmsQuota quota = options_.quota(row.message.firm_id);
+  if (quota.sms_per_month <= 0 && quota.segments_per_month <= 0) return true;
+  auto [sent, segments] = UsedThisMonth(row.message.firm_id, at, row.message.id);
   if (auto it = open.by_firm.find(row.message.firm_id); it != open.by_firm.end()) {
     sent += it->second.sms;
     segments += it->second.segments;
@@ -332,6 +391,7 @@ bool Outbox::ApplyQuota(Row& row, Instant at, const OpenSms& open, SendCounts& c
   // E-mail if the contact has one: an e-mail message planned for the same appointment.
   std::string email;
   if (!row.appointment_id.empty()) {
+    Session s = db_.GetSession();
     Statement q(s);
     q << db_.Sql("SELECT recipient FROM messages WHERE firm_id = ? AND appointment_id = ? AND "
                  "channel = 'email' ORDER BY id DESC LIMIT 1"),
@@ -443,6 +503,7 @@ void Outbox::RecordAccepted(Session& s, const std::vector<std::pair<const Row*, 
 
 SendCounts Outbox::SendDue(Instant at, std::size_t max) {
   SendCounts counts;
+  counts.released = ReleaseHeld(at);
   const std::size_t width = std::max<std::size_t>(1, options_.send_window);
   if (!window_ || window_->width() != width) window_ = std::make_unique<SendWindow>(width);
   OpenSms open_sms;

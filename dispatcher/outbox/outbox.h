@@ -10,6 +10,8 @@
 //   the firm's suppression list -> 'cancelled' ("suppressed"); SMS quota of the
 //   month reached -> an e-mail to the contact if one is known, else 'held' and an
 //   alert for the firm (never dropped silently).
+//   held --SendDue, once the quota has room (a new month in the firm's zone, or
+//   a raised quota)--> planned, in id order; held past the deadline -> 'expired'.
 //
 // Claiming: one transaction selects due rows (PostgreSQL: FOR UPDATE SKIP
 // LOCKED, so several dispatchers never take the same row; SQLite: BEGIN
@@ -84,6 +86,7 @@ struct SendCounts {
   int suppressed = 0;
   int held = 0;         // SMS quota reached, no e-mail known
   int rerouted = 0;     // SMS quota reached, sent as e-mail instead
+  int released = 0;     // held earlier, the quota has room again: planned
 };
 
 struct RecoveryCounts {
@@ -103,6 +106,11 @@ class Outbox {
   // At start-up, before SendDue: settles rows left in 'sending' (see above).
   RecoveryCounts RecoverInterrupted(Instant now);
 
+  // Held messages back to 'planned' as far as their firm's quota has room at
+  // `now` (SendDue does this first); past their deadline they expire. Returns
+  // the number released.
+  int ReleaseHeld(Instant now);
+
   // Claims and sends up to `max` due messages as of `now`.
   SendCounts SendDue(Instant now, std::size_t max);
 
@@ -117,6 +125,9 @@ class Outbox {
   std::vector<Row> Claim(Instant now, std::size_t max, SendCounts& counts, std::size_t* selected);
   void Record(Poco::Data::Session& s, const Row& row, const SendOutcome& outcome, Instant now,
               SendCounts& counts);
+  // SMS (count, segments) of the firm sent in the month of `now`, in its zone.
+  std::pair<int64_t, int64_t> UsedThisMonth(const std::string& firm_id, Instant now,
+                                            int64_t exclude_id);
   void RecordAccepted(Poco::Data::Session& s,
                       const std::vector<std::pair<const Row*, const SendOutcome*>>& done,
                       Instant now, SendCounts& counts);

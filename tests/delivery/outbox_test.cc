@@ -197,6 +197,48 @@ TEST_F(OutboxTest, QuotaHoldsOrReroutesNeverDrops) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM delivery_alerts WHERE firm_id = 'huber' AND kind = 'quota'"), 2);
 }
 
+TEST_F(OutboxTest, HeldMessagesGoOutOnceTheQuotaHasRoomAgain) {
+  quota_.sms_per_month = 1;
+  const Instant t0 = clock_.Now();
+  const Instant far = t0 + std::chrono::hours(24 * 62);
+  int64_t a = Plan("+436641000050", "Eins", "A-1", far);
+  int64_t b = Plan("+436641000051", "Zwei", "A-2", far);
+  int64_t c = Plan("+436641000052", "Drei", "A-3", far);
+  int64_t d = Plan("+436641000053", "Vier", "A-4", t0 + std::chrono::hours(1));
+  EXPECT_EQ(outbox_->SendDue(t0, 10).held, 3);
+  EXPECT_TRUE(State(a) == "accepted" || State(a) == "delivered") << State(a);
+
+  // Still no room: nothing released, and no second alert for the same message.
+  SendCounts again = outbox_->SendDue(t0, 10);
+  EXPECT_EQ(again.released, 0);
+  EXPECT_EQ(again.held, 0);
+  EXPECT_EQ(State(b), "held");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM delivery_alerts WHERE kind = 'quota'"), 3);
+
+  // The firm's quota is raised to 2: the oldest held message goes out.
+  quota_.sms_per_month = 2;
+  SendCounts raised = outbox_->SendDue(t0, 10);
+  EXPECT_EQ(raised.released, 1);
+  EXPECT_EQ(raised.accepted, 1);
+  EXPECT_TRUE(State(b) == "accepted" || State(b) == "delivered") << State(b);
+  EXPECT_EQ(State(c), "held");
+  EXPECT_EQ(State(d), "held");
+
+  // Held past its appointment: expired with the reason, never sent late.
+  outbox_->SendDue(t0 + std::chrono::hours(2), 10);
+  EXPECT_EQ(State(d), "expired");
+  EXPECT_NE(Column(d, "last_error").find("quota"), std::string::npos);
+  EXPECT_EQ(State(c), "held");
+
+  // A new month in the firm's zone: the quota counts from zero again.
+  SendCounts next_month = outbox_->SendDue(t0 + std::chrono::hours(24 * 32), 10);
+  EXPECT_EQ(next_month.released, 1);
+  EXPECT_TRUE(State(c) == "accepted" || State(c) == "delivered") << State(c);
+  EXPECT_EQ(ReceivedFor("+436641000052", 1).size(), 1u);
+  EXPECT_EQ(ReceivedFor("+436641000051", 1).size(), 1u);
+  EXPECT_TRUE(ReceivedFor("+436641000053", 0).empty());
+}
+
 TEST_F(OutboxTest, RecoveryResendsAndFlagsOnlyTheInFlightRow) {
   int64_t a = Plan("+436641000040", "A");
   int64_t b = Plan("+436641000041", "B");
@@ -218,6 +260,25 @@ TEST_F(OutboxTest, RecoveryResendsAndFlagsOnlyTheInFlightRow) {
   EXPECT_EQ(Column(b, "possible_duplicate"), "0");
   EXPECT_EQ(State(c), "sending");
   EXPECT_EQ(outbox_->SendDue(clock_.Now(), 10).accepted, 2);
+}
+
+TEST_F(OutboxTest, RecoveryFlagsAsManyRowsAsTheClaimsSendWindow) {
+  int64_t a = Plan("+436641000060", "A");
+  int64_t b = Plan("+436641000061", "B");
+  int64_t c = Plan("+436641000062", "C");
+  {
+    // A claim made with send window 2: a and b may both have been in flight.
+    Poco::Data::Session s = db_->GetSession();
+    s << "UPDATE messages SET state = 'sending', claim_id = 'test/1-1-2', claim_window = 2, "
+         "attempts = 1, lease_until = 9999999999 WHERE id IN (" + std::to_string(a) + "," +
+         std::to_string(b) + "," + std::to_string(c) + ")", Poco::Data::Keywords::now;
+  }
+  RecoveryCounts r = outbox_->RecoverInterrupted(clock_.Now());
+  EXPECT_EQ(r.resent, 3);
+  EXPECT_EQ(r.possible_duplicates, 2);
+  EXPECT_EQ(Column(a, "possible_duplicate"), "1");
+  EXPECT_EQ(Column(b, "possible_duplicate"), "1");
+  EXPECT_EQ(Column(c, "possible_duplicate"), "0");
 }
 
 }  // namespace
