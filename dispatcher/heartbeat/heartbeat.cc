@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
+#include <string>
+#include <vector>
+
+#include <Poco/Data/Session.h>
 
 #include "dispatcher/outbox/delivery_store.h"
 #include "dispatcher/planning/contact_selection.h"
@@ -88,6 +92,30 @@ void Heartbeat::AddBacklog(const std::string& firm_id, HeartbeatFacts& f) {
   f.delivery_error = b.last_error;
 }
 
+void Heartbeat::AddMissingValues(const std::string& firm_id, Instant from, Instant to,
+                                 HeartbeatFacts& f) {
+  Poco::Data::Session s = db_.GetSession();
+  std::string firm = firm_id, kind(ToString(SkipKind::kMissingValue));
+  Poco::Int64 a = from.time_since_epoch().count(), b = to.time_since_epoch().count();
+  std::vector<std::string> reasons;
+  using namespace Poco::Data::Keywords;
+  s << db_.Sql("SELECT reason FROM skips WHERE firm_id = ? AND created_at >= ? AND "
+               "created_at < ? AND kind = ?"),
+      use(firm), use(a), use(b), use(kind), into(reasons), now;
+  f.missing_values = static_cast<int>(reasons.size());
+  // The placeholders the reasons name ("... no value ... for <<Strasse>>)"), once each.
+  std::set<std::string> names;
+  for (const std::string& r : reasons)
+    for (size_t p = r.find("<<"); p != std::string::npos; p = r.find("<<", p + 2)) {
+      const size_t e = r.find(">>", p);
+      if (e == std::string::npos) break;
+      if (names.insert(r.substr(p, e + 2 - p)).second) {
+        if (!f.missing_placeholders.empty()) f.missing_placeholders += ", ";
+        f.missing_placeholders += r.substr(p, e + 2 - p);
+      }
+    }
+}
+
 HeartbeatFacts Heartbeat::Facts(const FirmConfig& firm, Instant now) {
   HeartbeatFacts f;
   f.firm_id = firm.id();
@@ -111,6 +139,7 @@ HeartbeatFacts Heartbeat::Facts(const FirmConfig& firm, Instant now) {
   f.messages_today = plans_.CountMessagesDue(firm.id(), ToInstant(today, f.timezone),
                                              ToInstant(today + days{1}, f.timezone));
   f.invalid_contacts = plans_.CountInvalidContacts(firm.id(), now - days{1}, now + std::chrono::seconds{1});
+  AddMissingValues(firm.id(), now - days{1}, now + std::chrono::seconds{1}, f);
   AddBacklog(firm.id(), f);
   return f;
 }

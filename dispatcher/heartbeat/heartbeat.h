@@ -42,6 +42,9 @@ class Heartbeat {
   HeartbeatFacts Facts(const FirmConfig& firm, Instant now);
   // Fills the delivery backlog (retrying, held, stalled since) of `firm_id`.
   void AddBacklog(const std::string& firm_id, HeartbeatFacts& f);
+  // Fills the messages of `firm_id` skipped in [from, to) for a missing value
+  // in their text (skips of kind missing_value) and the placeholders named.
+  void AddMissingValues(const std::string& firm_id, Instant from, Instant to, HeartbeatFacts& f);
   // The next instant after `now` at which some firm's heartbeat falls due.
   Instant NextDue(Instant now) const;
 

@@ -76,6 +76,13 @@ std::string HeartbeatText(const HeartbeatFacts& f) {
        (f.messages_today == 1 ? " Nachricht." : " Nachrichten.");
   if (f.invalid_contacts > 0)
     t += " " + std::to_string(f.invalid_contacts) + " ungültige Kontakte übersprungen.";
+  if (f.missing_values > 0) {
+    t += " " + std::to_string(f.missing_values) +
+         (f.missing_values == 1 ? " Nachricht" : " Nachrichten") +
+         " nicht gesendet: fehlende Angaben";
+    if (!f.missing_placeholders.empty()) t += " (" + f.missing_placeholders + ")";
+    t += ".";
+  }
   if (f.rejected_name) {
     t += " Abgelehnte Datei: " + *f.rejected_name;
     if (f.rejected_reason && !f.rejected_reason->empty()) t += " (" + *f.rejected_reason + ")";

@@ -3,7 +3,8 @@
 // Like Winchim's control message to the firm's own number, the heartbeat tells
 // the firm every day that reminders work: when the last export arrived, how many
 // appointments it held, how many messages go out today, how many contacts were
-// skipped as invalid, and the last refused file. If no export arrived for longer
+// skipped as invalid, how many messages were not sent for a missing value in
+// their text, and the last refused file. If no export arrived for longer
 // than `alarm_after` (26 h by default) the text is an alarm instead
 // ("Kein Export seit ..."), which also goes to the operator.
 #pragma once
@@ -26,6 +27,10 @@ struct HeartbeatFacts {
   int last_export_appointments = 0;
   int messages_today = 0;    // reminders and notices due today (local day)
   int invalid_contacts = 0;  // contacts skipped as invalid in the last 24 h
+  // Messages not planned in the last 24 h because their text lacked a value
+  // (skip kind missing_value), and the placeholders named, e.g. "<<Strasse>>".
+  int missing_values = 0;
+  std::string missing_placeholders;
   std::optional<std::string> rejected_name;    // last refused file (since the last export)
   std::optional<std::string> rejected_reason;
   std::chrono::seconds alarm_after{std::chrono::hours{26}};

@@ -389,6 +389,24 @@ TEST_F(DispatcherAppTest, LateHeartbeatAndOperatorAlarmSmsKeepQuietHours) {
                 "sms 2026-11-24 2026-11-25T08:00:00+01:00 2026-11-25T09:00:00+01:00"}));
 }
 
+TEST_F(DispatcherAppTest, MessageWithoutStreetIsSkippedAndTheHeartbeatSaysSo) {
+  Appointment no_street = MakeAppt("A9", "2026-11-25", 8, 0, {SmsContact("0664 1111111")});
+  no_street.object.street.clear();
+  auto r = env_.Ingest(*db_, "huber", At("2026-11-22T23:00:00+01:00"), {no_street});
+  ASSERT_EQ(r.outcome, IngestOutcome::kApplied) << r.reason;
+  app_->RunPass(At("2026-11-23T07:05:00+01:00"), true);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM messages WHERE appointment_id = 'A9'"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM skips WHERE appointment_id = 'A9' AND kind = "
+                  "'missing_value' AND reason LIKE '%sms_reminder%<<Strasse>>%'"),
+            1);
+  auto s = db_->GetSession();
+  std::string body;
+  s << "SELECT body FROM messages WHERE rule_id = 'heartbeat' AND channel = 'sms'", into(body), now;
+  EXPECT_NE(body.find("1 Nachricht nicht gesendet: fehlende Angaben (<<Strasse>>)."),
+            std::string::npos)
+      << body;
+}
+
 TEST_F(DispatcherAppTest, RemovedRuleIsWithdrawnAndChangedRulePlannedAgain) {
   IngestFirstExport();
   PassResult p = app_->RunPass(At("2026-11-23T06:00:00+01:00"), true);

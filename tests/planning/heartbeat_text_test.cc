@@ -38,6 +38,17 @@ TEST(HeartbeatTextTest, DailyHeartbeatStatesTheFacts) {
             "/appointments/3/start: fehlt).");
 }
 
+TEST(HeartbeatTextTest, MessagesWithAMissingValueAreReported) {
+  HeartbeatFacts f = Facts();
+  f.invalid_contacts = 0;
+  f.missing_values = 2;
+  f.missing_placeholders = "<<KehrbetriebTelefon>>";
+  EXPECT_EQ(HeartbeatText(f),
+            "Kehrbote Kontrolle RFK Huber 23.11.2026: Letzter Export 22.11.2026 23:05 mit 123 "
+            "Terminen. Heute 45 Nachrichten. 2 Nachrichten nicht gesendet: fehlende Angaben "
+            "(<<KehrbetriebTelefon>>).");
+}
+
 TEST(HeartbeatTextTest, AlarmAfter26Hours) {
   HeartbeatFacts f = Facts();
   f.now = I("2026-11-24T01:05:00+01:00");  // exactly 26 h: still fine
