@@ -42,6 +42,7 @@ TEST_F(ConfigTest, DefaultsForAMinimalFirm) {
   DispatcherConfig c = LoadDispatcherConfig((dir_ / "dispatcher.yaml").string());
   EXPECT_EQ(c.poll_interval, 60s);
   EXPECT_EQ(c.alarm_after, 26h);
+  EXPECT_EQ(c.operator_quiet_hours.Describe(), "20:00-08:00");
   EXPECT_FALSE(c.delete_processed);
   ASSERT_EQ(c.firms.size(), 1u);
   const FirmConfig& f = c.firms[0];
@@ -60,6 +61,7 @@ TEST_F(ConfigTest, DefaultsForAMinimalFirm) {
 
 TEST_F(ConfigTest, FullFirm) {
   WriteMain("operator_contacts: [\"+43 664 1234567\", ops@example.at]\nheartbeat: {alarm_after: 30h}\n"
+            "operator_quiet_hours: {from: \"21:30\", to: \"07:00\"}\n"
             "processed: delete\npoll_interval: 5m\n");
   Write("firms.d/maier.yml",
         "id: maier\ninbox: /drop/maier/inbox\nsender_name: Maier RFK\ntimezone: Europe/Berlin\n"
@@ -81,6 +83,8 @@ TEST_F(ConfigTest, FullFirm) {
   EXPECT_TRUE(c.delete_processed);
   ASSERT_EQ(c.operator_contacts.size(), 2u);
   EXPECT_EQ(c.operator_contacts[1].channel, ContactChannel::kEmail);
+  EXPECT_EQ(c.operator_quiet_hours.from, 21h + 30min);
+  EXPECT_EQ(c.operator_quiet_hours.to, 7h);
   const FirmConfig* f = c.FindFirm("maier");
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->inbox, "/drop/maier/inbox");
