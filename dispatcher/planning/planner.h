@@ -22,7 +22,8 @@
 //     contact no longer selected, new time not before the start), withdrawn
 //     (AppointmentPlan::withdraw, set 'cancelled' with the reason). Rows sent,
 //     held or already due stand.
-// Every message not planned gets a skip with its reason.
+// A message whose text lacks a value (message_text.h) is not planned: skip kind
+// missing_value. Every message not planned gets a skip with its reason.
 #pragma once
 
 #include <vector>
