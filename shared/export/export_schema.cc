@@ -1,6 +1,9 @@
 #include "shared/export/export_schema.h"
 
+#include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
@@ -86,8 +89,43 @@ std::string Describe(const json& value) {
 
 }  // namespace
 
+namespace {
+
+// Validators are kept and reused: each compiles the schema's regular
+// expressions (std::regex) on first use and caches them, which costs more than
+// validating a small export (a dispatcher reads thousands of them per pass).
+class ValidatorPool {
+ public:
+  std::unique_ptr<valijson::Validator> Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.empty()) return std::make_unique<valijson::Validator>();
+    auto v = std::move(free_.back());
+    free_.pop_back();
+    return v;
+  }
+  void Return(std::unique_ptr<valijson::Validator> v) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.size() < 16) free_.push_back(std::move(v));
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::unique_ptr<valijson::Validator>> free_;
+};
+
+ValidatorPool& Validators() {
+  static ValidatorPool* pool = new ValidatorPool;  // never destroyed: used until exit
+  return *pool;
+}
+
+}  // namespace
+
 struct ExportSchema::Impl {
-  valijson::Validator validator;
+  Impl() : owned(Validators().Take()), validator(*owned) {}
+  ~Impl() { Validators().Return(std::move(owned)); }
+
+  std::unique_ptr<valijson::Validator> owned;
+  valijson::Validator& validator;
 
   // Validates; on failure throws the most specific (deepest) error.
   void Check(const valijson::Schema& schema, const json& target, const std::string& prefix,
