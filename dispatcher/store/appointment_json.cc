@@ -5,9 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include <Poco/Exception.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
+#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 
 namespace kehrbote {
@@ -99,16 +97,34 @@ std::string Sha1Hex(std::string_view data) {
   return out;
 }
 
-std::string GetString(const Poco::JSON::Object::Ptr& o, const std::string& key) {
-  if (!o || !o->has(key)) return "";
-  return o->getValue<std::string>(key);
+using nlohmann::json;
+
+// Members missing or null read as "" (the writer always writes them all).
+std::string GetString(const json* o, const char* key) {
+  if (!o || !o->is_object()) return "";
+  auto it = o->find(key);
+  if (it == o->end() || it->is_null()) return "";
+  if (!it->is_string()) throw AppointmentJsonError(std::string("'") + key + "' is not a string");
+  return it->get<std::string>();
 }
 
-std::optional<std::chrono::minutes> GetTime(const Poco::JSON::Object::Ptr& o, const std::string& key) {
-  if (!o || !o->has(key)) return std::nullopt;
-  auto t = ParseTimeOfDay(o->getValue<std::string>(key));
-  if (!t) throw AppointmentJsonError("bad time of day in '" + key + "'");
+const json* GetMember(const json& o, const char* key) {
+  auto it = o.find(key);
+  return it == o.end() ? nullptr : &*it;
+}
+
+std::optional<std::chrono::minutes> GetTime(const json* o, const char* key) {
+  if (!o || !o->is_object() || !o->contains(key)) return std::nullopt;
+  auto t = ParseTimeOfDay(GetString(o, key));
+  if (!t) throw AppointmentJsonError(std::string("bad time of day in '") + key + "'");
   return t;
+}
+
+bool GetBool(const json& o, const char* key) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->is_boolean())
+    throw AppointmentJsonError(std::string("'") + key + "' is not true/false");
+  return it->get<bool>();
 }
 
 }  // namespace
@@ -135,51 +151,53 @@ std::string AppointmentToJson(const Appointment& a) {
   return out;
 }
 
-Appointment AppointmentFromJson(std::string_view json) {
+// nlohmann rather than Poco::JSON: planning decodes every stored appointment it
+// plans, and Poco's Dynamic::Var tree costs several times as much.
+Appointment AppointmentFromJson(std::string_view text) {
   try {
-    Poco::JSON::Parser parser;
-    auto root = parser.parse(std::string(json)).extract<Poco::JSON::Object::Ptr>();
+    const json root = json::parse(text);
+    if (!root.is_object()) throw AppointmentJsonError("not a JSON object");
     Appointment a;
-    a.id = GetString(root, "id");
-    auto kind = ParseAppointmentKind(GetString(root, "kind"));
+    a.id = GetString(&root, "id");
+    auto kind = ParseAppointmentKind(GetString(&root, "kind"));
     if (!kind) throw AppointmentJsonError("unknown kind");
     a.kind = *kind;
-    auto status = ParseAppointmentStatus(GetString(root, "status"));
+    auto status = ParseAppointmentStatus(GetString(&root, "status"));
     if (!status) throw AppointmentJsonError("unknown status");
     a.status = *status;
-    auto start = root->getObject("start");
+    const json* start = GetMember(root, "start");
     auto date = ParseLocalDate(GetString(start, "date"));
     if (!date) throw AppointmentJsonError("bad start.date");
     a.start.date = *date;
     a.start.time = GetTime(start, "time");
     a.start.window_from = GetTime(start, "window_from");
     a.start.window_to = GetTime(start, "window_to");
-    auto object = root->getObject("object");
+    const json* object = GetMember(root, "object");
     a.object = {GetString(object, "id"), GetString(object, "street"), GetString(object, "zip"),
                 GetString(object, "city")};
-    auto customer = root->getObject("customer");
+    const json* customer = GetMember(root, "customer");
     a.customer = {GetString(customer, "salutation"), GetString(customer, "title"),
                   GetString(customer, "first_name"), GetString(customer, "last_name"),
                   GetString(customer, "company")};
-    auto contacts = root->getArray("contacts");
-    if (contacts) {
-      for (size_t i = 0; i < contacts->size(); ++i) {
-        auto c = contacts->getObject(static_cast<unsigned>(i));
+    const json* contacts = GetMember(root, "contacts");
+    if (contacts && contacts->is_array()) {
+      for (const json& c : *contacts) {
+        if (!c.is_object()) throw AppointmentJsonError("contact is not an object");
         Contact contact;
-        auto channel = ParseContactChannel(GetString(c, "channel"));
+        auto channel = ParseContactChannel(GetString(&c, "channel"));
         if (!channel) throw AppointmentJsonError("unknown contact channel");
         contact.channel = *channel;
-        contact.address = GetString(c, "address");
-        contact.consent = c->getValue<bool>("consent");
-        contact.main_sweep_only = c->getValue<bool>("main_sweep_only");
+        contact.address = GetString(&c, "address");
+        contact.consent = GetBool(c, "consent");
+        contact.main_sweep_only = GetBool(c, "main_sweep_only");
         a.contacts.push_back(std::move(contact));
       }
     }
     return a;
   } catch (const AppointmentJsonError& e) {
     throw AppointmentJsonError(std::string("stored appointment: ") + e.what());
-  } catch (const Poco::Exception& e) {
-    throw AppointmentJsonError("stored appointment: " + e.displayText());
+  } catch (const json::exception& e) {
+    throw AppointmentJsonError(std::string("stored appointment: ") + e.what());
   }
 }
 

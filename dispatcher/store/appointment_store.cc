@@ -7,6 +7,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include "dispatcher/store/appointment_json.h"
+#include "dispatcher/store/sqlite_statement.h"
 
 namespace kehrbote {
 
@@ -40,6 +41,27 @@ std::vector<StoredAppointment> ReadVersions(RecordSet& rs) {
     s.export_name = rs.value(7, row).convert<std::string>();
     s.export_generated_at = ToInstantSeconds(rs.value(8, row));
     s.created_at = ToInstantSeconds(rs.value(9, row));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// The same from a raw SQLite statement with kVersionColumns (planning reads every
+// current appointment of every firm in a full pass).
+std::vector<StoredAppointment> ReadVersions(SqliteStatement& st) {
+  std::vector<StoredAppointment> out;
+  while (st.Step()) {
+    StoredAppointment s;
+    s.firm_id = st.Text(0);
+    s.version = static_cast<int>(st.Int(2));
+    s.change = st.Text(3);
+    s.cancel_reason = st.Text(4);
+    s.start_at = Instant(std::chrono::seconds(st.Int(5)));
+    s.appointment = AppointmentFromJson(st.TextView(6));
+    s.appointment.id = st.Text(1);
+    s.export_name = st.Text(7);
+    s.export_generated_at = Instant(std::chrono::seconds(st.Int(8)));
+    s.created_at = Instant(std::chrono::seconds(st.Int(9)));
     out.push_back(std::move(s));
   }
   return out;
@@ -146,12 +168,18 @@ std::vector<StoredAppointment> AppointmentStore::CurrentInRange(std::string_view
   Session s = db_.GetSession();
   std::string f(firm_id);
   Poco::Int64 lo = from.time_since_epoch().count(), hi = to.time_since_epoch().count();
+  const std::string sql = std::string("SELECT ") + kVersionColumns +
+                          " FROM appointments c JOIN appointment_versions v ON v.firm_id = c.firm_id AND "
+                          "v.appointment_id = c.appointment_id AND v.version = c.current_version "
+                          "WHERE c.firm_id = ? AND c.start_at >= ? AND c.start_at < ? ORDER BY c.start_at, "
+                          "c.appointment_id";
+  if (db_.dialect() == SqlDialect::kSqlite) {
+    SqliteStatement st(s, sql);
+    st.Bind(1, f).Bind(2, static_cast<int64_t>(lo)).Bind(3, static_cast<int64_t>(hi));
+    return ReadVersions(st);
+  }
   Statement st(s);
-  st << db_.Sql(std::string("SELECT ") + kVersionColumns +
-                " FROM appointments c JOIN appointment_versions v ON v.firm_id = c.firm_id AND "
-                "v.appointment_id = c.appointment_id AND v.version = c.current_version "
-                "WHERE c.firm_id = ? AND c.start_at >= ? AND c.start_at < ? ORDER BY c.start_at, c.appointment_id"),
-      use(f), use(lo), use(hi);
+  st << db_.Sql(sql), use(f), use(lo), use(hi);
   st.execute();
   RecordSet rs(st);
   return ReadVersions(rs);
