@@ -1,7 +1,11 @@
 #include "dispatcher/plan_store/plan_store.h"
 
+#include <map>
+
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
+
+#include "dispatcher/store/sqlite_statement.h"
 
 namespace kehrbote {
 namespace {
@@ -79,16 +83,110 @@ ExistingMessage ReadExisting(RecordSet& rs, size_t row, size_t due_column) {
   return e;
 }
 
+
+// The rows of one INSERT, written as the dialect does it fastest: on SQLite one
+// prepared statement re-run per row (no round trips; Poco's per-row binding
+// costs more than SQLite's work); on PostgreSQL multi-row INSERTs of up to
+// kRowsPerStatement rows (one round trip each instead of one per row).
+class RowBatch {
+ public:
+  // `tuple` is one row's "(?, ?, 'planned', ?)"; `tail` follows the VALUES list.
+  RowBatch(const Database& db, std::string head, std::string tuple, std::string tail)
+      : db_(db), head_(std::move(head)), tuple_(std::move(tuple)), tail_(std::move(tail)) {
+    for (char c : tuple_) cols_ += c == '?';
+  }
+
+  RowBatch& Text(std::string v) {
+    cells_.push_back({true, 0, std::move(v)});
+    return *this;
+  }
+  RowBatch& Int(int64_t v) {
+    cells_.push_back({false, v, {}});
+    return *this;
+  }
+  bool empty() const { return cells_.empty(); }
+
+  // Runs the statement(s); returns the rows inserted (or updated).
+  int Run(Session& session) {
+    if (cells_.empty()) return 0;
+    const size_t rows = cells_.size() / cols_;
+    int changed = 0;
+    if (db_.dialect() == SqlDialect::kSqlite) {
+      SqliteStatement st(session, head_ + tuple_ + tail_);
+      size_t c = 0;
+      for (size_t row = 0; row < rows; ++row) {
+        for (int pos = 1; pos <= static_cast<int>(cols_); ++pos, ++c) {
+          if (cells_[c].text) st.Bind(pos, cells_[c].s);
+          else st.Bind(pos, cells_[c].i);
+        }
+        changed += st.Run();
+      }
+      return changed;
+    }
+    for (size_t first = 0; first < rows; first += kRowsPerStatement) {
+      const size_t n = std::min(kRowsPerStatement, rows - first);
+      std::string sql = head_;
+      sql.reserve(head_.size() + n * (tuple_.size() + 1) + tail_.size());
+      for (size_t row = 0; row < n; ++row) {
+        if (row) sql += ',';
+        sql += tuple_;
+      }
+      sql += tail_;
+      Statement st(session);
+      st << db_.Sql(sql);
+      for (size_t c = first * cols_; c < (first + n) * cols_; ++c) {
+        if (cells_[c].text) st.addBind(use(cells_[c].s));
+        else st.addBind(use(cells_[c].i));
+      }
+      changed += static_cast<int>(st.execute());
+    }
+    return changed;
+  }
+
+ private:
+  static constexpr size_t kRowsPerStatement = 500;
+  struct Cell {
+    bool text;
+    Poco::Int64 i;
+    std::string s;
+  };
+  const Database& db_;
+  std::string head_, tuple_, tail_;
+  size_t cols_ = 0;
+  std::vector<Cell> cells_;
+};
+
 }  // namespace
 
 std::map<std::string, std::vector<ExistingMessage>> PlanStore::ExistingMessagesOfFirm(
     Session& session, std::string_view firm_id) {
   std::string f(firm_id);
+  const char* sql =
+      "SELECT id, appointment_version, rule_id, purpose, channel, contact_key, "
+      "recipient, state, deadline_at, appointment_id, due_at FROM messages WHERE firm_id = ? "
+      "AND rule_id NOT IN ('heartbeat', 'alarm') ORDER BY id";
+  if (db_.dialect() == SqlDialect::kSqlite) {
+    SqliteStatement q(session, sql);
+    q.Bind(1, f);
+    std::map<std::string, std::vector<ExistingMessage>> out;
+    while (q.Step()) {
+      ExistingMessage e;
+      e.id = q.Int(0);
+      e.appointment_version = q.Int(1);
+      e.rule_id = q.Text(2);
+      e.purpose = q.Text(3);
+      e.channel = q.Text(4);
+      e.contact_key = q.Text(5);
+      e.recipient = q.Text(6);
+      e.state = q.Text(7);
+      e.deadline = Instant(std::chrono::seconds(q.Int(8)));
+      e.due = Instant(std::chrono::seconds(q.Int(10)));
+      out[q.Text(9)].push_back(std::move(e));
+    }
+    return out;
+  }
   Statement st(session);
-  st << db_.Sql("SELECT id, appointment_version, rule_id, purpose, channel, contact_key, "
-                "recipient, state, deadline_at, appointment_id, due_at FROM messages WHERE firm_id = ? "
-                "AND rule_id NOT IN ('heartbeat', 'alarm') ORDER BY id"),
-      use(f);
+  st << db_.Sql(sql), use(f);
   st.execute();
   RecordSet rs(st);
   std::map<std::string, std::vector<ExistingMessage>> out;
@@ -129,17 +227,17 @@ void PlanStore::MarkPlanned(Session& session, std::string_view firm_id,
                             const std::vector<std::pair<std::string, int64_t>>& versions,
                             std::string_view policy, Instant at) {
   if (versions.empty()) return;
-  std::vector<std::string> firm(versions.size(), std::string(firm_id)), ids,
-      pol(versions.size(), std::string(policy));
-  std::vector<Poco::Int64> vs, stamp(versions.size(), at.time_since_epoch().count());
+  RowBatch rows(db_, "INSERT INTO planned_versions (firm_id, appointment_id, version, planned_at, policy) VALUES ",
+                "(?, ?, ?, ?, ?)",
+                " ON CONFLICT (firm_id, appointment_id, version) DO UPDATE SET "
+                "planned_at = excluded.planned_at, policy = excluded.policy");
+  // One row per version: PostgreSQL refuses to update a row twice in one statement.
+  std::set<std::pair<std::string, int64_t>> seen;
   for (const auto& [id, v] : versions) {
-    ids.push_back(id);
-    vs.push_back(v);
+    if (!seen.emplace(id, v).second) continue;
+    rows.Text(std::string(firm_id)).Text(id).Int(v).Int(at.time_since_epoch().count()).Text(std::string(policy));
   }
-  session << db_.Sql("INSERT INTO planned_versions (firm_id, appointment_id, version, planned_at, "
-                     "policy) VALUES (?, ?, ?, ?, ?) ON CONFLICT (firm_id, appointment_id, version) "
-                     "DO UPDATE SET planned_at = excluded.planned_at, policy = excluded.policy"),
-      use(firm), use(ids), use(vs), use(stamp), use(pol), now;
+  rows.Run(session);
 }
 
 std::vector<ExistingMessage> PlanStore::ExistingMessages(Session& session,
@@ -185,8 +283,8 @@ PlanWriteResult PlanStore::Write(Session& session, const AppointmentPlan& plan, 
 
 PlanWriteResult PlanStore::WriteAll(Session& session, const std::vector<const AppointmentPlan*>& plans,
                                     Instant now) {
-  // Column vectors and one bulk statement per table: the statement is prepared
-  // once per firm, not once per row.
+  // One statement per table for all plans (RowBatch: prepared once on SQLite,
+  // multi-row on PostgreSQL).
   PlanWriteResult r;
   const Poco::Int64 at = now.time_since_epoch().count();
   {
@@ -202,13 +300,35 @@ PlanWriteResult PlanStore::WriteAll(Session& session, const std::vector<const Ap
         why.push_back(reason);
       }
     }
-    if (!ids.empty()) {
-      std::vector<Poco::Int64> stamp(ids.size(), at);
-      Statement st(session);
-      st << db_.Sql("UPDATE messages SET state = 'cancelled', last_error = ?, updated_at = ?, "
-                    "final_at = ? WHERE id = ? AND state IN ('planned', 'held')"),
-          use(why), use(stamp), use(stamp), use(ids);
-      r.cancelled = static_cast<int>(st.execute());
+    if (!ids.empty() && db_.dialect() == SqlDialect::kSqlite) {
+      SqliteStatement st(session,
+                         "UPDATE messages SET state = 'cancelled', last_error = ?, updated_at = ?, "
+                         "final_at = ? WHERE id = ? AND state IN ('planned', 'held')");
+      for (size_t i = 0; i < ids.size(); ++i)
+        r.cancelled += st.Bind(1, why[i]).Bind(2, at).Bind(3, at).Bind(4, ids[i]).Run();
+    } else if (!ids.empty()) {
+      // PostgreSQL: one UPDATE per reason for all its ids, not a round trip per row.
+      std::map<std::string, std::vector<Poco::Int64>> by_reason;
+      for (size_t i = 0; i < ids.size(); ++i) by_reason[why[i]].push_back(ids[i]);
+      for (auto& [reason, list] : by_reason) {
+        for (size_t first = 0; first < list.size(); first += 1000) {
+          const size_t n = std::min<size_t>(1000, list.size() - first);
+          std::string sql =
+              "UPDATE messages SET state = 'cancelled', last_error = ?, updated_at = ?, "
+              "final_at = ? WHERE state IN ('planned', 'held') AND id IN (";
+          for (size_t i = 0; i < n; ++i) sql += i ? ",?" : "?";
+          sql += ')';
+          std::string why_text = reason;
+          Poco::Int64 stamp = at;
+          Statement st(session);
+          st << db_.Sql(sql);
+          st.addBind(use(why_text));
+          st.addBind(use(stamp));
+          st.addBind(use(stamp));
+          for (size_t i = first; i < first + n; ++i) st.addBind(use(list[i]));
+          r.cancelled += static_cast<int>(st.execute());
+        }
+      }
     }
   }
   {
@@ -238,67 +358,38 @@ PlanWriteResult PlanStore::WriteAll(Session& session, const std::vector<const Ap
     }
   }
   {
-    std::vector<std::string> firm, appt, rule, purpose, channel, key, recipient, sender, subject,
-        body, reason;
-    std::vector<Poco::Int64> version, segments, due, deadline;
+    RowBatch rows(db_,
+                  "INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
+                  "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
+                  "due_at, deadline_at, state, attempts, next_attempt_at, created_at, updated_at, "
+                  "reason) VALUES ",
+                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', 0, ?, ?, ?, ?)",
+                  " ON CONFLICT (firm_id, appointment_id, appointment_version, contact_key, "
+                  "rule_id) DO NOTHING");
     for (const AppointmentPlan* p : plans)
       for (const PlannedMessage& m : p->messages) {
-        firm.push_back(m.firm_id);
-        appt.push_back(m.appointment_id);
-        version.push_back(m.appointment_version);
-        rule.push_back(m.rule_id);
-        purpose.push_back(m.purpose);
-        channel.emplace_back(ToString(m.channel));
-        key.push_back(m.contact_key);
-        recipient.push_back(m.recipient);
-        sender.push_back(m.sender);
-        subject.push_back(m.subject);
-        body.push_back(m.body);
-        segments.push_back(m.segments);
-        due.push_back(m.due.time_since_epoch().count());
-        deadline.push_back(m.deadline.time_since_epoch().count());
-        reason.push_back(m.reason);
+        const int64_t due = m.due.time_since_epoch().count();
+        rows.Text(m.firm_id).Text(m.appointment_id).Int(m.appointment_version).Text(m.rule_id)
+            .Text(m.purpose).Text(std::string(ToString(m.channel))).Text(m.contact_key)
+            .Text(m.recipient).Text(m.sender).Text(m.subject).Text(m.body).Int(m.segments)
+            .Int(due).Int(m.deadline.time_since_epoch().count()).Int(due).Int(at).Int(at)
+            .Text(m.reason);
       }
-    if (!firm.empty()) {
-      std::vector<Poco::Int64> stamp(firm.size(), at);
-      Statement st(session);
-      st << db_.Sql("INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
-                    "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
-                    "due_at, deadline_at, state, attempts, next_attempt_at, created_at, updated_at, "
-                    "reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', 0, ?, ?, "
-                    "?, ?) ON CONFLICT (firm_id, appointment_id, appointment_version, contact_key, "
-                    "rule_id) DO NOTHING"),
-          use(firm), use(appt), use(version), use(rule), use(purpose), use(channel), use(key),
-          use(recipient), use(sender), use(subject), use(body), use(segments), use(due),
-          use(deadline), use(due), use(stamp), use(stamp), use(reason);
-      r.planned = static_cast<int>(st.execute());
-    }
+    r.planned = rows.Run(session);
   }
   {
-    std::vector<std::string> firm, appt, rule, channel, contact, kind, reason;
-    std::vector<Poco::Int64> version;
+    RowBatch rows(db_,
+                  "INSERT INTO skips (firm_id, appointment_id, appointment_version, rule_id, "
+                  "channel, contact, kind, reason, created_at) VALUES ",
+                  "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  " ON CONFLICT (firm_id, appointment_id, appointment_version, rule_id, contact, "
+                  "kind) DO NOTHING");
     for (const AppointmentPlan* p : plans)
-      for (const PlannedSkip& k : p->skips) {
-        firm.push_back(k.firm_id);
-        appt.push_back(k.appointment_id);
-        version.push_back(k.appointment_version);
-        rule.push_back(k.rule_id);
-        channel.emplace_back(ToString(k.channel));
-        contact.push_back(k.contact);
-        kind.emplace_back(ToString(k.kind));
-        reason.push_back(k.reason);
-      }
-    if (!firm.empty()) {
-      std::vector<Poco::Int64> stamp(firm.size(), at);
-      Statement st(session);
-      st << db_.Sql("INSERT INTO skips (firm_id, appointment_id, appointment_version, rule_id, "
-                    "channel, contact, kind, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (firm_id, appointment_id, appointment_version, rule_id, contact, "
-                    "kind) DO NOTHING"),
-          use(firm), use(appt), use(version), use(rule), use(channel), use(contact), use(kind),
-          use(reason), use(stamp);
-      r.skipped = static_cast<int>(st.execute());
-    }
+      for (const PlannedSkip& k : p->skips)
+        rows.Text(k.firm_id).Text(k.appointment_id).Int(k.appointment_version).Text(k.rule_id)
+            .Text(std::string(ToString(k.channel))).Text(k.contact).Text(std::string(ToString(k.kind)))
+            .Text(k.reason).Int(at);
+    r.skipped = rows.Run(session);
   }
   return r;
 }
