@@ -92,6 +92,10 @@ class DispatcherApp {
   Heartbeat& heartbeat() { return heartbeat_; }
 
  private:
+  // PlanAll on SQLite: firms are read and planned in parallel, and one writer
+  // writes many firms per transaction (one commit, one fsync, per group).
+  PlanPassResult PlanAllGrouped(Instant now);
+
   const DispatcherConfig& config_;
   Database& db_;
   PlanStore plans_;
