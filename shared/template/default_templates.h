@@ -4,7 +4,8 @@
 // "Schornsteinfeger" and <<Datum>> "Jänner" or "Januar" by the firm's country
 // (see template_values.h). The SMS texts avoid the customer's name, so that they
 // work for every contact (tenants of a house get the main-sweep notice too), and
-// stay near one SMS segment for typical addresses.
+// leave out the firm's name (the SMS sender shows it), so that they fit one SMS
+// segment (160 GSM characters) for typical addresses: firms pay per segment.
 #pragma once
 
 #include <map>
@@ -16,19 +17,17 @@ namespace kehrbote {
 // Reminder before the appointment.
 inline constexpr std::string_view kDefaultSmsReminder =
     "Ihr <<Beruf>> kommt zur <<Terminart>> am <<Wochentag>>, <<Datum>>, <<Zeitfenster>>: "
-    "<<Strasse>>, <<Ort>>. Bei Verhinderung bitte melden: <<KehrbetriebTelefon>>. "
-    "<<Kehrbetrieb>>";
+    "<<Strasse>>, <<Ort>>. Verhindert? Bitte melden: <<KehrbetriebTelefon>>";
 
 // The appointment moved (new date or time).
 inline constexpr std::string_view kDefaultSmsChange =
     "Terminänderung: Ihr <<Beruf>> kommt zur <<Terminart>> nun am <<Wochentag>>, <<Datum>>, "
-    "<<Zeitfenster>>: <<Strasse>>, <<Ort>>. Fragen: <<KehrbetriebTelefon>>. <<Kehrbetrieb>>";
+    "<<Zeitfenster>>: <<Strasse>>, <<Ort>>. Fragen: <<KehrbetriebTelefon>>";
 
 // The appointment was cancelled.
 inline constexpr std::string_view kDefaultSmsCancellation =
     "Terminabsage: Die <<Terminart>> am <<Wochentag>>, <<Datum>> (<<Strasse>>, <<Ort>>) "
-    "entfällt. Wir melden uns mit einem neuen Termin. Fragen: <<KehrbetriebTelefon>>. "
-    "<<Kehrbetrieb>>";
+    "entfällt. Wir melden uns mit einem neuen Termin. Fragen: <<KehrbetriebTelefon>>";
 
 inline constexpr std::string_view kDefaultEmailReminderSubject =
     "Terminerinnerung: <<Terminart>> am <<Wochentag>>, <<Datum>>";

@@ -99,10 +99,10 @@ TEST_F(DispatcherAppTest, OnceWithNowPlansTheRightMessagesAtTheRightTime) {
   EXPECT_EQ(m["A1/sms-1d"].state, "planned");
   EXPECT_EQ(m["A1/sms-1d"].sender, "Huber RFK");
   // The shared German default text: long date, the object's address, the
-  // firm's name and phone from the export header.
+  // firm's phone from the export header (its name is the SMS sender).
   EXPECT_EQ(m["A1/sms-1d"].body,
             "Ihr Rauchfangkehrer kommt zur Kehrung am Mittwoch, 25. November 2026, 08:00 Uhr: "
-            "Hauptstraße 1, Steyr. Bei Verhinderung bitte melden: 07252 / 12345. RFK huber");
+            "Hauptstraße 1, Steyr. Verhindert? Bitte melden: 07252 / 12345");
   EXPECT_EQ(FormatRfc3339(m["A1/mail-2d"].due, kZone), "2026-11-23T18:00:00+01:00");
   EXPECT_EQ(m["A1/mail-2d"].recipient, "a1@example.at");
   EXPECT_EQ(FormatRfc3339(m["A2/sms-1d"].due, kZone), "2026-11-23T09:30:00+01:00");

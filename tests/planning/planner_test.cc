@@ -432,7 +432,7 @@ TEST(MessageTextTest, LongGermanDateWithJaennerForAustrianFirms) {
   EXPECT_NE(t.body.find("Ihr Rauchfangkehrer kommt zur Kehrung am Dienstag, 5. Jänner 2027, 08:00 Uhr"),
             std::string::npos)
       << t.body;
-  EXPECT_NE(t.body.find("07252 / 12345. RFK Huber"), std::string::npos) << t.body;
+  EXPECT_NE(t.body.find("Bitte melden: 07252 / 12345"), std::string::npos) << t.body;
   FirmPolicy de = Firm();
   de.country = "DE";
   de.timezone = "Europe/Berlin";
@@ -462,9 +462,23 @@ TEST(MessageTextTest, WindowAndDateOnlyAppointmentsReadNaturally) {
       << t.body;
 }
 
-TEST(MessageTextTest, DefaultSmsTextsStayWithinTwoGsmSegments) {
-  // A long firm name, a long street and a time window: still two parts at most,
-  // and plain GSM 7-bit (umlauts kept, no UCS-2).
+TEST(MessageTextTest, DefaultSmsTextsFitOneSegmentTypicallyTwoAtMost) {
+  // A typical address and a time window: one part each (firms pay per part).
+  FirmPolicy typical = Firm();
+  typical.firm_phone = "07252 12345";
+  Appointment usual = Appt({}, "2026-11-24", 8h);
+  usual.kind = AppointmentKind::kMainSweep;
+  usual.start.time.reset();
+  usual.start.window_from = 8h;
+  usual.start.window_to = 12h;
+  usual.object = {"O1", "Redtenbachergasse 3", "4400", "Steyr"};
+  for (const char* purpose : {"reminder", "change", "cancellation"}) {
+    RenderedText t = RenderAppointmentMessage(typical, purpose, ContactChannel::kSms, usual);
+    ASSERT_TRUE(t.ok) << purpose << ": " << t.error;
+    EXPECT_EQ(t.segments, 1) << purpose << ": " << t.body;
+  }
+  // A long street and place: still two parts at most, and plain GSM 7-bit
+  // (umlauts kept, no UCS-2).
   FirmPolicy f = Firm();
   f.firm_name = "Rauchfangkehrermeister Jürgen Grüber";
   f.firm_phone = "0316 / 82 34 56";
@@ -478,7 +492,8 @@ TEST(MessageTextTest, DefaultSmsTextsStayWithinTwoGsmSegments) {
     RenderedText t = RenderAppointmentMessage(f, purpose, ContactChannel::kSms, a);
     ASSERT_TRUE(t.ok) << purpose << ": " << t.error;
     EXPECT_LE(t.segments, 2) << purpose << ": " << t.body;
-    EXPECT_NE(t.body.find("Grüber"), std::string::npos) << t.body;
+    EXPECT_NE(t.body.find("Graz-St. Leonhard"), std::string::npos) << t.body;
+    EXPECT_NE(t.body.find("0316 / 82 34 56"), std::string::npos) << t.body;
   }
 }
 
