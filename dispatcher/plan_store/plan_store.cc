@@ -199,12 +199,18 @@ std::set<std::pair<std::string, int64_t>> PlanStore::PlannedVersions(Session& se
                                                                    std::string_view firm_id,
                                                                    std::string_view policy) {
   std::string f(firm_id), pol(policy);
+  const char* sql = "SELECT appointment_id, version FROM planned_versions WHERE firm_id = ? AND policy = ?";
+  std::set<std::pair<std::string, int64_t>> out;
+  if (db_.dialect() == SqlDialect::kSqlite) {
+    // Per firm and pass: Poco's compile and binding cost more than the query.
+    SqliteStatement q(session, sql);
+    q.Bind(1, f).Bind(2, pol);
+    while (q.Step()) out.emplace(q.Text(0), q.Int(1));
+    return out;
+  }
   std::vector<std::string> ids;
   std::vector<Poco::Int64> versions;
-  session << db_.Sql("SELECT appointment_id, version FROM planned_versions WHERE firm_id = ? "
-                     "AND policy = ?"),
-      use(f), use(pol), into(ids), into(versions), now;
-  std::set<std::pair<std::string, int64_t>> out;
+  session << db_.Sql(sql), use(f), use(pol), into(ids), into(versions), now;
   for (size_t i = 0; i < ids.size(); ++i) out.emplace(std::move(ids[i]), versions[i]);
   return out;
 }
@@ -215,11 +221,18 @@ std::vector<std::string> PlanStore::UnplannedAppointments(Session& session,
   std::string f(firm_id), pol(policy);
   Poco::Int64 a = after.time_since_epoch().count();
   std::vector<std::string> ids;
-  session << db_.Sql("SELECT a.appointment_id FROM appointments a LEFT JOIN planned_versions p "
-                     "ON p.firm_id = a.firm_id AND p.appointment_id = a.appointment_id AND "
-                     "p.version = a.current_version AND p.policy = ? WHERE a.firm_id = ? AND "
-                     "a.start_at > ? AND p.version IS NULL ORDER BY a.appointment_id"),
-      use(pol), use(f), use(a), into(ids), now;
+  const char* sql =
+      "SELECT a.appointment_id FROM appointments a LEFT JOIN planned_versions p "
+      "ON p.firm_id = a.firm_id AND p.appointment_id = a.appointment_id AND "
+      "p.version = a.current_version AND p.policy = ? WHERE a.firm_id = ? AND "
+      "a.start_at > ? AND p.version IS NULL ORDER BY a.appointment_id";
+  if (db_.dialect() == SqlDialect::kSqlite) {
+    SqliteStatement q(session, sql);
+    q.Bind(1, pol).Bind(2, f).Bind(3, static_cast<int64_t>(a));
+    while (q.Step()) ids.push_back(q.Text(0));
+    return ids;
+  }
+  session << db_.Sql(sql), use(pol), use(f), use(a), into(ids), now;
   return ids;
 }
 
@@ -460,9 +473,18 @@ std::vector<SkipRow> PlanStore::ListSkips(std::string_view firm_id) {
 std::pair<int64_t, int64_t> PlanStore::MessageFingerprint(Session& session,
                                                           std::string_view firm_id) {
   std::string f(firm_id);
+  const char* sql = "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM messages WHERE firm_id = ?";
+  if (db_.dialect() == SqlDialect::kSqlite) {
+    SqliteStatement q(session, sql);
+    q.Bind(1, f);
+    std::pair<int64_t, int64_t> out{0, 0};
+    if (q.Step()) out = {q.Int(0), q.Int(1)};
+    while (q.Step()) {
+    }
+    return out;
+  }
   Poco::Int64 n = 0, max = 0;
-  session << db_.Sql("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM messages WHERE firm_id = ?"),
-      use(f), into(n), into(max), now;
+  session << db_.Sql(sql), use(f), into(n), into(max), now;
   return {n, max};
 }
 
