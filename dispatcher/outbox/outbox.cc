@@ -175,99 +175,107 @@ std::string IdList(const std::vector<Poco::Int64>& ids) {
 }
 }  // namespace
 
-std::vector<Outbox::Row> Outbox::Claim(Instant at, std::size_t max, SendCounts& counts,
-                                       std::size_t* selected) {
-  std::vector<Row> rows;
+// Claims within `s` (the caller commits): rows set 'sending', expired and
+// suppressed rows settled. Counts go to `out` only, so a failed transaction
+// leaves the caller's counts alone.
+void Outbox::ClaimIn(Session& s, Instant at, std::size_t max, Claimed& out) {
+  const std::size_t wanted = out.wanted;
+  out = Claimed{};
+  out.wanted = wanted;
+  std::vector<Row>& rows = out.rows;
   std::vector<Poco::Int64> expired, suppressed;
+  std::size_t* selected = &out.selected;
   const Poco::Int64 t = Secs(at);
   const std::string claim_id = options_.instance + "/" + std::to_string(::getpid()) + "-" +
                                std::to_string(t) + "-" + std::to_string(++claim_seq_);
   const Poco::Int64 lease = t + options_.lease.count();
   const Poco::Int64 window = static_cast<Poco::Int64>(std::max<std::size_t>(1, options_.send_window));
-  db_.InTransaction([&](Session& s) {
-    rows.clear();
-    std::string select =
-        "SELECT m.id, m.firm_id, m.appointment_id, m.appointment_version, m.rule_id, m.purpose, "
-        "m.channel, m.contact_key, m.recipient, m.sender, m.subject, m.body, m.deadline_at, "
-        "m.attempts, COALESCE(m.dlr_token, ''), m.due_at, (SELECT COUNT(*) FROM suppressions su "
-        "WHERE su.firm_id = m.firm_id AND su.contact_key = m.contact_key) FROM messages m "
-        "WHERE m.state = 'planned' AND COALESCE(m.next_attempt_at, m.due_at) <= ? "
-        "ORDER BY m.id LIMIT ?";
-    if (db_.dialect() == SqlDialect::kPostgresql) select += " FOR UPDATE OF m SKIP LOCKED";
-    Statement st(s);
-    Poco::Int64 limit = static_cast<Poco::Int64>(max);
-    st << db_.Sql(select), bind(t), bind(limit);
-    st.execute();
-    RecordSet rs(st);
-    expired.clear();
-    suppressed.clear();
-    *selected = rs.rowCount();
-    for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-      Row row;
-      OutgoingMessage& m = row.message;
-      m.id = Int(rs, 0, r);
-      m.deadline = At(Int(rs, 12, r));
-      // Settled without sending.
-      if (m.deadline != Instant{} && m.deadline <= at) {
-        expired.push_back(m.id);
-        continue;
-      }
-      m.purpose = Str(rs, 5, r);
-      if (Int(rs, 16, r) > 0 && m.purpose != "confirmation") {
-        suppressed.push_back(m.id);
-        continue;
-      }
-      m.firm_id = Str(rs, 1, r);
-      row.appointment_id = m.appointment_id = Str(rs, 2, r);
-      row.appointment_version = Int(rs, 3, r);
-      row.rule_id = Str(rs, 4, r);
-      m.channel = Str(rs, 6, r);
-      row.contact_key = Str(rs, 7, r);
-      m.recipient = Str(rs, 8, r);
-      m.sender = Str(rs, 9, r);
-      m.subject = Str(rs, 10, r);
-      m.body = Str(rs, 11, r);
-      row.attempts = static_cast<int>(Int(rs, 13, r)) + 1;
-      m.dlr_token = Str(rs, 14, r);
-      if (m.dlr_token.empty()) m.dlr_token = NewDlrToken();
-      row.due = At(Int(rs, 15, r));
-      rows.push_back(std::move(row));
+  rows.clear();
+  std::string select =
+      "SELECT m.id, m.firm_id, m.appointment_id, m.appointment_version, m.rule_id, m.purpose, "
+      "m.channel, m.contact_key, m.recipient, m.sender, m.subject, m.body, m.deadline_at, "
+      "m.attempts, COALESCE(m.dlr_token, ''), m.due_at, (SELECT COUNT(*) FROM suppressions su "
+      "WHERE su.firm_id = m.firm_id AND su.contact_key = m.contact_key) FROM messages m "
+      "WHERE m.state = 'planned' AND COALESCE(m.next_attempt_at, m.due_at) <= ? "
+      "ORDER BY m.id LIMIT ?";
+  if (db_.dialect() == SqlDialect::kPostgresql) select += " FOR UPDATE OF m SKIP LOCKED";
+  Statement st(s);
+  Poco::Int64 limit = static_cast<Poco::Int64>(max);
+  st << db_.Sql(select), bind(t), bind(limit);
+  st.execute();
+  RecordSet rs(st);
+  expired.clear();
+  suppressed.clear();
+  *selected = rs.rowCount();
+  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+    Row row;
+    OutgoingMessage& m = row.message;
+    m.id = Int(rs, 0, r);
+    m.deadline = At(Int(rs, 12, r));
+    // Settled without sending.
+    if (m.deadline != Instant{} && m.deadline <= at) {
+      expired.push_back(m.id);
+      continue;
     }
-    if (!expired.empty()) {
-      Statement u(s);
-      u << db_.Sql("UPDATE messages SET state = 'expired', last_error = ?, final_at = ?, "
-                   "updated_at = ? WHERE id IN (" + IdList(expired) + ")"),
-          bind(std::string("deadline passed before it could be sent")), bind(t), bind(t);
+    m.purpose = Str(rs, 5, r);
+    if (Int(rs, 16, r) > 0 && m.purpose != "confirmation") {
+      suppressed.push_back(m.id);
+      continue;
+    }
+    m.firm_id = Str(rs, 1, r);
+    row.appointment_id = m.appointment_id = Str(rs, 2, r);
+    row.appointment_version = Int(rs, 3, r);
+    row.rule_id = Str(rs, 4, r);
+    m.channel = Str(rs, 6, r);
+    row.contact_key = Str(rs, 7, r);
+    m.recipient = Str(rs, 8, r);
+    m.sender = Str(rs, 9, r);
+    m.subject = Str(rs, 10, r);
+    m.body = Str(rs, 11, r);
+    row.attempts = static_cast<int>(Int(rs, 13, r)) + 1;
+    m.dlr_token = Str(rs, 14, r);
+    if (m.dlr_token.empty()) m.dlr_token = NewDlrToken();
+    row.due = At(Int(rs, 15, r));
+    rows.push_back(std::move(row));
+  }
+  if (!expired.empty()) {
+    Statement u(s);
+    u << db_.Sql("UPDATE messages SET state = 'expired', last_error = ?, final_at = ?, "
+                 "updated_at = ? WHERE id IN (" + IdList(expired) + ")"),
+        bind(std::string("deadline passed before it could be sent")), bind(t), bind(t);
+    u.execute();
+  }
+  if (!suppressed.empty()) {
+    Statement u(s);
+    u << db_.Sql("UPDATE messages SET state = 'cancelled', last_error = ?, final_at = ?, "
+                 "updated_at = ? WHERE id IN (" + IdList(suppressed) + ")"),
+        bind(std::string("suppressed: the contact asked for no more messages (STOP)")), bind(t),
+        bind(t);
+    u.execute();
+  }
+  if (!rows.empty()) {
+    // One prepared statement, executed per row with new values.
+    Poco::Int64 id = 0, lease_at = lease, width = window, now_s = t;
+    std::string token, claim = claim_id;
+    Statement u(s);
+    u << db_.Sql("UPDATE messages SET state = 'sending', claim_id = ?, lease_until = ?, "
+                 "claim_window = ?, attempts = attempts + 1, dlr_token = ?, updated_at = ? "
+                 "WHERE id = ?"),
+        use(claim), use(lease_at), use(width), use(token), use(now_s), use(id);
+    for (const Row& row : rows) {
+      id = row.message.id;
+      token = row.message.dlr_token;
       u.execute();
     }
-    if (!suppressed.empty()) {
-      Statement u(s);
-      u << db_.Sql("UPDATE messages SET state = 'cancelled', last_error = ?, final_at = ?, "
-                   "updated_at = ? WHERE id IN (" + IdList(suppressed) + ")"),
-          bind(std::string("suppressed: the contact asked for no more messages (STOP)")), bind(t),
-          bind(t);
-      u.execute();
-    }
-    if (!rows.empty()) {
-      // One prepared statement, executed per row with new values.
-      Poco::Int64 id = 0, lease_at = lease, width = window, now_s = t;
-      std::string token, claim = claim_id;
-      Statement u(s);
-      u << db_.Sql("UPDATE messages SET state = 'sending', claim_id = ?, lease_until = ?, "
-                   "claim_window = ?, attempts = attempts + 1, dlr_token = ?, updated_at = ? "
-                   "WHERE id = ?"),
-          use(claim), use(lease_at), use(width), use(token), use(now_s), use(id);
-      for (const Row& row : rows) {
-        id = row.message.id;
-        token = row.message.dlr_token;
-        u.execute();
-      }
-    }
-  });
-  counts.expired += static_cast<int>(expired.size());
-  counts.suppressed += static_cast<int>(suppressed.size());
-  counts.claimed += static_cast<int>(rows.size());
-  return rows;
+  }
+  out.expired = static_cast<int>(expired.size());
+  out.suppressed = static_cast<int>(suppressed.size());
+}
+
+void Outbox::Count(const Claimed& c, SendCounts& counts) {
+  counts.expired += c.expired;
+  counts.suppressed += c.suppressed;
+  counts.claimed += static_cast<int>(c.rows.size());
 }
 
 // SMS of this process whose request is open or whose outcome is not yet
@@ -512,18 +520,24 @@ SendCounts Outbox::SendDue(Instant at, std::size_t max) {
   std::map<std::size_t, int> open_segments;       // of those, SMS counted for the quota
   std::size_t taken = 0, next_tag = 0;
   bool more = true;  // the store may have more due rows
+  // Takes a claim made in a committed transaction.
+  auto take = [&](Claimed& c) {
+    Count(c, counts);
+    taken += c.selected;
+    more = more && c.selected == c.wanted;
+    for (Row& r : c.rows) claimed.push_back(std::move(r));
+  };
+  auto want = [&] { return std::min(options_.claim_batch, max - taken); };
   while (true) {
-    // Keep `width` requests open; claim the next batch while the previous one
-    // is still on the wire, so the window never drains at a batch boundary.
+    // Keep `width` requests open.
     while (open.size() < width) {
       if (claimed.empty()) {
         if (!more || taken >= max) break;
-        std::size_t want = std::min(options_.claim_batch, max - taken), selected = 0;
-        std::vector<Row> rows = Claim(at, want, counts, &selected);
-        taken += selected;
-        more = selected == want;
-        for (Row& r : rows) claimed.push_back(std::move(r));
-        if (claimed.empty()) continue;
+        Claimed c;
+        c.wanted = want();
+        db_.InTransaction([&](Session& s) { ClaimIn(s, at, c.wanted, c); });
+        take(c);
+        continue;
       }
       Row row = std::move(claimed.front());
       claimed.pop_front();
@@ -538,9 +552,15 @@ SendCounts Outbox::SendDue(Instant at, std::size_t max) {
     }
     if (open.empty()) break;
     // Outcomes are timed by the clock of the pass (a pass with --now uses that
-    // instant) and committed together: one commit for all that finished.
-    auto finished = window_->TakeFinished();
+    // instant) and committed together: one commit (one fsync) for half a
+    // window of them, while the other half is still on the wire. The same
+    // transaction claims the next batch when the queue runs low, so the window
+    // never drains at a batch boundary and a claim costs no commit of its own.
+    auto finished = window_->TakeFinished(std::max<std::size_t>(1, width / 2));
     SendCounts recorded;
+    Claimed next;
+    const bool claim_ahead = claimed.size() < width && more && taken < max;
+    next.wanted = claim_ahead ? want() : 0;
     db_.InTransaction([&](Session& s) {
       recorded = SendCounts{};
       std::vector<std::pair<const Row*, const SendOutcome*>> accepted;
@@ -552,7 +572,9 @@ SendCounts Outbox::SendDue(Instant at, std::size_t max) {
         }
       }
       RecordAccepted(s, accepted, at, recorded);
+      if (claim_ahead) ClaimIn(s, at, next.wanted, next);
     });
+    if (claim_ahead) take(next);
     counts.accepted += recorded.accepted;
     counts.retried += recorded.retried;
     counts.failed += recorded.failed;

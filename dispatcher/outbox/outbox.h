@@ -120,9 +120,15 @@ class Outbox {
  private:
   struct Row;
   struct OpenSms;
-  // Claims up to `max` due rows; `selected` = rows looked at (claimed, expired
-  // or suppressed), so the caller knows whether more may be due.
-  std::vector<Row> Claim(Instant now, std::size_t max, SendCounts& counts, std::size_t* selected);
+  struct Claimed {
+    std::vector<Row> rows;     // now 'sending', in id order
+    std::size_t wanted = 0;    // rows asked for
+    std::size_t selected = 0;  // rows looked at (claimed, expired or suppressed):
+                               // fewer than wanted = nothing more is due
+    int expired = 0, suppressed = 0;
+  };
+  void ClaimIn(Poco::Data::Session& s, Instant now, std::size_t max, Claimed& out);
+  static void Count(const Claimed& claimed, SendCounts& counts);
   void Record(Poco::Data::Session& s, const Row& row, const SendOutcome& outcome, Instant now,
               SendCounts& counts);
   // SMS (count, segments) of the firm sent in the month of `now`, in its zone.

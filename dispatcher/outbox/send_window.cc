@@ -1,5 +1,6 @@
 #include "dispatcher/outbox/send_window.h"
 
+#include <algorithm>
 #include <exception>
 #include <stdexcept>
 #include <string>
@@ -58,9 +59,11 @@ void SendWindow::Submit(std::size_t tag, MessageChannel* channel, const Outgoing
   work_ready_.notify_one();
 }
 
-std::vector<std::pair<std::size_t, SendOutcome>> SendWindow::TakeFinished() {
+std::vector<std::pair<std::size_t, SendOutcome>> SendWindow::TakeFinished(std::size_t at_least) {
   std::unique_lock<std::mutex> lock(mu_);
-  job_done_.wait(lock, [this] { return open_ == 0 || !finished_.empty(); });
+  job_done_.wait(lock, [&] {
+    return finished_.size() >= std::min(std::max<std::size_t>(at_least, 1), open_);
+  });
   std::vector<std::pair<std::size_t, SendOutcome>> out;
   out.swap(finished_);
   open_ -= out.size();

@@ -42,9 +42,10 @@ class SendWindow {
   // Send() that throws gives a transient outcome naming the reason.
   void Submit(std::size_t tag, MessageChannel* channel, const OutgoingMessage* message);
 
-  // Blocks until at least one submitted request has finished (returns at once
-  // with nothing if none is open) and returns every finished one.
-  std::vector<std::pair<std::size_t, SendOutcome>> TakeFinished();
+  // Blocks until at least `at_least` submitted requests have finished (or all
+  // open ones, if fewer are open; at once with nothing if none is open) and
+  // returns every finished one.
+  std::vector<std::pair<std::size_t, SendOutcome>> TakeFinished(std::size_t at_least = 1);
 
  private:
   struct Job {
