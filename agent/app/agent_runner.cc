@@ -106,7 +106,7 @@ void AgentRunner::RecordError(const std::string& message) {
 int AgentRunner::Upload(const std::string& spool_name, const ExportRun* run) {
   Spool spool(config_.spool_dir, clock_, config_.spool_retention);
   ExportUploader uploader(config_.upload.endpoint, config_.upload.remote_dir, spool,
-                          Policy(config_.upload), sleep_);
+                          Policy(config_.upload), sleep_, config_.upload.file_mode);
   UploadReport report = uploader.SendPending();
   std::string summary = Lines(report.Summary());
   if (report.ok()) {

@@ -229,6 +229,17 @@ UploadConfig ParseUpload(const ConfigNode& n) {
   }
   u.remote_dir = n.String("remote_dir", ".");
   if (u.remote_dir.empty()) n.Fail("remote_dir", "must not be empty");
+  {
+    std::string mode = n.String("file_mode", "0600");
+    if (mode == "0600" || mode == "600") {
+      u.file_mode = 0600;
+    } else if (mode == "0640" || mode == "640") {
+      u.file_mode = 0640;
+    } else {
+      n.Fail("file_mode", "expected \"0600\" (owner only) or \"0640\" (owner, and the group "
+                          "reads), got '" + mode + "'");
+    }
+  }
   e.connect_timeout = Millis(n.Duration("connect_timeout", std::chrono::seconds(10)));
   e.io_timeout = Millis(n.Duration("io_timeout", std::chrono::seconds(60)));
   e.keepalive_interval = n.Duration("keepalive", std::chrono::seconds(30));

@@ -104,6 +104,9 @@ struct WindowConfig {
 struct UploadConfig {
   SftpEndpoint endpoint;
   std::string remote_dir = ".";
+  // Mode of the uploaded files: 0600 (default) or 0640, so that a pull account
+  // in the file's group can read it (one Unix user per firm on the drop).
+  int file_mode = 0600;
   int max_attempts = 5;
   std::chrono::milliseconds initial_backoff{2'000};
   std::chrono::milliseconds max_backoff{60'000};

@@ -34,13 +34,14 @@ std::string UploadReport::Summary() const {
 }
 
 ExportUploader::ExportUploader(SftpEndpoint endpoint, std::string remote_dir, Spool& spool,
-                               RetryPolicy policy, SleepFn sleep)
+                               RetryPolicy policy, SleepFn sleep, int file_mode)
     : endpoint_(std::move(endpoint)),
       remote_dir_(std::move(remote_dir)),
       spool_(spool),
       policy_(policy),
       sleep_(sleep ? std::move(sleep)
-                   : SleepFn([](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); })) {
+                   : SleepFn([](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); })),
+      file_mode_(file_mode) {
   policy_.max_attempts = std::max(1, policy_.max_attempts);
 }
 
@@ -65,7 +66,7 @@ UploadReport ExportUploader::SendPending() {
       try {
         if (!session) session = SftpSession::Connect(endpoint_);
         AtomicUploadResult r = session->UploadFileAtomically(
-            newest.path, remote_dir_, Spool::Stem(firm, newest.spooled_at), ".json");
+            newest.path, remote_dir_, Spool::Stem(firm, newest.spooled_at), ".json", file_mode_);
         out.sent = true;
         out.remote_name = r.final_name;
         break;

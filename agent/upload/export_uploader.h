@@ -59,8 +59,9 @@ class ExportUploader {
 
   // `sleep` waits between attempts (default: std::this_thread::sleep_for); tests
   // pass a recorder, the agent service may pass a wait that ends early on stop.
+  // `file_mode`: mode of the files on the drop (0600 or 0640, see agent.md).
   ExportUploader(SftpEndpoint endpoint, std::string remote_dir, Spool& spool,
-                 RetryPolicy policy = {}, SleepFn sleep = {});
+                 RetryPolicy policy = {}, SleepFn sleep = {}, int file_mode = 0600);
 
   UploadReport SendPending();
 
@@ -70,6 +71,7 @@ class ExportUploader {
   Spool& spool_;
   RetryPolicy policy_;
   SleepFn sleep_;
+  int file_mode_;
 };
 
 }  // namespace kehrbote

@@ -474,7 +474,7 @@ void SftpSession::RemoveQuietly(const std::string& path) {
 
 AtomicUploadResult SftpSession::UploadAtomically(std::istream& in, const std::string& remote_dir,
                                                  const std::string& stem,
-                                                 const std::string& extension) {
+                                                 const std::string& extension, int file_mode) {
   constexpr int kMaxSeq = 10000;
   auto name_for = [&](int seq) { return stem + "-" + std::to_string(seq) + extension; };
   auto free_seq = [&](int from) {
@@ -491,7 +491,7 @@ AtomicUploadResult SftpSession::UploadAtomically(std::istream& in, const std::st
   try {
     HandlePtr f(libssh2_sftp_open_ex(h_->sftp, part.c_str(), static_cast<unsigned>(part.size()),
                                      LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC,
-                                     0600, LIBSSH2_SFTP_OPENFILE));
+                                     file_mode, LIBSSH2_SFTP_OPENFILE));
     if (!f) Fail(endpoint_, h_->session, h_->sftp, "open " + part + " for writing");
     uint64_t written = WriteAll(endpoint_, h_->session, h_->sftp, f.get(), in, part);
     if (libssh2_sftp_fsync(f.get()) != 0) {
@@ -537,13 +537,13 @@ AtomicUploadResult SftpSession::UploadAtomically(std::istream& in, const std::st
 AtomicUploadResult SftpSession::UploadFileAtomically(const std::string& local_file,
                                                      const std::string& remote_dir,
                                                      const std::string& stem,
-                                                     const std::string& extension) {
+                                                     const std::string& extension, int file_mode) {
   std::ifstream in(local_file, std::ios::binary);
   if (!in) {
     throw SftpError(SftpError::Kind::kLocal, Prefix(endpoint_) + "upload: cannot open local file " +
                                                  local_file + ": " + std::strerror(errno));
   }
-  return UploadAtomically(in, remote_dir, stem, extension);
+  return UploadAtomically(in, remote_dir, stem, extension, file_mode);
 }
 
 }  // namespace kehrbote

@@ -82,14 +82,16 @@ class SftpSession {
   // with the smallest seq >= 1 whose name is free (libssh2 1.10 cannot ask for an
   // overwriting rename, and a plain rename onto an existing name fails, so the final
   // name is always new). On any failure the .part file is removed (best effort) and
-  // SftpError is thrown; no final file exists then.
+  // SftpError is thrown; no final file exists then. `file_mode` is the mode the
+  // file is created with (0600: exports hold personal data; 0640 lets a pull
+  // account in the file's group read it; the server's umask may narrow it).
   AtomicUploadResult UploadAtomically(std::istream& in, const std::string& remote_dir,
                                       const std::string& stem,
-                                      const std::string& extension);
+                                      const std::string& extension, int file_mode = 0600);
   AtomicUploadResult UploadFileAtomically(const std::string& local_file,
                                           const std::string& remote_dir,
                                           const std::string& stem,
-                                          const std::string& extension);
+                                          const std::string& extension, int file_mode = 0600);
 
   // Sends an SSH keepalive if one is due (see SftpEndpoint::keepalive_interval);
   // call it while a session is held open but idle. Returns seconds until the next

@@ -116,6 +116,19 @@ TEST(AgentConfigTest, HostKeyMustBePinnedOnce) {
   EXPECT_EQ(ErrorOf(bad).key(), "upload.fingerprint");
 }
 
+TEST(AgentConfigTest, UploadFileModeIsOwnerOnlyOrGroupRead) {
+  std::string yaml = BaseConfig("/tmp") + kCsvSource;
+  EXPECT_EQ(ParseAgentConfig(yaml, "/etc/kehrbote/agent.yaml").upload.file_mode, 0600);
+  std::string group = yaml;
+  group.replace(group.find("  fingerprint:"), 14, "  file_mode: \"0640\"\n  fingerprint:");
+  EXPECT_EQ(ParseAgentConfig(group, "/etc/kehrbote/agent.yaml").upload.file_mode, 0640);
+  std::string world = yaml;
+  world.replace(world.find("  fingerprint:"), 14, "  file_mode: \"0644\"\n  fingerprint:");
+  ConfigError e = ErrorOf(world);
+  EXPECT_EQ(e.key(), "upload.file_mode");
+  EXPECT_NE(std::string(e.what()).find("0644"), std::string::npos) << e.what();
+}
+
 TEST(AgentConfigTest, SqlConnectionMayComeFromTheEnvironment) {
   std::string yaml = BaseConfig("/tmp") +
                      "source:\n"

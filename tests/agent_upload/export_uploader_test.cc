@@ -81,6 +81,26 @@ TEST_F(ExportUploaderTest, SendsNewestAndDropsOlderSnapshotsOfTheFirm) {
   EXPECT_NE(r.Summary().find("dropped 1 older"), std::string::npos) << r.Summary();
 }
 
+TEST_F(ExportUploaderTest, FilesOnTheDropAreOwnerOnlyUnlessGroupReadIsConfigured) {
+  server_.Start();
+  spool_.AddContent("{\"v\":1}", "huber-wien");
+  ASSERT_TRUE(Uploader(FastPolicy(1)).SendPending().ok());
+  auto perms = [&](const std::string& name) {
+    return fs::status(LocalInbox() + "/" + name).permissions() & fs::perms::all;
+  };
+  EXPECT_EQ(perms("export-huber-wien-20261123T190000Z-1.json"),
+            fs::perms::owner_read | fs::perms::owner_write);
+
+  // upload.file_mode: "0640", for a drop with one Unix user per firm and a pull
+  // account in the files' group.
+  spool_.AddContent("{\"m\":1}", "mayr");
+  ExportUploader group_read(server_.Endpoint(), server_.RemotePath("inbox"), spool_,
+                            FastPolicy(1), [](std::chrono::milliseconds) {}, 0640);
+  ASSERT_TRUE(group_read.SendPending().ok());
+  EXPECT_EQ(perms("export-mayr-20261123T190000Z-1.json"),
+            fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+}
+
 TEST_F(ExportUploaderTest, ServerDownKeepsTheExportSpooledAndSendsItWhenBack) {
   // Server not started: nothing listens on its port.
   spool_.AddContent("{\"v\":1}", "huber");
