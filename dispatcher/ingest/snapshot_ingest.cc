@@ -21,6 +21,7 @@
 
 #include "dispatcher/store/appointment_json.h"
 #include "dispatcher/store/appointment_store.h"
+#include "dispatcher/store/sqlite_statement.h"
 #include "shared/export/export_reader.h"
 #include "shared/time/zoned_time.h"
 
@@ -353,8 +354,18 @@ bool ProcessedBefore(Database& db, Session& s, const std::string& firm, const Ex
   Poco::Int64 n = 0;
   std::string name = file.name, sha = file.sha256;
   std::string f = firm;
-  s << db.Sql("SELECT COUNT(*) FROM processed_files WHERE firm_id = ? AND (name = ? OR sha256 = ?)"),
-      into(n), use(f), use(name), use(sha), now;
+  const char* sql = "SELECT COUNT(*) FROM processed_files WHERE firm_id = ? AND (name = ? OR sha256 = ?)";
+  if (db.dialect() == SqlDialect::kSqlite) {
+    // These per-file statements go straight to SQLite: with many small exports
+    // in a pass, Poco's compile-per-statement costs more than the queries.
+    SqliteStatement q(s, sql);
+    q.Bind(1, f).Bind(2, name).Bind(3, sha);
+    if (q.Step()) n = q.Int(0);
+    while (q.Step()) {
+    }
+    return n > 0;
+  }
+  s << db.Sql(sql), into(n), use(f), use(name), use(sha), now;
   return n > 0;
 }
 
@@ -365,9 +376,18 @@ void RecordProcessed(Database& db, Session& s, const std::string& firm, const Ex
   Poco::Int64 at = Seconds(now_at);
   Poco::Nullable<Poco::Int64> gen;
   if (generated_at) gen = Seconds(*generated_at);
-  s << db.Sql("INSERT INTO processed_files (firm_id, name, sha256, outcome, detail, generated_at, at) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"),
-      use(f), use(name), use(sha), use(o), use(d), use(gen), use(at), now;
+  const char* sql =
+      "INSERT INTO processed_files (firm_id, name, sha256, outcome, detail, generated_at, at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+  if (db.dialect() == SqlDialect::kSqlite) {
+    SqliteStatement q(s, sql);
+    q.Bind(1, f).Bind(2, name).Bind(3, sha).Bind(4, o).Bind(5, d).Bind(7, static_cast<int64_t>(at));
+    if (gen.isNull()) q.BindNull(6);
+    else q.Bind(6, static_cast<int64_t>(gen.value()));
+    q.Run();
+    return;
+  }
+  s << db.Sql(sql), use(f), use(name), use(sha), use(o), use(d), use(gen), use(at), now;
 }
 
 }  // namespace
@@ -431,7 +451,15 @@ class SnapshotApplier {
     tz_ = header.firm.timezone;
     if (!IsKnownTimeZone(tz_)) throw RefusedExport(file_.name + ": unknown time zone '" + tz_ + "'");
     Poco::Nullable<Poco::Int64> last;
-    s_ << db_.Sql("SELECT last_export_generated_at FROM firms WHERE id = ?"), into(last), use(firm_), now;
+    if (db_.dialect() == SqlDialect::kSqlite) {
+      SqliteStatement q(s_, "SELECT last_export_generated_at FROM firms WHERE id = ?");
+      q.Bind(1, firm_);
+      if (q.Step() && !q.IsNull(0)) last = q.Int(0);
+      while (q.Step()) {
+      }
+    } else {
+      s_ << db_.Sql("SELECT last_export_generated_at FROM firms WHERE id = ?"), into(last), use(firm_), now;
+    }
     if (!last.isNull() && last.value() > Seconds(header.generated_at)) {
       throw IgnoredExport(file_.name + ": generated at " + FormatRfc3339(header.generated_at, tz_) +
                           ", before the export already applied (" +
@@ -616,19 +644,28 @@ class SnapshotApplier {
                 contacts = HeartbeatContactsJson(header_.firm.heartbeat_contacts), export_name = file_.name,
                 from = FormatLocalDate(header_.window_from), to = FormatLocalDate(header_.window_to);
     Poco::Int64 at = Seconds(now_at_), gen = Seconds(header_.generated_at), count = position_;
-    s_ << db_.Sql("INSERT INTO firms (id, name, timezone, country, phone, heartbeat_contacts, last_export_at, "
-                  "last_export_name, last_export_generated_at, last_export_appointments, last_window_from, "
-                  "last_window_to, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                  "ON CONFLICT (id) DO UPDATE SET name = excluded.name, timezone = excluded.timezone, "
-                  "country = excluded.country, phone = excluded.phone, "
-                  "heartbeat_contacts = excluded.heartbeat_contacts, last_export_at = excluded.last_export_at, "
-                  "last_export_name = excluded.last_export_name, "
-                  "last_export_generated_at = excluded.last_export_generated_at, "
-                  "last_export_appointments = excluded.last_export_appointments, "
-                  "last_window_from = excluded.last_window_from, last_window_to = excluded.last_window_to, "
-                  "updated_at = excluded.updated_at"),
-        use(firm_), use(name), use(zone), use(country), use(phone), use(contacts), use(at), use(export_name),
-        use(gen), use(count), use(from), use(to), use(at), now;
+    const char* sql =
+        "INSERT INTO firms (id, name, timezone, country, phone, heartbeat_contacts, last_export_at, "
+        "last_export_name, last_export_generated_at, last_export_appointments, last_window_from, "
+        "last_window_to, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, timezone = excluded.timezone, "
+        "country = excluded.country, phone = excluded.phone, "
+        "heartbeat_contacts = excluded.heartbeat_contacts, last_export_at = excluded.last_export_at, "
+        "last_export_name = excluded.last_export_name, "
+        "last_export_generated_at = excluded.last_export_generated_at, "
+        "last_export_appointments = excluded.last_export_appointments, "
+        "last_window_from = excluded.last_window_from, last_window_to = excluded.last_window_to, "
+        "updated_at = excluded.updated_at";
+    if (db_.dialect() == SqlDialect::kSqlite) {
+      SqliteStatement q(s_, sql);
+      q.Bind(1, firm_).Bind(2, name).Bind(3, zone).Bind(4, country).Bind(5, phone).Bind(6, contacts)
+          .Bind(7, static_cast<int64_t>(at)).Bind(8, export_name).Bind(9, static_cast<int64_t>(gen))
+          .Bind(10, static_cast<int64_t>(count)).Bind(11, from).Bind(12, to).Bind(13, static_cast<int64_t>(at));
+      q.Run();
+      return;
+    }
+    s_ << db_.Sql(sql), use(firm_), use(name), use(zone), use(country), use(phone), use(contacts), use(at),
+        use(export_name), use(gen), use(count), use(from), use(to), use(at), now;
   }
 
   Database& db_;
