@@ -4,8 +4,6 @@
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Environment.h>
-#include <date/date.h>
-#include <date/tz.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -18,8 +16,10 @@
 #include <sstream>
 
 #include "dispatcher/outbox/delivery_schema.h"
+#include "dispatcher/store/record_values.h"
 #include "shared/phone/phone_number.h"
 #include "shared/sms/segmented_text.h"
+#include "shared/time/zoned_time.h"
 
 namespace kehrbote {
 
@@ -35,15 +35,6 @@ namespace {
 
 Poco::Int64 Secs(Instant t) { return t.time_since_epoch().count(); }
 Instant At(Poco::Int64 s) { return Instant(std::chrono::seconds(s)); }
-
-Poco::Int64 Int(const RecordSet& rs, std::size_t col, std::size_t row) {
-  Poco::Dynamic::Var v = rs.value(col, row);
-  return v.isEmpty() ? 0 : v.convert<Poco::Int64>();
-}
-std::string Str(const RecordSet& rs, std::size_t col, std::size_t row) {
-  Poco::Dynamic::Var v = rs.value(col, row);
-  return v.isEmpty() ? std::string() : v.convert<std::string>();
-}
 
 std::string MaskContact(const std::string& contact) {
   if (contact.find('@') != std::string::npos) {
@@ -127,10 +118,10 @@ RecoveryCounts Outbox::RecoverInterrupted(Instant at) {
     // possibly in flight (see the header).
     std::map<std::string, Poco::Int64> seen;  // claim id -> rows so far
     for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-      Poco::Int64 id = Int(rs, 0, r);
-      std::string claim = Str(rs, 1, r);
-      bool maybe_sent = seen[claim]++ < std::max<Poco::Int64>(1, Int(rs, 5, r));
-      Poco::Int64 deadline = Int(rs, 2, r);
+      Poco::Int64 id = IntAt(rs, 0, r);
+      std::string claim = StringAt(rs, 1, r);
+      bool maybe_sent = seen[claim]++ < std::max<Poco::Int64>(1, IntAt(rs, 5, r));
+      Poco::Int64 deadline = IntAt(rs, 2, r);
       if (deadline != 0 && deadline <= t) {
         Statement u(s);
         u << db_.Sql("UPDATE messages SET state = 'expired', last_error = ?, final_at = ?, "
@@ -155,7 +146,7 @@ RecoveryCounts Outbox::RecoverInterrupted(Instant at) {
       if (maybe_sent) {
         ++counts.possible_duplicates;
         std::cerr << "kehrbote-dispatcher: message " << id << " to "
-                  << MaskContact(Str(rs, 3, r)) << " (" << Str(rs, 4, r)
+                  << MaskContact(StringAt(rs, 3, r)) << " (" << StringAt(rs, 4, r)
                   << ") was possibly sent before a crash; sending again: possible duplicate\n";
       }
     }
@@ -210,32 +201,32 @@ void Outbox::ClaimIn(Session& s, Instant at, std::size_t max, Claimed& out) {
   for (std::size_t r = 0; r < rs.rowCount(); ++r) {
     Row row;
     OutgoingMessage& m = row.message;
-    m.id = Int(rs, 0, r);
-    m.deadline = At(Int(rs, 12, r));
+    m.id = IntAt(rs, 0, r);
+    m.deadline = At(IntAt(rs, 12, r));
     // Settled without sending.
     if (m.deadline != Instant{} && m.deadline <= at) {
       expired.push_back(m.id);
       continue;
     }
-    m.purpose = Str(rs, 5, r);
-    if (Int(rs, 16, r) > 0 && m.purpose != "confirmation") {
+    m.purpose = StringAt(rs, 5, r);
+    if (IntAt(rs, 16, r) > 0 && m.purpose != "confirmation") {
       suppressed.push_back(m.id);
       continue;
     }
-    m.firm_id = Str(rs, 1, r);
-    row.appointment_id = m.appointment_id = Str(rs, 2, r);
-    row.appointment_version = Int(rs, 3, r);
-    row.rule_id = Str(rs, 4, r);
-    m.channel = Str(rs, 6, r);
-    row.contact_key = Str(rs, 7, r);
-    m.recipient = Str(rs, 8, r);
-    m.sender = Str(rs, 9, r);
-    m.subject = Str(rs, 10, r);
-    m.body = Str(rs, 11, r);
-    row.attempts = static_cast<int>(Int(rs, 13, r)) + 1;
-    m.dlr_token = Str(rs, 14, r);
+    m.firm_id = StringAt(rs, 1, r);
+    row.appointment_id = m.appointment_id = StringAt(rs, 2, r);
+    row.appointment_version = IntAt(rs, 3, r);
+    row.rule_id = StringAt(rs, 4, r);
+    m.channel = StringAt(rs, 6, r);
+    row.contact_key = StringAt(rs, 7, r);
+    m.recipient = StringAt(rs, 8, r);
+    m.sender = StringAt(rs, 9, r);
+    m.subject = StringAt(rs, 10, r);
+    m.body = StringAt(rs, 11, r);
+    row.attempts = static_cast<int>(IntAt(rs, 13, r)) + 1;
+    m.dlr_token = StringAt(rs, 14, r);
     if (m.dlr_token.empty()) m.dlr_token = NewDlrToken();
-    row.due = At(Int(rs, 15, r));
+    row.due = At(IntAt(rs, 15, r));
     rows.push_back(std::move(row));
   }
   if (!expired.empty()) {
@@ -305,16 +296,9 @@ int SegmentsOf(const std::string& body) {
 std::pair<int64_t, int64_t> Outbox::UsedThisMonth(const std::string& firm_id, Instant at,
                                                   int64_t exclude_id) {
   // The firm's month, in its zone.
-  std::string zone_name = options_.zone ? options_.zone(firm_id) : "Europe/Vienna";
-  const date::time_zone* zone = date::locate_zone(zone_name);
-  auto local = zone->to_local(date::sys_seconds(at.time_since_epoch()));
-  date::year_month_day ymd(date::floor<date::days>(local));
-  auto first = date::local_days(ymd.year() / ymd.month() / 1);
-  auto next = date::local_days((ymd.year() / ymd.month() + date::months(1)) / 1);
-  Poco::Int64 from = zone->to_sys(date::local_seconds(first), date::choose::earliest)
-                         .time_since_epoch().count();
-  Poco::Int64 to = zone->to_sys(date::local_seconds(next), date::choose::earliest)
-                       .time_since_epoch().count();
+  MonthSpan month =
+      LocalMonthOf(at, options_.zone ? options_.zone(firm_id) : std::string("Europe/Vienna"));
+  Poco::Int64 from = Secs(month.from), to = Secs(month.to);
   Poco::Int64 sent = 0, segments = 0, exclude = exclude_id;
   std::string firm = firm_id;
   Session s = db_.GetSession();
@@ -336,12 +320,12 @@ int Outbox::ReleaseHeld(Instant at) {
   // Room left per firm this month; a firm without a limit (any more) takes all.
   std::map<std::string, std::pair<int64_t, int64_t>> room;
   for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-    Poco::Int64 id = Int(rs, 0, r), deadline = Int(rs, 3, r);
+    Poco::Int64 id = IntAt(rs, 0, r), deadline = IntAt(rs, 3, r);
     if (deadline != 0 && deadline <= t) {
       expire.push_back(id);
       continue;
     }
-    std::string firm = Str(rs, 1, r);
+    std::string firm = StringAt(rs, 1, r);
     SmsQuota quota = options_.quota ? options_.quota(firm) : SmsQuota{};
     constexpr int64_t kUnlimited = INT64_MAX / 4;
     if (!room.count(firm)) {
@@ -350,7 +334,7 @@ int Outbox::ReleaseHeld(Instant at) {
                     quota.segments_per_month > 0 ? quota.segments_per_month - segments : kUnlimited};
     }
     auto& [sms_left, segments_left] = room[firm];
-    int need = SegmentsOf(Str(rs, 2, r));
+    int need = SegmentsOf(StringAt(rs, 2, r));
     if (sms_left < 1 || segments_left < need) continue;  // still over: stays held, no new alert
     sms_left -= 1;
     segments_left -= need;

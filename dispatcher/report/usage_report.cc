@@ -6,14 +6,13 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Stringifier.h>
-#include <date/date.h>
-#include <date/tz.h>
 
 #include <algorithm>
 #include <iomanip>
 #include <map>
 #include <sstream>
 
+#include "dispatcher/store/record_values.h"
 #include "shared/time/zoned_time.h"
 
 namespace kehrbote {
@@ -25,22 +24,10 @@ using Poco::Data::Statement;
 
 namespace {
 
-Poco::Int64 Int(const RecordSet& rs, std::size_t c, std::size_t r) {
-  auto v = rs.value(c, r);
-  return v.isEmpty() ? 0 : v.convert<Poco::Int64>();
-}
-std::string Str(const RecordSet& rs, std::size_t c, std::size_t r) {
-  auto v = rs.value(c, r);
-  return v.isEmpty() ? std::string() : v.convert<std::string>();
-}
 
-std::pair<Poco::Int64, Poco::Int64> MonthBounds(int year, int month, const std::string& zone_name) {
-  const date::time_zone* zone = date::locate_zone(zone_name);
-  date::year_month ym{date::year(year), date::month(static_cast<unsigned>(month))};
-  auto first = date::local_days(ym / 1);
-  auto next = date::local_days((ym + date::months(1)) / 1);
-  return {zone->to_sys(date::local_seconds(first), date::choose::earliest).time_since_epoch().count(),
-          zone->to_sys(date::local_seconds(next), date::choose::earliest).time_since_epoch().count()};
+std::pair<Poco::Int64, Poco::Int64> MonthBounds(int year, int month, const std::string& zone) {
+  MonthSpan span = LocalMonth(year, static_cast<unsigned>(month), zone);
+  return {span.from.time_since_epoch().count(), span.to.time_since_epoch().count()};
 }
 
 std::string Csv(const std::string& s) {
@@ -69,7 +56,7 @@ std::vector<FirmUsage> QueryUsage(Database& db, const UsageQuery& q) {
       st << "SELECT DISTINCT firm_id FROM messages ORDER BY firm_id";
       st.execute();
       RecordSet rs(st);
-      for (std::size_t r = 0; r < rs.rowCount(); ++r) firms.push_back(Str(rs, 0, r));
+      for (std::size_t r = 0; r < rs.rowCount(); ++r) firms.push_back(StringAt(rs, 0, r));
       for (const auto& f : q.known_firms)
         if (std::find(firms.begin(), firms.end(), f) == firms.end()) firms.push_back(f);
       std::sort(firms.begin(), firms.end());
@@ -97,12 +84,12 @@ std::vector<FirmUsage> QueryUsage(Database& db, const UsageQuery& q) {
     FirmUsage u;
     u.firm_id = firm;
     if (rs.rowCount() > 0) {
-      u.sms_sent = Int(rs, 0, 0);
-      u.segments = Int(rs, 1, 0);
-      u.delivered = Int(rs, 2, 0);
-      u.delivered_segments = Int(rs, 3, 0);
-      u.failed = Int(rs, 4, 0);
-      u.emails = Int(rs, 5, 0);
+      u.sms_sent = IntAt(rs, 0, 0);
+      u.segments = IntAt(rs, 1, 0);
+      u.delivered = IntAt(rs, 2, 0);
+      u.delivered_segments = IntAt(rs, 3, 0);
+      u.failed = IntAt(rs, 4, 0);
+      u.emails = IntAt(rs, 5, 0);
     }
     u.cost = static_cast<double>(u.delivered_segments) * q.price_per_segment;
     out.push_back(u);
@@ -162,17 +149,17 @@ std::vector<ProtocolEntry> QueryProtocol(Database& db, const std::string& firm_i
   std::vector<ProtocolEntry> out;
   for (std::size_t r = 0; r < rs.rowCount(); ++r) {
     ProtocolEntry e;
-    e.id = Int(rs, 0, r);
-    e.time = Instant(std::chrono::seconds(Int(rs, 1, r)));
-    e.channel = Str(rs, 2, r);
-    e.recipient = Str(rs, 3, r);
-    e.appointment_id = Str(rs, 4, r);
-    e.rule_id = Str(rs, 5, r);
-    e.text = Str(rs, 6, r);
-    e.state = Str(rs, 7, r);
-    e.detail = Str(rs, 8, r);
-    e.segments = static_cast<int>(Int(rs, 9, r));
-    e.possible_duplicate = Int(rs, 10, r) != 0;
+    e.id = IntAt(rs, 0, r);
+    e.time = Instant(std::chrono::seconds(IntAt(rs, 1, r)));
+    e.channel = StringAt(rs, 2, r);
+    e.recipient = StringAt(rs, 3, r);
+    e.appointment_id = StringAt(rs, 4, r);
+    e.rule_id = StringAt(rs, 5, r);
+    e.text = StringAt(rs, 6, r);
+    e.state = StringAt(rs, 7, r);
+    e.detail = StringAt(rs, 8, r);
+    e.segments = static_cast<int>(IntAt(rs, 9, r));
+    e.possible_duplicate = IntAt(rs, 10, r) != 0;
     out.push_back(std::move(e));
   }
   return out;

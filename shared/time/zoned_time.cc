@@ -120,6 +120,18 @@ Instant ToInstant(LocalTime local, std::string_view zone) {
   }
 }
 
+MonthSpan LocalMonth(int year, unsigned month, std::string_view zone) {
+  date::year_month ym{date::year(year), date::month(month)};
+  date::local_seconds first{date::local_days(ym / 1)};
+  date::local_seconds next{date::local_days((ym + date::months(1)) / 1)};
+  return {ToInstant(FromDate(first), zone), ToInstant(FromDate(next), zone)};
+}
+
+MonthSpan LocalMonthOf(Instant instant, std::string_view zone) {
+  date::year_month_day ymd(date::floor<date::days>(ToDate(ToLocal(instant, zone))));
+  return LocalMonth(static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()), zone);
+}
+
 LocalTime ToLocal(Instant instant, std::string_view zone) {
   auto zt = date::make_zoned(Zone(zone), date::sys_seconds{instant.time_since_epoch()});
   return FromDate(zt.get_local_time());

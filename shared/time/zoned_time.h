@@ -30,6 +30,15 @@ class TimeZoneError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A calendar month in a zone: [its first midnight, the next month's first
+// midnight). SMS quotas and usage reports count per month in the firm's zone.
+struct MonthSpan {
+  Instant from, to;
+};
+MonthSpan LocalMonth(int year, unsigned month, std::string_view zone);
+// The month in `zone` that contains `instant`.
+MonthSpan LocalMonthOf(Instant instant, std::string_view zone);
+
 // True if `zone` names a zone in the OS tz database.
 bool IsKnownTimeZone(std::string_view zone);
 

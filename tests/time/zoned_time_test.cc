@@ -52,6 +52,19 @@ TEST(ZonedTimeTest, LocalRoundTripAcrossTheYear) {
   }
 }
 
+TEST(ZonedTimeTest, MonthsAreCountedInTheZone) {
+  // 23:30 UTC on 30 November is already December in Vienna.
+  MonthSpan dec = LocalMonthOf(*ParseRfc3339("2026-11-30T23:30:00Z"), "Europe/Vienna");
+  EXPECT_EQ(FormatRfc3339Utc(dec.from), "2026-11-30T23:00:00Z");
+  EXPECT_EQ(FormatRfc3339Utc(dec.to), "2026-12-31T23:00:00Z");
+  // March has the spring clock change: it starts at UTC+1 and ends at UTC+2.
+  MonthSpan march = LocalMonth(2026, 3, "Europe/Berlin");
+  EXPECT_EQ(FormatRfc3339Utc(march.from), "2026-02-28T23:00:00Z");
+  EXPECT_EQ(FormatRfc3339Utc(march.to), "2026-03-31T22:00:00Z");
+  // December rolls over into the next year.
+  EXPECT_EQ(FormatRfc3339Utc(LocalMonth(2026, 12, "Europe/Vienna").to), "2026-12-31T23:00:00Z");
+}
+
 TEST(ZonedTimeTest, UnknownZoneIsAnErrorNamingIt) {
   EXPECT_FALSE(IsKnownTimeZone("Europe/Wien"));
   EXPECT_TRUE(IsKnownTimeZone("Europe/Vienna"));
