@@ -123,8 +123,11 @@ class RowBatch {
       }
       return changed;
     }
-    for (size_t first = 0; first < rows; first += kRowsPerStatement) {
-      const size_t n = std::min(kRowsPerStatement, rows - first);
+    // libpq refuses a statement description longer than 30,000 bytes ("lost
+    // synchronization with server"): 4 bytes per parameter, so at most ~7,000.
+    const size_t per_statement = std::max<size_t>(1, std::min(kRowsPerStatement, 7000 / cols_));
+    for (size_t first = 0; first < rows; first += per_statement) {
+      const size_t n = std::min(per_statement, rows - first);
       std::string sql = head_;
       sql.reserve(head_.size() + n * (tuple_.size() + 1) + tail_.size());
       for (size_t row = 0; row < n; ++row) {
@@ -138,7 +141,12 @@ class RowBatch {
         if (cells_[c].text) st.addBind(use(cells_[c].s));
         else st.addBind(use(cells_[c].i));
       }
-      changed += static_cast<int>(st.execute());
+      try {
+        changed += static_cast<int>(st.execute());
+      } catch (const Poco::Exception& e) {
+        throw DatabaseError("store '" + db_.description() + "': " + head_.substr(0, 40) + "... (" +
+                            std::to_string(n) + " rows): " + e.displayText());
+      }
     }
     return changed;
   }
