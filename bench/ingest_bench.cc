@@ -2,9 +2,10 @@
 // next day's export with 5% of them changed, then (optionally) 1,000 firms of 100
 // appointments each in one pass. Timings and peak RSS (VmHWM) per step.
 //
-// Usage: ingest_bench [--url sqlite:/path/x.db | postgresql:...] [--n 100000]
+// Usage: ingest_bench [--url sqlite:/path/x.db | postgresql:... | --postgres] [--n 100000]
 //                     [--firms 1000] [--dir /tmp]
-// Without --url a fresh SQLite file in a temp dir is used.
+// Without --url a fresh SQLite file in a temp dir is used; --postgres starts a
+// throwaway PostgreSQL (tests/support, fsync off) and uses a fresh database in it.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -13,12 +14,16 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include "dispatcher/ingest/snapshot_ingest.h"
 #include "dispatcher/store/store_schema.h"
 #include "shared/export/export_reader.h"
 #include "shared/export/export_writer.h"
+#ifdef KEHRBOTE_BENCH_POSTGRES
+#include "tests/support/postgres_server.h"
+#endif
 
 namespace {
 
@@ -99,8 +104,19 @@ void Report(const char* step, double seconds, const IngestResult& r) {
 int main(int argc, char** argv) {
   std::string url, base = fs::temp_directory_path().string();
   size_t n = 100000, firms = 1000;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string k = argv[i], v = argv[i + 1];
+  bool postgres = false;
+  for (int i = 1; i < argc; i += 2) {
+    std::string k = argv[i];
+    if (k == "--postgres") {
+      postgres = true;
+      --i;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "%s needs a value\n", k.c_str());
+      return 2;
+    }
+    std::string v = argv[i + 1];
     if (k == "--url") url = v;
     else if (k == "--n") n = std::stoul(v);
     else if (k == "--firms") firms = std::stoul(v);
@@ -110,6 +126,19 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+#ifdef KEHRBOTE_BENCH_POSTGRES
+  std::unique_ptr<test::PostgresServer> pg;
+  if (postgres) {
+    pg = std::make_unique<test::PostgresServer>();
+    pg->Start();
+    url = pg->CreateDatabase("ingest_bench");
+  }
+#else
+  if (postgres) {
+    std::fprintf(stderr, "built without tests/support (KEHRBOTE_BUILD_TESTS=OFF)\n");
+    return 2;
+  }
+#endif
   fs::path dir = fs::path(base) / ("kehrbote-ingest-bench-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   if (url.empty()) url = "sqlite:" + (dir / "store.db").string();
