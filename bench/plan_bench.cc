@@ -21,7 +21,9 @@
 // --store takes a Database URL; --postgres starts a throwaway PostgreSQL
 // (tests/support, fsync off) and uses a fresh database in it per run.
 //
-// Figures: see docs/dispatcher-planning.md ("Speed").
+// Figures (docs/dispatcher-planning.md, "Speed"): 2026-11-23, 2 shared cores,
+// SQLite: 14.4 s wall, 20.0 s CPU, 71 MB peak RSS (median of 3): goal missed;
+// PostgreSQL 41 s.
 #include <sys/resource.h>
 #include <unistd.h>
 
