@@ -188,7 +188,7 @@ void Outbox::ClaimIn(Session& s, Instant at, std::size_t max, Claimed& out) {
       "m.attempts, COALESCE(m.dlr_token, ''), m.due_at, (SELECT COUNT(*) FROM suppressions su "
       "WHERE su.firm_id = m.firm_id AND su.contact_key = m.contact_key) FROM messages m "
       "WHERE m.state = 'planned' AND COALESCE(m.next_attempt_at, m.due_at) <= ? "
-      "ORDER BY m.id LIMIT ?";
+      "ORDER BY COALESCE(m.next_attempt_at, m.due_at), m.id LIMIT ?";
   if (db_.dialect() == SqlDialect::kPostgresql) select += " FOR UPDATE OF m SKIP LOCKED";
   Statement st(s);
   Poco::Int64 limit = static_cast<Poco::Int64>(max);
@@ -229,6 +229,9 @@ void Outbox::ClaimIn(Session& s, Instant at, std::size_t max, Claimed& out) {
     row.due = At(IntAt(rs, 15, r));
     rows.push_back(std::move(row));
   }
+  // Oldest due first into the claim, then sent in id order (the recovery rule).
+  std::sort(rows.begin(), rows.end(),
+            [](const Row& a, const Row& b) { return a.message.id < b.message.id; });
   if (!expired.empty()) {
     Statement u(s);
     u << db_.Sql("UPDATE messages SET state = 'expired', last_error = ?, final_at = ?, "
