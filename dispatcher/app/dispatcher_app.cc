@@ -263,13 +263,7 @@ PlanPassResult DispatcherApp::PlanAllGrouped(Instant now) {
         }
       });
       std::lock_guard<std::mutex> lock(mu);
-      for (const PlanPassResult& r : results) {
-        total.firms += r.firms;
-        total.appointments += r.appointments;
-        total.planned += r.planned;
-        total.cancelled += r.cancelled;
-        total.skipped += r.skipped;
-      }
+      for (const PlanPassResult& r : results) total += r;
     }
   } catch (...) {
     fail(std::current_exception());
@@ -292,11 +286,7 @@ PlanPassResult DispatcherApp::PlanAll(Instant now) {
       try {
         PlanPassResult r = PlanFirm(config_.firms[i], nullptr, now, /*optimistic=*/true);
         std::lock_guard<std::mutex> lock(mu);
-        total.firms += r.firms;
-        total.appointments += r.appointments;
-        total.planned += r.planned;
-        total.cancelled += r.cancelled;
-        total.skipped += r.skipped;
+        total += r;
       } catch (...) {
         std::lock_guard<std::mutex> lock(mu);
         if (!error) error = std::current_exception();
@@ -332,12 +322,7 @@ PassResult DispatcherApp::RunPass(Instant now, bool full, bool pull) {
       if (!firm) continue;
       std::sort(ids.begin(), ids.end());
       ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-      PlanPassResult p = PlanFirm(*firm, &ids, now);
-      r.plan.firms += p.firms;
-      r.plan.appointments += p.appointments;
-      r.plan.planned += p.planned;
-      r.plan.cancelled += p.cancelled;
-      r.plan.skipped += p.skipped;
+      r.plan += PlanFirm(*firm, &ids, now);
     }
   }
   r.heartbeat = heartbeat_.Run(now);

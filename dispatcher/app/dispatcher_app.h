@@ -40,6 +40,15 @@ struct PlanPassResult {
   int planned = 0;       // message rows written
   int cancelled = 0;
   int skipped = 0;
+
+  PlanPassResult& operator+=(const PlanPassResult& o) {
+    firms += o.firms;
+    appointments += o.appointments;
+    planned += o.planned;
+    cancelled += o.cancelled;
+    skipped += o.skipped;
+    return *this;
+  }
 };
 
 struct PassResult {
