@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <deque>
 #include <cstdio>
 #include <iostream>
@@ -515,62 +516,71 @@ SendCounts Outbox::SendDue(Instant at, std::size_t max) {
     for (Row& r : c.rows) claimed.push_back(std::move(r));
   };
   auto want = [&] { return std::min(options_.claim_batch, max - taken); };
-  while (true) {
-    // Keep `width` requests open.
-    while (open.size() < width) {
-      if (claimed.empty()) {
-        if (!more || taken >= max) break;
-        Claimed c;
-        c.wanted = want();
-        db_.InTransaction([&](Session& s) { ClaimIn(s, at, c.wanted, c); });
-        take(c);
-        continue;
-      }
-      Row row = std::move(claimed.front());
-      claimed.pop_front();
-      int segments = 0;
-      if (!ApplyQuota(row, at, open_sms, counts, &segments)) continue;
-      if (segments > 0) open_sms.Add(row.message.firm_id, segments, +1);
-      std::size_t tag = next_tag++;
-      Row& placed = open.emplace(tag, std::move(row)).first->second;
-      open_segments[tag] = segments;
-      auto it = channels_.find(placed.message.channel);
-      window_->Submit(tag, it == channels_.end() ? nullptr : it->second, &placed.message);
-    }
-    if (open.empty()) break;
-    // Outcomes are timed by the clock of the pass (a pass with --now uses that
-    // instant) and committed together: one commit (one fsync) for half a
-    // window of them, while the other half is still on the wire. The same
-    // transaction claims the next batch when the queue runs low, so the window
-    // never drains at a batch boundary and a claim costs no commit of its own.
-    auto finished = window_->TakeFinished(std::max<std::size_t>(1, width / 2));
-    SendCounts recorded;
-    Claimed next;
-    const bool claim_ahead = claimed.size() < width && more && taken < max;
-    next.wanted = claim_ahead ? want() : 0;
-    db_.InTransaction([&](Session& s) {
-      recorded = SendCounts{};
-      std::vector<std::pair<const Row*, const SendOutcome*>> accepted;
-      for (const auto& [tag, outcome] : finished) {
-        if (outcome.status == SendStatus::kAccepted) {
-          accepted.emplace_back(&open.at(tag), &outcome);
-        } else {
-          Record(s, open.at(tag), outcome, at, recorded);
+  try {
+    while (true) {
+      // Keep `width` requests open.
+      while (open.size() < width) {
+        if (claimed.empty()) {
+          if (!more || taken >= max) break;
+          Claimed c;
+          c.wanted = want();
+          db_.InTransaction([&](Session& s) { ClaimIn(s, at, c.wanted, c); });
+          take(c);
+          continue;
         }
+        Row row = std::move(claimed.front());
+        claimed.pop_front();
+        int segments = 0;
+        if (!ApplyQuota(row, at, open_sms, counts, &segments)) continue;
+        if (segments > 0) open_sms.Add(row.message.firm_id, segments, +1);
+        std::size_t tag = next_tag++;
+        Row& placed = open.emplace(tag, std::move(row)).first->second;
+        open_segments[tag] = segments;
+        auto it = channels_.find(placed.message.channel);
+        window_->Submit(tag, it == channels_.end() ? nullptr : it->second, &placed.message);
       }
-      RecordAccepted(s, accepted, at, recorded);
-      if (claim_ahead) ClaimIn(s, at, next.wanted, next);
-    });
-    if (claim_ahead) take(next);
-    counts.accepted += recorded.accepted;
-    counts.retried += recorded.retried;
-    counts.failed += recorded.failed;
-    counts.expired += recorded.expired;
-    for (const auto& [tag, outcome] : finished) {
-      if (open_segments[tag] > 0) open_sms.Add(open.at(tag).message.firm_id, open_segments[tag], -1);
-      open_segments.erase(tag);
-      open.erase(tag);
+      if (open.empty()) break;
+      // Outcomes are timed by the clock of the pass (a pass with --now uses that
+      // instant) and committed together: one commit (one fsync) for half a
+      // window of them, while the other half is still on the wire. The same
+      // transaction claims the next batch when the queue runs low, so the window
+      // never drains at a batch boundary and a claim costs no commit of its own.
+      auto finished = window_->TakeFinished(std::max<std::size_t>(1, width / 2));
+      SendCounts recorded;
+      Claimed next;
+      const bool claim_ahead = claimed.size() < width && more && taken < max;
+      next.wanted = claim_ahead ? want() : 0;
+      db_.InTransaction([&](Session& s) {
+        recorded = SendCounts{};
+        std::vector<std::pair<const Row*, const SendOutcome*>> accepted;
+        for (const auto& [tag, outcome] : finished) {
+          if (outcome.status == SendStatus::kAccepted) {
+            accepted.emplace_back(&open.at(tag), &outcome);
+          } else {
+            Record(s, open.at(tag), outcome, at, recorded);
+          }
+        }
+        RecordAccepted(s, accepted, at, recorded);
+        if (claim_ahead) ClaimIn(s, at, next.wanted, next);
+      });
+      if (claim_ahead) take(next);
+      counts.accepted += recorded.accepted;
+      counts.retried += recorded.retried;
+      counts.failed += recorded.failed;
+      counts.expired += recorded.expired;
+      for (const auto& [tag, outcome] : finished) {
+        if (open_segments[tag] > 0)
+          open_sms.Add(open.at(tag).message.firm_id, open_segments[tag], -1);
+        open_segments.erase(tag);
+        open.erase(tag);
+      }
     }
+  } catch (...) {
+    // A store error: wait for the requests still on the wire (they point into
+    // `open`) before giving up; their rows stay 'sending' and the recovery rule
+    // settles them.
+    window_->TakeFinished(SIZE_MAX);
+    throw;
   }
   return counts;
 }
