@@ -164,7 +164,7 @@ HeartbeatResult Heartbeat::Run(Instant now) {
       in_alarm.push_back(f);
       continue;
     }
-    if (now - *rec->last_export_at > config_.alarm_after) {
+    {
       HeartbeatFacts f;
       f.firm_id = firm.id();
       f.firm_name = firm.policy.firm_name.empty() ? rec->firm.name : firm.policy.firm_name;
@@ -173,18 +173,10 @@ HeartbeatResult Heartbeat::Run(Instant now) {
       f.last_export_at = rec->last_export_at;
       f.alarm_after = config_.alarm_after;
       AddBacklog(firm.id(), f);
-      in_alarm.push_back(f);
-    } else {
-      // Export fine, but is delivery stalled (gateway or mail host down)?
-      HeartbeatFacts f;
-      f.firm_id = firm.id();
-      f.firm_name = firm.policy.firm_name.empty() ? rec->firm.name : firm.policy.firm_name;
-      f.timezone = zone;
-      f.now = now;
-      f.last_export_at = rec->last_export_at;
-      f.alarm_after = config_.alarm_after;
-      AddBacklog(firm.id(), f);
-      if (HasDeliveryProblem(f)) in_alarm.push_back(f);
+      // No export for too long, or exports fine but delivery stalled (gateway or
+      // mail host down).
+      if (now - *rec->last_export_at > config_.alarm_after || HasDeliveryProblem(f))
+        in_alarm.push_back(f);
     }
     if (now < due) continue;
     const std::string date = LocalDateString(now, zone);
