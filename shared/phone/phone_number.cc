@@ -1,6 +1,8 @@
 #include "shared/phone/phone_number.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cstdint>
 
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
@@ -46,9 +48,101 @@ bool IsKnownRegion(const PhoneNumberUtil& util, const std::string& region) {
   return util.GetCountryCodeForRegion(region) != 0;
 }
 
-// Shared by both entry points: `text` is what libphonenumber sees, `region` the
-// default region ("ZZ" for none).
-PhoneNumber Classify(PhoneNumber n, const std::string& text, const std::string& region) {
+// A valid number: E.164, region and SMS classification.
+PhoneNumber Valid(PhoneNumber n, const LibNumber& number, PhoneNumberUtil::PhoneNumberType lib_type) {
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  n.problem = PhoneNumberProblem::kNone;
+  util.Format(number, PhoneNumberUtil::E164, &n.e164);
+  util.GetRegionCodeForNumber(number, &n.region);
+  if (n.region == "ZZ") n.region.clear();
+  switch (lib_type) {
+    case PhoneNumberUtil::MOBILE:
+      n.type = PhoneNumberType::kMobile;
+      n.reason.clear();
+      break;
+    case PhoneNumberUtil::FIXED_LINE_OR_MOBILE:
+      n.type = PhoneNumberType::kMobile;
+      n.mobile_uncertain = true;
+      n.reason.clear();
+      break;
+    case PhoneNumberUtil::FIXED_LINE:
+      n.type = PhoneNumberType::kFixedLine;
+      n.reason = "Festnetz";
+      break;
+    default:
+      n.type = PhoneNumberType::kOther;
+      n.reason = "keine Mobilnummer";
+      break;
+  }
+  return n;
+}
+
+// The regions whose numbers the shortcut below reads itself: national prefix
+// "0", international prefix "00", and no national number starting with 0.
+constexpr struct {
+  const char* region;
+  const char* country_code;
+  int code;
+} kShortcutRegions[] = {{"AT", "43", 43}, {"DE", "49", 49}, {"CH", "41", 41}};
+
+// libphonenumber's Parse() spends most of its time in ICU regular expressions
+// (extensions, viability, prefixes): about 30 us a number, the largest single
+// cost of planning many appointments. The numbers offices type are mostly plain:
+// "0664 1234567", "+43 664 1234567", "0049 151 ...". For those this reads the
+// country code and national number directly. It only shortcuts Parse(): the
+// caller still asks libphonenumber whether the number is possible and of which
+// type, and takes the full path unless the number turns out valid (a valid
+// national number is exactly what Parse() makes of these forms; the phone test
+// compares both paths over many generated numbers). Anything else - letters,
+// extensions, other countries, a 0 after the country code - returns false.
+bool ShortcutParse(const std::string& text, const std::string& region, LibNumber* out) {
+  std::string digits;
+  bool plus = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c >= '0' && c <= '9') {
+      digits += c;
+    } else if (c == '+' && i == 0) {
+      plus = true;
+    } else if (c != ' ' && c != '/' && c != '-' && c != '(' && c != ')' && c != '.') {
+      return false;
+    }
+  }
+  const auto* home = std::find_if(std::begin(kShortcutRegions), std::end(kShortcutRegions),
+                                  [&](const auto& r) { return region == r.region; });
+  const bool home_known = home != std::end(kShortcutRegions);
+  std::string_view international;
+  int code = 0;
+  std::string_view national;
+  if (plus) {
+    international = digits;
+  } else if (home_known && digits.size() > 2 && digits[0] == '0' && digits[1] == '0') {
+    international = std::string_view(digits).substr(2);
+  } else if (home_known && digits.size() > 1 && digits[0] == '0') {
+    code = home->code;
+    national = std::string_view(digits).substr(1);
+  } else {
+    return false;
+  }
+  if (code == 0) {
+    const auto* r = std::find_if(std::begin(kShortcutRegions), std::end(kShortcutRegions),
+                                 [&](const auto& r) { return international.starts_with(r.country_code); });
+    if (r == std::end(kShortcutRegions)) return false;
+    code = r->code;
+    national = international.substr(2);
+  }
+  if (national.size() < 2 || national.size() > 17 || national[0] == '0') return false;
+  uint64_t value = 0;
+  for (char c : national) value = value * 10 + static_cast<uint64_t>(c - '0');
+  out->set_country_code(code);
+  out->set_national_number(value);
+  return true;
+}
+
+// The full path through libphonenumber's Parse(), with a reason for every
+// problem. `text` is what libphonenumber sees, `region` the default region
+// ("ZZ" for none).
+PhoneNumber ClassifyFully(PhoneNumber n, const std::string& text, const std::string& region) {
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
   if (text.empty()) return Invalid(std::move(n), PhoneNumberProblem::kEmpty);
 
@@ -103,41 +197,38 @@ PhoneNumber Classify(PhoneNumber n, const std::string& text, const std::string& 
     }
   }
 
-  n.problem = PhoneNumberProblem::kNone;
-  util.Format(number, PhoneNumberUtil::E164, &n.e164);
-  util.GetRegionCodeForNumber(number, &n.region);
-  if (n.region == "ZZ") n.region.clear();
-  switch (lib_type) {
-    case PhoneNumberUtil::MOBILE:
-      n.type = PhoneNumberType::kMobile;
-      n.reason.clear();
-      break;
-    case PhoneNumberUtil::FIXED_LINE_OR_MOBILE:
-      n.type = PhoneNumberType::kMobile;
-      n.mobile_uncertain = true;
-      n.reason.clear();
-      break;
-    case PhoneNumberUtil::FIXED_LINE:
-      n.type = PhoneNumberType::kFixedLine;
-      n.reason = "Festnetz";
-      break;
-    default:
-      n.type = PhoneNumberType::kOther;
-      n.reason = "keine Mobilnummer";
-      break;
+  return Valid(std::move(n), number, lib_type);
+}
+
+PhoneNumber Classify(PhoneNumber n, const std::string& text, const std::string& region,
+                     bool shortcut) {
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  LibNumber number;
+  if (shortcut && ShortcutParse(text, region, &number) &&
+      util.IsPossibleNumberWithReason(number) == PhoneNumberUtil::IS_POSSIBLE) {
+    const PhoneNumberUtil::PhoneNumberType lib_type = util.GetNumberType(number);
+    if (lib_type != PhoneNumberUtil::UNKNOWN) return Valid(std::move(n), number, lib_type);
   }
-  return n;
+  return ClassifyFully(std::move(n), text, region);
 }
 
 }  // namespace
 
-PhoneNumber ParsePhoneNumber(std::string_view typed, std::string_view default_region) {
+static PhoneNumber Parse(std::string_view typed, std::string_view default_region, bool shortcut) {
   PhoneNumber n;
   n.typed = std::string(typed);
   std::string region;
   for (char c : default_region) region += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (region.empty()) region = "ZZ";
-  return Classify(std::move(n), Trim(typed), region);
+  return Classify(std::move(n), Trim(typed), region, shortcut);
+}
+
+PhoneNumber ParsePhoneNumber(std::string_view typed, std::string_view default_region) {
+  return Parse(typed, default_region, true);
+}
+
+PhoneNumber ParsePhoneNumberWithoutShortcut(std::string_view typed, std::string_view default_region) {
+  return Parse(typed, default_region, false);
 }
 
 PhoneNumber ParseGatewayNumber(std::string_view digits) {
@@ -149,19 +240,27 @@ PhoneNumber ParseGatewayNumber(std::string_view digits) {
   } else if (!text.empty() && text[0] != '+') {
     text = "+" + text;
   }
-  return Classify(std::move(n), text, "ZZ");
+  return Classify(std::move(n), text, "ZZ", true);
 }
 
 std::string MaskPhoneNumber(std::string_view e164) {
   std::string s(e164);
   size_t keep_front = 0;
   if (!s.empty() && s[0] == '+') {
-    LibNumber number;
+    // Country codes are prefix-free: the first 1-3 digits that name one are it
+    // (a table lookup; Parse() would cost regular expressions per log line).
     const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
-    if (util.Parse(s, "ZZ", &number) == PhoneNumberUtil::NO_PARSING_ERROR) {
-      keep_front = 1 + std::to_string(number.country_code()).size();
-    } else {
-      keep_front = 1;
+    keep_front = 1;
+    int code = 0;
+    for (size_t len = 1; len <= 3 && len < s.size(); ++len) {
+      if (s[len] < '0' || s[len] > '9') break;
+      code = code * 10 + (s[len] - '0');
+      std::string region;
+      util.GetRegionCodeForCountryCode(code, &region);
+      if (region != "ZZ") {
+        keep_front = 1 + len;
+        break;
+      }
     }
   }
   size_t keep_back = s.size() >= keep_front + 4 ? 2 : 0;  // short input: mask all

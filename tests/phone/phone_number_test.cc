@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <iostream>
+#include <random>
+#include <string>
+#include <vector>
+
 namespace kehrbote {
 namespace {
 
@@ -194,6 +199,93 @@ TEST(PhoneNumberTest, CodesAreStable) {
   EXPECT_EQ(ToString(PhoneNumberType::kMobile), "mobile");
   EXPECT_EQ(ToString(PhoneNumberProblem::kTooShort), "too_short");
   EXPECT_EQ(ToString(PhoneNumberProblem::kNone), "none");
+}
+
+}  // namespace
+}  // namespace kehrbote
+
+// ParsePhoneNumber reads plain AT/DE/CH forms without libphonenumber's Parse();
+// whatever it returns must be exactly what the full path returns. Numbers are
+// generated around real ranges (mobile, landline, service, too short/long) in
+// every form offices type, with punctuation and some input the shortcut must
+// leave to libphonenumber (letters, extensions, "(0)", other countries).
+namespace kehrbote {
+namespace {
+
+std::string Describe(const PhoneNumber& n) {
+  return "e164=" + n.e164 + " region=" + n.region + " type=" + std::string(ToString(n.type)) +
+         " problem=" + std::string(ToString(n.problem)) + " reason=" + n.reason +
+         " uncertain=" + (n.mobile_uncertain ? "1" : "0");
+}
+
+TEST(PhoneNumberShortcutTest, AgreesWithLibphonenumberParseOnGeneratedNumbers) {
+  std::mt19937 rng(20261124);
+  auto pick = [&](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
+  auto digits = [&](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += static_cast<char>('0' + rng() % 10);
+    return s;
+  };
+  const std::vector<std::string> regions = {"AT", "DE", "CH", "at", "IT", "ZZ"};
+  const std::vector<std::string> codes = {"43", "49", "41", "39", "1", "44", "420", "999"};
+  const std::vector<std::string> prefixes = {
+      "664", "676", "699", "650", "660", "680", "688", "1", "316", "512", "662", "732", "800",
+      "900", "151", "152", "160", "170", "176", "179", "30", "89", "40", "221", "180", "700",
+      "79", "76", "78", "44", "22", "31", "3", "0", "06", ""};
+  const std::vector<std::string> seps = {"", " ", " ", "/", " / ", "-", ".", "  "};
+  int shortcut_forms = 0, valid = 0;
+  for (int i = 0; i < 30000; ++i) {
+    const std::string region = pick(regions);
+    std::string nsn = pick(prefixes) + digits(static_cast<int>(rng() % 12));
+    std::string typed;
+    switch (rng() % 6) {
+      case 0:
+      case 1: typed = "0" + nsn; break;
+      case 2: typed = "+" + pick(codes) + " " + nsn; break;
+      case 3: typed = "00" + pick(codes) + nsn; break;
+      case 4: typed = "+" + pick(codes) + " (0) " + nsn; break;
+      case 5: typed = nsn; break;
+    }
+    // Punctuation between digit groups, sometimes parentheses around the area code.
+    std::string punctuated;
+    for (size_t k = 0; k < typed.size(); ++k) {
+      punctuated += typed[k];
+      if (k + 1 < typed.size() && rng() % 5 == 0) punctuated += pick(seps);
+    }
+    if (rng() % 10 == 0 && punctuated.size() > 5 && punctuated[0] == '0')
+      punctuated = "(" + punctuated.substr(0, 4) + ") " + punctuated.substr(4);
+    switch (rng() % 40) {
+      case 0: punctuated += " ext. 12"; break;
+      case 1: punctuated += " DW 3"; break;
+      case 2: punctuated = " " + punctuated + " "; break;
+      case 3: punctuated = "++" + punctuated; break;
+      default: break;
+    }
+    if (punctuated[0] == '0' || punctuated[0] == '+') ++shortcut_forms;
+    const PhoneNumber fast = ParsePhoneNumber(punctuated, region);
+    const PhoneNumber full = ParsePhoneNumberWithoutShortcut(punctuated, region);
+    ASSERT_EQ(Describe(fast), Describe(full)) << "typed \"" << punctuated << "\" in " << region;
+    ASSERT_EQ(fast.typed, full.typed);
+    valid += fast.valid();
+  }
+  EXPECT_GT(shortcut_forms, 20000);  // the generator did reach the shortcut's forms
+  EXPECT_GT(valid, 5000) << "valid numbers generated";  // ... and made many valid ones
+  std::cout << valid << " of 30000 generated numbers valid\n";
+}
+
+TEST(PhoneNumberShortcutTest, ValidNumbersComeOutTheSameThroughBothPaths) {
+  for (const char* typed : {"0664 1234567", "+43 664 1234567", "0043 664 1234567",
+                            "(0151) 123 456 78", "0666 / 15651324", "+49 30 1234567",
+                            "0041 79 123 45 67", "079 123 45 67", "01 5123456"}) {
+    for (const char* region : {"AT", "DE", "CH"}) {
+      const PhoneNumber fast = ParsePhoneNumber(typed, region);
+      EXPECT_EQ(Describe(fast), Describe(ParsePhoneNumberWithoutShortcut(typed, region)))
+          << typed << " in " << region;
+    }
+  }
+  EXPECT_EQ(ParsePhoneNumber("0664 1234567", "AT").e164, "+436641234567");
+  EXPECT_EQ(ParsePhoneNumber("0049 151 12345678", "AT").e164, "+4915112345678");
+  EXPECT_EQ(ParsePhoneNumber("079 123 45 67", "CH").type, PhoneNumberType::kMobile);
 }
 
 }  // namespace
