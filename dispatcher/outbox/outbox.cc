@@ -18,6 +18,7 @@
 
 #include "dispatcher/outbox/delivery_schema.h"
 #include "dispatcher/store/record_values.h"
+#include "dispatcher/store/sqlite_statement.h"
 #include "shared/phone/phone_number.h"
 #include "shared/sms/segmented_text.h"
 #include "shared/time/zoned_time.h"
@@ -36,6 +37,14 @@ namespace {
 
 Poco::Int64 Secs(Instant t) { return t.time_since_epoch().count(); }
 Instant At(Poco::Int64 s) { return Instant(std::chrono::seconds(s)); }
+
+// A RecordSet row read like a SqliteStatement row.
+struct RecordSetRow {
+  const RecordSet& rs;
+  std::size_t row;
+  int64_t Int(int col) const { return IntAt(rs, static_cast<std::size_t>(col), row); }
+  std::string Text(int col) const { return StringAt(rs, static_cast<std::size_t>(col), row); }
+};
 
 std::string MaskContact(const std::string& contact) {
   if (contact.find('@') != std::string::npos) {
@@ -191,44 +200,54 @@ void Outbox::ClaimIn(Session& s, Instant at, std::size_t max, Claimed& out) {
       "WHERE m.state = 'planned' AND COALESCE(m.next_attempt_at, m.due_at) <= ? "
       "ORDER BY COALESCE(m.next_attempt_at, m.due_at), m.id LIMIT ?";
   if (db_.dialect() == SqlDialect::kPostgresql) select += " FOR UPDATE OF m SKIP LOCKED";
-  Statement st(s);
-  Poco::Int64 limit = static_cast<Poco::Int64>(max);
-  st << db_.Sql(select), bind(t), bind(limit);
-  st.execute();
-  RecordSet rs(st);
   expired.clear();
   suppressed.clear();
-  *selected = rs.rowCount();
-  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+  // One selected row, read through `cells` (a RecordSet row or a SqliteStatement).
+  auto take_row = [&](const auto& cells) {
+    ++*selected;
     Row row;
     OutgoingMessage& m = row.message;
-    m.id = IntAt(rs, 0, r);
-    m.deadline = At(IntAt(rs, 12, r));
+    m.id = cells.Int(0);
+    m.deadline = At(cells.Int(12));
     // Settled without sending.
     if (m.deadline != Instant{} && m.deadline <= at) {
       expired.push_back(m.id);
-      continue;
+      return;
     }
-    m.purpose = StringAt(rs, 5, r);
-    if (IntAt(rs, 16, r) > 0 && m.purpose != "confirmation") {
+    m.purpose = cells.Text(5);
+    if (cells.Int(16) > 0 && m.purpose != "confirmation") {
       suppressed.push_back(m.id);
-      continue;
+      return;
     }
-    m.firm_id = StringAt(rs, 1, r);
-    row.appointment_id = m.appointment_id = StringAt(rs, 2, r);
-    row.appointment_version = IntAt(rs, 3, r);
-    row.rule_id = StringAt(rs, 4, r);
-    m.channel = StringAt(rs, 6, r);
-    row.contact_key = StringAt(rs, 7, r);
-    m.recipient = StringAt(rs, 8, r);
-    m.sender = StringAt(rs, 9, r);
-    m.subject = StringAt(rs, 10, r);
-    m.body = StringAt(rs, 11, r);
-    row.attempts = static_cast<int>(IntAt(rs, 13, r)) + 1;
-    m.dlr_token = StringAt(rs, 14, r);
+    m.firm_id = cells.Text(1);
+    row.appointment_id = m.appointment_id = cells.Text(2);
+    row.appointment_version = cells.Int(3);
+    row.rule_id = cells.Text(4);
+    m.channel = cells.Text(6);
+    row.contact_key = cells.Text(7);
+    m.recipient = cells.Text(8);
+    m.sender = cells.Text(9);
+    m.subject = cells.Text(10);
+    m.body = cells.Text(11);
+    row.attempts = static_cast<int>(cells.Int(13)) + 1;
+    m.dlr_token = cells.Text(14);
     if (m.dlr_token.empty()) m.dlr_token = NewDlrToken();
-    row.due = At(IntAt(rs, 15, r));
+    row.due = At(cells.Int(15));
     rows.push_back(std::move(row));
+  };
+  *selected = 0;
+  if (db_.dialect() == SqlDialect::kSqlite) {
+    // Every claim: Poco's compile and RecordSet conversions cost more than the query.
+    SqliteStatement q(s, select);
+    q.Bind(1, static_cast<int64_t>(t)).Bind(2, static_cast<int64_t>(max));
+    while (q.Step()) take_row(q);
+  } else {
+    Statement st(s);
+    Poco::Int64 limit = static_cast<Poco::Int64>(max);
+    st << db_.Sql(select), bind(t), bind(limit);
+    st.execute();
+    RecordSet rs(st);
+    for (std::size_t r = 0; r < rs.rowCount(); ++r) take_row(RecordSetRow{rs, r});
   }
   // Oldest due first into the claim, then sent in id order (the recovery rule).
   std::sort(rows.begin(), rows.end(),
@@ -249,18 +268,25 @@ void Outbox::ClaimIn(Session& s, Instant at, std::size_t max, Claimed& out) {
     u.execute();
   }
   if (!rows.empty()) {
-    // One prepared statement, executed per row with new values.
-    Poco::Int64 id = 0, lease_at = lease, width = window, now_s = t;
-    std::string token, claim = claim_id;
-    Statement u(s);
-    u << db_.Sql("UPDATE messages SET state = 'sending', claim_id = ?, lease_until = ?, "
-                 "claim_window = ?, attempts = attempts + 1, dlr_token = ?, updated_at = ? "
-                 "WHERE id = ?"),
-        use(claim), use(lease_at), use(width), use(token), use(now_s), use(id);
-    for (const Row& row : rows) {
-      id = row.message.id;
-      token = row.message.dlr_token;
-      u.execute();
+    const std::string sql =
+        "UPDATE messages SET state = 'sending', claim_id = ?, lease_until = ?, "
+        "claim_window = ?, attempts = attempts + 1, dlr_token = ?, updated_at = ? WHERE id = ?";
+    if (db_.dialect() == SqlDialect::kSqlite) {
+      // Prepared once per claim and run per row (Poco would compile it per row).
+      SqliteStatement u(s, sql);
+      u.Bind(1, claim_id).Bind(2, static_cast<int64_t>(lease)).Bind(3, static_cast<int64_t>(window))
+          .Bind(5, static_cast<int64_t>(t));
+      for (const Row& row : rows) u.Bind(4, row.message.dlr_token).Bind(6, row.message.id).Run();
+    } else {
+      Poco::Int64 id = 0, lease_at = lease, width = window, now_s = t;
+      std::string token, claim = claim_id;
+      Statement u(s);
+      u << db_.Sql(sql), use(claim), use(lease_at), use(width), use(token), use(now_s), use(id);
+      for (const Row& row : rows) {
+        id = row.message.id;
+        token = row.message.dlr_token;
+        u.execute();
+      }
     }
   }
   out.expired = static_cast<int>(expired.size());
@@ -479,15 +505,28 @@ void Outbox::Record(Session& s, const Row& row, const SendOutcome& o, Instant at
 void Outbox::RecordAccepted(Session& s, const std::vector<std::pair<const Row*, const SendOutcome*>>& done,
                             Instant at, SendCounts& counts) {
   if (done.empty()) return;
-  // One prepared statement, executed per row with new values. A receipt may
-  // have come first (fast gateways): only move forward.
+  // A receipt may have come first (fast gateways): only move forward.
+  const char* sql =
+      "UPDATE messages SET state = CASE WHEN state = 'sending' THEN 'accepted' ELSE "
+      "state END, gateway_message_id = ?, segments = ?, sent_at = ?, updated_at = ?, "
+      "last_error = NULL, lease_until = NULL WHERE id = ?";
+  if (db_.dialect() == SqlDialect::kSqlite) {
+    // Prepared once per commit and run per row (Poco would compile it per row).
+    SqliteStatement u(s, sql);
+    u.Bind(3, static_cast<int64_t>(Secs(at))).Bind(4, static_cast<int64_t>(Secs(at)));
+    for (const auto& [row, outcome] : done) {
+      u.Bind(1, outcome->gateway_message_id)
+          .Bind(2, static_cast<int64_t>(outcome->segments))
+          .Bind(5, row->message.id)
+          .Run();
+      ++counts.accepted;
+    }
+    return;
+  }
   Poco::Int64 id = 0, segments = 0, sent_at = Secs(at), updated_at = Secs(at);
   std::string gateway_id;
   Statement u(s);
-  u << db_.Sql("UPDATE messages SET state = CASE WHEN state = 'sending' THEN 'accepted' ELSE "
-               "state END, gateway_message_id = ?, segments = ?, sent_at = ?, updated_at = ?, "
-               "last_error = NULL, lease_until = NULL WHERE id = ?"),
-      use(gateway_id), use(segments), use(sent_at), use(updated_at), use(id);
+  u << db_.Sql(sql), use(gateway_id), use(segments), use(sent_at), use(updated_at), use(id);
   for (const auto& [row, outcome] : done) {
     id = row->message.id;
     segments = outcome->segments;
