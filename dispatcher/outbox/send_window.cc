@@ -61,9 +61,9 @@ void SendWindow::Submit(std::size_t tag, MessageChannel* channel, const Outgoing
 
 std::vector<std::pair<std::size_t, SendOutcome>> SendWindow::TakeFinished(std::size_t at_least) {
   std::unique_lock<std::mutex> lock(mu_);
-  job_done_.wait(lock, [&] {
-    return finished_.size() >= std::min(std::max<std::size_t>(at_least, 1), open_);
-  });
+  awaited_ = std::min(std::max<std::size_t>(at_least, 1), open_);
+  job_done_.wait(lock, [&] { return finished_.size() >= awaited_; });
+  awaited_ = 0;
   std::vector<std::pair<std::size_t, SendOutcome>> out;
   out.swap(finished_);
   open_ -= out.size();
@@ -81,7 +81,9 @@ void SendWindow::Work() {
     SendOutcome outcome = Run(job);
     lock.lock();
     finished_.emplace_back(job.tag, std::move(outcome));
-    job_done_.notify_one();
+    // Wake the caller only when what it waits for is there (one wake-up per
+    // commit instead of one per answer).
+    if (awaited_ > 0 && finished_.size() >= awaited_) job_done_.notify_one();
   }
 }
 

@@ -58,6 +58,7 @@ class SendWindow {
 
   const std::size_t width_;
   std::size_t open_ = 0;  // submitted, not yet taken back
+  std::size_t awaited_ = 0;  // finished requests TakeFinished() waits for; 0 = not waiting
   std::mutex mu_;
   std::condition_variable work_ready_, job_done_;
   std::deque<Job> jobs_;
