@@ -206,7 +206,7 @@ int main(int argc, char** argv) {
     ManualClock clock(now);
     SnapshotIngest ingest(*db, clock);
     RunFigures fig;
-    app.set_puller([&](Instant) {
+    app.set_puller([&](Instant, const DispatcherApp::FirmDone& done) {
       const auto t0 = Clock_::now();
       const double cpu0 = CpuSeconds();
       std::vector<IngestResult> out;
@@ -219,6 +219,7 @@ int main(int argc, char** argv) {
         out.push_back(ingest.ApplyFile(config.firms[f].id(), info, files[f]));
         if (out.back().outcome != IngestOutcome::kApplied)
           std::cerr << name << ": " << out.back().reason << "\n";
+        done(config.firms[f].id());
       }
       fig.ingest_wall = Seconds(t0);
       fig.ingest_cpu = CpuSeconds() - cpu0;
@@ -232,8 +233,11 @@ int main(int argc, char** argv) {
     fig.cpu = CpuSeconds() - cpu0;
     int applied = 0;
     for (const IngestResult& i : r.ingested) applied += i.outcome == IngestOutcome::kApplied;
-    std::printf("run %d (%s): pass %.2f s wall, %.2f s CPU = ingest of %d exports %.2f s wall, "
-                "%.2f s CPU + planning/heartbeat %.2f s wall, %.2f s CPU; goal < 10 s: %s\n",
+    // Planning runs beside the pull (a firm as soon as its file is in), so the
+    // pull's figures include the planner threads' CPU of that time.
+    std::printf("run %d (%s): pass %.2f s wall, %.2f s CPU = pull of %d exports (planning "
+                "beside it) %.2f s wall, %.2f s CPU + after the pull (rest of planning, "
+                "heartbeat) %.2f s wall, %.2f s CPU; goal < 10 s: %s\n",
                 run + 1, std::string(ToString(db->dialect())).c_str(), fig.wall, fig.cpu, applied,
                 fig.ingest_wall, fig.ingest_cpu, fig.wall - fig.ingest_wall,
                 fig.cpu - fig.ingest_cpu, fig.wall < 10.0 ? "met" : "MISSED");

@@ -53,8 +53,9 @@ struct Context {
     std::vector<FirmInbox> inboxes;
     for (const FirmConfig& f : config.firms)
       if (!f.inbox.empty()) inboxes.push_back({f.id(), f.inbox});
-    app->set_puller([this, inboxes, &log](Instant) {
-      PollPassResult pass = poller->PollOnce(inboxes);
+    app->set_puller([this, inboxes, &log](Instant, const DispatcherApp::FirmDone& done) {
+      PollPassResult pass = poller->PollOnce(
+          inboxes, [&](const std::string& firm_id, const std::vector<std::string>&) { done(firm_id); });
       if (!pass.connection_error.empty())
         log << "pull: " << config.sftp.Describe() << ": " << pass.connection_error << "\n";
       std::vector<IngestResult> out;

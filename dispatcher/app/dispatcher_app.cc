@@ -141,11 +141,6 @@ PlanPassResult DispatcherApp::PlanFirm(const FirmConfig& firm, const std::vector
     }
     if (!any) return r;
     bool written = false;
-    // SQLite has one writer per file: queue this process's writers on a mutex
-    // instead of letting them poll SQLite's busy handler (which sleeps up to
-    // 100 ms a try).
-    std::unique_lock<std::mutex> writer(write_mu_, std::defer_lock);
-    if (db_.dialect() == SqlDialect::kSqlite) writer.lock();
     db_.WithFirmLock(firm.id(), [&](Poco::Data::Session& session) {
       if (plans_.UnplannedAppointments(session, firm.id(), now, w.policy) != w.unplanned ||
           plans_.MessageFingerprint(session, firm.id()) != w.fingerprint)
@@ -155,8 +150,6 @@ PlanPassResult DispatcherApp::PlanFirm(const FirmConfig& firm, const std::vector
     });
     if (written) return r;
   }
-  std::unique_lock<std::mutex> writer(write_mu_, std::defer_lock);
-  if (db_.dialect() == SqlDialect::kSqlite) writer.lock();
   db_.WithFirmLock(firm.id(), [&](Poco::Data::Session& session) {
     FirmWork w;
     if (PrepareFirm(plans_, appointments_, session, firm, policy, ids, now, true, w))
@@ -165,7 +158,7 @@ PlanPassResult DispatcherApp::PlanFirm(const FirmConfig& firm, const std::vector
   return r;
 }
 
-PlanPassResult DispatcherApp::PlanAllGrouped(Instant now) {
+PlanPassResult DispatcherApp::PlanAllGrouped(Instant now, FirmFeed& feed) {
   // Planner threads read and plan firms without any lock and queue the result;
   // this thread writes what is queued, as many firms as have piled up in one
   // transaction. SQLite has one writer per file anyway, and a commit costs an
@@ -180,6 +173,8 @@ PlanPassResult DispatcherApp::PlanAllGrouped(Instant now) {
   };
   constexpr size_t kQueued = 32;     // firms planned ahead of the writer (memory bound)
   constexpr size_t kPerCommit = 64;  // most firms in one transaction
+  constexpr size_t kMinPerCommit = 16;
+  constexpr auto kGather = std::chrono::milliseconds(50);
   PlanPassResult total;
   std::mutex mu;
   std::condition_variable ready, space;
@@ -187,19 +182,18 @@ PlanPassResult DispatcherApp::PlanAllGrouped(Instant now) {
   size_t planners_left = 0;
   bool stop = false;
   std::exception_ptr error;
-  std::atomic<size_t> next{0};
   auto fail = [&](std::exception_ptr e) {
     std::lock_guard<std::mutex> lock(mu);
     if (!error) error = e;
     stop = true;
-    next = config_.firms.size();
+    feed.Stop();
     ready.notify_all();
     space.notify_all();
   };
   auto planner = [&] {
     try {
-      for (size_t i; (i = next++) < config_.firms.size();) {
-        const FirmConfig& firm = config_.firms[i];
+      while (std::optional<size_t> i = feed.Next()) {
+        const FirmConfig& firm = config_.firms[*i];
         Planned p{&firm, EffectivePolicy(firm), {}};
         bool any;
         {
@@ -236,13 +230,19 @@ PlanPassResult DispatcherApp::PlanAllGrouped(Instant now) {
         std::unique_lock<std::mutex> lock(mu);
         ready.wait(lock, [&] { return !queue.empty() || planners_left == 0 || stop; });
         if (stop || queue.empty()) break;
+        // Each commit costs an fsync and a turn of the store's one writer, which
+        // the pull beside us needs too: while planners still work, wait briefly
+        // for a group rather than commit each firm alone.
+        ready.wait_for(lock, kGather, [&] {
+          return queue.size() >= kMinPerCommit || planners_left == 0 || stop;
+        });
+        if (stop) break;
         while (!queue.empty() && group.size() < kPerCommit) {
           group.push_back(std::move(queue.front()));
           queue.pop_front();
         }
         space.notify_all();
       }
-      std::lock_guard<std::mutex> writer(write_mu_);
       std::vector<PlanPassResult> results(group.size());
       db_.InTransaction([&](Poco::Data::Session& session) {
         for (size_t g = 0; g < group.size(); ++g) {
@@ -274,23 +274,27 @@ PlanPassResult DispatcherApp::PlanAllGrouped(Instant now) {
 }
 
 PlanPassResult DispatcherApp::PlanAll(Instant now) {
-  if (db_.dialect() == SqlDialect::kSqlite) return PlanAllGrouped(now);
+  FirmFeed feed(config_, /*pulling=*/false);
+  return PlanAll(now, feed);
+}
+
+PlanPassResult DispatcherApp::PlanAll(Instant now, FirmFeed& feed) {
+  if (db_.dialect() == SqlDialect::kSqlite) return PlanAllGrouped(now, feed);
   // Firms in parallel: reading and planning overlap; the writes are serialized
-  // by the store (SQLite has one writer; PostgreSQL locks per firm).
+  // by the store (PostgreSQL locks per firm).
   PlanPassResult total;
   std::mutex mu;
   std::exception_ptr error;
-  std::atomic<size_t> next{0};
   auto worker = [&] {
-    for (size_t i; (i = next++) < config_.firms.size();) {
+    while (std::optional<size_t> i = feed.Next()) {
       try {
-        PlanPassResult r = PlanFirm(config_.firms[i], nullptr, now, /*optimistic=*/true);
+        PlanPassResult r = PlanFirm(config_.firms[*i], nullptr, now, /*optimistic=*/true);
         std::lock_guard<std::mutex> lock(mu);
         total += r;
       } catch (...) {
         std::lock_guard<std::mutex> lock(mu);
         if (!error) error = std::current_exception();
-        next = config_.firms.size();
+        feed.Stop();
       }
     }
   };
@@ -306,10 +310,31 @@ PlanPassResult DispatcherApp::PlanAll(Instant now) {
 
 PassResult DispatcherApp::RunPass(Instant now, bool full, bool pull) {
   PassResult r;
-  if (puller_ && pull) r.ingested = puller_(now);
-  if (full) {
+  if (full && puller_ && pull) {
+    // Plan beside the pull: each firm as soon as its files are applied. The
+    // pull runs on its own thread; this one writes the plans.
+    FirmFeed feed(config_, /*pulling=*/true);
+    std::exception_ptr pull_error;
+    std::thread pull_thread([&] {
+      try {
+        r.ingested = puller_(now, [&](const std::string& firm_id) { feed.Ready(firm_id); });
+      } catch (...) {
+        pull_error = std::current_exception();
+      }
+      feed.Finish();
+    });
+    try {
+      r.plan = PlanAll(now, feed);
+    } catch (...) {
+      pull_thread.join();
+      throw;
+    }
+    pull_thread.join();
+    if (pull_error) std::rethrow_exception(pull_error);
+  } else if (full) {
     r.plan = PlanAll(now);
   } else {
+    if (puller_ && pull) r.ingested = puller_(now, [](const std::string&) {});
     // Only what the pull changed, grouped by firm.
     std::map<std::string, std::vector<std::string>> changed;
     for (const IngestResult& i : r.ingested)

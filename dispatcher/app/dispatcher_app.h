@@ -3,7 +3,9 @@
 //
 // A pass at instant `now`:
 //   1. pull: the inbox puller (STORE's InboxPoller, set with set_puller) fetches
-//      and ingests new exports; its results name the changed appointments;
+//      and ingests new exports; its results name the changed appointments. On a
+//      full pass, planning (step 2) runs beside the pull: a firm is planned as
+//      soon as the puller reports it done (FirmFeed);
 //   2. plan: for each firm, under the firm's lock (Database::WithFirmLock, so two
 //      dispatchers never plan one firm at once; the messages' UNIQUE key is the
 //      second line of defence), the changed appointments - or, on a full pass,
@@ -24,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "dispatcher/app/firm_feed.h"
 #include "dispatcher/config/dispatcher_config.h"
 #include "dispatcher/heartbeat/heartbeat.h"
 #include "dispatcher/ingest/snapshot_ingest.h"
@@ -60,8 +63,11 @@ struct PassResult {
 
 class DispatcherApp {
  public:
-  // Pulls every firm's inbox and ingests what is new.
-  using Puller = std::function<std::vector<IngestResult>(Instant now)>;
+  // Called by the puller, from any thread, once a firm's new files are applied.
+  using FirmDone = std::function<void(const std::string& firm_id)>;
+  // Pulls every firm's inbox and ingests what is new; reports each firm it is
+  // done with to `done` (firms it does not report are planned after it returns).
+  using Puller = std::function<std::vector<IngestResult>(Instant now, const FirmDone& done)>;
   // Sends what is due at `now`; returns how many messages it handled.
   using Sender = std::function<int(Instant now)>;
 
@@ -87,6 +93,8 @@ class DispatcherApp {
   PlanPassResult PlanFirm(const FirmConfig& firm, const std::vector<std::string>* ids, Instant now,
                           bool optimistic = false);
   PlanPassResult PlanAll(Instant now);
+  // The same for the firms `feed` hands out, as they become ready.
+  PlanPassResult PlanAll(Instant now, FirmFeed& feed);
 
   // The firm's policy with zone, country, name and phone from the last export's
   // header where the YAML does not set them.
@@ -103,7 +111,7 @@ class DispatcherApp {
  private:
   // PlanAll on SQLite: firms are read and planned in parallel, and one writer
   // writes many firms per transaction (one commit, one fsync, per group).
-  PlanPassResult PlanAllGrouped(Instant now);
+  PlanPassResult PlanAllGrouped(Instant now, FirmFeed& feed);
 
   const DispatcherConfig& config_;
   Database& db_;
@@ -112,7 +120,6 @@ class DispatcherApp {
   Heartbeat heartbeat_;
   Puller puller_;
   Sender sender_;
-  std::mutex write_mu_;  // SQLite: one planning writer of this process at a time
 };
 
 }  // namespace kehrbote

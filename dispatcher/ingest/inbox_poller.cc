@@ -67,7 +67,7 @@ InboxPoller::~InboxPoller() {
   }
 }
 
-PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms, const ChangedCallback& on_changed) {
+PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms, const FirmDoneCallback& on_done) {
   PollPassResult pass;
   std::unique_ptr<SftpSession> session;
   std::string connect_error;  // once a connect fails, the rest of the pass does not retry
@@ -84,13 +84,14 @@ PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms, const 
       FirmPollResult failed;
       failed.firm_id = firm.firm_id;
       failed.errors.push_back(connect_error);
+      if (on_done) on_done(failed.firm_id, failed.changed_ids);
       pass.firms.push_back(std::move(failed));
       continue;
     }
     FirmPollResult result = PollFirm(*session, firm);
     // After an SFTP failure the connection may be unusable: a new one for the next firm.
     if (!result.errors.empty()) session.reset();
-    if (on_changed && !result.changed_ids.empty()) on_changed(result.firm_id, result.changed_ids);
+    if (on_done) on_done(result.firm_id, result.changed_ids);
     pass.firms.push_back(std::move(result));
   }
   return pass;

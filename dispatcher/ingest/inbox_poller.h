@@ -64,15 +64,16 @@ struct PollPassResult {
 
 class InboxPoller {
  public:
-  // Called once per firm whose appointments changed in this pass, after its files
-  // were applied, with exactly the ids planning must (re)plan.
-  using ChangedCallback =
+  // Called once per firm of the pass when it is done with it (its files applied
+  // and moved, or its errors recorded), with exactly the ids planning must
+  // (re)plan (often none).
+  using FirmDoneCallback =
       std::function<void(const std::string& firm_id, const std::vector<std::string>& changed_ids)>;
 
   InboxPoller(Database& db, const Clock& clock, SftpEndpoint endpoint, InboxPollerOptions options = {});
   ~InboxPoller();
 
-  PollPassResult PollOnce(const std::vector<FirmInbox>& firms, const ChangedCallback& on_changed = nullptr);
+  PollPassResult PollOnce(const std::vector<FirmInbox>& firms, const FirmDoneCallback& on_done = nullptr);
 
  private:
   FirmPollResult PollFirm(SftpSession& session, const FirmInbox& firm);

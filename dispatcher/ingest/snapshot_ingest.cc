@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <deque>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -885,7 +886,34 @@ IngestResult SnapshotIngest::ApplyFile(std::string_view inbox_firm_id, const Exp
                                        const std::string& local_path) {
   std::ifstream in(local_path, std::ios::binary);
   if (!in) return Reject(inbox_firm_id, file, file.name + ": cannot read the downloaded copy " + local_path);
-  return ApplyStream(inbox_firm_id, file, in);
+  std::error_code size_error;
+  const auto size = std::filesystem::file_size(local_path, size_error);
+  if (size_error || size > kReadAheadBytes) return ApplyStream(inbox_firm_id, file, in);
+
+  // A small export (most firms: a few hundred appointments) is read and
+  // validated before the firm's transaction: the store's one writer is then
+  // held only for the diff, and planning or other firms' ingest write between.
+  // What the reader got before a failure is replayed in file order inside the
+  // transaction, so the outcome and its reason are those of ApplyStream.
+  std::optional<ExportHeader> header;
+  std::vector<Appointment> appointments;
+  std::exception_ptr error;
+  try {
+    ExportReader reader(in, file.name);
+    reader.Read([&](const ExportHeader& h) { header = h; },
+                [&](Appointment&& a) { appointments.push_back(std::move(a)); });
+  } catch (...) {
+    error = std::current_exception();
+  }
+  return Run(inbox_firm_id, file, [&](SnapshotApplier& applier) {
+    if (!header) {
+      if (error) std::rethrow_exception(error);
+      throw RefusedExport(file.name + ": no header");
+    }
+    applier.Begin(*header);
+    for (Appointment& a : appointments) applier.Add(a);
+    if (error) std::rethrow_exception(error);
+  });
 }
 
 namespace {

@@ -27,8 +27,9 @@
 // Memory: appointments are streamed from the reader and compared with a compact
 // map (id -> version, status, hashes, start) loaded from the store; writes go out
 // row by row through prepared statements (SQLite) or in multi-row batches
-// (PostgreSQL). Nothing holds the whole export. ApplyStream/ApplyFile read and
-// validate in a second thread (bounded queue) while this one writes.
+// (PostgreSQL). Nothing holds the whole export. ApplyStream (and ApplyFile for
+// a file over kReadAheadBytes) reads and validates in a second thread (bounded
+// queue) while this one writes; ApplyFile reads a smaller file whole first.
 #pragma once
 
 #include <functional>
@@ -112,6 +113,10 @@ class SnapshotIngest {
 
   // Number of appointment ids written per batched statement.
   static constexpr size_t kBatchSize = 500;
+  // ApplyFile reads an export up to this size whole, before the transaction
+  // (the store's writer is then held only for the diff); a larger one streams
+  // through the transaction with bounded memory.
+  static constexpr size_t kReadAheadBytes = 8u << 20;
 
  private:
   IngestResult Run(std::string_view inbox_firm_id, const ExportFileInfo& file,

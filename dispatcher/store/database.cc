@@ -13,6 +13,7 @@
 #include <Poco/Data/SessionPool.h>
 #include <Poco/Exception.h>
 
+#include "dispatcher/store/sqlite_statement.h"
 #include "shared/env/env.h"
 
 namespace kehrbote {
@@ -85,10 +86,15 @@ std::string ParentDirectory(const std::string& path) {
 }
 
 // Sets the per-connection SQLite settings on every new pooled session.
+// Connections stay open (at most max_sessions of them, to a local file): they
+// hold cached prepared statements (SqliteStatement), which an idle close would
+// strand.
 class SqliteSessionPool : public Poco::Data::SessionPool {
  public:
+  static constexpr int kNeverIdle = 10 * 365 * 24 * 3600;  // seconds
+
   SqliteSessionPool(const std::string& file, int max_sessions, int busy_ms)
-      : Poco::Data::SessionPool("sqlite", file, 1, max_sessions, 60), busy_ms_(busy_ms) {}
+      : Poco::Data::SessionPool("sqlite", file, 1, max_sessions, kNeverIdle), busy_ms_(busy_ms) {}
   ~SqliteSessionPool() override = default;
 
  protected:
@@ -123,6 +129,11 @@ class Database::Impl {
   std::chrono::milliseconds busy_timeout{30000};
   std::mutex firm_mu;
   std::map<std::string, std::shared_ptr<std::mutex>, std::less<>> firm_locks;
+  // SQLite: the writers of this process (ingest, planning, outbox, receipts)
+  // take turns here. SQLite admits one writer per file anyway, and a writer that
+  // finds the file locked waits in SQLite's busy handler, which sleeps 1-100 ms
+  // a try instead of starting when the other commits.
+  std::timed_mutex sqlite_writer;
 
   std::shared_ptr<std::mutex> FirmMutex(std::string_view firm_id) {
     std::lock_guard<std::mutex> lock(firm_mu);
@@ -138,6 +149,8 @@ Database::Database(SqlDialect dialect, std::string description, std::unique_ptr<
     : dialect_(dialect), description_(std::move(description)), impl_(std::move(impl)) {}
 
 Database::~Database() {
+  // SQLite refuses to close a connection with prepared statements left.
+  if (dialect_ == SqlDialect::kSqlite) SqliteStatement::FinalizeCached();
   if (impl_ && impl_->pool) {
     try {
       impl_->pool->shutdown();
@@ -221,9 +234,16 @@ std::string_view Database::AutoIncrementKey() const {
 
 namespace {
 
-void RunTransaction(Session& s, SqlDialect dialect,
+void RunTransaction(Session& s, SqlDialect dialect, std::timed_mutex& sqlite_writer,
+                    std::chrono::milliseconds busy_timeout, const std::string& description,
                     const std::function<void(Session&)>& before,
                     const std::function<void(Session&)>& fn) {
+  std::unique_lock<std::timed_mutex> writer(sqlite_writer, std::defer_lock);
+  // Bounded like SQLite's own wait, so a stuck writer is an error, not a hang.
+  if (dialect == SqlDialect::kSqlite && !writer.try_lock_for(busy_timeout))
+    throw DatabaseError("store '" + description + "': no write transaction within " +
+                        std::to_string(busy_timeout.count()) +
+                        " ms: another writer of this process holds it");
   s << (dialect == SqlDialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN"), now;
   try {
     if (before) before(s);
@@ -243,7 +263,7 @@ void RunTransaction(Session& s, SqlDialect dialect,
 
 void Database::InTransaction(const std::function<void(Session&)>& fn) {
   Session s = GetSession();
-  RunTransaction(s, dialect_, nullptr, fn);
+  RunTransaction(s, dialect_, impl_->sqlite_writer, impl_->busy_timeout, description_, nullptr, fn);
 }
 
 void Database::WithFirmLock(std::string_view firm_id, const std::function<void(Session&)>& fn) {
@@ -259,7 +279,7 @@ void Database::WithFirmLock(std::string_view firm_id, const std::function<void(S
       session << "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", bind(key), now;
     };
   }
-  RunTransaction(s, dialect_, before, fn);
+  RunTransaction(s, dialect_, impl_->sqlite_writer, impl_->busy_timeout, description_, before, fn);
 }
 
 int Database::SchemaVersion(std::string_view component) {
@@ -297,7 +317,7 @@ void Database::Migrate(std::string_view component, const std::vector<Migration>&
           session << "SELECT pg_advisory_xact_lock(hashtextextended('kehrbote-migrations', 0))", now;
         };
       }
-      RunTransaction(s, dialect_, before, [&](Session& session) {
+      RunTransaction(s, dialect_, impl_->sqlite_writer, impl_->busy_timeout, description_, before, [&](Session& session) {
         session << create, now;
         Poco::Int64 current = 0;
         std::string c = comp;

@@ -22,8 +22,10 @@
 //     (SQLite >= 3.24).
 //
 // Concurrency:
-//   - SQLite: several sessions on one file; writers are serialized by SQLite
-//     (BEGIN IMMEDIATE + busy timeout), readers run beside them thanks to WAL.
+//   - SQLite: several sessions on one file; the transactions of one process
+//     (InTransaction, WithFirmLock) take turns on a process mutex, other
+//     processes are held off by BEGIN IMMEDIATE + busy timeout; readers run
+//     beside them thanks to WAL.
 //   - PostgreSQL: several dispatcher processes may share one database.
 //     WithFirmLock serializes work on one firm across processes with
 //     pg_advisory_xact_lock; on SQLite it is a process mutex per firm plus

@@ -12,6 +12,12 @@
 // Text bound with Bind(pos, std::string_view) is not copied: it must stay valid
 // until Run()/Step() is done with the row. Failures throw DatabaseError with
 // SQLite's message and the statement's SQL.
+//
+// Prepared statements outlive their SqliteStatement: a finished one goes to a
+// per-connection cache and the next SqliteStatement with the same SQL on that
+// connection takes it instead of preparing again. A connection must therefore
+// not be closed while statements of it are cached: Database keeps its SQLite
+// connections open and calls FinalizeCached() before it closes them.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +48,10 @@ class SqliteStatement {
   bool Step();
   // Runs the statement to its end and resets it; returns the rows changed.
   int Run();
+
+  // Finalizes every cached statement of every connection (in use ones are not
+  // cached). Called before SQLite connections are closed.
+  static void FinalizeCached();
 
   int64_t Int(int col) const;
   std::string Text(int col) const;

@@ -259,7 +259,9 @@ TEST_F(DispatcherAppTest, RescheduleAndCancellationThroughIngest) {
       });
   ASSERT_EQ(ingest.outcome, IngestOutcome::kApplied) << ingest.reason;
   // The incremental pass plans exactly what the ingest reports changed.
-  DispatcherApp::Puller puller = [&](Instant) { return std::vector<IngestResult>{ingest}; };
+  DispatcherApp::Puller puller = [&](Instant, const DispatcherApp::FirmDone&) {
+    return std::vector<IngestResult>{ingest};
+  };
   app_->set_puller(puller);
   PassResult p = app_->RunPass(At("2026-11-23T10:05:00+01:00"), /*full=*/false);
   EXPECT_GE(p.plan.appointments, 3);
