@@ -123,9 +123,19 @@ HeartbeatFacts Heartbeat::Facts(const FirmConfig& firm, Instant now) {
   f.timezone = firm.policy.timezone;
   f.now = now;
   f.alarm_after = config_.alarm_after;
-  if (auto rec = appointments_.GetFirm(firm.id())) {
+  std::optional<FirmRecord> rec = appointments_.GetFirm(firm.id());
+  if (rec) {
     if (f.firm_name.empty()) f.firm_name = rec->firm.name;
     f.last_export_at = rec->last_export_at;
+  }
+  AddBacklog(firm.id(), f);
+  AddMessageFacts(firm, rec ? &*rec : nullptr, f);
+  return f;
+}
+
+void Heartbeat::AddMessageFacts(const FirmConfig& firm, const FirmRecord* rec, HeartbeatFacts& f) {
+  const Instant now = f.now;
+  if (rec) {
     f.last_export_appointments = rec->last_export_appointments;
     if (rec->last_rejected_name &&
         (!rec->last_export_at || !rec->last_rejected_at ||
@@ -140,8 +150,6 @@ HeartbeatFacts Heartbeat::Facts(const FirmConfig& firm, Instant now) {
                                              ToInstant(today + days{1}, f.timezone));
   f.invalid_contacts = plans_.CountInvalidContacts(firm.id(), now - days{1}, now + std::chrono::seconds{1});
   AddMissingValues(firm.id(), now - days{1}, now + std::chrono::seconds{1}, f);
-  AddBacklog(firm.id(), f);
-  return f;
 }
 
 HeartbeatResult Heartbeat::Run(Instant now) {
@@ -164,20 +172,19 @@ HeartbeatResult Heartbeat::Run(Instant now) {
       in_alarm.push_back(f);
       continue;
     }
-    {
-      HeartbeatFacts f;
-      f.firm_id = firm.id();
-      f.firm_name = firm.policy.firm_name.empty() ? rec->firm.name : firm.policy.firm_name;
-      f.timezone = zone;
-      f.now = now;
-      f.last_export_at = rec->last_export_at;
-      f.alarm_after = config_.alarm_after;
-      AddBacklog(firm.id(), f);
-      // No export for too long, or exports fine but delivery stalled (gateway or
-      // mail host down).
-      if (now - *rec->last_export_at > config_.alarm_after || HasDeliveryProblem(f))
-        in_alarm.push_back(f);
-    }
+    // What the alarm check needs; the message's facts add to it below.
+    HeartbeatFacts facts;
+    facts.firm_id = firm.id();
+    facts.firm_name = firm.policy.firm_name.empty() ? rec->firm.name : firm.policy.firm_name;
+    facts.timezone = zone;
+    facts.now = now;
+    facts.last_export_at = rec->last_export_at;
+    facts.alarm_after = config_.alarm_after;
+    AddBacklog(firm.id(), facts);
+    // No export for too long, or exports fine but delivery stalled (gateway or
+    // mail host down).
+    if (now - *rec->last_export_at > config_.alarm_after || HasDeliveryProblem(facts))
+      in_alarm.push_back(facts);
     if (now < due) continue;
     const std::string date = LocalDateString(now, zone);
     // Today's message exists (a second pass today): nothing to compute.
@@ -189,7 +196,7 @@ HeartbeatResult Heartbeat::Run(Instant now) {
     std::vector<Recipient> recipients = Recipients(contacts, firm.policy.country, r.skipped_contacts);
     if (recipients.empty()) continue;
 
-    HeartbeatFacts facts = Facts(firm, now);
+    AddMessageFacts(firm, &*rec, facts);
     const bool alarm = IsAlarm(facts);
     const std::string text = HeartbeatText(facts);
     const std::string subject = HeartbeatSubject(facts);

@@ -49,6 +49,10 @@ class Heartbeat {
   Instant NextDue(Instant now) const;
 
  private:
+  // Adds what the firm's message states beyond the alarm check: last export's
+  // size, refused file, messages today, invalid contacts, missing values.
+  // `rec` is the firm's store record (null if none); f.now and f.timezone set.
+  void AddMessageFacts(const FirmConfig& firm, const FirmRecord* rec, HeartbeatFacts& f);
   Database& db_;
   const DispatcherConfig& config_;
   PlanStore plans_;
