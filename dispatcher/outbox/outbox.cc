@@ -56,7 +56,7 @@ std::string MaskContact(const std::string& contact) {
 
 }  // namespace
 
-std::string NewDlrToken() {
+std::string NewDlrToken(int64_t message_id) {
   unsigned char bytes[16];
   // getrandom(2): the kernel's CSPRNG without opening a file per token.
   bool ok = ::getrandom(bytes, sizeof bytes, 0) == static_cast<ssize_t>(sizeof bytes);
@@ -65,10 +65,11 @@ std::string NewDlrToken() {
     for (auto& b : bytes) b = static_cast<unsigned char>(rd());
   }
   static const char kHex[] = "0123456789abcdef";
-  std::string hex(32, '0');
+  std::string hex(48, '0');
   for (int i = 0; i < 16; ++i) {
-    hex[2 * i] = kHex[bytes[i] >> 4];
-    hex[2 * i + 1] = kHex[bytes[i] & 15];
+    hex[15 - i] = kHex[(static_cast<uint64_t>(message_id) >> (4 * i)) & 15];
+    hex[16 + 2 * i] = kHex[bytes[i] >> 4];
+    hex[16 + 2 * i + 1] = kHex[bytes[i] & 15];
   }
   return hex;
 }
@@ -231,7 +232,7 @@ void Outbox::ClaimIn(Session& s, Instant at, std::size_t max, Claimed& out) {
     m.body = cells.Text(11);
     row.attempts = static_cast<int>(cells.Int(13)) + 1;
     m.dlr_token = cells.Text(14);
-    if (m.dlr_token.empty()) m.dlr_token = NewDlrToken();
+    if (m.dlr_token.empty()) m.dlr_token = NewDlrToken(m.id);
     row.due = At(cells.Int(15));
     rows.push_back(std::move(row));
   };

@@ -1,5 +1,7 @@
 // Outbox + receipts + replies against the real Kannel and the dispatcher's
 // HTTP listener, SQLite store.
+#include <cstdio>
+
 #include "tests/delivery/delivery_fixture.h"
 
 namespace kehrbote::test {
@@ -43,7 +45,11 @@ TEST_F(OutboxTest, ForgedOrReplayedReceiptChangesNothing) {
   ASSERT_EQ(outbox_->SendDue(clock_.Now(), 10).accepted, 1);
   ASSERT_TRUE(WaitForState(a, "delivered", seconds(15)));
   std::string token = Column(a, "dlr_token");
-  ASSERT_EQ(token.size(), 32u);
+  // The message id in 16 hex digits, then 128 random bits.
+  ASSERT_EQ(token.size(), 48u);
+  char id_hex[17];
+  std::snprintf(id_hex, sizeof id_hex, "%016llx", static_cast<unsigned long long>(a));
+  EXPECT_EQ(token.substr(0, 16), id_hex);
   // Replay with a failure status: already final, ignored.
   EXPECT_EQ(Get("/dlr?token=" + token + "&status=2&answer=NACK&id=x"), 200);
   EXPECT_EQ(State(a), "delivered");
@@ -54,6 +60,10 @@ TEST_F(OutboxTest, ForgedOrReplayedReceiptChangesNothing) {
   kannel_->StartBearerbox();
   std::string state_b = State(b);
   EXPECT_EQ(Get("/dlr?token=00000000000000000000000000000000&status=1"), 200);
+  // b's id is not a secret: a token with its id and a guessed random part is forged.
+  std::string token_b = Column(b, "dlr_token");
+  ASSERT_EQ(token_b.size(), 48u);
+  EXPECT_EQ(Get("/dlr?token=" + token_b.substr(0, 16) + std::string(32, '0') + "&status=1"), 200);
   EXPECT_EQ(Get("/dlr?token=&status=1"), 200);
   EXPECT_EQ(Get("/dlr?status=1"), 200);
   EXPECT_EQ(State(b), state_b);
