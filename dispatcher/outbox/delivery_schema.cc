@@ -44,6 +44,25 @@ const std::vector<Migration>& DeliveryMigrations() {
           "CREATE INDEX messages_claim ON messages (state, COALESCE(next_attempt_at, due_at))",
        "DROP INDEX messages_state_next;"
        "CREATE INDEX messages_claim ON messages (state, (COALESCE(next_attempt_at, due_at)))"},
+      // Every state change of a message updated both indexes that start with
+      // `state` (planning's messages_due and messages_claim): two index entries
+      // moved per UPDATE, twice per SMS, ~4 KB more WAL to write per SMS. The
+      // lookups by state only ever ask for one state ('planned' by due time,
+      // 'held' by id, 'accepted' SMS counted), so partial indexes of those
+      // states serve them, and a row enters or leaves each at most once.
+      // messages_due (state, due_at) had no query of its own left.
+      {4, "DROP INDEX messages_claim;"
+          "DROP INDEX messages_due;"
+          "CREATE INDEX messages_claim ON messages (COALESCE(next_attempt_at, due_at)) "
+          "WHERE state = 'planned';"
+          "CREATE INDEX messages_held ON messages (id) WHERE state = 'held';"
+          "CREATE INDEX messages_accepted ON messages (channel) WHERE state = 'accepted'",
+       "DROP INDEX messages_claim;"
+       "DROP INDEX messages_due;"
+       "CREATE INDEX messages_claim ON messages ((COALESCE(next_attempt_at, due_at))) "
+       "WHERE state = 'planned';"
+       "CREATE INDEX messages_held ON messages (id) WHERE state = 'held';"
+       "CREATE INDEX messages_accepted ON messages (channel) WHERE state = 'accepted'"},
   };
   return m;
 }
