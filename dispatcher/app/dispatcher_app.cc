@@ -116,8 +116,9 @@ static void WriteFirm(PlanStore& plans, Poco::Data::Session& session, const Firm
   std::vector<const AppointmentPlan*> all;
   for (const AppointmentPlan& p : w.plans) all.push_back(&p);
   PlanWriteResult written = plans.WriteAll(session, all, now);
-  std::vector<std::pair<std::string, int64_t>> versions;
-  for (const StoredAppointment& a : w.current) versions.emplace_back(a.appointment.id, a.version);
+  std::vector<PlanStore::PlannedVersion> versions;
+  for (const StoredAppointment& a : w.current)
+    versions.push_back({a.appointment.id, a.version, a.data_hash});
   plans.MarkPlanned(session, firm.id(), versions, w.policy, now);
   r.appointments = static_cast<int>(w.current.size());
   r.planned = written.planned;
@@ -338,9 +339,11 @@ PassResult DispatcherApp::RunPass(Instant now, bool full, bool pull) {
     // Only what the pull changed, grouped by firm.
     std::map<std::string, std::vector<std::string>> changed;
     for (const IngestResult& i : r.ingested)
-      if (i.outcome == IngestOutcome::kApplied && !i.changed_ids.empty()) {
+      if (i.outcome == IngestOutcome::kApplied &&
+          (!i.changed_ids.empty() || !i.refreshed_ids.empty())) {
         auto& v = changed[i.firm_id];
         v.insert(v.end(), i.changed_ids.begin(), i.changed_ids.end());
+        v.insert(v.end(), i.refreshed_ids.begin(), i.refreshed_ids.end());
       }
     for (auto& [firm_id, ids] : changed) {
       const FirmConfig* firm = config_.FindFirm(firm_id);

@@ -488,6 +488,7 @@ class SnapshotApplier {
         if (k.data_hash != data) {
           out_->Refresh(a.id, k.version, data_json, data);
           ++work_.refreshed;
+          work_.refreshed_ids.push_back(a.id);
         } else {
           ++work_.unchanged;
         }
@@ -541,6 +542,7 @@ class SnapshotApplier {
     RecordProcessed(db_, s_, firm_, file_, "applied", "", header_.generated_at, now_at_);
     work_.outcome = IngestOutcome::kApplied;
     std::sort(work_.changed_ids.begin(), work_.changed_ids.end());
+    std::sort(work_.refreshed_ids.begin(), work_.refreshed_ids.end());
   }
 
  private:

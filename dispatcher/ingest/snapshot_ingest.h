@@ -71,6 +71,9 @@ struct IngestResult {
   // Appointments whose current version changed (new, changed, cancelled, gone,
   // restored), sorted: exactly the ones planning must (re)plan.
   std::vector<std::string> changed_ids;
+  // Appointments refreshed in place (same version; address, names, ... edited),
+  // sorted: their pending texts must be written again.
+  std::vector<std::string> refreshed_ids;
 };
 
 // The export file being applied.

@@ -47,6 +47,12 @@ constexpr const char* kPlannedVersions =
 constexpr const char* kPlannedPolicy =
     "ALTER TABLE planned_versions ADD COLUMN policy TEXT NOT NULL DEFAULT ''";
 
+// The data (address, names) a version was planned with: an export that edits
+// only those refreshes the version in place, and its pending texts are then
+// planned again. Rows from before have '' and are planned again once.
+constexpr const char* kPlannedDataHash =
+    "ALTER TABLE planned_versions ADD COLUMN data_hash TEXT NOT NULL DEFAULT ''";
+
 Instant At(const Poco::Dynamic::Var& v) {
   return Instant(std::chrono::seconds(v.isEmpty() ? 0 : v.convert<Poco::Int64>()));
 }
@@ -58,6 +64,7 @@ const std::vector<Migration>& PlanningMigrations() {
       {1, MessagesTable("INTEGER PRIMARY KEY AUTOINCREMENT"), MessagesTable("BIGSERIAL PRIMARY KEY")},
       {2, kPlannedVersions, kPlannedVersions},
       {3, kPlannedPolicy, kPlannedPolicy},
+      {4, kPlannedDataHash, kPlannedDataHash},
   };
   return m;
 }
@@ -207,7 +214,10 @@ std::set<std::pair<std::string, int64_t>> PlanStore::PlannedVersions(Session& se
                                                                    std::string_view firm_id,
                                                                    std::string_view policy) {
   std::string f(firm_id), pol(policy);
-  const char* sql = "SELECT appointment_id, version FROM planned_versions WHERE firm_id = ? AND policy = ?";
+  const char* sql =
+      "SELECT p.appointment_id, p.version FROM planned_versions p JOIN appointments a ON "
+      "a.firm_id = p.firm_id AND a.appointment_id = p.appointment_id AND "
+      "a.data_hash = p.data_hash WHERE p.firm_id = ? AND p.policy = ?";
   std::set<std::pair<std::string, int64_t>> out;
   if (db_.dialect() == SqlDialect::kSqlite) {
     // Per firm and pass: Poco's compile and binding cost more than the query.
@@ -232,7 +242,8 @@ std::vector<std::string> PlanStore::UnplannedAppointments(Session& session,
   const char* sql =
       "SELECT a.appointment_id FROM appointments a LEFT JOIN planned_versions p "
       "ON p.firm_id = a.firm_id AND p.appointment_id = a.appointment_id AND "
-      "p.version = a.current_version AND p.policy = ? WHERE a.firm_id = ? AND "
+      "p.version = a.current_version AND p.policy = ? AND p.data_hash = a.data_hash "
+      "WHERE a.firm_id = ? AND "
       "a.start_at > ? AND p.version IS NULL ORDER BY a.appointment_id";
   if (db_.dialect() == SqlDialect::kSqlite) {
     SqliteStatement q(session, sql);
@@ -245,18 +256,20 @@ std::vector<std::string> PlanStore::UnplannedAppointments(Session& session,
 }
 
 void PlanStore::MarkPlanned(Session& session, std::string_view firm_id,
-                            const std::vector<std::pair<std::string, int64_t>>& versions,
-                            std::string_view policy, Instant at) {
+                            const std::vector<PlannedVersion>& versions, std::string_view policy,
+                            Instant at) {
   if (versions.empty()) return;
-  RowBatch rows(db_, "INSERT INTO planned_versions (firm_id, appointment_id, version, planned_at, policy) VALUES ",
-                "(?, ?, ?, ?, ?)",
+  RowBatch rows(db_, "INSERT INTO planned_versions (firm_id, appointment_id, version, planned_at, policy, data_hash) VALUES ",
+                "(?, ?, ?, ?, ?, ?)",
                 " ON CONFLICT (firm_id, appointment_id, version) DO UPDATE SET "
-                "planned_at = excluded.planned_at, policy = excluded.policy");
+                "planned_at = excluded.planned_at, policy = excluded.policy, "
+                "data_hash = excluded.data_hash");
   // One row per version: PostgreSQL refuses to update a row twice in one statement.
   std::set<std::pair<std::string, int64_t>> seen;
-  for (const auto& [id, v] : versions) {
-    if (!seen.emplace(id, v).second) continue;
-    rows.Text(std::string(firm_id)).Text(id).Int(v).Int(at.time_since_epoch().count()).Text(std::string(policy));
+  for (const PlannedVersion& v : versions) {
+    if (!seen.emplace(v.appointment_id, v.version).second) continue;
+    rows.Text(std::string(firm_id)).Text(v.appointment_id).Int(v.version)
+        .Int(at.time_since_epoch().count()).Text(std::string(policy)).Text(v.data_hash);
   }
   rows.Run(session);
 }

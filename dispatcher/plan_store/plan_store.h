@@ -81,18 +81,25 @@ class PlanStore {
       Poco::Data::Session& session, std::string_view firm_id);
   // Appointment versions planned before (table planned_versions), so that a full
   // pass does not plan them again; MarkPlanned records them after writing.
-  // Only versions planned with policy fingerprint `policy` count.
+  // Only versions planned with policy fingerprint `policy`, and with the data
+  // the version holds now (not refreshed in place since), count.
   std::set<std::pair<std::string, int64_t>> PlannedVersions(Poco::Data::Session& session,
                                                             std::string_view firm_id,
                                                             std::string_view policy);
   // Ids of the firm's current appointment versions that start after `after` and
-  // are not in planned_versions (reads STORE's `appointments` table).
+  // are not in planned_versions as PlannedVersions counts them (reads STORE's
+  // `appointments` table).
   std::vector<std::string> UnplannedAppointments(Poco::Data::Session& session,
                                                  std::string_view firm_id, Instant after,
                                                  std::string_view policy);
+  struct PlannedVersion {
+    std::string appointment_id;
+    int64_t version = 0;
+    std::string data_hash;  // StoredAppointment::data_hash of what was planned
+  };
   void MarkPlanned(Poco::Data::Session& session, std::string_view firm_id,
-                   const std::vector<std::pair<std::string, int64_t>>& versions,
-                   std::string_view policy, Instant now);
+                   const std::vector<PlannedVersion>& versions, std::string_view policy,
+                   Instant now);
   // Writes one plan inside the caller's transaction.
   PlanWriteResult Write(Poco::Data::Session& session, const AppointmentPlan& plan, Instant now);
   // Writes many plans (one firm's pass) with one bulk statement per table.

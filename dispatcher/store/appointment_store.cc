@@ -21,6 +21,8 @@ namespace {
 const char* kVersionColumns =
     "v.firm_id, v.appointment_id, v.version, v.change, v.cancel_reason, v.start_at, v.data, "
     "v.export_name, v.export_generated_at, v.created_at";
+// A current version (appointments c joined): also its data hash.
+const std::string kCurrentColumns = std::string(kVersionColumns) + ", c.data_hash";
 
 Instant ToInstantSeconds(const Poco::Dynamic::Var& v) {
   return Instant(std::chrono::seconds(v.convert<Poco::Int64>()));
@@ -41,13 +43,14 @@ std::vector<StoredAppointment> ReadVersions(RecordSet& rs) {
     s.export_name = rs.value(7, row).convert<std::string>();
     s.export_generated_at = ToInstantSeconds(rs.value(8, row));
     s.created_at = ToInstantSeconds(rs.value(9, row));
+    if (rs.columnCount() > 10) s.data_hash = rs.value(10, row).convert<std::string>();
     out.push_back(std::move(s));
   }
   return out;
 }
 
-// The same from a raw SQLite statement with kVersionColumns (planning reads every
-// current appointment of every firm in a full pass).
+// The same from a raw SQLite statement with kCurrentColumns (planning reads
+// every current appointment of every firm in a full pass).
 std::vector<StoredAppointment> ReadVersions(SqliteStatement& st) {
   std::vector<StoredAppointment> out;
   while (st.Step()) {
@@ -62,6 +65,7 @@ std::vector<StoredAppointment> ReadVersions(SqliteStatement& st) {
     s.export_name = st.Text(7);
     s.export_generated_at = Instant(std::chrono::seconds(st.Int(8)));
     s.created_at = Instant(std::chrono::seconds(st.Int(9)));
+    s.data_hash = st.Text(10);
     out.push_back(std::move(s));
   }
   return out;
@@ -121,7 +125,7 @@ std::optional<StoredAppointment> AppointmentStore::Current(std::string_view firm
   Session s = db_.GetSession();
   std::string f(firm_id), a(appointment_id);
   Statement st(s);
-  st << db_.Sql(std::string("SELECT ") + kVersionColumns +
+  st << db_.Sql(std::string("SELECT ") + kCurrentColumns +
                 " FROM appointments c JOIN appointment_versions v ON v.firm_id = c.firm_id AND "
                 "v.appointment_id = c.appointment_id AND v.version = c.current_version "
                 "WHERE c.firm_id = ? AND c.appointment_id = ?"),
@@ -168,7 +172,7 @@ std::vector<StoredAppointment> AppointmentStore::CurrentInRange(std::string_view
   Session s = db_.GetSession();
   std::string f(firm_id);
   Poco::Int64 lo = from.time_since_epoch().count(), hi = to.time_since_epoch().count();
-  const std::string sql = std::string("SELECT ") + kVersionColumns +
+  const std::string sql = std::string("SELECT ") + kCurrentColumns +
                           " FROM appointments c JOIN appointment_versions v ON v.firm_id = c.firm_id AND "
                           "v.appointment_id = c.appointment_id AND v.version = c.current_version "
                           "WHERE c.firm_id = ? AND c.start_at >= ? AND c.start_at < ? ORDER BY c.start_at, "

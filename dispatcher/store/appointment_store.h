@@ -37,6 +37,9 @@ struct StoredAppointment {
   std::string export_name;
   Instant export_generated_at{};
   Instant created_at{};
+  // Hash of the version's data as stored now (refreshed in place by an export
+  // that edits address or names only); set by Current() and CurrentInRange().
+  std::string data_hash;
 };
 
 struct FirmRecord {

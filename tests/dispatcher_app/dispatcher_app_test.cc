@@ -451,3 +451,54 @@ TEST_F(DispatcherAppTest, RemovedRuleIsWithdrawnAndChangedRulePlannedAgain) {
 
 }  // namespace
 }  // namespace kehrbote
+
+namespace kehrbote {
+namespace {
+
+// The office corrects a street after the reminders were planned: the export
+// keeps the appointment's time and contacts, so the store refreshes the version
+// in place - and the pending texts must name the corrected address, both when
+// the service loop plans what the pull changed and on a full pass (`once`).
+class CorrectedAddressTest : public DispatcherAppTest,
+                             public ::testing::WithParamInterface<bool> {};
+
+TEST_P(CorrectedAddressTest, PendingTextsNameTheCorrectedAddress) {
+  const bool full = GetParam();
+  auto with_street = [](const char* street) {
+    Appointment a = MakeAppt("A1", "2026-11-25", 8, 0, {SmsContact("0664 1111111")});
+    a.object.street = street;
+    return a;
+  };
+  auto first = env_.Ingest(*db_, "huber", At("2026-11-22T23:00:00+01:00"),
+                           {with_street("Hauptstrase 1")});
+  ASSERT_EQ(first.outcome, IngestOutcome::kApplied) << first.reason;
+  app_->RunPass(At("2026-11-23T06:00:00+01:00"), /*full=*/true);
+  ASSERT_NE(MessagesByKey()["A1/sms-1d"].body.find("Hauptstrase 1, Steyr"), std::string::npos);
+
+  auto fixed = env_.Ingest(*db_, "huber", At("2026-11-23T07:00:00+01:00"),
+                           {with_street("Hauptstraße 1")});
+  ASSERT_EQ(fixed.outcome, IngestOutcome::kApplied) << fixed.reason;
+  EXPECT_EQ(fixed.refreshed, 1);
+  EXPECT_TRUE(fixed.changed_ids.empty());
+  EXPECT_EQ(fixed.refreshed_ids, std::vector<std::string>{"A1"});
+  app_->set_puller([&](Instant, const DispatcherApp::FirmDone& done) {
+    done("huber");
+    return std::vector<IngestResult>{fixed};
+  });
+  app_->RunPass(At("2026-11-23T07:05:00+01:00"), full);
+
+  auto m = MessagesByKey();
+  EXPECT_NE(m["A1/sms-1d"].body.find("Hauptstraße 1, Steyr"), std::string::npos) << m["A1/sms-1d"].body;
+  EXPECT_EQ(m["A1/sms-1d"].state, "planned");
+  // Written again in place: still one reminder for the appointment.
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM messages WHERE appointment_id = 'A1' AND rule_id = 'sms-1d'"), 1);
+  // And a later full pass finds nothing left to do.
+  app_->set_puller(nullptr);
+  EXPECT_EQ(app_->RunPass(At("2026-11-23T07:10:00+01:00"), true).plan.appointments, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Passes, CorrectedAddressTest, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "FullPass" : "ChangedOnly"; });
+
+}  // namespace
+}  // namespace kehrbote
