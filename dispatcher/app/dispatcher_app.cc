@@ -336,22 +336,16 @@ PassResult DispatcherApp::RunPass(Instant now, bool full, bool pull) {
     r.plan = PlanAll(now);
   } else {
     if (puller_ && pull) r.ingested = puller_(now, [](const std::string&) {});
-    // Only what the pull changed, grouped by firm.
-    std::map<std::string, std::vector<std::string>> changed;
+    // The firms the pull applied an export of. Each is planned as a full pass
+    // would (its versions not planned with its current data and policy): the
+    // changed and refreshed appointments, and every pending text when the
+    // export's header changed the firm's phone, name or zone. Usually that is
+    // exactly the changed ones, read one by one.
+    std::set<std::string> applied;
     for (const IngestResult& i : r.ingested)
-      if (i.outcome == IngestOutcome::kApplied &&
-          (!i.changed_ids.empty() || !i.refreshed_ids.empty())) {
-        auto& v = changed[i.firm_id];
-        v.insert(v.end(), i.changed_ids.begin(), i.changed_ids.end());
-        v.insert(v.end(), i.refreshed_ids.begin(), i.refreshed_ids.end());
-      }
-    for (auto& [firm_id, ids] : changed) {
-      const FirmConfig* firm = config_.FindFirm(firm_id);
-      if (!firm) continue;
-      std::sort(ids.begin(), ids.end());
-      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-      r.plan += PlanFirm(*firm, &ids, now);
-    }
+      if (i.outcome == IngestOutcome::kApplied) applied.insert(i.firm_id);
+    for (const std::string& firm_id : applied)
+      if (const FirmConfig* firm = config_.FindFirm(firm_id)) r.plan += PlanFirm(*firm, nullptr, now);
   }
   r.heartbeat = heartbeat_.Run(now);
   if (sender_) r.sent = sender_(now);

@@ -79,10 +79,11 @@ class DispatcherApp {
   // Runs the migrations of the store and planning components.
   void Migrate();
 
-  // One pass. `full` plans every current appointment (start of a process, repair
-  // after a crash between ingest and planning); otherwise only the appointments
-  // the pull reported changed. `pull` = false skips step 1 (a timer woke the loop
-  // for a due message, not for the poll).
+  // One pass. `full` plans, for every firm, the current appointments not yet
+  // planned with their current data and the firm's current policy (start of a
+  // process, repair after a crash between ingest and planning); otherwise the
+  // same only for the firms the pull applied an export of. `pull` = false skips
+  // step 1 (a timer woke the loop for a due message, not for the poll).
   PassResult RunPass(Instant now, bool full, bool pull = true);
 
   // Plans the given appointments of one firm (all current ones that have not

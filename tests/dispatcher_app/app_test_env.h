@@ -64,13 +64,14 @@ class AppEnv {
   // Applies an export of `firm_id` generated and received at `at`.
   IngestResult Ingest(Database& db, const std::string& firm_id, Instant at,
                       std::vector<Appointment> appointments,
-                      std::vector<HeartbeatContact> heartbeat_contacts = {}) {
+                      std::vector<HeartbeatContact> heartbeat_contacts = {},
+                      std::string firm_phone = "07252 / 12345") {
     ExportHeader h;
     h.firm.id = firm_id;
     h.firm.name = "RFK " + firm_id;
     h.firm.timezone = "Europe/Vienna";
     h.firm.country = "AT";
-    h.firm.phone = "07252 / 12345";  // <<KehrbetriebTelefon>> of the default texts
+    h.firm.phone = firm_phone;  // <<KehrbetriebTelefon>> of the default texts
     h.firm.heartbeat_contacts = std::move(heartbeat_contacts);
     h.generated_at = at;
     h.window_from = *ParseLocalDate("2026-11-01");

@@ -502,3 +502,36 @@ INSTANTIATE_TEST_SUITE_P(Passes, CorrectedAddressTest, ::testing::Values(false, 
 
 }  // namespace
 }  // namespace kehrbote
+
+namespace kehrbote {
+namespace {
+
+// The service loop plans only the firms its pull brought news of - and when an
+// export's header gives the firm a new phone number, that is news for every
+// pending text (<<KehrbetriebTelefon>>), not only for changed appointments.
+TEST_F(DispatcherAppTest, ChangedOnlyPassRewritesPendingTextsForANewFirmPhone) {
+  std::vector<Appointment> appts = {
+      MakeAppt("A1", "2026-11-25", 8, 0, {SmsContact("0664 1111111")}),
+      MakeAppt("A2", "2026-11-26", 9, 0, {SmsContact("0664 2222222")})};
+  auto first = env_.Ingest(*db_, "huber", At("2026-11-22T23:00:00+01:00"), appts);
+  ASSERT_EQ(first.outcome, IngestOutcome::kApplied) << first.reason;
+  app_->RunPass(At("2026-11-23T06:00:00+01:00"), /*full=*/true);
+  ASSERT_NE(MessagesByKey()["A2/sms-1d"].body.find("07252 / 12345"), std::string::npos);
+
+  auto next = env_.Ingest(*db_, "huber", At("2026-11-23T07:00:00+01:00"), appts, {},
+                          "07252 / 99999");
+  ASSERT_EQ(next.outcome, IngestOutcome::kApplied) << next.reason;
+  EXPECT_TRUE(next.changed_ids.empty());
+  app_->set_puller([&](Instant, const DispatcherApp::FirmDone&) {
+    return std::vector<IngestResult>{next};
+  });
+  PassResult p = app_->RunPass(At("2026-11-23T07:05:00+01:00"), /*full=*/false);
+  EXPECT_EQ(p.plan.appointments, 2);
+  for (const char* key : {"A1/sms-1d", "A2/sms-1d"})
+    EXPECT_NE(MessagesByKey()[key].body.find("Bitte melden: 07252 / 99999"), std::string::npos)
+        << key << ": " << MessagesByKey()[key].body;
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM messages WHERE firm_id = 'huber' AND rule_id = 'sms-1d'"), 2);
+}
+
+}  // namespace
+}  // namespace kehrbote
