@@ -9,16 +9,22 @@
 namespace kehrbote {
 namespace {
 
-std::string_view DefaultText(std::string_view name) {
-  if (name == kTemplateSmsReminder) return kDefaultSmsReminder;
-  if (name == kTemplateSmsChange) return kDefaultSmsChange;
-  if (name == kTemplateSmsCancellation) return kDefaultSmsCancellation;
+// The default texts name the firm's phone; without one, the variants that
+// do not (a skipped reminder would help nobody).
+std::string_view DefaultText(std::string_view name, bool phone) {
+  if (name == kTemplateSmsReminder) return phone ? kDefaultSmsReminder : kDefaultSmsReminderNoPhone;
+  if (name == kTemplateSmsChange) return phone ? kDefaultSmsChange : kDefaultSmsChangeNoPhone;
+  if (name == kTemplateSmsCancellation)
+    return phone ? kDefaultSmsCancellation : kDefaultSmsCancellationNoPhone;
   if (name == kTemplateEmailSubject) return kDefaultEmailReminderSubject;
-  if (name == kTemplateEmailBody) return kDefaultEmailReminderBody;
+  if (name == kTemplateEmailBody)
+    return phone ? kDefaultEmailReminderBody : kDefaultEmailReminderBodyNoPhone;
   if (name == kTemplateEmailChangeSubject) return kDefaultEmailChangeSubject;
-  if (name == kTemplateEmailChangeBody) return kDefaultEmailChangeBody;
+  if (name == kTemplateEmailChangeBody)
+    return phone ? kDefaultEmailChangeBody : kDefaultEmailChangeBodyNoPhone;
   if (name == kTemplateEmailCancellationSubject) return kDefaultEmailCancellationSubject;
-  if (name == kTemplateEmailCancellationBody) return kDefaultEmailCancellationBody;
+  if (name == kTemplateEmailCancellationBody)
+    return phone ? kDefaultEmailCancellationBody : kDefaultEmailCancellationBodyNoPhone;
   return "";
 }
 
@@ -55,7 +61,8 @@ std::string Render(const FirmPolicy& firm, std::string_view name, const Template
 
 std::string_view TemplateText(const FirmPolicy& firm, std::string_view name) {
   auto it = firm.templates.find(name);
-  return it != firm.templates.end() ? std::string_view(it->second) : DefaultText(name);
+  return it != firm.templates.end() ? std::string_view(it->second)
+                                    : DefaultText(name, !firm.firm_phone.empty());
 }
 
 std::string ValidateTemplateText(std::string_view name, std::string_view text) {

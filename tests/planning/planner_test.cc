@@ -538,3 +538,35 @@ TEST(MessageTextTest, UnknownPlaceholderIsReportedWithPosition) {
 
 }  // namespace
 }  // namespace kehrbote
+
+namespace kehrbote {
+namespace {
+
+// A firm whose phone is unknown (not in its YAML, not in its exports) still
+// reminds its customers: the default texts drop the "call us at" sentence
+// rather than the message. A firm's own template keeps the missing-value rule.
+TEST(PlannerTest, FirmWithoutPhoneGetsTheDefaultTextsWithoutIt) {
+  FirmPolicy f = Firm();
+  f.firm_phone.clear();
+  AppointmentPlan p = PlanAppointment(f, Appt({Sms("0664 1234567"), Mail("a@example.at")}), 1, {}, kNow);
+  ASSERT_EQ(p.messages.size(), 2u);
+  EXPECT_EQ(FindSkip(p, SkipKind::kMissingValue), nullptr);
+  for (const PlannedMessage& m : p.messages) {
+    EXPECT_EQ(m.body.find("<<"), std::string::npos) << m.body;
+    EXPECT_NE(m.body.find("melden Sie sich"), std::string::npos) << m.body;
+    EXPECT_NE(m.body.find("Redtenbachergasse 3"), std::string::npos) << m.body;
+    if (m.channel == ContactChannel::kSms) {
+      EXPECT_EQ(m.segments, 1) << m.body;
+    }
+  }
+
+  f.templates["sms_reminder"] = "Termin <<Datum>>. Absagen: <<KehrbetriebTelefon>>";
+  p = PlanAppointment(f, Appt({Sms("0664 1234567")}), 1, {}, kNow);
+  EXPECT_TRUE(p.messages.empty());
+  const PlannedSkip* s = FindSkip(p, SkipKind::kMissingValue);
+  ASSERT_NE(s, nullptr);
+  EXPECT_NE(s->reason.find("<<KehrbetriebTelefon>>"), std::string::npos) << s->reason;
+}
+
+}  // namespace
+}  // namespace kehrbote
