@@ -127,14 +127,19 @@ class Outbox {
                                // fewer than wanted = nothing more is due
     int expired = 0, suppressed = 0;
   };
-  void ClaimIn(Poco::Data::Session& s, Instant now, std::size_t max, Claimed& out);
+  // The hot statements of one pass on SQLite, prepared once (see outbox.cc).
+  struct PassSql;
+  // `fn` in one transaction: on `pass`'s connection if given, else db_.InTransaction.
+  void Transact(PassSql* pass, const std::function<void(Poco::Data::Session&)>& fn);
+  void ClaimIn(Poco::Data::Session& s, PassSql* pass, Instant now, std::size_t max,
+               Claimed& out);
   static void Count(const Claimed& claimed, SendCounts& counts);
   void Record(Poco::Data::Session& s, const Row& row, const SendOutcome& outcome, Instant now,
               SendCounts& counts);
   // SMS (count, segments) of the firm sent in the month of `now`, in its zone.
   std::pair<int64_t, int64_t> UsedThisMonth(const std::string& firm_id, Instant now,
                                             int64_t exclude_id);
-  void RecordAccepted(Poco::Data::Session& s,
+  void RecordAccepted(Poco::Data::Session& s, PassSql* pass,
                       const std::vector<std::pair<const Row*, const SendOutcome*>>& done,
                       Instant now, SendCounts& counts);
   // False: the row was held or re-routed (quota reached). `counted`: the
