@@ -23,8 +23,9 @@
 //   503, other 5xx, refused connection, timeout                      -> transient
 //   403 ("Not routable. Do not try again."), 400, other 4xx          -> permanent
 // Kannel's reply carries no message id; receipts are matched by the token.
-// Thread-safe: each concurrent Send() uses its own keep-alive connection, taken
-// from and given back to a small pool (the outbox's send window).
+// Thread-safe: each concurrent Send() uses its own keep-alive connection
+// (HttpConnection), taken from and given back to a small pool (the outbox's
+// send window).
 #pragma once
 
 #include <chrono>
@@ -36,11 +37,9 @@
 #include "dispatcher/channel/message_channel.h"
 #include "shared/time/clock.h"
 
-namespace Poco::Net {
-class HTTPClientSession;
-}
-
 namespace kehrbote {
+
+class HttpConnection;
 
 struct KannelSettings {
   std::string sendsms_url;  // "http://127.0.0.1:13013/cgi-bin/sendsms"
@@ -71,11 +70,11 @@ class KannelChannel : public MessageChannel {
   Clock& clock_;
   std::string host_, path_;
   int port_ = 0;
-  std::unique_ptr<Poco::Net::HTTPClientSession> TakeSession();
-  void GiveBack(std::unique_ptr<Poco::Net::HTTPClientSession> session);
+  std::unique_ptr<HttpConnection> TakeConnection();
+  void GiveBack(std::unique_ptr<HttpConnection> connection);
 
   std::mutex idle_mu_;
-  std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>> idle_;  // kept-alive connections
+  std::vector<std::unique_ptr<HttpConnection>> idle_;  // kept-alive connections
 };
 
 // The text as handed to Kannel, with U+200B fillers where Kannel's fixed UCS-2

@@ -1,8 +1,12 @@
 // KannelChannel against the real Kannel (bearerbox + smsbox + fakesmsc).
 #include "dispatcher/sms/kannel_channel.h"
 
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/StreamSocket.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <functional>
 #include <thread>
 
 #include "tests/support/kannel_server.h"
@@ -157,6 +161,104 @@ TEST_F(KannelChannelTest, RefusedConnectionIsTransient) {
   KannelChannel channel(s, clock_);
   auto outcome = channel.Send(Message("+436641000008", "Hallo"));
   EXPECT_EQ(outcome.status, SendStatus::kTransient) << outcome.detail;
+}
+
+// A loopback HTTP server that runs `serve` for each accepted connection, one at
+// a time, for the edge cases the real Kannel does not produce on demand.
+class ScriptedServer {
+ public:
+  explicit ScriptedServer(std::function<void(Poco::Net::StreamSocket&)> serve)
+      : socket_(Poco::Net::SocketAddress("127.0.0.1", 0)), serve_(std::move(serve)) {
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        if (!socket_.poll(Poco::Timespan(0, 50000), Poco::Net::Socket::SELECT_READ)) continue;
+        Poco::Net::StreamSocket c = socket_.acceptConnection();
+        ++connections_;
+        serve_(c);
+      }
+    });
+  }
+  ~ScriptedServer() {
+    stop_ = true;
+    thread_.join();
+  }
+  std::string Url() const {
+    return "http://127.0.0.1:" + std::to_string(socket_.address().port()) + "/cgi-bin/sendsms";
+  }
+  int connections() const { return connections_; }
+  // Reads one request head; false if the client closed first.
+  static bool ReadRequest(Poco::Net::StreamSocket& c) {
+    std::string in;
+    char buf[1024];
+    c.setReceiveTimeout(Poco::Timespan(5, 0));
+    while (in.find("\r\n\r\n") == std::string::npos) {
+      int n = c.receiveBytes(buf, sizeof buf);
+      if (n <= 0) return false;
+      in.append(buf, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+ private:
+  Poco::Net::ServerSocket socket_;
+  std::function<void(Poco::Net::StreamSocket&)> serve_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> connections_{0};
+  std::thread thread_;
+};
+
+constexpr const char* kAccepted =
+    "HTTP/1.1 202 Accepted\r\nContent-Type: text/html\r\nContent-Length: 25\r\n\r\n"
+    "0: Accepted for delivery\n";
+
+TEST_F(KannelChannelTest, KeptAliveConnectionClosedByServerIsRetriedOnAFreshOne) {
+  // Each connection answers one request, then the server closes it without
+  // saying so (as a server does when its keep-alive time runs out).
+  std::atomic<int> requests{0};
+  ScriptedServer server([&](Poco::Net::StreamSocket& c) {
+    if (!ScriptedServer::ReadRequest(c)) return;
+    ++requests;
+    c.sendBytes(kAccepted, static_cast<int>(std::string(kAccepted).size()));
+    c.close();
+  });
+  auto s = Settings();
+  s.sendsms_url = server.Url();
+  KannelChannel channel(s, clock_);
+  auto first = channel.Send(Message("+436641000009", "Hallo"));
+  ASSERT_EQ(first.status, SendStatus::kAccepted) << first.detail;
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto second = channel.Send(Message("+436641000010", "Hallo"));
+  EXPECT_EQ(second.status, SendStatus::kAccepted) << second.detail;
+  EXPECT_EQ(requests, 2);
+  EXPECT_EQ(server.connections(), 2);
+}
+
+TEST_F(KannelChannelTest, NoAnswerWithinTimeoutIsTransient) {
+  ScriptedServer server([&](Poco::Net::StreamSocket& c) {
+    ScriptedServer::ReadRequest(c);
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));  // never answers in time
+  });
+  auto s = Settings();
+  s.sendsms_url = server.Url();
+  s.timeout = std::chrono::milliseconds(300);
+  KannelChannel channel(s, clock_);
+  auto outcome = channel.Send(Message("+436641000011", "Hallo"));
+  EXPECT_EQ(outcome.status, SendStatus::kTransient);
+  EXPECT_NE(outcome.detail.find("timeout"), std::string::npos) << outcome.detail;
+}
+
+TEST_F(KannelChannelTest, ReplyWithoutHttpIsTransient) {
+  ScriptedServer server([&](Poco::Net::StreamSocket& c) {
+    ScriptedServer::ReadRequest(c);
+    const std::string garbage = "SSH-2.0-OpenSSH_9.2\r\n\r\n";
+    c.sendBytes(garbage.data(), static_cast<int>(garbage.size()));
+  });
+  auto s = Settings();
+  s.sendsms_url = server.Url();
+  KannelChannel channel(s, clock_);
+  auto outcome = channel.Send(Message("+436641000012", "Hallo"));
+  EXPECT_EQ(outcome.status, SendStatus::kTransient);
+  EXPECT_NE(outcome.detail.find("not an HTTP reply"), std::string::npos) << outcome.detail;
 }
 
 TEST(KannelText, ValidityNeverPastDeadline) {

@@ -1,0 +1,66 @@
+// HttpConnection: one kept-alive HTTP/1.1 connection for small GET requests
+// whose replies carry a Content-Length (Kannel's sendsms).
+//
+// Why not Poco::Net::HTTPClientSession: per request it builds a request and a
+// response object, a header map and two stream buffers; on the send path of the
+// outbox that cost more CPU than smsbox spends on the reply, on two cores shared
+// with Kannel. Here a request is one send() of a prepared string and the reply
+// is parsed from one buffer.
+//
+// Errors:
+//   HttpClosedBeforeReply  the server closed (or, on a reused connection, reset)
+//                          the connection before sending any byte of a reply
+//                          (a kept-alive connection it timed out: the request
+//                          was most likely not read)
+//   Poco::TimeoutException no reply within the timeout (the request may have
+//                          been read)
+//   Poco::Exception        cannot connect, connection reset, ...
+//   std::runtime_error     a reply that is not HTTP or is cut short
+// After any error the connection must be dropped.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace Poco::Net {
+class StreamSocket;
+}
+
+namespace kehrbote {
+
+class HttpClosedBeforeReply : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct HttpReply {
+  int status = 0;
+  std::string body;
+  bool keep_alive = false;  // the server keeps the connection open
+};
+
+class HttpConnection {
+ public:
+  // Connects at once (throws Poco::Exception when the host refuses).
+  HttpConnection(const std::string& host, int port, std::chrono::milliseconds timeout);
+  ~HttpConnection();
+  HttpConnection(const HttpConnection&) = delete;
+  HttpConnection& operator=(const HttpConnection&) = delete;
+
+  // GET `target` (path and query, already percent-encoded).
+  HttpReply Get(const std::string& target);
+
+  // When the last reply was read (or the connection made): a pool drops
+  // connections idle for long, which the server may have closed meanwhile.
+  std::chrono::steady_clock::time_point last_used() const { return last_used_; }
+
+ private:
+  std::unique_ptr<Poco::Net::StreamSocket> socket_;
+  std::string host_header_;
+  bool reused_ = false;  // a reply was read on it before
+  std::chrono::steady_clock::time_point last_used_;
+};
+
+}  // namespace kehrbote
