@@ -12,7 +12,8 @@
 //
 // Timed: DispatcherApp::RunPass(now, full) with a puller that does for each firm
 // what InboxPoller does after the SFTP download (duplicate check, SHA-256, header
-// read, SnapshotIngest::ApplyFile: schema validation, diff, store writes), then
+// read, SnapshotIngest::Prepare on another thread: schema validation, then
+// ApplyPrepared: diff, store writes, one firm behind, as InboxPoller does), then
 // the planning of every new appointment version of every firm and the heartbeat
 // check. No sender is set (messages stay 'planned'); the SFTP transfer itself is
 // not part of it. Printed: wall and CPU time of the pass, of its ingest part and
@@ -33,8 +34,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 
 #include <Poco/Data/RecordSet.h>
@@ -215,17 +218,37 @@ int main(int argc, char** argv) {
       const auto t0 = Clock_::now();
       const double cpu0 = CpuSeconds();
       std::vector<IngestResult> out;
+      // As InboxPoller: a firm's export is read and validated on another thread
+      // while the next one is "downloaded" (here: hashed and its header read),
+      // then applied.
+      struct Fetched {
+        int firm;
+        std::future<PreparedExport> prepared;
+      };
+      std::optional<Fetched> pending;
+      auto finish = [&] {
+        if (!pending) return;
+        PreparedExport p = pending->prepared.get();
+        const std::string& id = config.firms[pending->firm].id();
+        out.push_back(ingest.ApplyPrepared(id, p));
+        if (out.back().outcome != IngestOutcome::kApplied)
+          std::cerr << p.file.name << ": " << out.back().reason << "\n";
+        done(id);
+        pending.reset();
+      };
       for (int f = 0; f < firms; ++f) {
         const std::string name = std::filesystem::path(files[f]).filename().string();
         if (ingest.AlreadyProcessed(config.firms[f].id(), {name, ""})) continue;
         ExportFileInfo info{name, Sha256OfFile(files[f])};
         std::ifstream in(files[f], std::ios::binary);
         if (!ReadExportHeader(in, name)) std::cerr << name << ": no header\n";
-        out.push_back(ingest.ApplyFile(config.firms[f].id(), info, files[f]));
-        if (out.back().outcome != IngestOutcome::kApplied)
-          std::cerr << name << ": " << out.back().reason << "\n";
-        done(config.firms[f].id());
+        Fetched next{f, std::async(std::launch::async, [info, path = files[f]] {
+                       return SnapshotIngest::Prepare(info, path);
+                     })};
+        finish();
+        pending = std::move(next);
       }
+      finish();
       fig.ingest_wall = Seconds(t0);
       fig.ingest_cpu = CpuSeconds() - cpu0;
       return out;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <set>
 #include <sstream>
 
@@ -67,11 +68,22 @@ InboxPoller::~InboxPoller() {
   }
 }
 
+// A firm's inbox listed and downloaded, its exports being read and validated
+// (SnapshotIngest::Prepare) on another thread while the previous firm is
+// applied and this thread goes on to the next download.
+struct InboxPoller::FetchedFirm {
+  FirmInbox firm;
+  std::vector<Candidate> candidates;  // in the order to apply
+  std::vector<std::string> errors;     // the fetch failed: nothing is applied
+  std::future<std::vector<PreparedExport>> prepared;  // one per candidate
+};
+
+
 PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms, const FirmDoneCallback& on_done) {
   PollPassResult pass;
   std::unique_ptr<SftpSession> session;
   std::string connect_error;  // once a connect fails, the rest of the pass does not retry
-  for (const FirmInbox& firm : firms) {
+  auto connected = [&]() -> SftpSession* {
     if (!session && connect_error.empty()) {
       try {
         session = SftpSession::Connect(endpoint_);
@@ -80,37 +92,46 @@ PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms, const 
         if (pass.connection_error.empty()) pass.connection_error = connect_error;
       }
     }
-    if (!session) {
+    return session.get();
+  };
+  auto report = [&](FirmPollResult result) {
+    if (on_done) on_done(result.firm_id, result.changed_ids);
+    pass.firms.push_back(std::move(result));
+  };
+  // Firm i is applied after firm i+1 is downloaded, so that reading and
+  // validating firm i's exports overlaps that download.
+  std::unique_ptr<FetchedFirm> pending;
+  auto finish_pending = [&] {
+    if (!pending) return;
+    FirmPollResult result = Finish(connected(), *pending);
+    pending.reset();
+    // After an SFTP failure the connection may be unusable: a new one next.
+    if (!result.errors.empty()) session.reset();
+    report(std::move(result));
+  };
+  for (const FirmInbox& firm : firms) {
+    if (!connected()) {
+      finish_pending();
       FirmPollResult failed;
       failed.firm_id = firm.firm_id;
       failed.errors.push_back(connect_error);
-      if (on_done) on_done(failed.firm_id, failed.changed_ids);
-      pass.firms.push_back(std::move(failed));
+      report(std::move(failed));
       continue;
     }
-    FirmPollResult result = PollFirm(*session, firm);
-    // After an SFTP failure the connection may be unusable: a new one for the next firm.
-    if (!result.errors.empty()) session.reset();
-    if (on_done) on_done(result.firm_id, result.changed_ids);
-    pass.firms.push_back(std::move(result));
+    auto fetched = Fetch(*session, firm);
+    if (!fetched->errors.empty()) session.reset();
+    finish_pending();
+    pending = std::move(fetched);
   }
+  finish_pending();
   return pass;
 }
 
-FirmPollResult InboxPoller::PollFirm(SftpSession& session, const FirmInbox& firm) {
-  FirmPollResult result;
-  result.firm_id = firm.firm_id;
-  std::vector<Candidate> candidates;
-  std::set<std::string> changed;
+std::unique_ptr<InboxPoller::FetchedFirm> InboxPoller::Fetch(SftpSession& session, const FirmInbox& firm) {
+  auto fetched = std::make_unique<FetchedFirm>();
+  fetched->firm = firm;
+  std::vector<Candidate>& candidates = fetched->candidates;
   Env& env = Env::Default();
-  auto cleanup = [&] {
-    for (const Candidate& c : candidates) {
-      try {
-        if (env.FileExists(c.local_path)) env.RemoveFile(c.local_path);
-      } catch (const std::exception&) {
-      }
-    }
-  };
   try {
     // 1-2. List, download, hash, read headers.
     for (const RemoteEntry& entry : session.List(firm.remote_dir)) {
@@ -144,8 +165,47 @@ FirmPollResult InboxPoller::PollFirm(SftpSession& session, const FirmInbox& firm
       if (a.generated_at && *a.generated_at != *b.generated_at) return *a.generated_at < *b.generated_at;
       return a.name < b.name;
     });
+  } catch (const std::exception& e) {
+    fetched->errors.push_back(firm.firm_id + ": " + firm.remote_dir + ": " + e.what());
+    return fetched;
+  }
+  std::vector<std::pair<ExportFileInfo, std::string>> files;
+  for (const Candidate& c : candidates) files.emplace_back(c.info, c.known_name ? "" : c.local_path);
+  fetched->prepared = std::async(std::launch::async, [files = std::move(files)] {
+    std::vector<PreparedExport> out;
+    for (const auto& [info, path] : files) {
+      if (path.empty()) out.emplace_back();  // known name: not applied
+      else out.push_back(SnapshotIngest::Prepare(info, path));
+    }
+    return out;
+  });
+  return fetched;
+}
+
+FirmPollResult InboxPoller::Finish(SftpSession* session, FetchedFirm& fetched) {
+  const FirmInbox& firm = fetched.firm;
+  FirmPollResult result;
+  result.firm_id = firm.firm_id;
+  result.errors = fetched.errors;
+  std::set<std::string> changed;
+  Env& env = Env::Default();
+  auto cleanup = [&] {
+    for (const Candidate& c : fetched.candidates) {
+      try {
+        if (env.FileExists(c.local_path)) env.RemoveFile(c.local_path);
+      } catch (const std::exception&) {
+      }
+    }
+  };
+  if (!fetched.errors.empty()) {
+    cleanup();
+    return result;
+  }
+  try {
+    std::vector<PreparedExport> prepared = fetched.prepared.get();
     bool made_dirs = false;
-    for (const Candidate& c : candidates) {
+    for (size_t i = 0; i < fetched.candidates.size(); ++i) {
+      const Candidate& c = fetched.candidates[i];
       IngestResult r;
       if (c.known_name) {
         r.outcome = IngestOutcome::kDuplicate;
@@ -153,26 +213,28 @@ FirmPollResult InboxPoller::PollFirm(SftpSession& session, const FirmInbox& firm
         r.file_name = c.name;
         r.reason = c.name + ": processed before (same name)";
       } else {
-        r = ingest_.ApplyFile(firm.firm_id, c.info, c.local_path);
+        r = ingest_.ApplyPrepared(firm.firm_id, prepared[i]);
+        prepared[i] = PreparedExport{};  // its appointments are not needed any more
       }
       changed.insert(r.changed_ids.begin(), r.changed_ids.end());
       const std::string remote = RemoteJoin(firm.remote_dir, c.name);
       // 4. Out of the inbox. The store already knows the file, so a failure here
       // only leaves it for the next pass, where it is a duplicate and just moved.
       try {
+        if (!session) throw std::runtime_error("no SFTP connection");
         if (!made_dirs) {
-          EnsureRemoteDirectory(session, RemoteJoin(firm.remote_dir, "processed"));
-          EnsureRemoteDirectory(session, RemoteJoin(firm.remote_dir, "rejected"));
+          EnsureRemoteDirectory(*session, RemoteJoin(firm.remote_dir, "processed"));
+          EnsureRemoteDirectory(*session, RemoteJoin(firm.remote_dir, "rejected"));
           made_dirs = true;
         }
         if (r.outcome == IngestOutcome::kRejected) {
           std::istringstream error(r.reason + "\n");
-          session.Upload(error, RemoteJoin(firm.remote_dir, "rejected/" + c.name + ".error"));
-          MoveReplacing(session, remote, RemoteJoin(firm.remote_dir, "rejected/" + c.name));
+          session->Upload(error, RemoteJoin(firm.remote_dir, "rejected/" + c.name + ".error"));
+          MoveReplacing(*session, remote, RemoteJoin(firm.remote_dir, "rejected/" + c.name));
         } else if (options_.processed == ProcessedAction::kDelete) {
-          session.Remove(remote);
+          session->Remove(remote);
         } else {
-          MoveReplacing(session, remote, RemoteJoin(firm.remote_dir, "processed/" + c.name));
+          MoveReplacing(*session, remote, RemoteJoin(firm.remote_dir, "processed/" + c.name));
         }
       } catch (const std::exception& e) {
         result.errors.push_back(firm.firm_id + ": " + remote + ": cannot move out of the inbox: " + e.what());

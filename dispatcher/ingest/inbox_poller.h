@@ -9,7 +9,9 @@
 //      applied again (one whose name is known is not even downloaded);
 //   3. apply the firm's files in generated_at order (the header is read first;
 //      files whose header cannot be read come last, in file name order) with
-//      SnapshotIngest: each file once, refused whole on any error;
+//      SnapshotIngest: each file once, refused whole on any error. The files are
+//      read and validated (SnapshotIngest::Prepare) on another thread while the
+//      next firm is downloaded, and applied after that download;
 //   4. afterwards move each file to <inbox>/processed/ (or delete it, as
 //      configured); a refused file goes to <inbox>/rejected/ with
 //      "<name>.error" beside it (the reason, one line), and is recorded on the firm
@@ -76,7 +78,13 @@ class InboxPoller {
   PollPassResult PollOnce(const std::vector<FirmInbox>& firms, const FirmDoneCallback& on_done = nullptr);
 
  private:
-  FirmPollResult PollFirm(SftpSession& session, const FirmInbox& firm);
+  struct FetchedFirm;
+  // Steps 1-3 up to the order: list, download, hash, headers; starts reading and
+  // validating the firm's exports on another thread.
+  std::unique_ptr<FetchedFirm> Fetch(SftpSession& session, const FirmInbox& firm);
+  // Applies what Fetch got and moves the files (`session` null: no connection,
+  // the files stay for the next pass).
+  FirmPollResult Finish(SftpSession* session, FetchedFirm& fetched);
 
   Database& db_;
   const Clock& clock_;

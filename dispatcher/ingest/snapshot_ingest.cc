@@ -884,38 +884,58 @@ IngestResult SnapshotIngest::ApplyStream(std::string_view inbox_firm_id, const E
   });
 }
 
-IngestResult SnapshotIngest::ApplyFile(std::string_view inbox_firm_id, const ExportFileInfo& file,
-                                       const std::string& local_path) {
+PreparedExport SnapshotIngest::Prepare(const ExportFileInfo& file, const std::string& local_path) {
+  PreparedExport p;
+  p.file = file;
+  p.local_path = local_path;
   std::ifstream in(local_path, std::ios::binary);
-  if (!in) return Reject(inbox_firm_id, file, file.name + ": cannot read the downloaded copy " + local_path);
+  if (!in) {
+    p.unreadable = true;
+    return p;
+  }
   std::error_code size_error;
   const auto size = std::filesystem::file_size(local_path, size_error);
-  if (size_error || size > kReadAheadBytes) return ApplyStream(inbox_firm_id, file, in);
-
-  // A small export (most firms: a few hundred appointments) is read and
-  // validated before the firm's transaction: the store's one writer is then
-  // held only for the diff, and planning or other firms' ingest write between.
-  // What the reader got before a failure is replayed in file order inside the
-  // transaction, so the outcome and its reason are those of ApplyStream.
-  std::optional<ExportHeader> header;
-  std::vector<Appointment> appointments;
-  std::exception_ptr error;
+  if (size_error || size > kReadAheadBytes) {
+    p.streamed = true;
+    return p;
+  }
   try {
     ExportReader reader(in, file.name);
-    reader.Read([&](const ExportHeader& h) { header = h; },
-                [&](Appointment&& a) { appointments.push_back(std::move(a)); });
+    reader.Read([&](const ExportHeader& h) { p.header = h; },
+                [&](Appointment&& a) { p.appointments.push_back(std::move(a)); });
   } catch (...) {
-    error = std::current_exception();
+    p.error = std::current_exception();
   }
+  return p;
+}
+
+IngestResult SnapshotIngest::ApplyPrepared(std::string_view inbox_firm_id, PreparedExport& p) {
+  const ExportFileInfo& file = p.file;
+  if (p.unreadable)
+    return Reject(inbox_firm_id, file, file.name + ": cannot read the downloaded copy " + p.local_path);
+  if (p.streamed) {
+    std::ifstream in(p.local_path, std::ios::binary);
+    if (!in)
+      return Reject(inbox_firm_id, file, file.name + ": cannot read the downloaded copy " + p.local_path);
+    return ApplyStream(inbox_firm_id, file, in);
+  }
+  // What the reader got before a failure is replayed in file order inside the
+  // transaction, so the outcome and its reason are those of ApplyStream.
   return Run(inbox_firm_id, file, [&](SnapshotApplier& applier) {
-    if (!header) {
-      if (error) std::rethrow_exception(error);
+    if (!p.header) {
+      if (p.error) std::rethrow_exception(p.error);
       throw RefusedExport(file.name + ": no header");
     }
-    applier.Begin(*header);
-    for (Appointment& a : appointments) applier.Add(a);
-    if (error) std::rethrow_exception(error);
+    applier.Begin(*p.header);
+    for (Appointment& a : p.appointments) applier.Add(a);
+    if (p.error) std::rethrow_exception(p.error);
   });
+}
+
+IngestResult SnapshotIngest::ApplyFile(std::string_view inbox_firm_id, const ExportFileInfo& file,
+                                       const std::string& local_path) {
+  PreparedExport p = Prepare(file, local_path);
+  return ApplyPrepared(inbox_firm_id, p);
 }
 
 namespace {

@@ -27,13 +27,14 @@
 // Memory: appointments are streamed from the reader and compared with a compact
 // map (id -> version, status, hashes, start) loaded from the store; writes go out
 // row by row through prepared statements (SQLite) or in multi-row batches
-// (PostgreSQL). Nothing holds the whole export. ApplyStream (and ApplyFile for
-// a file over kReadAheadBytes) reads and validates in a second thread (bounded
+// (PostgreSQL). Nothing holds a large export: ApplyStream (and ApplyFile for a
+// file over kReadAheadBytes) reads and validates in a second thread (bounded
 // queue) while this one writes; ApplyFile reads a smaller file whole first.
 #pragma once
 
 #include <functional>
 #include <istream>
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,6 +83,19 @@ struct ExportFileInfo {
   std::string sha256;  // lower-case hex of the whole file
 };
 
+// An export file read and validated ahead of its transaction (SnapshotIngest::
+// Prepare): a file up to kReadAheadBytes whole, with what the reader got before
+// a failure and the failure; a larger one is only named (read while applied).
+struct PreparedExport {
+  ExportFileInfo file;
+  std::string local_path;
+  bool unreadable = false;  // the downloaded copy cannot be opened
+  bool streamed = false;    // larger than kReadAheadBytes
+  std::optional<ExportHeader> header;
+  std::vector<Appointment> appointments;
+  std::exception_ptr error;  // the reader's, if it failed
+};
+
 // Yields the export's appointments one at a time: fills `out` and returns true,
 // returns false at the end, throws on bad input.
 using AppointmentSource = std::function<bool(Appointment& out)>;
@@ -97,6 +111,13 @@ class SnapshotIngest {
   // bad files (they come back kRejected); throws DatabaseError if the store fails.
   IngestResult ApplyFile(std::string_view inbox_firm_id, const ExportFileInfo& file,
                          const std::string& local_path);
+  // ApplyFile in two steps, so that a puller can read the next file while this
+  // one is applied. Prepare touches no store and may run on any thread; a small
+  // export (most firms: a few hundred appointments) is read and validated there,
+  // and the store's one writer is then held only for the diff. ApplyPrepared
+  // consumes `prepared`.
+  static PreparedExport Prepare(const ExportFileInfo& file, const std::string& local_path);
+  IngestResult ApplyPrepared(std::string_view inbox_firm_id, PreparedExport& prepared);
 
   // The same, reading the export from `in`.
   IngestResult ApplyStream(std::string_view inbox_firm_id, const ExportFileInfo& file,
