@@ -629,17 +629,18 @@ SendCounts Outbox::SendDue(Instant at, std::size_t max) {
       if (open.empty()) break;
       // Outcomes are timed by the clock of the pass (a pass with --now uses that
       // instant) and committed together (group commit): each commit takes every
-      // outcome finished by then, at least a quarter of the window, in one
+      // outcome finished by then, at least an eighth of the window, in one
       // transaction (one fsync) while the other requests are still on the wire.
       // A slot is refilled only when its outcome is durable, so never more than
-      // W requests lack a committed outcome. Why a quarter: waiting for half the
-      // window left the slots of the first answers idle for the slowest of the
-      // rest (2,400 msg/s at W = 16); taking whatever is there, however little,
-      // costs a commit for one or two outcomes when answers trickle in (same
-      // rate, more CPU per message). The same transaction claims the next batch
-      // when the queue runs low, so the window never drains at a batch boundary
-      // and a claim costs no commit of its own.
-      auto finished = window_->TakeFinished(std::max<std::size_t>(1, width / 4));
+      // W requests lack a committed outcome. Why an eighth (2 of 16): the commit
+      // is the send loop's bottleneck (fsync ~0.5 ms), and answers that arrive
+      // meanwhile go into the next one anyway; waiting for more left slots idle
+      // (half the window: 2,400 msg/s at W = 16, a quarter ~3,500, an eighth
+      // ~3,900 in send_bench), taking a single one costs a commit per outcome
+      // when answers trickle in. The same transaction claims the next batch when
+      // the queue runs low, so the window never drains at a batch boundary and a
+      // claim costs no commit of its own.
+      auto finished = window_->TakeFinished(std::max<std::size_t>(1, width / 8));
       SendCounts recorded;
       Claimed next;
       const bool claim_ahead = claimed.size() < width && more && taken < max;
