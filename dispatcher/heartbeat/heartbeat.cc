@@ -1,9 +1,13 @@
 #include "dispatcher/heartbeat/heartbeat.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <exception>
+#include <future>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <Poco/Data/Session.h>
@@ -152,110 +156,146 @@ void Heartbeat::AddMessageFacts(const FirmConfig& firm, const FirmRecord* rec, H
   AddMissingValues(firm.id(), now - days{1}, now + std::chrono::seconds{1}, f);
 }
 
+Heartbeat::FirmHeartbeat Heartbeat::RunFirm(const FirmConfig& firm, Instant now) {
+  FirmHeartbeat out;
+  const std::string& zone = firm.policy.timezone;
+  const LocalTime today = floor<days>(ToLocal(now, zone));
+  const Instant due = ToInstant(today + firm.heartbeat_time, zone);
+  std::optional<FirmRecord> rec = appointments_.GetFirm(firm.id());
+  const bool never = !rec || !rec->last_export_at;
+  if (never) {
+    HeartbeatFacts f;
+    f.firm_id = firm.id();
+    f.firm_name = firm.policy.firm_name;
+    f.timezone = zone;
+    f.now = now;
+    f.alarm_after = config_.alarm_after;
+    out.alarm_facts = f;
+    return out;
+  }
+  // What the alarm check needs; the message's facts add to it below.
+  HeartbeatFacts facts;
+  facts.firm_id = firm.id();
+  facts.firm_name = firm.policy.firm_name.empty() ? rec->firm.name : firm.policy.firm_name;
+  facts.timezone = zone;
+  facts.now = now;
+  facts.last_export_at = rec->last_export_at;
+  facts.alarm_after = config_.alarm_after;
+  AddBacklog(firm.id(), facts);
+  // No export for too long, or exports fine but delivery stalled (gateway or
+  // mail host down).
+  if (now - *rec->last_export_at > config_.alarm_after || HasDeliveryProblem(facts))
+    out.alarm_facts = facts;
+  if (now < due) return out;
+  const std::string date = LocalDateString(now, zone);
+  // Today's message exists (a second pass today): nothing to compute.
+  if (plans_.HasMessage(firm.id(), date, std::string(kRuleHeartbeat))) return out;
+  // Contacts: the firm's YAML plus the export header's.
+  std::vector<NotifyContact> contacts = firm.heartbeat_contacts;
+  for (const HeartbeatContact& hc : rec->firm.heartbeat_contacts)
+    contacts.push_back(NotifyContact{hc.channel, hc.address});
+  std::vector<Recipient> recipients = Recipients(contacts, firm.policy.country, out.skipped_contacts);
+  if (recipients.empty()) return out;
+
+  AddMessageFacts(firm, &*rec, facts);
+  const bool alarm = IsAlarm(facts);
+  const std::string text = HeartbeatText(facts);
+  const std::string subject = HeartbeatSubject(facts);
+  // An SMS keeps the firm's quiet hours unless it is on time: the heartbeat
+  // time itself may lie in them (07:00), a late one (the dispatcher was down
+  // and comes back at 23:00) waits for their end, but not past the next
+  // heartbeat, which then tells the same. E-mail goes at once.
+  const QuietHours& quiet = firm.policy.quiet_hours;
+  const Instant next_heartbeat = ToInstant(today + days{1} + firm.heartbeat_time, zone);
+  const bool on_time = quiet.MoveLater(due, zone) == quiet.MoveLater(now, zone);
+  const Instant sms_due = on_time ? now : quiet.MoveLater(now, zone);
+  AppointmentPlan& plan = out.plan.emplace();
+  {
+    for (const Recipient& rc : recipients) {
+      const bool sms = rc.channel == ContactChannel::kSms;
+      if (sms && sms_due >= next_heartbeat) {
+        PlannedSkip k;
+        k.firm_id = firm.id();
+        k.appointment_id = date;
+        k.rule_id = std::string(kRuleHeartbeat);
+        k.channel = rc.channel;
+        k.contact = MaskContact(rc.channel, rc.key);
+        k.kind = SkipKind::kTiming;
+        k.reason = "not sent: late heartbeat inside quiet hours " + quiet.Describe() +
+                   "; the next heartbeat (" + FormatLocalForReason(next_heartbeat, zone) +
+                   ") comes before they end";
+        plan.skips.push_back(std::move(k));
+        continue;
+      }
+      PlannedMessage m;
+      m.firm_id = firm.id();
+      m.appointment_id = date;
+      m.appointment_version = 0;
+      m.rule_id = std::string(kRuleHeartbeat);
+      m.purpose = alarm ? "alarm" : "heartbeat";
+      m.channel = rc.channel;
+      m.contact_key = rc.key;
+      m.recipient = rc.key;
+      m.sender = firm.policy.sender_name;
+      if (rc.channel == ContactChannel::kSms) {
+        RenderedText sms = EncodeSms(firm.policy, text);
+        m.body = sms.body;
+        m.segments = sms.segments;
+      } else {
+        m.subject = subject;
+        m.body = text;
+      }
+      m.due = sms ? sms_due : now;
+      m.deadline = m.due == now ? NextLocalMidnight(now, zone) : next_heartbeat;
+      m.reason = std::string(alarm ? "daily alarm: no export for more than "
+                                   : "daily heartbeat at ") +
+                 (alarm ? FormatLead(config_.alarm_after) : FormatTimeOfDay(firm.heartbeat_time));
+      if (m.due != now) m.reason += "; late, waits for the end of quiet hours " + quiet.Describe();
+      plan.messages.push_back(std::move(m));
+    }
+  }
+  out.alarm = alarm;
+  return out;
+}
+
 HeartbeatResult Heartbeat::Run(Instant now) {
   HeartbeatResult r;
   std::vector<HeartbeatFacts> in_alarm;
   std::vector<AppointmentPlan> batch;
-  for (const FirmConfig& firm : config_.firms) {
-    const std::string& zone = firm.policy.timezone;
-    const LocalTime today = floor<days>(ToLocal(now, zone));
-    const Instant due = ToInstant(today + firm.heartbeat_time, zone);
-    std::optional<FirmRecord> rec = appointments_.GetFirm(firm.id());
-    const bool never = !rec || !rec->last_export_at;
-    if (never) {
-      HeartbeatFacts f;
-      f.firm_id = firm.id();
-      f.firm_name = firm.policy.firm_name;
-      f.timezone = zone;
-      f.now = now;
-      f.alarm_after = config_.alarm_after;
-      in_alarm.push_back(f);
-      continue;
+  // A handful of store reads per firm, for thousands of firms every pass:
+  // spread over the cores, then taken in config order.
+  std::vector<FirmHeartbeat> per_firm(config_.firms.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next++) < per_firm.size();) per_firm[i] = RunFirm(config_.firms[i], now);
+  };
+  const size_t workers =
+      std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), 1 + per_firm.size() / 64);
+  std::vector<std::future<void>> helpers;
+  for (size_t i = 1; i < workers; ++i) helpers.push_back(std::async(std::launch::async, worker));
+  std::exception_ptr error;
+  try {
+    worker();
+  } catch (...) {
+    error = std::current_exception();
+    next = per_firm.size();
+  }
+  for (auto& h : helpers) {
+    try {
+      h.get();
+    } catch (...) {
+      if (!error) error = std::current_exception();
     }
-    // What the alarm check needs; the message's facts add to it below.
-    HeartbeatFacts facts;
-    facts.firm_id = firm.id();
-    facts.firm_name = firm.policy.firm_name.empty() ? rec->firm.name : firm.policy.firm_name;
-    facts.timezone = zone;
-    facts.now = now;
-    facts.last_export_at = rec->last_export_at;
-    facts.alarm_after = config_.alarm_after;
-    AddBacklog(firm.id(), facts);
-    // No export for too long, or exports fine but delivery stalled (gateway or
-    // mail host down).
-    if (now - *rec->last_export_at > config_.alarm_after || HasDeliveryProblem(facts))
-      in_alarm.push_back(facts);
-    if (now < due) continue;
-    const std::string date = LocalDateString(now, zone);
-    // Today's message exists (a second pass today): nothing to compute.
-    if (plans_.HasMessage(firm.id(), date, std::string(kRuleHeartbeat))) continue;
-    // Contacts: the firm's YAML plus the export header's.
-    std::vector<NotifyContact> contacts = firm.heartbeat_contacts;
-    for (const HeartbeatContact& hc : rec->firm.heartbeat_contacts)
-      contacts.push_back(NotifyContact{hc.channel, hc.address});
-    std::vector<Recipient> recipients = Recipients(contacts, firm.policy.country, r.skipped_contacts);
-    if (recipients.empty()) continue;
-
-    AddMessageFacts(firm, &*rec, facts);
-    const bool alarm = IsAlarm(facts);
-    const std::string text = HeartbeatText(facts);
-    const std::string subject = HeartbeatSubject(facts);
-    // An SMS keeps the firm's quiet hours unless it is on time: the heartbeat
-    // time itself may lie in them (07:00), a late one (the dispatcher was down
-    // and comes back at 23:00) waits for their end, but not past the next
-    // heartbeat, which then tells the same. E-mail goes at once.
-    const QuietHours& quiet = firm.policy.quiet_hours;
-    const Instant next_heartbeat = ToInstant(today + days{1} + firm.heartbeat_time, zone);
-    const bool on_time = quiet.MoveLater(due, zone) == quiet.MoveLater(now, zone);
-    const Instant sms_due = on_time ? now : quiet.MoveLater(now, zone);
-    AppointmentPlan& plan = batch.emplace_back();
-    {
-      for (const Recipient& rc : recipients) {
-        const bool sms = rc.channel == ContactChannel::kSms;
-        if (sms && sms_due >= next_heartbeat) {
-          PlannedSkip k;
-          k.firm_id = firm.id();
-          k.appointment_id = date;
-          k.rule_id = std::string(kRuleHeartbeat);
-          k.channel = rc.channel;
-          k.contact = MaskContact(rc.channel, rc.key);
-          k.kind = SkipKind::kTiming;
-          k.reason = "not sent: late heartbeat inside quiet hours " + quiet.Describe() +
-                     "; the next heartbeat (" + FormatLocalForReason(next_heartbeat, zone) +
-                     ") comes before they end";
-          plan.skips.push_back(std::move(k));
-          continue;
-        }
-        PlannedMessage m;
-        m.firm_id = firm.id();
-        m.appointment_id = date;
-        m.appointment_version = 0;
-        m.rule_id = std::string(kRuleHeartbeat);
-        m.purpose = alarm ? "alarm" : "heartbeat";
-        m.channel = rc.channel;
-        m.contact_key = rc.key;
-        m.recipient = rc.key;
-        m.sender = firm.policy.sender_name;
-        if (rc.channel == ContactChannel::kSms) {
-          RenderedText sms = EncodeSms(firm.policy, text);
-          m.body = sms.body;
-          m.segments = sms.segments;
-        } else {
-          m.subject = subject;
-          m.body = text;
-        }
-        m.due = sms ? sms_due : now;
-        m.deadline = m.due == now ? NextLocalMidnight(now, zone) : next_heartbeat;
-        m.reason = std::string(alarm ? "daily alarm: no export for more than "
-                                     : "daily heartbeat at ") +
-                   (alarm ? FormatLead(config_.alarm_after) : FormatTimeOfDay(firm.heartbeat_time));
-        if (m.due != now) m.reason += "; late, waits for the end of quiet hours " + quiet.Describe();
-        plan.messages.push_back(std::move(m));
-      }
-    }
-    if (plan.messages.empty()) continue;
+  }
+  if (error) std::rethrow_exception(error);
+  for (FirmHeartbeat& f : per_firm) {
+    r.skipped_contacts += f.skipped_contacts;
+    if (f.alarm_facts) in_alarm.push_back(std::move(*f.alarm_facts));
+    if (!f.plan) continue;
+    batch.push_back(std::move(*f.plan));
+    if (batch.back().messages.empty()) continue;  // only skips (late SMS)
     ++r.heartbeats;
-    if (alarm) ++r.firm_alarms;
+    if (f.alarm) ++r.firm_alarms;
   }
   // All firms' messages in one transaction (one commit, not one per firm); the
   // UNIQUE key keeps a concurrent dispatcher from doubling them.

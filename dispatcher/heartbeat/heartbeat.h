@@ -49,6 +49,15 @@ class Heartbeat {
   Instant NextDue(Instant now) const;
 
  private:
+  // One firm's part of Run: its facts if it is in alarm, and its heartbeat
+  // plan if one is due (messages, or skips of late SMS only).
+  struct FirmHeartbeat {
+    std::optional<HeartbeatFacts> alarm_facts;
+    std::optional<AppointmentPlan> plan;
+    bool alarm = false;  // the plan's text is an alarm
+    int skipped_contacts = 0;
+  };
+  FirmHeartbeat RunFirm(const FirmConfig& firm, Instant now);
   // Adds what the firm's message states beyond the alarm check: last export's
   // size, refused file, messages today, invalid contacts, missing values.
   // `rec` is the firm's store record (null if none); f.now and f.timezone set.
