@@ -99,34 +99,6 @@ std::string Sha1Hex(std::string_view data) {
 
 using nlohmann::json;
 
-// Members missing or null read as "" (the writer always writes them all).
-std::string GetString(const json* o, const char* key) {
-  if (!o || !o->is_object()) return "";
-  auto it = o->find(key);
-  if (it == o->end() || it->is_null()) return "";
-  if (!it->is_string()) throw AppointmentJsonError(std::string("'") + key + "' is not a string");
-  return it->get<std::string>();
-}
-
-const json* GetMember(const json& o, const char* key) {
-  auto it = o.find(key);
-  return it == o.end() ? nullptr : &*it;
-}
-
-std::optional<std::chrono::minutes> GetTime(const json* o, const char* key) {
-  if (!o || !o->is_object() || !o->contains(key)) return std::nullopt;
-  auto t = ParseTimeOfDay(GetString(o, key));
-  if (!t) throw AppointmentJsonError(std::string("bad time of day in '") + key + "'");
-  return t;
-}
-
-bool GetBool(const json& o, const char* key) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->is_boolean())
-    throw AppointmentJsonError(std::string("'") + key + "' is not true/false");
-  return it->get<bool>();
-}
-
 }  // namespace
 
 std::string AppointmentToJson(const Appointment& a) {
@@ -153,47 +125,175 @@ std::string AppointmentToJson(const Appointment& a) {
 
 // nlohmann rather than Poco::JSON: planning decodes every stored appointment it
 // plans, and Poco's Dynamic::Var tree costs several times as much.
+namespace {
+
+// Reads AppointmentToJson's output straight into an Appointment with nlohmann's
+// SAX parser: planning decodes every stored appointment it plans, and building
+// a json tree first (a std::map per object) cost several times the decoding.
+// Accepts and refuses what the tree-based reader did: members missing or null
+// read as "", a missing kind/status/date or a bad time of day is an error.
+class StoredAppointmentReader {
+ public:
+  using string_t = json::string_t;
+  using binary_t = json::binary_t;
+
+  Appointment Finish() {
+    if (!kind_) throw AppointmentJsonError("unknown kind");
+    if (!status_) throw AppointmentJsonError("unknown status");
+    if (!date_) throw AppointmentJsonError("bad start.date");
+    a_.kind = *kind_;
+    a_.status = *status_;
+    return std::move(a_);
+  }
+
+  bool null() { return Scalar(nullptr, nullptr); }
+  bool boolean(bool v) { return Scalar(nullptr, &v); }
+  bool number_integer(json::number_integer_t) { return Scalar(nullptr, nullptr, true); }
+  bool number_unsigned(json::number_unsigned_t) { return Scalar(nullptr, nullptr, true); }
+  bool number_float(json::number_float_t, const string_t&) { return Scalar(nullptr, nullptr, true); }
+  bool binary(binary_t&) { return Scalar(nullptr, nullptr, true); }
+  bool string(string_t& v) { return Scalar(&v, nullptr); }
+
+  bool key(string_t& k) {
+    key_ = std::move(k);
+    return true;
+  }
+  bool start_object(std::size_t) {
+    if (stack_.empty()) {
+      stack_.push_back(In::kRoot);
+      return true;
+    }
+    In in = In::kOther;
+    if (stack_.back() == In::kRoot) {
+      if (key_ == "start") in = In::kStart;
+      else if (key_ == "object") in = In::kObject;
+      else if (key_ == "customer") in = In::kCustomer;
+    } else if (stack_.back() == In::kContacts) {
+      in = In::kContact;
+      a_.contacts.emplace_back();
+      consent_ = main_sweep_only_ = false;
+    }
+    stack_.push_back(in);
+    return true;
+  }
+  bool end_object() {
+    if (stack_.back() == In::kContact) {
+      if (!consent_) throw AppointmentJsonError("'consent' is not true/false");
+      if (!main_sweep_only_) throw AppointmentJsonError("'main_sweep_only' is not true/false");
+    }
+    stack_.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) {
+    if (stack_.empty()) throw AppointmentJsonError("not a JSON object");
+    stack_.push_back(stack_.back() == In::kRoot && key_ == "contacts" ? In::kContacts : In::kOther);
+    return true;
+  }
+  bool end_array() {
+    stack_.pop_back();
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
+    throw AppointmentJsonError(e.what());
+  }
+
+ private:
+  enum class In { kRoot, kStart, kObject, kCustomer, kContacts, kContact, kOther };
+
+  // One scalar member: `text` if a string, `flag` if a boolean, neither for
+  // null; `other` for numbers and binary.
+  bool Scalar(string_t* text, const bool* flag, bool other = false) {
+    if (stack_.empty()) throw AppointmentJsonError("not a JSON object");
+    if (std::string* field = StringField()) {
+      if (flag || other) throw AppointmentJsonError("'" + key_ + "' is not a string");
+      if (text) *field = std::move(*text);
+      else field->clear();
+      return true;
+    }
+    switch (stack_.back()) {
+      case In::kRoot:
+        if (key_ == "kind") kind_ = text ? ParseAppointmentKind(*text) : std::nullopt;
+        else if (key_ == "status") status_ = text ? ParseAppointmentStatus(*text) : std::nullopt;
+        else break;
+        if (!text && (flag || other)) throw AppointmentJsonError("'" + key_ + "' is not a string");
+        break;
+      case In::kStart:
+        if (key_ == "date") {
+          if (!text && (flag || other)) throw AppointmentJsonError("'date' is not a string");
+          date_ = text ? ParseLocalDate(*text) : std::nullopt;
+          if (date_) a_.start.date = *date_;
+        } else if (key_ == "time" || key_ == "window_from" || key_ == "window_to") {
+          if (!text && (flag || other)) throw AppointmentJsonError("'" + key_ + "' is not a string");
+          auto t = text ? ParseTimeOfDay(*text) : std::nullopt;
+          if (!t) throw AppointmentJsonError("bad time of day in '" + key_ + "'");
+          (key_ == "time" ? a_.start.time : key_ == "window_from" ? a_.start.window_from
+                                                                  : a_.start.window_to) = t;
+        }
+        break;
+      case In::kContact:
+        if (key_ == "channel") {
+          if (!text && (flag || other)) throw AppointmentJsonError("'channel' is not a string");
+          auto channel = text ? ParseContactChannel(*text) : std::nullopt;
+          if (!channel) throw AppointmentJsonError("unknown contact channel");
+          a_.contacts.back().channel = *channel;
+        } else if (key_ == "consent" || key_ == "main_sweep_only") {
+          if (!flag) throw AppointmentJsonError("'" + key_ + "' is not true/false");
+          if (key_ == "consent") {
+            a_.contacts.back().consent = *flag;
+            consent_ = true;
+          } else {
+            a_.contacts.back().main_sweep_only = *flag;
+            main_sweep_only_ = true;
+          }
+        }
+        break;
+      default:
+        break;
+    }
+    return true;
+  }
+
+  // The string member the current key names, if any.
+  std::string* StringField() {
+    switch (stack_.back()) {
+      case In::kRoot:
+        return key_ == "id" ? &a_.id : nullptr;
+      case In::kObject:
+        if (key_ == "id") return &a_.object.id;
+        if (key_ == "street") return &a_.object.street;
+        if (key_ == "zip") return &a_.object.zip;
+        if (key_ == "city") return &a_.object.city;
+        return nullptr;
+      case In::kCustomer:
+        if (key_ == "salutation") return &a_.customer.salutation;
+        if (key_ == "title") return &a_.customer.title;
+        if (key_ == "first_name") return &a_.customer.first_name;
+        if (key_ == "last_name") return &a_.customer.last_name;
+        if (key_ == "company") return &a_.customer.company;
+        return nullptr;
+      case In::kContact:
+        return key_ == "address" ? &a_.contacts.back().address : nullptr;
+      default:
+        return nullptr;
+    }
+  }
+
+  Appointment a_;
+  std::vector<In> stack_;
+  std::string key_;
+  std::optional<AppointmentKind> kind_;
+  std::optional<AppointmentStatus> status_;
+  std::optional<LocalTime> date_;
+  bool consent_ = false, main_sweep_only_ = false;
+};
+
+}  // namespace
+
 Appointment AppointmentFromJson(std::string_view text) {
   try {
-    const json root = json::parse(text);
-    if (!root.is_object()) throw AppointmentJsonError("not a JSON object");
-    Appointment a;
-    a.id = GetString(&root, "id");
-    auto kind = ParseAppointmentKind(GetString(&root, "kind"));
-    if (!kind) throw AppointmentJsonError("unknown kind");
-    a.kind = *kind;
-    auto status = ParseAppointmentStatus(GetString(&root, "status"));
-    if (!status) throw AppointmentJsonError("unknown status");
-    a.status = *status;
-    const json* start = GetMember(root, "start");
-    auto date = ParseLocalDate(GetString(start, "date"));
-    if (!date) throw AppointmentJsonError("bad start.date");
-    a.start.date = *date;
-    a.start.time = GetTime(start, "time");
-    a.start.window_from = GetTime(start, "window_from");
-    a.start.window_to = GetTime(start, "window_to");
-    const json* object = GetMember(root, "object");
-    a.object = {GetString(object, "id"), GetString(object, "street"), GetString(object, "zip"),
-                GetString(object, "city")};
-    const json* customer = GetMember(root, "customer");
-    a.customer = {GetString(customer, "salutation"), GetString(customer, "title"),
-                  GetString(customer, "first_name"), GetString(customer, "last_name"),
-                  GetString(customer, "company")};
-    const json* contacts = GetMember(root, "contacts");
-    if (contacts && contacts->is_array()) {
-      for (const json& c : *contacts) {
-        if (!c.is_object()) throw AppointmentJsonError("contact is not an object");
-        Contact contact;
-        auto channel = ParseContactChannel(GetString(&c, "channel"));
-        if (!channel) throw AppointmentJsonError("unknown contact channel");
-        contact.channel = *channel;
-        contact.address = GetString(&c, "address");
-        contact.consent = GetBool(c, "consent");
-        contact.main_sweep_only = GetBool(c, "main_sweep_only");
-        a.contacts.push_back(std::move(contact));
-      }
-    }
-    return a;
+    StoredAppointmentReader reader;
+    json::sax_parse(text.begin(), text.end(), &reader);
+    return reader.Finish();
   } catch (const AppointmentJsonError& e) {
     throw AppointmentJsonError(std::string("stored appointment: ") + e.what());
   } catch (const json::exception& e) {

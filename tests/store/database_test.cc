@@ -219,3 +219,64 @@ TEST(AppointmentJsonTest, RoundTripsEveryField) {
 
 }  // namespace
 }  // namespace kehrbote
+
+namespace kehrbote {
+namespace {
+
+// The stored form of every shape of appointment reads back equal, and a
+// damaged one is refused with AppointmentJsonError, not misread.
+TEST(AppointmentJsonTest, EveryShapeRoundTripsAndDamageIsRefused) {
+  Appointment base;
+  base.id = "T-\"1\"\\x";
+  base.kind = AppointmentKind::kMainSweep;
+  base.status = AppointmentStatus::kCancelled;
+  base.start.date = *ParseLocalDate("2027-01-05");
+  base.object = {"O\n1", "Hauptstraße 1/3", "8010", "Graz-St. Leonhard"};
+  base.customer = {"", "", "", "", "Hausverwaltung \"Müller\" & Co"};
+  std::vector<Appointment> shapes;
+  shapes.push_back(base);  // date only, no contacts
+  Appointment timed = base;
+  timed.start.time = std::chrono::minutes(8 * 60 + 30);
+  timed.contacts = {{ContactChannel::kSms, "+43 664 1234567", true, true}};
+  shapes.push_back(timed);
+  Appointment window = base;
+  window.start.window_from = std::chrono::hours(8);
+  window.start.window_to = std::chrono::hours(12);
+  window.contacts = {{ContactChannel::kEmail, "a@example.at", false, false},
+                     {ContactChannel::kSms, "0664 1", true, false},
+                     {ContactChannel::kSms, "😀", false, true}};
+  shapes.push_back(window);
+  Appointment open_end = base;
+  open_end.start.window_from = std::chrono::hours(13);
+  shapes.push_back(open_end);
+  for (const Appointment& a : shapes) EXPECT_EQ(AppointmentFromJson(AppointmentToJson(a)), a);
+
+  const std::string good = AppointmentToJson(timed);
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string s = good;
+    const size_t at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return s.replace(at, from.size(), to);
+  };
+  for (const std::string& bad :
+       {std::string(""), std::string("[1]"), std::string("\"x\""), good.substr(0, good.size() - 1),
+        replaced("\"kind\":\"main_sweep\"", "\"kind\":\"chimney\""),
+        replaced("\"kind\":\"main_sweep\"", "\"kind\":3"),
+        replaced("\"status\":\"cancelled\",", ""),
+        replaced("\"date\":\"2027-01-05\"", "\"date\":\"2027-02-30\""),
+        replaced("\"time\":\"08:30\"", "\"time\":\"25:00\""),
+        replaced("\"time\":\"08:30\"", "\"time\":null"),
+        replaced("\"channel\":\"sms\"", "\"channel\":\"fax\""),
+        replaced("\"consent\":true", "\"consent\":\"yes\""),
+        replaced(",\"main_sweep_only\":true", ""),
+        replaced("\"street\":\"Hauptstraße 1/3\"", "\"street\":7")}) {
+    EXPECT_THROW(AppointmentFromJson(bad), AppointmentJsonError) << bad;
+  }
+  // Members missing or null read as empty text (older rows may lack one).
+  Appointment lenient = AppointmentFromJson(replaced("\"zip\":\"8010\",", ""));
+  EXPECT_EQ(lenient.object.zip, "");
+  EXPECT_EQ(AppointmentFromJson(replaced("\"title\":\"\"", "\"title\":null")).customer.title, "");
+}
+
+}  // namespace
+}  // namespace kehrbote
