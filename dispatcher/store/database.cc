@@ -1,5 +1,6 @@
 #include "dispatcher/store/database.h"
 
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <map>
@@ -10,10 +11,12 @@
 #include <Poco/Data/DataException.h>
 #include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/SessionPool.h>
 #include <Poco/Exception.h>
 
 #include "dispatcher/store/sqlite_statement.h"
+#include "dispatcher/store/wal_checkpointer.h"
 #include "shared/env/env.h"
 
 namespace kehrbote {
@@ -93,8 +96,11 @@ class SqliteSessionPool : public Poco::Data::SessionPool {
  public:
   static constexpr int kNeverIdle = 10 * 365 * 24 * 3600;  // seconds
 
-  SqliteSessionPool(const std::string& file, int max_sessions, int busy_ms)
-      : Poco::Data::SessionPool("sqlite", file, 1, max_sessions, kNeverIdle), busy_ms_(busy_ms) {}
+  SqliteSessionPool(const std::string& file, int max_sessions, int busy_ms,
+                    WalCheckpointer* checkpointer)
+      : Poco::Data::SessionPool("sqlite", file, 1, max_sessions, kNeverIdle),
+        busy_ms_(busy_ms),
+        checkpointer_(checkpointer) {}
   ~SqliteSessionPool() override = default;
 
  protected:
@@ -102,10 +108,12 @@ class SqliteSessionPool : public Poco::Data::SessionPool {
     int ignored = 0;
     session << "PRAGMA busy_timeout = " + std::to_string(busy_ms_), into(ignored), now;
     session << "PRAGMA foreign_keys = ON", now;
+    checkpointer_->Attach(Poco::Data::SQLite::Utility::dbHandle(session));
   }
 
  private:
   int busy_ms_;
+  WalCheckpointer* checkpointer_;
 };
 
 // PostgreSQL sessions: no NOTICE chatter on stderr ("relation ... already exists").
@@ -126,6 +134,7 @@ class PostgresSessionPool : public Poco::Data::SessionPool {
 class Database::Impl {
  public:
   std::unique_ptr<Poco::Data::SessionPool> pool;
+  std::unique_ptr<WalCheckpointer> checkpointer;  // SQLite; stopped before the pool closes
   std::chrono::milliseconds busy_timeout{30000};
   std::mutex firm_mu;
   std::map<std::string, std::shared_ptr<std::mutex>, std::less<>> firm_locks;
@@ -149,6 +158,7 @@ Database::Database(SqlDialect dialect, std::string description, std::unique_ptr<
     : dialect_(dialect), description_(std::move(description)), impl_(std::move(impl)) {}
 
 Database::~Database() {
+  if (impl_ && impl_->checkpointer) impl_->checkpointer->Stop();
   // SQLite refuses to close a connection with prepared statements left.
   if (dialect_ == SqlDialect::kSqlite) SqliteStatement::FinalizeCached();
   if (impl_ && impl_->pool) {
@@ -178,8 +188,15 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const DatabaseO
         if (::stat(dir.c_str(), &st) != 0) env.CreatePrivateDirectory(dir);
         env.NewPrivateFile(file)->Close();  // SQLite accepts an empty file as a new database
       }
+      Impl* shared = impl.get();
+      impl->checkpointer = std::make_unique<WalCheckpointer>([shared] {
+        Session c = shared->pool->get();
+        sqlite3_wal_checkpoint_v2(Poco::Data::SQLite::Utility::dbHandle(c), nullptr,
+                                  SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      });
       impl->pool = std::make_unique<SqliteSessionPool>(
-          file, max_sessions, static_cast<int>(options.busy_timeout.count()));
+          file, max_sessions, static_cast<int>(options.busy_timeout.count()),
+          impl->checkpointer.get());
       Session s = impl->pool->get();
       std::string mode;
       s << "PRAGMA journal_mode = WAL", into(mode), now;

@@ -1,0 +1,51 @@
+#include "dispatcher/store/wal_checkpointer.h"
+
+#include <sqlite3.h>
+
+namespace kehrbote {
+
+WalCheckpointer::WalCheckpointer(Checkpoint checkpoint, int pages)
+    : checkpoint_(std::move(checkpoint)), pages_(pages) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+WalCheckpointer::~WalCheckpointer() { Stop(); }
+
+void WalCheckpointer::Attach(sqlite3* db) { sqlite3_wal_hook(db, &WalCheckpointer::Hook, this); }
+
+void WalCheckpointer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+int WalCheckpointer::Hook(void* self, sqlite3*, const char*, int pages) {
+  auto* c = static_cast<WalCheckpointer*>(self);
+  if (pages >= c->pages_) {
+    std::lock_guard<std::mutex> lock(c->mu_);
+    c->due_ = true;
+    c->wake_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void WalCheckpointer::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    wake_.wait(lock, [&] { return due_ || stop_; });
+    if (stop_) return;
+    due_ = false;
+    lock.unlock();
+    try {
+      checkpoint_();
+    } catch (...) {
+      // No free connection, or the store failed: the next commit asks again.
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace kehrbote
