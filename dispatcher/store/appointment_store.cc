@@ -71,45 +71,57 @@ std::vector<StoredAppointment> ReadVersions(SqliteStatement& st) {
   return out;
 }
 
-std::optional<Instant> OptInstant(RecordSet& rs, size_t col, size_t row) {
-  if (rs.isNull(col, row)) return std::nullopt;
-  return ToInstantSeconds(rs.value(col, row));
-}
+// One row of a RecordSet, read like a SqliteStatement's current row.
+struct RecordRow {
+  RecordSet& rs;
+  size_t row;
+  bool IsNull(int col) const { return rs.isNull(static_cast<size_t>(col), row); }
+  std::string Text(int col) const { return rs.value(static_cast<size_t>(col), row).convert<std::string>(); }
+  int64_t Int(int col) const { return rs.value(static_cast<size_t>(col), row).convert<Poco::Int64>(); }
+};
 
-std::optional<std::string> OptString(RecordSet& rs, size_t col, size_t row) {
-  if (rs.isNull(col, row)) return std::nullopt;
-  return rs.value(col, row).convert<std::string>();
+// A firms row (kFirmColumns) from a RecordRow or a SqliteStatement.
+template <class Row>
+FirmRecord ReadFirm(const Row& r) {
+  auto opt_text = [&](int col) -> std::optional<std::string> {
+    if (r.IsNull(col)) return std::nullopt;
+    return r.Text(col);
+  };
+  auto opt_instant = [&](int col) -> std::optional<Instant> {
+    if (r.IsNull(col)) return std::nullopt;
+    return Instant(std::chrono::seconds(r.Int(col)));
+  };
+  FirmRecord f;
+  f.firm.id = r.Text(0);
+  f.firm.name = r.Text(1);
+  f.firm.timezone = r.Text(2);
+  f.firm.country = r.Text(3);
+  f.firm.phone = r.Text(4);
+  const std::string contacts_json = r.Text(5);
+  Poco::JSON::Parser parser;
+  auto contacts = parser.parse(contacts_json).extract<Poco::JSON::Array::Ptr>();
+  for (size_t i = 0; contacts && i < contacts->size(); ++i) {
+    auto c = contacts->getObject(static_cast<unsigned>(i));
+    HeartbeatContact hc;
+    hc.channel = ParseContactChannel(c->getValue<std::string>("channel")).value_or(ContactChannel::kSms);
+    hc.address = c->getValue<std::string>("address");
+    f.firm.heartbeat_contacts.push_back(hc);
+  }
+  f.last_export_at = opt_instant(6);
+  f.last_export_name = opt_text(7);
+  f.last_export_generated_at = opt_instant(8);
+  f.last_export_appointments = r.IsNull(9) ? 0 : static_cast<int>(r.Int(9));
+  if (auto s = opt_text(10)) f.last_window_from = ParseLocalDate(*s);
+  if (auto s = opt_text(11)) f.last_window_to = ParseLocalDate(*s);
+  f.last_rejected_name = opt_text(12);
+  f.last_rejected_reason = opt_text(13);
+  f.last_rejected_at = opt_instant(14);
+  return f;
 }
 
 std::vector<FirmRecord> ReadFirms(RecordSet& rs) {
   std::vector<FirmRecord> out;
-  for (size_t row = 0; row < rs.rowCount(); ++row) {
-    FirmRecord f;
-    f.firm.id = rs.value(0, row).convert<std::string>();
-    f.firm.name = rs.value(1, row).convert<std::string>();
-    f.firm.timezone = rs.value(2, row).convert<std::string>();
-    f.firm.country = rs.value(3, row).convert<std::string>();
-    f.firm.phone = rs.value(4, row).convert<std::string>();
-    Poco::JSON::Parser parser;
-    auto contacts = parser.parse(rs.value(5, row).convert<std::string>()).extract<Poco::JSON::Array::Ptr>();
-    for (size_t i = 0; contacts && i < contacts->size(); ++i) {
-      auto c = contacts->getObject(static_cast<unsigned>(i));
-      HeartbeatContact hc;
-      hc.channel = ParseContactChannel(c->getValue<std::string>("channel")).value_or(ContactChannel::kSms);
-      hc.address = c->getValue<std::string>("address");
-      f.firm.heartbeat_contacts.push_back(hc);
-    }
-    f.last_export_at = OptInstant(rs, 6, row);
-    f.last_export_name = OptString(rs, 7, row);
-    f.last_export_generated_at = OptInstant(rs, 8, row);
-    f.last_export_appointments = rs.isNull(9, row) ? 0 : static_cast<int>(rs.value(9, row).convert<Poco::Int64>());
-    if (auto s = OptString(rs, 10, row)) f.last_window_from = ParseLocalDate(*s);
-    if (auto s = OptString(rs, 11, row)) f.last_window_to = ParseLocalDate(*s);
-    f.last_rejected_name = OptString(rs, 12, row);
-    f.last_rejected_reason = OptString(rs, 13, row);
-    f.last_rejected_at = OptInstant(rs, 14, row);
-    out.push_back(std::move(f));
-  }
+  for (size_t row = 0; row < rs.rowCount(); ++row) out.push_back(ReadFirm(RecordRow{rs, row}));
   return out;
 }
 
@@ -200,6 +212,16 @@ int AppointmentStore::CountAppointments(std::string_view firm_id) {
 std::optional<FirmRecord> AppointmentStore::GetFirm(std::string_view firm_id) {
   Session s = db_.GetSession();
   std::string f(firm_id);
+  if (db_.dialect() == SqlDialect::kSqlite) {
+    // Per firm and pass (planning, heartbeat): a cached prepared statement.
+    SqliteStatement st(s, std::string("SELECT ") + kFirmColumns + " FROM firms WHERE id = ?");
+    st.Bind(1, f);
+    if (!st.Step()) return std::nullopt;
+    FirmRecord r = ReadFirm(st);
+    while (st.Step()) {
+    }
+    return r;
+  }
   Statement st(s);
   st << db_.Sql(std::string("SELECT ") + kFirmColumns + " FROM firms WHERE id = ?"), use(f);
   st.execute();
