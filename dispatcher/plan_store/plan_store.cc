@@ -1,6 +1,9 @@
 #include "dispatcher/plan_store/plan_store.h"
 
+#include <initializer_list>
 #include <map>
+#include <optional>
+#include <variant>
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
@@ -509,36 +512,63 @@ std::pair<int64_t, int64_t> PlanStore::MessageFingerprint(Session& session,
   return {n, max};
 }
 
+namespace {
+
+// A COUNT(*) of the heartbeat's per-firm questions (every firm, every pass), on
+// SQLite through a cached prepared statement; nullopt on other dialects.
+using CountArg = std::variant<std::string_view, int64_t>;
+std::optional<int64_t> SqliteCount(const Database& db, Session& s, const char* sql,
+                                   std::initializer_list<CountArg> args) {
+  if (db.dialect() != SqlDialect::kSqlite) return std::nullopt;
+  SqliteStatement st(s, sql);
+  int pos = 1;
+  for (const CountArg& a : args) std::visit([&](auto v) { st.Bind(pos++, v); }, a);
+  int64_t n = 0;
+  if (st.Step()) n = st.Int(0);
+  while (st.Step()) {
+  }
+  return n;
+}
+
+}  // namespace
+
 bool PlanStore::HasMessage(std::string_view firm_id, std::string_view appointment_id,
                            std::string_view rule_id) {
   Session s = db_.GetSession();
+  const char* sql =
+      "SELECT COUNT(*) FROM messages WHERE firm_id = ? AND appointment_id = ? AND rule_id = ?";
+  if (auto n = SqliteCount(db_, s, sql, {firm_id, appointment_id, rule_id})) return *n > 0;
   std::string f(firm_id), a(appointment_id), r(rule_id);
   Poco::Int64 n = 0;
-  s << db_.Sql("SELECT COUNT(*) FROM messages WHERE firm_id = ? AND appointment_id = ? AND "
-               "rule_id = ?"),
-      use(f), use(a), use(r), into(n), now;
+  s << db_.Sql(sql), use(f), use(a), use(r), into(n), now;
   return n > 0;
 }
 
 int PlanStore::CountMessagesDue(std::string_view firm_id, Instant from, Instant to) {
   Session s = db_.GetSession();
-  std::string f(firm_id);
   Poco::Int64 a = from.time_since_epoch().count(), b = to.time_since_epoch().count();
+  const char* sql =
+      "SELECT COUNT(*) FROM messages WHERE firm_id = ? AND due_at >= ? AND due_at < ? "
+      "AND state <> 'cancelled' AND purpose NOT IN ('heartbeat', 'alarm')";
+  if (auto n = SqliteCount(db_, s, sql, {firm_id, int64_t{a}, int64_t{b}}))
+    return static_cast<int>(*n);
+  std::string f(firm_id);
   Poco::Int64 n = 0;
-  s << db_.Sql("SELECT COUNT(*) FROM messages WHERE firm_id = ? AND due_at >= ? AND due_at < ? "
-               "AND state <> 'cancelled' AND purpose NOT IN ('heartbeat', 'alarm')"),
-      use(f), use(a), use(b), into(n), now;
+  s << db_.Sql(sql), use(f), use(a), use(b), into(n), now;
   return static_cast<int>(n);
 }
 
 int PlanStore::CountInvalidContacts(std::string_view firm_id, Instant from, Instant to) {
   Session s = db_.GetSession();
-  std::string f(firm_id);
   Poco::Int64 a = from.time_since_epoch().count(), b = to.time_since_epoch().count();
+  const char* sql =
+      "SELECT COUNT(*) FROM skips WHERE firm_id = ? AND created_at >= ? AND "
+      "created_at < ? AND kind IN ('landline', 'invalid_number', 'invalid_email')";
+  if (auto n = SqliteCount(db_, s, sql, {firm_id, int64_t{a}, int64_t{b}}))
+    return static_cast<int>(*n);
+  std::string f(firm_id);
   Poco::Int64 n = 0;
-  s << db_.Sql("SELECT COUNT(*) FROM skips WHERE firm_id = ? AND created_at >= ? AND "
-               "created_at < ? AND kind IN ('landline', 'invalid_number', 'invalid_email')"),
-      use(f), use(a), use(b), into(n), now;
+  s << db_.Sql(sql), use(f), use(a), use(b), into(n), now;
   return static_cast<int>(n);
 }
 
