@@ -23,9 +23,10 @@
 // --store takes a Database URL; --postgres starts a throwaway PostgreSQL
 // (tests/support, fsync off) and uses a fresh database in it per run.
 //
-// Figures (docs/dispatcher-planning.md, "Speed"): 2026-11-23, 2 shared cores,
-// SQLite: 14.4 s wall, 20.0 s CPU, 71 MB peak RSS (median of 3): goal missed;
-// PostgreSQL 41 s.
+// Figures (docs/dispatcher-planning.md, "Speed"): 2026-11-24, 2 cores, SQLite:
+// 12.2 s median (11.2-13.4) wall, 16-18 s CPU, 68 MB peak RSS with the machine
+// otherwise idle, 10.2-11.5 s at load 2-3: goal (< 10 s) missed. 2026-11-23:
+// 14.4 s; PostgreSQL 41 s.
 #include <sys/resource.h>
 #include <unistd.h>
 
