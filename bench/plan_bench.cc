@@ -24,9 +24,9 @@
 // (tests/support, fsync off) and uses a fresh database in it per run.
 //
 // Figures (docs/dispatcher-planning.md, "Speed"): 2026-11-24, 2 cores, SQLite:
-// 12.2 s median (11.2-13.4) wall, 16-18 s CPU, 68 MB peak RSS with the machine
-// otherwise idle, 10.2-11.5 s at load 2-3: goal (< 10 s) missed. 2026-11-23:
-// 14.4 s; PostgreSQL 41 s.
+// 11.5 s median of 11 runs (10.2-13.4) wall, 14.6-18.4 s CPU, 68 MB peak RSS,
+// machine otherwise idle: goal (< 10 s) missed. 2026-11-23: 14.4 s; PostgreSQL
+// 41 s.
 #include <sys/resource.h>
 #include <unistd.h>
 
