@@ -45,7 +45,9 @@
 #include <Poco/Data/Statement.h>
 
 #include "dispatcher/app/dispatcher_app.h"
+#include "dispatcher/ingest/inbox_poller.h"
 #include "dispatcher/ingest/snapshot_ingest.h"
+#include "dispatcher/store/commit_group.h"
 #include "dispatcher/outbox/delivery_schema.h"
 #include "shared/export/export_writer.h"
 #include "shared/time/zoned_time.h"
@@ -220,22 +222,37 @@ int main(int argc, char** argv) {
       const double cpu0 = CpuSeconds();
       std::vector<IngestResult> out;
       // As InboxPoller: a firm's export is read and validated on another thread
-      // while the next one is "downloaded" (here: hashed and its header read),
-      // then applied.
+      // while the next ones are "downloaded" (here: hashed and their headers
+      // read); firms are applied in groups that share one commit, a group after
+      // the next one is fetched, and reported once their group has committed.
       struct Fetched {
         int firm;
         std::future<PreparedExport> prepared;
       };
-      std::optional<Fetched> pending;
-      auto finish = [&] {
-        if (!pending) return;
-        PreparedExport p = pending->prepared.get();
-        const std::string& id = config.firms[pending->firm].id();
-        out.push_back(ingest.ApplyPrepared(id, p));
-        if (out.back().outcome != IngestOutcome::kApplied)
-          std::cerr << p.file.name << ": " << out.back().reason << "\n";
-        done(id);
-        pending.reset();
+      std::vector<Fetched> pending, fetching;
+      uint64_t fetching_bytes = 0;
+      auto finish = [&](std::vector<Fetched>& group) {
+        if (group.empty()) return;
+        std::vector<PreparedExport> prepared;
+        for (Fetched& g : group) prepared.push_back(g.prepared.get());
+        std::vector<IngestResult> results;
+        CommitGroup commit(*db);
+        for (size_t i = 0; i < group.size(); ++i)
+          results.push_back(ingest.ApplyPrepared(config.firms[group[i].firm].id(), prepared[i], &commit));
+        commit.Commit();
+        for (size_t i = 0; i < group.size(); ++i) {
+          if (results[i].outcome != IngestOutcome::kApplied)
+            std::cerr << results[i].file_name << ": " << results[i].reason << "\n";
+          out.push_back(std::move(results[i]));
+          done(config.firms[group[i].firm].id());
+        }
+        group.clear();
+      };
+      auto close_group = [&] {
+        finish(pending);
+        pending = std::move(fetching);
+        fetching.clear();
+        fetching_bytes = 0;
       };
       for (int f = 0; f < firms; ++f) {
         const std::string name = std::filesystem::path(files[f]).filename().string();
@@ -243,13 +260,16 @@ int main(int argc, char** argv) {
         ExportFileInfo info{name, Sha256OfFile(files[f])};
         std::ifstream in(files[f], std::ios::binary);
         if (!ReadExportHeader(in, name)) std::cerr << name << ": no header\n";
-        Fetched next{f, std::async(std::launch::async, [info, path = files[f]] {
-                       return SnapshotIngest::Prepare(info, path);
-                     })};
-        finish();
-        pending = std::move(next);
+        fetching_bytes += std::filesystem::file_size(files[f]);
+        fetching.push_back({f, std::async(std::launch::async, [info, path = files[f]] {
+                              return SnapshotIngest::Prepare(info, path);
+                            })});
+        if (fetching.size() >= InboxPoller::kFirmsPerCommit ||
+            fetching_bytes >= InboxPoller::kBytesPerCommit)
+          close_group();
       }
-      finish();
+      close_group();
+      close_group();
       fig.ingest_wall = Seconds(t0);
       fig.ingest_cpu = CpuSeconds() - cpu0;
       return out;

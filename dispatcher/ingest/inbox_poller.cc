@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "dispatcher/store/commit_group.h"
 #include "shared/env/env.h"
 #include "shared/sftp/sftp_session.h"
 
@@ -74,8 +75,10 @@ InboxPoller::~InboxPoller() {
 struct InboxPoller::FetchedFirm {
   FirmInbox firm;
   std::vector<Candidate> candidates;  // in the order to apply
-  std::vector<std::string> errors;     // the fetch failed: nothing is applied
+  std::vector<std::string> errors;     // the fetch (nothing applied) or Apply failed
   std::future<std::vector<PreparedExport>> prepared;  // one per candidate
+  uint64_t bytes = 0;                  // downloaded
+  std::vector<IngestResult> applied;   // by Apply, in candidate order (fewer if it failed)
 };
 
 
@@ -98,20 +101,45 @@ PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms, const 
     if (on_done) on_done(result.firm_id, result.changed_ids);
     pass.firms.push_back(std::move(result));
   };
-  // Firm i is applied after firm i+1 is downloaded, so that reading and
-  // validating firm i's exports overlaps that download.
-  std::unique_ptr<FetchedFirm> pending;
-  auto finish_pending = [&] {
-    if (!pending) return;
-    FirmPollResult result = Finish(connected(), *pending);
-    pending.reset();
-    // After an SFTP failure the connection may be unusable: a new one next.
-    if (!result.errors.empty()) session.reset();
-    report(std::move(result));
+  // Applies `group` in one commit, then moves its files and reports its firms.
+  auto finish = [&](FetchedGroup& group) {
+    if (group.empty()) return;
+    // Reading and validating ends before the writer is taken, so the group's
+    // transaction never waits for it.
+    for (auto& f : group)
+      if (f->prepared.valid()) f->prepared.wait();
+    std::string commit_error;
+    {
+      CommitGroup commit(db_);
+      for (auto& f : group) Apply(*f, commit);
+      try {
+        commit.Commit();
+      } catch (const DatabaseError& e) {
+        commit_error = e.what();
+      }
+    }
+    for (auto& f : group) {
+      FirmPollResult result = Settle(connected(), *f, commit_error);
+      // After an SFTP failure the connection may be unusable: a new one next.
+      if (!result.errors.empty()) session.reset();
+      report(std::move(result));
+    }
+    group.clear();
+  };
+  // Group g is applied after group g+1 is downloaded, so that reading and
+  // validating group g's exports overlaps that download.
+  FetchedGroup pending, fetching;
+  uint64_t fetching_bytes = 0;
+  auto close_group = [&] {
+    finish(pending);
+    pending = std::move(fetching);
+    fetching.clear();
+    fetching_bytes = 0;
   };
   for (const FirmInbox& firm : firms) {
     if (!connected()) {
-      finish_pending();
+      close_group();
+      close_group();
       FirmPollResult failed;
       failed.firm_id = firm.firm_id;
       failed.errors.push_back(connect_error);
@@ -120,10 +148,12 @@ PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms, const 
     }
     auto fetched = Fetch(*session, firm);
     if (!fetched->errors.empty()) session.reset();
-    finish_pending();
-    pending = std::move(fetched);
+    fetching_bytes += fetched->bytes;
+    fetching.push_back(std::move(fetched));
+    if (fetching.size() >= kFirmsPerCommit || fetching_bytes >= kBytesPerCommit) close_group();
   }
-  finish_pending();
+  close_group();
+  close_group();
   return pass;
 }
 
@@ -154,6 +184,8 @@ std::unique_ptr<InboxPoller::FetchedFirm> InboxPoller::Fetch(SftpSession& sessio
         out.close();
         if (!out) throw std::runtime_error("cannot write " + c.local_path);
       }
+      std::error_code size_error;
+      fetched->bytes += std::filesystem::file_size(c.local_path, size_error);
       c.info = {entry.name, Sha256OfFile(c.local_path)};
       std::ifstream in(c.local_path, std::ios::binary);
       if (auto header = ReadExportHeader(in, entry.name)) c.generated_at = header->generated_at;
@@ -182,11 +214,35 @@ std::unique_ptr<InboxPoller::FetchedFirm> InboxPoller::Fetch(SftpSession& sessio
   return fetched;
 }
 
-FirmPollResult InboxPoller::Finish(SftpSession* session, FetchedFirm& fetched) {
+void InboxPoller::Apply(FetchedFirm& fetched, CommitGroup& group) {
+  if (!fetched.errors.empty()) return;
+  const FirmInbox& firm = fetched.firm;
+  try {
+    std::vector<PreparedExport> prepared = fetched.prepared.get();
+    for (size_t i = 0; i < fetched.candidates.size(); ++i) {
+      const Candidate& c = fetched.candidates[i];
+      IngestResult r;
+      if (c.known_name) {
+        r.outcome = IngestOutcome::kDuplicate;
+        r.firm_id = firm.firm_id;
+        r.file_name = c.name;
+        r.reason = c.name + ": processed before (same name)";
+      } else {
+        r = ingest_.ApplyPrepared(firm.firm_id, prepared[i], &group);
+        prepared[i] = PreparedExport{};  // its appointments are not needed any more
+      }
+      fetched.applied.push_back(std::move(r));
+    }
+  } catch (const std::exception& e) {
+    fetched.errors.push_back(firm.firm_id + ": " + firm.remote_dir + ": " + e.what());
+  }
+}
+
+FirmPollResult InboxPoller::Settle(SftpSession* session, FetchedFirm& fetched,
+                                   const std::string& commit_error) {
   const FirmInbox& firm = fetched.firm;
   FirmPollResult result;
   result.firm_id = firm.firm_id;
-  result.errors = fetched.errors;
   std::set<std::string> changed;
   Env& env = Env::Default();
   auto cleanup = [&] {
@@ -197,54 +253,42 @@ FirmPollResult InboxPoller::Finish(SftpSession* session, FetchedFirm& fetched) {
       }
     }
   };
-  if (!fetched.errors.empty()) {
+  if (!commit_error.empty()) {
+    // Nothing of the group stayed: every file is applied again next pass.
+    result.errors = fetched.errors;
+    if (!fetched.applied.empty()) result.errors.push_back(firm.firm_id + ": " + commit_error);
     cleanup();
     return result;
   }
-  try {
-    std::vector<PreparedExport> prepared = fetched.prepared.get();
-    bool made_dirs = false;
-    for (size_t i = 0; i < fetched.candidates.size(); ++i) {
-      const Candidate& c = fetched.candidates[i];
-      IngestResult r;
-      if (c.known_name) {
-        r.outcome = IngestOutcome::kDuplicate;
-        r.firm_id = firm.firm_id;
-        r.file_name = c.name;
-        r.reason = c.name + ": processed before (same name)";
+  bool made_dirs = false;
+  for (IngestResult& r : fetched.applied) {
+    changed.insert(r.changed_ids.begin(), r.changed_ids.end());
+    const std::string remote = RemoteJoin(firm.remote_dir, r.file_name);
+    // 4. Out of the inbox. The store already knows the file, so a failure here
+    // only leaves it for the next pass, where it is a duplicate and just moved.
+    try {
+      if (!session) throw std::runtime_error("no SFTP connection");
+      if (!made_dirs) {
+        EnsureRemoteDirectory(*session, RemoteJoin(firm.remote_dir, "processed"));
+        EnsureRemoteDirectory(*session, RemoteJoin(firm.remote_dir, "rejected"));
+        made_dirs = true;
+      }
+      if (r.outcome == IngestOutcome::kRejected) {
+        std::istringstream error(r.reason + "\n");
+        session->Upload(error, RemoteJoin(firm.remote_dir, "rejected/" + r.file_name + ".error"));
+        MoveReplacing(*session, remote, RemoteJoin(firm.remote_dir, "rejected/" + r.file_name));
+      } else if (options_.processed == ProcessedAction::kDelete) {
+        session->Remove(remote);
       } else {
-        r = ingest_.ApplyPrepared(firm.firm_id, prepared[i]);
-        prepared[i] = PreparedExport{};  // its appointments are not needed any more
+        MoveReplacing(*session, remote, RemoteJoin(firm.remote_dir, "processed/" + r.file_name));
       }
-      changed.insert(r.changed_ids.begin(), r.changed_ids.end());
-      const std::string remote = RemoteJoin(firm.remote_dir, c.name);
-      // 4. Out of the inbox. The store already knows the file, so a failure here
-      // only leaves it for the next pass, where it is a duplicate and just moved.
-      try {
-        if (!session) throw std::runtime_error("no SFTP connection");
-        if (!made_dirs) {
-          EnsureRemoteDirectory(*session, RemoteJoin(firm.remote_dir, "processed"));
-          EnsureRemoteDirectory(*session, RemoteJoin(firm.remote_dir, "rejected"));
-          made_dirs = true;
-        }
-        if (r.outcome == IngestOutcome::kRejected) {
-          std::istringstream error(r.reason + "\n");
-          session->Upload(error, RemoteJoin(firm.remote_dir, "rejected/" + c.name + ".error"));
-          MoveReplacing(*session, remote, RemoteJoin(firm.remote_dir, "rejected/" + c.name));
-        } else if (options_.processed == ProcessedAction::kDelete) {
-          session->Remove(remote);
-        } else {
-          MoveReplacing(*session, remote, RemoteJoin(firm.remote_dir, "processed/" + c.name));
-        }
-      } catch (const std::exception& e) {
-        result.errors.push_back(firm.firm_id + ": " + remote + ": cannot move out of the inbox: " + e.what());
-      }
-      result.files.push_back(std::move(r));
+    } catch (const std::exception& e) {
+      result.errors.push_back(firm.firm_id + ": " + remote + ": cannot move out of the inbox: " + e.what());
     }
-  } catch (const std::exception& e) {
-    result.errors.push_back(firm.firm_id + ": " + firm.remote_dir + ": " + e.what());
+    result.files.push_back(std::move(r));
   }
-  // Also after a failure: what was applied before it must still be planned.
+  // The fetch's or Apply's failure; what was applied before it must still be planned.
+  result.errors.insert(result.errors.end(), fetched.errors.begin(), fetched.errors.end());
   result.changed_ids.assign(changed.begin(), changed.end());
   cleanup();
   return result;

@@ -10,20 +10,25 @@
 //   3. apply the firm's files in generated_at order (the header is read first;
 //      files whose header cannot be read come last, in file name order) with
 //      SnapshotIngest: each file once, refused whole on any error. The files are
-//      read and validated (SnapshotIngest::Prepare) on another thread while the
-//      next firm is downloaded, and applied after that download;
-//   4. afterwards move each file to <inbox>/processed/ (or delete it, as
-//      configured); a refused file goes to <inbox>/rejected/ with
+//      read and validated (SnapshotIngest::Prepare) on other threads while the
+//      next firms are downloaded. Firms are applied in groups that share one
+//      commit (CommitGroup; up to kFirmsPerCommit firms or kBytesPerCommit
+//      downloaded bytes): a group is applied after the next one is downloaded,
+//      so the store's writer is never held during a download;
+//   4. once the group has committed, move each file to <inbox>/processed/ (or
+//      delete it, as configured); a refused file goes to <inbox>/rejected/ with
 //      "<name>.error" beside it (the reason, one line), and is recorded on the firm
 //      so its next heartbeat reports it.
 // A file whose download or move fails stays in the inbox and is retried next pass
-// (it is then recognised as processed and only moved). Errors of one firm (missing
+// (it is then recognised as processed and only moved). If a group's commit
+// fails, none of its files is moved: all are applied again next pass. Errors of one firm (missing
 // inbox, connection lost) are reported in its result and do not stop the others;
 // the session is re-established for the next firm after a failure. If connecting
 // fails, the rest of the pass is skipped (every firm reports that error) rather
 // than waiting for the connect timeout once per firm.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -77,14 +82,24 @@ class InboxPoller {
 
   PollPassResult PollOnce(const std::vector<FirmInbox>& firms, const FirmDoneCallback& on_done = nullptr);
 
+  // A group of firms applied in one commit ends after this many firms or once
+  // its downloads reach this many bytes (two groups' exports are in memory at
+  // once: one being applied, one being read and validated).
+  static constexpr size_t kFirmsPerCommit = 8;
+  static constexpr uint64_t kBytesPerCommit = 4u << 20;
+
  private:
   struct FetchedFirm;
+  using FetchedGroup = std::vector<std::unique_ptr<FetchedFirm>>;
   // Steps 1-3 up to the order: list, download, hash, headers; starts reading and
   // validating the firm's exports on another thread.
   std::unique_ptr<FetchedFirm> Fetch(SftpSession& session, const FirmInbox& firm);
-  // Applies what Fetch got and moves the files (`session` null: no connection,
-  // the files stay for the next pass).
-  FirmPollResult Finish(SftpSession* session, FetchedFirm& fetched);
+  // Applies what Fetch got into `group` (step 3); no files are moved.
+  void Apply(FetchedFirm& fetched, CommitGroup& group);
+  // After the group's commit: moves the applied files (`session` null: no
+  // connection, the files stay for the next pass). `commit_error` non-empty:
+  // the commit failed, nothing is moved and the firm reports that error.
+  FirmPollResult Settle(SftpSession* session, FetchedFirm& fetched, const std::string& commit_error);
 
   Database& db_;
   const Clock& clock_;

@@ -415,8 +415,21 @@ void RecordRejection(Database& db, Session& s, const std::string& firm, const Ex
 
 }  // namespace
 
+void SnapshotIngest::WithFirm(CommitGroup* group, std::string_view firm_id,
+                              const std::function<void(Session&)>& fn) {
+  if (group)
+    group->WithFirmLock(firm_id, fn);
+  else
+    db_.WithFirmLock(firm_id, fn);
+}
+
 IngestResult SnapshotIngest::Reject(std::string_view inbox_firm_id, const ExportFileInfo& file,
                                     const std::string& reason) {
+  return Reject(inbox_firm_id, file, reason, nullptr);
+}
+
+IngestResult SnapshotIngest::Reject(std::string_view inbox_firm_id, const ExportFileInfo& file,
+                                    const std::string& reason, CommitGroup* group) {
   IngestResult r;
   r.outcome = IngestOutcome::kRejected;
   r.firm_id = std::string(inbox_firm_id);
@@ -425,7 +438,8 @@ IngestResult SnapshotIngest::Reject(std::string_view inbox_firm_id, const Export
   r.reason = reason;
   const Instant now_at = clock_.Now();
   try {
-    db_.WithFirmLock(inbox_firm_id, [&](Session& s) { RecordRejection(db_, s, r.firm_id, file, reason, now_at); });
+    WithFirm(group, inbox_firm_id,
+             [&](Session& s) { RecordRejection(db_, s, r.firm_id, file, reason, now_at); });
   } catch (const DatabaseError&) {
     throw;
   } catch (const Poco::Exception& e) {
@@ -686,14 +700,15 @@ class SnapshotApplier {
 };
 
 IngestResult SnapshotIngest::Run(std::string_view inbox_firm_id, const ExportFileInfo& file,
-                                 const std::function<void(SnapshotApplier&)>& feed) {
+                                 const std::function<void(SnapshotApplier&)>& feed,
+                                 CommitGroup* group) {
   IngestResult r;
   r.firm_id = std::string(inbox_firm_id);
   r.file_name = file.name;
   r.sha256 = file.sha256;
   const Instant now_at = clock_.Now();
   try {
-    db_.WithFirmLock(inbox_firm_id, [&](Session& s) {
+    WithFirm(group, inbox_firm_id, [&](Session& s) {
       IngestResult work = r;  // copied out only when the transaction commits
       if (ProcessedBefore(db_, s, work.firm_id, file)) {
         work.outcome = IngestOutcome::kDuplicate;
@@ -870,6 +885,11 @@ class ReaderPipeline {
 
 IngestResult SnapshotIngest::ApplyStream(std::string_view inbox_firm_id, const ExportFileInfo& file,
                                          std::istream& in) {
+  return Stream(inbox_firm_id, file, in, nullptr);
+}
+
+IngestResult SnapshotIngest::Stream(std::string_view inbox_firm_id, const ExportFileInfo& file,
+                                    std::istream& in, CommitGroup* group) {
   return Run(inbox_firm_id, file, [&](SnapshotApplier& applier) {
     ReaderPipeline pipeline(in, file.name);  // joined (cancelled if need be) on every way out
     auto header = pipeline.Header();
@@ -881,7 +901,7 @@ IngestResult SnapshotIngest::ApplyStream(std::string_view inbox_firm_id, const E
     Appointment a;
     while (pipeline.Next(a)) applier.Add(a);
     pipeline.Rethrow();
-  });
+  }, group);
 }
 
 PreparedExport SnapshotIngest::Prepare(const ExportFileInfo& file, const std::string& local_path) {
@@ -909,15 +929,18 @@ PreparedExport SnapshotIngest::Prepare(const ExportFileInfo& file, const std::st
   return p;
 }
 
-IngestResult SnapshotIngest::ApplyPrepared(std::string_view inbox_firm_id, PreparedExport& p) {
+IngestResult SnapshotIngest::ApplyPrepared(std::string_view inbox_firm_id, PreparedExport& p,
+                                           CommitGroup* group) {
   const ExportFileInfo& file = p.file;
   if (p.unreadable)
-    return Reject(inbox_firm_id, file, file.name + ": cannot read the downloaded copy " + p.local_path);
+    return Reject(inbox_firm_id, file, file.name + ": cannot read the downloaded copy " + p.local_path,
+                  group);
   if (p.streamed) {
     std::ifstream in(p.local_path, std::ios::binary);
     if (!in)
-      return Reject(inbox_firm_id, file, file.name + ": cannot read the downloaded copy " + p.local_path);
-    return ApplyStream(inbox_firm_id, file, in);
+      return Reject(inbox_firm_id, file,
+                    file.name + ": cannot read the downloaded copy " + p.local_path, group);
+    return Stream(inbox_firm_id, file, in, group);
   }
   // What the reader got before a failure is replayed in file order inside the
   // transaction, so the outcome and its reason are those of ApplyStream.
@@ -929,7 +952,7 @@ IngestResult SnapshotIngest::ApplyPrepared(std::string_view inbox_firm_id, Prepa
     applier.Begin(*p.header);
     for (Appointment& a : p.appointments) applier.Add(a);
     if (p.error) std::rethrow_exception(p.error);
-  });
+  }, group);
 }
 
 IngestResult SnapshotIngest::ApplyFile(std::string_view inbox_firm_id, const ExportFileInfo& file,

@@ -40,6 +40,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dispatcher/store/commit_group.h"
 #include "dispatcher/store/database.h"
 #include "shared/export/export_model.h"
 #include "shared/time/clock.h"
@@ -117,7 +118,10 @@ class SnapshotIngest {
   // and the store's one writer is then held only for the diff. ApplyPrepared
   // consumes `prepared`.
   static PreparedExport Prepare(const ExportFileInfo& file, const std::string& local_path);
-  IngestResult ApplyPrepared(std::string_view inbox_firm_id, PreparedExport& prepared);
+  // With `group`, the export is applied inside the group's transaction (see
+  // CommitGroup) and its outcome holds only once the group has committed.
+  IngestResult ApplyPrepared(std::string_view inbox_firm_id, PreparedExport& prepared,
+                             CommitGroup* group = nullptr);
 
   // The same, reading the export from `in`.
   IngestResult ApplyStream(std::string_view inbox_firm_id, const ExportFileInfo& file,
@@ -143,8 +147,15 @@ class SnapshotIngest {
   static constexpr size_t kReadAheadBytes = 8u << 20;
 
  private:
+  // `group` null: a transaction of its own.
   IngestResult Run(std::string_view inbox_firm_id, const ExportFileInfo& file,
-                   const std::function<void(SnapshotApplier&)>& feed);
+                   const std::function<void(SnapshotApplier&)>& feed, CommitGroup* group = nullptr);
+  IngestResult Stream(std::string_view inbox_firm_id, const ExportFileInfo& file, std::istream& in,
+                      CommitGroup* group);
+  IngestResult Reject(std::string_view inbox_firm_id, const ExportFileInfo& file,
+                      const std::string& reason, CommitGroup* group);
+  void WithFirm(CommitGroup* group, std::string_view firm_id,
+                const std::function<void(Poco::Data::Session&)>& fn);
 
   Database& db_;
   const Clock& clock_;

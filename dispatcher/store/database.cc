@@ -251,16 +251,11 @@ std::string_view Database::AutoIncrementKey() const {
 
 namespace {
 
-void RunTransaction(Session& s, SqlDialect dialect, std::timed_mutex& sqlite_writer,
-                    std::chrono::milliseconds busy_timeout, const std::string& description,
+// `writer`: this process's writer turn (SQLite), held until the transaction ends.
+void RunTransaction(Session& s, SqlDialect dialect,
+                    [[maybe_unused]] std::unique_lock<std::timed_mutex> writer,
                     const std::function<void(Session&)>& before,
                     const std::function<void(Session&)>& fn) {
-  std::unique_lock<std::timed_mutex> writer(sqlite_writer, std::defer_lock);
-  // Bounded like SQLite's own wait, so a stuck writer is an error, not a hang.
-  if (dialect == SqlDialect::kSqlite && !writer.try_lock_for(busy_timeout))
-    throw DatabaseError("store '" + description + "': no write transaction within " +
-                        std::to_string(busy_timeout.count()) +
-                        " ms: another writer of this process holds it");
   s << (dialect == SqlDialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN"), now;
   try {
     if (before) before(s);
@@ -278,9 +273,23 @@ void RunTransaction(Session& s, SqlDialect dialect, std::timed_mutex& sqlite_wri
 
 }  // namespace
 
+std::unique_lock<std::timed_mutex> Database::TakeWriterTurn() {
+  std::unique_lock<std::timed_mutex> writer(impl_->sqlite_writer, std::defer_lock);
+  // Bounded like SQLite's own wait, so a stuck writer is an error, not a hang.
+  if (dialect_ == SqlDialect::kSqlite && !writer.try_lock_for(impl_->busy_timeout))
+    throw DatabaseError("store '" + description_ + "': no write transaction within " +
+                        std::to_string(impl_->busy_timeout.count()) +
+                        " ms: another writer of this process holds it");
+  return writer;
+}
+
+std::shared_ptr<std::mutex> Database::FirmMutex(std::string_view firm_id) {
+  return impl_->FirmMutex(firm_id);
+}
+
 void Database::InTransaction(const std::function<void(Session&)>& fn) {
   Session s = GetSession();
-  RunTransaction(s, dialect_, impl_->sqlite_writer, impl_->busy_timeout, description_, nullptr, fn);
+  RunTransaction(s, dialect_, TakeWriterTurn(), nullptr, fn);
 }
 
 void Database::WithFirmLock(std::string_view firm_id, const std::function<void(Session&)>& fn) {
@@ -296,7 +305,7 @@ void Database::WithFirmLock(std::string_view firm_id, const std::function<void(S
       session << "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", bind(key), now;
     };
   }
-  RunTransaction(s, dialect_, impl_->sqlite_writer, impl_->busy_timeout, description_, before, fn);
+  RunTransaction(s, dialect_, TakeWriterTurn(), before, fn);
 }
 
 int Database::SchemaVersion(std::string_view component) {
@@ -334,7 +343,7 @@ void Database::Migrate(std::string_view component, const std::vector<Migration>&
           session << "SELECT pg_advisory_xact_lock(hashtextextended('kehrbote-migrations', 0))", now;
         };
       }
-      RunTransaction(s, dialect_, impl_->sqlite_writer, impl_->busy_timeout, description_, before, [&](Session& session) {
+      RunTransaction(s, dialect_, TakeWriterTurn(), before, [&](Session& session) {
         session << create, now;
         Poco::Int64 current = 0;
         std::string c = comp;

@@ -40,6 +40,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -48,6 +49,8 @@
 #include <Poco/Data/Session.h>
 
 namespace kehrbote {
+
+class CommitGroup;
 
 class DatabaseError : public std::runtime_error {
  public:
@@ -117,8 +120,14 @@ class Database {
                     const std::function<void(Poco::Data::Session&)>& fn);
 
  private:
+  friend class CommitGroup;  // shares the writer turn and the firm locks
   class Impl;
   Database(SqlDialect dialect, std::string description, std::unique_ptr<Impl> impl);
+
+  // SQLite: this process's writer turn, bounded by the busy timeout (throws
+  // DatabaseError when it is not free in time).
+  std::unique_lock<std::timed_mutex> TakeWriterTurn();
+  std::shared_ptr<std::mutex> FirmMutex(std::string_view firm_id);
 
   SqlDialect dialect_;
   std::string description_;

@@ -216,6 +216,72 @@ TEST_P(InboxPollerTest, ServerDownLosesNothing) {
   EXPECT_EQ(later.firms[0].changed_ids, std::vector<std::string>{"H"});
 }
 
+TEST_P(InboxPollerTest, ManyFirmsAreAppliedInGroupsAndReportedInOrder) {
+  // More firms than one commit group takes, so several groups follow each other.
+  std::vector<FirmInbox> firms;
+  for (size_t i = 0; i < 2 * InboxPoller::kFirmsPerCommit + 3; ++i) {
+    const std::string id = "firm" + std::to_string(i);
+    fs::remove_all(Inbox(id));
+    WriteFile(Inbox(id) / "e.json", WriteExport(MakeHeader(id, "2026-11-23T05:00:00+01:00"),
+                                               {MakeAppointment("A" + std::to_string(i), "2026-11-24")}));
+    firms.push_back(Firm(id));
+  }
+  std::vector<std::string> done;
+  auto pass = Poller().PollOnce(firms, [&](const std::string& firm, const std::vector<std::string>& ids) {
+    // Reported only once the firm's group has committed: the store has it.
+    EXPECT_EQ(store_.CountAppointments(firm), 1) << firm;
+    EXPECT_EQ(ids.size(), 1u) << firm;
+    done.push_back(firm);
+  });
+  ASSERT_EQ(pass.firms.size(), firms.size());
+  ASSERT_EQ(done.size(), firms.size());
+  for (size_t i = 0; i < firms.size(); ++i) {
+    EXPECT_EQ(done[i], firms[i].firm_id);
+    EXPECT_TRUE(pass.firms[i].errors.empty()) << pass.firms[i].errors[0];
+    EXPECT_EQ(Names(Inbox(firms[i].firm_id) / "processed"), std::vector<std::string>{"e.json"});
+  }
+}
+
+TEST_P(InboxPollerTest, FailedGroupCommitMovesNoFileAndTheNextPassAppliesThemAll) {
+  if (GetParam() != SqlDialect::kSqlite) GTEST_SKIP() << "PostgreSQL commits each firm on its own";
+  WriteFile(Inbox("huber") / "h.json",
+            WriteExport(MakeHeader("huber", "2026-11-23T05:00:00+01:00"), {MakeAppointment("H", "2026-11-24")}));
+  WriteFile(Inbox("maier") / "m.json",
+            WriteExport(MakeHeader("maier", "2026-11-23T05:00:00+01:00"), {MakeAppointment("M", "2026-11-24")}));
+  // maier's processed_files row breaks a foreign key that SQLite checks only at
+  // COMMIT: the commit of the group that holds huber and maier fails.
+  {
+    auto s = db().GetSession();
+    s << "CREATE TABLE commit_guard (id TEXT PRIMARY KEY)", now;
+    s << "CREATE TABLE guarded (ref TEXT REFERENCES commit_guard (id) DEFERRABLE INITIALLY DEFERRED)", now;
+    s << "CREATE TRIGGER fail_commit AFTER INSERT ON processed_files WHEN NEW.firm_id = 'maier' "
+         "BEGIN INSERT INTO guarded VALUES ('missing'); END",
+        now;
+  }
+  std::vector<std::string> done;
+  auto pass = Poller().PollOnce({Firm("huber"), Firm("maier")},
+                                [&](const std::string& firm, const std::vector<std::string>&) { done.push_back(firm); });
+  ASSERT_EQ(pass.firms.size(), 2u);
+  for (const FirmPollResult& r : pass.firms) {
+    EXPECT_TRUE(r.files.empty()) << r.firm_id;
+    EXPECT_TRUE(r.changed_ids.empty()) << r.firm_id;
+    ASSERT_EQ(r.errors.size(), 1u) << r.firm_id;
+    EXPECT_NE(r.errors[0].find("committing the writes of 2 firms failed"), std::string::npos) << r.errors[0];
+  }
+  EXPECT_EQ(done, (std::vector<std::string>{"huber", "maier"}));
+  EXPECT_EQ(store_.CountAppointments("huber"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM processed_files"), 0);
+  EXPECT_EQ(Names(Inbox("huber")), (std::vector<std::string>{"h.json"}));
+  EXPECT_EQ(Names(Inbox("maier")), (std::vector<std::string>{"m.json"}));
+  EXPECT_TRUE(Names(work_.Sub("spool")).empty()) << "downloads are removed";
+
+  { auto s = db().GetSession(); s << "DROP TRIGGER fail_commit", now; }
+  auto again = Poller().PollOnce({Firm("huber"), Firm("maier")});
+  EXPECT_EQ(again.firms[0].changed_ids, std::vector<std::string>{"H"});
+  EXPECT_EQ(again.firms[1].changed_ids, std::vector<std::string>{"M"});
+  EXPECT_EQ(Names(Inbox("maier") / "processed"), std::vector<std::string>{"m.json"});
+}
+
 INSTANTIATE_TEST_SUITE_P(Dialects, InboxPollerTest,
                          ::testing::Values(SqlDialect::kSqlite, SqlDialect::kPostgresql), test::DialectName);
 

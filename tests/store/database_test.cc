@@ -10,6 +10,7 @@
 
 #include "dispatcher/store/appointment_json.h"
 #include "dispatcher/store/appointment_store.h"
+#include "dispatcher/store/commit_group.h"
 #include "dispatcher/store/store_schema.h"
 #include "tests/store/store_test_env.h"
 
@@ -151,6 +152,87 @@ TEST_P(DatabaseTest, FirmLockSerializesReadModifyWrite) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(Count("SELECT n FROM c WHERE firm = 'huber'"), 100);
+}
+
+TEST_P(DatabaseTest, CommitGroupMakesItsFirmsDurableTogetherAndUndoesOnlyAFailedOne) {
+  db().Migrate("g", {{1, "CREATE TABLE g (firm TEXT, v INTEGER)", "CREATE TABLE g (firm TEXT, v INTEGER)"}});
+  auto insert = [&](const char* firm, int v) {
+    return [this, firm, v](Poco::Data::Session& s) {
+      std::string f = firm;
+      Poco::Int64 value = v;
+      s << db().Sql("INSERT INTO g (firm, v) VALUES (?, ?)"), use(f), use(value), now;
+    };
+  };
+  {
+    CommitGroup group(db());
+    group.WithFirmLock("huber", insert("huber", 1));
+    EXPECT_THROW(group.WithFirmLock("maier", [&](Poco::Data::Session& s) {
+      insert("maier", 2)(s);
+      throw std::runtime_error("maier's export is refused half way");
+    }),
+                 std::runtime_error);
+    group.WithFirmLock("gruber", insert("gruber", 3));
+    EXPECT_EQ(group.firms(), 2);
+    if (GetParam() == SqlDialect::kSqlite) {
+      // Not visible to anyone else before the group commits.
+      auto other = fresh_.OpenAgain();
+      auto s = other->GetSession();
+      Poco::Int64 n = -1;
+      s << "SELECT COUNT(*) FROM g", into(n), now;
+      EXPECT_EQ(n, 0);
+    }
+    group.Commit();
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM g"), 2);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM g WHERE firm = 'maier'"), 0);
+  // The writer is free again for ordinary transactions.
+  db().InTransaction(insert("huber", 4));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM g"), 3);
+}
+
+TEST_P(DatabaseTest, CommitGroupLeftWithoutCommitKeepsNothingOnSqlite) {
+  db().Migrate("g", {{1, "CREATE TABLE g (firm TEXT, v INTEGER)", "CREATE TABLE g (firm TEXT, v INTEGER)"}});
+  {
+    CommitGroup group(db());
+    group.WithFirmLock("huber", [&](Poco::Data::Session& s) { s << "INSERT INTO g VALUES ('huber', 1)", now; });
+  }  // a crash of the puller before the commit, as far as the store can tell
+  // PostgreSQL commits each firm on its own (several processes share the store).
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM g"), GetParam() == SqlDialect::kSqlite ? 0 : 1);
+  db().InTransaction([&](Poco::Data::Session& s) { s << "INSERT INTO g VALUES ('maier', 2)", now; });
+}
+
+TEST(SqliteCommitGroupTest, FailedCommitKeepsNothingOfTheGroup) {
+  FreshDatabase fresh(SqlDialect::kSqlite);
+  Database& db = fresh.db();
+  // A foreign key checked only at COMMIT lets the commit itself fail.
+  db.Migrate("g", {{1,
+                    "CREATE TABLE parent (id TEXT PRIMARY KEY);"
+                    "CREATE TABLE child (firm TEXT, parent TEXT REFERENCES parent (id) "
+                    "DEFERRABLE INITIALLY DEFERRED)",
+                    ""}});
+  CommitGroup group(db);
+  group.WithFirmLock("huber", [&](Poco::Data::Session& s) {
+    s << "INSERT INTO parent VALUES ('p')", now;
+    s << "INSERT INTO child VALUES ('huber', 'p')", now;
+  });
+  group.WithFirmLock("maier", [&](Poco::Data::Session& s) {
+    s << "INSERT INTO child VALUES ('maier', 'missing')", now;
+  });
+  try {
+    group.Commit();
+    FAIL() << "the commit should fail";
+  } catch (const DatabaseError& e) {
+    EXPECT_NE(std::string(e.what()).find("committing the writes of 2 firms failed"), std::string::npos)
+        << e.what();
+  }
+  auto s = db.GetSession();
+  Poco::Int64 parents = -1, children = -1;
+  s << "SELECT COUNT(*) FROM parent", into(parents), now;
+  s << "SELECT COUNT(*) FROM child", into(children), now;
+  EXPECT_EQ(parents, 0);
+  EXPECT_EQ(children, 0);
+  // The writer turn was given back.
+  db.InTransaction([&](Poco::Data::Session& t) { t << "INSERT INTO parent VALUES ('q')", now; });
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, DatabaseTest,
