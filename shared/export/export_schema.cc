@@ -11,6 +11,7 @@
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
 
+#include "shared/export/appointment_shape.h"
 #include "shared/export/export_error.h"
 
 namespace kehrbote {
@@ -196,6 +197,8 @@ void ExportSchema::ValidateHeader(const json& header, SchemaStrictness strictnes
 
 void ExportSchema::ValidateAppointment(const json& appointment, const std::string& pointer,
                                        SchemaStrictness strictness) {
+  // The common case without valijson's generic walk; valijson decides the rest.
+  if (CertainlyValidAppointment(appointment)) return;
   impl_->Check(Schemas().appointment[strictness == SchemaStrictness::kLenient], appointment,
                pointer, source_);
 }

@@ -11,6 +11,10 @@
 // "additionalProperties": false relaxed, so members added by a later minor version
 // are ignored while every member this version knows is still checked. Files of
 // this or an older minor version are checked strictly, so a typo is an error.
+//
+// Speed: an appointment that CertainlyValidAppointment() (appointment_shape.h)
+// accepts is valid by the schema and skips valijson's generic walk; every
+// other one is decided, and its error worded, by valijson.
 #pragma once
 
 #include <memory>
