@@ -33,6 +33,11 @@ constexpr const char* kPartialSendIndexes =
     "CREATE INDEX messages_dlr_token ON messages (dlr_token) WHERE dlr_token IS NOT NULL;"
     "CREATE INDEX messages_contact ON messages (contact_key, sent_at) WHERE sent_at IS NOT NULL";
 
+constexpr const char* kBacklogIndexes =
+    "CREATE INDEX messages_retrying ON messages (firm_id, due_at) "
+    "WHERE state = 'planned' AND attempts > 0;"
+    "CREATE INDEX messages_held_firm ON messages (firm_id) WHERE state = 'held'";
+
 }  // namespace
 
 const std::vector<Migration>& DeliveryMigrations() {
@@ -75,6 +80,11 @@ const std::vector<Migration>& DeliveryMigrations() {
       // a token (= ?) and for sent messages (sent_at IS NOT NULL), so a message
       // now enters each index when it is sent, once.
       {5, kPartialSendIndexes, kPartialSendIndexes},
+      // The heartbeat asks every pass, for every firm, how many of its messages
+      // wait for a retry or are held; that read all of the firm's messages,
+      // more with every day of history. A message is in these only while it
+      // waits (a transient failure sent it back to 'planned'; held by quota).
+      {6, kBacklogIndexes, kBacklogIndexes},
   };
   return m;
 }

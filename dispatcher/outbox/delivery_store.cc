@@ -170,16 +170,16 @@ void DeliveryStore::AddAlert(const std::string& firm_id, const std::string& kind
 DeliveryStore::Backlog DeliveryStore::GetBacklog(const std::string& firm_id) {
   Backlog b;
   Session s = db_.GetSession();
-  Statement q(s);
-  q << db_.Sql("SELECT SUM(CASE WHEN state = 'planned' AND attempts > 0 THEN 1 ELSE 0 END), "
-               "SUM(CASE WHEN state = 'held' THEN 1 ELSE 0 END) FROM messages WHERE firm_id = ?"),
-      bind(firm_id);
-  q.execute();
-  RecordSet rs(q);
-  if (rs.rowCount() > 0) {
-    if (!rs.value(0, 0).isEmpty()) b.retrying = rs.value(0, 0).convert<Poco::Int64>();
-    if (!rs.value(1, 0).isEmpty()) b.held = rs.value(1, 0).convert<Poco::Int64>();
-  }
+  // Each through its partial index (delivery migration 6): only the waiting
+  // messages are read, not the firm's history.
+  Poco::Int64 retrying = 0, held = 0;
+  s << db_.Sql("SELECT COUNT(*) FROM messages WHERE firm_id = ? AND state = 'planned' AND "
+               "attempts > 0"),
+      bind(firm_id), into(retrying), now;
+  s << db_.Sql("SELECT COUNT(*) FROM messages WHERE firm_id = ? AND state = 'held'"), bind(firm_id),
+      into(held), now;
+  b.retrying = retrying;
+  b.held = held;
   if (b.retrying > 0) {
     Statement o(s);
     o << db_.Sql("SELECT due_at, COALESCE(last_error, '') FROM messages WHERE firm_id = ? AND "

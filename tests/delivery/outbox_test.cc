@@ -224,6 +224,9 @@ TEST_F(OutboxTest, HeldMessagesGoOutOnceTheQuotaHasRoomAgain) {
   EXPECT_EQ(again.held, 0);
   EXPECT_EQ(State(b), "held");
   EXPECT_EQ(Count("SELECT COUNT(*) FROM delivery_alerts WHERE kind = 'quota'"), 3);
+  // What the firm's heartbeat reports ("3 Nachrichten ... zurückgehalten").
+  EXPECT_EQ(DeliveryStore(*db_).GetBacklog("huber").held, 3);
+  EXPECT_EQ(DeliveryStore(*db_).GetBacklog("maier").held, 0);
 
   // The firm's quota is raised to 2: the oldest held message goes out.
   quota_.sms_per_month = 2;
