@@ -41,8 +41,10 @@ void CommitGroup::WithFirmLock(std::string_view firm_id,
     return;
   }
   if (!lost_.empty()) throw DatabaseError(lost_);
-  auto mu = db_.FirmMutex(firm_id);
-  std::lock_guard<std::mutex> lock(*mu);
+  // No firm mutex here: Database::WithFirmLock takes the firm's mutex before the
+  // writer turn, so taking it while the group holds the turn could deadlock. It
+  // is not needed either: every WithFirmLock body runs inside a transaction, under
+  // the writer turn, which the group holds until it commits.
   if (!session_) Begin();
   Session& s = *session_;
   s << "SAVEPOINT firm_in_group", now;

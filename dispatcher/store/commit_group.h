@@ -8,10 +8,11 @@
 // and makes them durable together.
 //
 // Contract:
-//   - WithFirmLock(firm, fn) runs `fn` as Database::WithFirmLock would (the
-//     firm's process lock is held while it runs), inside the group's transaction
-//     under a savepoint: if `fn` throws, exactly its writes are undone and the
-//     exception passes on; the firms before it stay in the group.
+//   - WithFirmLock(firm, fn) runs `fn` inside the group's transaction under a
+//     savepoint: if `fn` throws, exactly its writes are undone and the exception
+//     passes on; the firms before it stay in the group. Nobody else works on the
+//     firm meanwhile, as under Database::WithFirmLock: on SQLite the group holds
+//     the writer turn, which every WithFirmLock body needs.
 //   - Nothing of the group is durable or visible to other sessions until
 //     Commit() returns. If Commit() throws, nothing of the group stays. Callers
 //     act on a firm's outcome (move its files, plan it) only after Commit().

@@ -283,10 +283,6 @@ std::unique_lock<std::timed_mutex> Database::TakeWriterTurn() {
   return writer;
 }
 
-std::shared_ptr<std::mutex> Database::FirmMutex(std::string_view firm_id) {
-  return impl_->FirmMutex(firm_id);
-}
-
 void Database::InTransaction(const std::function<void(Session&)>& fn) {
   Session s = GetSession();
   RunTransaction(s, dialect_, TakeWriterTurn(), nullptr, fn);

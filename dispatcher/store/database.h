@@ -120,14 +120,13 @@ class Database {
                     const std::function<void(Poco::Data::Session&)>& fn);
 
  private:
-  friend class CommitGroup;  // shares the writer turn and the firm locks
+  friend class CommitGroup;  // shares the writer turn
   class Impl;
   Database(SqlDialect dialect, std::string description, std::unique_ptr<Impl> impl);
 
   // SQLite: this process's writer turn, bounded by the busy timeout (throws
   // DatabaseError when it is not free in time).
   std::unique_lock<std::timed_mutex> TakeWriterTurn();
-  std::shared_ptr<std::mutex> FirmMutex(std::string_view firm_id);
 
   SqlDialect dialect_;
   std::string description_;

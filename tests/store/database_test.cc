@@ -201,6 +201,41 @@ TEST_P(DatabaseTest, CommitGroupLeftWithoutCommitKeepsNothingOnSqlite) {
   db().InTransaction([&](Poco::Data::Session& s) { s << "INSERT INTO g VALUES ('maier', 2)", now; });
 }
 
+TEST(SqliteCommitGroupTest, AnotherThreadWaitingOnTheFirmDoesNotDeadlockTheGroup) {
+  DatabaseOptions options;
+  options.busy_timeout = std::chrono::seconds(3);
+  FreshDatabase fresh(SqlDialect::kSqlite, options);
+  Database& db = fresh.db();
+  db.Migrate("g", {{1, "CREATE TABLE g (firm TEXT)", ""}});
+  auto insert = [](const char* firm) {
+    return [firm](Poco::Data::Session& s) {
+      std::string f = firm;
+      s << "INSERT INTO g (firm) VALUES (?)", use(f), now;
+    };
+  };
+  CommitGroup group(db);
+  group.WithFirmLock("maier", insert("maier"));  // the group now holds the writer
+  // Planning of huber in another thread: takes huber's lock, then waits for the writer.
+  std::string other_error;
+  std::thread other([&] {
+    try {
+      db.WithFirmLock("huber", insert("huber"));
+    } catch (const std::exception& e) {
+      other_error = e.what();
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // The group goes on to huber, commits, and only then the other thread writes.
+  group.WithFirmLock("huber", insert("huber"));
+  group.Commit();
+  other.join();
+  EXPECT_EQ(other_error, "");
+  auto s = db.GetSession();
+  Poco::Int64 n = -1;
+  s << "SELECT COUNT(*) FROM g", into(n), now;
+  EXPECT_EQ(n, 3);
+}
+
 TEST(SqliteCommitGroupTest, FailedCommitKeepsNothingOfTheGroup) {
   FreshDatabase fresh(SqlDialect::kSqlite);
   Database& db = fresh.db();
