@@ -13,9 +13,10 @@
 // Timed: DispatcherApp::RunPass(now, full) with a puller that does for each firm
 // what InboxPoller does after the SFTP download (duplicate check, SHA-256, header
 // read, SnapshotIngest::Prepare on another thread: schema validation, then
-// ApplyPrepared: diff, store writes, one firm behind, as InboxPoller does), then
-// the planning of every new appointment version of every firm and the heartbeat
-// check. No sender is set (messages stay 'planned'); the SFTP transfer itself is
+// ApplyPrepared: diff, store writes, in groups of InboxPoller::kFirmsPerCommit
+// firms sharing one commit, a group after the next one is fetched, as
+// InboxPoller does), the planning of every new appointment version of every
+// firm beside that pull, and the heartbeat check. No sender is set (messages stay 'planned'); the SFTP transfer itself is
 // not part of it. Printed: wall and CPU time of the pass, of its ingest part and
 // of the rest (planning + heartbeat), and peak RSS; then a second pass with
 // nothing new. Each run uses a fresh store.
@@ -23,10 +24,10 @@
 // --store takes a Database URL; --postgres starts a throwaway PostgreSQL
 // (tests/support, fsync off) and uses a fresh database in it per run.
 //
-// Figures (docs/dispatcher-planning.md, "Speed"): 2026-11-24, 2 cores, SQLite:
-// 11.5 s median of 11 runs (10.2-13.4) wall, 14.6-18.4 s CPU, 68 MB peak RSS,
-// machine otherwise idle: goal (< 10 s) missed. 2026-11-23: 14.4 s; PostgreSQL
-// 41 s.
+// Figures (docs/dispatcher-planning.md, "Speed"): 2026-11-24 final, 2 cores,
+// SQLite: 8.5 s median of 11 runs (7.6-9.4) wall, 11.7-14.2 s CPU, 66-71 MB
+// peak RSS in one run: goal (< 10 s) met. Earlier that day 11.5 s, 2026-11-23
+// 14.4 s. PostgreSQL 21.7 s (2026-11-23: 41 s).
 #include <sys/resource.h>
 #include <unistd.h>
 

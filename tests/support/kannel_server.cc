@@ -292,6 +292,14 @@ void KannelServer::Start() {
       Stop();
       continue;
     }
+    // A port picked as free can be taken by another test's server before our box
+    // binds it: the box then exits, while the waits above saw the other server's
+    // listener. Start again on other ports rather than talk to a stranger.
+    if (!bearerbox_.Running() || !smsbox_.Running()) {
+      last_error = "a box exited after start (port taken?): " + LogTail();
+      Stop();
+      continue;
+    }
     return;
   }
   throw std::runtime_error("KannelServer: cannot start: " + last_error);
