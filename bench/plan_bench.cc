@@ -2,7 +2,7 @@
 // over 1,000 firms of 100 appointments each (issue 4: "in one pass: under 10 s").
 //
 //   plan_bench [--firms 1000] [--appointments 100] [--store URL | --postgres]
-//              [--runs 1]
+//              [--sftp] [--runs 1]
 //
 // Setup (not timed): the store with every component's migrations, as `once`
 // has it; N firm configs with an SMS rule (1 day before) and an e-mail
@@ -23,6 +23,9 @@
 //
 // --store takes a Database URL; --postgres starts a throwaway PostgreSQL
 // (tests/support, fsync off) and uses a fresh database in it per run.
+// --sftp pulls through the real InboxPoller from a loopback OpenSSH sshd
+// (tests/support) instead: the SFTP transfer and the moves to processed/ are
+// then part of the pass, and sshd's own CPU shares the machine.
 //
 // Figures (docs/dispatcher-planning.md, "Speed"): 2026-11-24 final, 2 cores,
 // SQLite: 8.5 s median of 11 runs (7.6-9.4) wall, 11.7-14.2 s CPU, 66-71 MB
@@ -54,6 +57,7 @@
 #include "shared/time/zoned_time.h"
 #ifdef KEHRBOTE_BENCH_POSTGRES
 #include "tests/support/postgres_server.h"
+#include "tests/support/sshd_server.h"
 #endif
 
 using namespace kehrbote;
@@ -114,11 +118,15 @@ struct RunFigures {
 int main(int argc, char** argv) {
   int firms = 1000, per_firm = 100, runs = 1;
   std::string url;
-  bool postgres = false;
+  bool postgres = false, sftp = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--postgres") {
       postgres = true;
+      continue;
+    }
+    if (a == "--sftp") {
+      sftp = true;
       continue;
     }
     if (i + 1 >= argc) {
@@ -140,8 +148,13 @@ int main(int argc, char** argv) {
     pg = std::make_unique<test::PostgresServer>();
     pg->Start();
   }
+  std::unique_ptr<test::SshdServer> sshd;
+  if (sftp) {
+    sshd = std::make_unique<test::SshdServer>();
+    sshd->Start();
+  }
 #else
-  if (postgres) {
+  if (postgres || sftp) {
     std::cerr << "plan_bench: built without tests/support (KEHRBOTE_BUILD_TESTS=OFF)\n";
     return 2;
   }
@@ -186,6 +199,7 @@ int main(int argc, char** argv) {
     h.window_from = *ParseLocalDate("2026-11-23");
     h.window_to = *ParseLocalDate("2027-01-31");
     const std::string path = dir + "/inbox/" + h.firm.id + "-2026-11-23T05-00-00.json";
+    // --sftp: the files are copied into the sshd's inboxes before each run.
     std::ofstream out(path, std::ios::binary);
     ExportWriter writer(out, h, path);
     for (int i = 0; i < per_firm; ++i) writer.Add(Generated(f, i));
@@ -218,7 +232,39 @@ int main(int argc, char** argv) {
     ManualClock clock(now);
     SnapshotIngest ingest(*db, clock);
     RunFigures fig;
-    app.set_puller([&](Instant, const DispatcherApp::FirmDone& done) {
+#ifdef KEHRBOTE_BENCH_POSTGRES
+    if (sftp) {
+      // The real InboxPoller against the loopback sshd: list, download, hash,
+      // apply, move to processed/, as `once` pulls (setup: the files copied in).
+      std::vector<FirmInbox> inboxes;
+      for (int f = 0; f < firms; ++f) {
+        const std::string id = config.firms[f].id();
+        const std::filesystem::path inbox = std::filesystem::path(sshd->data_root()) / "inbox" / id;
+        std::filesystem::remove_all(inbox);
+        std::filesystem::create_directories(inbox);
+        std::filesystem::copy_file(files[f], inbox / std::filesystem::path(files[f]).filename());
+        inboxes.push_back({id, sshd->RemotePath("inbox/" + id)});
+      }
+      app.set_puller([&, inboxes](Instant, const DispatcherApp::FirmDone& done) {
+        const auto t0 = Clock_::now();
+        const double cpu0 = CpuSeconds();
+        InboxPollerOptions options;
+        options.work_dir = dir + "/spool";
+        InboxPoller poller(*db, clock, sshd->Endpoint(), options);
+        PollPassResult pass = poller.PollOnce(
+            inboxes, [&](const std::string& firm, const std::vector<std::string>&) { done(firm); });
+        std::vector<IngestResult> out;
+        for (FirmPollResult& r : pass.firms) {
+          for (const std::string& e : r.errors) std::cerr << e << "\n";
+          for (IngestResult& i : r.files) out.push_back(std::move(i));
+        }
+        fig.ingest_wall = Seconds(t0);
+        fig.ingest_cpu = CpuSeconds() - cpu0;
+        return out;
+      });
+    }
+#endif
+    if (!sftp) app.set_puller([&](Instant, const DispatcherApp::FirmDone& done) {
       const auto t0 = Clock_::now();
       const double cpu0 = CpuSeconds();
       std::vector<IngestResult> out;
