@@ -119,9 +119,10 @@ PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms, const 
       }
     }
     for (auto& f : group) {
-      FirmPollResult result = Settle(connected(), *f, commit_error);
+      // A failed commit moves nothing: no connection needed.
+      FirmPollResult result = Settle(commit_error.empty() ? connected() : nullptr, *f, commit_error);
       // After an SFTP failure the connection may be unusable: a new one next.
-      if (!result.errors.empty()) session.reset();
+      if (commit_error.empty() && !result.errors.empty()) session.reset();
       report(std::move(result));
     }
     group.clear();
