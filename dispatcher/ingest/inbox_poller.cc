@@ -35,11 +35,32 @@ void EnsureRemoteDirectory(SftpSession& session, const std::string& dir) {
   if (!session.Stat(dir)) session.MakeDirectory(dir, 0700);
 }
 
-// Moves `from` to `to`; OpenSSH does not replace an existing target, so an old
-// copy of the same name (an earlier upload of that name) is removed first.
-void MoveReplacing(SftpSession& session, const std::string& from, const std::string& to) {
-  if (session.Stat(to)) session.Remove(to);
-  session.Rename(from, to);
+// Runs `op` (a move or upload into the inbox's processed/ or rejected/). It
+// usually succeeds at once: only when the server refuses it are both
+// directories made (a firm's first pass) and `op` tried again, so a pass costs
+// no round trips for directories that exist. A lost connection is not retried.
+template <typename Op>
+void IntoInboxSubdirectory(SftpSession& session, const std::string& inbox, const Op& op) {
+  try {
+    op(/*retry=*/false);
+    return;
+  } catch (const SftpError& e) {
+    if (e.kind() != SftpError::Kind::kRemote) throw;
+  }
+  EnsureRemoteDirectory(session, RemoteJoin(inbox, "processed"));
+  EnsureRemoteDirectory(session, RemoteJoin(inbox, "rejected"));
+  op(/*retry=*/true);
+}
+
+// Moves `from` to `to`. OpenSSH does not replace an existing target, so on the
+// second try an old copy of the same name (an earlier upload of that name) is
+// removed first.
+void MoveReplacing(SftpSession& session, const std::string& inbox, const std::string& from,
+                   const std::string& to) {
+  IntoInboxSubdirectory(session, inbox, [&](bool retry) {
+    if (retry && session.Stat(to)) session.Remove(to);
+    session.Rename(from, to);
+  });
 }
 
 struct Candidate {
@@ -181,7 +202,7 @@ std::unique_ptr<InboxPoller::FetchedFirm> InboxPoller::Fetch(SftpSession& sessio
       {
         env.NewPrivateFile(c.local_path)->Close();
         std::ofstream out(c.local_path, std::ios::binary | std::ios::trunc);
-        session.Download(RemoteJoin(firm.remote_dir, entry.name), out);
+        session.Download(RemoteJoin(firm.remote_dir, entry.name), out, entry.size);
         out.close();
         if (!out) throw std::runtime_error("cannot write " + c.local_path);
       }
@@ -261,7 +282,6 @@ FirmPollResult InboxPoller::Settle(SftpSession* session, FetchedFirm& fetched,
     cleanup();
     return result;
   }
-  bool made_dirs = false;
   for (IngestResult& r : fetched.applied) {
     changed.insert(r.changed_ids.begin(), r.changed_ids.end());
     const std::string remote = RemoteJoin(firm.remote_dir, r.file_name);
@@ -269,19 +289,17 @@ FirmPollResult InboxPoller::Settle(SftpSession* session, FetchedFirm& fetched,
     // only leaves it for the next pass, where it is a duplicate and just moved.
     try {
       if (!session) throw std::runtime_error("no SFTP connection");
-      if (!made_dirs) {
-        EnsureRemoteDirectory(*session, RemoteJoin(firm.remote_dir, "processed"));
-        EnsureRemoteDirectory(*session, RemoteJoin(firm.remote_dir, "rejected"));
-        made_dirs = true;
-      }
+      const std::string& inbox = firm.remote_dir;
       if (r.outcome == IngestOutcome::kRejected) {
-        std::istringstream error(r.reason + "\n");
-        session->Upload(error, RemoteJoin(firm.remote_dir, "rejected/" + r.file_name + ".error"));
-        MoveReplacing(*session, remote, RemoteJoin(firm.remote_dir, "rejected/" + r.file_name));
+        IntoInboxSubdirectory(*session, inbox, [&](bool) {
+          std::istringstream error(r.reason + "\n");
+          session->Upload(error, RemoteJoin(inbox, "rejected/" + r.file_name + ".error"));
+        });
+        MoveReplacing(*session, inbox, remote, RemoteJoin(inbox, "rejected/" + r.file_name));
       } else if (options_.processed == ProcessedAction::kDelete) {
         session->Remove(remote);
       } else {
-        MoveReplacing(*session, remote, RemoteJoin(firm.remote_dir, "processed/" + r.file_name));
+        MoveReplacing(*session, inbox, remote, RemoteJoin(inbox, "processed/" + r.file_name));
       }
     } catch (const std::exception& e) {
       result.errors.push_back(firm.firm_id + ": " + remote + ": cannot move out of the inbox: " + e.what());

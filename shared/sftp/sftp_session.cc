@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -364,17 +365,21 @@ std::optional<RemoteEntry> SftpSession::Stat(const std::string& path) {
   return ToEntry(slash == std::string::npos ? path : path.substr(slash + 1), attrs);
 }
 
-void SftpSession::Download(const std::string& path, std::ostream& out) {
+void SftpSession::Download(const std::string& path, std::ostream& out, uint64_t size_hint) {
   HandlePtr f(libssh2_sftp_open_ex(h_->sftp, path.c_str(), static_cast<unsigned>(path.size()),
                                    LIBSSH2_FXF_READ, 0, LIBSSH2_SFTP_OPENFILE));
   if (!f) Fail(endpoint_, h_->session, h_->sftp, "open " + path + " for reading");
-  // A large buffer per call lets libssh2 1.10 keep many read requests in flight.
-  std::vector<char> buf(kReadChunk);
+  // A large buffer per call lets libssh2 1.10 keep many read requests in flight,
+  // but it asks for the whole buffer even past the end of a small file: fit the
+  // buffer to the listed size (one byte more, so one call can see the end).
+  const size_t size =
+      size_hint > 0 ? static_cast<size_t>(std::min<uint64_t>(kReadChunk, size_hint + 1)) : kReadChunk;
+  std::unique_ptr<char[]> buf(new char[size]);  // not zeroed: every byte used is read first
   while (true) {
-    ssize_t n = libssh2_sftp_read(f.get(), buf.data(), buf.size());
+    ssize_t n = libssh2_sftp_read(f.get(), buf.get(), size);
     if (n == 0) break;
     if (n < 0) Fail(endpoint_, h_->session, h_->sftp, "read " + path);
-    out.write(buf.data(), n);
+    out.write(buf.get(), n);
     if (!out) {
       throw SftpError(SftpError::Kind::kLocal,
                       Prefix(endpoint_) + "download " + path + ": writing the local copy failed");

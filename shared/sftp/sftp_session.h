@@ -66,7 +66,10 @@ class SftpSession {
   // nullopt if `path` does not exist; throws on other errors.
   std::optional<RemoteEntry> Stat(const std::string& path);
   std::string Download(const std::string& path);
-  void Download(const std::string& path, std::ostream& out);
+  // `size_hint`: the file's size as listed, 0 if unknown. libssh2 1.10 sends read
+  // requests for the whole buffer it is given; a buffer fitted to a small file
+  // saves dozens of requests (and replies) per download.
+  void Download(const std::string& path, std::ostream& out, uint64_t size_hint = 0);
   // Writes `in` to `path` (created or truncated, mode 0600). NOT atomic: a reader
   // may see a partial file. Returns the number of bytes written.
   uint64_t Upload(std::istream& in, const std::string& path);

@@ -165,6 +165,12 @@ TEST_F(SftpSessionTest, LargeUploadIsByteExactAndNeverVisibleAsPartialFinalFile)
   EXPECT_EQ(LocalNames(LocalInbox()), std::vector<std::string>{r.final_name});
   EXPECT_TRUE(ReadLocal(LocalInbox() + "/" + r.final_name) == data) << "content differs";
   EXPECT_TRUE(s->Download(Inbox() + "/" + r.final_name) == data) << "download differs";
+  // With the listed size as the hint, and with a stale (too small, too large) one.
+  for (uint64_t hint : {static_cast<uint64_t>(data.size()), uint64_t{1000}, uint64_t{100u << 20}}) {
+    std::ostringstream out;
+    s->Download(Inbox() + "/" + r.final_name, out, hint);
+    EXPECT_TRUE(out.str() == data) << "download with size hint " << hint << " differs";
+  }
 }
 
 TEST_F(SftpSessionTest, FailedLocalReadRemovesThePartAndCreatesNoFinalFile) {
