@@ -3,6 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -99,25 +102,74 @@ struct InboxPoller::FetchedFirm {
   std::vector<std::string> errors;     // the fetch (nothing applied) or Apply failed
   std::future<std::vector<PreparedExport>> prepared;  // one per candidate
   uint64_t bytes = 0;                  // downloaded
+  bool not_connected = false;          // no connection: nothing fetched, the pass's connect error
   std::vector<IngestResult> applied;   // by Apply, in candidate order (fewer if it failed)
 };
 
 
 PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms, const FirmDoneCallback& on_done) {
   PollPassResult pass;
-  std::unique_ptr<SftpSession> session;
+  const size_t n = firms.size();
+  // Fetchers download into `slots` (each on its own SFTP connection, firms taken
+  // in order, at most kFetchAhead firms or 2 * kBytesPerCommit bytes ahead of
+  // the applier); this thread applies the slots in firm order, in groups that
+  // share one commit, and moves the files on a connection of its own.
+  std::mutex mu;
+  std::condition_variable fetched_cv, room_cv;
+  std::vector<std::unique_ptr<FetchedFirm>> slots(n);
+  size_t next = 0, taken = 0;  // next firm to fetch; firms the applier has taken
+  uint64_t bytes_ahead = 0;     // downloaded, not yet taken
+  bool stop = false;
   std::string connect_error;  // once a connect fails, the rest of the pass does not retry
-  auto connected = [&]() -> SftpSession* {
-    if (!session && connect_error.empty()) {
-      try {
-        session = SftpSession::Connect(endpoint_);
-      } catch (const std::exception& e) {
-        connect_error = endpoint_.Describe() + ": " + e.what();
-        if (pass.connection_error.empty()) pass.connection_error = connect_error;
-      }
+  auto connect = [&](std::unique_ptr<SftpSession>& session) -> SftpSession* {
+    if (session) return session.get();
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!connect_error.empty()) return nullptr;
+    }
+    try {
+      session = SftpSession::Connect(endpoint_);
+    } catch (const std::exception& e) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (connect_error.empty()) connect_error = endpoint_.Describe() + ": " + e.what();
+      return nullptr;
     }
     return session.get();
   };
+  auto fetcher = [&] {
+    std::unique_ptr<SftpSession> session;
+    for (;;) {
+      size_t i;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        room_cv.wait(lock, [&] {
+          return stop || next >= n ||
+                 (next < taken + kFetchAhead && bytes_ahead < 2 * kBytesPerCommit);
+        });
+        if (stop || next >= n) return;
+        i = next++;
+      }
+      auto fetched = std::make_unique<FetchedFirm>();
+      fetched->firm = firms[i];
+      try {
+        if (SftpSession* s = connect(session)) {
+          fetched = Fetch(*s, firms[i]);
+          // After an SFTP failure the connection may be unusable: a new one next.
+          if (!fetched->errors.empty()) session.reset();
+        } else {
+          fetched->not_connected = true;
+        }
+      } catch (const std::exception& e) {
+        fetched->errors.push_back(firms[i].firm_id + ": " + e.what());
+        session.reset();
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      bytes_ahead += fetched->bytes;
+      slots[i] = std::move(fetched);
+      fetched_cv.notify_all();
+    }
+  };
+  std::unique_ptr<SftpSession> mover;
   auto report = [&](FirmPollResult result) {
     if (on_done) on_done(result.firm_id, result.changed_ids);
     pass.firms.push_back(std::move(result));
@@ -141,41 +193,65 @@ PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms, const 
     }
     for (auto& f : group) {
       // A failed commit moves nothing: no connection needed.
-      FirmPollResult result = Settle(commit_error.empty() ? connected() : nullptr, *f, commit_error);
+      FirmPollResult result = Settle(commit_error.empty() ? connect(mover) : nullptr, *f, commit_error);
       // After an SFTP failure the connection may be unusable: a new one next.
-      if (commit_error.empty() && !result.errors.empty()) session.reset();
+      if (commit_error.empty() && !result.errors.empty()) mover.reset();
       report(std::move(result));
     }
     group.clear();
   };
-  // Group g is applied after group g+1 is downloaded, so that reading and
-  // validating group g's exports overlaps that download.
-  FetchedGroup pending, fetching;
-  uint64_t fetching_bytes = 0;
-  auto close_group = [&] {
-    finish(pending);
-    pending = std::move(fetching);
-    fetching.clear();
-    fetching_bytes = 0;
-  };
-  for (const FirmInbox& firm : firms) {
-    if (!connected()) {
-      close_group();
-      close_group();
-      FirmPollResult failed;
-      failed.firm_id = firm.firm_id;
-      failed.errors.push_back(connect_error);
-      report(std::move(failed));
-      continue;
+  std::vector<std::thread> fetchers;
+  auto end_fetchers = [&] {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stop = true;
     }
-    auto fetched = Fetch(*session, firm);
-    if (!fetched->errors.empty()) session.reset();
-    fetching_bytes += fetched->bytes;
-    fetching.push_back(std::move(fetched));
-    if (fetching.size() >= kFirmsPerCommit || fetching_bytes >= kBytesPerCommit) close_group();
+    room_cv.notify_all();
+    for (auto& t : fetchers) t.join();
+    fetchers.clear();
+  };
+  try {
+    for (size_t k = 0; k < std::min<size_t>(kFetchConnections, n); ++k) fetchers.emplace_back(fetcher);
+    FetchedGroup group;
+    uint64_t group_bytes = 0;
+    for (size_t i = 0; i < n; ++i) {
+      std::unique_ptr<FetchedFirm> f;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        fetched_cv.wait(lock, [&] { return slots[i] != nullptr; });
+        f = std::move(slots[i]);
+        bytes_ahead -= f->bytes;
+        taken = i + 1;
+      }
+      room_cv.notify_all();
+      if (f->not_connected) {
+        finish(group);
+        group_bytes = 0;
+        FirmPollResult failed;
+        failed.firm_id = f->firm.firm_id;
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          failed.errors.push_back(connect_error);
+        }
+        report(std::move(failed));
+        continue;
+      }
+      group_bytes += f->bytes;
+      group.push_back(std::move(f));
+      if (group.size() >= kFirmsPerCommit || group_bytes >= kBytesPerCommit) {
+        finish(group);
+        group_bytes = 0;
+      }
+    }
+    finish(group);
+  } catch (...) {
+    end_fetchers();
+    for (const auto& f : slots)
+      if (f) RemoveDownloads(*f);
+    throw;
   }
-  close_group();
-  close_group();
+  end_fetchers();
+  pass.connection_error = connect_error;
   return pass;
 }
 
@@ -260,21 +336,23 @@ void InboxPoller::Apply(FetchedFirm& fetched, CommitGroup& group) {
   }
 }
 
+void InboxPoller::RemoveDownloads(const FetchedFirm& fetched) {
+  Env& env = Env::Default();
+  for (const Candidate& c : fetched.candidates) {
+    try {
+      if (env.FileExists(c.local_path)) env.RemoveFile(c.local_path);
+    } catch (const std::exception&) {
+    }
+  }
+}
+
 FirmPollResult InboxPoller::Settle(SftpSession* session, FetchedFirm& fetched,
                                    const std::string& commit_error) {
   const FirmInbox& firm = fetched.firm;
   FirmPollResult result;
   result.firm_id = firm.firm_id;
   std::set<std::string> changed;
-  Env& env = Env::Default();
-  auto cleanup = [&] {
-    for (const Candidate& c : fetched.candidates) {
-      try {
-        if (env.FileExists(c.local_path)) env.RemoveFile(c.local_path);
-      } catch (const std::exception&) {
-      }
-    }
-  };
+  auto cleanup = [&] { RemoveDownloads(fetched); };
   if (!commit_error.empty()) {
     // Nothing of the group stayed: every file is applied again next pass.
     result.errors = fetched.errors;

@@ -1,7 +1,9 @@
 // InboxPoller: pulls the firms' exports from their SFTP inboxes into the store.
 //
 // One PollOnce() is one pass over a list of firms that share one SFTP endpoint:
-// one session (connection) for the whole pass, not one per firm. Per firm:
+// a few sessions (connections) for the whole pass, not one per firm:
+// kFetchConnections download side by side (a pull mostly waits for round trips),
+// one more moves the applied files. Per firm:
 //   1. list the inbox; take only final "*.json" files (never "*.part", which an
 //      agent is still uploading, and no hidden files);
 //   2. download each to a private local work dir (0600 files in a 0700 dir) and
@@ -11,10 +13,11 @@
 //      files whose header cannot be read come last, in file name order) with
 //      SnapshotIngest: each file once, refused whole on any error. The files are
 //      read and validated (SnapshotIngest::Prepare) on other threads while the
-//      next firms are downloaded. Firms are applied in groups that share one
-//      commit (CommitGroup; up to kFirmsPerCommit firms or kBytesPerCommit
-//      downloaded bytes): a group is applied after the next one is downloaded,
-//      so the store's writer is never held during a download;
+//      next firms are downloaded. Firms are applied in firm order, in groups
+//      that share one commit (CommitGroup; up to kFirmsPerCommit firms or
+//      kBytesPerCommit downloaded bytes), each group once all its firms are
+//      downloaded and read, so the store's writer is never held during a
+//      download; the downloads run at most kFetchAhead firms ahead;
 //   4. once the group has committed, move each file to <inbox>/processed/ (or
 //      delete it, as configured); a refused file goes to <inbox>/rejected/ with
 //      "<name>.error" beside it (the reason, one line), and is recorded on the firm
@@ -87,6 +90,11 @@ class InboxPoller {
   // once: one being applied, one being read and validated).
   static constexpr size_t kFirmsPerCommit = 8;
   static constexpr uint64_t kBytesPerCommit = 4u << 20;
+  // SFTP connections that download at once (a pull waits mostly for round trips:
+  // list, open, read, close per firm), and how far they may run ahead of the
+  // firm being applied. One more connection moves the applied files.
+  static constexpr size_t kFetchConnections = 2;
+  static constexpr size_t kFetchAhead = 2 * kFirmsPerCommit;
 
  private:
   struct FetchedFirm;
@@ -100,6 +108,7 @@ class InboxPoller {
   // connection, the files stay for the next pass). `commit_error` non-empty:
   // the commit failed, nothing is moved and the firm reports that error.
   FirmPollResult Settle(SftpSession* session, FetchedFirm& fetched, const std::string& commit_error);
+  static void RemoveDownloads(const FetchedFirm& fetched);
 
   Database& db_;
   const Clock& clock_;
