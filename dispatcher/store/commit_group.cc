@@ -12,10 +12,10 @@ CommitGroup::CommitGroup(Database& db) : db_(db) {}
 CommitGroup::~CommitGroup() { Abandon(); }
 
 void CommitGroup::Begin() {
-  // The writer turn first, as Database::InTransaction takes it, then the session;
-  // both are kept only once the transaction has begun.
-  std::unique_lock<std::timed_mutex> writer = db_.TakeWriterTurn();
+  // The session first, then the writer turn, in the order Database::InTransaction
+  // takes them; both are kept only once the transaction has begun.
   Session s = db_.GetSession();
+  std::unique_lock<std::timed_mutex> writer = db_.TakeWriterTurn();
   s << "BEGIN IMMEDIATE", now;
   writer_ = std::move(writer);
   session_.emplace(std::move(s));
