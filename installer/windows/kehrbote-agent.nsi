@@ -61,6 +61,7 @@ BrandingText "Kehrbote ${VERSION}"
 
 Var DataDir          ; C:\ProgramData\Kehrbote
 Var ConfigFromUser   ; 1 if agent.yaml existed before or came from /CONFIG
+Var PreparedConfig   ; /CONFIG=FILE, or empty
 
 !define MUI_ABORTWARNING
 !define MUI_FINISHPAGE_TEXT "$(FinishText)"
@@ -138,9 +139,21 @@ FunctionEnd
 ; ---------------------------------------------------------------------------
 ; Installer
 
+; /CONFIG=FILE is checked before anything is installed.
 Function .onInit
   SetShellVarContext all
   StrCpy $DataDir "$APPDATA\Kehrbote"
+  ${GetParameters} $R0
+  ClearErrors
+  ${GetOptions} $R0 "/CONFIG=" $PreparedConfig
+  ${If} ${Errors}
+    StrCpy $PreparedConfig ""
+  ${ElseIfNot} ${FileExists} "$PreparedConfig"
+    StrCpy $0 $PreparedConfig
+    MessageBox MB_OK|MB_ICONSTOP "$(ConfigMissing)" /SD IDOK
+    SetErrorLevel 2
+    Abort
+  ${EndIf}
 FunctionEnd
 
 ; Protected DACL on $DataDir (SYSTEM, Administrators; inherited by what is inside).
@@ -182,17 +195,9 @@ Function WriteConfig
     StrCpy $ConfigFromUser 1
     Return
   ${EndIf}
-  ${GetParameters} $R0
-  ClearErrors
-  ${GetOptions} $R0 "/CONFIG=" $0
-  ${IfNot} ${Errors}
-    ${IfNot} ${FileExists} "$0"
-      MessageBox MB_OK|MB_ICONSTOP "$(ConfigMissing)" /SD IDOK
-      SetErrorLevel 2
-      Abort
-    ${EndIf}
-    CopyFiles /SILENT "$0" "$DataDir\agent.yaml"
-    DetailPrint "$DataDir\agent.yaml from $0"
+  ${If} $PreparedConfig != ""
+    CopyFiles /SILENT "$PreparedConfig" "$DataDir\agent.yaml"
+    DetailPrint "$DataDir\agent.yaml from $PreparedConfig"
     StrCpy $ConfigFromUser 1
     Return
   ${EndIf}
@@ -219,24 +224,27 @@ FunctionEnd
 
 ; The service's path, quoted, so that Windows does not try C:\Program.exe first (Poco
 ; registers it unquoted); also right when the program moved on a reinstall. Through
-; the API: Wine's sc.exe has no "config" command.
+; the API (Wine's sc.exe has no "config" command). Fallback, the registry value the
+; service manager reads at its next start: under Wine, an installer that was already
+; running when the service was created gets "service does not exist" (1060) from
+; OpenServiceW in a fresh prefix, although sc.exe sees the service.
 Function QuoteServicePath
+  StrCpy $3 '"$INSTDIR\kehrbote-agent.exe"'
+  StrCpy $0 0
   ; SC_MANAGER_CONNECT = 1; SERVICE_CHANGE_CONFIG = 2; SERVICE_NO_CHANGE = 0xffffffff
   System::Call 'advapi32::OpenSCManagerW(p 0, p 0, i 1) p .r1'
-  ${If} $1 P= 0
-    DetailPrint "OpenSCManager failed: service path not quoted"
-    Return
-  ${EndIf}
-  System::Call 'advapi32::OpenServiceW(p r1, w "${SERVICE}", i 2) p .r2'
-  ${If} $2 P<> 0
-    StrCpy $3 '"$INSTDIR\kehrbote-agent.exe"'
-    System::Call 'advapi32::ChangeServiceConfigW(p r2, i -1, i -1, i -1, w r3, p 0, p 0, p 0, p 0, p 0, p 0) i .r0'
-    ${If} $0 = 0
-      DetailPrint "ChangeServiceConfig failed: service path not quoted"
+  ${If} $1 P<> 0
+    System::Call 'advapi32::OpenServiceW(p r1, w "${SERVICE}", i 2) p .r2'
+    ${If} $2 P<> 0
+      System::Call 'advapi32::ChangeServiceConfigW(p r2, i -1, i -1, i -1, w r3, p 0, p 0, p 0, p 0, p 0, p 0) i .r0'
+      System::Call 'advapi32::CloseServiceHandle(p r2)'
     ${EndIf}
-    System::Call 'advapi32::CloseServiceHandle(p r2)'
+    System::Call 'advapi32::CloseServiceHandle(p r1)'
   ${EndIf}
-  System::Call 'advapi32::CloseServiceHandle(p r1)'
+  ${If} $0 = 0
+    DetailPrint "ChangeServiceConfig failed: ImagePath written to the registry"
+    WriteRegExpandStr HKLM "${SERVICE_KEY}" "ImagePath" $3
+  ${EndIf}
 FunctionEnd
 
 Function StartServiceIfConfigured
