@@ -210,7 +210,9 @@ Function RegisterService
   ReadRegStr $0 HKLM "${SERVICE_KEY}" "ImagePath"
   ${If} ${Errors}
     DetailPrint "kehrbote-agent.exe /registerService /startup=automatic"
-    ExecWait '"$INSTDIR\kehrbote-agent.exe" /registerService /startup=automatic "/displayName=${SERVICE_DISPLAY}"' $0
+    ; nsExec: no console window, and Poco's message lands in the details list.
+    nsExec::ExecToLog '"$INSTDIR\kehrbote-agent.exe" /registerService /startup=automatic "/displayName=${SERVICE_DISPLAY}"'
+    Pop $0
     ClearErrors
     ReadRegStr $1 HKLM "${SERVICE_KEY}" "ImagePath"
     ${If} ${Errors}
@@ -300,7 +302,8 @@ Section "un.Kehrbote Agent" SecUnAgent
   ReadRegStr $0 HKLM "${SERVICE_KEY}" "ImagePath"
   ${IfNot} ${Errors}
     DetailPrint "kehrbote-agent.exe /unregisterService"
-    ExecWait '"$INSTDIR\kehrbote-agent.exe" /unregisterService' $0
+    nsExec::ExecToLog '"$INSTDIR\kehrbote-agent.exe" /unregisterService'
+    Pop $0
     ${If} $0 != 0
       nsExec::ExecToLog '"$SYSDIR\sc.exe" delete ${SERVICE}'
       Pop $0
