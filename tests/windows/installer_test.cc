@@ -126,8 +126,10 @@ class WinePrefix {
     std::string out = dir_.Sub("out-" + std::to_string(++runs_) + ".txt");
     test::ChildOptions o;
     o.argv = argv;
-    o.env = {"WINEPREFIX=" + prefix_, "WINEDEBUG=-all", "WINEDLLOVERRIDES=mscoree,mshtml=",
-             "WINEARCH=win64", "DISPLAY="};
+    // No Mono/Gecko prompts, no menu entries in the real $HOME, no X display.
+    o.env = {"WINEPREFIX=" + prefix_, "WINEDEBUG=-all",
+             "WINEDLLOVERRIDES=mscoree,mshtml=;winemenubuilder.exe=d", "WINEARCH=win64",
+             "DISPLAY="};
     o.output_file = out;
     test::ChildProcess child = test::ChildProcess::Spawn(o);
     std::optional<int> rc = child.Wait(timeout);
