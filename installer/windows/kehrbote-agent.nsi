@@ -227,9 +227,8 @@ FunctionEnd
 ; The service's path, quoted, so that Windows does not try C:\Program.exe first (Poco
 ; registers it unquoted); also right when the program moved on a reinstall. Through
 ; the API (Wine's sc.exe has no "config" command). Fallback, the registry value the
-; service manager reads at its next start: under Wine, an installer that was already
-; running when the service was created gets "service does not exist" (1060) from
-; OpenServiceW in a fresh prefix, although sc.exe sees the service.
+; service manager reads at its next start: in the Wine session that ran wineboot -i,
+; OpenServiceW answers "service does not exist" (1060) for a service just created.
 Function QuoteServicePath
   StrCpy $3 '"$INSTDIR\kehrbote-agent.exe"'
   StrCpy $0 0

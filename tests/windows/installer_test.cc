@@ -83,6 +83,11 @@ class WinePrefix {
       throw std::runtime_error("wineboot -i exited with " + std::to_string(boot.exit_code) +
                                ": " + boot.output);
     }
+    // A new session, as after a reboot: in the session of wineboot -i, Wine's service
+    // manager keeps its database locked (StartService: 1055) and does not find services
+    // created there (OpenService: 1060), although sc query lists them.
+    Server({"-k"}, 60s);
+    Server({"-p"}, 60s);
   }
   ~WinePrefix() {
     try {
@@ -193,6 +198,19 @@ class WindowsInstallerTest : public ::testing::Test {
         << "the uninstaller did not remove " << ProgramDir() << " within 120 s";
   }
 
+  // Polls sc query until the service reports RUNNING (net start returns only then;
+  // the poll covers a start still pending).
+  ::testing::AssertionResult ServiceRuns() {
+    std::string state;
+    if (PollUntil([&] {
+          state = wine_->Run({"sc", "query", "kehrbote-agent"}, 60s).output;
+          return state.find("RUNNING") != std::string::npos;
+        }, 60s)) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure() << "the service did not run within 60 s:\n" << state;
+  }
+
   std::string setup_exe_;
   std::unique_ptr<WinePrefix> wine_;
 };
@@ -229,12 +247,14 @@ TEST_F(WindowsInstallerTest, SilentInstallThenReinstallKeepsConfigThenUninstallK
       << *arp;
   EXPECT_NE(arp->find("DisplayVersion"), std::string::npos) << *arp;
 
-  // A reinstall keeps the edited config.
+  // A reinstall (an update) keeps the edited config and, as there is one, starts the
+  // service.
   AppendFile(DataDir() / "agent.yaml", "# edited by the technician\n");
   std::string edited = ReadFile(DataDir() / "agent.yaml");
   ASSERT_EQ(Install(), 0);
   EXPECT_EQ(ReadFile(DataDir() / "agent.yaml"), edited);
   EXPECT_TRUE(wine_->RegQuery(kServiceKey));
+  EXPECT_TRUE(ServiceRuns());
 
   // The uninstall removes the service, the program and the entry; the data stays.
   AppendFile(DataDir() / "log" / "agent.log", "a log line\n");
@@ -246,9 +266,10 @@ TEST_F(WindowsInstallerTest, SilentInstallThenReinstallKeepsConfigThenUninstallK
   EXPECT_TRUE(fs::exists(DataDir() / "log" / "agent.log"));
 }
 
-TEST_F(WindowsInstallerTest, PreparedConfigIsInstalledAndPurgeRemovesTheData) {
-  // A config prepared by the partner's technician (/CONFIG=FILE), not overwritten
-  // by the example.
+TEST_F(WindowsInstallerTest, PreparedConfigStartsTheServiceAndPurgeRemovesTheData) {
+  // A config prepared by the partner's technician (/CONFIG=FILE): installed instead of
+  // the example, and the service is started (the agent then finds its config in
+  // C:\ProgramData\Kehrbote and waits for its schedule).
   fs::path prepared = wine_->DriveC("prepared.yaml");
   fs::copy_file(std::string(KEHRBOTE_SOURCE_DIR) + "/installer/windows/agent.example.yaml",
                 prepared);
@@ -256,7 +277,9 @@ TEST_F(WindowsInstallerTest, PreparedConfigIsInstalledAndPurgeRemovesTheData) {
   ASSERT_EQ(Install({"/CONFIG=C:\\prepared.yaml"}), 0);
   EXPECT_EQ(ReadFile(DataDir() / "agent.yaml"), ReadFile(prepared));
   EXPECT_TRUE(wine_->RegQuery(kServiceKey));
+  EXPECT_TRUE(ServiceRuns());
 
+  // The uninstaller stops the running service before it removes it.
   Uninstall({"/PURGE"});
   EXPECT_FALSE(fs::exists(DataDir()));
   EXPECT_FALSE(wine_->RegQuery(kServiceKey)) << "service still registered";
