@@ -159,9 +159,10 @@ FunctionEnd
 ; Protected DACL on $DataDir (SYSTEM, Administrators; inherited by what is inside).
 ; The same Windows call the agent uses, so the result is the same.
 Function RestrictDataDir
-  System::Call 'advapi32::ConvertStringSecurityDescriptorToSecurityDescriptorW(w "${DATA_SDDL}", i 1, *p .r1, p 0) i .r0'
+  System::Call 'advapi32::ConvertStringSecurityDescriptorToSecurityDescriptorW(w "${DATA_SDDL}", i 1, *p .r1, p 0) i .r0 ?e'
+  Pop $5
   ${If} $0 = 0
-    System::Call 'kernel32::GetLastError() i .r0'
+    StrCpy $0 $5
     Goto failed
   ${EndIf}
   System::Call 'advapi32::GetSecurityDescriptorDacl(p r1, *i .r2, *p .r3, *i .r4) i .r0'
