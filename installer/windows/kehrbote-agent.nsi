@@ -10,7 +10,7 @@
 ;   if given (a prepared config, for remote installs), else from the example. An
 ;   existing agent.yaml is never overwritten.
 ; - Registers the service kehrbote-agent (automatic start) through the agent's own
-;   /registerService (Poco), then quotes the service path (Program Files has a space). Starts it only if the config was there before or came from /CONFIG: with
+;   /registerService (Poco); a reinstall points it at the (possibly new) folder. Starts it only if the config was there before or came from /CONFIG: with
 ;   the unedited example the agent would only fail on its config.
 ; - Writes the Add/Remove Programs entry. The uninstaller stops and removes the
 ;   service, removes the program folder and keeps C:\ProgramData\Kehrbote unless
@@ -222,15 +222,15 @@ Function RegisterService
       Abort
     ${EndIf}
   ${EndIf}
-  Call QuoteServicePath
+  Call PointServiceAtExecutable
 FunctionEnd
 
-; The service's path, quoted, so that Windows does not try C:\Program.exe first (Poco
-; registers it unquoted); also right when the program moved on a reinstall. Through
-; the API (Wine's sc.exe has no "config" command). Fallback, the registry value the
+; Points the service at this folder's executable, quoted (as Poco 1.11 registers it:
+; unquoted, Windows would try C:\Program.exe first), also when a reinstall chose another
+; folder. Through the API (Wine's sc.exe has no "config" command). Fallback, the registry value the
 ; service manager reads at its next start: in the Wine session that ran wineboot -i,
 ; OpenServiceW answers "service does not exist" (1060) for a service just created.
-Function QuoteServicePath
+Function PointServiceAtExecutable
   StrCpy $3 '"$INSTDIR\kehrbote-agent.exe"'
   StrCpy $0 0
   ; SC_MANAGER_CONNECT = 1; SERVICE_CHANGE_CONFIG = 2; SERVICE_NO_CHANGE = 0xffffffff
