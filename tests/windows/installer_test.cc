@@ -4,7 +4,9 @@
 // service and the Add/Remove Programs entry through Wine's reg.exe and sc.exe).
 //
 // Environment:
-//   KEHRBOTE_WINDOWS_SETUP_EXE  the setup .exe to test (the cases skip without it)
+//   KEHRBOTE_WINDOWS_SETUP_EXE  the setup .exe to test; default: the compile definition
+//                               of the same name (may be absent or ""). The Wine cases
+//                               skip when neither names one.
 //   KEHRBOTE_WINE64             default /usr/lib/wine/wine64
 //   KEHRBOTE_WINESERVER         default /usr/lib/wine/wineserver
 //
@@ -39,6 +41,12 @@ using namespace std::chrono_literals;
 constexpr char kUninstallKey[] =
     R"(HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\KehrboteAgent)";
 constexpr char kServiceKey[] = R"(HKLM\SYSTEM\CurrentControlSet\Services\kehrbote-agent)";
+
+#ifdef KEHRBOTE_WINDOWS_SETUP_EXE
+constexpr char kDefaultSetupExe[] = KEHRBOTE_WINDOWS_SETUP_EXE;
+#else
+constexpr char kDefaultSetupExe[] = "";
+#endif
 
 std::string EnvOr(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
@@ -157,7 +165,7 @@ class WinePrefix {
 class WindowsInstallerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    setup_exe_ = EnvOr("KEHRBOTE_WINDOWS_SETUP_EXE", "");
+    setup_exe_ = EnvOr("KEHRBOTE_WINDOWS_SETUP_EXE", kDefaultSetupExe);
     if (setup_exe_.empty()) {
       GTEST_SKIP() << "KEHRBOTE_WINDOWS_SETUP_EXE is not set (the setup .exe of the Windows "
                       "cross build, scripts/build-windows)";
