@@ -13,10 +13,11 @@ function(kehrbote_component name)
   target_link_libraries(${name} PUBLIC ${ARG_DEPS})
 endfunction()
 
-# kehrbote_test(NAME SOURCES ... [DEPS ...] [LABELS ...])
-# A GoogleTest executable registered with ctest, one ctest entry per test case.
+# kehrbote_test(NAME SOURCES ... [DEPS ...] [LABELS ...] [PROPERTIES ...])
+# A GoogleTest executable registered with ctest, one ctest entry per test case;
+# PROPERTIES are further ctest properties of every case (e.g. FIXTURES_REQUIRED).
 function(kehrbote_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS;PROPERTIES" ${ARGN})
   foreach(src ${ARG_SOURCES})
     if(NOT IS_ABSOLUTE ${src} AND NOT EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${src})
       message(FATAL_ERROR "test ${name}: missing source ${src}")
@@ -30,14 +31,19 @@ function(kehrbote_test name)
     KEHRBOTE_BINARY_DIR="${CMAKE_BINARY_DIR}")
   include(GoogleTest)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 600)
+    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 600 ${ARG_PROPERTIES})
 endfunction()
 
-# Adds every immediate subdirectory of the current source dir that has a CMakeLists.txt.
+# Adds every immediate subdirectory of the current source dir that has a CMakeLists.txt
+# (in an agent-only build, those in KEHRBOTE_AGENT_DIRS).
 function(kehrbote_add_subdirectories)
   file(GLOB children LIST_DIRECTORIES true RELATIVE ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/*)
   list(SORT children)
   foreach(child ${children})
+    file(RELATIVE_PATH rel ${KEHRBOTE_SOURCE_ROOT} ${CMAKE_CURRENT_SOURCE_DIR}/${child})
+    if(KEHRBOTE_AGENT_ONLY AND NOT rel IN_LIST KEHRBOTE_AGENT_DIRS)
+      continue()
+    endif()
     if(IS_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/${child} AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${child}/CMakeLists.txt)
       add_subdirectory(${child})
     endif()

@@ -12,7 +12,9 @@
 #ifndef KEHRBOTE_NO_ODBC
 #include <Poco/Data/ODBC/Connector.h>
 #endif
+#ifndef KEHRBOTE_NO_POSTGRESQL
 #include <Poco/Data/PostgreSQL/Connector.h>
+#endif
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
@@ -32,7 +34,9 @@ void RegisterConnectors() {
   static std::once_flag once;
   std::call_once(once, [] {
     Poco::Data::SQLite::Connector::registerConnector();
+#ifndef KEHRBOTE_NO_POSTGRESQL
     Poco::Data::PostgreSQL::Connector::registerConnector();
+#endif
 #ifndef KEHRBOTE_NO_ODBC
     Poco::Data::ODBC::Connector::registerConnector();
 #endif
@@ -42,7 +46,15 @@ void RegisterConnectors() {
 std::string ConnectorKey(SourceType t) {
   switch (t) {
     case SourceType::kSqlite: return Poco::Data::SQLite::Connector::KEY;
-    case SourceType::kPostgresql: return Poco::Data::PostgreSQL::Connector::KEY;
+    case SourceType::kPostgresql:
+#ifndef KEHRBOTE_NO_POSTGRESQL
+      return Poco::Data::PostgreSQL::Connector::KEY;
+#else
+      // The Windows agent has no libpq; PostgreSQL is reached there through its ODBC
+      // driver (psqlODBC), like every other office database.
+      throw SourceError("postgresql: this build of kehrbote-agent reaches PostgreSQL through "
+                        "ODBC only (type: odbc, with the psqlODBC driver)");
+#endif
     case SourceType::kOdbc:
 #ifndef KEHRBOTE_NO_ODBC
       return Poco::Data::ODBC::Connector::KEY;

@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include "shared/time/zone_database.h"
+
 namespace kehrbote {
 namespace {
 
@@ -16,6 +18,7 @@ date::local_seconds ToDate(LocalTime t) { return date::local_seconds{t.time_sinc
 LocalTime FromDate(date::local_seconds t) { return LocalTime{t.time_since_epoch()}; }
 
 const date::time_zone* Zone(std::string_view zone) {
+  EnsureZoneDatabase();
   try {
     return date::locate_zone(zone);
   } catch (const std::exception&) {
@@ -87,6 +90,7 @@ std::string FormatOffset(seconds off) {
 }  // namespace
 
 bool IsKnownTimeZone(std::string_view zone) {
+  EnsureZoneDatabase();
   try {
     return date::locate_zone(zone) != nullptr;
   } catch (const std::exception&) {

@@ -1,12 +1,12 @@
 #include "shared/config/config_node.h"
 
-#include <stdlib.h>
-
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "tests/support/temp_dir.h"
 
 namespace kehrbote {
 namespace {
@@ -29,20 +29,15 @@ ConfigError ErrorOf(F f) {
 
 class TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "kehrbote-config-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
   std::string Write(const std::string& name, const std::string& text) const {
-    std::string p = (std::filesystem::path(path_) / name).string();
+    std::string p = (std::filesystem::path(dir_.path()) / name).string();
     std::ofstream(p) << text;
     return p;
   }
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return dir_.path(); }
 
  private:
-  std::string path_;
+  test::TempDir dir_{"kehrbote-config-"};
 };
 
 TEST(ConfigNodeTest, ReadsTypedValues) {

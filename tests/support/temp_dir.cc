@@ -1,35 +1,40 @@
 #include "tests/support/temp_dir.h"
 
-#include <stdlib.h>
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstring>
+#include <cstdlib>
 #include <filesystem>
+#include <random>
 #include <stdexcept>
-#include <vector>
 
 namespace kehrbote::test {
 
+namespace fs = std::filesystem;
+
+// Portable (std::filesystem only), so the agent's tests build for Windows too.
 TempDir::TempDir(const std::string& prefix, const std::string& base) {
-  std::string b = base;
+  fs::path b = base;
   if (b.empty()) {
-    const char* t = getenv("TMPDIR");
-    b = (t != nullptr && *t != '\0') ? t : "/tmp";
+    const char* t = std::getenv("TMPDIR");
+    b = (t != nullptr && *t != '\0') ? fs::path(t) : fs::temp_directory_path();
   }
-  std::string templ = b + "/" + prefix + "XXXXXX";
-  std::vector<char> buf(templ.begin(), templ.end());
-  buf.push_back('\0');
-  if (mkdtemp(buf.data()) == nullptr) {
-    throw std::runtime_error("TempDir: mkdtemp " + templ + ": " + std::strerror(errno));
+  std::random_device rd;
+  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::string name = prefix;
+    for (int i = 0; i < 6; ++i) name += kChars[rd() % (sizeof kChars - 1)];
+    std::error_code ec;
+    if (fs::create_directory(b / name, ec)) {
+      path_ = (b / name).generic_string();
+      fs::permissions(path_, fs::perms::owner_all, fs::perm_options::replace, ec);
+      return;
+    }
+    if (ec) throw std::runtime_error("TempDir: cannot create " + (b / name).string() + ": " + ec.message());
   }
-  path_ = buf.data();
-  chmod(path_.c_str(), 0700);
+  throw std::runtime_error("TempDir: no free name for " + (b / prefix).string());
 }
 
 TempDir::~TempDir() {
   std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
+  fs::remove_all(path_, ec);
 }
 
 std::string TempDir::Sub(const std::string& name) const { return path_ + "/" + name; }
