@@ -1,6 +1,6 @@
 #include "agent/upload/spool.h"
 
-#include <time.h>
+#include <date/date.h>
 
 #include <algorithm>
 #include <fstream>
@@ -28,12 +28,14 @@ bool AllDigits(std::string_view s) {
 }
 
 std::string FormatStamp(Instant t) {
-  time_t secs = static_cast<time_t>(t.time_since_epoch().count());
-  tm u{};
-  gmtime_r(&secs, &u);
+  const auto day = date::floor<date::days>(t);
+  const date::year_month_day ymd(day);
+  const date::hh_mm_ss<std::chrono::seconds> hms(t - day);
   char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02dZ", u.tm_year + 1900, u.tm_mon + 1,
-                u.tm_mday, u.tm_hour, u.tm_min, u.tm_sec);
+  std::snprintf(buf, sizeof buf, "%04d%02u%02uT%02d%02d%02dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
   return buf;
 }
 
@@ -42,14 +44,15 @@ std::optional<Instant> ParseStamp(std::string_view s) {
       !AllDigits(s.substr(9, 6)))
     return std::nullopt;
   auto num = [&](size_t pos, size_t len) { return std::stoi(std::string(s.substr(pos, len))); };
-  tm u{};
-  u.tm_year = num(0, 4) - 1900;
-  u.tm_mon = num(4, 2) - 1;
-  u.tm_mday = num(6, 2);
-  u.tm_hour = num(9, 2);
-  u.tm_min = num(11, 2);
-  u.tm_sec = num(13, 2);
-  return Instant(std::chrono::seconds(timegm(&u)));
+  // Out-of-range fields carry over as timegm(3) did: month 13 is January of the next
+  // year, day 32 the first of the next month, hour 24 the next day, month and day 00
+  // the one before.
+  const int month0 = num(4, 2) - 1;  // -1..98
+  const int year = num(0, 4) + (month0 < 0 ? -1 : month0 / 12);
+  const unsigned month = static_cast<unsigned>((month0 + 12) % 12 + 1);
+  const date::year_month_day first{date::year{year}, date::month{month}, date::day{1}};
+  return Instant(date::sys_days{first} + date::days{num(6, 2) - 1} + std::chrono::hours{num(9, 2)} +
+                 std::chrono::minutes{num(11, 2)} + std::chrono::seconds{num(13, 2)});
 }
 
 // "export-<firm>-<stamp>-<seq>.json"; the firm id may contain '-', so parse from

@@ -19,10 +19,24 @@
 #include "dispatcher/ingest/inbox_poller.h"
 #include "dispatcher/planning/contact_selection.h"
 #include "dispatcher/store/database.h"
+#include "shared/env/env.h"
 #include "shared/time/zoned_time.h"
 
 namespace kehrbote {
 namespace {
+
+// The dispatcher's own local files (the pull's work folder) live next to its
+// store, where the installer's unit may write: the SQLite file's directory, or
+// for PostgreSQL the platform's data directory for the dispatcher
+// (/var/lib/kehrbote/dispatcher on Linux).
+std::string LocalDataDirectory(const std::string& store_url) {
+  const std::string kSqlite = "sqlite:";
+  if (store_url.rfind(kSqlite, 0) != 0) return JoinPath(Env::Default().DataDirectory(), "dispatcher");
+  const std::string file = store_url.substr(kSqlite.size());
+  const size_t slash = file.find_last_of("/\\");
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? file.substr(0, 1) : file.substr(0, slash);
+}
 
 // Everything a command needs: config, store, app, and the inbox puller.
 // Throws ConfigError / DatabaseError with their context.
@@ -49,6 +63,7 @@ struct Context {
     if (config.sftp.host.empty()) return;
     InboxPollerOptions options;
     options.processed = config.delete_processed ? ProcessedAction::kDelete : ProcessedAction::kMove;
+    options.work_dir = JoinPath(LocalDataDirectory(config.store_url), "ingest");
     poller = std::make_unique<InboxPoller>(*db, clock, config.sftp, options);
     std::vector<FirmInbox> inboxes;
     for (const FirmConfig& f : config.firms)

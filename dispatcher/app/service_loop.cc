@@ -1,6 +1,6 @@
 #include "dispatcher/app/service_loop.h"
 
-#include <csignal>
+#include <atomic>
 #include <mutex>
 #include <thread>
 
@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "shared/env/env.h"
 #include "shared/time/zoned_time.h"
 
 namespace kehrbote {
@@ -35,14 +36,9 @@ int ServiceLoop::Run(bool handle_signals) {
   std::atomic<bool> done{false};
   if (handle_signals) {
     signals = std::thread([this, &done] {
-      sigset_t set;
-      sigemptyset(&set);
-      sigaddset(&set, SIGINT);
-      sigaddset(&set, SIGTERM);
-      sigaddset(&set, SIGQUIT);
-      const timespec tick{0, 200'000'000};
+      // Wakes every 200 ms to see whether the loop ended without a signal.
       while (!done) {
-        const int sig = sigtimedwait(&set, nullptr, &tick);
+        const int sig = Env::Default().WaitForTerminationSignal(std::chrono::milliseconds{200});
         if (sig > 0) {
           {
             std::lock_guard<std::mutex> lock(log_mu);

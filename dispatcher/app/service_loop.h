@@ -7,8 +7,8 @@
 // planning); later passes plan what the pull reports changed.
 //
 // Signals: main() blocks SIGINT/SIGTERM/SIGQUIT before any thread starts; a
-// dedicated thread takes them with sigtimedwait and stops the io_context, so the
-// current pass finishes and the loop returns cleanly.
+// dedicated thread takes them (Env::WaitForTerminationSignal) and stops the
+// io_context, so the current pass finishes and the loop returns cleanly.
 #pragma once
 
 #include <atomic>

@@ -1,7 +1,5 @@
 #include "dispatcher/ingest/inbox_poller.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
@@ -76,22 +74,40 @@ struct Candidate {
 
 }  // namespace
 
-InboxPoller::InboxPoller(Database& db, const Clock& clock, SftpEndpoint endpoint, InboxPollerOptions options)
-    : db_(db), clock_(clock), endpoint_(std::move(endpoint)), options_(std::move(options)), ingest_(db, clock) {
-  work_dir_ = options_.work_dir;
-  if (work_dir_.empty()) {
-    work_dir_ = (std::filesystem::temp_directory_path() / ("kehrbote-ingest-" + std::to_string(::getpid()))).string();
+namespace {
+
+// Empties `dir` of everything but its lock file: downloads an earlier run left
+// behind when it did not end normally (killed, crashed, power cut).
+void RemoveLeftovers(const std::string& dir, const std::string& lock_name) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().filename() == lock_name) continue;
+    std::filesystem::remove_all(entry.path(), ec);
+    if (ec) throw EnvError("cannot remove '" + entry.path().string() + "': " + ec.message());
   }
-  Env::Default().CreatePrivateDirectory(work_dir_);
+  if (ec) throw EnvError("cannot list '" + dir + "': " + ec.message());
 }
 
-InboxPoller::~InboxPoller() {
-  // Downloads are removed as they are used; the default work dir goes with them.
-  if (options_.work_dir.empty()) {
-    std::error_code ignored;
-    std::filesystem::remove(work_dir_, ignored);  // only if empty
+}  // namespace
+
+InboxPoller::InboxPoller(Database& db, const Clock& clock, SftpEndpoint endpoint, InboxPollerOptions options)
+    : db_(db), clock_(clock), endpoint_(std::move(endpoint)), options_(std::move(options)), ingest_(db, clock) {
+  if (options_.work_dir.empty()) throw EnvError("inbox poller: no work directory given");
+  Env& env = Env::Default();
+  // The first folder of work_dir, work_dir-2, ... that no other poller holds.
+  for (size_t i = 1; i <= kMaxWorkDirs && !work_dir_lock_; ++i) {
+    work_dir_ = i == 1 ? options_.work_dir : options_.work_dir + "-" + std::to_string(i);
+    env.CreatePrivateDirectory(work_dir_);
+    work_dir_lock_ = env.TryLockFile(JoinPath(work_dir_, kWorkDirLock));
   }
+  if (!work_dir_lock_) {
+    throw EnvError("inbox poller: '" + options_.work_dir + "' and " + std::to_string(kMaxWorkDirs - 1) +
+                   " alternatives are all in use by other pollers");
+  }
+  RemoveLeftovers(work_dir_, kWorkDirLock);
 }
+
+InboxPoller::~InboxPoller() = default;  // downloads are removed as they are used
 
 // A firm's inbox listed and downloaded, its exports being read and validated
 // (SnapshotIngest::Prepare) on another thread while the previous firm is

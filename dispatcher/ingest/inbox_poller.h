@@ -6,7 +6,8 @@
 // one more moves the applied files. Per firm:
 //   1. list the inbox; take only final "*.json" files (never "*.part", which an
 //      agent is still uploading, and no hidden files);
-//   2. download each to a private local work dir (0600 files in a 0700 dir) and
+//   2. download each to a private local work dir (0600 files in a 0700 dir, see
+//      InboxPollerOptions::work_dir) and
 //      hash it (SHA-256); a file processed before, by name or by content, is not
 //      applied again (one whose name is known is not even downloaded);
 //   3. apply the firm's files in generated_at order (the header is read first;
@@ -39,6 +40,7 @@
 
 #include "dispatcher/ingest/snapshot_ingest.h"
 #include "dispatcher/store/database.h"
+#include "shared/env/env.h"
 #include "shared/sftp/sftp_endpoint.h"
 #include "shared/time/clock.h"
 
@@ -50,8 +52,12 @@ enum class ProcessedAction { kMove, kDelete };
 
 struct InboxPollerOptions {
   ProcessedAction processed = ProcessedAction::kMove;
-  // Local directory for downloads (created private; each file removed after use).
-  // Empty: a private directory under the system temp dir.
+  // Local directory for downloads; required. The dispatcher passes "ingest" in its
+  // data directory, next to the store. It is created private, kept across runs and
+  // emptied when the poller starts (what a killed run left behind); each download
+  // is removed after use. The poller holds <work_dir>/LOCK while it lives; if
+  // another poller (in this or another process) holds it, it takes the first free
+  // one of <work_dir>-2 ... -8 instead, so pollers never share a folder.
   std::string work_dir;
 };
 
@@ -80,8 +86,13 @@ class InboxPoller {
   using FirmDoneCallback =
       std::function<void(const std::string& firm_id, const std::vector<std::string>& changed_ids)>;
 
-  InboxPoller(Database& db, const Clock& clock, SftpEndpoint endpoint, InboxPollerOptions options = {});
+  // Takes and empties the work folder (see InboxPollerOptions::work_dir). Throws
+  // EnvError if work_dir is empty, cannot be created, or all its folders are in use.
+  InboxPoller(Database& db, const Clock& clock, SftpEndpoint endpoint, InboxPollerOptions options);
   ~InboxPoller();
+
+  // The folder this poller downloads into: work_dir, or work_dir-N if that was taken.
+  const std::string& work_dir() const { return work_dir_; }
 
   PollPassResult PollOnce(const std::vector<FirmInbox>& firms, const FirmDoneCallback& on_done = nullptr);
 
@@ -95,6 +106,9 @@ class InboxPoller {
   // firm being applied. One more connection moves the applied files.
   static constexpr size_t kFetchConnections = 2;
   static constexpr size_t kFetchAhead = 2 * kFirmsPerCommit;
+  // The lock file in the work folder, and how many folders a work_dir may have.
+  static constexpr const char* kWorkDirLock = "LOCK";
+  static constexpr size_t kMaxWorkDirs = 8;
 
  private:
   struct FetchedFirm;
@@ -116,6 +130,7 @@ class InboxPoller {
   InboxPollerOptions options_;
   SnapshotIngest ingest_;
   std::string work_dir_;
+  std::unique_ptr<FileLock> work_dir_lock_;  // held while the poller lives
 };
 
 }  // namespace kehrbote

@@ -4,8 +4,6 @@
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Environment.h>
-#include <sys/random.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <climits>
@@ -20,6 +18,7 @@
 #include "dispatcher/outbox/delivery_schema.h"
 #include "dispatcher/store/record_values.h"
 #include "dispatcher/store/sqlite_statement.h"
+#include "shared/env/env.h"
 #include "shared/phone/phone_number.h"
 #include "shared/sms/segmented_text.h"
 #include "shared/time/zoned_time.h"
@@ -59,9 +58,9 @@ std::string MaskContact(const std::string& contact) {
 
 std::string NewDlrToken(int64_t message_id) {
   unsigned char bytes[16];
-  // getrandom(2): the kernel's CSPRNG without opening a file per token.
-  bool ok = ::getrandom(bytes, sizeof bytes, 0) == static_cast<ssize_t>(sizeof bytes);
-  if (!ok) {
+  try {
+    Env::Default().RandomBytes(bytes, sizeof bytes);  // the OS's CSPRNG
+  } catch (const EnvError&) {
     std::random_device rd;
     for (auto& b : bytes) b = static_cast<unsigned char>(rd());
   }
@@ -95,7 +94,7 @@ Outbox::Outbox(Database& db, Clock& clock, std::map<std::string, MessageChannel*
     }
   }
   std::random_device rd;
-  rng_state_ = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(::getpid());
+  rng_state_ = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^ Env::Default().ProcessId();
 }
 
 void Outbox::Migrate() { db_.Migrate(kDeliveryComponent, DeliveryMigrations()); }
@@ -241,7 +240,8 @@ void Outbox::ClaimIn(Session& s, PassSql* pass, Instant at, std::size_t max, Cla
   std::vector<Poco::Int64> expired, suppressed;
   std::size_t* selected = &out.selected;
   const Poco::Int64 t = Secs(at);
-  const std::string claim_id = options_.instance + "/" + std::to_string(::getpid()) + "-" +
+  const std::string claim_id = options_.instance + "/" +
+                               std::to_string(Env::Default().ProcessId()) + "-" +
                                std::to_string(t) + "-" + std::to_string(++claim_seq_);
   const Poco::Int64 lease = t + options_.lease.count();
   const Poco::Int64 window = static_cast<Poco::Int64>(std::max<std::size_t>(1, options_.send_window));

@@ -1,7 +1,6 @@
 #include "dispatcher/store/database.h"
 
 #include <sqlite3.h>
-#include <sys/stat.h>
 
 #include <map>
 #include <mutex>
@@ -184,8 +183,7 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const DatabaseO
         // A missing directory is made owner-only; an existing one (the installer's
         // data dir, the working directory) keeps the mode it was given.
         const std::string dir = ParentDirectory(file);
-        struct stat st {};
-        if (::stat(dir.c_str(), &st) != 0) env.CreatePrivateDirectory(dir);
+        if (!env.DirectoryExists(dir)) env.CreatePrivateDirectory(dir);
         env.NewPrivateFile(file)->Close();  // SQLite accepts an empty file as a new database
       }
       Impl* shared = impl.get();

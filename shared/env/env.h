@@ -4,9 +4,16 @@
 //
 // Files written through Env that may hold personal data (exports, spool, stores)
 // are private: 0600 files in 0700 directories on POSIX, an owner-only ACL on Windows.
-// All methods throw EnvError (with the path and the OS's reason) on failure.
+// All methods throw EnvError (with the path or host:port and the OS's reason) on
+// failure. Env::Default() and its methods may be used from any thread.
+//
+// No other file includes an OS header or calls the OS directly (a unit test,
+// tests/env/platform_rule_test.cc, checks this), so the agent cross-builds for
+// Windows with only env_windows.cc differing.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -28,6 +35,23 @@ class WritableFile {
   virtual void Append(std::string_view data) = 0;
   virtual void Sync() = 0;   // flush and fsync
   virtual void Close() = 0;  // flush and close; idempotent
+};
+
+// A connected TCP socket; closed when destroyed.
+class TcpSocket {
+ public:
+  // The OS's handle: an int file descriptor on POSIX, a SOCKET on Windows; both fit.
+  // libssh2 takes it as libssh2_socket_t (int / SOCKET), so callers cast it.
+  using NativeHandle = std::intptr_t;
+
+  virtual ~TcpSocket() = default;
+  virtual NativeHandle native_handle() const = 0;
+};
+
+// An exclusive lock on a file, held until destroyed (see Env::TryLockFile).
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
 };
 
 class Env {
@@ -55,6 +79,16 @@ class Env {
   virtual int64_t ModifiedTime(const std::string& path) = 0;
   // True if only the owner may read/write `path` (used by checks and tests).
   virtual bool IsPrivate(const std::string& path) = 0;
+  // True if `path` exists and is a directory (false on any error).
+  virtual bool DirectoryExists(const std::string& path) = 0;
+  // True if this process may open `path` for reading. If not and `reason` is given,
+  // it gets the OS's reason ("No such file or directory", "Permission denied").
+  virtual bool IsReadable(const std::string& path, std::string* reason = nullptr) = 0;
+  // Takes an exclusive lock on `path` (created private if missing), held until the
+  // returned FileLock is destroyed or the process ends (also by a crash). Returns
+  // null if another holder has it: another process, or another FileLock of this
+  // one. Never waits.
+  virtual std::unique_ptr<FileLock> TryLockFile(const std::string& path) = 0;
 
   // Directory of the running executable. A Windows service starts in system32, so
   // the agent looks for its config here.
@@ -65,11 +99,33 @@ class Env {
   virtual std::string ConfigDirectory() = 0;
   virtual std::string DataDirectory() = 0;
 
+  // Opens a TCP connection to host:port (name resolved; every address tried in
+  // turn, each bounded by `timeout`), blocking, with TCP_NODELAY and not inherited
+  // by child processes. Throws EnvError naming host:port ("cannot resolve ...",
+  // "cannot connect to ...: connect timed out after N ms" or the OS's reason).
+  virtual std::unique_ptr<TcpSocket> ConnectTcp(const std::string& host, int port,
+                                                std::chrono::milliseconds timeout) = 0;
+
+  // Fills `out` with `size` bytes from the OS's cryptographically secure random
+  // generator. Throws EnvError if it fails.
+  virtual void RandomBytes(void* out, size_t size) = 0;
+  // This process's id (distinguishes processes, e.g. in claim ids).
+  virtual uint64_t ProcessId() = 0;
+
   // Blocks SIGINT, SIGTERM and SIGQUIT in the calling thread, so that every thread
   // started afterwards inherits the mask and only the waiting thread sees them.
   // Must be called in main() before any thread starts (Poco 1.11 threads do not
-  // block them themselves). No-op on Windows.
+  // block them themselves). On Windows it installs the console control handler
+  // (Ctrl+C, Ctrl+Break, console close, logoff, shutdown) that
+  // WaitForTerminationSignal reports.
   virtual void BlockTerminationSignals() = 0;
+  // Waits at most `timeout` for a termination request and returns its signal
+  // number (SIGINT, SIGTERM or SIGQUIT as <csignal> numbers them; on Windows
+  // Ctrl+C is SIGINT, the other console events SIGTERM), or 0 if none came. On
+  // POSIX the signals must be blocked in every thread (BlockTerminationSignals)
+  // so that they stay pending for this wait; each is reported once. Meant for
+  // one waiting thread.
+  virtual int WaitForTerminationSignal(std::chrono::milliseconds timeout) = 0;
   // Restrictive umask for the process (077); no-op on Windows.
   virtual void RestrictNewFilePermissions() = 0;
 };

@@ -6,11 +6,19 @@
 #ifndef NOMINMAX
 #define NOMINMAX
 #endif
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN  // windows.h must not pull in winsock.h before winsock2.h
+#endif
+#include <winsock2.h>
+#include <ws2tcpip.h>
 #include <windows.h>
 #include <aclapi.h>
+#include <bcrypt.h>
 #include <sddl.h>
 
 #include <algorithm>
+#include <atomic>
+#include <csignal>
 #include <fstream>
 #include <sstream>
 
@@ -35,13 +43,22 @@ std::string Narrow(const std::wstring& w) {
   return s;
 }
 
-[[noreturn]] void Throw(const std::string& what, const std::string& path, DWORD err = GetLastError()) {
+// The system's text for a Win32 or Winsock error code, without the trailing CR LF.
+std::string ErrorText(DWORD err) {
   char* msg = nullptr;
   FormatMessageA(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
                  nullptr, err, 0, reinterpret_cast<LPSTR>(&msg), 0, nullptr);
   std::string reason = msg ? msg : ("error " + std::to_string(err));
   if (msg) LocalFree(msg);
-  throw EnvError(what + " '" + path + "': " + reason);
+  while (!reason.empty() && (reason.back() == '\n' || reason.back() == '\r' || reason.back() == ' '))
+    reason.pop_back();
+  return reason;
+}
+
+// `err` is a parameter, not read inside, so that it is taken before anything else
+// can overwrite the thread's last error.
+[[noreturn]] void Throw(const std::string& what, const std::string& path, DWORD err = GetLastError()) {
+  throw EnvError(what + " '" + path + "': " + ErrorText(err));
 }
 
 // Owner, SYSTEM and Administrators: full control; inherited; no inheritance from above.
@@ -103,6 +120,90 @@ class WindowsWritableFile final : public WritableFile {
   std::string buffer_;
 };
 
+class WindowsTcpSocket final : public TcpSocket {
+ public:
+  explicit WindowsTcpSocket(SOCKET s) : s_(s) {}
+  ~WindowsTcpSocket() override { closesocket(s_); }
+  NativeHandle native_handle() const override { return static_cast<NativeHandle>(s_); }
+
+ private:
+  SOCKET s_;
+};
+
+class WindowsFileLock final : public FileLock {
+ public:
+  explicit WindowsFileLock(HANDLE h) : h_(h) {}
+  ~WindowsFileLock() override { CloseHandle(h_); }
+
+ private:
+  HANDLE h_;
+};
+
+// Winsock is started once per process, on first use, and never cleaned up (the
+// process's end does that). Thread-safe: a function-local static.
+void StartWinsock() {
+  static const int rc = [] {
+    WSADATA data;
+    return WSAStartup(MAKEWORD(2, 2), &data);
+  }();
+  if (rc != 0) throw EnvError("cannot start Winsock: " + ErrorText(static_cast<DWORD>(rc)));
+}
+
+// Connects `s` to `ai` within `timeout`: a non-blocking connect, then select()
+// (WSAPoll misses failed connects before Windows 10 2004). Returns 0 or the
+// Winsock error (WSAETIMEDOUT on timeout).
+int ConnectWithin(SOCKET s, const addrinfo& ai, std::chrono::milliseconds timeout) {
+  u_long non_blocking = 1;
+  ioctlsocket(s, FIONBIO, &non_blocking);
+  int err = 0;
+  if (connect(s, ai.ai_addr, static_cast<int>(ai.ai_addrlen)) != 0) err = WSAGetLastError();
+  if (err == WSAEWOULDBLOCK) {
+    fd_set writable, failed;
+    FD_ZERO(&writable);
+    FD_ZERO(&failed);
+    FD_SET(s, &writable);
+    FD_SET(s, &failed);
+    const int64_t ms = std::max<int64_t>(0, timeout.count());
+    timeval tv{static_cast<long>(ms / 1000), static_cast<long>(ms % 1000) * 1000};
+    const int rc = select(0, nullptr, &writable, &failed, &tv);
+    if (rc == SOCKET_ERROR) return WSAGetLastError();
+    if (rc == 0) return WSAETIMEDOUT;
+    err = 0;
+    int len = sizeof err;
+    if (getsockopt(s, SOL_SOCKET, SO_ERROR, reinterpret_cast<char*>(&err), &len) != 0) err = WSAGetLastError();
+    if (err == 0 && FD_ISSET(s, &failed)) err = WSAECONNREFUSED;
+  }
+  if (err != 0) return err;
+  u_long blocking = 0;
+  ioctlsocket(s, FIONBIO, &blocking);  // back to blocking; libssh2 bounds each wait itself
+  BOOL one = TRUE;
+  setsockopt(s, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one), sizeof one);
+  return 0;
+}
+
+// Console control events (Ctrl+C, Ctrl+Break, close, logoff, shutdown) as signal
+// numbers for WaitForTerminationSignal. The handler runs on a thread of its own.
+std::atomic<int> g_termination_signal{0};
+
+HANDLE TerminationEvent() {
+  static const HANDLE event = CreateEventW(nullptr, /*manual reset=*/FALSE, /*signaled=*/FALSE, nullptr);
+  return event;
+}
+
+BOOL WINAPI OnConsoleControl(DWORD type) {
+  g_termination_signal = type == CTRL_C_EVENT ? SIGINT : SIGTERM;
+  SetEvent(TerminationEvent());
+  return TRUE;  // handled: no default ExitProcess for Ctrl+C / Ctrl+Break
+}
+
+void InstallConsoleControlHandler() {
+  static const bool installed = [] {
+    TerminationEvent();  // created before the handler can run
+    return SetConsoleCtrlHandler(OnConsoleControl, TRUE) != 0;
+  }();
+  (void)installed;
+}
+
 class WindowsEnv final : public Env {
  public:
   void CreatePrivateDirectory(const std::string& dir) override {
@@ -137,7 +238,8 @@ class WindowsEnv final : public Env {
   }
 
   std::string ReadFile(const std::string& path) override {
-    std::ifstream in(Wide(path), std::ios::binary);
+    const std::wstring wide = Wide(path);
+    std::ifstream in(wide.c_str(), std::ios::binary);  // the wchar_t* overload: a UTF-16 path
     if (!in) Throw("cannot open", path);
     std::ostringstream ss;
     ss << in.rdbuf();
@@ -202,6 +304,38 @@ class WindowsEnv final : public Env {
     return is_protected;
   }
 
+  bool DirectoryExists(const std::string& path) override {
+    const DWORD a = GetFileAttributesW(Wide(path).c_str());
+    return a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_DIRECTORY) != 0;
+  }
+
+  bool IsReadable(const std::string& path, std::string* reason) override {
+    // Opening is the only reliable check: the ACL, not the attributes, decides.
+    HANDLE h = CreateFileW(Wide(path).c_str(), GENERIC_READ,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                           OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+    if (h == INVALID_HANDLE_VALUE) {
+      if (reason != nullptr) *reason = ErrorText(GetLastError());
+      return false;
+    }
+    CloseHandle(h);
+    return true;
+  }
+
+  std::unique_ptr<FileLock> TryLockFile(const std::string& path) override {
+    // No sharing: a second open, from any process, fails while this handle lives.
+    HANDLE h = CreateFileW(Wide(path).c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_ALWAYS,
+                           FILE_ATTRIBUTE_NORMAL, nullptr);
+    if (h == INVALID_HANDLE_VALUE) {
+      const DWORD err = GetLastError();
+      if (err == ERROR_SHARING_VIOLATION) return nullptr;
+      Throw("cannot lock", path, err);
+    }
+    auto lock = std::make_unique<WindowsFileLock>(h);
+    MakePrivate(path);
+    return lock;
+  }
+
   std::string ExecutableDirectory() override {
     std::wstring buf(MAX_PATH, L'\0');
     DWORD n = GetModuleFileNameW(nullptr, buf.data(), static_cast<DWORD>(buf.size()));
@@ -214,7 +348,66 @@ class WindowsEnv final : public Env {
   std::string ConfigDirectory() override { return ExecutableDirectory(); }
   std::string DataDirectory() override { return JoinPath(ExecutableDirectory(), "data"); }
 
-  void BlockTerminationSignals() override {}  // the service control manager stops us
+  std::unique_ptr<TcpSocket> ConnectTcp(const std::string& host, int port,
+                                        std::chrono::milliseconds timeout) override {
+    StartWinsock();
+    const std::string where = host + ":" + std::to_string(port);
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    addrinfo* res = nullptr;
+    const int gai = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res);
+    if (gai != 0) throw EnvError("cannot resolve " + where + ": " + ErrorText(static_cast<DWORD>(gai)));
+    std::string last_error = "no address";
+    SOCKET sock = INVALID_SOCKET;
+    for (addrinfo* ai = res; ai != nullptr && sock == INVALID_SOCKET; ai = ai->ai_next) {
+      SOCKET s = WSASocketW(ai->ai_family, ai->ai_socktype, ai->ai_protocol, nullptr, 0,
+                            WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+      if (s == INVALID_SOCKET) {
+        last_error = ErrorText(static_cast<DWORD>(WSAGetLastError()));
+        continue;
+      }
+      const int err = ConnectWithin(s, *ai, timeout);
+      if (err != 0) {
+        last_error = err == WSAETIMEDOUT
+                         ? "connect timed out after " + std::to_string(timeout.count()) + " ms"
+                         : ErrorText(static_cast<DWORD>(err));
+        closesocket(s);
+        continue;
+      }
+      sock = s;
+    }
+    freeaddrinfo(res);
+    if (sock == INVALID_SOCKET) throw EnvError("cannot connect to " + where + ": " + last_error);
+    return std::make_unique<WindowsTcpSocket>(sock);
+  }
+
+  void RandomBytes(void* out, size_t size) override {
+    auto* p = static_cast<unsigned char*>(out);
+    while (size > 0) {
+      const ULONG chunk = static_cast<ULONG>(std::min<size_t>(size, 1u << 30));
+      const NTSTATUS status = BCryptGenRandom(nullptr, p, chunk, BCRYPT_USE_SYSTEM_PREFERRED_RNG);
+      if (!BCRYPT_SUCCESS(status))
+        throw EnvError("cannot read random bytes: BCryptGenRandom status " + std::to_string(status));
+      p += chunk;
+      size -= chunk;
+    }
+  }
+
+  uint64_t ProcessId() override { return GetCurrentProcessId(); }
+
+  // A service is stopped by the service control manager (agent/main.cc); a console
+  // run by Ctrl+C and friends, which this handler turns into a termination request.
+  void BlockTerminationSignals() override { InstallConsoleControlHandler(); }
+
+  int WaitForTerminationSignal(std::chrono::milliseconds timeout) override {
+    InstallConsoleControlHandler();
+    const DWORD ms = static_cast<DWORD>(std::clamp<int64_t>(timeout.count(), 0, INFINITE - 1));
+    if (WaitForSingleObject(TerminationEvent(), ms) != WAIT_OBJECT_0) return 0;
+    return g_termination_signal.exchange(0);
+  }
+
   void RestrictNewFilePermissions() override {}
 };
 

@@ -1,14 +1,7 @@
 #include "shared/sftp/sftp_session.h"
 
-#include <fcntl.h>
 #include <libssh2.h>
 #include <libssh2_sftp.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <memory>
@@ -18,6 +11,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "shared/env/env.h"
 #include "shared/sftp/private_key_file.h"
 
 namespace kehrbote {
@@ -67,59 +61,19 @@ std::string JoinRemote(const std::string& dir, const std::string& name) {
   return dir + "/" + name;
 }
 
-// Connects a TCP socket to host:port within `timeout`. Returns the fd.
-int ConnectTcp(const SftpEndpoint& e) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  std::string port = std::to_string(e.port);
-  int gai = getaddrinfo(e.host.c_str(), port.c_str(), &hints, &res);
-  if (gai != 0) {
-    throw SftpError(SftpError::Kind::kConnect,
-                    Prefix(e) + "cannot resolve host: " + gai_strerror(gai));
+// Connects TCP to the endpoint within its connect_timeout (Env: non-blocking
+// connect, TCP_NODELAY). Throws SftpError kConnect.
+std::unique_ptr<TcpSocket> ConnectTcp(const SftpEndpoint& e) {
+  try {
+    return Env::Default().ConnectTcp(e.host, e.port, e.connect_timeout);
+  } catch (const EnvError& error) {
+    throw SftpError(SftpError::Kind::kConnect, Prefix(e) + error.what());
   }
-  std::string last_error = "no address";
-  int fd = -1;
-  for (addrinfo* ai = res; ai != nullptr && fd < 0; ai = ai->ai_next) {
-    int s = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (s < 0) {
-      last_error = std::strerror(errno);
-      continue;
-    }
-    int flags = fcntl(s, F_GETFL, 0);
-    fcntl(s, F_SETFL, flags | O_NONBLOCK);
-    int rc = connect(s, ai->ai_addr, ai->ai_addrlen);
-    if (rc != 0 && errno == EINPROGRESS) {
-      pollfd p{s, POLLOUT, 0};
-      int ms = static_cast<int>(e.connect_timeout.count());
-      rc = poll(&p, 1, ms);
-      if (rc == 0) {
-        last_error = "connect timed out after " + std::to_string(ms) + " ms";
-        close(s);
-        continue;
-      }
-      int err = 0;
-      socklen_t len = sizeof err;
-      getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len);
-      rc = err == 0 ? 0 : -1;
-      errno = err;
-    }
-    if (rc != 0) {
-      last_error = std::strerror(errno);
-      close(s);
-      continue;
-    }
-    fcntl(s, F_SETFL, flags);  // back to blocking; libssh2 bounds each wait itself
-    int one = 1;
-    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    fd = s;
-  }
-  freeaddrinfo(res);
-  if (fd < 0) {
-    throw SftpError(SftpError::Kind::kConnect, Prefix(e) + "cannot connect: " + last_error);
-  }
-  return fd;
+}
+
+// libssh2_socket_t is int on POSIX and SOCKET on Windows; the native handle fits both.
+libssh2_socket_t SocketOf(const TcpSocket& socket) {
+  return static_cast<libssh2_socket_t>(socket.native_handle());
 }
 
 std::string LastSessionError(LIBSSH2_SESSION* s) {
@@ -133,7 +87,7 @@ std::string LastSessionError(LIBSSH2_SESSION* s) {
 }  // namespace
 
 struct SftpSession::Handles {
-  int sock = -1;
+  std::unique_ptr<TcpSocket> sock;  // closed after the session is freed
   LIBSSH2_SESSION* session = nullptr;
   LIBSSH2_SFTP* sftp = nullptr;
 
@@ -145,7 +99,6 @@ struct SftpSession::Handles {
       libssh2_session_disconnect(session, "bye");
       libssh2_session_free(session);
     }
-    if (sock >= 0) close(sock);
   }
 
   // TCP connect, SSH handshake; bounded by the endpoint's timeouts.
@@ -158,7 +111,7 @@ struct SftpSession::Handles {
     }
     libssh2_session_set_blocking(session, 1);
     libssh2_session_set_timeout(session, static_cast<long>(e.io_timeout.count()));
-    if (libssh2_session_handshake(session, sock) != 0) {
+    if (libssh2_session_handshake(session, SocketOf(*sock)) != 0) {
       throw SftpError(SftpError::Kind::kConnect,
                       Prefix(e) + "SSH handshake failed: " + LastSessionError(session));
     }
@@ -195,7 +148,7 @@ using HandlePtr = std::unique_ptr<LIBSSH2_SFTP_HANDLE, HandleCloser>;
 
 PresentedHostKey FetchHostKey(const SftpEndpoint& endpoint) {
   struct Local {
-    int sock = -1;
+    std::unique_ptr<TcpSocket> sock;  // closed after the session is freed
     LIBSSH2_SESSION* session = nullptr;
     ~Local() {
       if (session != nullptr) {
@@ -203,7 +156,6 @@ PresentedHostKey FetchHostKey(const SftpEndpoint& endpoint) {
         libssh2_session_disconnect(session, "bye");
         libssh2_session_free(session);
       }
-      if (sock >= 0) close(sock);
     }
   } l;
   InitLibssh2();
@@ -211,7 +163,7 @@ PresentedHostKey FetchHostKey(const SftpEndpoint& endpoint) {
   l.session = libssh2_session_init();
   libssh2_session_set_blocking(l.session, 1);
   libssh2_session_set_timeout(l.session, static_cast<long>(endpoint.io_timeout.count()));
-  if (libssh2_session_handshake(l.session, l.sock) != 0) {
+  if (libssh2_session_handshake(l.session, SocketOf(*l.sock)) != 0) {
     throw SftpError(SftpError::Kind::kConnect,
                     Prefix(endpoint) + "SSH handshake failed: " + LastSessionError(l.session));
   }
@@ -233,10 +185,10 @@ std::unique_ptr<SftpSession> SftpSession::Connect(const SftpEndpoint& endpoint) 
   }
   std::string key_type;
   if (!endpoint.private_key_file.empty()) {
-    if (access(endpoint.private_key_file.c_str(), R_OK) != 0) {
+    std::string reason;
+    if (!Env::Default().IsReadable(endpoint.private_key_file, &reason)) {
       throw SftpError(SftpError::Kind::kAuth, prefix + "cannot read private key file " +
-                                                  endpoint.private_key_file + ": " +
-                                                  std::strerror(errno));
+                                                  endpoint.private_key_file + ": " + reason);
     }
     key_type = sftp_internal::PrivateKeyType(endpoint.private_key_file);
     if (key_type == "ssh-rsa" || key_type == "ssh-dss") {

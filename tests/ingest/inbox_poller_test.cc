@@ -9,6 +9,7 @@
 
 #include "dispatcher/store/appointment_store.h"
 #include "dispatcher/store/store_schema.h"
+#include "shared/env/env.h"
 #include "tests/ingest/export_builder.h"
 #include "tests/store/store_test_env.h"
 #include "tests/support/sshd_server.h"
@@ -125,7 +126,7 @@ TEST_P(InboxPollerTest, TakesFinalJsonInGeneratedAtOrderAndMovesToProcessed) {
 
   EXPECT_EQ(Names(Inbox("huber")), (std::vector<std::string>{".d.json", "c.json.part", "processed", "rejected"}));
   EXPECT_EQ(Names(Inbox("huber") / "processed"), (std::vector<std::string>{"a-newer.json", "b-older.json"}));
-  EXPECT_TRUE(Names(work_.Sub("spool")).empty()) << "downloads are removed";
+  EXPECT_EQ(Names(work_.Sub("spool")), std::vector<std::string>{"LOCK"}) << "downloads are removed";
 
   // A second pass finds nothing to do.
   auto again = poller.PollOnce({Firm("huber")});
@@ -289,13 +290,42 @@ TEST_P(InboxPollerTest, FailedGroupCommitMovesNoFileAndTheNextPassAppliesThemAll
   EXPECT_EQ(Count("SELECT COUNT(*) FROM processed_files"), 0);
   EXPECT_EQ(Names(Inbox("huber")), (std::vector<std::string>{"h.json"}));
   EXPECT_EQ(Names(Inbox("maier")), (std::vector<std::string>{"m.json"}));
-  EXPECT_TRUE(Names(work_.Sub("spool")).empty()) << "downloads are removed";
+  EXPECT_EQ(Names(work_.Sub("spool")), std::vector<std::string>{"LOCK"}) << "downloads are removed";
 
   { auto s = db().GetSession(); s << "DROP TRIGGER fail_commit", now; }
   auto again = Poller().PollOnce({Firm("huber"), Firm("maier")});
   EXPECT_EQ(again.firms[0].changed_ids, std::vector<std::string>{"H"});
   EXPECT_EQ(again.firms[1].changed_ids, std::vector<std::string>{"M"});
   EXPECT_EQ(Names(Inbox("maier") / "processed"), std::vector<std::string>{"m.json"});
+}
+
+// A run that was killed (or lost power) left downloads in the work folder: the
+// next poller takes the same folder and starts with it empty.
+TEST_P(InboxPollerTest, LeftoversOfAKilledRunAreRemovedWhenThePollerStarts) {
+  WriteFile(fs::path(work_.Sub("spool")) / "huber--left.json", "{\"format\": \"kehrbote-exp");
+  WriteFile(fs::path(work_.Sub("spool")) / "stray" / "file", "x");
+  auto poller = Poller();
+  EXPECT_EQ(poller.work_dir(), work_.Sub("spool"));
+  EXPECT_EQ(Names(work_.Sub("spool")), std::vector<std::string>{"LOCK"});
+  EXPECT_TRUE(Env::Default().IsPrivate(work_.Sub("spool")));
+}
+
+TEST_P(InboxPollerTest, TwoPollersNeverShareAWorkFolder) {
+  auto first = Poller();
+  WriteFile(fs::path(work_.Sub("spool")) / "huber--busy.json", "{}");  // first's download
+  auto second = Poller();
+  EXPECT_EQ(second.work_dir(), work_.Sub("spool") + "-2");
+  EXPECT_EQ(Names(work_.Sub("spool")), (std::vector<std::string>{"LOCK", "huber--busy.json"}))
+      << "the second poller left the first one's folder alone";
+  WriteFile(Inbox("huber") / "a.json",
+            WriteExport(MakeHeader("huber", "2026-11-23T05:00:00+01:00"), {MakeAppointment("A", "2026-11-24", "08:00")}));
+  auto pass = second.PollOnce({Firm("huber")});
+  ASSERT_EQ(pass.firms[0].files.size(), 1u);
+  EXPECT_EQ(pass.firms[0].files[0].outcome, IngestOutcome::kApplied);
+}
+
+TEST_P(InboxPollerTest, AWorkFolderIsRequired) {
+  EXPECT_THROW(InboxPoller(db(), clock_, sshd_->Endpoint(), InboxPollerOptions{}), EnvError);
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, InboxPollerTest,
