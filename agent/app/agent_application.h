@@ -3,9 +3,9 @@
 // Built on Poco::Util::ServerApplication, which gives the Unix options --daemon,
 // --pidfile=FILE, --umask and on Windows /registerService, /unregisterService,
 // /displayName, /startup. Without --config the file is <config dir>/agent.yaml:
-// /etc/kehrbote/agent.yaml on Linux, next to the executable on Windows (a service
-// starts in system32 and, with Poco 1.11, gets no arguments, so a service always
-// runs `run`).
+// /etc/kehrbote/agent.yaml on Linux, %ProgramData%\Kehrbote\agent.yaml on Windows (a
+// service starts in system32 and, with Poco 1.11, gets no arguments, so a service
+// always runs `run`).
 //
 // `run`: the daily schedule in the foreground (or as daemon/service). At start-up
 // it exports once if the last scheduled time passed without a success (the

@@ -3,7 +3,8 @@
 // never asks which OS it runs on.
 //
 // Files written through Env that may hold personal data (exports, spool, stores)
-// are private: 0600 files in 0700 directories on POSIX, an owner-only ACL on Windows.
+// are private: 0600 files in 0700 directories on POSIX; on Windows a protected ACL that
+// grants SYSTEM and Administrators only (the agent runs as a service).
 // All methods throw EnvError (with the path or host:port and the OS's reason) on
 // failure. Env::Default() and its methods may be used from any thread.
 //
@@ -90,12 +91,11 @@ class Env {
   // one. Never waits.
   virtual std::unique_ptr<FileLock> TryLockFile(const std::string& path) = 0;
 
-  // Directory of the running executable. A Windows service starts in system32, so
-  // the agent looks for its config here.
+  // Directory of the running executable (the Windows agent's tzdata folder is there).
   virtual std::string ExecutableDirectory() = 0;
-  // Default locations for config, data and logs of program `name` on this platform
-  // (/etc/kehrbote, /var/lib/kehrbote, /var/log/kehrbote on Linux; the executable's
-  // directory on Windows).
+  // Default locations for config and data on this platform (/etc/kehrbote and
+  // /var/lib/kehrbote on Linux; %ProgramData%\Kehrbote on Windows, where a service,
+  // which starts in system32 without arguments, finds agent.yaml).
   virtual std::string ConfigDirectory() = 0;
   virtual std::string DataDirectory() = 0;
 

@@ -61,8 +61,15 @@ std::string ErrorText(DWORD err) {
   throw EnvError(what + " '" + path + "': " + ErrorText(err));
 }
 
-// Owner, SYSTEM and Administrators: full control; inherited; no inheritance from above.
-constexpr wchar_t kPrivateSddl[] = L"D:P(A;OICI;FA;;;OW)(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
+// SYSTEM (the service's account) and Administrators (the technician): full control,
+// inherited by files and folders inside; nothing inherited from above (P), so a parent's
+// "Users: read" does not reach spool, status and log.
+constexpr wchar_t kPrivateSddl[] = L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
+
+// True if `sid` is LocalSystem or the Administrators group.
+bool IsSystemOrAdministrators(PSID sid) {
+  return IsWellKnownSid(sid, WinLocalSystemSid) || IsWellKnownSid(sid, WinBuiltinAdministratorsSid);
+}
 
 void MakePrivate(const std::string& path) {
   PSECURITY_DESCRIPTOR sd = nullptr;
@@ -290,18 +297,28 @@ class WindowsEnv final : public Env {
     return static_cast<int64_t>(t.QuadPart / 10000000ULL) - 11644473600LL;  // 1601 -> 1970
   }
 
+  // Private: the DACL is protected and grants access to SYSTEM and Administrators only.
   bool IsPrivate(const std::string& path) override {
     PACL dacl = nullptr;
     PSECURITY_DESCRIPTOR sd = nullptr;
-    if (GetNamedSecurityInfoW(Wide(path).c_str(), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, nullptr,
-                              nullptr, &dacl, nullptr, &sd) != ERROR_SUCCESS)
-      Throw("cannot read access rights of", path);
+    DWORD rc = GetNamedSecurityInfoW(Wide(path).c_str(), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION,
+                                     nullptr, nullptr, &dacl, nullptr, &sd);
+    if (rc != ERROR_SUCCESS) Throw("cannot read access rights of", path, rc);
     SECURITY_DESCRIPTOR_CONTROL control = 0;
     DWORD revision = 0;
     GetSecurityDescriptorControl(sd, &control, &revision);
-    bool is_protected = (control & SE_DACL_PROTECTED) != 0 && dacl != nullptr && dacl->AceCount <= 3;
+    bool only_admins = (control & SE_DACL_PROTECTED) != 0 && dacl != nullptr;
+    for (DWORD i = 0; only_admins && i < dacl->AceCount; ++i) {
+      ACE_HEADER* ace = nullptr;
+      if (!GetAce(dacl, i, reinterpret_cast<void**>(&ace))) {
+        only_admins = false;
+      } else if (ace->AceType == ACCESS_ALLOWED_ACE_TYPE) {
+        auto* allowed = reinterpret_cast<ACCESS_ALLOWED_ACE*>(ace);
+        only_admins = IsSystemOrAdministrators(reinterpret_cast<PSID>(&allowed->SidStart));
+      }
+    }
     LocalFree(sd);
-    return is_protected;
+    return only_admins;
   }
 
   bool DirectoryExists(const std::string& path) override {
@@ -336,6 +353,12 @@ class WindowsEnv final : public Env {
     return lock;
   }
 
+  static std::string ProgramData() {
+    wchar_t buf[MAX_PATH];
+    DWORD n = GetEnvironmentVariableW(L"ProgramData", buf, MAX_PATH);
+    return (n == 0 || n >= MAX_PATH) ? "C:\\ProgramData" : Narrow(std::wstring(buf, n));
+  }
+
   std::string ExecutableDirectory() override {
     std::wstring buf(MAX_PATH, L'\0');
     DWORD n = GetModuleFileNameW(nullptr, buf.data(), static_cast<DWORD>(buf.size()));
@@ -344,9 +367,10 @@ class WindowsEnv final : public Env {
     return slash == std::wstring::npos ? "." : Narrow(buf.substr(0, slash));
   }
 
-  // A service starts in system32 and gets no arguments: everything lives beside the exe.
-  std::string ConfigDirectory() override { return ExecutableDirectory(); }
-  std::string DataDirectory() override { return JoinPath(ExecutableDirectory(), "data"); }
+  // %ProgramData%\Kehrbote, where the installer puts agent.yaml: a service starts in
+  // system32 and gets no arguments, and Program Files is no place for data.
+  std::string ConfigDirectory() override { return JoinPath(ProgramData(), "Kehrbote"); }
+  std::string DataDirectory() override { return JoinPath(ProgramData(), "Kehrbote"); }
 
   std::unique_ptr<TcpSocket> ConnectTcp(const std::string& host, int port,
                                         std::chrono::milliseconds timeout) override {
