@@ -39,6 +39,34 @@ ReminderRule ParseRule(const ConfigNode& n) {
   return r;
 }
 
+// An SMS sender as networks take it: a number in Kannel's international form
+// ("+436990001234") or as digits alone, at most 15 digits; or 1-11 plain
+// characters. An empty one is allowed here (the reference says what then fails).
+void CheckSenderName(const ConfigNode& root, const std::string& sender) {
+  if (sender.empty()) return;
+  const std::string digits = sender[0] == '+' ? sender.substr(1) : sender;
+  const bool numeric = !digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) {
+    return c >= '0' && c <= '9';
+  });
+  if (numeric) {
+    if (digits.size() > 15)
+      root.Fail("sender_name", "a numeric SMS sender has at most 15 digits, got " +
+                                   std::to_string(digits.size()) + " in '" + sender + "'");
+    return;
+  }
+  if (sender.size() > 11)
+    root.Fail("sender_name", "an SMS sender name has at most 11 characters, got '" + sender + "'");
+  // Operators accept plain letters, digits, space and .-_& in an alphanumeric
+  // sender (no umlauts): refuse the rest here, not at 7 a.m.
+  for (char ch : sender) {
+    const bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                    ch == ' ' || ch == '.' || ch == '-' || ch == '_' || ch == '&';
+    if (!ok)
+      root.Fail("sender_name", "an SMS sender name may use A-Z, a-z, 0-9, space and .-_& "
+                               "(or be a number such as +436641234567), got '" + sender + "'");
+  }
+}
+
 void ParseFirmDelivery(const ConfigNode& root, FirmConfig& firm) {
   // DELIVERY: read firm-level delivery keys here (each Read marks the key known).
   firm.delivery = ParseFirmDeliveryConfig(root);
@@ -72,19 +100,7 @@ FirmConfig ParseFirmConfig(const ConfigNode& root) {
   p.firm_name = root.String("name", "");
   p.firm_phone = root.String("phone", "");
   p.sender_name = root.String("sender_name", "");
-  if (p.sender_name.size() > 11)
-    root.Fail("sender_name", "an SMS sender name has at most 11 characters, got '" +
-                                 p.sender_name + "'");
-  // Operators accept plain letters, digits, space and .-_& in an alphanumeric
-  // sender (no umlauts), or a number: refuse the rest here, not at 7 a.m.
-  for (char ch : p.sender_name) {
-    const bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-                    ch == ' ' || ch == '.' || ch == '-' || ch == '_' || ch == '&' ||
-                    (ch == '+' && &ch == &p.sender_name[0]);
-    if (!ok)
-      root.Fail("sender_name", "an SMS sender name may use A-Z, a-z, 0-9, space and .-_& "
-                               "(or be a number such as +436641234567), got '" + p.sender_name + "'");
-  }
+  CheckSenderName(root, p.sender_name);
   f.timezone_set = root.Has("timezone");
   f.country_set = root.Has("country");
   p.timezone = root.String("timezone", "Europe/Vienna");

@@ -141,6 +141,36 @@ TEST_F(ConfigTest, ErrorsNameFileLineColumnAndKey) {
   }
 }
 
+// A number is a valid SMS sender (replies route back to it): Kannel's form with
+// "+" and up to 15 digits, or the digits alone.
+TEST_F(ConfigTest, NumericSenderAccepted) {
+  for (const char* sender : {"+436990001234", "436990001234", "+491511234567"}) {
+    const std::string path = Write("firm.yaml", std::string("id: x\nsender_name: \"") + sender + "\"\n");
+    try {
+      EXPECT_EQ(LoadFirmConfig(path).policy.sender_name, sender);
+    } catch (const ConfigError& e) {
+      ADD_FAILURE() << sender << ": " << e.what();
+    }
+  }
+  const BadCase cases[] = {
+      {"id: x\nsender_name: \"+4369900012345678\"\n", "sender_name", 2, "15 digits"},
+      {"id: x\nsender_name: \"+RFK\"\n", "sender_name", 2, "A-Z, a-z, 0-9"},
+      {"id: x\nsender_name: \"RFK+1\"\n", "sender_name", 2, "A-Z, a-z, 0-9"},
+      {"id: x\nsender_name: \"+\"\n", "sender_name", 2, "A-Z, a-z, 0-9"},
+  };
+  for (const BadCase& c : cases) {
+    const std::string path = Write("firm.yaml", c.yaml);
+    try {
+      LoadFirmConfig(path);
+      ADD_FAILURE() << "no error for:\n" << c.yaml;
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.key(), c.key) << e.what();
+      EXPECT_EQ(e.line(), c.line) << e.what();
+      EXPECT_NE(std::string(e.what()).find(c.text), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST_F(ConfigTest, DuplicateFirmIdAndMissingStore) {
   WriteMain();
   Write("firms.d/a.yaml", "id: same\n");
