@@ -1,10 +1,13 @@
 #include "dispatcher/config/dispatcher_config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <set>
 
 #include "dispatcher/planning/message_text.h"
+#include "shared/phone/phone_number.h"
+#include "shared/text/edit_distance.h"
 #include "shared/time/zoned_time.h"
 
 namespace kehrbote {
@@ -67,6 +70,33 @@ void CheckSenderName(const ConfigNode& root, const std::string& sender) {
   }
 }
 
+// The country is the default region of every national number the firm's
+// office types, so it must be one the phone library knows.
+void CheckCountry(const ConfigNode& root, const std::string& country) {
+  if (IsPhoneRegion(country)) return;
+  std::string upper = country;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string message = "expected an ISO 3166 code of a country with known phone numbers, "
+                        "such as AT or DE, got '" + country + "'";
+  if (upper != country && IsPhoneRegion(upper)) message += " (did you mean '" + upper + "'?)";
+  root.Fail("country", message);
+}
+
+std::string UnknownTemplateMessage(const std::string& name) {
+  std::string best, all;
+  size_t best_distance = 4;  // near misses only
+  for (const std::string& known : TemplateNames()) {
+    all += (all.empty() ? "" : ", ") + known;
+    if (size_t d = EditDistance(name, known); d < best_distance) {
+      best_distance = d;
+      best = known;
+    }
+  }
+  std::string message = "unknown template";
+  if (!best.empty()) message += " (did you mean '" + best + "'?)";
+  return message + "; the templates are " + all;
+}
+
 void ParseFirmDelivery(const ConfigNode& root, FirmConfig& firm) {
   // DELIVERY: read firm-level delivery keys here (each Read marks the key known).
   firm.delivery = ParseFirmDeliveryConfig(root);
@@ -106,7 +136,7 @@ FirmConfig ParseFirmConfig(const ConfigNode& root) {
   p.timezone = root.String("timezone", "Europe/Vienna");
   if (!IsKnownTimeZone(p.timezone)) root.Fail("timezone", "unknown time zone '" + p.timezone + "'");
   p.country = root.String("country", "AT");
-  if (p.country.size() != 2) root.Fail("country", "expected an ISO 3166 code such as AT or DE");
+  CheckCountry(root, p.country);
 
   std::set<std::string> names;
   for (const ConfigNode& n : root.Children("rules")) {
@@ -152,7 +182,9 @@ FirmConfig ParseFirmConfig(const ConfigNode& root) {
     ConfigNode t = root.Child("templates");
     const auto& known = TemplateNames();
     for (const std::string& name : t.Keys()) {
-      if (std::find(known.begin(), known.end(), name) == known.end()) continue;  // Finish reports
+      // Keys() accepts any name, so Finish() would not see a misspelt one.
+      if (std::find(known.begin(), known.end(), name) == known.end())
+        t.Fail(name, UnknownTemplateMessage(name));
       std::string text = t.RequireString(name);
       if (std::string err = ValidateTemplateText(name, text); !err.empty()) t.Fail(name, err);
       p.templates[name] = std::move(text);

@@ -171,6 +171,38 @@ TEST_F(ConfigTest, NumericSenderAccepted) {
   }
 }
 
+// Misspelt template names and countries the phone library does not know are
+// errors at load (a misspelt template would silently fall back to the default
+// text, and its placeholders were never checked).
+TEST_F(ConfigTest, StrictTemplateNamesAndCountries) {
+  const BadCase cases[] = {
+      {"id: x\ntemplates:\n  sms_remindr: \"Termin <<Datum>>\"\n", "templates.sms_remindr", 3,
+       "did you mean 'sms_reminder'"},
+      {"id: x\ntemplates:\n  email_subjekt: \"Termin\"\n", "templates.email_subjekt", 3,
+       "did you mean 'email_subject'"},
+      {"id: x\ntemplates:\n  greeting: \"Hallo\"\n", "templates.greeting", 3, "unknown template"},
+      {"id: x\ncountry: A7\n", "country", 2, "ISO 3166"},
+      {"id: x\ncountry: ZZ\n", "country", 2, "ISO 3166"},
+      {"id: x\ncountry: at\n", "country", 2, "did you mean 'AT'"},
+      {"id: x\ncountry: AUT\n", "country", 2, "ISO 3166"},
+  };
+  for (const BadCase& c : cases) {
+    const std::string path = Write("firm.yaml", c.yaml);
+    try {
+      LoadFirmConfig(path);
+      ADD_FAILURE() << "no error for:\n" << c.yaml;
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.key(), c.key) << e.what();
+      EXPECT_EQ(e.line(), c.line) << e.what();
+      EXPECT_NE(std::string(e.what()).find(c.text), std::string::npos) << e.what();
+    }
+  }
+  for (const char* country : {"AT", "DE", "CH", "IT"}) {
+    const std::string path = Write("firm.yaml", std::string("id: x\ncountry: ") + country + "\n");
+    EXPECT_EQ(LoadFirmConfig(path).policy.country, country);
+  }
+}
+
 TEST_F(ConfigTest, DuplicateFirmIdAndMissingStore) {
   WriteMain();
   Write("firms.d/a.yaml", "id: same\n");
