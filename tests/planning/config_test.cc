@@ -203,6 +203,38 @@ TEST_F(ConfigTest, StrictTemplateNamesAndCountries) {
   }
 }
 
+// A firm file saved as Windows-1252, or with a NUL or another control
+// character, is refused at load with file:line:column (it used to load and
+// fail every pass later with "invalid UTF-8 at byte 2: 0xFC", naming no file).
+TEST_F(ConfigTest, FirmFileThatIsNotUtf8TextIsRefusedWithFileAndLine) {
+  struct Case {
+    std::string yaml;
+    int line, column;
+    const char* text;
+  } cases[] = {
+      {"id: x\nname: RFK Gr\xFC" "ber\n", 2, 13, "invalid UTF-8 (byte 0xFC)"},
+      {"id: x\nname: RFK Gr\xC3\xBC" "ber\ninbox: /drop/x\x92s\n", 3, 15, "invalid UTF-8 (byte 0x92)"},
+      {std::string("id: x\nname: RFK\0Huber\n", 22), 2, 10, "control character U+0000"},
+      {"id: x\nname: RFK\x1B Huber\n", 2, 10, "control character U+001B"},
+      {"id: x\nname: RFK\xC2\x85Huber\n", 2, 10, "control character U+0085"},
+  };
+  for (const Case& c : cases) {
+    const std::string path = Write("firm.yaml", c.yaml);
+    try {
+      LoadFirmConfig(path);
+      ADD_FAILURE() << "no error for:\n" << c.yaml;
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.file(), path);
+      EXPECT_EQ(e.line(), c.line) << e.what();
+      EXPECT_EQ(e.column(), c.column) << e.what();
+      EXPECT_NE(std::string(e.what()).find(c.text), std::string::npos) << e.what();
+    }
+  }
+  // UTF-8 with umlauts, tabs in comments and CRLF line ends stay fine.
+  const std::string ok = Write("firm.yaml", "id: x\r\nname: RFK Grüber\t# Kommentar\r\n");
+  EXPECT_EQ(LoadFirmConfig(ok).policy.firm_name, "RFK Grüber");
+}
+
 TEST_F(ConfigTest, DuplicateFirmIdAndMissingStore) {
   WriteMain();
   Write("firms.d/a.yaml", "id: same\n");
