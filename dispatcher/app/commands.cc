@@ -76,6 +76,12 @@ struct Context {
   }
 };
 
+// Firm files that could not be used, for the log at start.
+void LogFirmProblems(const DispatcherConfig& config, std::ostream& log) {
+  for (const FirmProblem& p : config.firm_problems)
+    log << "firm file not used: " << p.message << "\n";
+}
+
 std::string Masked(const std::string& channel, const std::string& key) {
   return MaskContact(channel == "email" ? ContactChannel::kEmail : ContactChannel::kSms, key);
 }
@@ -94,6 +100,8 @@ void PrintSummary(const PassResult& r, std::ostream& out) {
       << "heartbeat: " << r.heartbeat.heartbeats << " firm message(s) (" << r.heartbeat.firm_alarms
       << " alarm(s)), " << r.heartbeat.operator_alarms << " operator alarm(s)\n"
       << "sent: " << r.sent << "\n";
+  if (!r.failures.empty())
+    out << "firms failed: " << r.failures.size() << " (the other firms were served)\n";
 }
 
 }  // namespace
@@ -143,6 +151,7 @@ int RunOnceCommand(const std::string& config_path, const std::vector<std::string
   const Clock& clock = at ? static_cast<const Clock&>(manual_clock) : system_clock;
   try {
     Context ctx(config_path, clock, err);
+    LogFirmProblems(ctx.config, err);
     // With --receipt-wait the HTTP listener runs during the pass, and afterwards
     // until the SMS sent have their delivery receipts (or the time is up).
     if (receipt_wait > 0 && ctx.delivery) ctx.delivery->StartHttp();
@@ -158,6 +167,7 @@ int RunOnceCommand(const std::string& config_path, const std::vector<std::string
     for (const IngestResult& i : r.ingested)
       if (i.outcome == IngestOutcome::kRejected)
         err << "refused " << i.firm_id << "/" << i.file_name << ": " << i.reason << "\n";
+    for (const FirmProblem& f : r.failures) err << f.message << "\n";
     return 0;
   } catch (const std::exception& e) {
     err << "kehrbote-dispatcher once: " << e.what() << "\n";
@@ -274,6 +284,7 @@ int RunServiceCommand(const std::string& config_path, const std::vector<std::str
     out << "kehrbote-dispatcher: running with " << ctx.config.firms.size() << " firm(s), store "
         << ctx.db->description() << "\n"
         << std::flush;
+    LogFirmProblems(ctx.config, err);
     ServiceLoop loop(*ctx.app, clock, err);
     const int status = loop.Run(/*handle_signals=*/true);
     out << "kehrbote-dispatcher: stopped after " << loop.passes() << " pass(es)\n";

@@ -68,6 +68,10 @@ int ServiceLoop::Run(bool handle_signals) {
       PassResult r = app_.RunPass(now, first, poll);
       first = false;
       ++passes_;
+      for (const FirmProblem& f : r.failures) {
+        std::lock_guard<std::mutex> lock(log_mu);
+        log_ << FormatRfc3339Utc(now) << " " << f.message << "\n" << std::flush;
+      }
       if (r.plan.planned || r.plan.cancelled || r.heartbeat.heartbeats || r.sent ||
           !r.ingested.empty()) {
         std::lock_guard<std::mutex> lock(log_mu);

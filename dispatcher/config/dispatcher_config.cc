@@ -285,22 +285,48 @@ DispatcherConfig LoadDispatcherConfig(const std::string& path) {
   std::error_code ec;
   if (!fs::is_directory(c.firms_dir, ec))
     root.Fail("firms_dir", "not a directory: " + c.firms_dir);
+  FirmFiles firms = LoadFirmFiles(c.firms_dir, {});
+  c.firms = std::move(firms.firms);
+  c.firm_problems = std::move(firms.problems);
+  return c;
+}
+
+FirmFiles LoadFirmFiles(const std::string& dir, const std::vector<FirmConfig>& previous) {
   std::vector<std::string> files;
-  for (const auto& e : fs::directory_iterator(c.firms_dir)) {
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) throw ConfigError(dir, 0, 0, "", "cannot list the firm files: " + ec.message());
+  for (const auto& e : it) {
     const std::string ext = e.path().extension().string();
     if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(e.path());
   }
   std::sort(files.begin(), files.end());
-  for (const std::string& f : files) {
-    FirmConfig firm = LoadFirmConfig(f);
-    if (const FirmConfig* other = c.FindFirm(firm.id()))
-      throw ConfigError(f, 0, 0, "id",
-                        "firm id '" + firm.id() + "' is also used by " + other->file);
-    c.firms.push_back(std::move(firm));
+  FirmFiles out;
+  auto find = [](const std::vector<FirmConfig>& firms, auto match) -> const FirmConfig* {
+    for (const FirmConfig& f : firms)
+      if (match(f)) return &f;
+    return nullptr;
+  };
+  for (const std::string& file : files) {
+    try {
+      FirmConfig firm = LoadFirmConfig(file);
+      if (const FirmConfig* other =
+              find(out.firms, [&](const FirmConfig& f) { return f.id() == firm.id(); }))
+        throw ConfigError(file, 0, 0, "id",
+                          "firm id '" + firm.id() + "' is also used by " + other->file);
+      out.firms.push_back(std::move(firm));
+    } catch (const ConfigError& e) {
+      // Keep the firm's last good config, unless another file took its id meanwhile.
+      const FirmConfig* last = find(previous, [&](const FirmConfig& f) { return f.file == file; });
+      if (last && find(out.firms, [&](const FirmConfig& f) { return f.id() == last->id(); }))
+        last = nullptr;
+      out.problems.push_back({last ? last->id() : "", file, e.line(), e.what()});
+      if (last) out.firms.push_back(*last);
+    }
   }
-  std::sort(c.firms.begin(), c.firms.end(),
+  std::sort(out.firms.begin(), out.firms.end(),
             [](const FirmConfig& a, const FirmConfig& b) { return a.id() < b.id(); });
-  return c;
+  return out;
 }
 
 }  // namespace kehrbote

@@ -239,7 +239,13 @@ TEST_F(ConfigTest, DuplicateFirmIdAndMissingStore) {
   WriteMain();
   Write("firms.d/a.yaml", "id: same\n");
   Write("firms.d/b.yaml", "id: same\n");
-  EXPECT_THROW(LoadDispatcherConfig((dir_ / "dispatcher.yaml").string()), ConfigError);
+  // The second file with a used id is not used (and reported); the first runs.
+  DispatcherConfig c = LoadDispatcherConfig((dir_ / "dispatcher.yaml").string());
+  ASSERT_EQ(c.firms.size(), 1u);
+  EXPECT_NE(c.firms[0].file.find("a.yaml"), std::string::npos);
+  ASSERT_EQ(c.firm_problems.size(), 1u);
+  EXPECT_NE(c.firm_problems[0].file.find("b.yaml"), std::string::npos);
+  EXPECT_NE(c.firm_problems[0].message.find("is also used by"), std::string::npos);
   Write("dispatcher.yaml", "firms_dir: firms.d\n");
   try {
     LoadDispatcherConfig((dir_ / "dispatcher.yaml").string());
@@ -247,6 +253,35 @@ TEST_F(ConfigTest, DuplicateFirmIdAndMissingStore) {
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.key(), "store.url") << e.what();
   }
+}
+
+// A firm file with an error never stops the other firms: it is reported with
+// file:line and left out; read again with the firms in use, a changed file
+// with an error keeps the firm's last good config (reported with its id).
+TEST_F(ConfigTest, BadFirmFileIsReportedAndKeepsTheLastGoodConfig) {
+  WriteMain();
+  Write("firms.d/good.yaml", "id: good\n");
+  Write("firms.d/huber.yaml", "id: huber\nsender_name: Huber RFK\n");
+  Write("firms.d/neu.yaml", "id: neu\ncountry: ZZ\n");
+  DispatcherConfig c = LoadDispatcherConfig((dir_ / "dispatcher.yaml").string());
+  ASSERT_EQ(c.firms.size(), 2u);
+  EXPECT_EQ(c.firms[0].id(), "good");
+  EXPECT_EQ(c.firms[1].id(), "huber");
+  ASSERT_EQ(c.firm_problems.size(), 1u);
+  EXPECT_EQ(c.firm_problems[0].firm_id, "");  // no earlier good version
+  EXPECT_EQ(c.firm_problems[0].line, 2);
+  EXPECT_NE(c.firm_problems[0].message.find("neu.yaml:2:10: key 'country'"), std::string::npos)
+      << c.firm_problems[0].message;
+
+  Write("firms.d/huber.yaml", "id: huber\nsender_name: Rauchfangkehrer Huber\n");
+  FirmFiles again = LoadFirmFiles(c.firms_dir, c.firms);
+  ASSERT_EQ(again.firms.size(), 2u);
+  EXPECT_EQ(again.firms[1].policy.sender_name, "Huber RFK");  // the last good one
+  ASSERT_EQ(again.problems.size(), 2u);
+  EXPECT_EQ(again.problems[0].firm_id, "huber");
+  EXPECT_NE(again.problems[0].message.find("huber.yaml:2:14: key 'sender_name'"),
+            std::string::npos)
+      << again.problems[0].message;
 }
 
 }  // namespace
