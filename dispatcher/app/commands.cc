@@ -1,5 +1,6 @@
 #include "dispatcher/app/commands.h"
 
+#include <algorithm>
 #include <chrono>
 #include <iomanip>
 #include <memory>
@@ -50,10 +51,11 @@ struct Context {
     InboxPollerOptions options;
     options.processed = config.delete_processed ? ProcessedAction::kDelete : ProcessedAction::kMove;
     poller = std::make_unique<InboxPoller>(*db, clock, config.sftp, options);
-    std::vector<FirmInbox> inboxes;
-    for (const FirmConfig& f : config.firms)
-      if (!f.inbox.empty()) inboxes.push_back({f.id(), f.inbox});
-    app->set_puller([this, inboxes, &log](Instant, const DispatcherApp::FirmDone& done) {
+    app->set_puller([this, &log](Instant, const DispatcherApp::FirmDone& done) {
+      // The firms of this pass: `run` may have read changed firm files.
+      std::vector<FirmInbox> inboxes;
+      for (const FirmConfig& f : config.firms)
+        if (!f.inbox.empty()) inboxes.push_back({f.id(), f.inbox});
       PollPassResult pass = poller->PollOnce(
           inboxes, [&](const std::string& firm_id, const std::vector<std::string>&) { done(firm_id); });
       if (!pass.connection_error.empty())
@@ -73,6 +75,51 @@ struct Context {
     delivery = std::make_unique<DeliveryRuntime>(config, *db, clock, log);
     delivery->Migrate();
     app->set_sender([this](Instant now) { return delivery->SendDue(now); });
+  }
+
+  // Reads the firm files again (before each pass of `run`): a changed file
+  // takes effect at once; a bad one keeps the firm's last good config and is
+  // reported (the log here, the operator alarm and the firm's heartbeat in the
+  // pass). Returns true if any firm or problem changed.
+  bool ReloadFirms(std::ostream& log) {
+    FirmFiles read;
+    try {
+      read = LoadFirmFiles(config.firms_dir, config.firms);
+    } catch (const ConfigError& e) {
+      log << "firm files: " << e.what() << " (the firms read before stay in use)\n" << std::flush;
+      return false;
+    }
+    auto stamps = [](const std::vector<FirmConfig>& firms) {
+      std::vector<std::string> out;
+      for (const FirmConfig& f : firms) out.push_back(f.id() + " " + f.file + " " + f.file_stamp);
+      return out;
+    };
+    auto messages = [](const std::vector<FirmProblem>& problems) {
+      std::vector<std::string> out;
+      for (const FirmProblem& p : problems) out.push_back(p.message);
+      return out;
+    };
+    if (stamps(read.firms) == stamps(config.firms) &&
+        messages(read.problems) == messages(config.firm_problems))
+      return false;
+    const std::vector<std::string> before = messages(config.firm_problems);
+    for (const FirmProblem& p : read.problems)
+      if (std::find(before.begin(), before.end(), p.message) == before.end())
+        log << "firm file not used: " << p.message
+            << (p.firm_id.empty() ? "" : " (firm " + p.firm_id + " keeps its last good config)")
+            << "\n";
+    log << "firm files read again: " << read.firms.size() << " firm(s), " << read.problems.size()
+        << " file(s) with errors\n" << std::flush;
+    auto replace = [&] {
+      config.firms = std::move(read.firms);
+      config.firm_problems = std::move(read.problems);
+    };
+    if (delivery) {
+      delivery->ReplaceFirms(replace);
+    } else {
+      replace();
+    }
+    return true;
   }
 };
 
@@ -286,6 +333,7 @@ int RunServiceCommand(const std::string& config_path, const std::vector<std::str
         << std::flush;
     LogFirmProblems(ctx.config, err);
     ServiceLoop loop(*ctx.app, clock, err);
+    loop.set_before_pass([&] { return ctx.ReloadFirms(err); });
     const int status = loop.Run(/*handle_signals=*/true);
     out << "kehrbote-dispatcher: stopped after " << loop.passes() << " pass(es)\n";
     return status;

@@ -291,6 +291,20 @@ DispatcherConfig LoadDispatcherConfig(const std::string& path) {
   return c;
 }
 
+namespace {
+
+// "mtime-size" of a firm file: a change of either means read it again. Empty if
+// the file cannot be examined (then it is read).
+std::string FileStamp(const std::string& file) {
+  std::error_code ec1, ec2;
+  const auto time = fs::last_write_time(file, ec1);
+  const auto size = fs::file_size(file, ec2);
+  if (ec1 || ec2) return "";
+  return std::to_string(time.time_since_epoch().count()) + "-" + std::to_string(size);
+}
+
+}  // namespace
+
 FirmFiles LoadFirmFiles(const std::string& dir, const std::vector<FirmConfig>& previous) {
   std::vector<std::string> files;
   std::error_code ec;
@@ -308,8 +322,13 @@ FirmFiles LoadFirmFiles(const std::string& dir, const std::vector<FirmConfig>& p
     return nullptr;
   };
   for (const std::string& file : files) {
+    const std::string stamp = FileStamp(file);
     try {
-      FirmConfig firm = LoadFirmConfig(file);
+      const FirmConfig* same = find(previous, [&](const FirmConfig& f) {
+        return f.file == file && !stamp.empty() && f.file_stamp == stamp;
+      });
+      FirmConfig firm = same ? *same : LoadFirmConfig(file);
+      firm.file_stamp = stamp;
       if (const FirmConfig* other =
               find(out.firms, [&](const FirmConfig& f) { return f.id() == firm.id(); }))
         throw ConfigError(file, 0, 0, "id",

@@ -10,8 +10,9 @@
 // One firm never stops another: a firm file that fails is not used and is
 // reported as a FirmProblem (the operator alarm names file:line); every
 // other firm runs. The dispatcher file itself must be right, or nothing starts.
-// LoadFirmFiles can read the firm files again: a changed file that fails keeps
-// the firm's last good config, and the problem is reported with the firm's id.
+// LoadFirmFiles reads the firm files again (`run` does so before every pass):
+// a changed file that fails keeps the firm's last good config, and the problem
+// is reported with the firm's id.
 //
 // Example dispatcher.yaml:
 //   store: {url: "sqlite:/var/lib/kehrbote/dispatcher.db"}
@@ -68,6 +69,7 @@ NotifyContact ParseNotifyContact(const std::string& text);
 
 struct FirmConfig {
   std::string file;              // where it was read from, for messages
+  std::string file_stamp;        // its modification time and size when read
   std::string inbox;             // remote inbox path on the SFTP drop
   FirmPolicy policy;             // id, zone, rules, quiet hours, templates...
   // Zone, country, name and phone not set in the YAML come from the export's
@@ -129,7 +131,9 @@ struct FirmFiles {
 };
 // Reads every firm file of `dir`. A file that fails (or repeats another file's
 // firm id) is left out and reported; if `previous` holds a firm read from the
-// same file, that last good config is kept in its place. Throws ConfigError only if `dir` cannot be listed.
+// same file, that last good config is kept in its place. A file whose
+// modification time and size did not change since `previous` read it is not
+// parsed again. Throws ConfigError only if `dir` cannot be listed.
 FirmFiles LoadFirmFiles(const std::string& dir, const std::vector<FirmConfig>& previous);
 // Parses one firm file (also used by tests). Throws ConfigError.
 FirmConfig LoadFirmConfig(const std::string& path);
