@@ -1,5 +1,6 @@
 #include "dispatcher/app/commands.h"
 
+#include <algorithm>
 #include <chrono>
 #include <iomanip>
 #include <memory>
@@ -65,10 +66,11 @@ struct Context {
     options.processed = config.delete_processed ? ProcessedAction::kDelete : ProcessedAction::kMove;
     options.work_dir = JoinPath(LocalDataDirectory(config.store_url), "ingest");
     poller = std::make_unique<InboxPoller>(*db, clock, config.sftp, options);
-    std::vector<FirmInbox> inboxes;
-    for (const FirmConfig& f : config.firms)
-      if (!f.inbox.empty()) inboxes.push_back({f.id(), f.inbox});
-    app->set_puller([this, inboxes, &log](Instant, const DispatcherApp::FirmDone& done) {
+    app->set_puller([this, &log](Instant, const DispatcherApp::FirmDone& done) {
+      // The firms of this pass: `run` may have read changed firm files.
+      std::vector<FirmInbox> inboxes;
+      for (const FirmConfig& f : config.firms)
+        if (!f.inbox.empty()) inboxes.push_back({f.id(), f.inbox});
       PollPassResult pass = poller->PollOnce(
           inboxes, [&](const std::string& firm_id, const std::vector<std::string>&) { done(firm_id); });
       if (!pass.connection_error.empty())
@@ -89,7 +91,58 @@ struct Context {
     delivery->Migrate();
     app->set_sender([this](Instant now) { return delivery->SendDue(now); });
   }
+
+  // Reads the firm files again (before each pass of `run`): a changed file
+  // takes effect at once; a bad one keeps the firm's last good config and is
+  // reported (the log here, the operator alarm and the firm's heartbeat in the
+  // pass). Returns true if any firm or problem changed.
+  bool ReloadFirms(std::ostream& log) {
+    FirmFiles read;
+    try {
+      read = LoadFirmFiles(config.firms_dir, config.firms);
+    } catch (const ConfigError& e) {
+      log << "firm files: " << e.what() << " (the firms read before stay in use)\n" << std::flush;
+      return false;
+    }
+    auto stamps = [](const std::vector<FirmConfig>& firms) {
+      std::vector<std::string> out;
+      for (const FirmConfig& f : firms) out.push_back(f.id() + " " + f.file + " " + f.file_stamp);
+      return out;
+    };
+    auto messages = [](const std::vector<FirmProblem>& problems) {
+      std::vector<std::string> out;
+      for (const FirmProblem& p : problems) out.push_back(p.message);
+      return out;
+    };
+    if (stamps(read.firms) == stamps(config.firms) &&
+        messages(read.problems) == messages(config.firm_problems))
+      return false;
+    const std::vector<std::string> before = messages(config.firm_problems);
+    for (const FirmProblem& p : read.problems)
+      if (std::find(before.begin(), before.end(), p.message) == before.end())
+        log << "firm file not used: " << p.message
+            << (p.firm_id.empty() ? "" : " (firm " + p.firm_id + " keeps its last good config)")
+            << "\n";
+    log << "firm files read again: " << read.firms.size() << " firm(s), " << read.problems.size()
+        << " file(s) with errors\n" << std::flush;
+    auto replace = [&] {
+      config.firms = std::move(read.firms);
+      config.firm_problems = std::move(read.problems);
+    };
+    if (delivery) {
+      delivery->ReplaceFirms(replace);
+    } else {
+      replace();
+    }
+    return true;
+  }
 };
+
+// Firm files that could not be used, for the log at start.
+void LogFirmProblems(const DispatcherConfig& config, std::ostream& log) {
+  for (const FirmProblem& p : config.firm_problems)
+    log << "firm file not used: " << p.message << "\n";
+}
 
 std::string Masked(const std::string& channel, const std::string& key) {
   return MaskContact(channel == "email" ? ContactChannel::kEmail : ContactChannel::kSms, key);
@@ -109,6 +162,8 @@ void PrintSummary(const PassResult& r, std::ostream& out) {
       << "heartbeat: " << r.heartbeat.heartbeats << " firm message(s) (" << r.heartbeat.firm_alarms
       << " alarm(s)), " << r.heartbeat.operator_alarms << " operator alarm(s)\n"
       << "sent: " << r.sent << "\n";
+  if (!r.failures.empty())
+    out << "firms failed: " << r.failures.size() << " (the other firms were served)\n";
 }
 
 }  // namespace
@@ -158,6 +213,7 @@ int RunOnceCommand(const std::string& config_path, const std::vector<std::string
   const Clock& clock = at ? static_cast<const Clock&>(manual_clock) : system_clock;
   try {
     Context ctx(config_path, clock, err);
+    LogFirmProblems(ctx.config, err);
     // With --receipt-wait the HTTP listener runs during the pass, and afterwards
     // until the SMS sent have their delivery receipts (or the time is up).
     if (receipt_wait > 0 && ctx.delivery) ctx.delivery->StartHttp();
@@ -173,6 +229,7 @@ int RunOnceCommand(const std::string& config_path, const std::vector<std::string
     for (const IngestResult& i : r.ingested)
       if (i.outcome == IngestOutcome::kRejected)
         err << "refused " << i.firm_id << "/" << i.file_name << ": " << i.reason << "\n";
+    for (const FirmProblem& f : r.failures) err << f.message << "\n";
     return 0;
   } catch (const std::exception& e) {
     err << "kehrbote-dispatcher once: " << e.what() << "\n";
@@ -289,7 +346,9 @@ int RunServiceCommand(const std::string& config_path, const std::vector<std::str
     out << "kehrbote-dispatcher: running with " << ctx.config.firms.size() << " firm(s), store "
         << ctx.db->description() << "\n"
         << std::flush;
+    LogFirmProblems(ctx.config, err);
     ServiceLoop loop(*ctx.app, clock, err);
+    loop.set_before_pass([&] { return ctx.ReloadFirms(err); });
     const int status = loop.Run(/*handle_signals=*/true);
     out << "kehrbote-dispatcher: stopped after " << loop.passes() << " pass(es)\n";
     return status;

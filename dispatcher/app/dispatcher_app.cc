@@ -195,12 +195,15 @@ PlanPassResult DispatcherApp::PlanAllGrouped(Instant now, FirmFeed& feed) {
     try {
       while (std::optional<size_t> i = feed.Next()) {
         const FirmConfig& firm = config_.firms[*i];
-        Planned p{&firm, EffectivePolicy(firm), {}};
-        bool any;
-        {
+        Planned p{&firm, {}, {}};
+        bool any = false;
+        try {
+          p.policy = EffectivePolicy(firm);
           Poco::Data::Session session = db_.GetSession();
           any = PrepareFirm(plans_, appointments_, session, firm, p.policy, nullptr, now, false,
                             p.work);
+        } catch (...) {
+          RecordFailure(firm.id(), std::current_exception());  // the other firms go on
         }
         std::unique_lock<std::mutex> lock(mu);
         if (!any) {
@@ -255,9 +258,14 @@ PlanPassResult DispatcherApp::PlanAllGrouped(Instant now, FirmFeed& feed) {
                   p.work.unplanned ||
               plans_.MessageFingerprint(session, p.firm->id()) != p.work.fingerprint) {
             FirmWork again;
-            if (PrepareFirm(plans_, appointments_, session, *p.firm, p.policy, nullptr, now, true,
-                            again))
-              WriteFirm(plans_, session, *p.firm, again, now, r);
+            bool any = false;
+            try {
+              any = PrepareFirm(plans_, appointments_, session, *p.firm, p.policy, nullptr, now,
+                                true, again);
+            } catch (...) {
+              RecordFailure(p.firm->id(), std::current_exception());  // nothing written for it
+            }
+            if (any) WriteFirm(plans_, session, *p.firm, again, now, r);
             continue;
           }
           WriteFirm(plans_, session, *p.firm, p.work, now, r);
@@ -293,9 +301,7 @@ PlanPassResult DispatcherApp::PlanAll(Instant now, FirmFeed& feed) {
         std::lock_guard<std::mutex> lock(mu);
         total += r;
       } catch (...) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (!error) error = std::current_exception();
-        feed.Stop();
+        RecordFailure(config_.firms[*i].id(), std::current_exception());  // the others go on
       }
     }
   };
@@ -309,8 +315,24 @@ PlanPassResult DispatcherApp::PlanAll(Instant now, FirmFeed& feed) {
   return total;
 }
 
+void DispatcherApp::RecordFailure(const std::string& firm_id, const std::exception_ptr& error) {
+  std::string what = "unknown error";
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  std::lock_guard<std::mutex> lock(failures_mu_);
+  failures_.push_back({firm_id, "", 0, firm_id + ": planning failed: " + what});
+}
+
 PassResult DispatcherApp::RunPass(Instant now, bool full, bool pull) {
   PassResult r;
+  {
+    std::lock_guard<std::mutex> lock(failures_mu_);
+    failures_.clear();
+  }
   if (full && puller_ && pull) {
     // Plan beside the pull: each firm as soon as its files are applied. The
     // pull runs on its own thread; this one writes the plans.
@@ -344,10 +366,23 @@ PassResult DispatcherApp::RunPass(Instant now, bool full, bool pull) {
     std::set<std::string> applied;
     for (const IngestResult& i : r.ingested)
       if (i.outcome == IngestOutcome::kApplied) applied.insert(i.firm_id);
-    for (const std::string& firm_id : applied)
-      if (const FirmConfig* firm = config_.FindFirm(firm_id)) r.plan += PlanFirm(*firm, nullptr, now);
+    for (const std::string& firm_id : applied) {
+      const FirmConfig* firm = config_.FindFirm(firm_id);
+      if (!firm) continue;
+      try {
+        r.plan += PlanFirm(*firm, nullptr, now);
+      } catch (...) {
+        RecordFailure(firm_id, std::current_exception());  // the other firms go on
+      }
+    }
   }
-  r.heartbeat = heartbeat_.Run(now);
+  {
+    std::lock_guard<std::mutex> lock(failures_mu_);
+    r.failures = failures_;
+  }
+  std::vector<FirmProblem> problems = config_.firm_problems;
+  problems.insert(problems.end(), r.failures.begin(), r.failures.end());
+  r.heartbeat = heartbeat_.Run(now, problems);
   if (sender_) r.sent = sender_(now);
   return r;
 }

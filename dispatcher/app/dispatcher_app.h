@@ -12,14 +12,22 @@
 //      every current appointment that has not started - are planned with the
 //      pure planner and written by PlanStore;
 //   3. heartbeat: daily control messages and alarms (dispatcher/heartbeat);
+//      the firm files that could not be used and this pass's firm failures
+//      (below) are reported there;
 //   4. send: what is due goes to the sender (DELIVERY's Outbox::SendDue, set with
 //      set_sender); without one, messages stay 'planned' with their due_at.
+//
+// One firm never stops another: an error while planning one firm (its stored
+// data, its policy, the planner) is recorded as that firm's FirmProblem and the
+// pass goes on with the other firms, the heartbeat and sending. Errors of the
+// store itself still fail the pass (no firm could be served).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -58,6 +66,7 @@ struct PassResult {
   PlanPassResult plan;
   HeartbeatResult heartbeat;
   int sent = 0;  // handed to the sender
+  std::vector<FirmProblem> failures;  // firms whose planning failed this pass
 };
 
 class DispatcherApp {
@@ -112,6 +121,11 @@ class DispatcherApp {
   // PlanAll on SQLite: firms are read and planned in parallel, and one writer
   // writes many firms per transaction (one commit, one fsync, per group).
   PlanPassResult PlanAllGrouped(Instant now, FirmFeed& feed);
+  // Records that `firm_id`'s planning failed this pass (thread-safe).
+  void RecordFailure(const std::string& firm_id, const std::exception_ptr& error);
+
+  std::mutex failures_mu_;
+  std::vector<FirmProblem> failures_;  // of the pass running
 
   const DispatcherConfig& config_;
   Database& db_;

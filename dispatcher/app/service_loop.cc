@@ -61,9 +61,18 @@ int ServiceLoop::Run(bool handle_signals) {
     const Instant now = clock_.Now();
     const bool poll = now >= next_poll;
     try {
-      PassResult r = app_.RunPass(now, first, poll);
+      bool changed = false;
+      if (before_pass_) {
+        std::lock_guard<std::mutex> lock(log_mu);  // the hook logs too
+        changed = before_pass_();
+      }
+      PassResult r = app_.RunPass(now, first || changed, poll);
       first = false;
       ++passes_;
+      for (const FirmProblem& f : r.failures) {
+        std::lock_guard<std::mutex> lock(log_mu);
+        log_ << FormatRfc3339Utc(now) << " " << f.message << "\n" << std::flush;
+      }
       if (r.plan.planned || r.plan.cancelled || r.heartbeat.heartbeats || r.sent ||
           !r.ingested.empty()) {
         std::lock_guard<std::mutex> lock(log_mu);

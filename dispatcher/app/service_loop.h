@@ -4,7 +4,10 @@
 // (poll_interval), the next planned message falling due, or the next heartbeat.
 // Nothing polls the store every second. The first pass is a full one (plans every
 // appointment that has not started, repairing a crash between ingest and
-// planning); later passes plan what the pull reports changed.
+// planning); later passes plan what the pull reports changed. Before each pass
+// the loop calls the before-pass hook (`run` reads changed firm files there); a
+// pass after a hook that reports a change is full, so changed rules and texts
+// are planned at once.
 //
 // Signals: main() blocks SIGINT/SIGTERM/SIGQUIT before any thread starts; a
 // dedicated thread takes them (Env::WaitForTerminationSignal) and stops the
@@ -13,6 +16,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <ostream>
 
 #include "dispatcher/app/dispatcher_app.h"
@@ -30,6 +34,9 @@ class ServiceLoop {
   int Run(bool handle_signals);
   // Thread-safe.
   void Stop();
+  // Called on the loop's thread before each pass; returns true if the firms'
+  // configuration changed. Set before Run().
+  void set_before_pass(std::function<bool()> hook) { before_pass_ = std::move(hook); }
 
   int passes() const { return passes_.load(); }
 
@@ -40,6 +47,7 @@ class ServiceLoop {
   std::atomic<bool> stop_{false};
   std::atomic<int> passes_{0};
   std::function<void()> wake_;  // set while running: stops the io_context
+  std::function<bool()> before_pass_;
 };
 
 }  // namespace kehrbote

@@ -1,10 +1,13 @@
 #include "dispatcher/config/dispatcher_config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <set>
 
 #include "dispatcher/planning/message_text.h"
+#include "shared/phone/phone_number.h"
+#include "shared/text/edit_distance.h"
 #include "shared/time/zoned_time.h"
 
 namespace kehrbote {
@@ -37,6 +40,61 @@ ReminderRule ParseRule(const ConfigNode& n) {
   n.Finish();
   if (std::string err = r.Validate(); !err.empty()) n.Fail("", err);
   return r;
+}
+
+// An SMS sender as networks take it: a number in Kannel's international form
+// ("+436990001234") or as digits alone, at most 15 digits; or 1-11 plain
+// characters. An empty one is allowed here (the reference says what then fails).
+void CheckSenderName(const ConfigNode& root, const std::string& sender) {
+  if (sender.empty()) return;
+  const std::string digits = sender[0] == '+' ? sender.substr(1) : sender;
+  const bool numeric = !digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) {
+    return c >= '0' && c <= '9';
+  });
+  if (numeric) {
+    if (digits.size() > 15)
+      root.Fail("sender_name", "a numeric SMS sender has at most 15 digits, got " +
+                                   std::to_string(digits.size()) + " in '" + sender + "'");
+    return;
+  }
+  if (sender.size() > 11)
+    root.Fail("sender_name", "an SMS sender name has at most 11 characters, got '" + sender + "'");
+  // Operators accept plain letters, digits, space and .-_& in an alphanumeric
+  // sender (no umlauts): refuse the rest here, not at 7 a.m.
+  for (char ch : sender) {
+    const bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                    ch == ' ' || ch == '.' || ch == '-' || ch == '_' || ch == '&';
+    if (!ok)
+      root.Fail("sender_name", "an SMS sender name may use A-Z, a-z, 0-9, space and .-_& "
+                               "(or be a number such as +436641234567), got '" + sender + "'");
+  }
+}
+
+// The country is the default region of every national number the firm's
+// office types, so it must be one the phone library knows.
+void CheckCountry(const ConfigNode& root, const std::string& country) {
+  if (IsPhoneRegion(country)) return;
+  std::string upper = country;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string message = "expected an ISO 3166 code of a country with known phone numbers, "
+                        "such as AT or DE, got '" + country + "'";
+  if (upper != country && IsPhoneRegion(upper)) message += " (did you mean '" + upper + "'?)";
+  root.Fail("country", message);
+}
+
+std::string UnknownTemplateMessage(const std::string& name) {
+  std::string best, all;
+  size_t best_distance = 4;  // near misses only
+  for (const std::string& known : TemplateNames()) {
+    all += (all.empty() ? "" : ", ") + known;
+    if (size_t d = EditDistance(name, known); d < best_distance) {
+      best_distance = d;
+      best = known;
+    }
+  }
+  std::string message = "unknown template";
+  if (!best.empty()) message += " (did you mean '" + best + "'?)";
+  return message + "; the templates are " + all;
 }
 
 void ParseFirmDelivery(const ConfigNode& root, FirmConfig& firm) {
@@ -72,25 +130,13 @@ FirmConfig ParseFirmConfig(const ConfigNode& root) {
   p.firm_name = root.String("name", "");
   p.firm_phone = root.String("phone", "");
   p.sender_name = root.String("sender_name", "");
-  if (p.sender_name.size() > 11)
-    root.Fail("sender_name", "an SMS sender name has at most 11 characters, got '" +
-                                 p.sender_name + "'");
-  // Operators accept plain letters, digits, space and .-_& in an alphanumeric
-  // sender (no umlauts), or a number: refuse the rest here, not at 7 a.m.
-  for (char ch : p.sender_name) {
-    const bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-                    ch == ' ' || ch == '.' || ch == '-' || ch == '_' || ch == '&' ||
-                    (ch == '+' && &ch == &p.sender_name[0]);
-    if (!ok)
-      root.Fail("sender_name", "an SMS sender name may use A-Z, a-z, 0-9, space and .-_& "
-                               "(or be a number such as +436641234567), got '" + p.sender_name + "'");
-  }
+  CheckSenderName(root, p.sender_name);
   f.timezone_set = root.Has("timezone");
   f.country_set = root.Has("country");
   p.timezone = root.String("timezone", "Europe/Vienna");
   if (!IsKnownTimeZone(p.timezone)) root.Fail("timezone", "unknown time zone '" + p.timezone + "'");
   p.country = root.String("country", "AT");
-  if (p.country.size() != 2) root.Fail("country", "expected an ISO 3166 code such as AT or DE");
+  CheckCountry(root, p.country);
 
   std::set<std::string> names;
   for (const ConfigNode& n : root.Children("rules")) {
@@ -136,7 +182,9 @@ FirmConfig ParseFirmConfig(const ConfigNode& root) {
     ConfigNode t = root.Child("templates");
     const auto& known = TemplateNames();
     for (const std::string& name : t.Keys()) {
-      if (std::find(known.begin(), known.end(), name) == known.end()) continue;  // Finish reports
+      // Keys() accepts any name, so Finish() would not see a misspelt one.
+      if (std::find(known.begin(), known.end(), name) == known.end())
+        t.Fail(name, UnknownTemplateMessage(name));
       std::string text = t.RequireString(name);
       if (std::string err = ValidateTemplateText(name, text); !err.empty()) t.Fail(name, err);
       p.templates[name] = std::move(text);
@@ -237,22 +285,67 @@ DispatcherConfig LoadDispatcherConfig(const std::string& path) {
   std::error_code ec;
   if (!fs::is_directory(c.firms_dir, ec))
     root.Fail("firms_dir", "not a directory: " + c.firms_dir);
+  FirmFiles firms = LoadFirmFiles(c.firms_dir, {});
+  c.firms = std::move(firms.firms);
+  c.firm_problems = std::move(firms.problems);
+  return c;
+}
+
+namespace {
+
+// "mtime-size" of a firm file: a change of either means read it again. Empty if
+// the file cannot be examined (then it is read).
+std::string FileStamp(const std::string& file) {
+  std::error_code ec1, ec2;
+  const auto time = fs::last_write_time(file, ec1);
+  const auto size = fs::file_size(file, ec2);
+  if (ec1 || ec2) return "";
+  return std::to_string(time.time_since_epoch().count()) + "-" + std::to_string(size);
+}
+
+}  // namespace
+
+FirmFiles LoadFirmFiles(const std::string& dir, const std::vector<FirmConfig>& previous) {
   std::vector<std::string> files;
-  for (const auto& e : fs::directory_iterator(c.firms_dir)) {
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) throw ConfigError(dir, 0, 0, "", "cannot list the firm files: " + ec.message());
+  for (const auto& e : it) {
     const std::string ext = e.path().extension().string();
     if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(e.path());
   }
   std::sort(files.begin(), files.end());
-  for (const std::string& f : files) {
-    FirmConfig firm = LoadFirmConfig(f);
-    if (const FirmConfig* other = c.FindFirm(firm.id()))
-      throw ConfigError(f, 0, 0, "id",
-                        "firm id '" + firm.id() + "' is also used by " + other->file);
-    c.firms.push_back(std::move(firm));
+  FirmFiles out;
+  auto find = [](const std::vector<FirmConfig>& firms, auto match) -> const FirmConfig* {
+    for (const FirmConfig& f : firms)
+      if (match(f)) return &f;
+    return nullptr;
+  };
+  for (const std::string& file : files) {
+    const std::string stamp = FileStamp(file);
+    try {
+      const FirmConfig* same = find(previous, [&](const FirmConfig& f) {
+        return f.file == file && !stamp.empty() && f.file_stamp == stamp;
+      });
+      FirmConfig firm = same ? *same : LoadFirmConfig(file);
+      firm.file_stamp = stamp;
+      if (const FirmConfig* other =
+              find(out.firms, [&](const FirmConfig& f) { return f.id() == firm.id(); }))
+        throw ConfigError(file, 0, 0, "id",
+                          "firm id '" + firm.id() + "' is also used by " + other->file);
+      out.firms.push_back(std::move(firm));
+    } catch (const ConfigError& e) {
+      // Keep the firm's last good config, unless another file took its id meanwhile.
+      const FirmConfig* last = find(previous, [&](const FirmConfig& f) { return f.file == file; });
+      if (last && find(out.firms, [&](const FirmConfig& f) { return f.id() == last->id(); }))
+        last = nullptr;
+      out.problems.push_back({last ? last->id() : "", file, e.line(), e.what()});
+      if (last) out.firms.push_back(*last);
+    }
   }
-  std::sort(c.firms.begin(), c.firms.end(),
+  std::sort(out.firms.begin(), out.firms.end(),
             [](const FirmConfig& a, const FirmConfig& b) { return a.id() < b.id(); });
-  return c;
+  return out;
 }
 
 }  // namespace kehrbote

@@ -3,9 +3,16 @@
 // One dispatcher file (store, SFTP, HTTP, firms_dir, operator contacts,
 // heartbeat alarm, what to do with processed files, delivery keys) and one YAML
 // file per firm in firms_dir (*.yaml / *.yml). Parsing is strict (ConfigNode):
-// unknown keys, bad values and templates with unknown <<Platzhalter>> are errors
-// that name file:line:col and the key. Every firm file is checked at load, so a
-// typo in one firm stops the dispatcher at start and not at 7 a.m.
+// unknown keys (also template names), bad values, countries the phone library
+// does not know, text that is not UTF-8 and templates with unknown <<Platzhalter>>
+// are errors that name file:line:col and the key.
+//
+// One firm never stops another: a firm file that fails is not used and is
+// reported as a FirmProblem (the operator alarm names file:line); every
+// other firm runs. The dispatcher file itself must be right, or nothing starts.
+// LoadFirmFiles reads the firm files again (`run` does so before every pass):
+// a changed file that fails keeps the firm's last good config, and the problem
+// is reported with the firm's id.
 //
 // Example dispatcher.yaml:
 //   store: {url: "sqlite:/var/lib/kehrbote/dispatcher.db"}
@@ -62,6 +69,7 @@ NotifyContact ParseNotifyContact(const std::string& text);
 
 struct FirmConfig {
   std::string file;              // where it was read from, for messages
+  std::string file_stamp;        // its modification time and size when read
   std::string inbox;             // remote inbox path on the SFTP drop
   FirmPolicy policy;             // id, zone, rules, quiet hours, templates...
   // Zone, country, name and phone not set in the YAML come from the export's
@@ -75,6 +83,16 @@ struct FirmConfig {
   FirmDeliveryConfig delivery;
 
   const std::string& id() const { return policy.firm_id; }
+};
+
+// A firm's trouble that the operator alarm and the firm's heartbeat report: a
+// firm file that could not be used (file set), or a step of a pass that failed
+// for this firm alone (file empty; see DispatcherApp).
+struct FirmProblem {
+  std::string firm_id;  // "" for a file that names no firm in use
+  std::string file;     // the firm file, if the problem is in it
+  int line = 0;         // in `file`; 0 if unknown
+  std::string message;  // "firms.d/huber.yaml:3:9: key 'country': ..." (no personal data)
 };
 
 struct DispatcherConfig {
@@ -97,12 +115,26 @@ struct DispatcherConfig {
   DeliveryConfig delivery;
 
   std::vector<FirmConfig> firms;  // sorted by id
+  std::vector<FirmProblem> firm_problems;  // firm files not used (see above)
 
   const FirmConfig* FindFirm(const std::string& id) const;
 };
 
-// Loads the dispatcher file and every firm file. Throws ConfigError.
+// Loads the dispatcher file and every firm file. Throws ConfigError for the
+// dispatcher file and an unreadable firms_dir; a bad firm file lands in
+// firm_problems instead.
 DispatcherConfig LoadDispatcherConfig(const std::string& path);
+
+struct FirmFiles {
+  std::vector<FirmConfig> firms;  // sorted by id
+  std::vector<FirmProblem> problems;
+};
+// Reads every firm file of `dir`. A file that fails (or repeats another file's
+// firm id) is left out and reported; if `previous` holds a firm read from the
+// same file, that last good config is kept in its place. A file whose
+// modification time and size did not change since `previous` read it is not
+// parsed again. Throws ConfigError only if `dir` cannot be listed.
+FirmFiles LoadFirmFiles(const std::string& dir, const std::vector<FirmConfig>& previous);
 // Parses one firm file (also used by tests). Throws ConfigError.
 FirmConfig LoadFirmConfig(const std::string& path);
 FirmConfig ParseFirmConfig(const ConfigNode& root);

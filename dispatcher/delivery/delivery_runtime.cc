@@ -96,6 +96,11 @@ int DeliveryRuntime::SendDue(Instant now) {
   return handled;
 }
 
+void DeliveryRuntime::ReplaceFirms(const std::function<void()>& replace) {
+  std::lock_guard<std::mutex> lock(firms_mu_);
+  replace();
+}
+
 void DeliveryRuntime::StartHttp() {
   if (config_.http_port == 0) return;
   HttpListenerSettings s;
@@ -105,6 +110,7 @@ void DeliveryRuntime::StartHttp() {
   ReplyRouting routing;
   routing.firm_reply_addresses = [this](const std::string& firm_id) {
     std::vector<std::string> out;
+    std::lock_guard<std::mutex> lock(firms_mu_);
     if (const FirmConfig* f = config_.FindFirm(firm_id)) {
       out = f->delivery.reply_to;
       if (out.empty())

@@ -5,6 +5,7 @@
 // sender; crash recovery runs once before the first send.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <ostream>
@@ -30,6 +31,9 @@ class DeliveryRuntime {
   int SendDue(Instant now);
   // Starts the HTTP listener if http.port is set.
   void StartHttp();
+  // Runs `replace`, which changes config.firms, while the HTTP listener's
+  // threads do not read them (the firm files were read again).
+  void ReplaceFirms(const std::function<void()>& replace);
 
  private:
   const DispatcherConfig& config_;
@@ -41,6 +45,7 @@ class DeliveryRuntime {
   std::unique_ptr<DeliveryHttpServer> http_;
   bool recovered_ = false;
   std::mutex mu_;
+  std::mutex firms_mu_;  // config_.firms, for the HTTP listener's threads
 };
 
 }  // namespace kehrbote

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <future>
 #include <set>
 #include <string>
@@ -74,11 +75,30 @@ std::string SituationKey(const std::vector<HeartbeatFacts>& firms) {
   for (const HeartbeatFacts& f : firms) {
     mix(f.firm_id);
     mix(IsAlarm(f) ? "|export" : "|");
-    mix(HasDeliveryProblem(f) ? "|delivery;" : "|;");
+    mix(HasDeliveryProblem(f) ? "|delivery" : "|");
+    for (const std::string& d : f.problem_details) mix("|" + d);
+    mix(";");
   }
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return std::string(buf, 8);
+}
+
+// The firm's problems as the heartbeat and the operator alarm state them.
+void AddProblems(const std::string& firm_id, const std::vector<FirmProblem>& problems,
+                 HeartbeatFacts& f) {
+  for (const FirmProblem& p : problems) {
+    if (p.firm_id != firm_id) continue;
+    f.problem_details.push_back(p.message);
+    if (p.file.empty()) {
+      f.problems.push_back("Planung fehlgeschlagen");
+    } else {
+      std::string phrase = "Firmendatei " + std::filesystem::path(p.file).filename().string() +
+                           " fehlerhaft";
+      if (p.line > 0) phrase += " (Zeile " + std::to_string(p.line) + ")";
+      f.problems.push_back(phrase + ", die letzte gültige Fassung gilt weiter");
+    }
+  }
 }
 
 std::string LocalDateString(Instant t, const std::string& zone) {
@@ -156,7 +176,8 @@ void Heartbeat::AddMessageFacts(const FirmConfig& firm, const FirmRecord* rec, H
   AddMissingValues(firm.id(), now - days{1}, now + std::chrono::seconds{1}, f);
 }
 
-Heartbeat::FirmHeartbeat Heartbeat::RunFirm(const FirmConfig& firm, Instant now) {
+Heartbeat::FirmHeartbeat Heartbeat::RunFirm(const FirmConfig& firm, Instant now,
+                                             const std::vector<FirmProblem>& problems) {
   FirmHeartbeat out;
   const std::string& zone = firm.policy.timezone;
   const LocalTime today = floor<days>(ToLocal(now, zone));
@@ -170,6 +191,7 @@ Heartbeat::FirmHeartbeat Heartbeat::RunFirm(const FirmConfig& firm, Instant now)
     f.timezone = zone;
     f.now = now;
     f.alarm_after = config_.alarm_after;
+    AddProblems(firm.id(), problems, f);
     out.alarm_facts = f;
     return out;
   }
@@ -182,9 +204,11 @@ Heartbeat::FirmHeartbeat Heartbeat::RunFirm(const FirmConfig& firm, Instant now)
   facts.last_export_at = rec->last_export_at;
   facts.alarm_after = config_.alarm_after;
   AddBacklog(firm.id(), facts);
-  // No export for too long, or exports fine but delivery stalled (gateway or
-  // mail host down).
-  if (now - *rec->last_export_at > config_.alarm_after || HasDeliveryProblem(facts))
+  AddProblems(firm.id(), problems, facts);
+  // No export for too long, exports fine but delivery stalled (gateway or
+  // mail host down), or a problem of its own.
+  if (now - *rec->last_export_at > config_.alarm_after || HasDeliveryProblem(facts) ||
+      HasProblem(facts))
     out.alarm_facts = facts;
   if (now < due) return out;
   const std::string date = LocalDateString(now, zone);
@@ -258,7 +282,7 @@ Heartbeat::FirmHeartbeat Heartbeat::RunFirm(const FirmConfig& firm, Instant now)
   return out;
 }
 
-HeartbeatResult Heartbeat::Run(Instant now) {
+HeartbeatResult Heartbeat::Run(Instant now, const std::vector<FirmProblem>& problems) {
   HeartbeatResult r;
   std::vector<HeartbeatFacts> in_alarm;
   std::vector<AppointmentPlan> batch;
@@ -267,7 +291,7 @@ HeartbeatResult Heartbeat::Run(Instant now) {
   std::vector<FirmHeartbeat> per_firm(config_.firms.size());
   std::atomic<size_t> next{0};
   auto worker = [&] {
-    for (size_t i; (i = next++) < per_firm.size();) per_firm[i] = RunFirm(config_.firms[i], now);
+    for (size_t i; (i = next++) < per_firm.size();) per_firm[i] = RunFirm(config_.firms[i], now, problems);
   };
   const size_t workers =
       std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), 1 + per_firm.size() / 64);
@@ -296,6 +320,17 @@ HeartbeatResult Heartbeat::Run(Instant now) {
     if (batch.back().messages.empty()) continue;  // only skips (late SMS)
     ++r.heartbeats;
     if (f.alarm) ++r.firm_alarms;
+  }
+  // Files that name no firm in use: the operator alone can tell.
+  for (const FirmProblem& p : problems) {
+    if (!p.firm_id.empty()) continue;
+    HeartbeatFacts f;
+    f.firm_id = p.file.empty() ? "?" : std::filesystem::path(p.file).filename().string();
+    f.now = now;
+    f.alarm_after = config_.alarm_after;
+    f.file_only = true;
+    f.problem_details.push_back(p.message);
+    in_alarm.push_back(std::move(f));
   }
   // All firms' messages in one transaction (one commit, not one per firm); the
   // UNIQUE key keeps a concurrent dispatcher from doubling them.
@@ -344,7 +379,8 @@ HeartbeatResult Heartbeat::Run(Instant now) {
         }
         m.due = due;
         m.deadline = NextLocalMidnight(due, zone);
-        m.reason = "operator alarm: " + std::to_string(in_alarm.size()) + " firm(s) without export";
+        m.reason = "operator alarm: " + std::to_string(in_alarm.size()) +
+                   " firm(s) without export, with stalled delivery or with a problem";
         if (due != now)
           m.reason += "; waits for the end of quiet hours " + config_.operator_quiet_hours.Describe();
         if (plans_.InsertMessage(s, m, now)) ++r.operator_alarms;

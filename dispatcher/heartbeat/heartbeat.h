@@ -12,6 +12,9 @@
 // one message per operator contact and day (firm_id "", rule_id 'alarm',
 // appointment_id "operator-YYYY-MM-DD-<situation digest>" in the operator's zone: one alarm
 // per day for each distinct set of firms and problems).
+// Firm problems (a bad firm file, a failed planning; FirmProblem) are reported
+// the same way: in the firm's heartbeat ("Störung: ...") and, with file:line,
+// in the operator alarm; a bad file that names no firm in use only there.
 #pragma once
 
 #include <optional>
@@ -36,8 +39,9 @@ class Heartbeat {
  public:
   Heartbeat(Database& db, const DispatcherConfig& config);
 
-  // Plans what is due at `now`. Idempotent within a day.
-  HeartbeatResult Run(Instant now);
+  // Plans what is due at `now`, reporting `problems` too. Idempotent within a
+  // day for the same problems.
+  HeartbeatResult Run(Instant now, const std::vector<FirmProblem>& problems = {});
   // The facts the firm's message of `now` would state (for tests and `plan`).
   HeartbeatFacts Facts(const FirmConfig& firm, Instant now);
   // Fills the delivery backlog (retrying, held, stalled since) of `firm_id`.
@@ -57,7 +61,8 @@ class Heartbeat {
     bool alarm = false;  // the plan's text is an alarm
     int skipped_contacts = 0;
   };
-  FirmHeartbeat RunFirm(const FirmConfig& firm, Instant now);
+  FirmHeartbeat RunFirm(const FirmConfig& firm, Instant now,
+                        const std::vector<FirmProblem>& problems);
   // Adds what the firm's message states beyond the alarm check: last export's
   // size, refused file, messages today, invalid contacts, missing values.
   // `rec` is the firm's store record (null if none); f.now and f.timezone set.

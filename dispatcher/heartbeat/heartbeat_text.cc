@@ -51,8 +51,10 @@ std::string DeliveryText(const HeartbeatFacts& f) {
 }  // namespace
 
 bool IsAlarm(const HeartbeatFacts& f) {
-  return !f.last_export_at || f.now - *f.last_export_at > f.alarm_after;
+  return !f.file_only && (!f.last_export_at || f.now - *f.last_export_at > f.alarm_after);
 }
+
+bool HasProblem(const HeartbeatFacts& f) { return !f.problems.empty() || !f.problem_details.empty(); }
 
 std::string HeartbeatSubject(const HeartbeatFacts& f) {
   return (IsAlarm(f) ? "ALARM Kehrbote: Kein Export - " : "Kehrbote Kontrolle - ") + Name(f) +
@@ -89,31 +91,49 @@ std::string HeartbeatText(const HeartbeatFacts& f) {
     t += ".";
   }
   t += DeliveryText(f);
+  for (const std::string& p : f.problems) t += " Störung: " + p + ".";
+  if (!f.problems.empty()) t += " Der Dienstleister ist informiert.";
   return t;
 }
 
 std::string OperatorAlarmText(const std::vector<HeartbeatFacts>& firms, Instant now,
                               const std::string& timezone) {
-  size_t no_export = 0;
-  for (const HeartbeatFacts& f : firms) no_export += IsAlarm(f) ? 1 : 0;
+  size_t no_export = 0, stalled = 0, troubled = 0;
+  for (const HeartbeatFacts& f : firms) {
+    no_export += IsAlarm(f) ? 1 : 0;
+    stalled += !IsAlarm(f) && HasDeliveryProblem(f) ? 1 : 0;
+    troubled += HasProblem(f) ? 1 : 0;
+  }
+  auto betriebe = [](size_t n) { return std::to_string(n) + (n == 1 ? " Betrieb" : " Betrieben"); };
   std::string t = "ALARM Kehrbote " + GermanDateTime(now, timezone) + ":";
+  std::string sep = " ";
   if (no_export > 0) {
-    t += " Kein Export seit mehr als " + Hours(firms.front().alarm_after) + " bei " +
-         std::to_string(no_export) + (no_export == 1 ? " Betrieb" : " Betrieben");
+    t += sep + "Kein Export seit mehr als " + Hours(firms.front().alarm_after) + " bei " +
+         betriebe(no_export);
+    sep = "; ";
   }
-  if (no_export < firms.size()) {
-    const size_t stalled = firms.size() - no_export;
-    t += std::string(no_export > 0 ? ";" : "") + " Zustellung gestört bei " + std::to_string(stalled) +
-         (stalled == 1 ? " Betrieb" : " Betrieben");
+  if (stalled > 0) {
+    t += sep + "Zustellung gestört bei " + betriebe(stalled);
+    sep = "; ";
   }
+  if (troubled > 0) t += sep + "Störung bei " + betriebe(troubled);
   t += ":";
   for (const HeartbeatFacts& f : firms) {
     t += "\n- " + Name(f) + (f.firm_name.empty() ? "" : " (" + f.firm_id + ")") + ":";
+    std::string item_sep;
     if (IsAlarm(f)) {
       t += f.last_export_at ? " Kein Export seit " + GermanDateTime(*f.last_export_at, f.timezone)
                             : std::string(" noch nie ein Export");
+      item_sep = ";";
     }
-    if (HasDeliveryProblem(f)) t += (IsAlarm(f) ? ";" : "") + DeliveryText(f);
+    if (HasDeliveryProblem(f)) {
+      t += item_sep + DeliveryText(f);
+      item_sep = ";";
+    }
+    for (const std::string& d : f.problem_details) {
+      t += item_sep + " Störung: " + d;
+      item_sep = ";";
+    }
   }
   return t;
 }

@@ -40,6 +40,14 @@ struct HeartbeatFacts {
   int64_t held = 0;
   std::optional<Instant> stalled_since;
   std::string delivery_error;
+  // Trouble beyond exports and delivery (a bad firm file, a failed planning):
+  // for the firm, short German phrases ("Firmendatei huber.yaml fehlerhaft
+  // (Zeile 3)"); for the operator, the messages with file:line.
+  std::vector<std::string> problems;          // for the firm's text
+  std::vector<std::string> problem_details;   // for the operator alarm
+  // A firm file that names no firm in use: only its problem is known (firm_id
+  // is the file's name), there is nobody to send a heartbeat to.
+  bool file_only = false;
 };
 
 // How long a due message may wait for the gateway or mail host before the
@@ -52,13 +60,16 @@ bool HasDeliveryProblem(const HeartbeatFacts& f);
 // True if no export arrived for longer than alarm_after (or never).
 bool IsAlarm(const HeartbeatFacts& f);
 
+// True if the firm has a problem beyond exports and delivery (see `problems`).
+bool HasProblem(const HeartbeatFacts& f);
+
 // The firm's daily message: the heartbeat or, if IsAlarm(), the alarm.
 std::string HeartbeatText(const HeartbeatFacts& f);
 // E-mail subject for the same message.
 std::string HeartbeatSubject(const HeartbeatFacts& f);
 
 // One line per firm in alarm for the operator's daily alarm: no export (never-
-// uploaded firms say so) and/or a stalled delivery.
+// uploaded firms say so), a stalled delivery and/or its problems.
 std::string OperatorAlarmText(const std::vector<HeartbeatFacts>& firms_in_alarm, Instant now,
                               const std::string& timezone);
 

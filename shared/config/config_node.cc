@@ -6,6 +6,8 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -88,6 +90,48 @@ std::optional<std::chrono::seconds> ParseDuration(const std::string& s) {
 }
 
 
+// Config files are UTF-8 text. A file saved as Windows-1252 ("Grüber" as 0xFC)
+// or holding a NUL or another control character would load and only fail
+// later, wherever the value is used, without naming the file: refuse it here
+// with its line and column. Tab, LF and CR are the only control characters
+// allowed; U+FEFF (a byte order mark) passes as any other character.
+void CheckEncoding(const std::string& text, const std::string& file) {
+  int line = 1, column = 1;
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char b = static_cast<unsigned char>(text[i]);
+    size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    uint32_t cp = n == 1 ? b : n == 2 ? (b & 0x1F) : n == 3 ? (b & 0x0F) : (b & 0x07);
+    bool ok = n > 0 && i + n <= text.size();
+    for (size_t k = 1; ok && k < n; ++k) {
+      const unsigned char c = static_cast<unsigned char>(text[i + k]);
+      ok = (c & 0xC0) == 0x80;
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    ok = ok && cp >= kMin[n] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+    if (!ok) {
+      char hex[8];
+      std::snprintf(hex, sizeof(hex), "0x%02X", b);
+      throw ConfigError(file, line, column, "",
+                        std::string("invalid UTF-8 (byte ") + hex +
+                            "); save the file as UTF-8 (it looks like Windows-1252 or Latin-1)");
+    }
+    if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || (cp >= 0x7F && cp <= 0x9F)) {
+      char code[12];
+      std::snprintf(code, sizeof(code), "U+%04X", static_cast<unsigned>(cp));
+      throw ConfigError(file, line, column, "",
+                        std::string("control character ") + code + " in the file; remove it");
+    }
+    if (cp == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+    i += n;
+  }
+}
+
 // Get() returns a null node for an absent key.
 bool IsAbsent(const YAML::Node& n) { return !n.IsDefined() || n.IsNull(); }
 
@@ -112,6 +156,7 @@ ConfigNode::ConfigNode(YAML::Node node, YAML::Mark mark, std::string file, std::
       seen_(std::move(seen)) {}
 
 ConfigNode ConfigNode::LoadString(const std::string& yaml, const std::string& file) {
+  CheckEncoding(yaml, file);
   YAML::Node root;
   try {
     root = YAML::Load(yaml);

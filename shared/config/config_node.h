@@ -6,6 +6,10 @@
 // Keys are strict: after reading a mapping, call Finish(); any key that was not
 // asked for is reported as unknown (a typo must not be silently ignored).
 //
+// Text: a config file is UTF-8. Invalid UTF-8 (a file saved as Windows-1252)
+// and control characters other than tab, LF and CR (a NUL, ESC, C1 codes) are
+// errors at load with line and column, before any value is read.
+//
 // Secrets: Secret("password") accepts exactly one of `password: ...`,
 // `password_file: PATH` (first line, trailing newline stripped; a relative path
 // is relative to the config file) or `password_env: NAME`. Giving more than one

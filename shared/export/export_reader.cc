@@ -51,6 +51,18 @@ class Checks {
   const std::string& source_;
 };
 
+// The refusal of an appointment with its id added: with the pointer, that is
+// what the office needs to find the row (the values themselves are masked).
+ExportError WithAppointmentId(const ExportError& e, const json& appointment) {
+  if (!appointment.is_object()) return e;
+  auto id = appointment.find("id");
+  if (id == appointment.end() || !id->is_string()) return e;
+  const std::string text = id->get<std::string>();
+  if (text.empty() || text.size() > 128 || e.reason().find("\"" + text + "\"") != std::string::npos)
+    return e;
+  return ExportError(e.source(), e.pointer(), e.reason() + " (appointment id \"" + text + "\")");
+}
+
 ExportHeader ToHeader(const json& root, const Checks& checks) {
   ExportHeader h;
   const json& version = root.at("version");
@@ -207,6 +219,8 @@ size_t ExportReader::Read(const HeaderHandler& on_header,
         }
         with.ValidateAppointment(item.value, item.base, strictness);
         item.appointment = ToAppointment(item.value, item.base, checks);
+      } catch (const ExportError& e) {
+        item.error = std::make_exception_ptr(WithAppointmentId(e, item.value));
       } catch (...) {
         item.error = std::current_exception();
       }

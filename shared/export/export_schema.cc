@@ -1,7 +1,9 @@
 #include "shared/export/export_schema.h"
 
+#include <cctype>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -78,13 +80,54 @@ std::string EscapeToken(const std::string& token) {
   return out;
 }
 
-// A short rendering of the offending value for the message.
-std::string Describe(const json& value) {
+// The members whose values are no personal data: shown as they are in a
+// refusal, which goes to the journal and to the firm's rejected/*.error.
+bool ShownAsIs(const std::string& pointer) {
+  static const std::set<std::string> kPlain = {
+      "format", "major",  "minor",   "generated_at", "from",            "to",
+      "date",   "time",   "kind",    "status",       "channel",         "consent",
+      "main_sweep_only",  "timezone", "country",     "id"};
+  std::string member = pointer.substr(pointer.rfind('/') + 1);
+  // Contacts, addresses and names live under these, whatever the member says.
+  for (const char* personal : {"/customer", "/contacts/", "/heartbeat_contacts/"})
+    if (pointer.find(personal) != std::string::npos && member != "channel" &&
+        member != "consent" && member != "main_sweep_only")
+      return false;
+  return kPlain.count(member) > 0;
+}
+
+// A value masked as the logs mask phone numbers: letters and digits become '*'
+// except the last two characters, so the office recognises the value without
+// the message repeating a name or number ("**********43").
+std::string Masked(const std::string& text) {
+  std::vector<std::string> chars;  // UTF-8 code points
+  for (size_t i = 0; i < text.size();) {
+    size_t n = 1;
+    while (i + n < text.size() && (static_cast<unsigned char>(text[i + n]) & 0xC0) == 0x80) ++n;
+    chars.push_back(text.substr(i, n));
+    i += n;
+  }
+  const size_t keep_back = chars.size() >= 6 ? 2 : 0;
+  std::string out;
+  for (size_t i = 0; i < chars.size() && i < 60; ++i) {
+    const std::string& c = chars[i];
+    const bool plain = c.size() == 1 && !std::isalnum(static_cast<unsigned char>(c[0]));
+    out += (plain || i + keep_back >= chars.size()) ? c : "*";
+  }
+  if (chars.size() > 60) out += "...";
+  return out;
+}
+
+// A short rendering of the offending value at `pointer` for the message.
+std::string Describe(const json& value, const std::string& pointer) {
+  const bool as_is = ShownAsIs(pointer);
   if (value.is_string()) {
     std::string s = value.get<std::string>();
+    if (!as_is) return "\"" + Masked(s) + "\" (masked)";
     if (s.size() > 60) s = s.substr(0, 57) + "...";
     return "\"" + s + "\"";
   }
+  if (value.is_number() && !as_is) return Masked(value.dump()) + " (masked)";
   return value.dump();
 }
 
@@ -176,7 +219,7 @@ struct ExportSchema::Impl {
                           "minor version than the file declares)");
       }
       if (node != nullptr && !node->is_object() && !node->is_array()) {
-        reason += " (found " + Describe(*node) + ")";
+        reason += " (found " + Describe(*node, pointer) + ")";
       }
     }
     throw ExportError(source, pointer, "schema: " + reason);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <set>
 
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
@@ -241,6 +242,15 @@ PhoneNumber ParseGatewayNumber(std::string_view digits) {
     text = "+" + text;
   }
   return Classify(std::move(n), text, "ZZ", true);
+}
+
+bool IsPhoneRegion(std::string_view code) {
+  if (code.size() != 2 || !std::isupper(static_cast<unsigned char>(code[0])) ||
+      !std::isupper(static_cast<unsigned char>(code[1])))
+    return false;
+  std::set<std::string> regions;
+  PhoneNumberUtil::GetInstance()->GetSupportedRegions(&regions);
+  return regions.count(std::string(code)) > 0;
 }
 
 std::string MaskPhoneNumber(std::string_view e164) {

@@ -75,6 +75,11 @@ PhoneNumber ParsePhoneNumberWithoutShortcut(std::string_view typed,
 // starts with "+" or "00" is accepted as is.
 PhoneNumber ParseGatewayNumber(std::string_view digits);
 
+// True if `code` is an ISO 3166 alpha-2 code, in capitals, of a region whose
+// numbers libphonenumber knows ("AT", "DE"; not "at", "ZZ" or "A7"). A firm's
+// `country` must be one: it is the default region of every national number.
+bool IsPhoneRegion(std::string_view code);
+
 // For logs: keeps "+", the country code and the last 2 digits, masks the rest
 // with '*' ("+436641234567" -> "+43********67"). Input that is not E.164 is
 // masked the same way except for its last 2 characters.

@@ -533,5 +533,78 @@ TEST_F(DispatcherAppTest, ChangedOnlyPassRewritesPendingTextsForANewFirmPhone) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM messages WHERE firm_id = 'huber' AND rule_id = 'sms-1d'"), 2);
 }
 
+// One firm never stops another: a firm file in Windows-1252, a firm whose
+// stored appointment cannot be read and a firm whose stored phone is not UTF-8
+// are each reported (operator alarm, the firm's heartbeat) while the good
+// firm's reminders are planned and handed to the sender as usual.
+TEST(FirmIsolationTest, OneBrokenFirmNeverStopsAnother) {
+  test::AppEnv env;
+  env.WriteConfig("operator_contacts: [ops@example.at]\n");
+  env.Write("firms.d/huber.yaml", kHuber);
+  env.Write("firms.d/bad.yaml",
+            "id: bad\nsender_name: Bad RFK\nheartbeat: {time: \"07:00\", contacts: [\"0664 8888888\"]}\n");
+  env.Write("firms.d/ugly.yaml", "id: ugly\nsender_name: Ugly RFK\n");
+  env.Write("firms.d/broken.yaml", "id: broken\nname: RFK Gr\xFC" "ber\n");
+  DispatcherConfig config = LoadDispatcherConfig(env.config_path());
+  auto db = Database::Open(env.store_url());
+  DispatcherApp app(config, *db);
+  app.Migrate();
+  const Instant exported = At("2026-11-22T23:00:00+01:00");
+  ASSERT_EQ(env.Ingest(*db, "huber", exported,
+                       {MakeAppt("A2", "2026-11-24", 9, 40, {SmsContact("0664 2222222")}),
+                        MakeAppt("A3", "2026-11-23", 11, 0, {SmsContact("0664 3333333")})})
+                .outcome,
+            IngestOutcome::kApplied);
+  ASSERT_EQ(env.Ingest(*db, "bad", exported,
+                       {MakeAppt("B1", "2026-11-25", 9, 0, {SmsContact("0664 4444444")})})
+                .outcome,
+            IngestOutcome::kApplied);
+  ASSERT_EQ(env.Ingest(*db, "ugly", exported,
+                       {MakeAppt("U1", "2026-11-25", 9, 0, {SmsContact("0664 5555555")})})
+                .outcome,
+            IngestOutcome::kApplied);
+  {
+    auto s = db->GetSession();
+    s << "UPDATE appointment_versions SET data = '{' WHERE firm_id = 'bad'", now;
+    s << "UPDATE firms SET phone = CAST(X'3037FC' AS TEXT) WHERE id = 'ugly'", now;
+  }
+  std::vector<std::string> handed;  // huber's messages the sender saw due
+  app.set_sender([&](Instant at) {
+    auto s = db->GetSession();
+    std::vector<std::string> ids;
+    Poco::Int64 t = std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
+    s << "SELECT appointment_id FROM messages WHERE firm_id = 'huber' AND rule_id = 'sms-1d' "
+         "AND due_at <= ? ORDER BY appointment_id",
+        use(t), into(ids), now;
+    handed = ids;
+    return static_cast<int>(ids.size());
+  });
+
+  PassResult p = app.RunPass(At("2026-11-23T06:00:00+01:00"), true);
+  EXPECT_EQ(p.plan.planned, 2);  // A2 and A3 of huber
+  p = app.RunPass(At("2026-11-23T09:35:00+01:00"), true);
+  EXPECT_EQ(handed, (std::vector<std::string>{"A2", "A3"}));
+
+  auto s = db->GetSession();
+  std::vector<std::string> alarms;
+  s << "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email' ORDER BY id",
+      into(alarms), now;
+  ASSERT_FALSE(alarms.empty());
+  const std::string& alarm = alarms.back();
+  EXPECT_NE(alarm.find("broken.yaml:2:13: invalid UTF-8"), std::string::npos) << alarm;
+  EXPECT_NE(alarm.find("bad: planning failed"), std::string::npos) << alarm;
+  EXPECT_NE(alarm.find("ugly: planning failed"), std::string::npos) << alarm;
+  EXPECT_EQ(alarm.find("huber"), std::string::npos) << alarm;
+  std::string heartbeat;
+  s << "SELECT body FROM messages WHERE firm_id = 'bad' AND rule_id = 'heartbeat'",
+      into(heartbeat), now;
+  EXPECT_NE(heartbeat.find("Störung: Planung fehlgeschlagen"), std::string::npos) << heartbeat;
+  std::string huber_heartbeat;
+  s << "SELECT body FROM messages WHERE firm_id = 'huber' AND rule_id = 'heartbeat'",
+      into(huber_heartbeat), now;
+  EXPECT_EQ(huber_heartbeat.find("Störung"), std::string::npos) << huber_heartbeat;
+  EXPECT_NE(huber_heartbeat.find("Kehrbote Kontrolle"), std::string::npos) << huber_heartbeat;
+}
+
 }  // namespace
 }  // namespace kehrbote

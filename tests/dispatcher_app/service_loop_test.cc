@@ -69,6 +69,76 @@ TEST_P(ServiceLoopTest, RunPlansThenStopsOnSignal) {
 
 INSTANTIATE_TEST_SUITE_P(Signals, ServiceLoopTest, ::testing::Values(SIGTERM, SIGINT));
 
+// Polls `done` every 100 ms for at most 20 s; true once it holds.
+template <typename F>
+bool Within20s(F done) {
+  for (int i = 0; i < 200; ++i) {
+    try {
+      if (done()) return true;
+    } catch (const std::exception&) {
+      // The store is not created yet.
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+// `run` reads a changed firm file before its next pass: a new rule is planned
+// without a restart; a bad file keeps the last good config, and the log and the
+// operator alarm name file:line.
+TEST(ServiceLoopReloadTest, ChangedFirmFileIsReadWithoutARestart) {
+  test::AppEnv env;
+  env.WriteConfig("poll_interval: 1s\noperator_contacts: [ops@example.at]\n");
+  env.Write("firms.d/huber.yaml", "id: huber\n");
+  {
+    auto db = Database::Open(env.store_url());
+    MigrateStore(*db);
+    auto r = env.Ingest(*db, "huber", SystemClock().Now(), {Upcoming()});
+    ASSERT_EQ(r.outcome, IngestOutcome::kApplied) << r.reason;
+  }
+  test::ChildOptions o;
+  o.argv = {std::string(KEHRBOTE_BINARY_DIR) + "/dispatcher/kehrbote-dispatcher", "--config",
+            env.config_path(), "run"};
+  o.output_file = env.Sub("run.log");
+  test::ChildProcess child = test::ChildProcess::Spawn(o);
+  auto db = Database::Open(env.store_url());
+  auto planned = [&] {
+    auto s = db->GetSession();
+    Poco::Int64 n = 0;
+    s << "SELECT COUNT(*) FROM messages WHERE firm_id = 'huber' AND state = 'planned'", into(n), now;
+    return n;
+  };
+  EXPECT_TRUE(Within20s([&] { return planned() == 1; })) << planned();
+
+  env.Write("firms.d/huber.yaml",
+            "id: huber\nrules:\n  - {name: sms-1d, channel: sms, lead: 1d}\n"
+            "  - {name: sms-eve, channel: sms, lead: 1d, at: \"18:00\"}\n");
+  EXPECT_TRUE(Within20s([&] { return planned() == 2; })) << planned();
+
+  env.Write("firms.d/huber.yaml", "id: huber\ncountry: ZZ\nrules: []\n");
+  auto log = [&] { return test::RunCommand({"cat", env.Sub("run.log")}).output; };
+  EXPECT_TRUE(Within20s([&] { return log().find("huber.yaml:2:10") != std::string::npos; }))
+      << log();
+  auto alarm = [&] {
+    auto s = db->GetSession();
+    std::vector<std::string> bodies;
+    s << "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email'", into(bodies),
+        now;
+    for (const std::string& b : bodies)
+      if (b.find("huber.yaml:2:10") != std::string::npos) return true;
+    return false;
+  };
+  EXPECT_TRUE(Within20s(alarm));
+  // The last good config stays: both reminders are still planned.
+  EXPECT_EQ(planned(), 2);
+  EXPECT_TRUE(child.Running());
+  child.Kill(SIGTERM);
+  auto status = child.Wait(std::chrono::seconds(10));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(*status, 0);
+  EXPECT_NE(log().find("keeps its last good config"), std::string::npos) << log();
+}
+
 TEST(ServiceLoopObjectTest, WakesForDueMessageNotEverySecond) {
   // In-process: a loop with a long poll interval does few passes in 2 s, and
   // Stop() ends it promptly.

@@ -51,10 +51,35 @@ Refusal ReadRefused(const std::string& text) {
     EXPECT_NE(r_.reason.find(reason_part), std::string::npos) << r_.what;            \
   } while (0)
 
+// Refusals go to the journal and to rejected/*.error on the drop: phone numbers
+// and names in them are masked as in the logs; the JSON pointer and the
+// appointment id tell the office which row to fix.
+TEST(ExportErrorTest, PersonalDataIsMaskedInRefusals) {
+  Refusal number = ReadRefused(Edit("\"address\": \"0664 / 987 65 43\"", "\"address\": 436649876543"));
+  EXPECT_EQ(number.pointer, "/appointments/0/contacts/0/address") << number.what;
+  EXPECT_EQ(number.what.find("436649876543"), std::string::npos) << number.what;
+  EXPECT_EQ(number.what.find("98765"), std::string::npos) << number.what;
+  EXPECT_NE(number.what.find("**43"), std::string::npos) << number.what;
+  EXPECT_NE(number.what.find("T-2026-004711"), std::string::npos) << number.what;
+
+  Refusal name = ReadRefused(Edit("\"last_name\": \"Österreicher\"",
+                                  "\"last_name\": \"Bärbel Tel 0664 9876543 " +
+                                      std::string(1000, 'x') + "\""));
+  EXPECT_EQ(name.pointer, "/appointments/0/customer/last_name") << name.what;
+  EXPECT_EQ(name.what.find("Bärbel"), std::string::npos) << name.what;
+  EXPECT_EQ(name.what.find("9876543"), std::string::npos) << name.what;
+  EXPECT_NE(name.what.find("T-2026-004711"), std::string::npos) << name.what;
+
+  Refusal street = ReadRefused(Edit("\"street\": \"Grieskai 5/3\"", "\"street\": [\"Grieskai 5/3\"]"));
+  EXPECT_EQ(street.what.find("Grieskai"), std::string::npos) << street.what;
+  EXPECT_NE(street.what.find("T-2026-004712"), std::string::npos) << street.what;
+}
+
 TEST(ExportErrorTest, MessageNamesFilePointerAndReason) {
   Refusal r = ReadRefused(Edit("\"date\": \"2026-11-26\"", "\"date\": \"2026-02-30\""));
   EXPECT_EQ(r.what, std::string(kSource) +
-                        ": /appointments/2/start/date: not a calendar date \"2026-02-30\"");
+                        ": /appointments/2/start/date: not a calendar date \"2026-02-30\" "
+                        "(appointment id \"T-2026-004713\")");
 }
 
 TEST(ExportErrorTest, SyntaxErrorWithLineAndPointer) {

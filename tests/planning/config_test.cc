@@ -141,11 +141,111 @@ TEST_F(ConfigTest, ErrorsNameFileLineColumnAndKey) {
   }
 }
 
+// A number is a valid SMS sender (replies route back to it): Kannel's form with
+// "+" and up to 15 digits, or the digits alone.
+TEST_F(ConfigTest, NumericSenderAccepted) {
+  for (const char* sender : {"+436990001234", "436990001234", "+491511234567"}) {
+    const std::string path = Write("firm.yaml", std::string("id: x\nsender_name: \"") + sender + "\"\n");
+    try {
+      EXPECT_EQ(LoadFirmConfig(path).policy.sender_name, sender);
+    } catch (const ConfigError& e) {
+      ADD_FAILURE() << sender << ": " << e.what();
+    }
+  }
+  const BadCase cases[] = {
+      {"id: x\nsender_name: \"+4369900012345678\"\n", "sender_name", 2, "15 digits"},
+      {"id: x\nsender_name: \"+RFK\"\n", "sender_name", 2, "A-Z, a-z, 0-9"},
+      {"id: x\nsender_name: \"RFK+1\"\n", "sender_name", 2, "A-Z, a-z, 0-9"},
+      {"id: x\nsender_name: \"+\"\n", "sender_name", 2, "A-Z, a-z, 0-9"},
+  };
+  for (const BadCase& c : cases) {
+    const std::string path = Write("firm.yaml", c.yaml);
+    try {
+      LoadFirmConfig(path);
+      ADD_FAILURE() << "no error for:\n" << c.yaml;
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.key(), c.key) << e.what();
+      EXPECT_EQ(e.line(), c.line) << e.what();
+      EXPECT_NE(std::string(e.what()).find(c.text), std::string::npos) << e.what();
+    }
+  }
+}
+
+// Misspelt template names and countries the phone library does not know are
+// errors at load (a misspelt template would silently fall back to the default
+// text, and its placeholders were never checked).
+TEST_F(ConfigTest, StrictTemplateNamesAndCountries) {
+  const BadCase cases[] = {
+      {"id: x\ntemplates:\n  sms_remindr: \"Termin <<Datum>>\"\n", "templates.sms_remindr", 3,
+       "did you mean 'sms_reminder'"},
+      {"id: x\ntemplates:\n  email_subjekt: \"Termin\"\n", "templates.email_subjekt", 3,
+       "did you mean 'email_subject'"},
+      {"id: x\ntemplates:\n  greeting: \"Hallo\"\n", "templates.greeting", 3, "unknown template"},
+      {"id: x\ncountry: A7\n", "country", 2, "ISO 3166"},
+      {"id: x\ncountry: ZZ\n", "country", 2, "ISO 3166"},
+      {"id: x\ncountry: at\n", "country", 2, "did you mean 'AT'"},
+      {"id: x\ncountry: AUT\n", "country", 2, "ISO 3166"},
+  };
+  for (const BadCase& c : cases) {
+    const std::string path = Write("firm.yaml", c.yaml);
+    try {
+      LoadFirmConfig(path);
+      ADD_FAILURE() << "no error for:\n" << c.yaml;
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.key(), c.key) << e.what();
+      EXPECT_EQ(e.line(), c.line) << e.what();
+      EXPECT_NE(std::string(e.what()).find(c.text), std::string::npos) << e.what();
+    }
+  }
+  for (const char* country : {"AT", "DE", "CH", "IT"}) {
+    const std::string path = Write("firm.yaml", std::string("id: x\ncountry: ") + country + "\n");
+    EXPECT_EQ(LoadFirmConfig(path).policy.country, country);
+  }
+}
+
+// A firm file saved as Windows-1252, or with a NUL or another control
+// character, is refused at load with file:line:column (it used to load and
+// fail every pass later with "invalid UTF-8 at byte 2: 0xFC", naming no file).
+TEST_F(ConfigTest, FirmFileThatIsNotUtf8TextIsRefusedWithFileAndLine) {
+  struct Case {
+    std::string yaml;
+    int line, column;
+    const char* text;
+  } cases[] = {
+      {"id: x\nname: RFK Gr\xFC" "ber\n", 2, 13, "invalid UTF-8 (byte 0xFC)"},
+      {"id: x\nname: RFK Gr\xC3\xBC" "ber\ninbox: /drop/x\x92s\n", 3, 15, "invalid UTF-8 (byte 0x92)"},
+      {std::string("id: x\nname: RFK\0Huber\n", 22), 2, 10, "control character U+0000"},
+      {"id: x\nname: RFK\x1B Huber\n", 2, 10, "control character U+001B"},
+      {"id: x\nname: RFK\xC2\x85Huber\n", 2, 10, "control character U+0085"},
+  };
+  for (const Case& c : cases) {
+    const std::string path = Write("firm.yaml", c.yaml);
+    try {
+      LoadFirmConfig(path);
+      ADD_FAILURE() << "no error for:\n" << c.yaml;
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.file(), path);
+      EXPECT_EQ(e.line(), c.line) << e.what();
+      EXPECT_EQ(e.column(), c.column) << e.what();
+      EXPECT_NE(std::string(e.what()).find(c.text), std::string::npos) << e.what();
+    }
+  }
+  // UTF-8 with umlauts, tabs in comments and CRLF line ends stay fine.
+  const std::string ok = Write("firm.yaml", "id: x\r\nname: RFK Grüber\t# Kommentar\r\n");
+  EXPECT_EQ(LoadFirmConfig(ok).policy.firm_name, "RFK Grüber");
+}
+
 TEST_F(ConfigTest, DuplicateFirmIdAndMissingStore) {
   WriteMain();
   Write("firms.d/a.yaml", "id: same\n");
   Write("firms.d/b.yaml", "id: same\n");
-  EXPECT_THROW(LoadDispatcherConfig((dir_ / "dispatcher.yaml").string()), ConfigError);
+  // The second file with a used id is not used (and reported); the first runs.
+  DispatcherConfig c = LoadDispatcherConfig((dir_ / "dispatcher.yaml").string());
+  ASSERT_EQ(c.firms.size(), 1u);
+  EXPECT_NE(c.firms[0].file.find("a.yaml"), std::string::npos);
+  ASSERT_EQ(c.firm_problems.size(), 1u);
+  EXPECT_NE(c.firm_problems[0].file.find("b.yaml"), std::string::npos);
+  EXPECT_NE(c.firm_problems[0].message.find("is also used by"), std::string::npos);
   Write("dispatcher.yaml", "firms_dir: firms.d\n");
   try {
     LoadDispatcherConfig((dir_ / "dispatcher.yaml").string());
@@ -153,6 +253,35 @@ TEST_F(ConfigTest, DuplicateFirmIdAndMissingStore) {
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.key(), "store.url") << e.what();
   }
+}
+
+// A firm file with an error never stops the other firms: it is reported with
+// file:line and left out; read again with the firms in use, a changed file
+// with an error keeps the firm's last good config (reported with its id).
+TEST_F(ConfigTest, BadFirmFileIsReportedAndKeepsTheLastGoodConfig) {
+  WriteMain();
+  Write("firms.d/good.yaml", "id: good\n");
+  Write("firms.d/huber.yaml", "id: huber\nsender_name: Huber RFK\n");
+  Write("firms.d/neu.yaml", "id: neu\ncountry: ZZ\n");
+  DispatcherConfig c = LoadDispatcherConfig((dir_ / "dispatcher.yaml").string());
+  ASSERT_EQ(c.firms.size(), 2u);
+  EXPECT_EQ(c.firms[0].id(), "good");
+  EXPECT_EQ(c.firms[1].id(), "huber");
+  ASSERT_EQ(c.firm_problems.size(), 1u);
+  EXPECT_EQ(c.firm_problems[0].firm_id, "");  // no earlier good version
+  EXPECT_EQ(c.firm_problems[0].line, 2);
+  EXPECT_NE(c.firm_problems[0].message.find("neu.yaml:2:10: key 'country'"), std::string::npos)
+      << c.firm_problems[0].message;
+
+  Write("firms.d/huber.yaml", "id: huber\nsender_name: Rauchfangkehrer Huber\n");
+  FirmFiles again = LoadFirmFiles(c.firms_dir, c.firms);
+  ASSERT_EQ(again.firms.size(), 2u);
+  EXPECT_EQ(again.firms[1].policy.sender_name, "Huber RFK");  // the last good one
+  ASSERT_EQ(again.problems.size(), 2u);
+  EXPECT_EQ(again.problems[0].firm_id, "huber");
+  EXPECT_NE(again.problems[0].message.find("huber.yaml:2:14: key 'sender_name'"),
+            std::string::npos)
+      << again.problems[0].message;
 }
 
 }  // namespace
