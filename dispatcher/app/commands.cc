@@ -7,6 +7,7 @@
 #include <thread>
 
 #include <Poco/Data/Session.h>
+#include <Poco/Exception.h>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -159,6 +160,10 @@ int RunOnceCommand(const std::string& config_path, const std::vector<std::string
       if (i.outcome == IngestOutcome::kRejected)
         err << "refused " << i.firm_id << "/" << i.file_name << ": " << i.reason << "\n";
     return 0;
+  } catch (const Poco::Exception& e) {
+    // what() of a Poco exception is its class name alone ("Net Exception").
+    err << "kehrbote-dispatcher once: " << e.displayText() << "\n";
+    return 1;
   } catch (const std::exception& e) {
     err << "kehrbote-dispatcher once: " << e.what() << "\n";
     return 1;
@@ -254,6 +259,10 @@ int RunPlanCommand(const std::string& config_path, const std::vector<std::string
           << s.appointment_version << "  " << s.kind << ": " << s.reason << "\n";
     }
     return 0;
+  } catch (const Poco::Exception& e) {
+    // what() of a Poco exception is its class name alone ("Net Exception").
+    err << "kehrbote-dispatcher plan: " << e.displayText() << "\n";
+    return 1;
   } catch (const std::exception& e) {
     err << "kehrbote-dispatcher plan: " << e.what() << "\n";
     return 1;
@@ -278,6 +287,10 @@ int RunServiceCommand(const std::string& config_path, const std::vector<std::str
     const int status = loop.Run(/*handle_signals=*/true);
     out << "kehrbote-dispatcher: stopped after " << loop.passes() << " pass(es)\n";
     return status;
+  } catch (const Poco::Exception& e) {
+    // what() of a Poco exception is its class name alone ("Net Exception").
+    err << "kehrbote-dispatcher run: " << e.displayText() << "\n";
+    return 1;
   } catch (const std::exception& e) {
     err << "kehrbote-dispatcher run: " << e.what() << "\n";
     return 1;

@@ -4,6 +4,8 @@
 
 #include <Poco/Data/Session.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
 #include <gtest/gtest.h>
 
 #include "dispatcher/app/dispatcher_app.h"
@@ -115,6 +117,22 @@ TEST_F(DispatcherAppTest, OnceWithNowPlansTheRightMessagesAtTheRightTime) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("0 message(s) planned"), std::string::npos) << r.output;
   EXPECT_EQ(Count("SELECT COUNT(*) FROM messages WHERE firm_id = 'huber'"), 4);
+}
+
+TEST_F(DispatcherAppTest, ListenerThatCannotBindNamesAddressPortAndWhy) {
+  // Taken by another program (no SO_REUSEPORT, which would let both bind).
+  Poco::Net::ServerSocket taken;
+  taken.bind(Poco::Net::SocketAddress("127.0.0.1", 0), /*reuseAddress=*/false,
+             /*reusePort=*/false);
+  taken.listen();
+  const std::string port = std::to_string(taken.address().port());
+  env_.WriteConfig("http: {listen: 127.0.0.1, port: " + port +
+                   ", public_url: \"http://127.0.0.1:" + port + "\"}\n");
+  auto r = env_.Dispatcher({"once", "--now", "2026-11-23T10:00:00+01:00", "--receipt-wait", "1"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("HTTP listener: cannot listen on 127.0.0.1:" + port), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("in use"), std::string::npos) << r.output;
 }
 
 TEST_F(DispatcherAppTest, PlanJsonListsSkippedLandlineWithReason) {
