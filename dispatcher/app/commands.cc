@@ -68,8 +68,7 @@ struct Context {
     });
   }
 
-  // DELIVERY: construct the Outbox with its channels here and hand it over:
-  //   app->set_sender([&](Instant now) { return outbox->SendDue(now, ...).claimed; });
+  // DELIVERY: the Outbox with its channels (DeliveryRuntime) is the app's sender.
   void WireDelivery(const Clock& clock, std::ostream& log) {
     delivery = std::make_unique<DeliveryRuntime>(config, *db, clock, log);
     delivery->Migrate();
@@ -94,7 +93,14 @@ void PrintSummary(const PassResult& r, std::ostream& out) {
       << " cancelled, " << r.plan.skipped << " skipped\n"
       << "heartbeat: " << r.heartbeat.heartbeats << " firm message(s) (" << r.heartbeat.firm_alarms
       << " alarm(s)), " << r.heartbeat.operator_alarms << " operator alarm(s)\n"
-      << "sent: " << r.sent << "\n";
+      << "delivery: " << r.delivery.claimed << " message(s) claimed: " << r.delivery.accepted
+      << " accepted, " << r.delivery.retried << " to retry, " << r.delivery.failed << " failed, "
+      << r.delivery.expired << " expired, " << r.delivery.suppressed << " suppressed, "
+      << r.delivery.held << " held, " << r.delivery.rerouted << " as e-mail\n";
+  // Each distinct reason once, with the number of messages it stopped: the
+  // operator sees at once that Kannel or the mail host is down, and which.
+  for (const auto& [reason, n] : r.delivery.failure_reasons)
+    out << "  not sent (" << n << "): " << reason << "\n";
 }
 
 }  // namespace
@@ -149,7 +155,7 @@ int RunOnceCommand(const std::string& config_path, const std::vector<std::string
     if (receipt_wait > 0 && ctx.delivery) ctx.delivery->StartHttp();
     const Instant now = clock.Now();
     PassResult r = ctx.app->RunPass(now, /*full=*/true);
-    if (receipt_wait > 0 && ctx.delivery && r.sent > 0) {
+    if (receipt_wait > 0 && ctx.delivery && r.delivery.accepted > 0) {
       const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(receipt_wait);
       while (SmsAwaitingReceipt(*ctx.db) > 0 && std::chrono::steady_clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));

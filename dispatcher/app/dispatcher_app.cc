@@ -348,7 +348,7 @@ PassResult DispatcherApp::RunPass(Instant now, bool full, bool pull) {
       if (const FirmConfig* firm = config_.FindFirm(firm_id)) r.plan += PlanFirm(*firm, nullptr, now);
   }
   r.heartbeat = heartbeat_.Run(now);
-  if (sender_) r.sent = sender_(now);
+  if (sender_) r.delivery = sender_(now);
   return r;
 }
 

@@ -119,6 +119,53 @@ TEST_F(DispatcherAppTest, OnceWithNowPlansTheRightMessagesAtTheRightTime) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM messages WHERE firm_id = 'huber'"), 4);
 }
 
+// A loopback port nothing listens on (bound once by the OS, then released).
+int ClosedPort() {
+  Poco::Net::ServerSocket s(Poco::Net::SocketAddress("127.0.0.1", 0));
+  int port = s.address().port();
+  s.close();
+  return port;
+}
+
+TEST_F(DispatcherAppTest, OnceWithGatewaysDownPrintsEachReasonWithItsCount) {
+  const std::string kannel = std::to_string(ClosedPort());
+  const std::string smtp = std::to_string(ClosedPort());
+  // No heartbeat, no operator alarm: only the customers' messages are due.
+  env_.Write("firms.d/huber.yaml",
+             "id: huber\n"
+             "sender_name: Huber RFK\n"
+             "rules:\n"
+             "  - {name: sms-1d, channel: sms, lead: 1d}\n"
+             "  - {name: mail-2d, channel: email, lead: 2d, at: \"18:00\"}\n");
+  env_.WriteConfig("delivery:\n"
+                   "  sms:\n"
+                   "    provider: kannel\n"
+                   "    kannel: {sendsms_url: \"http://127.0.0.1:" + kannel + "/cgi-bin/sendsms\","
+                   " username: kehrbote, password: geheim-123}\n"
+                   "  smtp: {host: 127.0.0.1, port: " + smtp + ", tls: none, from: erinnerung@partner.example}\n");
+  auto ingest = env_.Ingest(*db_, "huber", At("2026-11-22T23:00:00+01:00"),
+                            {MakeAppt("B1", "2026-11-24", 10, 0, {SmsContact("0664 1111111")}),
+                             MakeAppt("B2", "2026-11-24", 10, 0, {SmsContact("0664 2222222")}),
+                             MakeAppt("B3", "2026-11-25", 10, 0, {MailContact("b3@example.at")})});
+  ASSERT_EQ(ingest.outcome, IngestOutcome::kApplied) << ingest.reason;
+  db_.reset();
+  // 18:30: the SMS of B1 and B2 (due 10:00) and B3's e-mail (due 18:00); Kannel
+  // and the mail host are down.
+  auto r = env_.Dispatcher({"once", "--now", "2026-11-23T18:30:00+01:00"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // Before: "sent: 3", and no reason anywhere.
+  EXPECT_NE(r.output.find("delivery: 3 message(s) claimed: 0 accepted, 3 to retry, 0 failed"),
+            std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("not sent (2): Kannel http://127.0.0.1:" + kannel +
+                          "/cgi-bin/sendsms: cannot reach: Connection refused"),
+            std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("not sent (1): cannot reach mail host 127.0.0.1:" + smtp +
+                          ": Connection refused"),
+            std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("geheim-123"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("\nsent: "), std::string::npos) << r.output;
+}
+
 TEST_F(DispatcherAppTest, ListenerThatCannotBindNamesAddressPortAndWhy) {
   // Taken by another program (no SO_REUSEPORT, which would let both bind).
   Poco::Net::ServerSocket taken;
