@@ -19,6 +19,7 @@
 #include "dispatcher/delivery/delivery_runtime.h"
 #include "dispatcher/ingest/inbox_poller.h"
 #include "dispatcher/planning/contact_selection.h"
+#include "dispatcher/report/unreachable_report.h"
 #include "dispatcher/store/database.h"
 #include "shared/time/zoned_time.h"
 
@@ -206,6 +207,9 @@ int RunPlanCommand(const std::string& config_path, const std::vector<std::string
     const std::string zone = ctx.app->EffectivePolicy(*firm).timezone;
     std::vector<MessageRow> messages = ctx.app->plan_store().ListMessages(firm_id);
     std::vector<SkipRow> skips = ctx.app->plan_store().ListSkips(firm_id);
+    // Appointments that get no reminder at all (started, no contact, every
+    // contact skipped): the office's list of data to fix.
+    std::vector<UnreachableAppointment> unreachable = QueryUnreachable(*ctx.db, firm_id, zone);
     if (json) {
       Poco::JSON::Object root;
       root.set("firm", firm_id);
@@ -243,6 +247,19 @@ int RunPlanCommand(const std::string& config_path, const std::vector<std::string
         ss.add(o);
       }
       root.set("skipped", ss);
+      Poco::JSON::Array us;
+      for (const UnreachableAppointment& u : unreachable) {
+        Poco::JSON::Object o;
+        o.set("appointment_id", u.appointment_id);
+        o.set("appointment_version", u.version);
+        o.set("start", FormatRfc3339(u.start, zone));
+        o.set("object", u.object);
+        o.set("customer", u.customer);
+        o.set("reason", u.reason);
+        if (!u.detail.empty()) o.set("detail", u.detail);
+        us.add(o);
+      }
+      root.set("unreachable", us);
       Poco::JSON::Stringifier::stringify(root, out, 2);
       out << "\n";
       return 0;
@@ -263,6 +280,12 @@ int RunPlanCommand(const std::string& config_path, const std::vector<std::string
       out << "skipped           " << std::left << std::setw(6) << s.channel << std::setw(18)
           << s.contact << std::setw(14) << s.rule_id << s.appointment_id << " v"
           << s.appointment_version << "  " << s.kind << ": " << s.reason << "\n";
+    }
+    for (const UnreachableAppointment& u : unreachable) {
+      out << "no reminder       " << std::left << std::setw(24) << u.reason << u.appointment_id
+          << " v" << u.version << "  " << u.object << "  " << u.customer;
+      if (!u.detail.empty()) out << "  (" << u.detail << ")";
+      out << "\n";
     }
     return 0;
   } catch (const Poco::Exception& e) {

@@ -476,6 +476,8 @@ void DemoScenario::CollectReports() {
   result_.usage_report_json =
       RunDispatcher({"report", "usage", "--month", month, "--firm", firm, "--format", "json"},
                     "report usage --month " + month + " --firm " + firm + " --format json");
+  result_.unreachable_report = RunDispatcher({"report", "unreachable", "--firm", firm},
+                                             "report unreachable --firm " + firm);
 }
 
 const ScenarioResult& DemoScenario::Run() {
