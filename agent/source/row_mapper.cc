@@ -310,11 +310,17 @@ RowMapper::Result RowMapper::Map(const std::vector<Cell>& row, const std::string
       const Cell* b = At(row, window_to_);
       bool a_empty = a == nullptr || (a->type == Cell::Type::kText && TrimView(a->view()).empty());
       bool b_empty = b == nullptr || (b->type == Cell::Type::kText && TrimView(b->view()).empty());
-      if (!a_empty || !b_empty) {
-        if (a_empty || b_empty) {
-          return skip("incomplete time window " + Quote(Text(row, window_from_)) + " to " +
-                      Quote(Text(row, window_to_)));
-        }
+      if (a_empty && !b_empty) {
+        return skip("time window with an end without a start: '' to " +
+                    Quote(Text(row, window_to_)));
+      }
+      if (!a_empty && b_empty) {
+        // Office programs leave the end empty for appointments agreed at an
+        // exact time: the start alone is that time (decided per row).
+        auto t = TimeOf(*a);
+        if (!t) return skip("unparseable time " + Quote(Text(row, window_from_)));
+        start.time = *t;
+      } else if (!a_empty) {
         from = TimeOf(*a);
         to = TimeOf(*b);
         if (!from || !to) {

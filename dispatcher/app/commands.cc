@@ -8,6 +8,7 @@
 #include <thread>
 
 #include <Poco/Data/Session.h>
+#include <Poco/Exception.h>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -19,6 +20,7 @@
 #include "dispatcher/delivery/delivery_runtime.h"
 #include "dispatcher/ingest/inbox_poller.h"
 #include "dispatcher/planning/contact_selection.h"
+#include "dispatcher/report/unreachable_report.h"
 #include "dispatcher/store/database.h"
 #include "shared/env/env.h"
 #include "shared/time/zoned_time.h"
@@ -84,8 +86,7 @@ struct Context {
     });
   }
 
-  // DELIVERY: construct the Outbox with its channels here and hand it over:
-  //   app->set_sender([&](Instant now) { return outbox->SendDue(now, ...).claimed; });
+  // DELIVERY: the Outbox with its channels (DeliveryRuntime) is the app's sender.
   void WireDelivery(const Clock& clock, std::ostream& log) {
     delivery = std::make_unique<DeliveryRuntime>(config, *db, clock, log);
     delivery->Migrate();
@@ -161,7 +162,14 @@ void PrintSummary(const PassResult& r, std::ostream& out) {
       << " cancelled, " << r.plan.skipped << " skipped\n"
       << "heartbeat: " << r.heartbeat.heartbeats << " firm message(s) (" << r.heartbeat.firm_alarms
       << " alarm(s)), " << r.heartbeat.operator_alarms << " operator alarm(s)\n"
-      << "sent: " << r.sent << "\n";
+      << "delivery: " << r.delivery.claimed << " message(s) claimed: " << r.delivery.accepted
+      << " accepted, " << r.delivery.retried << " to retry, " << r.delivery.failed << " failed, "
+      << r.delivery.expired << " expired, " << r.delivery.suppressed << " suppressed, "
+      << r.delivery.held << " held, " << r.delivery.rerouted << " as e-mail\n";
+  // Each distinct reason once, with the number of messages it stopped: the
+  // operator sees at once that Kannel or the mail host is down, and which.
+  for (const auto& [reason, n] : r.delivery.failure_reasons)
+    out << "  not sent (" << n << "): " << reason << "\n";
   if (!r.failures.empty())
     out << "firms failed: " << r.failures.size() << " (the other firms were served)\n";
 }
@@ -219,7 +227,7 @@ int RunOnceCommand(const std::string& config_path, const std::vector<std::string
     if (receipt_wait > 0 && ctx.delivery) ctx.delivery->StartHttp();
     const Instant now = clock.Now();
     PassResult r = ctx.app->RunPass(now, /*full=*/true);
-    if (receipt_wait > 0 && ctx.delivery && r.sent > 0) {
+    if (receipt_wait > 0 && ctx.delivery && r.delivery.accepted > 0) {
       const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(receipt_wait);
       while (SmsAwaitingReceipt(*ctx.db) > 0 && std::chrono::steady_clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -231,6 +239,10 @@ int RunOnceCommand(const std::string& config_path, const std::vector<std::string
         err << "refused " << i.firm_id << "/" << i.file_name << ": " << i.reason << "\n";
     for (const FirmProblem& f : r.failures) err << f.message << "\n";
     return 0;
+  } catch (const Poco::Exception& e) {
+    // what() of a Poco exception is its class name alone ("Net Exception").
+    err << "kehrbote-dispatcher once: " << e.displayText() << "\n";
+    return 1;
   } catch (const std::exception& e) {
     err << "kehrbote-dispatcher once: " << e.what() << "\n";
     return 1;
@@ -267,6 +279,9 @@ int RunPlanCommand(const std::string& config_path, const std::vector<std::string
     const std::string zone = ctx.app->EffectivePolicy(*firm).timezone;
     std::vector<MessageRow> messages = ctx.app->plan_store().ListMessages(firm_id);
     std::vector<SkipRow> skips = ctx.app->plan_store().ListSkips(firm_id);
+    // Appointments that get no reminder at all (started, no contact, every
+    // contact skipped): the office's list of data to fix.
+    std::vector<UnreachableAppointment> unreachable = QueryUnreachable(*ctx.db, firm_id, zone);
     if (json) {
       Poco::JSON::Object root;
       root.set("firm", firm_id);
@@ -304,6 +319,19 @@ int RunPlanCommand(const std::string& config_path, const std::vector<std::string
         ss.add(o);
       }
       root.set("skipped", ss);
+      Poco::JSON::Array us;
+      for (const UnreachableAppointment& u : unreachable) {
+        Poco::JSON::Object o;
+        o.set("appointment_id", u.appointment_id);
+        o.set("appointment_version", u.version);
+        o.set("start", FormatRfc3339(u.start, zone));
+        o.set("object", u.object);
+        o.set("customer", u.customer);
+        o.set("reason", u.reason);
+        if (!u.detail.empty()) o.set("detail", u.detail);
+        us.add(o);
+      }
+      root.set("unreachable", us);
       Poco::JSON::Stringifier::stringify(root, out, 2);
       out << "\n";
       return 0;
@@ -325,7 +353,17 @@ int RunPlanCommand(const std::string& config_path, const std::vector<std::string
           << s.contact << std::setw(14) << s.rule_id << s.appointment_id << " v"
           << s.appointment_version << "  " << s.kind << ": " << s.reason << "\n";
     }
+    for (const UnreachableAppointment& u : unreachable) {
+      out << "no reminder       " << std::left << std::setw(24) << u.reason << u.appointment_id
+          << " v" << u.version << "  " << u.object << "  " << u.customer;
+      if (!u.detail.empty()) out << "  (" << u.detail << ")";
+      out << "\n";
+    }
     return 0;
+  } catch (const Poco::Exception& e) {
+    // what() of a Poco exception is its class name alone ("Net Exception").
+    err << "kehrbote-dispatcher plan: " << e.displayText() << "\n";
+    return 1;
   } catch (const std::exception& e) {
     err << "kehrbote-dispatcher plan: " << e.what() << "\n";
     return 1;
@@ -352,6 +390,10 @@ int RunServiceCommand(const std::string& config_path, const std::vector<std::str
     const int status = loop.Run(/*handle_signals=*/true);
     out << "kehrbote-dispatcher: stopped after " << loop.passes() << " pass(es)\n";
     return status;
+  } catch (const Poco::Exception& e) {
+    // what() of a Poco exception is its class name alone ("Net Exception").
+    err << "kehrbote-dispatcher run: " << e.displayText() << "\n";
+    return 1;
   } catch (const std::exception& e) {
     err << "kehrbote-dispatcher run: " << e.what() << "\n";
     return 1;

@@ -383,7 +383,7 @@ PassResult DispatcherApp::RunPass(Instant now, bool full, bool pull) {
   std::vector<FirmProblem> problems = config_.firm_problems;
   problems.insert(problems.end(), r.failures.begin(), r.failures.end());
   r.heartbeat = heartbeat_.Run(now, problems);
-  if (sender_) r.sent = sender_(now);
+  if (sender_) r.delivery = sender_(now);
   return r;
 }
 

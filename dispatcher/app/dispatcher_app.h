@@ -37,6 +37,7 @@
 #include "dispatcher/config/dispatcher_config.h"
 #include "dispatcher/heartbeat/heartbeat.h"
 #include "dispatcher/ingest/snapshot_ingest.h"
+#include "dispatcher/outbox/outbox.h"
 #include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/store/appointment_store.h"
 #include "dispatcher/store/database.h"
@@ -65,7 +66,9 @@ struct PassResult {
   std::vector<IngestResult> ingested;
   PlanPassResult plan;
   HeartbeatResult heartbeat;
-  int sent = 0;  // handed to the sender
+  // What the sender did: messages claimed, accepted by the gateway, to retry,
+  // ..., and why the others did not go through.
+  SendCounts delivery;
   std::vector<FirmProblem> failures;  // firms whose planning failed this pass
 };
 
@@ -76,8 +79,8 @@ class DispatcherApp {
   // Pulls every firm's inbox and ingests what is new; reports each firm it is
   // done with to `done` (firms it does not report are planned after it returns).
   using Puller = std::function<std::vector<IngestResult>(Instant now, const FirmDone& done)>;
-  // Sends what is due at `now`; returns how many messages it handled.
-  using Sender = std::function<int(Instant now)>;
+  // Sends what is due at `now`; returns what became of the messages it claimed.
+  using Sender = std::function<SendCounts(Instant now)>;
 
   DispatcherApp(const DispatcherConfig& config, Database& db);
 

@@ -73,13 +73,13 @@ int ServiceLoop::Run(bool handle_signals) {
         std::lock_guard<std::mutex> lock(log_mu);
         log_ << FormatRfc3339Utc(now) << " " << f.message << "\n" << std::flush;
       }
-      if (r.plan.planned || r.plan.cancelled || r.heartbeat.heartbeats || r.sent ||
+      if (r.plan.planned || r.plan.cancelled || r.heartbeat.heartbeats || r.delivery.claimed ||
           !r.ingested.empty()) {
         std::lock_guard<std::mutex> lock(log_mu);
         log_ << FormatRfc3339Utc(now) << " pass: " << r.ingested.size() << " file(s), "
              << r.plan.planned << " planned, " << r.plan.cancelled << " cancelled, "
              << r.plan.skipped << " skipped, " << r.heartbeat.heartbeats << " heartbeat(s), "
-             << r.sent << " sent\n"
+             << r.delivery.claimed << " claimed, " << r.delivery.accepted << " accepted\n"
              << std::flush;
       }
     } catch (const std::exception& e) {

@@ -8,6 +8,7 @@
 #include "dispatcher/config/dispatcher_config.h"
 #include "dispatcher/outbox/delivery_schema.h"
 #include "dispatcher/plan_store/plan_store.h"
+#include "dispatcher/report/unreachable_report.h"
 #include "dispatcher/report/usage_report.h"
 #include "dispatcher/store/database.h"
 #include "dispatcher/store/store_schema.h"
@@ -42,9 +43,10 @@ bool ParseOptions(const std::vector<std::string>& args, std::size_t from,
 
 int RunReportCommand(const std::string& config_path, const std::vector<std::string>& args,
                      std::ostream& out, std::ostream& err) {
-  if (args.empty() || (args[0] != "usage" && args[0] != "protocol")) {
+  if (args.empty() || (args[0] != "usage" && args[0] != "protocol" && args[0] != "unreachable")) {
     err << "kehrbote-dispatcher report: usage --month YYYY-MM [--firm ID] [--format table|csv|json]\n"
-           "                            protocol --firm ID [--to NUMBER-OR-ADDRESS] [--format ...]\n";
+           "                            protocol --firm ID [--to NUMBER-OR-ADDRESS] [--format ...]\n"
+           "                            unreachable --firm ID [--format table|csv|json]\n";
     return 2;
   }
   std::map<std::string, std::string> opts;
@@ -103,10 +105,14 @@ int RunReportCommand(const std::string& config_path, const std::vector<std::stri
       return 0;
     }
     if (!opts.count("firm")) {
-      err << "kehrbote-dispatcher report protocol: --firm ID is required\n";
+      err << "kehrbote-dispatcher report " << args[0] << ": --firm ID is required\n";
       return 2;
     }
     const std::string firm = opts["firm"];
+    if (args[0] == "unreachable") {
+      WriteUnreachable(QueryUnreachable(*db, firm, zone_of(firm)), format, zone_of(firm), out);
+      return 0;
+    }
     std::optional<std::string> contact;
     if (opts.count("to")) {
       std::string to = opts["to"];
@@ -124,7 +130,23 @@ int RunReportCommand(const std::string& config_path, const std::vector<std::stri
         contact = n.e164;
       }
     }
-    WriteProtocol(QueryProtocol(*db, firm, contact), format, zone_of(firm), out);
+    std::vector<ProtocolEntry> rows = QueryProtocol(*db, firm, contact);
+    // The appointments that get no message at all, so the protocol shows every
+    // customer (they have no contact to filter by).
+    if (!contact) {
+      for (UnreachableAppointment& u : QueryUnreachable(*db, firm, zone_of(firm))) {
+        ProtocolEntry e;
+        e.time = u.start;
+        e.channel = "-";
+        e.recipient = u.customer;
+        e.appointment_id = u.appointment_id;
+        e.text = u.object;
+        e.state = "unreachable";
+        e.detail = u.reason + (u.detail.empty() ? "" : ": " + u.detail);
+        rows.push_back(std::move(e));
+      }
+    }
+    WriteProtocol(rows, format, zone_of(firm), out);
     return 0;
   } catch (const std::exception& e) {
     err << "kehrbote-dispatcher report: " << e.what() << "\n";

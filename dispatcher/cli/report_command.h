@@ -2,7 +2,9 @@
 //      [--format table|csv|json]`
 // `kehrbote-dispatcher --config FILE report protocol --firm ID [--to NUMBER-OR-ADDRESS]
 //      [--format table|csv|json]`
-// See dispatcher/report/usage_report.h for what is counted. Exit 0, 2 on bad
+// `kehrbote-dispatcher --config FILE report unreachable --firm ID [--format table|csv|json]`
+// See dispatcher/report/usage_report.h for what is counted and
+// dispatcher/report/unreachable_report.h for which appointments are unreachable. Exit 0, 2 on bad
 // arguments, 1 on config/store errors.
 #pragma once
 

@@ -73,7 +73,7 @@ DeliveryRuntime::~DeliveryRuntime() {
 
 void DeliveryRuntime::Migrate() { outbox_->Migrate(); }
 
-int DeliveryRuntime::SendDue(Instant now) {
+SendCounts DeliveryRuntime::SendDue(Instant now) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!recovered_) {
     RecoveryCounts r = outbox_->RecoverInterrupted(now);
@@ -82,18 +82,20 @@ int DeliveryRuntime::SendDue(Instant now) {
            << r.possible_duplicates << " possible duplicate(s), " << r.expired << " expired\n";
     recovered_ = true;
   }
-  int handled = 0;
+  SendCounts total;
   while (true) {
     SendCounts c = outbox_->SendDue(now, 1000);
-    handled += c.claimed;
+    total += c;
     if (c.claimed > 0)
       log_ << "delivery: " << c.accepted << " accepted, " << c.retried << " to retry, " << c.failed
            << " failed, " << c.expired << " expired, " << c.suppressed << " suppressed, " << c.held
            << " held, " << c.rerouted << " as e-mail"
            << (c.released ? ", " + std::to_string(c.released) + " released from hold" : "") << "\n";
+    for (const auto& [reason, n] : c.failure_reasons)
+      log_ << "delivery: " << n << " not sent: " << reason << "\n";
     if (c.claimed < 1000) break;
   }
-  return handled;
+  return total;
 }
 
 void DeliveryRuntime::ReplaceFirms(const std::function<void()>& replace) {

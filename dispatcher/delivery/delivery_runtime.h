@@ -27,8 +27,8 @@ class DeliveryRuntime {
   // Runs the "delivery" migrations.
   void Migrate();
   // Sends what is due at `now` (recovering interrupted sends first, once);
-  // returns the messages handled.
-  int SendDue(Instant now);
+  // returns what became of the messages claimed, with the failure reasons.
+  SendCounts SendDue(Instant now);
   // Starts the HTTP listener if http.port is set.
   void StartHttp();
   // Runs `replace`, which changes config.firms, while the HTTP listener's

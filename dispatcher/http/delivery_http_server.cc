@@ -1,15 +1,5 @@
 #include "dispatcher/http/delivery_http_server.h"
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/ThreadPool.h>
-
 #include <iostream>
 #include <map>
 
@@ -52,22 +42,20 @@ bool ConstantTimeEquals(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
-class Handler : public Poco::Net::HTTPRequestHandler {
+// Answers one request; runs on the listener's worker threads.
+class Router {
  public:
-  Handler(Database& db, Clock& clock, const HttpListenerSettings& settings,
-          const ReplyRouting& routing, std::shared_ptr<HttpCounters> counters)
+  Router(Database& db, Clock& clock, const HttpListenerSettings& settings,
+         const ReplyRouting& routing, std::shared_ptr<HttpCounters> counters)
       : db_(db), clock_(clock), settings_(settings), routing_(routing),
         counters_(std::move(counters)) {}
 
-  void handleRequest(Poco::Net::HTTPServerRequest& request,
-                     Poco::Net::HTTPServerResponse& response) override {
-    std::string path = PathOf(request.getURI());
-    auto q = ParseQuery(request.getURI());
-    response.setContentType("text/plain; charset=utf-8");
+  HttpAnswer operator()(const HttpRequestHead& request) const {
+    std::string path = PathOf(request.target);
+    auto q = ParseQuery(request.target);
     try {
-      if (path == "/health") {
-        Reply(response, Poco::Net::HTTPResponse::HTTP_OK, "ok\n");
-      } else if (path == "/dlr") {
+      if (path == "/health") return {200, "ok\n"};
+      if (path == "/dlr") {
         DeliveryStore store(db_);
         int status = 0;
         try {
@@ -82,53 +70,25 @@ class Handler : public Poco::Net::HTTPRequestHandler {
           ++counters_->receipts_ignored;
         }
         if (r == ReceiptResult::kUnknownToken)
-          std::cerr << "kehrbote-dispatcher: receipt with unknown token from "
-                    << request.clientAddress().host().toString() << " ignored\n";
-        Reply(response, Poco::Net::HTTPResponse::HTTP_OK, "ok\n");
-      } else if (path == "/sms/incoming") {
-        if (!settings_.reply_key.empty() && !ConstantTimeEquals(q["key"], settings_.reply_key)) {
-          Reply(response, Poco::Net::HTTPResponse::HTTP_FORBIDDEN, "forbidden\n");
-          return;
-        }
+          std::cerr << "kehrbote-dispatcher: receipt with unknown token from " << request.peer
+                    << " ignored\n";
+        return {200, "ok\n"};
+      }
+      if (path == "/sms/incoming") {
+        if (!settings_.reply_key.empty() && !ConstantTimeEquals(q["key"], settings_.reply_key))
+          return {403, "forbidden\n"};
         ReplyHandler handler(db_, clock_, routing_);
         handler.Handle(q["from"], q["to"], q["text"]);
         ++counters_->replies;
         // Empty body: Kannel sends no answer SMS (max-messages = 0).
-        Reply(response, Poco::Net::HTTPResponse::HTTP_OK, "");
-      } else {
-        Reply(response, Poco::Net::HTTPResponse::HTTP_NOT_FOUND, "not found\n");
+        return {200, ""};
       }
+      return {404, "not found\n"};
     } catch (const std::exception& e) {
       std::cerr << "kehrbote-dispatcher: HTTP " << path << ": " << e.what() << "\n";
       // 503: Kannel retries nothing, but a store outage is visible in its log.
-      Reply(response, Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "store error\n");
+      return {503, "store error\n"};
     }
-  }
-
- private:
-  static void Reply(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus s,
-                    const std::string& body) {
-    response.setStatus(s);
-    response.setContentLength(static_cast<std::streamsize>(body.size()));
-    response.send() << body;
-  }
-
-  Database& db_;
-  Clock& clock_;
-  const HttpListenerSettings& settings_;
-  const ReplyRouting& routing_;
-  std::shared_ptr<HttpCounters> counters_;
-};
-
-class Factory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  Factory(Database& db, Clock& clock, const HttpListenerSettings& settings,
-          const ReplyRouting& routing, std::shared_ptr<HttpCounters> counters)
-      : db_(db), clock_(clock), settings_(settings), routing_(routing),
-        counters_(std::move(counters)) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(db_, clock_, settings_, routing_, counters_);
   }
 
  private:
@@ -149,24 +109,21 @@ DeliveryHttpServer::DeliveryHttpServer(Database& db, Clock& clock, HttpListenerS
 DeliveryHttpServer::~DeliveryHttpServer() { Stop(); }
 
 void DeliveryHttpServer::Start() {
-  Poco::Net::ServerSocket socket(
-      Poco::Net::SocketAddress(settings_.listen, static_cast<Poco::UInt16>(settings_.port)));
-  port_ = socket.address().port();
-  auto* params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(settings_.threads);
-  params->setKeepAlive(true);
-  // Idle keep-alive connections hold a server thread: keep them short.
-  params->setKeepAliveTimeout(Poco::Timespan(2, 0));
-  params->setMaxQueued(256);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(
-      new Factory(db_, clock_, settings_, routing_, counters_), socket, params);
-  server_->start();
+  HttpListenerOptions o;
+  o.address = settings_.listen;
+  o.port = settings_.port;
+  o.threads = settings_.threads;
+  o.max_connections = settings_.max_connections;
+  o.head_timeout = settings_.head_timeout;
+  listener_ = std::make_unique<HttpListener>(
+      o, Router(db_, clock_, settings_, routing_, counters_));
+  listener_->Start();
 }
 
 void DeliveryHttpServer::Stop() {
-  if (server_) {
-    server_->stopAll(true);
-    server_.reset();
+  if (listener_) {
+    listener_->Stop();
+    listener_.reset();
   }
 }
 

@@ -8,20 +8,21 @@
 //   GET /sms/incoming?from=%p&to=%P&text=%a[&key=K]       incoming SMS (replies)
 //       With `reply_key` set, requests without the right key are refused (403).
 //   GET /health                                            200 "ok"
-// Handlers run on the server's thread pool; the store is the only shared state.
+// Transport: HttpListener (idle or slow clients cannot block receipts; one
+// request per connection). Handlers run on its worker threads; the store is
+// the only shared state. Start() throws HttpListenerError naming address, port
+// and why when the port cannot be bound.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 
+#include "dispatcher/http/http_listener.h"
 #include "dispatcher/http/reply_handler.h"
 #include "dispatcher/store/database.h"
 #include "shared/time/clock.h"
-
-namespace Poco::Net {
-class HTTPServer;
-}
 
 namespace kehrbote {
 
@@ -29,7 +30,9 @@ struct HttpListenerSettings {
   std::string listen = "127.0.0.1";
   int port = 0;             // 0: any free port (see port())
   std::string reply_key;    // shared secret in Kannel's get-url; empty: none
-  int threads = 16;
+  int threads = 4;             // workers answering complete requests
+  int max_connections = 512;   // open connections still sending their request
+  std::chrono::milliseconds head_timeout{5000};  // to send a whole request head
 };
 
 struct HttpCounters {
@@ -46,7 +49,7 @@ class DeliveryHttpServer {
 
   void Start();
   void Stop();
-  int port() const { return port_; }
+  int port() const { return listener_ ? listener_->port() : 0; }
   const HttpCounters& counters() const { return *counters_; }
 
  private:
@@ -54,9 +57,8 @@ class DeliveryHttpServer {
   Clock& clock_;
   HttpListenerSettings settings_;
   ReplyRouting routing_;
-  int port_ = 0;
   std::shared_ptr<HttpCounters> counters_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::unique_ptr<HttpListener> listener_;
 };
 
 }  // namespace kehrbote

@@ -516,6 +516,8 @@ void Outbox::Record(Session& s, const Row& row, const SendOutcome& o, Instant at
                     SendCounts& counts) {
   const Poco::Int64 t = Secs(at);
   const Poco::Int64 id = row.message.id;
+  if (o.status != SendStatus::kAccepted)
+    ++counts.failure_reasons[o.detail.empty() ? "no reason given by the channel" : o.detail];
   switch (o.status) {
     case SendStatus::kAccepted:
       RecordAccepted(s, nullptr, {{&row, &o}}, at, counts);
@@ -580,6 +582,20 @@ void Outbox::RecordAccepted(Session& s, PassSql* pass,
     u.execute();
     ++counts.accepted;
   }
+}
+
+SendCounts& SendCounts::operator+=(const SendCounts& o) {
+  claimed += o.claimed;
+  accepted += o.accepted;
+  retried += o.retried;
+  failed += o.failed;
+  expired += o.expired;
+  suppressed += o.suppressed;
+  held += o.held;
+  rerouted += o.rerouted;
+  released += o.released;
+  for (const auto& [reason, n] : o.failure_reasons) failure_reasons[reason] += n;
+  return *this;
 }
 
 SendCounts Outbox::SendDue(Instant at, std::size_t max) {
@@ -663,6 +679,7 @@ SendCounts Outbox::SendDue(Instant at, std::size_t max) {
       counts.retried += recorded.retried;
       counts.failed += recorded.failed;
       counts.expired += recorded.expired;
+      for (const auto& [reason, n] : recorded.failure_reasons) counts.failure_reasons[reason] += n;
       for (const auto& [tag, outcome] : finished) {
         if (open_segments[tag] > 0)
           open_sms.Add(open.at(tag).message.firm_id, open_segments[tag], -1);

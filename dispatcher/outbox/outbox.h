@@ -78,8 +78,8 @@ struct OutboxOptions {
 };
 
 struct SendCounts {
-  int claimed = 0;
-  int accepted = 0;
+  int claimed = 0;      // taken from the store in this pass (each ends in one below)
+  int accepted = 0;     // handed to the gateway / mail host
   int retried = 0;      // transient, will be tried again
   int failed = 0;       // permanent
   int expired = 0;      // deadline passed (before or after a transient failure)
@@ -87,6 +87,12 @@ struct SendCounts {
   int held = 0;         // SMS quota reached, no e-mail known
   int rerouted = 0;     // SMS quota reached, sent as e-mail instead
   int released = 0;     // held earlier, the quota has room again: planned
+  // Why requests did not go through (the channel's detail, e.g. "Kannel
+  // http://127.0.0.1:13013/cgi-bin/sendsms: Connection refused"), each
+  // distinct reason with the number of messages it stopped.
+  std::map<std::string, int> failure_reasons;
+
+  SendCounts& operator+=(const SendCounts& o);
 };
 
 struct RecoveryCounts {

@@ -64,6 +64,21 @@ std::string MaskContact(ContactChannel channel, std::string_view key) {
   return channel == ContactChannel::kEmail ? MaskEmail(key) : MaskPhoneNumber(key);
 }
 
+std::string MaskTypedNumber(std::string_view typed) {
+  const auto digits = static_cast<std::size_t>(
+      std::count_if(typed.begin(), typed.end(), [](char c) { return c >= '0' && c <= '9'; }));
+  const std::size_t keep_front = digits >= 9 ? 4 : 0;
+  const std::size_t keep_back = digits >= 4 ? 2 : 0;
+  std::string out(typed);
+  std::size_t seen = 0;
+  for (char& c : out) {
+    if (c < '0' || c > '9') continue;
+    if (seen >= keep_front && seen + keep_back < digits) c = '*';
+    ++seen;
+  }
+  return out;
+}
+
 ContactSelection SelectContacts(const Appointment& appointment, const FirmPolicy& firm) {
   ContactSelection out;
   std::set<std::string> seen;
@@ -76,6 +91,10 @@ ContactSelection SelectContacts(const Appointment& appointment, const FirmPolicy
     s.kind = kind;
     s.reason = std::move(reason);
     out.skips.push_back(std::move(s));
+  };
+  // The office finds a number by what it typed ("12345"), not by its E.164 form.
+  auto typed_note = [](std::string_view typed) {
+    return " (typed '" + MaskTypedNumber(typed) + "')";
   };
 
   for (const Contact& c : appointment.contacts) {
@@ -100,13 +119,13 @@ ContactSelection SelectContacts(const Appointment& appointment, const FirmPolicy
       if (!phone.valid()) {
         skip(c.channel, key, SkipKind::kInvalidNumber,
              "invalid phone number (" + std::string(ToString(phone.problem)) + ": " +
-                 phone.reason + ")");
+                 phone.reason + ")" + typed_note(typed));
         continue;
       }
       if (!phone.sms_capable()) {
         skip(c.channel, key, SkipKind::kLandline,
              "not a mobile number (" + std::string(ToString(phone.type)) + ": " + phone.reason +
-                 "), no SMS");
+                 "), no SMS" + typed_note(typed));
         continue;
       }
     } else if (!PlausibleEmail(key)) {

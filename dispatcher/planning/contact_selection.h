@@ -67,5 +67,10 @@ ContactSelection SelectContacts(const Appointment& appointment, const FirmPolicy
 std::string MaskEmail(std::string_view address);
 // Masks a phone number or an e-mail address (by the channel).
 std::string MaskContact(ContactChannel channel, std::string_view key);
+// A number as the office typed it, masked so that the office can still find it:
+// separators kept, the first 4 digits kept when there are 9 or more (the
+// prefix), the last 2 kept, every other digit '*' ("12345" -> "***45",
+// "0664 / 1234567" -> "0664 / *****67").
+std::string MaskTypedNumber(std::string_view typed);
 
 }  // namespace kehrbote

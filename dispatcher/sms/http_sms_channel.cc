@@ -99,6 +99,18 @@ std::optional<std::string> JsonPointerValue(const std::string& json, const std::
 HttpSmsChannel::HttpSmsChannel(HttpSmsSettings settings, Clock& clock)
     : settings_(std::move(settings)), clock_(clock) {}
 
+std::string HttpSmsChannel::Where() const {
+  // The configured URL up to its path: no user info, no query (either may hold
+  // a key); placeholders stay as {{names}}, never their values.
+  std::string url = settings_.url;
+  url = url.substr(0, url.find('?'));
+  const std::size_t scheme = url.find("://");
+  const std::size_t at = url.find('@', scheme == std::string::npos ? 0 : scheme + 3);
+  if (scheme != std::string::npos && at != std::string::npos && at < url.find('/', scheme + 3))
+    url.erase(scheme + 3, at - scheme - 2);
+  return "SMS gateway " + url;
+}
+
 SendOutcome HttpSmsChannel::Send(const OutgoingMessage& m) {
   SendOutcome out;
   KannelText kt;
@@ -184,6 +196,7 @@ SendOutcome HttpSmsChannel::Send(const OutgoingMessage& m) {
     out.detail = "HTTP " + std::to_string(status) + " " + reply.substr(0, 500);
     bool success = std::find(settings_.success_status.begin(), settings_.success_status.end(),
                              status) != settings_.success_status.end();
+    if (!success) out.detail = Where() + ": " + out.detail;
     if (success) {
       if (!settings_.message_id_pointer.empty()) {
         auto id = JsonPointerValue(reply, settings_.message_id_pointer);
@@ -207,8 +220,7 @@ SendOutcome HttpSmsChannel::Send(const OutgoingMessage& m) {
     }
   } catch (const Poco::Exception& e) {
     out.status = SendStatus::kTransient;
-    out.detail = "cannot reach " + uri.getHost() + ":" + std::to_string(uri.getPort()) + ": " +
-                 e.displayText();
+    out.detail = Where() + ": cannot reach: " + e.displayText();
   }
   return out;
 }

@@ -55,6 +55,8 @@ class HttpSmsChannel : public MessageChannel {
   SendOutcome Send(const OutgoingMessage& message) override;
 
  private:
+  // "SMS gateway https://host/path" for error messages, without secrets.
+  std::string Where() const;
   HttpSmsSettings settings_;
   Clock& clock_;
 };

@@ -74,6 +74,9 @@ KannelChannel::KannelChannel(KannelSettings settings, Clock& clock)
   host_ = uri.getHost();
   port_ = uri.getPort();
   path_ = uri.getPath().empty() ? "/cgi-bin/sendsms" : uri.getPath();
+  // What errors name: the URL without user, password or query.
+  where_ = "Kannel " + (uri.getScheme().empty() ? std::string("http") : uri.getScheme()) + "://" +
+           host_ + ":" + std::to_string(port_) + path_;
 }
 
 KannelChannel::~KannelChannel() = default;
@@ -148,26 +151,28 @@ SendOutcome KannelChannel::Send(const OutgoingMessage& m) {
       } else {
         out.status = SendStatus::kTransient;
       }
+      if (out.status != SendStatus::kAccepted) out.detail = where_ + ": " + out.detail;
       return out;
     } catch (const Poco::TimeoutException&) {
       // The request may have reached Kannel: no silent second try.
       out.status = SendStatus::kTransient;
-      out.detail = "timeout talking to " + host_ + ":" + std::to_string(port_);
+      out.detail = where_ + ": no answer within " + std::to_string(settings_.timeout.count()) +
+                   " ms (timeout)";
       return out;
     } catch (const HttpClosedBeforeReply&) {
       // A kept-alive connection closed by the server before our request: retry
       // once on a fresh connection (the request was not read).
       out.status = SendStatus::kTransient;
-      out.detail = "connection closed by " + host_ + ":" + std::to_string(port_);
+      out.detail = where_ + ": connection closed before the answer";
       if (attempt == 0) continue;
       return out;
     } catch (const Poco::Exception& e) {
       out.status = SendStatus::kTransient;
-      out.detail = "cannot reach " + host_ + ":" + std::to_string(port_) + ": " + e.displayText();
+      out.detail = where_ + ": cannot reach: " + e.displayText();
       return out;
     } catch (const std::runtime_error& e) {
       out.status = SendStatus::kTransient;
-      out.detail = "bad reply from " + host_ + ":" + std::to_string(port_) + ": " + e.what();
+      out.detail = where_ + ": bad reply: " + e.what();
       return out;
     }
   }

@@ -68,7 +68,7 @@ class KannelChannel : public MessageChannel {
  private:
   KannelSettings settings_;
   Clock& clock_;
-  std::string host_, path_;
+  std::string host_, path_, where_;
   int port_ = 0;
   std::unique_ptr<HttpConnection> TakeConnection();
   void GiveBack(std::unique_ptr<HttpConnection> connection);

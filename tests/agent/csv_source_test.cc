@@ -269,6 +269,46 @@ TEST_F(CsvSourceTest, UnreadableSourceFailsWithFileAndReason) {
   }
 }
 
+TEST_F(CsvSourceTest, StartWithoutEndIsAnExactTimePerRow) {
+  // The usual office export: a start and an end column, the end empty for the
+  // appointments agreed at an exact time.
+  std::string yaml = test::BaseConfig(dir_.path()) +
+                     "source:\n"
+                     "  type: csv\n"
+                     "  path: " + dir_.Sub("t.csv") + "\n"
+                     "  columns: {id: Nr, date: Datum, window_from: Beginn, window_to: Ende,"
+                     " last_name: Name}\n"
+                     "  formats: {date: [\"%d.%m.%Y\"]}\n";
+  WriteFile(dir_.Sub("t.csv"), "Nr;Datum;Beginn;Ende;Name\n"
+                               "T1;24.11.2026;09:00;;A\n"         // exact time
+                               "T2;24.11.2026;08:00;12:00;B\n"    // window
+                               "T3;24.11.2026;;;C\n"              // some time that day
+                               "T4;24.11.2026;;12:00;D\n"         // an end alone: skipped
+                               "T5;24.11.2026;neun;;E\n");        // unparseable start
+  ExportRun run;
+  ExportDocument d = Export(ParseAgentConfig(yaml, dir_.Sub("agent.yaml")), &run);
+  ASSERT_EQ(d.appointments.size(), 3u);
+  const Appointment* t1 = Find(d, "T1");
+  ASSERT_NE(t1, nullptr);
+  EXPECT_EQ(t1->start.time, std::chrono::hours(9));
+  EXPECT_FALSE(t1->start.window_from || t1->start.window_to);
+  const Appointment* t2 = Find(d, "T2");
+  ASSERT_NE(t2, nullptr);
+  EXPECT_FALSE(t2->start.time);
+  EXPECT_EQ(t2->start.window_from, std::chrono::hours(8));
+  EXPECT_EQ(t2->start.window_to, std::chrono::hours(12));
+  const Appointment* t3 = Find(d, "T3");
+  ASSERT_NE(t3, nullptr);
+  EXPECT_FALSE(t3->start.time || t3->start.window_from);
+  ASSERT_EQ(run.report.skipped.size(), 2u);
+  EXPECT_EQ(run.report.skipped[0].id, "T4");
+  EXPECT_NE(run.report.skipped[0].reason.find("end without a start"), std::string::npos)
+      << run.report.skipped[0].reason;
+  EXPECT_EQ(run.report.skipped[1].id, "T5");
+  EXPECT_NE(run.report.skipped[1].reason.find("unparseable time 'neun'"), std::string::npos)
+      << run.report.skipped[1].reason;
+}
+
 TEST_F(CsvSourceTest, FileWithoutHeaderUsesColumnNumbers) {
   std::string yaml = test::BaseConfig(dir_.path()) +
                      "source:\n"

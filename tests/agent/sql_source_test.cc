@@ -111,6 +111,31 @@ TEST_F(SqlSourceTest, BindAsText) {
   EXPECT_EQ(d.appointments.size(), 2u);
 }
 
+TEST_F(SqlSourceTest, StartWithoutEndIsAnExactTimePerRow) {
+  {
+    Poco::Data::Session s("SQLite", db_);
+    s << "CREATE TABLE fenster (id TEXT, datum DATE, von TEXT, bis TEXT)", now;
+    s << "INSERT INTO fenster VALUES ('X', '2026-11-24', '09:30', NULL)", now;
+    s << "INSERT INTO fenster VALUES ('Y', '2026-11-24', '08:00', '12:00')", now;
+    s << "INSERT INTO fenster VALUES ('Z', '2026-11-24', NULL, NULL)", now;
+  }
+  std::string yaml = test::BaseConfig(dir_.path()) +
+                     "source:\n"
+                     "  type: sqlite\n"
+                     "  connection: " + db_ + "\n"
+                     "  query: \"SELECT * FROM fenster ORDER BY id\"\n"
+                     "  columns: {id: id, date: datum, window_from: von, window_to: bis}\n";
+  ExportRun run;
+  ExportDocument d = Export(yaml, &run);
+  EXPECT_TRUE(run.report.skipped.empty());
+  ASSERT_EQ(d.appointments.size(), 3u);
+  EXPECT_EQ(d.appointments[0].start.time, std::chrono::minutes(9 * 60 + 30));
+  EXPECT_FALSE(d.appointments[0].start.window_from);
+  EXPECT_EQ(d.appointments[1].start.window_from, std::chrono::hours(8));
+  EXPECT_EQ(d.appointments[1].start.window_to, std::chrono::hours(12));
+  EXPECT_FALSE(d.appointments[2].start.time || d.appointments[2].start.window_from);
+}
+
 TEST_F(SqlSourceTest, BadQueryAndMissingDatabaseFailClearly) {
   AgentConfig config =
       ParseAgentConfig(Config("SELECT * FROM termin WHERE datum >= :first_day"), dir_.Sub("a.yaml"));

@@ -1,6 +1,15 @@
 // Outbox + receipts + replies against the real Kannel and the dispatcher's
 // HTTP listener, SQLite store.
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include <atomic>
+#include <condition_variable>
 #include <cstdio>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "tests/delivery/delivery_fixture.h"
 
@@ -273,6 +282,113 @@ TEST_F(OutboxTest, RecoveryResendsAndFlagsOnlyTheInFlightRow) {
   EXPECT_EQ(Column(b, "possible_duplicate"), "0");
   EXPECT_EQ(State(c), "sending");
   EXPECT_EQ(outbox_->SendDue(clock_.Now(), 10).accepted, 2);
+}
+
+// Keeps `n` connections to the listener open: half of them never send a byte,
+// the other half trickle a request head one byte per round. Whatever the
+// server closes is reopened at once, so the attack never lets up.
+class SlowClientAttacker {
+ public:
+  SlowClientAttacker(int port, int n) : port_(port), n_(n) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~SlowClientAttacker() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  // Connections opened so far, and how many of them the server closed.
+  int opened() const { return opened_; }
+  int closed_by_server() const { return closed_; }
+  // Waits (at most `timeout`) until `done` holds after one of the attacker's rounds.
+  bool WaitFor(const std::function<bool()>& done, std::chrono::seconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return round_.wait_for(lock, timeout, done);
+  }
+
+ private:
+  void Run() {
+    std::vector<Poco::Net::StreamSocket> sockets(n_);
+    std::vector<bool> live(n_, false);
+    const std::string head = "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaa";
+    std::vector<std::size_t> sent(n_, 0);
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      for (int i = 0; i < n_; ++i) {
+        try {
+          if (live[i]) {
+            char c;
+            // Closed by the server? (readable with nothing to read)
+            if (sockets[i].poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ) &&
+                sockets[i].receiveBytes(&c, 1) <= 0) {
+              sockets[i].close();
+              live[i] = false;
+              ++closed_;
+            } else if (i % 2 == 1 && sent[i] < head.size()) {
+              sockets[i].sendBytes(head.data() + sent[i]++, 1);
+            }
+          }
+          if (!live[i]) {
+            sockets[i] = Poco::Net::StreamSocket();
+            sockets[i].connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port_)),
+                               Poco::Timespan(1, 0));
+            live[i] = true;
+            sent[i] = 0;
+            ++opened_;
+          }
+        } catch (const Poco::Exception&) {
+          if (live[i]) ++closed_;
+          live[i] = false;  // reset by the server: reopen next round
+        }
+      }
+      round_.notify_all();
+      // Pace of the trickle (one byte per slow connection and round).
+      wake_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stop_; });
+    }
+  }
+
+  const int port_, n_;
+  std::atomic<int> opened_{0}, closed_{0};
+  std::mutex mu_;
+  std::condition_variable wake_, round_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+// Before: 16 server threads, each held by an idle connection for about a
+// minute (Poco's receive timeout); receipts and /health waited behind them.
+TEST_F(OutboxTest, ReceiptsArriveWhileSlowClientsHoldConnections) {
+  SlowClientAttacker attacker(http_->port(), 64);
+  ASSERT_TRUE(attacker.WaitFor([&] { return attacker.opened() >= 64; }, seconds(10)));
+
+  // Monitoring still gets its answer at once.
+  Poco::Net::HTTPClientSession c("127.0.0.1", static_cast<Poco::UInt16>(http_->port()));
+  c.setTimeout(Poco::Timespan(3, 0));
+  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, "/health",
+                             Poco::Net::HTTPMessage::HTTP_1_1);
+  Poco::Net::HTTPResponse res;
+  std::string body;
+  try {
+    c.sendRequest(req);
+    Poco::StreamCopier::copyToString(c.receiveResponse(res), body);
+  } catch (const Poco::TimeoutException&) {
+    ADD_FAILURE() << "/health did not answer within 3 s";
+  }
+  EXPECT_EQ(body, "ok\n");
+
+  // Kannel's delivery receipts get through.
+  int64_t a = Plan("+436641000070", "Termin morgen");
+  int64_t b = Plan("+436641000071", "Termin übermorgen");
+  ASSERT_EQ(outbox_->SendDue(clock_.Now(), 10).accepted, 2);
+  EXPECT_TRUE(WaitForState(a, "delivered", seconds(15))) << State(a);
+  EXPECT_TRUE(WaitForState(b, "delivered", seconds(15))) << State(b);
+
+  // Every connection that did not send its request in time was cut off (5 s).
+  EXPECT_TRUE(attacker.WaitFor([&] { return attacker.closed_by_server() >= 64; }, seconds(15)))
+      << attacker.closed_by_server() << " of 64 cut off";
 }
 
 TEST_F(OutboxTest, RecoveryFlagsAsManyRowsAsTheClaimsSendWindow) {

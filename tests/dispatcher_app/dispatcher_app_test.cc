@@ -4,6 +4,8 @@
 
 #include <Poco/Data/Session.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
 #include <gtest/gtest.h>
 
 #include "dispatcher/app/dispatcher_app.h"
@@ -115,6 +117,137 @@ TEST_F(DispatcherAppTest, OnceWithNowPlansTheRightMessagesAtTheRightTime) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("0 message(s) planned"), std::string::npos) << r.output;
   EXPECT_EQ(Count("SELECT COUNT(*) FROM messages WHERE firm_id = 'huber'"), 4);
+}
+
+// A loopback port nothing listens on (bound once by the OS, then released).
+int ClosedPort() {
+  Poco::Net::ServerSocket s(Poco::Net::SocketAddress("127.0.0.1", 0));
+  int port = s.address().port();
+  s.close();
+  return port;
+}
+
+TEST_F(DispatcherAppTest, OnceWithGatewaysDownPrintsEachReasonWithItsCount) {
+  const std::string kannel = std::to_string(ClosedPort());
+  const std::string smtp = std::to_string(ClosedPort());
+  // No heartbeat, no operator alarm: only the customers' messages are due.
+  env_.Write("firms.d/huber.yaml",
+             "id: huber\n"
+             "sender_name: Huber RFK\n"
+             "rules:\n"
+             "  - {name: sms-1d, channel: sms, lead: 1d}\n"
+             "  - {name: mail-2d, channel: email, lead: 2d, at: \"18:00\"}\n");
+  env_.WriteConfig("delivery:\n"
+                   "  sms:\n"
+                   "    provider: kannel\n"
+                   "    kannel: {sendsms_url: \"http://127.0.0.1:" + kannel + "/cgi-bin/sendsms\","
+                   " username: kehrbote, password: geheim-123}\n"
+                   "  smtp: {host: 127.0.0.1, port: " + smtp + ", tls: none, from: erinnerung@partner.example}\n");
+  auto ingest = env_.Ingest(*db_, "huber", At("2026-11-22T23:00:00+01:00"),
+                            {MakeAppt("B1", "2026-11-24", 10, 0, {SmsContact("0664 1111111")}),
+                             MakeAppt("B2", "2026-11-24", 10, 0, {SmsContact("0664 2222222")}),
+                             MakeAppt("B3", "2026-11-25", 10, 0, {MailContact("b3@example.at")})});
+  ASSERT_EQ(ingest.outcome, IngestOutcome::kApplied) << ingest.reason;
+  db_.reset();
+  // 18:30: the SMS of B1 and B2 (due 10:00) and B3's e-mail (due 18:00); Kannel
+  // and the mail host are down.
+  auto r = env_.Dispatcher({"once", "--now", "2026-11-23T18:30:00+01:00"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // Before: "sent: 3", and no reason anywhere.
+  EXPECT_NE(r.output.find("delivery: 3 message(s) claimed: 0 accepted, 3 to retry, 0 failed"),
+            std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("not sent (2): Kannel http://127.0.0.1:" + kannel +
+                          "/cgi-bin/sendsms: cannot reach: Connection refused"),
+            std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("not sent (1): cannot reach mail host 127.0.0.1:" + smtp +
+                          ": Connection refused"),
+            std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("geheim-123"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("\nsent: "), std::string::npos) << r.output;
+}
+
+TEST_F(DispatcherAppTest, ListenerThatCannotBindNamesAddressPortAndWhy) {
+  // Taken by another program (no SO_REUSEPORT, which would let both bind).
+  Poco::Net::ServerSocket taken;
+  taken.bind(Poco::Net::SocketAddress("127.0.0.1", 0), /*reuseAddress=*/false,
+             /*reusePort=*/false);
+  taken.listen();
+  const std::string port = std::to_string(taken.address().port());
+  env_.WriteConfig("http: {listen: 127.0.0.1, port: " + port +
+                   ", public_url: \"http://127.0.0.1:" + port + "\"}\n");
+  auto r = env_.Dispatcher({"once", "--now", "2026-11-23T10:00:00+01:00", "--receipt-wait", "1"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("HTTP listener: cannot listen on 127.0.0.1:" + port), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("in use"), std::string::npos) << r.output;
+}
+
+// Before: an appointment that had started when it arrived, or had no usable
+// contact, left no trace in plan, plan --json or report protocol.
+TEST_F(DispatcherAppTest, UnreachableAppointmentsAreListedWithTheirReason) {
+  auto ingest = env_.Ingest(
+      *db_, "huber", At("2026-11-23T10:00:00+01:00"),
+      {
+          MakeAppt("U1", "2026-11-23", 9, 0, {SmsContact("0664 1111111")}),  // started
+          MakeAppt("U2", "2026-11-25", 8, 0, {}),                            // no contact
+          // "12345" as typed, and a landline: every contact skipped.
+          MakeAppt("U3", "2026-11-25", 8, 0, {SmsContact("12345"), SmsContact("07252 12345")}),
+          MakeAppt("OK1", "2026-11-25", 8, 0, {SmsContact("0664 2222222")}),
+      });
+  ASSERT_EQ(ingest.outcome, IngestOutcome::kApplied) << ingest.reason;
+  db_.reset();
+  auto r = env_.Dispatcher({"once", "--now", "2026-11-23T10:00:00+01:00"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+
+  auto line_of = [](const std::string& text, const std::string& needle) {
+    std::size_t p = text.find(needle);
+    if (p == std::string::npos) return std::string();
+    std::size_t b = text.rfind('\n', p);
+    std::size_t e = text.find('\n', p);
+    return text.substr(b == std::string::npos ? 0 : b + 1, e == std::string::npos ? e : e - b - 1);
+  };
+  r = env_.Dispatcher({"plan", "--firm", "huber"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(line_of(r.output, "U1 v1").find("started"), std::string::npos) << r.output;
+  EXPECT_NE(line_of(r.output, "U2 v1").find("no_contact"), std::string::npos) << r.output;
+  const std::string u3 = line_of(r.output, "all_contacts_skipped");
+  EXPECT_NE(u3.find("U3 v1"), std::string::npos) << r.output;
+  EXPECT_NE(u3.find("(typed '***45')"), std::string::npos) << r.output;
+  EXPECT_NE(u3.find("Frau M**** M*****"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("Muster"), std::string::npos) << r.output;
+  EXPECT_EQ(line_of(r.output, "no reminder").find("OK1"), std::string::npos) << r.output;
+
+  r = env_.Dispatcher({"plan", "--firm", "huber", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto root = Poco::JSON::Parser().parse(r.output).extract<Poco::JSON::Object::Ptr>();
+  auto unreachable = root->getArray("unreachable");
+  ASSERT_TRUE(unreachable) << r.output;
+  std::map<std::string, std::string> reasons;
+  for (std::size_t i = 0; i < unreachable->size(); ++i) {
+    auto o = unreachable->getObject(static_cast<unsigned>(i));
+    reasons[o->getValue<std::string>("appointment_id")] = o->getValue<std::string>("reason");
+  }
+  EXPECT_EQ(reasons, (std::map<std::string, std::string>{
+                         {"U1", "started"}, {"U2", "no_contact"}, {"U3", "all_contacts_skipped"}}))
+      << r.output;
+
+  r = env_.Dispatcher({"report", "unreachable", "--firm", "huber", "--format", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("start,appointment,version,object,customer,reason,detail\n"),
+            std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("2026-11-23T09:00:00+01:00,U1,1,\"O-U1, Hauptstraße 1, 4400 Steyr\","
+                          "Frau M**** M*****,started,had started (2026-11-23 09:00) when it "
+                          "arrived (2026-11-23 10:00)\n"),
+            std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(",U2,1,"), std::string::npos) << r.output;
+  EXPECT_NE(line_of(r.output, ",U3,1,").find("(typed '***45')"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("OK1"), std::string::npos) << r.output;
+
+  r = env_.Dispatcher({"report", "protocol", "--firm", "huber", "--format", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* id : {",U1,", ",U2,", ",U3,"})
+    EXPECT_NE(line_of(r.output, id).find("unreachable"), std::string::npos) << id << r.output;
 }
 
 TEST_F(DispatcherAppTest, PlanJsonListsSkippedLandlineWithReason) {

@@ -114,6 +114,12 @@ void Print(const ScenarioResult& r) {
   }
   std::cout << r.skipped.size() << " skipped in all\n";
 
+  Section("Unreachable customers: appointments without any reminder (" +
+          r.unreachable_report.label + ")");
+  std::cout << r.unreachable_report.output;
+  if (r.unreachable_report.exit_code != 0)
+    std::cout << "(exit status " << r.unreachable_report.exit_code << ")\n";
+
   Section("Usage report (" + r.usage_report.label + ")");
   std::cout << r.usage_report.output;
   if (r.usage_report.exit_code != 0)

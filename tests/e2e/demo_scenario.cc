@@ -476,6 +476,8 @@ void DemoScenario::CollectReports() {
   result_.usage_report_json =
       RunDispatcher({"report", "usage", "--month", month, "--firm", firm, "--format", "json"},
                     "report usage --month " + month + " --firm " + firm + " --format json");
+  result_.unreachable_report = RunDispatcher({"report", "unreachable", "--firm", firm},
+                                             "report unreachable --firm " + firm);
 }
 
 const ScenarioResult& DemoScenario::Run() {
@@ -514,9 +516,10 @@ const ScenarioResult& DemoScenario::Run() {
     if (rec.exit_code != 0)
       throw std::runtime_error("kehrbote-dispatcher once --now " + now + " failed (" +
                                std::to_string(rec.exit_code) + "):\n" + Tail(rec.output));
+    // "delivery: N message(s) claimed: ..." (failed sends count too).
     int sent = 0;
-    if (size_t p = rec.output.find("\nsent: "); p != std::string::npos)
-      sent = std::atoi(rec.output.c_str() + p + 7);
+    if (size_t p = rec.output.find("\ndelivery: "); p != std::string::npos)
+      sent = std::atoi(rec.output.c_str() + p + 11);
     result_.passes.push_back(rec);
     CollectArrivals(t, sent);
     if (sent > 0) Log(LocalMinute(t) + "  dispatcher pass: " + std::to_string(sent) + " sent");

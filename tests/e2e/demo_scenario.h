@@ -119,6 +119,7 @@ struct ScenarioResult {
   std::vector<SkippedMessage> skipped;
   CommandRecord usage_report;         // `report usage --month ... --firm huber`
   CommandRecord usage_report_json;    // the same with --format json
+  CommandRecord unreachable_report;   // `report unreachable --firm huber`
   std::vector<std::string> problems;  // anything that did not go as planned (bounded waits...)
 
   // Helpers for the demo and the test.

@@ -106,6 +106,18 @@ TEST(ContactSelectionTest, GermanNumbersWithGermanFirm) {
   EXPECT_EQ(s.skips[0].kind, SkipKind::kLandline);
 }
 
+TEST(ContactSelectionTest, SkippedNumberNamesWhatWasTypedMasked) {
+  // "12345" is a valid Vienna fixed-line number: its E.164 form alone
+  // ("+43***45") would not let the office find the row.
+  ContactSelection s = SelectContacts(Appt({Sms("12345"), Sms("0664 / 12")}), Firm());
+  ASSERT_EQ(s.skips.size(), 2u);
+  EXPECT_NE(s.skips[0].reason.find("(typed '***45')"), std::string::npos) << s.skips[0].reason;
+  EXPECT_NE(s.skips[1].reason.find("(typed '**** / 12')"), std::string::npos) << s.skips[1].reason;
+  EXPECT_EQ(MaskTypedNumber("0664 / 1234567"), "0664 / *****67");
+  EXPECT_EQ(MaskTypedNumber("+43 664 1234567"), "+43 66* *****67");
+  EXPECT_EQ(MaskTypedNumber("12"), "**");
+}
+
 TEST(ContactSelectionTest, ChannelPolicies) {
   FirmPolicy f = Firm();
   Appointment both = Appt({Sms("0664 1234567"), Mail("a@example.at")});

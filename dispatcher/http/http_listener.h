@@ -1,0 +1,107 @@
+// HttpListener: a small HTTP/1.1 server for GET requests that idle or slow
+// clients cannot block.
+//
+// Why not Poco's HTTPServer: it gives every connection a thread from the
+// first byte on, and a thread waits up to its receive timeout for a request
+// that never comes. Fifteen idle connections then held /health and Kannel's
+// delivery receipts for about a minute each time (issue 15).
+//
+// Here one reader thread polls every open connection (non-blocking) and
+// collects request heads; a connection costs a buffer, not a thread. A
+// connection whose head is not complete `head_timeout` after it was accepted
+// is closed, however slowly it trickles bytes. With `max_connections` open,
+// a new one closes the oldest still-incomplete one (an attacker's, as a real
+// client sends its request at once). Only complete heads reach the
+// `threads` workers, which call the responder and answer with
+// "Connection: close" (one request per connection: nothing can sit idle on
+// a worker). Requests with a body are not supported (Kannel's callbacks are
+// GETs); the body, if any, is not read.
+//
+// Threads: Start() and Stop() from one thread; the responder runs on the
+// worker threads, several at once, and must allow that.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace Poco::Net {
+class ServerSocket;
+class StreamSocket;
+}  // namespace Poco::Net
+
+namespace kehrbote {
+
+struct HttpListenerOptions {
+  std::string address = "127.0.0.1";
+  int port = 0;  // 0: any free port (see port())
+  int threads = 4;
+  int max_connections = 512;
+  std::chrono::milliseconds head_timeout{5000};
+  std::chrono::milliseconds send_timeout{5000};
+  std::size_t max_head_bytes = 16 * 1024;
+};
+
+struct HttpRequestHead {
+  std::string method;  // "GET"
+  std::string target;  // "/dlr?token=..."
+  std::string peer;    // client address, for logs
+};
+
+struct HttpAnswer {
+  int status = 200;
+  std::string body;
+};
+
+// Splits "GET /x?y HTTP/1.1\r\n..." into method and target; false if the
+// request line is not of that form.
+bool ParseRequestLine(const std::string& head, HttpRequestHead* out);
+
+// Thrown by Start() when the address cannot be bound: names address, port and why.
+class HttpListenerError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class HttpListener {
+ public:
+  using Responder = std::function<HttpAnswer(const HttpRequestHead&)>;
+
+  HttpListener(HttpListenerOptions options, Responder responder);
+  ~HttpListener();  // Stop()
+
+  // Binds and starts the threads; throws HttpListenerError.
+  void Start();
+  // Closes the listening socket and every connection; waits for the workers
+  // to finish the requests they are answering. Returns within about 0.2 s
+  // plus the longest responder call.
+  void Stop();
+  int port() const { return port_; }
+
+ private:
+  struct Pending;
+  void ReadLoop();
+  void WorkLoop();
+  void Answer(Pending& request);
+
+  HttpListenerOptions options_;
+  Responder responder_;
+  int port_ = 0;
+  std::unique_ptr<Poco::Net::ServerSocket> socket_;
+  std::atomic<bool> stop_{false};
+  std::thread reader_;
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable ready_;
+  std::deque<std::unique_ptr<Pending>> queue_;  // complete heads, oldest first
+};
+
+}  // namespace kehrbote

@@ -1,0 +1,223 @@
+#include "dispatcher/report/unreachable_report.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Stringifier.h>
+
+#include <iomanip>
+#include <map>
+#include <set>
+
+#include "dispatcher/plan_store/plan_store.h"
+#include "dispatcher/store/appointment_store.h"
+#include "dispatcher/store/record_values.h"
+#include "shared/time/zoned_time.h"
+
+namespace kehrbote {
+
+using Poco::Data::Keywords::bind;
+using Poco::Data::RecordSet;
+using Poco::Data::Session;
+using Poco::Data::Statement;
+
+namespace {
+
+std::string Csv(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string MaskWords(const std::string& text) {
+  std::string out, word;
+  auto flush = [&] {
+    out += MaskNameWord(word);
+    word.clear();
+  };
+  for (char c : text) {
+    if (c == ' ' || c == '-') {
+      flush();
+      out += c;
+    } else {
+      word += c;
+    }
+  }
+  flush();
+  return out;
+}
+
+std::string MaskedCustomer(const Customer& c) {
+  std::string out;
+  auto add = [&](const std::string& part) {
+    if (part.empty()) return;
+    if (!out.empty()) out += ' ';
+    out += part;
+  };
+  add(c.salutation);
+  add(c.title);
+  add(MaskWords(c.first_name));
+  add(MaskWords(c.last_name));
+  if (!c.company.empty()) add(out.empty() ? MaskWords(c.company) : "(" + MaskWords(c.company) + ")");
+  return out;
+}
+
+std::string ObjectText(const ObjectAddress& o) {
+  std::string out = o.id;
+  auto add = [&](const std::string& part) {
+    if (part.empty()) return;
+    if (!out.empty()) out += ", ";
+    out += part;
+  };
+  add(o.street);
+  std::string town = o.zip + (o.zip.empty() || o.city.empty() ? "" : " ") + o.city;
+  add(town);
+  return out;
+}
+
+// Appointments with a reminder or change notice that is not cancelled.
+std::set<std::string> WithReminder(Database& db, const std::string& firm_id) {
+  Session s = db.GetSession();
+  Statement st(s);
+  st << db.Sql("SELECT DISTINCT appointment_id FROM messages WHERE firm_id = ? AND "
+               "purpose IN ('reminder', 'change') AND state <> 'cancelled'"),
+      bind(firm_id);
+  st.execute();
+  RecordSet rs(st);
+  std::set<std::string> out;
+  for (std::size_t r = 0; r < rs.rowCount(); ++r) out.insert(StringAt(rs, 0, r));
+  return out;
+}
+
+std::set<std::pair<std::string, int64_t>> PlannedVersions(Database& db,
+                                                          const std::string& firm_id) {
+  Session s = db.GetSession();
+  Statement st(s);
+  st << db.Sql("SELECT appointment_id, version FROM planned_versions WHERE firm_id = ?"),
+      bind(firm_id);
+  st.execute();
+  RecordSet rs(st);
+  std::set<std::pair<std::string, int64_t>> out;
+  for (std::size_t r = 0; r < rs.rowCount(); ++r)
+    out.emplace(StringAt(rs, 0, r), IntAt(rs, 1, r));
+  return out;
+}
+
+std::string LocalMinute(Instant t, const std::string& zone) {
+  std::string s = FormatLocalDateTime(ToLocal(t, zone)).substr(0, 16);
+  s[10] = ' ';
+  return s;
+}
+
+}  // namespace
+
+std::string MaskNameWord(const std::string& word) {
+  std::string out;
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    const bool lead = (static_cast<unsigned char>(word[i]) & 0xC0) != 0x80;
+    if (!lead) {
+      if (chars == 1) out += word[i];  // rest of the first character
+      continue;
+    }
+    ++chars;
+    if (chars == 1) {
+      out += word[i];
+    } else {
+      out += '*';
+    }
+  }
+  return out;
+}
+
+std::vector<UnreachableAppointment> QueryUnreachable(Database& db, const std::string& firm_id,
+                                                     const std::string& zone) {
+  AppointmentStore appointments(db);
+  Instant since{};
+  if (auto firm = appointments.GetFirm(firm_id); firm && firm->last_window_from)
+    since = ToInstant(*firm->last_window_from, zone);
+  const std::set<std::string> reminded = WithReminder(db, firm_id);
+  const std::set<std::pair<std::string, int64_t>> planned = PlannedVersions(db, firm_id);
+  std::map<std::pair<std::string, int64_t>, std::vector<SkipRow>> skips;
+  for (SkipRow& s : PlanStore(db).ListSkips(firm_id))
+    skips[{s.appointment_id, s.appointment_version}].push_back(std::move(s));
+
+  std::vector<UnreachableAppointment> out;
+  const Instant no_end{std::chrono::seconds{253402300799}};  // 9999-12-31T23:59:59Z
+  for (const StoredAppointment& a : appointments.CurrentInRange(firm_id, since, no_end)) {
+    if (a.appointment.status != AppointmentStatus::kScheduled) continue;
+    if (reminded.count(a.appointment.id)) continue;
+    UnreachableAppointment u;
+    u.appointment_id = a.appointment.id;
+    u.version = a.version;
+    u.start = a.start_at;
+    u.received = a.created_at;
+    u.object = ObjectText(a.appointment.object);
+    u.customer = MaskedCustomer(a.appointment.customer);
+    const auto it = skips.find({a.appointment.id, a.version});
+    const bool was_planned = planned.count({a.appointment.id, a.version}) > 0;
+    if (a.start_at <= a.created_at) {
+      u.reason = "started";
+      u.detail = "had started (" + LocalMinute(a.start_at, zone) + ") when it arrived (" +
+                 LocalMinute(a.created_at, zone) + ")";
+    } else if (!was_planned) {
+      continue;  // the next pass plans it
+    } else if (a.appointment.contacts.empty()) {
+      u.reason = "no_contact";
+      u.detail = "no phone number or e-mail address in the export";
+    } else {
+      std::set<std::string> skipped_contacts;
+      if (it != skips.end()) {
+        for (const SkipRow& s : it->second) {
+          if (s.rule_id == "contact") skipped_contacts.insert(s.channel + ":" + s.contact);
+          if (!u.detail.empty()) u.detail += "; ";
+          u.detail += (s.contact.empty() ? s.channel : s.contact) + " " + s.kind + ": " + s.reason;
+        }
+      }
+      u.reason = skipped_contacts.size() >= a.appointment.contacts.size() ? "all_contacts_skipped"
+                                                                           : "no_reminder";
+      if (u.detail.empty()) u.detail = "no rule planned a reminder";
+    }
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
+void WriteUnreachable(const std::vector<UnreachableAppointment>& rows, const std::string& format,
+                      const std::string& zone, std::ostream& out) {
+  auto detail = [](const UnreachableAppointment& u) { return u.detail; };
+  if (format == "json") {
+    Poco::JSON::Array arr;
+    for (const auto& u : rows) {
+      Poco::JSON::Object o;
+      o.set("appointment", u.appointment_id);
+      o.set("version", u.version);
+      o.set("start", FormatRfc3339(u.start, zone));
+      o.set("received", FormatRfc3339(u.received, zone));
+      o.set("object", u.object);
+      o.set("customer", u.customer);
+      o.set("reason", u.reason);
+      o.set("detail", detail(u));
+      arr.add(o);
+    }
+    Poco::JSON::Stringifier::stringify(arr, out, 2);
+    out << "\n";
+  } else if (format == "csv") {
+    out << "start,appointment,version,object,customer,reason,detail\n";
+    for (const auto& u : rows)
+      out << FormatRfc3339(u.start, zone) << "," << Csv(u.appointment_id) << "," << u.version
+          << "," << Csv(u.object) << "," << Csv(u.customer) << "," << u.reason << ","
+          << Csv(detail(u)) << "\n";
+  } else {
+    out << rows.size() << " appointment(s) without any reminder\n";
+    for (const auto& u : rows)
+      out << LocalMinute(u.start, zone) << "  " << std::left << std::setw(12) << u.appointment_id
+          << " " << std::setw(22) << u.reason << u.object << "  " << u.customer << "  "
+          << detail(u) << "\n";
+  }
+}
+
+}  // namespace kehrbote
