@@ -26,6 +26,15 @@ set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 
+# pkg-config likewise sees only the prefix's and the sysroot's .pc files, not the host's.
+set(_kehrbote_pc_dirs /usr/${KEHRBOTE_MINGW_TRIPLET}/lib/pkgconfig)
+foreach(_kehrbote_dir IN LISTS CMAKE_PREFIX_PATH)
+  list(PREPEND _kehrbote_pc_dirs ${_kehrbote_dir}/lib/pkgconfig)
+endforeach()
+string(REPLACE ";" ":" _kehrbote_pc_dirs "${_kehrbote_pc_dirs}")
+set(ENV{PKG_CONFIG_LIBDIR} "${_kehrbote_pc_dirs}")
+set(ENV{PKG_CONFIG_PATH} "")
+
 # The sysroot has both libz.a and the import library libz.dll.a; take the static one so the
 # program does not need zlib1.dll. OpenSSL is built without shared libraries anyway.
 set(ZLIB_USE_STATIC_LIBS ON)
@@ -33,5 +42,10 @@ set(OPENSSL_USE_STATIC_LIBS TRUE)
 
 # -static also takes winpthread's static archive instead of libwinpthread-1.dll.
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static -static-libgcc -static-libstdc++")
+# CMake links a sysroot archive such as libodbc32.a as "-Wl,-Bstatic -lodbc32 -Wl,-Bdynamic";
+# that trailing -Bdynamic would undo -static for libstdc++ and winpthread, which g++ appends
+# last (the .exe then needs libstdc++-6.dll and libwinpthread-1.dll). Stay static throughout.
+set(CMAKE_LINK_SEARCH_START_STATIC ON)
+set(CMAKE_LINK_SEARCH_END_STATIC ON)
 set(CMAKE_SHARED_LINKER_FLAGS_INIT "-static-libgcc -static-libstdc++")
 set(CMAKE_MODULE_LINKER_FLAGS_INIT "-static-libgcc -static-libstdc++")
