@@ -37,6 +37,10 @@ std::string PolicyFingerprint(const FirmPolicy& p) {
     add(r.name);
     add(r.channel == ContactChannel::kSms ? "sms" : "email");
     add(std::to_string(r.lead.count()));
+    // Days written as hours ("24h") time differently from "1d"; other rules keep
+    // their fingerprint.
+    if (r.lead - r.lead_days >= std::chrono::days{1})
+      add("elapsed:" + std::to_string(r.lead_days.count()));
     add(r.at ? std::to_string(r.at->count()) : "-");
     add(r.weekday ? std::to_string(r.weekday->c_encoding()) : "-");
     add(r.round_to_quarter_hour ? "15" : "0");

@@ -23,10 +23,12 @@ FirmPolicy Firm() {
   sms.name = "sms-1d";
   sms.channel = ContactChannel::kSms;
   sms.lead = 24h;
+  sms.lead_days = std::chrono::days{1};  // "1d"
   ReminderRule mail;
   mail.name = "mail-2d";
   mail.channel = ContactChannel::kEmail;
   mail.lead = 48h;
+  mail.lead_days = std::chrono::days{2};
   mail.at = 18h;
   f.rules = {sms, mail};
   return f;
@@ -200,6 +202,7 @@ TEST(PlannerTest, SeveralLateRulesSendOneMessageNotOneEach) {
   ReminderRule sms2d = f.rules[0];
   sms2d.name = "sms-2d";
   sms2d.lead = 48h;
+  sms2d.lead_days = std::chrono::days{2};
   f.rules = {sms2d, f.rules[0]};
   f.quiet_hours = QuietHours{0min, 0min};
   AppointmentPlan p = PlanAppointment(f, Appt({Sms("0664 1234567")}, "2026-11-25", 10h), 1, {},
@@ -293,6 +296,7 @@ TEST(PlannerTest, PendingMessagesOfARemovedRuleAreWithdrawn) {
 TEST(PlannerTest, ChangedRuleIsPlannedAgain) {
   FirmPolicy f = Firm();
   f.rules[0].lead = 48h;  // sms-1d now 2 days before
+  f.rules[0].lead_days = std::chrono::days{2};
   f.rules[1].channel = ContactChannel::kSms;  // mail-2d now an SMS rule
   Appointment a = Appt({Sms("0664 1234567"), Mail("a@example.at")});
   AppointmentPlan p = PlanAppointment(f, a, 1, StoredVersion1(), kNow);
@@ -312,6 +316,7 @@ TEST(PlannerTest, ChangedRuleIsPlannedAgain) {
   // A changed rule whose new time is after the start: the row is withdrawn.
   f = Firm();
   f.rules[0].lead = 0s;
+  f.rules[0].lead_days = std::chrono::days{0};
   f.rules[0].at = 9h;  // "0 days before at 09:00": after the 08:00 start
   p = PlanAppointment(f, a, 1, StoredVersion1(), kNow);
   ASSERT_EQ(p.withdraw.size(), 1u);
