@@ -133,6 +133,7 @@ FirmConfig ParseFirmConfig(const ConfigNode& root) {
                                ? LatePolicy::Action::kSkip
                                : LatePolicy::Action::kSendIfTimeRemains;
     p.late_policy.min_remaining = l.Duration("min_remaining", std::chrono::hours{2});
+    p.late_policy.replaces_within = l.Duration("replaces_within", std::chrono::hours{12});
     l.Finish();
   }
   {

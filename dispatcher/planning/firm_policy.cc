@@ -48,6 +48,7 @@ std::string PolicyFingerprint(const FirmPolicy& p) {
   add(std::to_string(p.quiet_hours.from.count()) + "-" + std::to_string(p.quiet_hours.to.count()));
   add(std::to_string(p.date_only_time.count()));
   add(p.late_policy.Describe());
+  add("replaces_within:" + std::to_string(p.late_policy.replaces_within.count()));
   add(ToString(p.channel_policy));
   add(ToString(p.sms_encoding));
   add(std::to_string(p.max_sms_numbers));
