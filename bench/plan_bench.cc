@@ -173,10 +173,12 @@ int main(int argc, char** argv) {
     ReminderRule sms;
     sms.name = "sms-1d";
     sms.lead = std::chrono::hours{24};
+    sms.lead_days = std::chrono::days{1};
     ReminderRule mail;
     mail.name = "mail-2d";
     mail.channel = ContactChannel::kEmail;
     mail.lead = std::chrono::hours{48};
+    mail.lead_days = std::chrono::days{2};
     mail.at = std::chrono::hours{18};
     fc.policy.rules = {sms, mail};
     fc.heartbeat_contacts = {{ContactChannel::kSms, "0664 9000" + Digits(f, 3)}};

@@ -30,6 +30,8 @@ ReminderRule ParseRule(const ConfigNode& n) {
   r.channel = n.Choice("channel", {"sms", "email"}, "sms") == "email" ? ContactChannel::kEmail
                                                                        : ContactChannel::kSms;
   r.lead = n.Duration("lead", std::chrono::seconds{0});
+  // Kept as written: "1d" counts a calendar day, "24h" 24 hours on the clock.
+  if (r.lead > std::chrono::seconds{0}) r.lead_days = LeadDaysAsWritten(n.String("lead", ""));
   r.at = n.OptionalTimeOfDay("at");
   if (auto wd = n.OptionalString("weekday")) {
     r.weekday = ParseWeekday(*wd);
@@ -152,6 +154,7 @@ FirmConfig ParseFirmConfig(const ConfigNode& root) {
     ReminderRule r;
     r.name = "sms-1d";
     r.lead = std::chrono::hours{24};
+    r.lead_days = std::chrono::days{1};
     p.rules.push_back(std::move(r));
   }
 
@@ -176,6 +179,7 @@ FirmConfig ParseFirmConfig(const ConfigNode& root) {
                                ? LatePolicy::Action::kSkip
                                : LatePolicy::Action::kSendIfTimeRemains;
     p.late_policy.min_remaining = l.Duration("min_remaining", std::chrono::hours{2});
+    p.late_policy.replaces_within = l.Duration("replaces_within", std::chrono::hours{12});
     l.Finish();
   }
   {

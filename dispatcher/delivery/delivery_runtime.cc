@@ -42,7 +42,17 @@ DeliveryRuntime::DeliveryRuntime(const DispatcherConfig& config, Database& db, c
       e.cancelled = m.purpose == "cancellation" || a->appointment.status == AppointmentStatus::kCancelled;
       return e;
     };
-    mail_ = std::make_unique<SmtpChannel>(d.smtp, clock_, lookup);
+    // The From name when smtp.from_name is empty: the firm's YAML name, else the
+    // name its exports give (as the texts' <<Kehrbetrieb>>).
+    FirmNameLookup firm_name = [this](const OutgoingMessage& m) -> std::string {
+      if (m.firm_id.empty()) return "";
+      const FirmConfig* firm = config_.FindFirm(m.firm_id);
+      if (firm && !firm->policy.firm_name.empty()) return firm->policy.firm_name;
+      AppointmentStore store(db_);
+      auto rec = store.GetFirm(m.firm_id);
+      return rec ? rec->firm.name : "";
+    };
+    mail_ = std::make_unique<SmtpChannel>(d.smtp, clock_, lookup, firm_name);
   }
   std::map<std::string, MessageChannel*> channels;
   if (sms_) channels["sms"] = sms_.get();

@@ -11,6 +11,12 @@ std::string GermanDate(Instant t, const std::string& zone) {
   return GermanDateTime(t, zone).substr(0, 10);
 }
 
+// "1 Termin", "3 Termine": the number with the noun phrase that agrees with it
+// (the firm reads these texts; "1 Terminen" looks broken).
+std::string Counted(int64_t n, const char* singular, const char* plural) {
+  return std::to_string(n) + " " + (n == 1 ? singular : plural);
+}
+
 std::string Hours(std::chrono::seconds s) {
   return std::to_string(std::chrono::duration_cast<std::chrono::hours>(s).count()) + " Std.";
 }
@@ -36,14 +42,12 @@ std::string DeliveryText(const HeartbeatFacts& f) {
   if (f.retrying > 0) {
     t += " Zustellung gestört";
     if (f.stalled_since) t += " seit " + GermanDateTime(*f.stalled_since, f.timezone);
-    t += ": " + std::to_string(f.retrying) +
-         (f.retrying == 1 ? " Nachricht wartet" : " Nachrichten warten");
+    t += ": " + Counted(f.retrying, "Nachricht wartet", "Nachrichten warten");
     if (!f.delivery_error.empty()) t += " (" + f.delivery_error.substr(0, 80) + ")";
     t += ".";
   }
   if (f.held > 0) {
-    t += " " + std::to_string(f.held) +
-         (f.held == 1 ? " Nachricht" : " Nachrichten") + " wegen SMS-Kontingent zurückgehalten.";
+    t += " " + Counted(f.held, "Nachricht", "Nachrichten") + " wegen SMS-Kontingent zurückgehalten.";
   }
   return t;
 }
@@ -72,15 +76,14 @@ std::string HeartbeatText(const HeartbeatFacts& f) {
   } else {
     t = "Kehrbote Kontrolle " + Name(f) + " " + GermanDate(f.now, f.timezone) +
         ": Letzter Export " + GermanDateTime(*f.last_export_at, f.timezone) + " mit " +
-        std::to_string(f.last_export_appointments) + " Terminen.";
+        Counted(f.last_export_appointments, "Termin", "Terminen") + ".";
   }
-  t += " Heute " + std::to_string(f.messages_today) +
-       (f.messages_today == 1 ? " Nachricht." : " Nachrichten.");
+  t += " Heute " + Counted(f.messages_today, "Nachricht", "Nachrichten") + ".";
   if (f.invalid_contacts > 0)
-    t += " " + std::to_string(f.invalid_contacts) + " ungültige Kontakte übersprungen.";
+    t += " " + Counted(f.invalid_contacts, "ungültiger Kontakt", "ungültige Kontakte") +
+         " übersprungen.";
   if (f.missing_values > 0) {
-    t += " " + std::to_string(f.missing_values) +
-         (f.missing_values == 1 ? " Nachricht" : " Nachrichten") +
+    t += " " + Counted(f.missing_values, "Nachricht", "Nachrichten") +
          " nicht gesendet: fehlende Angaben";
     if (!f.missing_placeholders.empty()) t += " (" + f.missing_placeholders + ")";
     t += ".";
@@ -104,7 +107,7 @@ std::string OperatorAlarmText(const std::vector<HeartbeatFacts>& firms, Instant 
     stalled += !IsAlarm(f) && HasDeliveryProblem(f) ? 1 : 0;
     troubled += HasProblem(f) ? 1 : 0;
   }
-  auto betriebe = [](size_t n) { return std::to_string(n) + (n == 1 ? " Betrieb" : " Betrieben"); };
+  auto betriebe = [](size_t n) { return Counted(static_cast<int64_t>(n), "Betrieb", "Betrieben"); };
   std::string t = "ALARM Kehrbote " + GermanDateTime(now, timezone) + ":";
   std::string sep = " ";
   if (no_export > 0) {

@@ -17,6 +17,7 @@
 #include <Poco/Random.h>
 #include <Poco/Timestamp.h>
 
+#include <algorithm>
 #include <mutex>
 #include <sstream>
 
@@ -98,15 +99,55 @@ std::string TextToHtml(const std::string& text, const std::string& title) {
          "</body></html>\n";
 }
 
-SmtpChannel::SmtpChannel(SmtpSettings settings, Clock& clock, CalendarLookup lookup)
-    : settings_(std::move(settings)), clock_(clock), lookup_(std::move(lookup)) {}
+SmtpChannel::SmtpChannel(SmtpSettings settings, Clock& clock, CalendarLookup lookup,
+                         FirmNameLookup firm_name)
+    : settings_(std::move(settings)),
+      clock_(clock),
+      lookup_(std::move(lookup)),
+      firm_name_(std::move(firm_name)) {}
+
+namespace {
+
+std::string Base64(const std::string& bytes) {
+  std::ostringstream out;
+  Poco::Base64Encoder enc(out);
+  enc.rdbuf()->setLineLength(0);
+  enc << bytes;
+  enc.close();
+  return out.str();
+}
+
+}  // namespace
+
+// Poco's encodeWord("\"" + name + "\"") put the quotes inside a "Q" word and
+// left '"' and '&' unencoded there, which RFC 2047 (5.3) forbids in a phrase:
+// readers showed the quotes. "B" words carry any byte.
+std::string EncodeDisplayName(const std::string& name) {
+  const bool plain = std::all_of(name.begin(), name.end(), [](char c) {
+    return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f;
+  });
+  if (plain) {
+    std::string out = "\"";
+    for (char c : name) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out + "\"";
+  }
+  // One "B" word for the whole name, even past RFC 2047's 75 characters (a firm
+  // name of more than 45 bytes): readers disagree on the white space between two
+  // encoded words (RFC 2047 drops it, Python's email package keeps it: "Bärbel
+  // G roß"), while a longer word decodes the same everywhere we know of.
+  return "=?UTF-8?B?" + Base64(name) + "?=";
+}
 
 std::string SmtpChannel::Render(const OutgoingMessage& m, std::string* message_id) const {
   Poco::Net::MailMessage mail;
-  std::string from_name = settings_.from_name.empty() ? m.sender : settings_.from_name;
+  std::string from_name = settings_.from_name;
+  if (from_name.empty() && firm_name_) from_name = firm_name_(m);
+  if (from_name.empty()) from_name = m.sender;
   std::string from = settings_.from_address;
-  if (!from_name.empty())
-    from = Poco::Net::MailMessage::encodeWord("\"" + from_name + "\"") + " <" + from + ">";
+  if (!from_name.empty()) from = EncodeDisplayName(from_name) + " <" + from + ">";
   mail.setSender(from);
   mail.addRecipient(Poco::Net::MailRecipient(Poco::Net::MailRecipient::PRIMARY_RECIPIENT,
                                              m.recipient));

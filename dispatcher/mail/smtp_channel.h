@@ -12,6 +12,11 @@
 // The HTML part is the text, escaped, with line breaks and the firm's name as
 // signature, so both parts always say the same.
 //
+// From: `from_name`, or if that is empty the firm's name (FirmNameLookup), or
+// the message's sender. A display name of plain ASCII goes as a quoted-string,
+// any other as UTF-8 encoded-words (RFC 2047 "B"), so umlauts, quotes and '&'
+// arrive exactly as written.
+//
 // Outcomes: 250 -> accepted (the Message-ID we generated is kept as gateway id);
 // SMTP 5xx on MAIL/RCPT/DATA -> permanent with the reply; 4xx, connection
 // errors, timeouts, TLS failures -> transient. Thread-safe: each Send() opens its
@@ -41,17 +46,20 @@ struct SmtpSettings {
   std::string password;
   std::string auth = "plain";        // plain | login
   std::string from_address;          // envelope sender and From
-  std::string from_name;             // display name (firm name is used if empty)
+  std::string from_name;             // display name (the firm's name if empty)
   std::string helo_name = "kehrbote.localdomain";
   std::chrono::milliseconds timeout{30000};
 };
 
 // Finds the appointment of a message for the .ics attachment (nullopt: none).
 using CalendarLookup = std::function<std::optional<CalendarEvent>(const OutgoingMessage&)>;
+// The name of the firm a message is sent for ("" if unknown: the sender is used).
+using FirmNameLookup = std::function<std::string(const OutgoingMessage&)>;
 
 class SmtpChannel : public MessageChannel {
  public:
-  SmtpChannel(SmtpSettings settings, Clock& clock, CalendarLookup lookup = {});
+  SmtpChannel(SmtpSettings settings, Clock& clock, CalendarLookup lookup = {},
+              FirmNameLookup firm_name = {});
   SendOutcome Send(const OutgoingMessage& message) override;
 
   // The MIME message as it would be sent (for tests and `--dry-run`).
@@ -61,7 +69,12 @@ class SmtpChannel : public MessageChannel {
   SmtpSettings settings_;
   Clock& clock_;
   CalendarLookup lookup_;
+  FirmNameLookup firm_name_;
 };
+
+// A mailbox display name for a header: "\"RFK Huber & Co\"" (plain ASCII), else
+// one "=?UTF-8?B?...?=" word.
+std::string EncodeDisplayName(const std::string& name);
 
 // Plain text to a small HTML document (escaped, paragraphs, <br>).
 std::string TextToHtml(const std::string& text, const std::string& title);

@@ -486,11 +486,21 @@ bool Outbox::ApplyQuota(Row& row, Instant at, const OpenSms& open, SendCounts& c
           bind(t);
       ins.execute();
     }
+    // Sent by e-mail instead, the SMS is done ('cancelled' with the reason): held,
+    // it went out as well once the quota had room, and the customer got both.
     Statement u(tx);
-    u << db_.Sql("UPDATE messages SET state = 'held', last_error = ?, claim_id = NULL, "
-                 "lease_until = NULL, attempts = attempts - 1, updated_at = ? WHERE id = ?"),
-        bind(why + (email.empty() ? "; held" : "; sent by e-mail instead")), bind(t),
-        bind(Poco::Int64(row.message.id));
+    const Poco::Int64 id = row.message.id;
+    if (email.empty()) {
+      u << db_.Sql("UPDATE messages SET state = 'held', last_error = ?, claim_id = NULL, "
+                   "lease_until = NULL, attempts = attempts - 1, updated_at = ? WHERE id = ?"),
+          bind(why + "; held"), bind(t), bind(id);
+    } else {
+      u << db_.Sql("UPDATE messages SET state = 'cancelled', last_error = ?, final_at = ?, "
+                   "claim_id = NULL, lease_until = NULL, attempts = attempts - 1, updated_at = ? "
+                   "WHERE id = ?"),
+          bind(why + "; sent by e-mail instead (rule " + row.rule_id + "+quota)"), bind(t), bind(t),
+          bind(id);
+    }
     u.execute();
     Statement a(tx);
     a << db_.Sql("INSERT INTO delivery_alerts (firm_id, kind, text, created_at) VALUES (?, ?, ?, ?)"),

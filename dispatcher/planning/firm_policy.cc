@@ -37,6 +37,10 @@ std::string PolicyFingerprint(const FirmPolicy& p) {
     add(r.name);
     add(r.channel == ContactChannel::kSms ? "sms" : "email");
     add(std::to_string(r.lead.count()));
+    // Days written as hours ("24h") time differently from "1d"; other rules keep
+    // their fingerprint.
+    if (r.lead - r.lead_days >= std::chrono::days{1})
+      add("elapsed:" + std::to_string(r.lead_days.count()));
     add(r.at ? std::to_string(r.at->count()) : "-");
     add(r.weekday ? std::to_string(r.weekday->c_encoding()) : "-");
     add(r.round_to_quarter_hour ? "15" : "0");
@@ -44,6 +48,7 @@ std::string PolicyFingerprint(const FirmPolicy& p) {
   add(std::to_string(p.quiet_hours.from.count()) + "-" + std::to_string(p.quiet_hours.to.count()));
   add(std::to_string(p.date_only_time.count()));
   add(p.late_policy.Describe());
+  add("replaces_within:" + std::to_string(p.late_policy.replaces_within.count()));
   add(ToString(p.channel_policy));
   add(ToString(p.sms_encoding));
   add(std::to_string(p.max_sms_numbers));

@@ -64,6 +64,7 @@ Timing DecideTiming(Instant scheduled, Instant deadline, Instant now, const Quie
     return out;
   }
   out.send = true;
+  out.late = true;
   out.due = at;
   out.reason = "late: " + was + "; " + (at == now ? "sent at once" : "sent when quiet hours end") +
                ", " + Remaining(remaining) + " before the appointment";

@@ -6,6 +6,11 @@
 //     `min_remaining` remain before the appointment, else skip with the reason;
 //   - kSkip: never send a reminder late.
 // Nothing is ever planned at or after the appointment start (the deadline).
+// A reminder sent late takes the place of every later reminder of the same
+// contact whose time lies within `replaces_within` (default 12 h) of it: all
+// rules of a channel share one text, and the customer must not read the same
+// reminder twice in one day (the late "2 days before" at 08:00, then the
+// "1 day before" at 09:00). The planner drops those with a reason.
 #pragma once
 
 #include <chrono>
@@ -21,12 +26,14 @@ struct LatePolicy {
   enum class Action { kSendIfTimeRemains, kSkip };
   Action action = Action::kSendIfTimeRemains;
   std::chrono::seconds min_remaining{std::chrono::hours{2}};
+  std::chrono::seconds replaces_within{std::chrono::hours{12}};
   std::string Describe() const;  // "send if >= 2h remain" | "skip"
 };
 
 // The outcome of timing one message.
 struct Timing {
   bool send = false;
+  bool late = false;  // sent because the late policy allows it (see above)
   Instant due{};
   std::string reason;  // why this due time, or why skipped
 };

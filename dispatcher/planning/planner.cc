@@ -38,6 +38,51 @@ Timing NoticeTiming(const FirmPolicy& firm, Instant now, Instant deadline) {
   return t;
 }
 
+// A reminder that went out (or goes out) late, and its rule.
+struct LateReminder {
+  Instant due{};
+  std::string rule;
+};
+
+// One rule's reminder for one contact, timed, before the duplicates are dropped.
+struct RuleTiming {
+  const ReminderRule* rule = nullptr;
+  const ExistingMessage* stored = nullptr;  // the row of this version, if any
+  Timing timing;
+};
+
+// Whether a stored reminder went out later than its rule's time (moved by the
+// quiet hours): the late policy sent it. A rule no longer configured counts as
+// on time.
+bool WentOutLate(const FirmPolicy& firm, const Appointment& appointment, const ExistingMessage& e) {
+  if (!e.sent()) return false;
+  for (const ReminderRule& r : firm.rules) {
+    if (r.name != e.rule_id) continue;
+    const Instant regular = firm.quiet_hours.MoveEarlier(
+        r.SendTime(appointment.start, firm.timezone, firm.date_only_time), firm.timezone);
+    return e.due > regular;
+  }
+  return false;
+}
+
+// The late reminder whose place a reminder due at `due` takes, if any.
+const LateReminder* ReplacedBy(const std::vector<LateReminder>& late, Instant due,
+                               const LatePolicy& policy) {
+  for (const LateReminder& l : late)
+    if (due >= l.due && due - l.due < policy.replaces_within) return &l;
+  return nullptr;
+}
+
+// Not planned: a stored row is withdrawn with the reason, else a skip.
+template <typename MakeSkip>
+void Drop(AppointmentPlan& plan, const RuleTiming& rt, const SelectedContact& c, SkipKind kind,
+          std::string reason, MakeSkip& make_skip) {
+  if (rt.stored)
+    plan.withdraw.emplace_back(rt.stored->id, "withdrawn: " + reason);
+  else
+    make_skip(rt.rule->name, c.channel, c.key, kind, std::move(reason));
+}
+
 }  // namespace
 
 AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appointment,
@@ -165,10 +210,19 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
       }
     }
 
+    // The reminders of this contact that went out late (this version or an
+    // earlier one with the same start): each takes the place of the later ones
+    // within late_policy.replaces_within (late_policy.h).
+    std::vector<LateReminder> late_sent;
+    if (got != sent_to.end()) {
+      for (const ExistingMessage* e : got->second) {
+        if (e->deadline == deadline && e->purpose == "reminder" && WentOutLate(firm, appointment, *e))
+          late_sent.push_back({e->due, e->rule_id});
+      }
+    }
+
     bool any_rule = false;
-    // Several rules whose time has passed (2d and 1d for an appointment that
-    // arrives late) would all go out at once: the customer gets one of them.
-    std::string at_once_rule;
+    std::vector<RuleTiming> timed;
     for (const ReminderRule& rule : firm.rules) {
       if (rule.channel != c.channel) continue;
       any_rule = true;
@@ -182,49 +236,67 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
         handled.insert(stored->id);
         if (stored->state != "planned" || stored->due <= now) continue;
       }
-      // Not planned: a stored row is withdrawn with the reason, else a skip.
-      auto drop = [&](SkipKind kind, std::string reason) {
-        if (stored)
-          plan.withdraw.emplace_back(stored->id, "withdrawn: " + reason);
-        else
-          make_skip(rule.name, c.channel, c.key, kind, std::move(reason));
-      };
+      RuleTiming rt{&rule, stored, {}};
       if (rules_sent_same_start.count(rule.name)) {
-        drop(SkipKind::kDuplicate,
-             "already reminded by rule " + rule.name + " for the same time (earlier version)");
+        Drop(plan, rt, c, SkipKind::kDuplicate,
+             "already reminded by rule " + rule.name + " for the same time (earlier version)", make_skip);
         continue;
       }
       const Instant scheduled = rule.SendTime(appointment.start, zone, firm.date_only_time);
       std::string rule_text = rule.name + ": " + rule.Describe();
       if (rule.UsesDateOnlyTime(appointment.start))
         rule_text += " (date only: at " + FormatTimeOfDay(firm.date_only_time) + ")";
-      Timing t = DecideTiming(scheduled, deadline, now, firm.quiet_hours, firm.late_policy, zone,
-                              rule_text);
-      if (!t.send) {
-        drop(SkipKind::kTiming, t.reason);
+      rt.timing = DecideTiming(scheduled, deadline, now, firm.quiet_hours, firm.late_policy, zone,
+                               rule_text);
+      if (!rt.timing.send) {
+        Drop(plan, rt, c, SkipKind::kTiming, rt.timing.reason, make_skip);
         continue;
       }
+      timed.push_back(std::move(rt));
+    }
+    // In time order, so that a late reminder knows which ones follow it.
+    std::stable_sort(timed.begin(), timed.end(), [](const RuleTiming& a, const RuleTiming& b) {
+      return a.timing.due < b.timing.due;
+    });
+    // Several rules whose time has passed (2d and 1d for an appointment that
+    // arrives late) would all go out at once: the customer gets one of them.
+    std::string at_once_rule;
+    for (RuleTiming& rt : timed) {
+      const ReminderRule& rule = *rt.rule;
+      const Timing& t = rt.timing;
       const bool at_once = t.due <= firm.quiet_hours.MoveLater(now, zone);
       if (change_notice && at_once) {
-        drop(SkipKind::kTiming,
-             "not sent: reminder time has passed; the change notice tells the new time");
+        Drop(plan, rt, c, SkipKind::kTiming,
+             "not sent: reminder time has passed; the change notice tells the new time", make_skip);
         continue;
       }
       if (at_once && !at_once_rule.empty()) {
-        drop(SkipKind::kDuplicate, "not sent: reminder time has passed and rule " +
-                                       at_once_rule + " already goes out at once");
+        Drop(plan, rt, c, SkipKind::kDuplicate,
+             "not sent: reminder time has passed and rule " + at_once_rule + " already goes out at once",
+             make_skip);
+        continue;
+      }
+      if (const LateReminder* late = ReplacedBy(late_sent, t.due, firm.late_policy)) {
+        Drop(plan, rt, c, SkipKind::kDuplicate,
+             "not sent: the late reminder of rule " + late->rule + " (" +
+                 FormatLocalForReason(late->due, zone) + ") takes its place; its time " +
+                 FormatLocalForReason(t.due, zone) + " lies within " +
+                 FormatLead(firm.late_policy.replaces_within) +
+                 " after it (late_policy.replaces_within)",
+             make_skip);
         continue;
       }
       if (!make_message(rule.name, "reminder", c.channel, c.key, c.recipient, t.due, t.reason)) {
-        if (stored) plan.withdraw.emplace_back(stored->id, "withdrawn: " + plan.skips.back().reason);
+        if (rt.stored) plan.withdraw.emplace_back(rt.stored->id, "withdrawn: " + plan.skips.back().reason);
         continue;
       }
-      if (stored) {
+      if (rt.stored) {
         plan.replan.push_back(std::move(plan.messages.back()));
         plan.messages.pop_back();
-        plan.replan.back().id = stored->id;
+        plan.replan.back().id = rt.stored->id;
       }
       if (at_once) at_once_rule = rule.name;
+      if (t.late) late_sent.push_back({t.due, rule.name});
     }
     if (!any_rule)
       make_skip(std::string(kRuleContact), c.channel, c.key, SkipKind::kNoRule,

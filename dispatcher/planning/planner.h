@@ -11,7 +11,9 @@
 //     already got a reminder for an older version with a different start gets a
 //     change notice (rule "change", at once or when quiet hours end) instead of a
 //     late reminder; one who got the same rule for the same start is not reminded
-//     again.
+//     again. A reminder that goes (or went) out late takes the place of every later
+//     reminder of the same contact due within late_policy.replaces_within after it
+//     (skip kind duplicate, or a stored pending row withdrawn): one text, once.
 //   - Cancelled version: every pending message is cancelled; contacts who already
 //     got a reminder or change notice get a cancellation notice (rule
 //     "cancellation"), unless the appointment has started.

@@ -43,6 +43,30 @@ std::string FormatLead(seconds lead) {
   return out;
 }
 
+std::string FormatLead(seconds lead, days lead_days) {
+  if (lead_days <= days{0}) {
+    // No days written: hours stay hours ("24h", not "1d").
+    const auto h = lead / hours{1};
+    const std::string rest = FormatLead(lead - hours{h});
+    if (h == 0) return rest;
+    return std::to_string(h) + "h" + (rest == "0m" ? "" : rest);
+  }
+  const seconds rest = lead - lead_days;
+  return std::to_string(lead_days.count()) + "d" +
+         (rest > seconds{0} ? FormatLead(rest, days{0}) : "");
+}
+
+days LeadDaysAsWritten(std::string_view written) {
+  const size_t d = written.find('d');
+  if (d == std::string_view::npos) return days{0};
+  int n = 0;
+  for (char ch : written.substr(0, d)) {
+    if (ch < '0' || ch > '9') return days{0};
+    n = n * 10 + (ch - '0');
+  }
+  return days{n};
+}
+
 std::optional<std::chrono::weekday> ParseWeekday(std::string_view text) {
   const std::string t = Lower(text);
   for (unsigned i = 0; i < 7; ++i) {
@@ -65,6 +89,7 @@ Instant FloorToQuarterHour(Instant t, std::string_view zone) {
 std::string ReminderRule::Validate() const {
   if (name.empty()) return "a rule needs a name";
   if (lead < seconds{0}) return "lead must not be negative";
+  if (lead_days < days{0} || lead_days > lead) return "lead_days must lie within the lead";
   if (weekday && !at) return "a weekday rule needs 'at' (e.g. weekday: saturday, at: \"20:00\")";
   if (at && !weekday && lead % days{1} != seconds{0})
     return "'at' needs a lead of whole days (e.g. lead: 1d, at: \"18:00\")";
@@ -76,7 +101,7 @@ Instant ReminderRule::SendTime(LocalTime start, std::string_view zone) const {
   Instant t;
   if (weekday) {
     // Latest local weekday@at not later than (start - lead).
-    const LocalTime limit = ToLocal(ToInstant(start, zone) - lead, zone);
+    const LocalTime limit = ToLocal(ToInstant(start - lead_days, zone) - (lead - lead_days), zone);
     LocalTime day = floor<days>(limit);
     for (int i = 0; i < 8; ++i, day -= days{1}) {
       const std::chrono::weekday wd{std::chrono::local_days{floor<days>(day)}};
@@ -87,9 +112,8 @@ Instant ReminderRule::SendTime(LocalTime start, std::string_view zone) const {
     const LocalTime day = floor<days>(start) - days{lead / days{1}};
     t = ToInstant(day + *at, zone);
   } else {
-    const auto whole_days = days{lead / days{1}};
-    const seconds rest = lead - whole_days;
-    t = ToInstant(start - whole_days, zone) - rest;
+    // The days as written are calendar days, the rest elapsed time.
+    t = ToInstant(start - lead_days, zone) - (lead - lead_days);
   }
   return round_to_quarter_hour ? FloorToQuarterHour(t, zone) : t;
 }
@@ -111,11 +135,11 @@ std::string ReminderRule::Describe() const {
   std::string out;
   if (weekday) {
     out = std::string(WeekdayName(*weekday)) + " " + FormatTimeOfDay(*at) + " before";
-    if (lead > seconds{0}) out += " (at least " + FormatLead(lead) + ")";
+    if (lead > seconds{0}) out += " (at least " + FormatLead(lead, lead_days) + ")";
   } else if (at) {
-    out = FormatLead(lead) + " before at " + FormatTimeOfDay(*at);
+    out = FormatLead(lead, lead_days) + " before at " + FormatTimeOfDay(*at);
   } else {
-    out = FormatLead(lead) + " before";
+    out = FormatLead(lead, lead_days) + " before";
   }
   return out;
 }

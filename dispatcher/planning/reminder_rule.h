@@ -4,9 +4,11 @@
 // "e-mail 2 days before at 18:00" or "SMS Saturday 20:00 before". The send time
 // is computed from the appointment's earliest local start (AppointmentStart::
 // Earliest()) in the firm's zone:
-//   - lead only: whole days of the lead are calendar days in local time (1d before
-//     08:00 is 08:00 the day before, also across a DST change); the rest of the lead
-//     (hours, minutes) is elapsed time on the UTC time line.
+//   - lead only: the lead as written. The days of it ("1d", the 1d of "1d12h")
+//     are calendar days in local time (1d before 08:00 is 08:00 the day before,
+//     also across a DST change); hours and minutes ("24h", "12h", "90m") are
+//     elapsed time on the UTC time line, so "24h" before Sunday 10:00 CEST on the
+//     day of the spring change is Saturday 09:00 CET, not 10:00.
 //   - lead + at: the local date `lead` days before the start, at `at` ("1 day
 //     before at 18:00"); the lead must then be whole days.
 //   - weekday + at: the latest such local moment that is at least `lead` (default 0)
@@ -36,7 +38,10 @@ namespace kehrbote {
 struct ReminderRule {
   std::string name;  // unique within a firm; becomes messages.rule_id
   ContactChannel channel = ContactChannel::kSms;
+  // The whole lead, and the part of it written in days (`lead_days` <= `lead`):
+  // "1d" is {24h, 1d}, "24h" is {24h, 0d}, "1d12h" is {36h, 1d}.
   std::chrono::seconds lead{0};
+  std::chrono::days lead_days{0};
   std::optional<std::chrono::minutes> at;         // fixed local time of day
   std::optional<std::chrono::weekday> weekday;    // requires `at`
   bool round_to_quarter_hour = true;
@@ -60,8 +65,13 @@ struct ReminderRule {
   std::string Describe() const;
 };
 
-// "1d", "2h", "1d12h", "90m" (the lead as written in configs and reasons).
+// "1d", "2h", "1d12h", "90m" (a duration in configs and reasons).
 std::string FormatLead(std::chrono::seconds lead);
+// A rule's lead as written: "24h" stays "24h", "1d12h" stays "1d12h".
+std::string FormatLead(std::chrono::seconds lead, std::chrono::days lead_days);
+// The part of a written lead given in days: "1d12h" -> 1d, "36h" -> 0d (the text
+// is a valid duration, e.g. checked by ConfigNode::Duration).
+std::chrono::days LeadDaysAsWritten(std::string_view written);
 // English weekday names ("saturday", "Sat" and German "Samstag", "Sa" accepted).
 std::optional<std::chrono::weekday> ParseWeekday(std::string_view text);
 std::string_view WeekdayName(std::chrono::weekday wd);  // "Saturday"

@@ -6,11 +6,19 @@
 
 #include <thread>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "dispatcher/config/dispatcher_config.h"
+#include "dispatcher/delivery/delivery_runtime.h"
 #include "dispatcher/mail/smtp_channel.h"
 #include "dispatcher/outbox/delivery_store.h"
 #include "dispatcher/outbox/outbox.h"
 #include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/store/database.h"
+#include "dispatcher/store/store_schema.h"
+#include "tests/support/child_process.h"
 #include "tests/support/smtp_server.h"
 #include "tests/support/temp_dir.h"
 
@@ -103,6 +111,53 @@ TEST_F(MailOutboxTest, RelayWithoutStarttlsGetsNothingAndMessageWaits) {
   EXPECT_NE(Query("SELECT last_error FROM messages").find("STARTTLS"), std::string::npos);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_TRUE(server.Received().empty());
+}
+
+// Issue 15: an empty smtp.from_name means the firm's name (as the docs say),
+// not the SMS sender ("RFK Grueber"). Sent through the dispatcher's delivery
+// wiring to the real SMTP server; the From header decoded by Python's email
+// package.
+TEST_F(MailOutboxTest, EmptyFromNameIsTheFirmsName) {
+  MigrateStore(*db_);
+  SmtpServer server;
+  server.Start();
+  std::ofstream(dir_.Sub("dispatcher.yaml"))
+      << "store: {url: \"sqlite:" << dir_.Sub("store/dispatcher.db") << "\"}\n"
+      << "firms_dir: " << dir_.Sub("firms.d") << "\n"
+      << "delivery:\n  smtp:\n    host: localhost\n    port: " << server.port()
+      << "\n    ca_file: " << server.ca_file()
+      << "\n    from: erinnerung@kehrbote.example.at\n    from_name: \"\"\n";
+  std::filesystem::create_directories(dir_.Sub("firms.d"));
+  std::ofstream(dir_.Sub("firms.d/huber.yaml"))
+      << "id: huber\nsender_name: RFK Grueber\nname: \"Rauchfangkehrermeister Grüber & Söhne\"\n";
+  const DispatcherConfig config = LoadDispatcherConfig(dir_.Sub("dispatcher.yaml"));
+  std::ostringstream log;
+  DeliveryRuntime runtime(config, *db_, clock_, log);
+  runtime.Migrate();
+  DeliveryStore::NewMessage m;
+  m.firm_id = "huber";
+  m.appointment_id = "A-5";
+  m.appointment_version = 1;
+  m.rule_id = "mail-2d";
+  m.purpose = "reminder";
+  m.channel = "email";
+  m.contact_key = m.recipient = "frau.mueller@example.at";
+  m.sender = "RFK Grueber";
+  m.subject = "Ihr Kehrtermin am Montag";
+  m.body = "Grüß Gott,\nIhr Rauchfangkehrer kommt am Montag um 8:00 Uhr.";
+  m.deadline = clock_.Now() + std::chrono::hours(30);
+  ASSERT_TRUE(DeliveryStore(*db_).InsertMessage(m, clock_.Now()));
+  runtime.SendDue(clock_.Now());
+  auto got = server.WaitForReceived(1, std::chrono::seconds(10));
+  ASSERT_EQ(got.size(), 1u) << log.str();
+  auto r = RunCommand({"/usr/bin/python3", "-c",
+                       "import email,sys\nfrom email import policy\n"
+                       "m=email.message_from_binary_file(open(sys.argv[1],'rb'),policy=policy.default)\n"
+                       "a=m['from'].addresses[0]\nsys.stdout.write(a.display_name+'|'+a.addr_spec)",
+                       got[0].path},
+                      std::chrono::seconds(30));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, "Rauchfangkehrermeister Grüber & Söhne|erinnerung@kehrbote.example.at");
 }
 
 }  // namespace

@@ -206,7 +206,7 @@ TEST_F(OutboxTest, QuotaHoldsOrReroutesNeverDrops) {
   SendCounts counts = outbox_->SendDue(clock_.Now(), 10);
   EXPECT_TRUE(State(a) == "accepted" || State(a) == "delivered") << State(a);
   EXPECT_EQ(State(b), "held");
-  EXPECT_EQ(State(c), "held");
+  EXPECT_EQ(State(c), "cancelled");  // done: sent by e-mail instead
   EXPECT_EQ(counts.held, 1);
   EXPECT_EQ(counts.rerouted, 1);
   EXPECT_NE(Column(b, "last_error").find("quota"), std::string::npos);
@@ -259,6 +259,44 @@ TEST_F(OutboxTest, HeldMessagesGoOutOnceTheQuotaHasRoomAgain) {
   EXPECT_EQ(ReceivedFor("+436641000052", 1).size(), 1u);
   EXPECT_EQ(ReceivedFor("+436641000051", 1).size(), 1u);
   EXPECT_TRUE(ReceivedFor("+436641000053", 0).empty());
+}
+
+// Issue 15: an SMS over the quota that went to the contact by e-mail instead is
+// done: it is not held, the heartbeat and alarm do not count it, and raising the
+// quota does not send it again by SMS.
+TEST_F(OutboxTest, QuotaMessageSentByEmailInsteadIsDone) {
+  quota_.sms_per_month = 1;
+  const Instant t0 = clock_.Now();
+  const Instant far = t0 + std::chrono::hours(48);
+  int64_t a = Plan("+436641000060", "Eins", "A-1", far);
+  int64_t b = Plan("+436641000061", "Zwei", "A-2", far);
+  int64_t c = Plan("+436641000062", "Drei", "A-3", far);
+  Plan("kunde3@example.at", "Drei per Mail", "A-3", far, "email", "mail-2d");
+  int64_t d = Plan("+436641000063", "Vier", "A-4", far);
+  Plan("kunde4@example.at", "Vier per Mail", "A-4", far, "email", "mail-2d");
+  SendCounts counts = outbox_->SendDue(t0, 10);
+  EXPECT_TRUE(State(a) == "accepted" || State(a) == "delivered") << State(a);
+  EXPECT_EQ(counts.held, 1);
+  EXPECT_EQ(counts.rerouted, 2);
+  EXPECT_EQ(State(b), "held");
+  EXPECT_NE(State(c), "held");
+  EXPECT_NE(State(d), "held");
+  EXPECT_NE(Column(c, "last_error").find("sent by e-mail instead"), std::string::npos);
+  // One message is held, and that is what the heartbeat and the alarm count.
+  EXPECT_EQ(DeliveryStore(*db_).GetBacklog("huber").held, 1);
+
+  // The quota is raised: only the held SMS goes out; the two sent by e-mail
+  // are not sent a second time by SMS.
+  quota_.sms_per_month = 10;
+  SendCounts raised = outbox_->SendDue(t0, 10);
+  EXPECT_EQ(raised.released, 1);
+  EXPECT_TRUE(State(b) == "accepted" || State(b) == "delivered") << State(b);
+  EXPECT_EQ(ReceivedFor("+436641000061", 1).size(), 1u);
+  EXPECT_TRUE(ReceivedFor("+436641000062", 0).empty());
+  EXPECT_TRUE(ReceivedFor("+436641000063", 0).empty());
+  EXPECT_NE(State(c), "accepted");
+  EXPECT_NE(State(d), "accepted");
+  EXPECT_EQ(DeliveryStore(*db_).GetBacklog("huber").held, 0);
 }
 
 TEST_F(OutboxTest, RecoveryResendsAndFlagsOnlyTheInFlightRow) {

@@ -109,6 +109,42 @@ TEST_F(SmtpChannelTest, StarttlsAuthMultipartWithIcs) {
   EXPECT_NE(parsed.find("LOCATION:Hauptstraße 1\\, 1010 Wien"), std::string::npos) << parsed;
 }
 
+// Issue 15: a display name with umlauts, quotes and '&' arrives as written,
+// decoded by Python's email package from the mail the real server received
+// (no literal quotes around it, nothing lost).
+TEST_F(SmtpChannelTest, FromDisplayNameIsEncodedPerRfc2047) {
+  test::SmtpServer server;
+  server.Start();
+  const std::string names[] = {"Rauchfangkehrermeister Höller & Söhne",
+                               "Kehrbetrieb \"Glück\" Grüber",
+                               "RFK Huber & Co",
+                               "Rauchfangkehrermeisterin Dipl.-Ing. Bärbel Großschädl-Übermüller & Töchter"};
+  size_t n = 0;
+  for (const std::string& name : names) {
+    auto settings = Settings(server);
+    settings.from_name = name;
+    SmtpChannel channel(settings, clock_);
+    auto outcome = channel.Send(Message());
+    ASSERT_EQ(outcome.status, SendStatus::kAccepted) << outcome.detail << server.LogTail();
+    auto mails = server.WaitForReceived(++n, std::chrono::seconds(10));
+    ASSERT_EQ(mails.size(), n);
+    const std::string parsed = ParseMail(mails.back().path);
+    const std::string from = parsed.substr(parsed.find("FROM:"), parsed.find('\n', parsed.find("FROM:")) -
+                                                                    parsed.find("FROM:"));
+    // Python renders the address back with the name quoted where RFC 5322 needs
+    // it; the display name itself must be exactly the firm's.
+    auto r = test::RunCommand(
+        {"/usr/bin/python3", "-c",
+         "import email,sys\nfrom email import policy\n"
+         "m=email.message_from_binary_file(open(sys.argv[1],'rb'),policy=policy.default)\n"
+         "a=m['from'].addresses[0]\nsys.stdout.write(a.display_name+'|'+a.addr_spec)",
+         mails.back().path},
+        std::chrono::seconds(30));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(r.output, name + "|erinnerung@kehrbote.example.at") << from;
+  }
+}
+
 TEST_F(SmtpChannelTest, WrongPasswordIsNotAccepted) {
   test::SmtpOptions o;
   o.username = "relay";

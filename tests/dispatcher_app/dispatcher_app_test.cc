@@ -310,7 +310,7 @@ TEST_F(DispatcherAppTest, HeartbeatOncePerDayThenAlarmAndOperatorAlarm) {
   EXPECT_EQ(recipient, "+436649999999");
   EXPECT_NE(body.find("Letzter Export 22.11.2026 23:00 mit 5 Terminen"), std::string::npos) << body;
   EXPECT_NE(body.find("Heute 3 Nachrichten"), std::string::npos) << body;  // A1 mail, A2, A3
-  EXPECT_NE(body.find("1 ungültige Kontakte"), std::string::npos) << body;  // the landline
+  EXPECT_NE(body.find("1 ungültiger Kontakt übersprungen"), std::string::npos) << body;  // the landline
 
   std::string op;
   s << "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email'", into(op), now;
@@ -453,7 +453,13 @@ TEST_F(DispatcherAppTest, ChangedFirmRulesArePlannedForExistingAppointments) {
   auto m = MessagesByKey();
   // 2h before 08:00 is 06:00, inside quiet hours: the evening before at 20:00.
   EXPECT_EQ(FormatRfc3339(m["A1/sms-2h"].due, kZone), "2026-11-24T20:00:00+01:00");
-  EXPECT_EQ(FormatRfc3339(m["A3/sms-2h"].due, kZone), "2026-11-23T09:00:00+01:00");
+  // A3 (11:00 today) gets its 1-day reminder late, at 08:00: the 2-hour one at
+  // 09:00 would repeat the same text an hour later, so the late one takes its
+  // place (late_policy.replaces_within, 12 h).
+  EXPECT_EQ(m.count("A3/sms-2h"), 0u);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM skips WHERE appointment_id = 'A3' AND rule_id = 'sms-2h' "
+                  "AND kind = 'duplicate' AND reason LIKE '%late reminder of rule sms-1d%'"),
+            1);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM messages WHERE firm_id = 'huber' AND rule_id = 'sms-1d'"), 3);
 }
 

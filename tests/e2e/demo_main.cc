@@ -84,6 +84,12 @@ void Print(const ScenarioResult& r) {
     ++customer_sms;
   }
   std::cout << customer_sms << " SMS received\n";
+  const auto repeats = r.RepeatedTexts(std::chrono::hours{12});
+  std::cout << repeats.size() << " of " << customer_sms
+            << " SMS repeat a text to the same number within 12 h\n";
+  for (const auto& [first, again] : repeats)
+    std::cout << "    " << again->to << ": " << LocalMinute(first->virtual_at) << " and "
+              << LocalMinute(again->virtual_at) << "\n";
 
   Section("E-mails as the mail host received them (aiosmtpd)");
   for (const auto& e : r.emails) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -147,6 +148,23 @@ std::string LocalMinute(Instant t) {
   std::string s = FormatLocalDateTime(ToLocal(t, kZone)).substr(0, 16);
   s[10] = ' ';
   return s;
+}
+
+std::vector<std::pair<const ReceivedSms*, const ReceivedSms*>> ScenarioResult::RepeatedTexts(
+    std::chrono::seconds window) const {
+  std::vector<std::pair<const ReceivedSms*, const ReceivedSms*>> out;
+  for (size_t i = 0; i < sms.size(); ++i)
+    for (size_t j = 0; j < i; ++j) {
+      const ReceivedSms& a = sms[j];
+      const ReceivedSms& b = sms[i];
+      const auto gap = a.virtual_at < b.virtual_at ? b.virtual_at - a.virtual_at
+                                                   : a.virtual_at - b.virtual_at;
+      if (a.to == b.to && a.text == b.text && gap < window) {
+        out.emplace_back(&a, &b);
+        break;
+      }
+    }
+  return out;
 }
 
 std::vector<const ReceivedSms*> ScenarioResult::SmsTo(const std::string& number) const {
@@ -574,12 +592,36 @@ void ParsePlanJson(const std::string& json, std::vector<PlannedMessage>& message
   }
 }
 
+// The Subject as a mail reader shows it. Poco's MessageHeader::read decodes the
+// encoded-words itself but keeps the white space of the fold between two of them
+// (RFC 2047 6.2: not part of the text), so a long subject showed a double space
+// ("Montag,  26. Oktober"). Read the raw header line instead: unfold, drop the
+// white space between adjacent encoded-words, then decode.
+std::string DecodedSubject(const std::string& raw) {
+  std::istringstream in(raw);
+  std::string line, value;
+  bool in_subject = false;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) break;  // end of the header
+    if (in_subject && (line[0] == ' ' || line[0] == '\t')) {
+      value += line;
+      continue;
+    }
+    in_subject = Poco::icompare(line.substr(0, 8), "subject:") == 0;
+    if (in_subject) value = line.substr(8);
+  }
+  static const std::regex kBetweenWords(R"(\?=[ \t]+=\?)");
+  const std::string joined = std::regex_replace(value, kBetweenWords, "?==?");
+  return Poco::trim(Poco::Net::MessageHeader::decodeWord(joined));
+}
+
 ReceivedEmail ParseEmail(const std::string& raw) {
   ReceivedEmail mail;
   std::istringstream in(raw);
   Poco::Net::MessageHeader header;
   header.read(in);
-  mail.subject = Poco::Net::MessageHeader::decodeWord(header.get("Subject", ""));
+  mail.subject = DecodedSubject(raw);
   WalkPart(header, in, mail);
   return mail;
 }

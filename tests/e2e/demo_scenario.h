@@ -30,6 +30,7 @@
 
 #include <memory>
 #include <optional>
+#include <utility>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -124,6 +125,11 @@ struct ScenarioResult {
 
   // Helpers for the demo and the test.
   std::vector<const ReceivedSms*> SmsTo(const std::string& number) const;
+  // SMS that repeat an earlier SMS's text to the same number less than `window`
+  // after it (issue 15: the customer read the same reminder twice), each with
+  // the earlier one.
+  std::vector<std::pair<const ReceivedSms*, const ReceivedSms*>> RepeatedTexts(
+      std::chrono::seconds window) const;
   std::vector<const PlannedMessage*> MessagesFor(const std::string& appointment_id) const;
   std::vector<const SkippedMessage*> SkipsFor(const std::string& appointment_id) const;
 };

@@ -193,6 +193,19 @@ TEST(EndToEnd, DstNightAppointmentIsRemindedBeforeTheQuietHours) {
   EXPECT_TRUE(at_20) << Describe(r, "T-DST");
 }
 
+// Issue 15: 41 of 294 SMS repeated a text to the same number within 12 hours
+// (a late "2 days before" at 08:00, then the "1 day before" at 09:00).
+TEST(EndToEnd, NoCustomerGetsTheSameTextTwiceWithin12Hours) {
+  REQUIRE_SCENARIO();
+  const auto repeats = r.RepeatedTexts(std::chrono::hours{12});
+  std::string list;
+  for (const auto& [first, again] : repeats)
+    list += LocalMinute(first->virtual_at) + " and " + LocalMinute(again->virtual_at) + " to " +
+            again->to + "\n";
+  EXPECT_TRUE(repeats.empty()) << repeats.size() << " of " << r.sms.size()
+                               << " SMS repeat a text within 12 h:\n" << list;
+}
+
 TEST(EndToEnd, LandlineAndNoConsentGetNoSmsAndAreListedWithReasons) {
   REQUIRE_SCENARIO();
   EXPECT_TRUE(r.SmsTo(kHkLandline).empty());
@@ -269,6 +282,8 @@ TEST(EndToEnd, EmailsCarryTextAndCalendarFile) {
   for (const auto& e : r.emails) {
     if (e.to.find(ScenarioFirm::kHeartbeatEmail) != std::string::npos) continue;
     EXPECT_FALSE(e.subject.empty());
+    // Decoded as a mail reader shows it: no double space where the subject was folded.
+    EXPECT_EQ(e.subject.find("  "), std::string::npos) << e.subject;
     EXPECT_FALSE(e.text.empty()) << e.subject;
     if (e.subject.rfind("Terminerinnerung:", 0) == 0) {
       ++reminders;

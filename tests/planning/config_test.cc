@@ -56,6 +56,8 @@ TEST_F(ConfigTest, DefaultsForAMinimalFirm) {
   EXPECT_EQ(f.policy.channel_policy, ChannelPolicy::kBoth);
   ASSERT_EQ(f.policy.rules.size(), 1u);
   EXPECT_EQ(f.policy.rules[0].lead, 24h);
+  EXPECT_EQ(f.policy.rules[0].lead_days, std::chrono::days{1});
+  EXPECT_EQ(f.policy.late_policy.replaces_within, 12h);
   EXPECT_EQ(f.policy.date_only_time, 10h);
 }
 

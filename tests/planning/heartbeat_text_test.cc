@@ -111,5 +111,42 @@ TEST(HeartbeatTextTest, ShortRetriesAreNoDeliveryProblem) {
   EXPECT_NE(HeartbeatText(f).find("1 Nachricht wartet"), std::string::npos);
 }
 
+// Issue 15: "mit 1 Terminen", "1 ungültige Kontakte übersprungen". Every counted
+// phrase of the heartbeat and the alarms agrees with its number.
+TEST(HeartbeatTextTest, CountedPhrasesAgreeWithTheirNumber) {
+  HeartbeatFacts f = Facts();
+  f.last_export_appointments = 1;
+  f.messages_today = 1;
+  f.invalid_contacts = 1;
+  f.missing_values = 1;
+  f.retrying = 1;
+  f.stalled_since = I("2026-11-23T05:30:00+01:00");
+  f.held = 1;
+  EXPECT_EQ(HeartbeatText(f),
+            "Kehrbote Kontrolle RFK Huber 23.11.2026: Letzter Export 22.11.2026 23:05 mit 1 "
+            "Termin. Heute 1 Nachricht. 1 ungültiger Kontakt übersprungen. 1 Nachricht nicht "
+            "gesendet: fehlende Angaben. Zustellung gestört seit 23.11.2026 05:30: 1 Nachricht "
+            "wartet. 1 Nachricht wegen SMS-Kontingent zurückgehalten.");
+  f.last_export_appointments = 0;
+  f.messages_today = 0;
+  f.invalid_contacts = 2;
+  f.missing_values = 2;
+  f.retrying = 2;
+  f.held = 2;
+  EXPECT_EQ(HeartbeatText(f),
+            "Kehrbote Kontrolle RFK Huber 23.11.2026: Letzter Export 22.11.2026 23:05 mit 0 "
+            "Terminen. Heute 0 Nachrichten. 2 ungültige Kontakte übersprungen. 2 Nachrichten "
+            "nicht gesendet: fehlende Angaben. Zustellung gestört seit 23.11.2026 05:30: 2 "
+            "Nachrichten warten. 2 Nachrichten wegen SMS-Kontingent zurückgehalten.");
+
+  HeartbeatFacts never;
+  never.firm_id = "maier";
+  never.now = f.now;
+  never.alarm_after = 1h;
+  EXPECT_EQ(OperatorAlarmText({never}, f.now, "Europe/Vienna"),
+            "ALARM Kehrbote 23.11.2026 07:00: Kein Export seit mehr als 1 Std. bei 1 Betrieb:\n"
+            "- maier: noch nie ein Export");
+}
+
 }  // namespace
 }  // namespace kehrbote

@@ -23,10 +23,12 @@ FirmPolicy Firm() {
   sms.name = "sms-1d";
   sms.channel = ContactChannel::kSms;
   sms.lead = 24h;
+  sms.lead_days = std::chrono::days{1};  // "1d"
   ReminderRule mail;
   mail.name = "mail-2d";
   mail.channel = ContactChannel::kEmail;
   mail.lead = 48h;
+  mail.lead_days = std::chrono::days{2};
   mail.at = 18h;
   f.rules = {sms, mail};
   return f;
@@ -212,6 +214,7 @@ TEST(PlannerTest, SeveralLateRulesSendOneMessageNotOneEach) {
   ReminderRule sms2d = f.rules[0];
   sms2d.name = "sms-2d";
   sms2d.lead = 48h;
+  sms2d.lead_days = std::chrono::days{2};
   f.rules = {sms2d, f.rules[0]};
   f.quiet_hours = QuietHours{0min, 0min};
   AppointmentPlan p = PlanAppointment(f, Appt({Sms("0664 1234567")}, "2026-11-25", 10h), 1, {},
@@ -229,6 +232,76 @@ TEST(PlannerTest, SeveralLateRulesSendOneMessageNotOneEach) {
                       I("2026-11-23T17:00:00+01:00"));
   ASSERT_EQ(p.messages.size(), 2u);
   EXPECT_EQ(At(p.messages[1].due), "2026-11-24T10:00:00+01:00");
+}
+
+// Issue 15: a late reminder and the next rule's identical text an hour later.
+// A reminder that goes out late takes the place of every later reminder of the
+// same contact whose time lies within late_policy.replaces_within (12 h).
+TEST(PlannerTest, LateReminderTakesThePlaceOfLaterRulesWithinTheGap) {
+  FirmPolicy f = Firm();
+  ReminderRule sms2d = f.rules[0];
+  sms2d.name = "sms-2d";
+  sms2d.lead = 48h;
+  sms2d.lead_days = std::chrono::days{2};
+  f.rules = {sms2d, f.rules[0], f.rules[1]};
+  const char* number = "0664 1234567";
+  const std::string key = "+436641234567";
+
+  // Quiet hours 20:00-08:00: the appointment (Wednesday 09:00) arrives Tuesday
+  // 07:00; the 2-day reminder (Monday 09:00) is late and waits for 08:00; the
+  // 1-day reminder (Tuesday 09:00) would repeat the text an hour later.
+  AppointmentPlan p = PlanAppointment(f, Appt({Sms(number)}, "2026-11-25", 9h), 1, {},
+                                      I("2026-11-24T07:00:00+01:00"));
+  ASSERT_EQ(p.messages.size(), 1u);
+  EXPECT_EQ(p.messages[0].rule_id, "sms-2d");
+  EXPECT_EQ(At(p.messages[0].due), "2026-11-24T08:00:00+01:00");
+  const PlannedSkip* s = FindSkip(p, SkipKind::kDuplicate);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->rule_id, "sms-1d");
+  EXPECT_NE(s->reason.find("late reminder of rule sms-2d"), std::string::npos) << s->reason;
+  EXPECT_NE(s->reason.find("12h"), std::string::npos) << s->reason;
+
+  // Without quiet hours: late at 07:00, the 1-day reminder at 18:00 is 11 h later.
+  f.quiet_hours = QuietHours{0min, 0min};
+  p = PlanAppointment(f, Appt({Sms(number)}, "2026-11-25", 18h), 1, {},
+                      I("2026-11-24T07:00:00+01:00"));
+  ASSERT_EQ(p.messages.size(), 1u);
+  EXPECT_EQ(p.messages[0].rule_id, "sms-2d");
+  ASSERT_NE(FindSkip(p, SkipKind::kDuplicate), nullptr);
+  // 13 h later is a reminder of its own.
+  p = PlanAppointment(f, Appt({Sms(number)}, "2026-11-25", 20h), 1, {},
+                      I("2026-11-24T07:00:00+01:00"));
+  ASSERT_EQ(p.messages.size(), 2u);
+  EXPECT_EQ(At(p.messages[1].due), "2026-11-24T20:00:00+01:00");
+  f.quiet_hours = QuietHours{};
+
+  // A repeated pass (the firm's policy changed) after the late reminder went out:
+  // the stored 1-day reminder is withdrawn, not sent an hour later.
+  const Instant deadline = I("2026-11-25T09:00:00+01:00");
+  std::vector<ExistingMessage> stored = {
+      {7, 1, "sms-2d", "reminder", "sms", key, key, "accepted", deadline,
+       I("2026-11-24T08:00:00+01:00")},
+      {8, 1, "sms-1d", "reminder", "sms", key, key, "planned", deadline,
+       I("2026-11-24T09:00:00+01:00")}};
+  p = PlanAppointment(f, Appt({Sms(number)}, "2026-11-25", 9h), 1, stored,
+                      I("2026-11-24T08:05:00+01:00"));
+  EXPECT_TRUE(p.messages.empty());
+  EXPECT_TRUE(p.replan.empty());
+  ASSERT_EQ(p.withdraw.size(), 1u);
+  EXPECT_EQ(p.withdraw[0].first, 8);
+  EXPECT_NE(p.withdraw[0].second.find("late reminder of rule sms-2d"), std::string::npos)
+      << p.withdraw[0].second;
+
+  // A new version with the same start (a contact added): the late reminder of
+  // version 1 still takes the place of the 1-day reminder.
+  stored.pop_back();
+  p = PlanAppointment(f, Appt({Sms(number)}, "2026-11-25", 9h), 2, stored,
+                      I("2026-11-24T08:30:00+01:00"));
+  EXPECT_TRUE(p.messages.empty());
+  bool replaced = false;
+  for (const PlannedSkip& k : p.skips)
+    replaced |= k.rule_id == "sms-1d" && k.reason.find("late reminder of rule sms-2d") != std::string::npos;
+  EXPECT_TRUE(replaced);
 }
 
 TEST(PlannerTest, DateOnlyAppointmentIsRemindedTheDayBeforeAtDaytime) {
@@ -305,6 +378,7 @@ TEST(PlannerTest, PendingMessagesOfARemovedRuleAreWithdrawn) {
 TEST(PlannerTest, ChangedRuleIsPlannedAgain) {
   FirmPolicy f = Firm();
   f.rules[0].lead = 48h;  // sms-1d now 2 days before
+  f.rules[0].lead_days = std::chrono::days{2};
   f.rules[1].channel = ContactChannel::kSms;  // mail-2d now an SMS rule
   Appointment a = Appt({Sms("0664 1234567"), Mail("a@example.at")});
   AppointmentPlan p = PlanAppointment(f, a, 1, StoredVersion1(), kNow);
@@ -324,6 +398,7 @@ TEST(PlannerTest, ChangedRuleIsPlannedAgain) {
   // A changed rule whose new time is after the start: the row is withdrawn.
   f = Firm();
   f.rules[0].lead = 0s;
+  f.rules[0].lead_days = std::chrono::days{0};
   f.rules[0].at = 9h;  // "0 days before at 09:00": after the 08:00 start
   p = PlanAppointment(f, a, 1, StoredVersion1(), kNow);
   ASSERT_EQ(p.withdraw.size(), 1u);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "dispatcher/config/dispatcher_config.h"
 #include "dispatcher/planning/late_policy.h"
 #include "dispatcher/planning/quiet_hours.h"
 
@@ -14,10 +15,17 @@ LocalTime L(const char* text) { return *ParseLocalDateTime(text); }
 Instant I(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
 std::string At(Instant t, const char* zone) { return FormatRfc3339(t, zone); }
 
+// A lead written in hours or minutes ("24h", "2h": elapsed time).
 ReminderRule Lead(std::chrono::seconds lead) {
   ReminderRule r;
   r.name = "r";
   r.lead = lead;
+  return r;
+}
+// A lead written in days ("1d": calendar days).
+ReminderRule Days(int n) {
+  ReminderRule r = Lead(std::chrono::days{n});
+  r.lead_days = std::chrono::days{n};
   return r;
 }
 
@@ -121,6 +129,43 @@ TEST(ReminderRuleTest, DateOnlyAppointmentUsesTheDateOnlyTime) {
   EXPECT_EQ(At(Lead(24h).SendTime(window, z, 10h), z), "2026-11-24T08:00:00+01:00");
 }
 
+// Issue 15: the lead as written. "1d" counts calendar days (10:00 stays 10:00),
+// "24h" counts 24 hours of elapsed time, also across both DST changes of 2027
+// (28 March, 31 October) in Europe/Vienna. Rules as a firm writes them in its YAML.
+TEST(ReminderRuleTest, LeadIsKeptAsWrittenAcrossBothDstChanges) {
+  const FirmConfig f = ParseFirmConfig(ConfigNode::LoadString(
+      "id: huber\n"
+      "rules:\n"
+      "  - {name: d1, lead: 1d}\n"
+      "  - {name: h24, lead: 24h}\n"
+      "  - {name: h48, lead: 48h}\n"
+      "  - {name: d1h2, lead: 1d2h}\n",
+      "huber.yaml"));
+  ASSERT_EQ(f.policy.rules.size(), 4u);
+  const ReminderRule& d1 = f.policy.rules[0];
+  const ReminderRule& h24 = f.policy.rules[1];
+  const ReminderRule& h48 = f.policy.rules[2];
+  const ReminderRule& d1h2 = f.policy.rules[3];
+  const char* z = "Europe/Vienna";
+  // Spring: Sunday 28 March 2027 10:00 CEST; the night before has 23 hours.
+  EXPECT_EQ(At(d1.SendTime(L("2027-03-28T10:00"), z), z), "2027-03-27T10:00:00+01:00");
+  EXPECT_EQ(At(h24.SendTime(L("2027-03-28T10:00"), z), z), "2027-03-27T09:00:00+01:00");
+  EXPECT_EQ(At(h48.SendTime(L("2027-03-29T08:00"), z), z), "2027-03-27T07:00:00+01:00");
+  // 1d2h: the calendar day first (Saturday 10:00 CET), then 2 hours.
+  EXPECT_EQ(At(d1h2.SendTime(L("2027-03-28T10:00"), z), z), "2027-03-27T08:00:00+01:00");
+  // Autumn: Sunday 31 October 2027 10:00 CET; the night before has 25 hours.
+  EXPECT_EQ(At(d1.SendTime(L("2027-10-31T10:00"), z), z), "2027-10-30T10:00:00+02:00");
+  EXPECT_EQ(At(h24.SendTime(L("2027-10-31T10:00"), z), z), "2027-10-30T11:00:00+02:00");
+  EXPECT_EQ(At(h48.SendTime(L("2027-11-01T08:00"), z), z), "2027-10-30T09:00:00+02:00");
+  // Away from a change both agree.
+  EXPECT_EQ(At(d1.SendTime(L("2027-11-24T08:00"), z), z), "2027-11-23T08:00:00+01:00");
+  EXPECT_EQ(At(h24.SendTime(L("2027-11-24T08:00"), z), z), "2027-11-23T08:00:00+01:00");
+  // Reasons name the lead as the firm wrote it.
+  EXPECT_EQ(d1.Describe(), "1d before");
+  EXPECT_EQ(h24.Describe(), "24h before");
+  EXPECT_EQ(d1h2.Describe(), "1d2h before");
+}
+
 // --- DST: 2026-03-29 (spring forward) and 2026-10-25 (fall back) ---------------
 
 class DstTest : public ::testing::TestWithParam<const char*> {};
@@ -129,10 +174,10 @@ TEST_P(DstTest, DayLeadKeepsLocalTimeAcrossSpringForward) {
   const char* zone = GetParam();
   // Appointment Monday 2026-03-30 08:00 CEST; 1d before is Sunday 08:00 CEST
   // (23 h of elapsed time, not 24).
-  EXPECT_EQ(At(Lead(24h).SendTime(L("2026-03-30T08:00"), zone), zone),
+  EXPECT_EQ(At(Days(1).SendTime(L("2026-03-30T08:00"), zone), zone),
             "2026-03-29T08:00:00+02:00");
   // Appointment on the change day at 10:00 CEST; 1d before is Saturday 10:00 CET.
-  EXPECT_EQ(At(Lead(24h).SendTime(L("2026-03-29T10:00"), zone), zone),
+  EXPECT_EQ(At(Days(1).SendTime(L("2026-03-29T10:00"), zone), zone),
             "2026-03-28T10:00:00+01:00");
   // 2h before 04:00 CEST on the change day is 01:00 CET (elapsed time).
   EXPECT_EQ(At(Lead(2h).SendTime(L("2026-03-29T04:00"), zone), zone),
@@ -141,9 +186,9 @@ TEST_P(DstTest, DayLeadKeepsLocalTimeAcrossSpringForward) {
 
 TEST_P(DstTest, DayLeadKeepsLocalTimeAcrossFallBack) {
   const char* zone = GetParam();
-  EXPECT_EQ(At(Lead(24h).SendTime(L("2026-10-26T08:00"), zone), zone),
+  EXPECT_EQ(At(Days(1).SendTime(L("2026-10-26T08:00"), zone), zone),
             "2026-10-25T08:00:00+01:00");
-  EXPECT_EQ(At(Lead(24h).SendTime(L("2026-10-25T09:00"), zone), zone),
+  EXPECT_EQ(At(Days(1).SendTime(L("2026-10-25T09:00"), zone), zone),
             "2026-10-24T09:00:00+02:00");
   // 2h before 03:30 CET is 02:30 CEST (the first 02:30; elapsed time).
   EXPECT_EQ(At(Lead(2h).SendTime(L("2026-10-25T03:30"), zone), zone),
