@@ -206,6 +206,15 @@ class WindowsInstallerTest : public ::testing::Test {
         << "the uninstaller did not remove " << ProgramDir() << " within 120 s";
   }
 
+  // C:\prepared.yaml: the example config plus a marker line.
+  fs::path PreparedConfig() {
+    fs::path prepared = wine_->DriveC("prepared.yaml");
+    fs::copy_file(std::string(KEHRBOTE_SOURCE_DIR) + "/installer/windows/agent.example.yaml",
+                  prepared);
+    AppendFile(prepared, "# prepared for rfk-test\n");
+    return prepared;
+  }
+
   // Polls sc query until the service reports RUNNING (net start returns only then;
   // the poll covers a start still pending).
   ::testing::AssertionResult ServiceRuns() {
@@ -255,14 +264,13 @@ TEST_F(WindowsInstallerTest, SilentInstallThenReinstallKeepsConfigThenUninstallK
       << *arp;
   EXPECT_NE(arp->find("DisplayVersion"), std::string::npos) << *arp;
 
-  // A reinstall (an update) keeps the edited config and, as there is one, starts the
-  // service.
+  // A reinstall (an update) keeps the edited config (and starts the service: see
+  // ServiceRunsWithAPreparedConfigAndTheUninstallerStopsIt).
   AppendFile(DataDir() / "agent.yaml", "# edited by the technician\n");
   std::string edited = ReadFile(DataDir() / "agent.yaml");
   ASSERT_EQ(Install(), 0);
   EXPECT_EQ(ReadFile(DataDir() / "agent.yaml"), edited);
   EXPECT_TRUE(wine_->RegQuery(kServiceKey));
-  EXPECT_TRUE(ServiceRuns());
 
   // The uninstall removes the service, the program and the entry; the data stays.
   AppendFile(DataDir() / "log" / "agent.log", "a log line\n");
@@ -274,23 +282,30 @@ TEST_F(WindowsInstallerTest, SilentInstallThenReinstallKeepsConfigThenUninstallK
   EXPECT_TRUE(fs::exists(DataDir() / "log" / "agent.log"));
 }
 
-TEST_F(WindowsInstallerTest, PreparedConfigStartsTheServiceAndPurgeRemovesTheData) {
+TEST_F(WindowsInstallerTest, PreparedConfigIsInstalledAndPurgeRemovesTheData) {
   // A config prepared by the partner's technician (/CONFIG=FILE): installed instead of
-  // the example, and the service is started (the agent then finds its config in
-  // C:\ProgramData\Kehrbote and waits for its schedule).
-  fs::path prepared = wine_->DriveC("prepared.yaml");
-  fs::copy_file(std::string(KEHRBOTE_SOURCE_DIR) + "/installer/windows/agent.example.yaml",
-                prepared);
-  AppendFile(prepared, "# prepared for rfk-test\n");
+  // the example.
+  fs::path prepared = PreparedConfig();
   ASSERT_EQ(Install({"/CONFIG=C:\\prepared.yaml"}), 0);
   EXPECT_EQ(ReadFile(DataDir() / "agent.yaml"), ReadFile(prepared));
   EXPECT_TRUE(wine_->RegQuery(kServiceKey));
-  EXPECT_TRUE(ServiceRuns());
 
-  // The uninstaller stops the running service before it removes it.
   Uninstall({"/PURGE"});
   EXPECT_FALSE(fs::exists(DataDir()));
   EXPECT_FALSE(wine_->RegQuery(kServiceKey)) << "service still registered";
+}
+
+// With a config in place the installer starts the service (the agent finds
+// C:\ProgramData\Kehrbote\agent.yaml and waits for its schedule); the uninstaller
+// stops the running service before it removes it.
+TEST_F(WindowsInstallerTest, ServiceRunsWithAPreparedConfigAndTheUninstallerStopsIt) {
+  PreparedConfig();
+  ASSERT_EQ(Install({"/CONFIG=C:\\prepared.yaml"}), 0);
+  ASSERT_TRUE(ServiceRuns());
+
+  Uninstall();
+  EXPECT_FALSE(wine_->RegQuery(kServiceKey)) << "service still registered";
+  EXPECT_TRUE(fs::exists(DataDir() / "agent.yaml"));
 }
 
 TEST_F(WindowsInstallerTest, MissingPreparedConfigAbortsBeforeInstallingAnything) {
