@@ -20,17 +20,10 @@ target_include_directories(PkgConfig::LIBSSH2 INTERFACE ${LIBSSH2_INCLUDE_DIR})
 target_link_libraries(PkgConfig::LIBSSH2 INTERFACE
   ${LIBSSH2_STATIC_LIBRARY} OpenSSL::SSL OpenSSL::Crypto ZLIB::ZLIB ws2_32 crypt32 bcrypt)
 
-# Header-only libraries come from Debian's native -dev packages; only their own folders are
-# put on the include path (never /usr/include, whose glibc headers would shadow mingw's).
-set(KEHRBOTE_HOST_HEADERS ${CMAKE_BINARY_DIR}/host-headers)
-foreach(dir nlohmann valijson)
-  if(NOT EXISTS /usr/include/${dir})
-    message(FATAL_ERROR "/usr/include/${dir} missing: install the Debian package (scripts/setup)")
-  endif()
-  file(COPY /usr/include/${dir} DESTINATION ${KEHRBOTE_HOST_HEADERS})
-endforeach()
-set(NLOHMANN_JSON_INCLUDE_DIR ${KEHRBOTE_HOST_HEADERS} CACHE PATH "" FORCE)
-set(VALIJSON_INCLUDE_DIR ${KEHRBOTE_HOST_HEADERS} CACHE PATH "" FORCE)
+# Header-only libraries: build-deps copies Debian's headers (nlohmann-json3-dev,
+# libvalijson-dev) into the prefix; /usr/include itself must not be on the path (its
+# glibc headers would shadow mingw's).
+find_path(VALIJSON_INCLUDE_DIR valijson/validator.hpp REQUIRED)
 
 # The IANA time zone text files (Debian's tzdata) that go next to kehrbote-agent.exe.
 find_path(KEHRBOTE_TZDATA_SOURCE europe PATHS ${CMAKE_PREFIX_PATH} PATH_SUFFIXES share/tzdata

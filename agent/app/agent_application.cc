@@ -112,6 +112,7 @@ int AgentApplication::main(const std::vector<std::string>& args) {
     cfg = std::make_unique<AgentConfig>(LoadAgentConfig(path));
   } catch (const std::exception& e) {
     std::cerr << "kehrbote-agent: " << e.what() << "\n";
+    if (as_service) RecordStartError(e.what());
     return kExitConfig;
   }
   SetUpLogging(*cfg);
@@ -122,6 +123,21 @@ int AgentApplication::main(const std::vector<std::string>& args) {
   if (command == "once") return runner.ExportAndUpload();
   if (command == "export") return runner.ExportOnly(output_path_);
   return runner.Check(std::cout);
+}
+
+// A service or daemon has no console, and without a loaded config there is no log: the
+// reason it could not start goes to a file in the data directory, where the firm guide
+// tells the technician to look.
+void AgentApplication::RecordStartError(const std::string& message) {
+  Env& env = Env::Default();
+  try {
+    env.CreatePrivateDirectory(env.DataDirectory());
+    env.WritePrivateFileAtomically(JoinPath(env.DataDirectory(), kStartErrorFile),
+                                   FormatRfc3339Utc(clock_.Now()) + " kehrbote-agent could not start: " +
+                                       message + "\n");
+  } catch (const std::exception&) {
+    // Nowhere left to report to; the service manager shows the exit code (78).
+  }
 }
 
 int AgentApplication::RunService(const AgentConfig& config) {

@@ -26,6 +26,10 @@
 
 namespace kehrbote {
 
+// The file in Env::DataDirectory() that says why a service or daemon could not start
+// (its config did not load, so there is no log yet).
+inline constexpr const char* kStartErrorFile = "agent-start-error.txt";
+
 class AgentApplication : public Poco::Util::ServerApplication {
  public:
   AgentApplication();
@@ -37,6 +41,7 @@ class AgentApplication : public Poco::Util::ServerApplication {
 
  private:
   void SetUpLogging(const AgentConfig& config);
+  void RecordStartError(const std::string& message);
   int RunService(const AgentConfig& config);
 
   std::string config_path_;

@@ -137,6 +137,8 @@ void MakeDurable(const std::string& path, Env& env) {
     if (in.gcount() > 0) out->Append(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
   }
   if (in.bad()) throw EnvError(path + ": read error while syncing");
+  // Closed before the rename: Windows refuses to replace a file that is still open.
+  in.close();
   out->Sync();
   out->Close();
   env.RenameFile(tmp, path);

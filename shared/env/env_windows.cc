@@ -23,6 +23,7 @@
 #include <sstream>
 
 #include "shared/env/env.h"
+#include "shared/env/windows_acl.h"
 
 namespace kehrbote {
 namespace {
@@ -297,28 +298,14 @@ class WindowsEnv final : public Env {
     return static_cast<int64_t>(t.QuadPart / 10000000ULL) - 11644473600LL;  // 1601 -> 1970
   }
 
-  // Private: the DACL is protected and grants access to SYSTEM and Administrators only.
   bool IsPrivate(const std::string& path) override {
-    PACL dacl = nullptr;
     PSECURITY_DESCRIPTOR sd = nullptr;
     DWORD rc = GetNamedSecurityInfoW(Wide(path).c_str(), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION,
-                                     nullptr, nullptr, &dacl, nullptr, &sd);
+                                     nullptr, nullptr, nullptr, nullptr, &sd);
     if (rc != ERROR_SUCCESS) Throw("cannot read access rights of", path, rc);
-    SECURITY_DESCRIPTOR_CONTROL control = 0;
-    DWORD revision = 0;
-    GetSecurityDescriptorControl(sd, &control, &revision);
-    bool only_admins = (control & SE_DACL_PROTECTED) != 0 && dacl != nullptr;
-    for (DWORD i = 0; only_admins && i < dacl->AceCount; ++i) {
-      ACE_HEADER* ace = nullptr;
-      if (!GetAce(dacl, i, reinterpret_cast<void**>(&ace))) {
-        only_admins = false;
-      } else if (ace->AceType == ACCESS_ALLOWED_ACE_TYPE) {
-        auto* allowed = reinterpret_cast<ACCESS_ALLOWED_ACE*>(ace);
-        only_admins = IsSystemOrAdministrators(reinterpret_cast<PSID>(&allowed->SidStart));
-      }
-    }
+    const bool is_private = windows_acl::IsPrivateDescriptor(sd);
     LocalFree(sd);
-    return only_admins;
+    return is_private;
   }
 
   bool DirectoryExists(const std::string& path) override {
@@ -436,6 +423,33 @@ class WindowsEnv final : public Env {
 };
 
 }  // namespace
+
+namespace windows_acl {
+
+const wchar_t* PrivateSddl() { return kPrivateSddl; }
+
+bool IsPrivateDescriptor(void* sd) {
+  SECURITY_DESCRIPTOR_CONTROL control = 0;
+  DWORD revision = 0;
+  BOOL present = FALSE, defaulted = FALSE;
+  PACL dacl = nullptr;
+  if (!GetSecurityDescriptorControl(sd, &control, &revision) ||
+      !GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted)) {
+    return false;
+  }
+  // No DACL at all means "everyone"; an unprotected one inherits the parent's entries.
+  if (!present || dacl == nullptr || (control & SE_DACL_PROTECTED) == 0) return false;
+  for (DWORD i = 0; i < dacl->AceCount; ++i) {
+    ACE_HEADER* ace = nullptr;
+    if (!GetAce(dacl, i, reinterpret_cast<void**>(&ace))) return false;
+    if (ace->AceType != ACCESS_ALLOWED_ACE_TYPE) continue;  // deny entries only restrict
+    auto* allowed = reinterpret_cast<ACCESS_ALLOWED_ACE*>(ace);
+    if (!IsSystemOrAdministrators(reinterpret_cast<PSID>(&allowed->SidStart))) return false;
+  }
+  return true;
+}
+
+}  // namespace windows_acl
 
 Env& Env::Default() {
   static WindowsEnv env;

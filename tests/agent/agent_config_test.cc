@@ -1,10 +1,12 @@
 #include "agent/config/agent_config.h"
 
 #include <cstdlib>
+#include <filesystem>
 
 #include <gtest/gtest.h>
 
 #include "tests/agent/agent_test_util.h"
+#include "tests/support/environment_variable.h"
 #include "tests/support/temp_dir.h"
 
 namespace kehrbote {
@@ -45,7 +47,8 @@ TEST(AgentConfigTest, ReadsAFullCsvConfig) {
   EXPECT_EQ(c.firm.id, "huber");
   EXPECT_EQ(c.firm.timezone, "Europe/Vienna");
   EXPECT_EQ(c.source.type, SourceType::kCsv);
-  EXPECT_EQ(c.source.csv.path, "/etc/kehrbote/termine.csv");  // relative to the config
+  // Relative to the config; compared as paths (the Windows build uses backslashes).
+  EXPECT_EQ(std::filesystem::path(c.source.csv.path), std::filesystem::path("/etc/kehrbote/termine.csv"));
   EXPECT_EQ(c.source.csv.encoding, TextEncoding::kWindows1252);
   EXPECT_EQ(c.source.csv.delimiter, ';');
   EXPECT_EQ(c.source.columns.kind_values.at("HK"), AppointmentKind::kMainSweep);
@@ -58,7 +61,7 @@ TEST(AgentConfigTest, ReadsAFullCsvConfig) {
   ASSERT_EQ(c.schedule.size(), 1u);
   EXPECT_EQ(c.schedule[0], std::chrono::hours(6));
   EXPECT_EQ(c.upload.endpoint.port, 1);
-  EXPECT_EQ(c.spool_dir, "/var/lib/kehrbote/spool");
+  EXPECT_EQ(std::filesystem::path(c.spool_dir), std::filesystem::path("/var/lib/kehrbote/spool"));
 }
 
 TEST(AgentConfigTest, UnknownKeyNamesFileLineColumnAndKey) {
@@ -136,11 +139,11 @@ TEST(AgentConfigTest, SqlConnectionMayComeFromTheEnvironment) {
                      "  connection_env: KEHRBOTE_TEST_OFFICE_DB\n"
                      "  query: SELECT * FROM termine WHERE datum BETWEEN :first_day AND :last_day\n"
                      "  columns: {id: id, date: datum}\n";
-  setenv("KEHRBOTE_TEST_OFFICE_DB", "host=db user=office password=geheim", 1);
+  test::SetEnvVariable("KEHRBOTE_TEST_OFFICE_DB", "host=db user=office password=geheim");
   AgentConfig c = ParseAgentConfig(yaml, "/etc/kehrbote/agent.yaml");
   EXPECT_EQ(c.source.type, SourceType::kPostgresql);
   EXPECT_EQ(c.source.sql.connection, "host=db user=office password=geheim");
-  unsetenv("KEHRBOTE_TEST_OFFICE_DB");
+  test::SetEnvVariable("KEHRBOTE_TEST_OFFICE_DB", nullptr);
   EXPECT_EQ(ErrorOf(yaml).key(), "source.connection_env");
 }
 

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/environment_variable.h"
 #include "tests/support/temp_dir.h"
 
 namespace kehrbote {
@@ -217,8 +218,8 @@ TEST(ConfigNodeTest, SecretInline) {
 }
 
 TEST(ConfigNodeTest, SecretFromEnvironment) {
-  ::setenv("KEHRBOTE_TEST_SECRET", "from-env", 1);
-  ::unsetenv("KEHRBOTE_TEST_UNSET");
+  test::SetEnvVariable("KEHRBOTE_TEST_SECRET", "from-env");
+  test::SetEnvVariable("KEHRBOTE_TEST_UNSET", nullptr);
   auto root = ConfigNode::LoadString(
       "a:\n  password_env: KEHRBOTE_TEST_SECRET\nb:\n  password_env: KEHRBOTE_TEST_UNSET\n",
       "s.yaml");
@@ -258,8 +259,9 @@ TEST(ConfigNodeTest, SecretGivenTwiceIsAnError) {
 
 TEST(ConfigNodeTest, OptionalPathIsResolvedAgainstTheConfigDirectory) {
   auto root = ConfigNode::LoadString("out: ../spool/out\nabs: /var/x\n", "/etc/kehrbote/a.yaml");
-  EXPECT_EQ(root.OptionalPath("out"), "/etc/spool/out");
-  EXPECT_EQ(root.OptionalPath("abs"), "/var/x");
+  // Compared as paths: the Windows build writes them with backslashes.
+  EXPECT_EQ(std::filesystem::path(*root.OptionalPath("out")), std::filesystem::path("/etc/spool/out"));
+  EXPECT_EQ(std::filesystem::path(*root.OptionalPath("abs")), std::filesystem::path("/var/x"));
   EXPECT_EQ(root.OptionalPath("none"), std::nullopt);
 }
 

@@ -716,7 +716,9 @@ TEST(FirmIsolationTest, OneBrokenFirmNeverStopsAnother) {
          "AND due_at <= ? ORDER BY appointment_id",
         use(t), into(ids), now;
     handed = ids;
-    return static_cast<int>(ids.size());
+    SendCounts counts;
+    counts.claimed = static_cast<int>(ids.size());
+    return counts;
   });
 
   PassResult p = app.RunPass(At("2026-11-23T06:00:00+01:00"), true);
