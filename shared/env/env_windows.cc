@@ -13,6 +13,8 @@
 #include <ws2tcpip.h>
 #include <windows.h>
 #include <aclapi.h>
+#include <knownfolders.h>
+#include <shlobj.h>
 #include <bcrypt.h>
 #include <sddl.h>
 
@@ -340,10 +342,14 @@ class WindowsEnv final : public Env {
     return lock;
   }
 
+  // The known folder, not %ProgramData%: a service's environment need not have it (Wine
+  // gives services C:\users\Public there).
   static std::string ProgramData() {
-    wchar_t buf[MAX_PATH];
-    DWORD n = GetEnvironmentVariableW(L"ProgramData", buf, MAX_PATH);
-    return (n == 0 || n >= MAX_PATH) ? "C:\\ProgramData" : Narrow(std::wstring(buf, n));
+    PWSTR path = nullptr;
+    std::string out = "C:\\ProgramData";
+    if (SHGetKnownFolderPath(FOLDERID_ProgramData, 0, nullptr, &path) == S_OK) out = Narrow(path);
+    CoTaskMemFree(path);
+    return out;
   }
 
   std::string ExecutableDirectory() override {

@@ -49,6 +49,7 @@ size_t JsonFilesIn(const std::string& dir) {
 class WindowsServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    RemoveService();  // what an earlier, killed run may have left
     sshd_.Start();
     inbox_ = sshd_.data_root() + "/inbox";
     fs::create_directories(inbox_);
@@ -63,13 +64,16 @@ class WindowsServiceTest : public ::testing::Test {
     fs::copy(exe.parent_path() / "tzdata", program / "tzdata", fs::copy_options::recursive);
   }
   void TearDown() override {
-    // Whatever the test left: the service stopped and gone.
-    wine().Run({"net", "stop", "kehrbote-agent"}, std::chrono::seconds(60));
-    wine().Run({"sc", "delete", "kehrbote-agent"}, std::chrono::seconds(60));
+    RemoveService();
     fs::remove_all(wine().HostPath(kProgramDir));
     fs::remove_all(wine().HostPath(kDataDir));
   }
 
+  // The service stopped and gone, whatever state it is in.
+  void RemoveService() {
+    wine().Run({"net", "stop", "kehrbote-agent"}, std::chrono::seconds(60));
+    wine().Run({"sc", "delete", "kehrbote-agent"}, std::chrono::seconds(60));
+  }
   WinePrefix& wine() { return test::SharedWinePrefix(); }
   std::string Exe() { return kProgramDir + "\\kehrbote-agent.exe"; }
 
