@@ -17,6 +17,7 @@
 #include "shared/time/zoned_time.h"
 #include "tests/agent/agent_test_util.h"
 #include "tests/agent/office_db.h"
+#include "tests/support/child_process.h"
 #include "tests/support/sshd_server.h"
 #include "tests/support/temp_dir.h"
 #include "tests/windows/windows_test_env.h"
@@ -218,6 +219,32 @@ TEST_F(WindowsAgentTest, ConfigErrorNamesTheWindowsFileAndLine) {
   EXPECT_EQ(r.exit_code, 78) << r.output;
   EXPECT_NE(r.output.find(win_dir_ + "\\agent.yaml:2:"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("firm.id"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace kehrbote
+
+namespace kehrbote {
+namespace {
+
+// The .exe is static: it needs no MinGW DLL (libstdc++, libgcc, winpthread), only
+// what every Windows has, so a firm's server runs it as copied.
+TEST(WindowsAgentExe, ImportsOnlyDllsWindowsShips) {
+  test::CommandResult r =
+      test::RunCommand({"x86_64-w64-mingw32-objdump", "-p", test::WindowsAgentExe()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::vector<std::string> windows_own = {
+      "ADVAPI32.dll", "IPHLPAPI.DLL", "KERNEL32.dll", "ODBC32.dll", "SHELL32.dll", "USER32.dll",
+      "WS2_32.dll",   "bcrypt.dll",   "msvcrt.dll",   "ole32.dll",  "CRYPT32.dll"};
+  size_t dlls = 0;
+  for (size_t at = r.output.find("DLL Name: "); at != std::string::npos;
+       at = r.output.find("DLL Name: ", at + 1)) {
+    size_t end = r.output.find('\n', at);
+    std::string dll = r.output.substr(at + 10, end - at - 10);
+    EXPECT_NE(std::find(windows_own.begin(), windows_own.end(), dll), windows_own.end()) << dll;
+    ++dlls;
+  }
+  EXPECT_GT(dlls, 0u) << r.output;
 }
 
 }  // namespace
