@@ -14,6 +14,7 @@
 #include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/store/appointment_store.h"
 #include "dispatcher/store/record_values.h"
+#include "shared/text/csv_field.h"
 #include "shared/time/zoned_time.h"
 
 namespace kehrbote {
@@ -24,13 +25,6 @@ using Poco::Data::Session;
 using Poco::Data::Statement;
 
 namespace {
-
-std::string Csv(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
 std::string MaskWords(const std::string& text) {
   std::string out, word;
@@ -208,9 +202,9 @@ void WriteUnreachable(const std::vector<UnreachableAppointment>& rows, const std
   } else if (format == "csv") {
     out << "start,appointment,version,object,customer,reason,detail\n";
     for (const auto& u : rows)
-      out << FormatRfc3339(u.start, zone) << "," << Csv(u.appointment_id) << "," << u.version
-          << "," << Csv(u.object) << "," << Csv(u.customer) << "," << u.reason << ","
-          << Csv(detail(u)) << "\n";
+      out << FormatRfc3339(u.start, zone) << "," << CsvField(u.appointment_id) << "," << u.version
+          << "," << CsvField(u.object) << "," << CsvField(u.customer) << "," << u.reason << ","
+          << CsvField(detail(u)) << "\n";
   } else {
     out << rows.size() << " appointment(s) without any reminder\n";
     for (const auto& u : rows)

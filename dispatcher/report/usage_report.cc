@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "dispatcher/store/record_values.h"
+#include "shared/text/csv_field.h"
 #include "shared/time/zoned_time.h"
 
 namespace kehrbote {
@@ -28,13 +29,6 @@ namespace {
 std::pair<Poco::Int64, Poco::Int64> MonthBounds(int year, int month, const std::string& zone) {
   MonthSpan span = LocalMonth(year, static_cast<unsigned>(month), zone);
   return {span.from.time_since_epoch().count(), span.to.time_since_epoch().count()};
-}
-
-std::string Csv(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 std::string Money(double v) {
@@ -119,7 +113,7 @@ void WriteUsage(const std::vector<FirmUsage>& rows, const std::string& format,
   } else if (format == "csv") {
     out << "firm,sms_sent,segments,delivered,delivered_segments,failed,emails,cost,currency\n";
     for (const auto& u : rows)
-      out << Csv(u.firm_id) << "," << u.sms_sent << "," << u.segments << "," << u.delivered << ","
+      out << CsvField(u.firm_id) << "," << u.sms_sent << "," << u.segments << "," << u.delivered << ","
           << u.delivered_segments << "," << u.failed << "," << u.emails << "," << Money(u.cost)
           << "," << currency << "\n";
   } else {
@@ -189,9 +183,9 @@ void WriteProtocol(const std::vector<ProtocolEntry>& rows, const std::string& fo
   } else if (format == "csv") {
     out << "time,channel,to,appointment,rule,segments,state,text,detail\n";
     for (const auto& e : rows)
-      out << FormatRfc3339(e.time, zone) << "," << e.channel << "," << Csv(e.recipient) << ","
-          << Csv(e.appointment_id) << "," << Csv(e.rule_id) << "," << e.segments << "," << e.state
-          << "," << Csv(e.text) << "," << Csv(e.detail) << "\n";
+      out << FormatRfc3339(e.time, zone) << "," << e.channel << "," << CsvField(e.recipient) << ","
+          << CsvField(e.appointment_id) << "," << CsvField(e.rule_id) << "," << e.segments << "," << e.state
+          << "," << CsvField(e.text) << "," << CsvField(e.detail) << "\n";
   } else {
     for (const auto& e : rows) {
       out << FormatRfc3339(e.time, zone) << "  " << std::left << std::setw(6) << e.channel

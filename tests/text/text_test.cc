@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "shared/text/csv_field.h"
 #include "shared/text/edit_distance.h"
 #include "shared/text/json_string.h"
 
@@ -14,6 +15,14 @@ TEST(JsonStringTest, EscapesQuotesBackslashesAndControls) {
   std::string out = "x=";
   AppendJsonEscaped(out, "\"");
   EXPECT_EQ(out, "x=\\\"");
+}
+
+TEST(CsvFieldTest, QuotesOnlyWhatMustBeQuoted) {
+  EXPECT_EQ(CsvField("Müller"), "Müller");
+  EXPECT_EQ(CsvField("Hauptplatz 1, Hof 2"), "\"Hauptplatz 1, Hof 2\"");
+  EXPECT_EQ(CsvField("Bau \"Haus\" GmbH"), "\"Bau \"\"Haus\"\" GmbH\"");
+  EXPECT_EQ(CsvField("Zeile 1\nZeile 2"), "\"Zeile 1\nZeile 2\"");
+  EXPECT_EQ(CsvField(""), "");
 }
 
 TEST(EditDistanceTest, CountsEdits) {
