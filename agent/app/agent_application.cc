@@ -24,11 +24,23 @@
 namespace kehrbote {
 namespace {
 
+// Options in the platform's form, as Poco parses them: --name VALUE on Unix, /name=VALUE
+// on Windows (where /registerService is what administrators expect).
+#if defined(POCO_OS_FAMILY_WINDOWS)
+#define KEHRBOTE_CONFIG_OPTION "/config=FILE"
+#define KEHRBOTE_OUTPUT_OPTION "/output=FILE"
+#else
+#define KEHRBOTE_CONFIG_OPTION "--config FILE"
+#define KEHRBOTE_OUTPUT_OPTION "--output FILE"
+#endif
+constexpr const char* kUsage =
+    KEHRBOTE_CONFIG_OPTION " (run | once | export " KEHRBOTE_OUTPUT_OPTION " | check)";
+
 constexpr const char* kCommands =
     "Commands:\n"
     "  run                    export and upload daily at the scheduled times (service)\n"
     "  once                   export and upload now; the exit status tells the outcome\n"
-    "  export --output FILE   write the export only (file mode 0600)\n"
+    "  export " KEHRBOTE_OUTPUT_OPTION "   write the export only (a private file)\n"
     "  check                  source readable, host key, login, drop writable\n"
     "Exit status: 0 done, 65 export not written, 66 source unreadable, 69 host key or\n"
     "login refused, 75 drop unreachable (export spooled, sent later), 78 config error.\n";
@@ -85,7 +97,7 @@ int AgentApplication::main(const std::vector<std::string>& args) {
   if (help_) {
     Poco::Util::HelpFormatter help(options());
     help.setCommand(commandName());
-    help.setUsage("--config FILE (run | once | export --output FILE | check)");
+    help.setUsage(kUsage);
     help.setHeader("kehrbote-agent: exports the firm's due sweep appointments to the SFTP drop.");
     help.format(std::cout);
     std::cout << kCommands;
@@ -96,12 +108,12 @@ int AgentApplication::main(const std::vector<std::string>& args) {
   std::string command = args.empty() ? (as_service ? "run" : "") : args[0];
   if (command.empty() || args.size() > 1 ||
       (command != "run" && command != "once" && command != "export" && command != "check")) {
-    std::cerr << "usage: kehrbote-agent --config FILE (run | once | export --output FILE | check)\n"
+    std::cerr << "usage: kehrbote-agent " << kUsage << "\n"
               << kCommands;
     return EXIT_USAGE;
   }
   if (command == "export" && output_path_.empty()) {
-    std::cerr << "kehrbote-agent export: --output FILE is required\n";
+    std::cerr << "kehrbote-agent export: " KEHRBOTE_OUTPUT_OPTION " is required\n";
     return EXIT_USAGE;
   }
   Env& env = Env::Default();

@@ -219,6 +219,11 @@ TEST_F(WindowsAgentTest, ConfigErrorNamesTheWindowsFileAndLine) {
   EXPECT_EQ(r.exit_code, 78) << r.output;
   EXPECT_NE(r.output.find(win_dir_ + "\\agent.yaml:2:"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("firm.id"), std::string::npos) << r.output;
+  // The help speaks Windows: /config=FILE, as Poco parses options there.
+  r = Agent({"/help"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("/config=FILE (run | once | export /output=FILE | check)"), std::string::npos)
+      << r.output;
 }
 
 }  // namespace
