@@ -26,23 +26,31 @@ Appointment Upcoming() {
   return MakeAppt("A1", FormatLocalDate(day).c_str(), 12, 0, {SmsContact("0664 1231231")});
 }
 
+// Firm huber's store with one upcoming appointment.
+void IngestUpcoming(test::AppEnv& env) {
+  auto db = Database::Open(env.store_url());
+  MigrateStore(*db);
+  auto r = env.Ingest(*db, "huber", SystemClock().Now(), {Upcoming()});
+  ASSERT_EQ(r.outcome, IngestOutcome::kApplied) << r.reason;
+}
+
+// `kehrbote-dispatcher run` on env's config, logging to run.log.
+test::ChildProcess StartRun(test::AppEnv& env) {
+  test::ChildOptions o;
+  o.argv = {std::string(KEHRBOTE_BINARY_DIR) + "/dispatcher/kehrbote-dispatcher", "--config",
+            env.config_path(), "run"};
+  o.output_file = env.Sub("run.log");
+  return test::ChildProcess::Spawn(o);
+}
+
 class ServiceLoopTest : public ::testing::TestWithParam<int> {};
 
 TEST_P(ServiceLoopTest, RunPlansThenStopsOnSignal) {
   test::AppEnv env;
   env.WriteConfig("poll_interval: 1s\n");
   env.Write("firms.d/huber.yaml", "id: huber\n");
-  {
-    auto db = Database::Open(env.store_url());
-    MigrateStore(*db);
-    auto r = env.Ingest(*db, "huber", SystemClock().Now(), {Upcoming()});
-    ASSERT_EQ(r.outcome, IngestOutcome::kApplied) << r.reason;
-  }
-  test::ChildOptions o;
-  o.argv = {std::string(KEHRBOTE_BINARY_DIR) + "/dispatcher/kehrbote-dispatcher", "--config",
-            env.config_path(), "run"};
-  o.output_file = env.Sub("run.log");
-  test::ChildProcess child = test::ChildProcess::Spawn(o);
+  ASSERT_NO_FATAL_FAILURE(IngestUpcoming(env));
+  test::ChildProcess child = StartRun(env);
 
   // The first pass plans the reminder.
   auto db = Database::Open(env.store_url());
@@ -90,17 +98,8 @@ TEST(ServiceLoopReloadTest, ChangedFirmFileIsReadWithoutARestart) {
   test::AppEnv env;
   env.WriteConfig("poll_interval: 1s\noperator_contacts: [ops@example.at]\n");
   env.Write("firms.d/huber.yaml", "id: huber\n");
-  {
-    auto db = Database::Open(env.store_url());
-    MigrateStore(*db);
-    auto r = env.Ingest(*db, "huber", SystemClock().Now(), {Upcoming()});
-    ASSERT_EQ(r.outcome, IngestOutcome::kApplied) << r.reason;
-  }
-  test::ChildOptions o;
-  o.argv = {std::string(KEHRBOTE_BINARY_DIR) + "/dispatcher/kehrbote-dispatcher", "--config",
-            env.config_path(), "run"};
-  o.output_file = env.Sub("run.log");
-  test::ChildProcess child = test::ChildProcess::Spawn(o);
+  ASSERT_NO_FATAL_FAILURE(IngestUpcoming(env));
+  test::ChildProcess child = StartRun(env);
   auto db = Database::Open(env.store_url());
   auto planned = [&] {
     auto s = db->GetSession();
