@@ -135,8 +135,12 @@ TEST_F(WindowsServiceTest, RegisteredServiceUploadsWritesItsStatusAndStopsCleanl
 
   r = wine().Run({"net", "stop", "kehrbote-agent"});
   EXPECT_EQ(r.exit_code, 0) << r.output << Log();
-  r = wine().Run({"sc", "query", "kehrbote-agent"});
-  EXPECT_NE(r.output.find("STOPPED"), std::string::npos) << r.output;
+  // Wine's net may return while the service still reports STOP_PENDING;
+  // the service manager says STOPPED once the process has ended.
+  EXPECT_TRUE(WaitUntil([&] {
+    r = wine().Run({"sc", "query", "kehrbote-agent"});
+    return r.output.find("STOPPED") != std::string::npos;
+  }, std::chrono::seconds(30))) << r.output;
   EXPECT_NE(Log().find("stopped"), std::string::npos) << Log();
   EXPECT_EQ(JsonFilesIn(inbox_), 1u);  // nothing sent twice
 
