@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "dispatcher/app/commands.h"
+#include "dispatcher/app/firms_command.h"
+#include "dispatcher/app/send_command.h"
 #include "dispatcher/cli/report_command.h"  // DELIVERY
 #include "dispatcher/cli/sms_info_command.h"
 #include "shared/env/env.h"
@@ -25,6 +27,11 @@ void PrintUsage(std::ostream& out) {
          "                           per firm: SMS sent, parts, delivered, failed, e-mails, cost\n"
          "  report protocol --firm ID [--to NUMBER-OR-ADDRESS] [--format ...]\n"
          "                           every message to a contact (SMS-Protokoll)\n"
+         "  firms import DIR | export DIR | list | history ID | show ID | remove ID\n"
+         "                           the firms' settings in the store; firm YAML files as\n"
+         "                           import and export\n"
+         "  send --firm ID --text TEXT [filter | --number N]... [--confirm]\n"
+         "                           a manual SMS to the firm's customers (plan, then send)\n"
          "  sms-info                 show how a text is encoded and split into SMS parts (JSON)\n"
          "options:\n"
          "  --config FILE            the dispatcher's YAML (firms in its firms_dir)\n"
@@ -72,6 +79,16 @@ int main(int argc, char** argv) {
       return 2;
     }
     return kehrbote::RunReportCommand(config_path, rest, std::cout, std::cerr);
+  }
+  if (command == "firms" || command == "send") {
+    if (config_path.empty()) {
+      std::cerr << "kehrbote-dispatcher " << command << ": --config FILE is required\n";
+      return 2;
+    }
+    kehrbote::SystemClock clock;
+    if (command == "send")
+      return kehrbote::RunSendCommand(config_path, rest, clock, std::cout, std::cerr);
+    return kehrbote::RunFirmsCommand(config_path, rest, clock, std::cout, std::cerr);
   }
   if (command == "once" || command == "plan" || command == "run") {
     if (config_path.empty()) {
