@@ -142,6 +142,13 @@ RecoveryCounts Outbox::RecoverInterrupted(Instant at) {
   return counts;
 }
 
+namespace {
+// Sets the flag (bound: 1 = possibly in flight now) but never clears it: a row
+// sent before an earlier crash and claimed again, still unsent at this one, is
+// a possible duplicate all the same.
+const std::string kKeepFlag = "CASE WHEN ? = 1 THEN 1 ELSE possible_duplicate END";
+}  // namespace
+
 void Outbox::Settle(Session& s, const Interrupted& row, int64_t t, RecoveryCounts& counts) {
   const std::string who = "message " + std::to_string(row.id) + " to " +
                           MaskContact(row.recipient) + " (" + row.channel + ")";
@@ -158,7 +165,8 @@ void Outbox::Settle(Session& s, const Interrupted& row, int64_t t, RecoveryCount
     ++counts.settled;
   } else if (row.deadline != 0 && row.deadline <= t) {
     u << db_.Sql("UPDATE messages SET state = 'expired', last_error = ?, final_at = ?, "
-                 "updated_at = ?, possible_duplicate = ? WHERE id = ? AND state = 'sending'"),
+                 "updated_at = ?, possible_duplicate = " + kKeepFlag +
+                 " WHERE id = ? AND state = 'sending'"),
         bind(std::string("interrupted while sending; deadline passed")), bind(t), bind(t),
         bind(Poco::Int64(row.maybe_sent ? 1 : 0)), bind(row.id);
     u.execute();
@@ -180,8 +188,8 @@ void Outbox::Settle(Session& s, const Interrupted& row, int64_t t, RecoveryCount
               << options_.settle_wait.count() << " s for its delivery receipt\n";
   } else {
     u << db_.Sql("UPDATE messages SET state = 'planned', next_attempt_at = ?, claim_id = NULL, "
-                 "lease_until = NULL, updated_at = ?, possible_duplicate = ?, last_error = ? "
-                 "WHERE id = ? AND state = 'sending'"),
+                 "lease_until = NULL, updated_at = ?, possible_duplicate = " + kKeepFlag +
+                 ", last_error = ? WHERE id = ? AND state = 'sending'"),
         bind(t), bind(t), bind(Poco::Int64(row.maybe_sent ? 1 : 0)),
         bind(std::string(row.maybe_sent ? "interrupted while the request may have been in "
                                           "flight; re-sent (possible duplicate)"

@@ -76,9 +76,10 @@ struct OutboxOptions {
   double jitter = 0.25;  // +-25 % of the backoff
   // Rows claimed per transaction.
   std::size_t claim_batch = 100;
-  // Requests open at once (see above): 1 = strictly one at a time, at most one
-  // duplicate per crash; W = up to W times the rate of a slow gateway, at most
-  // W duplicates per crash. The dispatcher's config (delivery.send_window)
+  // Requests open at once (see above): 1 = strictly one at a time; W = up to W
+  // times the rate of a slow gateway. A crash leaves at most W requests whose
+  // outcome is unknown: settled by their receipts (settle_wait), else each a
+  // possible duplicate. The dispatcher's config (delivery.send_window)
   // defaults to 16.
   std::size_t send_window = 1;
   // How long an SMS possibly in flight at a crash waits for its delivery

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -63,7 +64,16 @@ struct CrashResult {
   int kills = 0, lost = 0, duplicates = 0, unsent = -1;
   std::set<std::string> duplicated, flagged;
   double seconds = 0;  // first start of the worker to its last exit
+  std::string failures;  // the worker's "not sent: N reason" lines
 };
+
+std::string FailureLines(const std::string& log) {
+  std::ifstream in(log);
+  std::string line, out;
+  while (std::getline(in, line))
+    if (line.rfind("not sent: ", 0) == 0) out += line + "\n";
+  return out;
+}
 
 void InsertMessages(Database& db, int count, Instant t0) {
   db.InTransaction([&](Poco::Data::Session& s) {
@@ -175,6 +185,7 @@ CrashResult RunWithCrashes(const CrashRun& run, uint32_t seed) {
     }
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  out.failures = FailureLines(dir.Sub("worker.log"));
   EXPECT_TRUE(finished) << "the worker did not finish within 240 s";
 
   Poco::Data::Session s = db->GetSession();
@@ -209,7 +220,8 @@ void Report(const CrashRun& run, uint32_t seed, const CrashResult& r) {
             << (run.receipts ? "on (settle " + std::to_string(run.settle_seconds) + " s)" : "off")
             << ", " << r.kills << " SIGKILLs, " << r.duplicates << " duplicates, "
             << r.flagged.size() << " flagged as possible duplicates, " << r.lost << " lost, "
-            << r.seconds << " s, " << run.messages / r.seconds << " SMS/s\n";
+            << r.seconds << " s, " << run.messages / r.seconds << " SMS/s\n"
+            << r.failures;
 }
 
 void ExpectNoLossAndFlagged(const CrashResult& r) {

@@ -512,5 +512,27 @@ TEST_F(OutboxTest, RecoveryTakesARecordedReceiptAsAccepted) {
   EXPECT_EQ(outbox_->SendDue(clock_.Now(), 10).claimed, 0);
 }
 
+// Two crashes in a row: b was possibly sent before the first (flagged), claimed
+// again, and still unsent at the second, behind a in the new claim. Its flag
+// stays: the second recovery must not clear it (the crash test found copies
+// of such messages unflagged).
+TEST_F(OutboxTest, RecoveryKeepsTheFlagOfAnEarlierCrash) {
+  int64_t a = Plan("+436641000095", "A");
+  int64_t b = Plan("+436641000096", "B");
+  {
+    Poco::Data::Session s = db_->GetSession();
+    s << "UPDATE messages SET state = 'sending', claim_id = 'test/2-2-1', claim_window = 1, "
+         "attempts = 2, lease_until = 9999999999 WHERE id IN (" + std::to_string(a) + "," +
+             std::to_string(b) + ")",
+        Poco::Data::Keywords::now;
+    s << "UPDATE messages SET possible_duplicate = 1 WHERE id = " + std::to_string(b),
+        Poco::Data::Keywords::now;
+  }
+  RecoveryCounts r = outbox_->RecoverInterrupted(clock_.Now());
+  EXPECT_EQ(r.resent, 2);
+  EXPECT_EQ(Column(a, "possible_duplicate"), "1");  // in flight at this crash
+  EXPECT_EQ(Column(b, "possible_duplicate"), "1");  // sent before the earlier one
+}
+
 }  // namespace
 }  // namespace kehrbote::test
