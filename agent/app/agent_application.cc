@@ -39,6 +39,9 @@ namespace {
 constexpr const char* kUsage =
     KEHRBOTE_CONFIG_OPTION " (run | once | export " KEHRBOTE_OUTPUT_OPTION " | check)";
 
+constexpr const char* kNowUsage = KEHRBOTE_NOW_OPTION
+    " is for once, export and check and expects RFC 3339 such as 2026-11-23T06:00:00+01:00";
+
 constexpr const char* kCommands =
     "Commands:\n"
     "  run                    export and upload daily at the scheduled times (service)\n"
@@ -61,7 +64,9 @@ void AgentApplication::defineOptions(Poco::Util::OptionSet& options) {
   options.addOption(Poco::Util::Option("output", "o", "output file of the export command")
                         .required(false).repeatable(false).argument("FILE"));
   options.addOption(Poco::Util::Option("now", "", "once, export, check: as at TIME (RFC 3339)")
-                        .required(false).repeatable(false).argument("TIME"));
+                        .required(false)
+                        .repeatable(false)
+                        .argument("TIME"));
   options.addOption(Poco::Util::Option("help", "h", "show this help").required(false));
 }
 
@@ -119,9 +124,7 @@ int AgentApplication::main(const std::vector<std::string>& args) {
     return EXIT_USAGE;
   }
   if (!now_.empty() && (command == "run" || !ParseRfc3339(now_))) {
-    std::cerr << "kehrbote-agent: " KEHRBOTE_NOW_OPTION " is for once, export and check and "
-                 "expects RFC 3339 such as 2026-11-23T06:00:00+01:00, got '"
-              << now_ << "'\n";
+    std::cerr << "kehrbote-agent: " << kNowUsage << ", got '" << now_ << "'\n";
     return EXIT_USAGE;
   }
   if (command == "export" && output_path_.empty()) {
@@ -146,8 +149,7 @@ int AgentApplication::main(const std::vector<std::string>& args) {
   // --now: a fixed virtual instant (tests; the service's schedule needs the real clock).
   std::optional<ManualClock> virtual_clock;
   if (!now_.empty()) virtual_clock.emplace(*ParseRfc3339(now_));
-  AgentRunner runner(*cfg, virtual_clock ? static_cast<const Clock&>(*virtual_clock) : clock_,
-                     log);
+  AgentRunner runner(*cfg, virtual_clock ? static_cast<const Clock&>(*virtual_clock) : clock_, log);
   if (command == "once") return runner.ExportAndUpload();
   if (command == "export") return runner.ExportOnly(output_path_);
   return runner.Check(std::cout);

@@ -44,9 +44,9 @@ void ServiceLoop::Pass(Instant now, bool poll) {
         !r.ingested.empty()) {
       std::lock_guard<std::mutex> lock(log_mu);
       log_ << FormatRfc3339Utc(now) << " pass: " << r.ingested.size() << " file(s), "
-           << r.plan.planned << " planned, " << r.plan.cancelled << " cancelled, "
-           << r.plan.skipped << " skipped, " << r.heartbeat.heartbeats << " heartbeat(s), "
-           << r.delivery.claimed << " claimed, " << r.delivery.accepted << " accepted\n"
+           << r.plan.planned << " planned, " << r.plan.cancelled << " cancelled, " << r.plan.skipped
+           << " skipped, " << r.heartbeat.heartbeats << " heartbeat(s), " << r.delivery.claimed
+           << " claimed, " << r.delivery.accepted << " accepted\n"
            << std::flush;
     }
   } catch (const std::exception& e) {
@@ -119,7 +119,8 @@ int ServiceLoop::Run(bool handle_signals) {
       virtual_clock_->RingAt(wake, ring);
       return;
     }
-    timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(wake - now));
+    timer.expires_after(
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(wake - now));
     timer.async_wait([&](const boost::system::error_code& ec) {
       if (!ec) tick();
     });

@@ -66,7 +66,7 @@ class ServiceLoop {
   std::ostream& log_;
   std::atomic<bool> stop_{false};
   std::atomic<int> passes_{0};
-  bool first_pass_ = true;  // loop thread only
+  bool first_pass_ = true;      // loop thread only
   std::function<void()> wake_;  // set while running: stops the io_context
   std::function<bool()> before_pass_;
 };

@@ -233,7 +233,8 @@ TEST(AgentCommandTest, ConfigErrorAndUsage) {
   r = RunCommand({kAgent, "--config", dir.Sub("agent.yaml"), "--now", "gestern", "once"});
   EXPECT_EQ(r.exit_code, 64) << r.output;
   EXPECT_NE(r.output.find("RFC 3339"), std::string::npos) << r.output;
-  r = RunCommand({kAgent, "--config", dir.Sub("agent.yaml"), "--now", "2026-11-23T06:00:00Z", "run"});
+  r = RunCommand(
+      {kAgent, "--config", dir.Sub("agent.yaml"), "--now", "2026-11-23T06:00:00Z", "run"});
   EXPECT_EQ(r.exit_code, 64) << r.output;
 }
 
