@@ -21,3 +21,9 @@ if(KEHRBOTE_SANITIZE MATCHES "undefined")
 endif()
 add_compile_options(${kehrbote_sanitize_flags})
 add_link_options(${kehrbote_sanitize_flags})
+if(KEHRBOTE_SANITIZE STREQUAL "thread")
+  # Waits TSan would not see otherwise (reason in the file).
+  add_library(kehrbote_tsan_clock_shims STATIC
+              ${CMAKE_CURRENT_SOURCE_DIR}/tests/sanitizers/tsan_clock_shims.cc)
+  link_libraries(kehrbote_tsan_clock_shims)
+endif()
