@@ -19,8 +19,8 @@ timespec OnRealtime(clockid_t clock, const timespec* deadline) {
   clock_gettime(clock, &now_clock);
   clock_gettime(CLOCK_REALTIME, &now_real);
   constexpr long long kNs = 1000000000LL;
-  const long long left = (deadline->tv_sec - now_clock.tv_sec) * kNs +
-                         (deadline->tv_nsec - now_clock.tv_nsec);
+  const long long left =
+      (deadline->tv_sec - now_clock.tv_sec) * kNs + (deadline->tv_nsec - now_clock.tv_nsec);
   const long long at = now_real.tv_sec * kNs + now_real.tv_nsec + left;
   timespec out{};
   out.tv_sec = static_cast<time_t>(at / kNs);
@@ -36,8 +36,8 @@ extern "C" int pthread_mutex_clocklock(pthread_mutex_t* mutex, clockid_t clock,
   return pthread_mutex_timedlock(mutex, &at);
 }
 
-extern "C" int pthread_cond_clockwait(pthread_cond_t* cond, pthread_mutex_t* mutex,
-                                      clockid_t clock, const timespec* deadline) {
+extern "C" int pthread_cond_clockwait(pthread_cond_t* cond, pthread_mutex_t* mutex, clockid_t clock,
+                                      const timespec* deadline) {
   const timespec at = OnRealtime(clock, deadline);
   return pthread_cond_timedwait(cond, mutex, &at);
 }
