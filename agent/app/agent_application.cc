@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include <Poco/AutoPtr.h>
@@ -29,12 +30,17 @@ namespace {
 #if defined(POCO_OS_FAMILY_WINDOWS)
 #define KEHRBOTE_CONFIG_OPTION "/config=FILE"
 #define KEHRBOTE_OUTPUT_OPTION "/output=FILE"
+#define KEHRBOTE_NOW_OPTION "/now=TIME"
 #else
 #define KEHRBOTE_CONFIG_OPTION "--config FILE"
 #define KEHRBOTE_OUTPUT_OPTION "--output FILE"
+#define KEHRBOTE_NOW_OPTION "--now TIME"
 #endif
 constexpr const char* kUsage =
     KEHRBOTE_CONFIG_OPTION " (run | once | export " KEHRBOTE_OUTPUT_OPTION " | check)";
+
+constexpr const char* kNowUsage = KEHRBOTE_NOW_OPTION
+    " is for once, export and check and expects RFC 3339 such as 2026-11-23T06:00:00+01:00";
 
 constexpr const char* kCommands =
     "Commands:\n"
@@ -57,6 +63,10 @@ void AgentApplication::defineOptions(Poco::Util::OptionSet& options) {
                         .required(false).repeatable(false).argument("FILE"));
   options.addOption(Poco::Util::Option("output", "o", "output file of the export command")
                         .required(false).repeatable(false).argument("FILE"));
+  options.addOption(Poco::Util::Option("now", "", "once, export, check: as at TIME (RFC 3339)")
+                        .required(false)
+                        .repeatable(false)
+                        .argument("TIME"));
   options.addOption(Poco::Util::Option("help", "h", "show this help").required(false));
 }
 
@@ -64,6 +74,7 @@ void AgentApplication::handleOption(const std::string& name, const std::string& 
   ServerApplication::handleOption(name, value);
   if (name == "config") config_path_ = value;
   if (name == "output") output_path_ = value;
+  if (name == "now") now_ = value;
   if (name == "help") {
     help_ = true;
     stopOptionsProcessing();
@@ -112,6 +123,10 @@ int AgentApplication::main(const std::vector<std::string>& args) {
               << kCommands;
     return EXIT_USAGE;
   }
+  if (!now_.empty() && (command == "run" || !ParseRfc3339(now_))) {
+    std::cerr << "kehrbote-agent: " << kNowUsage << ", got '" << now_ << "'\n";
+    return EXIT_USAGE;
+  }
   if (command == "export" && output_path_.empty()) {
     std::cerr << "kehrbote-agent export: " KEHRBOTE_OUTPUT_OPTION " is required\n";
     return EXIT_USAGE;
@@ -131,7 +146,10 @@ int AgentApplication::main(const std::vector<std::string>& args) {
   Poco::Logger& log = Poco::Logger::get("kehrbote-agent");
 
   if (command == "run") return RunService(*cfg);
-  AgentRunner runner(*cfg, clock_, log);
+  // --now: a fixed virtual instant (tests; the service's schedule needs the real clock).
+  std::optional<ManualClock> virtual_clock;
+  if (!now_.empty()) virtual_clock.emplace(*ParseRfc3339(now_));
+  AgentRunner runner(*cfg, virtual_clock ? static_cast<const Clock&>(*virtual_clock) : clock_, log);
   if (command == "once") return runner.ExportAndUpload();
   if (command == "export") return runner.ExportOnly(output_path_);
   return runner.Check(std::cout);

@@ -46,6 +46,7 @@ class AgentApplication : public Poco::Util::ServerApplication {
 
   std::string config_path_;
   std::string output_path_;
+  std::string now_;  // --now: once, export and check run in virtual time at this instant
   bool help_ = false;
   SystemClock clock_;
   Poco::Event stop_{Poco::Event::EVENT_MANUALRESET};

@@ -1,9 +1,11 @@
 #include "dispatcher/app/service_loop.h"
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <thread>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -24,84 +26,107 @@ void ServiceLoop::Stop() {
   if (wake_) wake_();
 }
 
+void ServiceLoop::Pass(Instant now, bool poll) {
+  try {
+    bool changed = false;
+    if (before_pass_) {
+      std::lock_guard<std::mutex> lock(log_mu);  // the hook logs too
+      changed = before_pass_();
+    }
+    PassResult r = app_.RunPass(now, first_pass_ || changed, poll);
+    first_pass_ = false;
+    ++passes_;
+    for (const FirmProblem& f : r.failures) {
+      std::lock_guard<std::mutex> lock(log_mu);
+      log_ << FormatRfc3339Utc(now) << " " << f.message << "\n" << std::flush;
+    }
+    if (r.plan.planned || r.plan.cancelled || r.heartbeat.heartbeats || r.delivery.claimed ||
+        !r.ingested.empty()) {
+      std::lock_guard<std::mutex> lock(log_mu);
+      log_ << FormatRfc3339Utc(now) << " pass: " << r.ingested.size() << " file(s), "
+           << r.plan.planned << " planned, " << r.plan.cancelled << " cancelled, " << r.plan.skipped
+           << " skipped, " << r.heartbeat.heartbeats << " heartbeat(s), " << r.delivery.claimed
+           << " claimed, " << r.delivery.accepted << " accepted\n"
+           << std::flush;
+    }
+  } catch (const std::exception& e) {
+    // The store or a server may be down: log and try again at the next poll.
+    std::lock_guard<std::mutex> lock(log_mu);
+    log_ << FormatRfc3339Utc(now) << " pass failed: " << e.what() << "\n" << std::flush;
+  }
+}
+
+Instant ServiceLoop::NextWake(Instant now, Instant next_poll) {
+  Instant wake = next_poll;
+  try {
+    wake = app_.NextWake(now, next_poll);
+  } catch (const std::exception&) {
+    // The store is down: the next poll retries.
+  }
+  // At least a second apart: a message due now that cannot be sent must not spin.
+  return std::max(wake, now + std::chrono::seconds{1});
+}
+
+std::thread ServiceLoop::StartSignalThread(const std::atomic<bool>& done) {
+  return std::thread([this, &done] {
+    // Wakes every 200 ms to see whether the loop ended without a signal.
+    while (!done) {
+      const int sig = Env::Default().WaitForTerminationSignal(std::chrono::milliseconds{200});
+      if (sig > 0) {
+        {
+          std::lock_guard<std::mutex> lock(log_mu);
+          log_ << "kehrbote-dispatcher: signal " << sig << ", stopping\n" << std::flush;
+        }
+        Stop();
+        return;
+      }
+    }
+  });
+}
+
 int ServiceLoop::Run(bool handle_signals) {
-  boost::asio::io_context io;
-  boost::asio::steady_timer timer(io);
+  // Shared so that an alarm a virtual clock rings after Run returned finds it
+  // gone (weak_ptr) instead of posting into a destroyed io_context.
+  auto io = std::make_shared<boost::asio::io_context>();
+  std::weak_ptr<boost::asio::io_context> weak_io = io;
+  boost::asio::steady_timer timer(*io);
+  // A virtual wake-up is no work the io_context knows of: without the guard, run()
+  // would return while the loop waits for its clock. Stop() still ends it.
+  auto keep_running = boost::asio::make_work_guard(*io);
   {
     std::lock_guard<std::mutex> lock(log_mu);
-    wake_ = [&io] { boost::asio::post(io, [&io] { io.stop(); }); };
+    wake_ = [&io = *io] { boost::asio::post(io, [&io] { io.stop(); }); };
   }
-
-  std::thread signals;
   std::atomic<bool> done{false};
-  if (handle_signals) {
-    signals = std::thread([this, &done] {
-      // Wakes every 200 ms to see whether the loop ended without a signal.
-      while (!done) {
-        const int sig = Env::Default().WaitForTerminationSignal(std::chrono::milliseconds{200});
-        if (sig > 0) {
-          {
-            std::lock_guard<std::mutex> lock(log_mu);
-            log_ << "kehrbote-dispatcher: signal " << sig << ", stopping\n" << std::flush;
-          }
-          Stop();
-          return;
-        }
-      }
-    });
-  }
+  std::thread signals;
+  if (handle_signals) signals = StartSignalThread(done);
 
+  first_pass_ = true;
   const auto interval = app_.config().poll_interval;
   Instant next_poll = clock_.Now();
-  bool first = true;
-  int status = 0;
-
   std::function<void()> tick = [&] {
     if (stop_) return;
     const Instant now = clock_.Now();
     const bool poll = now >= next_poll;
-    try {
-      bool changed = false;
-      if (before_pass_) {
-        std::lock_guard<std::mutex> lock(log_mu);  // the hook logs too
-        changed = before_pass_();
-      }
-      PassResult r = app_.RunPass(now, first || changed, poll);
-      first = false;
-      ++passes_;
-      for (const FirmProblem& f : r.failures) {
-        std::lock_guard<std::mutex> lock(log_mu);
-        log_ << FormatRfc3339Utc(now) << " " << f.message << "\n" << std::flush;
-      }
-      if (r.plan.planned || r.plan.cancelled || r.heartbeat.heartbeats || r.delivery.claimed ||
-          !r.ingested.empty()) {
-        std::lock_guard<std::mutex> lock(log_mu);
-        log_ << FormatRfc3339Utc(now) << " pass: " << r.ingested.size() << " file(s), "
-             << r.plan.planned << " planned, " << r.plan.cancelled << " cancelled, "
-             << r.plan.skipped << " skipped, " << r.heartbeat.heartbeats << " heartbeat(s), "
-             << r.delivery.claimed << " claimed, " << r.delivery.accepted << " accepted\n"
-             << std::flush;
-      }
-    } catch (const std::exception& e) {
-      // The store or a server may be down: log and try again at the next poll.
-      std::lock_guard<std::mutex> lock(log_mu);
-      log_ << FormatRfc3339Utc(now) << " pass failed: " << e.what() << "\n" << std::flush;
-    }
+    Pass(now, poll);
     if (poll) next_poll = now + interval;
-    Instant wake = next_poll;
-    try {
-      wake = app_.NextWake(now, next_poll);
-    } catch (const std::exception&) {
+    const Instant wake = NextWake(now, next_poll);
+    // The clock rings a virtual wake-up (tests); the steady timer waits a real one.
+    auto ring = [weak_io, &tick] {
+      if (auto live = weak_io.lock()) boost::asio::post(*live, [&tick] { tick(); });
+    };
+    if (virtual_clock_) {
+      virtual_clock_->RingAt(wake, ring);
+      return;
     }
-    auto wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(wake - now);
-    if (wait < std::chrono::seconds{1}) wait = std::chrono::seconds{1};
-    timer.expires_after(wait);
+    timer.expires_after(
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(wake - now));
     timer.async_wait([&](const boost::system::error_code& ec) {
       if (!ec) tick();
     });
   };
-  boost::asio::post(io, tick);
-  if (!stop_) io.run();
+  boost::asio::post(*io, tick);
+  if (!stop_) io->run();
 
   {
     std::lock_guard<std::mutex> lock(log_mu);
@@ -109,7 +134,7 @@ int ServiceLoop::Run(bool handle_signals) {
   }
   done = true;
   if (signals.joinable()) signals.join();
-  return status;
+  return 0;
 }
 
 }  // namespace kehrbote

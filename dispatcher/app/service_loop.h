@@ -9,6 +9,12 @@
 // pass after a hook that reports a change is full, so changed rules and texts
 // are planned at once.
 //
+// Time: the loop reads and waits on its clock. On a Clock (the real one) it waits
+// on an Asio steady_timer; on a VirtualClock (tests) it asks the clock to ring it
+// at the wake-up instead, so a test moves the clock to the next wake-up
+// (VirtualClock::AwaitAlarm tells which, once the pass is done) and no real time
+// passes.
+//
 // Signals: main() blocks SIGINT/SIGTERM/SIGQUIT before any thread starts; a
 // dedicated thread takes them (Env::WaitForTerminationSignal) and stops the
 // io_context, so the current pass finishes and the loop returns cleanly.
@@ -18,16 +24,22 @@
 #include <chrono>
 #include <functional>
 #include <ostream>
+#include <thread>
 
 #include "dispatcher/app/dispatcher_app.h"
 #include "shared/time/clock.h"
+#include "shared/time/virtual_clock.h"
 
 namespace kehrbote {
 
 class ServiceLoop {
  public:
+  // Real time: waits on a steady timer.
   ServiceLoop(DispatcherApp& app, const Clock& clock, std::ostream& log)
       : app_(app), clock_(clock), log_(log) {}
+  // Virtual time: `clock` rings the loop awake.
+  ServiceLoop(DispatcherApp& app, VirtualClock& clock, std::ostream& log)
+      : app_(app), clock_(clock), virtual_clock_(&clock), log_(log) {}
 
   // Runs until Stop() or SIGINT/SIGTERM (if handle_signals). Returns 0, or 1
   // if it stopped because of an error it could not recover from.
@@ -41,11 +53,20 @@ class ServiceLoop {
   int passes() const { return passes_.load(); }
 
  private:
+  // One pass at `now` (polling the inboxes if `poll`); logs what it did or why it failed.
+  void Pass(Instant now, bool poll);
+  // When to wake next after a pass at `now`: the next poll, due message or heartbeat.
+  Instant NextWake(Instant now, Instant next_poll);
+  // Takes the termination signals until `done`; a signal stops the loop.
+  std::thread StartSignalThread(const std::atomic<bool>& done);
+
   DispatcherApp& app_;
   const Clock& clock_;
+  VirtualClock* virtual_clock_ = nullptr;  // set: the clock wakes the loop, no timer
   std::ostream& log_;
   std::atomic<bool> stop_{false};
   std::atomic<int> passes_{0};
+  bool first_pass_ = true;      // loop thread only
   std::function<void()> wake_;  // set while running: stops the io_context
   std::function<bool()> before_pass_;
 };

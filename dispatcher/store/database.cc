@@ -142,6 +142,7 @@ class Database::Impl {
   // finds the file locked waits in SQLite's busy handler, which sleeps 1-100 ms
   // a try instead of starting when the other commits.
   std::timed_mutex sqlite_writer;
+  std::function<void()> on_writer_wait;  // DatabaseOptions::on_writer_wait
 
   std::shared_ptr<std::mutex> FirmMutex(std::string_view firm_id) {
     std::lock_guard<std::mutex> lock(firm_mu);
@@ -172,6 +173,7 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const DatabaseO
   RegisterConnectors();
   auto impl = std::make_unique<Impl>();
   impl->busy_timeout = options.busy_timeout;
+  impl->on_writer_wait = options.on_writer_wait;
   const int max_sessions = static_cast<int>(std::max<std::size_t>(1, options.max_sessions));
   const std::string description = MaskPassword(url);
   try {
@@ -273,8 +275,10 @@ void RunTransaction(Session& s, SqlDialect dialect,
 
 std::unique_lock<std::timed_mutex> Database::TakeWriterTurn() {
   std::unique_lock<std::timed_mutex> writer(impl_->sqlite_writer, std::defer_lock);
+  if (dialect_ != SqlDialect::kSqlite || writer.try_lock()) return writer;
+  if (impl_->on_writer_wait) impl_->on_writer_wait();
   // Bounded like SQLite's own wait, so a stuck writer is an error, not a hang.
-  if (dialect_ == SqlDialect::kSqlite && !writer.try_lock_for(impl_->busy_timeout))
+  if (!writer.try_lock_for(impl_->busy_timeout))
     throw DatabaseError("store '" + description_ + "': no write transaction within " +
                         std::to_string(impl_->busy_timeout.count()) +
                         " ms: another writer of this process holds it");

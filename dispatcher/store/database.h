@@ -76,6 +76,9 @@ struct DatabaseOptions {
   // How long a statement waits for a lock held by another writer (SQLite), and
   // how long GetSession() waits for a free pooled session.
   std::chrono::milliseconds busy_timeout{30000};
+  // Tests: called (on the waiting thread) when a transaction has to wait for this
+  // process's SQLite writer turn, so a test can order threads without sleeping.
+  std::function<void()> on_writer_wait;
 };
 
 class Database {

@@ -127,9 +127,10 @@ TEST_F(AgentSftpTest, OnceUploadsAValidExport) {
   EXPECT_EQ(r.output.find("0664 / 1000001"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("500 appointments"), std::string::npos) << r.output;
 
-  // A second run a moment later gets a new final name; nothing is overwritten.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-  r = RunCommand({kAgent, "--config", config, "once"});
+  // A second run a second later (virtual time: --now) gets a new final name;
+  // nothing is overwritten.
+  const Instant second_later = status.last_success->time + std::chrono::seconds(1);
+  r = RunCommand({kAgent, "--config", config, "--now", FormatRfc3339Utc(second_later), "once"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(Exports().size(), 2u);
 }
@@ -177,6 +178,7 @@ TEST_F(AgentSftpTest, ServerDownSpoolsThenSendsWhenBack) {
   options.output_file = dir_.Sub("run.log");
   test::ChildProcess agent = test::ChildProcess::Spawn(options);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  // The agent is another process that tells only through the drop: bounded polling.
   while (Exports().empty() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -227,6 +229,13 @@ TEST(AgentCommandTest, ConfigErrorAndUsage) {
   r = RunCommand({kAgent, "--help"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.output.find("export --output FILE"), std::string::npos) << r.output;
+  // --now is virtual time for once, export and check; the service needs the real clock.
+  r = RunCommand({kAgent, "--config", dir.Sub("agent.yaml"), "--now", "gestern", "once"});
+  EXPECT_EQ(r.exit_code, 64) << r.output;
+  EXPECT_NE(r.output.find("RFC 3339"), std::string::npos) << r.output;
+  r = RunCommand(
+      {kAgent, "--config", dir.Sub("agent.yaml"), "--now", "2026-11-23T06:00:00Z", "run"});
+  EXPECT_EQ(r.exit_code, 64) << r.output;
 }
 
 }  // namespace

@@ -146,6 +146,7 @@ class DeliveryFixture : public ::testing::Test {
       for (auto& m : kannel_->WaitForReceived(0, std::chrono::milliseconds(0)))
         if (m.to == to) out.push_back(m);
       if (out.size() >= count) break;
+      // fakesmsc is another process that tells only through its output: bounded polling.
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     } while (std::chrono::steady_clock::now() < deadline);
     return out;

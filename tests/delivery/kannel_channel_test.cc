@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <thread>
 
 #include "tests/support/kannel_server.h"
@@ -57,6 +59,7 @@ class KannelChannelTest : public ::testing::Test {
       for (auto& m : kannel_->WaitForReceived(0, std::chrono::milliseconds(0)))
         if (m.to == to) out.push_back(m);
       if (out.size() >= count) break;
+      // fakesmsc is another process that tells only through its output: bounded polling.
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return out;
@@ -172,9 +175,16 @@ class ScriptedServer {
     thread_ = std::thread([this] {
       while (!stop_) {
         if (!socket_.poll(Poco::Timespan(0, 50000), Poco::Net::Socket::SELECT_READ)) continue;
-        Poco::Net::StreamSocket c = socket_.acceptConnection();
-        ++connections_;
-        serve_(c);
+        {
+          Poco::Net::StreamSocket c = socket_.acceptConnection();
+          ++connections_;
+          serve_(c);
+        }  // closed
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          ++served_;
+        }
+        served_changed_.notify_all();
       }
     });
   }
@@ -186,6 +196,11 @@ class ScriptedServer {
     return "http://127.0.0.1:" + std::to_string(socket_.address().port()) + "/cgi-bin/sendsms";
   }
   int connections() const { return connections_; }
+  // True once `n` connections were served and closed; false after `timeout`.
+  bool WaitForServed(int n, std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return served_changed_.wait_for(lock, timeout, [&] { return served_ >= n; });
+  }
   // Reads one request head; false if the client closed first.
   static bool ReadRequest(Poco::Net::StreamSocket& c) {
     std::string in;
@@ -204,6 +219,9 @@ class ScriptedServer {
   std::function<void(Poco::Net::StreamSocket&)> serve_;
   std::atomic<bool> stop_{false};
   std::atomic<int> connections_{0};
+  std::mutex mu_;
+  std::condition_variable served_changed_;
+  int served_ = 0;  // guarded by mu_
   std::thread thread_;
 };
 
@@ -226,7 +244,7 @@ TEST_F(KannelChannelTest, KeptAliveConnectionClosedByServerIsRetriedOnAFreshOne)
   KannelChannel channel(s, clock_);
   auto first = channel.Send(Message("+436641000009", "Hallo"));
   ASSERT_EQ(first.status, SendStatus::kAccepted) << first.detail;
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(server.WaitForServed(1, std::chrono::seconds(10)));  // the server closed it
   auto second = channel.Send(Message("+436641000010", "Hallo"));
   EXPECT_EQ(second.status, SendStatus::kAccepted) << second.detail;
   EXPECT_EQ(requests, 2);
@@ -236,6 +254,7 @@ TEST_F(KannelChannelTest, KeptAliveConnectionClosedByServerIsRetriedOnAFreshOne)
 TEST_F(KannelChannelTest, NoAnswerWithinTimeoutIsTransient) {
   ScriptedServer server([&](Poco::Net::StreamSocket& c) {
     ScriptedServer::ReadRequest(c);
+    // Not synchronisation: a server that answers too late, on purpose.
     std::this_thread::sleep_for(std::chrono::milliseconds(800));  // never answers in time
   });
   auto s = Settings();

@@ -109,7 +109,7 @@ TEST_F(MailOutboxTest, RelayWithoutStarttlsGetsNothingAndMessageWaits) {
   EXPECT_EQ(c.retried, 1);
   EXPECT_EQ(Query("SELECT state FROM messages"), "planned");
   EXPECT_NE(Query("SELECT last_error FROM messages").find("STARTTLS"), std::string::npos);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(server.WaitForSessionsEnded(1, std::chrono::seconds(10))) << server.LogTail();
   EXPECT_TRUE(server.Received().empty());
 }
 

@@ -149,6 +149,8 @@ TEST_F(OutboxTest, StopReplySuppressesAndConfirmsOnce) {
   ASSERT_EQ(outbox_->SendDue(clock_.Now(), 10).accepted, 1);
   ASSERT_EQ(ReceivedFor("+436641000020", 1).size(), 1u);
   kannel_->InjectMo("436641000020", "4366499999", "Stopp");
+  // The reply travels through Kannel, another process, to the listener, which tells
+  // only through the store: bounded polling (here and below).
   auto deadline = std::chrono::steady_clock::now() + seconds(15);
   while (Count("SELECT COUNT(*) FROM suppressions") == 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

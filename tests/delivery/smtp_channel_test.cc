@@ -170,7 +170,7 @@ TEST_F(SmtpChannelTest, PlainServerIsRefusedWhenTlsRequired) {
   auto outcome = channel.Send(Message());
   EXPECT_EQ(outcome.status, SendStatus::kTransient);
   EXPECT_NE(outcome.detail.find("STARTTLS"), std::string::npos) << outcome.detail;
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(server.WaitForSessionsEnded(1, std::chrono::seconds(10))) << server.LogTail();
   EXPECT_TRUE(server.Received().empty()) << "mail went out in plain text";
 }
 
@@ -182,7 +182,7 @@ TEST_F(SmtpChannelTest, UntrustedCertificateIsRefused) {
   SmtpChannel channel(settings, clock_);
   auto outcome = channel.Send(Message());
   EXPECT_EQ(outcome.status, SendStatus::kTransient) << outcome.detail;
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(server.WaitForSessionsEnded(1, std::chrono::seconds(10))) << server.LogTail();
   EXPECT_TRUE(server.Received().empty());
 }
 

@@ -41,7 +41,8 @@ inline Appointment MakeAppt(const std::string& id, const char* day, int hour, in
 }
 
 // Polls `done` every 100 ms for at most 20 s; true once it holds. An exception
-// counts as "not yet" (the store may not be created yet).
+// counts as "not yet" (the store may not be created yet). For a dispatcher
+// process, which tells only through its store and log: bounded polling.
 template <typename F>
 bool Within20s(F done) {
   for (int i = 0; i < 200; ++i) {

@@ -52,7 +52,8 @@ TEST_P(ServiceLoopTest, RunPlansThenStopsOnSignal) {
   ASSERT_NO_FATAL_FAILURE(IngestUpcoming(env));
   test::ChildProcess child = StartRun(env);
 
-  // The first pass plans the reminder.
+  // The first pass plans the reminder. The dispatcher is another process that
+  // tells only through its store: bounded polling.
   auto db = Database::Open(env.store_url());
   Poco::Int64 n = 0;
   for (int i = 0; i < 100 && n == 0; ++i) {
@@ -126,9 +127,10 @@ TEST(ServiceLoopReloadTest, ChangedFirmFileIsReadWithoutARestart) {
   EXPECT_NE(log().find("keeps its last good config"), std::string::npos) << log();
 }
 
-TEST(ServiceLoopObjectTest, WakesForDueMessageNotEverySecond) {
-  // In-process: a loop with a long poll interval does few passes in 2 s, and
-  // Stop() ends it promptly.
+// In virtual time: the loop waits on its VirtualClock, the test moves the clock to
+// each wake-up the loop asked for (AwaitAlarm is the synchronisation point: the
+// loop has finished its pass and waits), no real time passes.
+TEST(ServiceLoopObjectTest, WakesForTheNextPollNotEverySecond) {
   test::AppEnv env;
   env.WriteConfig("poll_interval: 1h\n");
   env.Write("firms.d/huber.yaml", "id: huber\n");
@@ -136,16 +138,60 @@ TEST(ServiceLoopObjectTest, WakesForDueMessageNotEverySecond) {
   auto db = Database::Open(env.store_url());
   DispatcherApp app(config, *db);
   app.Migrate();
-  SystemClock clock;
+  // 08:00 in Vienna: nothing planned, the morning heartbeat is past.
+  const Instant start = *ParseRfc3339("2026-11-23T08:00:00+01:00");
+  VirtualClock clock(start);
   std::ostringstream log;
   ServiceLoop loop(app, clock, log);
   std::thread t([&] { loop.Run(/*handle_signals=*/false); });
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+
+  EXPECT_EQ(clock.AwaitAlarm(std::chrono::seconds{30}), start + std::chrono::hours{1});
+  EXPECT_EQ(loop.passes(), 1) << log.str();  // the start pass; nothing due, no poll due
+  clock.Advance(std::chrono::minutes{59});
+  EXPECT_EQ(clock.AwaitAlarm(std::chrono::seconds{30}), start + std::chrono::hours{1});
+  EXPECT_EQ(loop.passes(), 1) << log.str();
+  clock.Advance(std::chrono::minutes{1});  // the poll is due
+  EXPECT_EQ(clock.AwaitAlarm(std::chrono::seconds{30}), start + std::chrono::hours{2});
+  EXPECT_EQ(loop.passes(), 2) << log.str();
+
   const auto stop_at = std::chrono::steady_clock::now();
   loop.Stop();
   t.join();
   EXPECT_LT(std::chrono::steady_clock::now() - stop_at, std::chrono::seconds(2));
-  EXPECT_EQ(loop.passes(), 1) << log.str();  // the start pass; nothing due, no poll due
+}
+
+// A planned message wakes the loop at its due time, before the next poll.
+TEST(ServiceLoopObjectTest, WakesWhenAPlannedMessageFallsDue) {
+  test::AppEnv env;
+  env.WriteConfig("poll_interval: 1d\n");
+  env.Write("firms.d/huber.yaml", "id: huber\n");
+  DispatcherConfig config = LoadDispatcherConfig(env.config_path());
+  auto db = Database::Open(env.store_url());
+  DispatcherApp app(config, *db);
+  app.Migrate();
+  const Instant start = *ParseRfc3339("2026-11-23T08:00:00+01:00");
+  auto r = env.Ingest(*db, "huber", start,
+                      {MakeAppt("A1", "2026-11-24", 12, 0, {SmsContact("0664 1231231")})});
+  ASSERT_EQ(r.outcome, IngestOutcome::kApplied) << r.reason;
+  VirtualClock clock(start);
+  std::ostringstream log;
+  ServiceLoop loop(app, clock, log);
+  std::thread t([&] { loop.Run(/*handle_signals=*/false); });
+
+  const std::optional<Instant> wake = clock.AwaitAlarm(std::chrono::seconds{30});
+  ASSERT_TRUE(wake.has_value()) << log.str();
+  EXPECT_EQ(loop.passes(), 1) << log.str();
+  Poco::Int64 due = 0;
+  auto s = db->GetSession();
+  s << "SELECT MIN(due_at) FROM messages WHERE firm_id = 'huber' AND state = 'planned'", into(due),
+      now;
+  EXPECT_EQ(wake->time_since_epoch().count(), due) << FormatRfc3339Utc(*wake);
+  EXPECT_LT(*wake, start + std::chrono::hours{24}) << FormatRfc3339Utc(*wake);
+  clock.Set(*wake);
+  EXPECT_NE(clock.AwaitAlarm(std::chrono::seconds{30}), std::nullopt);
+  EXPECT_EQ(loop.passes(), 2) << log.str();
+  loop.Stop();
+  t.join();
 }
 
 }  // namespace

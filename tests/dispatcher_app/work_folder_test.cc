@@ -52,6 +52,7 @@ TEST(DispatcherWorkFolderTest, KilledRunLeavesNothingInTheTempDirAndTheNextStart
   run.output_file = env.Sub("run.log");
   test::ChildProcess child = test::ChildProcess::Spawn(run);
   std::string log;
+  // The dispatcher is another process that tells only through its log: bounded polling.
   for (int i = 0; i < 100 && log.find("pull") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     log = ReadText(env.Sub("run.log"));

@@ -462,6 +462,7 @@ void DemoScenario::CollectArrivals(Instant at, int sent_hint) {
     const auto now = std::chrono::steady_clock::now();
     if (arrived > before) last_arrival = now;
     if (arrived >= sent_hint || now >= deadline || now - last_arrival > 2s) break;
+    // aiosmtpd is another process that tells only through its files: bounded polling.
     std::this_thread::sleep_for(50ms);
   }
   if (arrived < sent_hint)

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include <Poco/Data/Session.h>
@@ -143,6 +144,8 @@ TEST_P(DatabaseTest, FirmLockSerializesReadModifyWrite) {
         d->WithFirmLock("huber", [&](Poco::Data::Session& s) {
           Poco::Int64 n = 0;
           s << "SELECT n FROM c WHERE firm = 'huber'", into(n), now;
+          // Not synchronisation: widens the read-modify-write window, so that a
+          // missing lock loses updates (the count below) instead of passing by luck.
           std::this_thread::sleep_for(std::chrono::microseconds(200));
           Poco::Int64 next = n + 1;
           s << d->Sql("UPDATE c SET n = ? WHERE firm = 'huber'"), use(next), now;
@@ -204,6 +207,8 @@ TEST_P(DatabaseTest, CommitGroupLeftWithoutCommitKeepsNothingOnSqlite) {
 TEST(SqliteCommitGroupTest, AnotherThreadWaitingOnTheFirmDoesNotDeadlockTheGroup) {
   DatabaseOptions options;
   options.busy_timeout = std::chrono::seconds(3);
+  std::promise<void> other_waits;
+  options.on_writer_wait = [&] { other_waits.set_value(); };  // only the other thread waits
   FreshDatabase fresh(SqlDialect::kSqlite, options);
   Database& db = fresh.db();
   db.Migrate("g", {{1, "CREATE TABLE g (firm TEXT)", ""}});
@@ -224,7 +229,7 @@ TEST(SqliteCommitGroupTest, AnotherThreadWaitingOnTheFirmDoesNotDeadlockTheGroup
       other_error = e.what();
     }
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(other_waits.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
   // The group goes on to huber, commits, and only then the other thread writes.
   group.WithFirmLock("huber", insert("huber"));
   group.Commit();

@@ -152,6 +152,7 @@ std::optional<int> ChildProcess::Wait(std::chrono::milliseconds timeout) {
   while (true) {
     if (!Running()) return status_;
     if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    // waitpid has no timeout: bounded polling of the child.
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }

@@ -287,6 +287,7 @@ void KannelServer::Start() {
         break;
       }
       if (!fakesmsc_.Running()) break;
+      // Kannel is another process with no event to wait on: bounded polling.
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     if (!connected && options_.log_level <= 1) {
@@ -354,6 +355,7 @@ std::vector<FakeSmscMessage> KannelServer::WaitForReceived(std::size_t count,
   while (true) {
     auto got = Received();
     if (got.size() >= count || std::chrono::steady_clock::now() >= deadline) return got;
+    // fakesmsc is another process that tells only through its output: bounded polling.
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }

@@ -131,6 +131,7 @@ void PostgresServer::Start() {
         ready = true;
         break;
       }
+      // PostgreSQL is another process with no event to wait on: bounded polling.
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     if (ready) {

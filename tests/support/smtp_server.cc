@@ -20,7 +20,7 @@ import asyncio, os, ssl, sys, signal
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
-port = int(sys.argv[1]); mail_dir = sys.argv[2]
+port = int(sys.argv[1]); mail_dir = sys.argv[2]; state_dir = os.path.dirname(mail_dir)
 cert = sys.argv[3]; key = sys.argv[4]
 user = sys.argv[5]; password = sys.argv[6]
 counter = [0]
@@ -55,9 +55,24 @@ if user:
 else:
     kwargs.update(auth_require_tls=bool(cert))
 
+# Counts the sessions that have ended, whatever ended them (QUIT, the client
+# closing, a failed TLS handshake): a test that expects nothing to arrive waits
+# for the session's end instead of sleeping (SmtpServer::WaitForSessionsEnded).
+ended = [0]
+class CountingSMTP(SMTP):
+    async def _handle_client(self):
+        try:
+            await super()._handle_client()
+        finally:
+            ended[0] += 1
+            path = os.path.join(state_dir, "sessions-ended")
+            with open(path + ".tmp", "w") as f:
+                f.write("%d\n" % ended[0])
+            os.rename(path + ".tmp", path)
+
 class MyController(Controller):
     def factory(self):
-        return SMTP(self.handler, hostname="localhost", **self.SMTP_kwargs)
+        return CountingSMTP(self.handler, hostname="localhost", **self.SMTP_kwargs)
 
 controller = MyController(Handler(), hostname="127.0.0.1", port=port, **kwargs)
 controller.start()
@@ -152,7 +167,21 @@ std::vector<ReceivedMail> SmtpServer::WaitForReceived(std::size_t count,
   while (true) {
     auto got = Received();
     if (got.size() >= count || std::chrono::steady_clock::now() >= deadline) return got;
+    // The server is another process that tells only through its files: bounded polling.
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+bool SmtpServer::WaitForSessionsEnded(int count, std::chrono::milliseconds timeout) const {
+  // The server is another process that tells only through its files: bounded polling.
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    std::istringstream in(ReadFile(dir_->Sub("sessions-ended")));
+    int ended = 0;
+    in >> ended;
+    if (ended >= count) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
 

@@ -51,6 +51,10 @@ class SmtpServer {
   std::vector<ReceivedMail> Received() const;
   std::vector<ReceivedMail> WaitForReceived(std::size_t count,
                                             std::chrono::milliseconds timeout) const;
+  // True once `count` client sessions have ended (whatever ended them); false after
+  // `timeout`. A message a session delivered is in Received() by then, so a test
+  // that expects nothing waits for this instead of sleeping.
+  bool WaitForSessionsEnded(int count, std::chrono::milliseconds timeout) const;
   std::string LogTail() const;
 
  private:

@@ -221,6 +221,7 @@ void SshdServer::Stop() {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   for (pid_t p : tree) {
     while (Alive(p) && std::chrono::steady_clock::now() < deadline) {
+      // Not our children (no waitpid): bounded polling until they are gone.
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }

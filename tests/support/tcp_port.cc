@@ -39,6 +39,7 @@ bool WaitForTcpPort(const std::string& host, int port, std::chrono::milliseconds
     if (s >= 0) close(s);
     if (ok) return true;
     if (std::chrono::steady_clock::now() >= deadline) return false;
+    // The server is another process with no event to wait on: bounded polling.
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }

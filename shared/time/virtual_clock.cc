@@ -1,0 +1,54 @@
+#include "shared/time/virtual_clock.h"
+
+#include <utility>
+#include <vector>
+
+namespace kehrbote {
+
+Instant VirtualClock::Now() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return now_;
+}
+
+void VirtualClock::Set(Instant now) {
+  std::unique_lock<std::mutex> lock(mu_);
+  now_ = now;
+  RingDue(std::move(lock));
+}
+
+void VirtualClock::Advance(std::chrono::seconds by) {
+  std::unique_lock<std::mutex> lock(mu_);
+  now_ += by;
+  RingDue(std::move(lock));
+}
+
+void VirtualClock::RingAt(Instant at, std::function<void()> ring) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (at > now_) {
+      alarms_.emplace(at, std::move(ring));
+      alarm_set_.notify_all();
+      return;
+    }
+  }
+  ring();
+}
+
+std::optional<Instant> VirtualClock::AwaitAlarm(std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!alarm_set_.wait_for(lock, timeout, [this] { return !alarms_.empty(); })) return std::nullopt;
+  return alarms_.begin()->first;
+}
+
+// Rings outside the lock: a ring may read the clock or set the next alarm.
+void VirtualClock::RingDue(std::unique_lock<std::mutex> lock) {
+  std::vector<std::function<void()>> due;
+  while (!alarms_.empty() && alarms_.begin()->first <= now_) {
+    due.push_back(std::move(alarms_.begin()->second));
+    alarms_.erase(alarms_.begin());
+  }
+  lock.unlock();
+  for (const auto& ring : due) ring();
+}
+
+}  // namespace kehrbote
