@@ -6,6 +6,8 @@
 #include "dispatcher/app/commands.h"
 #include "dispatcher/cli/report_command.h"  // DELIVERY
 #include "dispatcher/cli/sms_info_command.h"
+#include "dispatcher/web/user_command.h"
+#include "dispatcher/web/web_command.h"
 #include "shared/env/env.h"
 
 namespace {
@@ -25,6 +27,11 @@ void PrintUsage(std::ostream& out) {
          "                           per firm: SMS sent, parts, delivered, failed, e-mails, cost\n"
          "  report protocol --firm ID [--to NUMBER-OR-ADDRESS] [--format ...]\n"
          "                           every message to a contact (SMS-Protokoll)\n"
+         "  web [--listen ADDR] [--port N] [--cert FILE --key FILE] [--trust-proxy]\n"
+         "                           the web portal (HTTPS, or HTTP on loopback behind a proxy)\n"
+         "  user add NAME --role partner_admin|firm_user [--firm ID]\n"
+         "  user passwd NAME | user disable NAME\n"
+         "                           web portal accounts (password from standard input)\n"
          "  sms-info                 show how a text is encoded and split into SMS parts (JSON)\n"
          "options:\n"
          "  --config FILE            the dispatcher's YAML (firms in its firms_dir)\n"
@@ -72,6 +79,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     return kehrbote::RunReportCommand(config_path, rest, std::cout, std::cerr);
+  }
+  if (command == "user" || command == "web") {
+    if (config_path.empty()) {
+      std::cerr << "kehrbote-dispatcher " << command << ": --config FILE is required\n";
+      return 2;
+    }
+    if (command == "web") return kehrbote::RunWebCommand(config_path, rest, std::cout, std::cerr);
+    return kehrbote::RunUserCommand(config_path, rest, std::cin, std::cout, std::cerr);
   }
   if (command == "once" || command == "plan" || command == "run") {
     if (config_path.empty()) {
