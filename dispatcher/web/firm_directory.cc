@@ -8,7 +8,8 @@
 
 namespace kehrbote {
 
-FirmDirectory::FirmDirectory(const DispatcherConfig& config, Database& db) {
+std::vector<FirmInfo> ConfiguredFirms(const DispatcherConfig& config) {
+  std::vector<FirmInfo> out;
   for (const FirmConfig& f : config.firms) {
     FirmInfo info;
     info.id = f.id();
@@ -16,8 +17,13 @@ FirmDirectory::FirmDirectory(const DispatcherConfig& config, Database& db) {
     info.zone = f.policy.timezone;
     info.country = f.policy.country;
     info.quota_sms_per_month = f.quota_sms_per_month;
-    firms_[info.id] = info;
+    out.push_back(info);
   }
+  return out;
+}
+
+FirmDirectory::FirmDirectory(const std::vector<FirmInfo>& configured, Database& db) {
+  for (const FirmInfo& f : configured) firms_[f.id] = f;
   Poco::Data::Session s = db.GetSession();
   Poco::Data::Statement st(s);
   st << "SELECT id, name, timezone, country FROM firms";

@@ -1,7 +1,8 @@
 // FirmDirectory: the firms the portal shows, with what pages need to format
-// their data (name, zone, country, quota). The configured firms (firm files)
-// plus every firm the store knows (firms table), read once at start of `web`
-// and looked up by many threads (read-only after construction).
+// their data (name, zone, country, quota): the configured firms (firm files)
+// plus every firm the store knows (firms table). Built for each request (one
+// short query), so a firm whose first export arrives shows up at once in every
+// `web` instance.
 #pragma once
 
 #include <cstdint>
@@ -19,12 +20,15 @@ struct FirmInfo {
   int64_t quota_sms_per_month = 0;  // 0 = unlimited
 };
 
+// The firms of the firm files, as FirmInfo.
+std::vector<FirmInfo> ConfiguredFirms(const DispatcherConfig& config);
+
 class FirmDirectory {
  public:
   FirmDirectory() = default;
-  // Configured firms, then store firms not configured (their export header's
+  // `configured`, then store firms not configured (their export header's
   // name, zone and country).
-  FirmDirectory(const DispatcherConfig& config, Database& db);
+  FirmDirectory(const std::vector<FirmInfo>& configured, Database& db);
   void Add(FirmInfo firm) { firms_[firm.id] = std::move(firm); }
 
   bool Contains(const std::string& id) const { return firms_.count(id) > 0; }

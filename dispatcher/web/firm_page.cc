@@ -115,7 +115,7 @@ std::vector<FirmUsage> LastTwelveMonths(PortalContext& portal, const FirmInfo& f
 }  // namespace
 
 WebResponse FirmPage(PortalContext& portal, const WebRequest& req) {
-  const FirmInfo& firm = portal.firms.Get(req.Firm());
+  const FirmInfo firm = portal.Firms().Get(req.Firm());
   Instant now = portal.clock.Now();
   Poco::Int64 t = now.time_since_epoch().count();
   std::string base = "/firms/" + UrlEncode(firm.id);
@@ -152,7 +152,7 @@ WebResponse FirmPage(PortalContext& portal, const WebRequest& req) {
 }
 
 WebResponse ProtocolPage(PortalContext& portal, const WebRequest& req) {
-  const FirmInfo& firm = portal.firms.Get(req.Firm());
+  const FirmInfo firm = portal.Firms().Get(req.Firm());
   std::string q = req.Param("q");
   std::vector<ProtocolEntry> rows = QueryProtocol(portal.db, firm.id, std::nullopt);
   std::string body =
@@ -184,7 +184,7 @@ WebResponse ProtocolPage(PortalContext& portal, const WebRequest& req) {
 }
 
 WebResponse UsageCsv(PortalContext& portal, const WebRequest& req) {
-  const FirmInfo& firm = portal.firms.Get(req.Firm());
+  const FirmInfo firm = portal.Firms().Get(req.Firm());
   std::vector<std::string> labels;
   std::vector<FirmUsage> usage = LastTwelveMonths(portal, firm, labels);
   std::ostringstream csv;
@@ -204,7 +204,7 @@ WebResponse UsageCsv(PortalContext& portal, const WebRequest& req) {
 
 WebResponse FirmStatusJson(PortalContext& portal, const WebRequest& req) {
   FirmDirectory one;
-  one.Add(portal.firms.Get(req.Firm()));
+  one.Add(portal.Firms().Get(req.Firm()));
   Instant now = portal.clock.Now();
   FirmStatus s = QueryFirmStatus(portal.db, one, now, portal.operator_zone).front();
   Poco::JSON::Object o;

@@ -32,7 +32,7 @@ std::string Describe(const IngestResult& r) {
 }  // namespace
 
 WebResponse ImportForm(PortalContext& portal, const WebRequest& req, const std::string& result) {
-  const FirmInfo& firm = portal.firms.Get(req.Firm());
+  const FirmInfo firm = portal.Firms().Get(req.Firm());
   std::string body = result +
       "<p>Eine Exportdatei (JSON, Format v1) des Büroprogramms hochladen. Sie wird genau wie eine "
       "Datei aus dem SFTP-Eingang geprüft und bei einem Fehler ganz abgelehnt.</p>"

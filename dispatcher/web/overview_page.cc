@@ -76,7 +76,7 @@ std::string Row(const FirmStatus& s, Instant now) {
 
 WebResponse OverviewPage(PortalContext& portal, const WebRequest& req) {
   Instant now = portal.clock.Now();
-  std::vector<FirmStatus> rows = QueryFirmStatus(portal.db, portal.firms, now, portal.operator_zone);
+  std::vector<FirmStatus> rows = QueryFirmStatus(portal.db, portal.Firms(), now, portal.operator_zone);
   std::string q = req.Param("q"), light = req.Param("light");
   std::erase_if(rows, [&](const FirmStatus& s) {
     return (!q.empty() && !Contains(s.firm.id, q) && !Contains(s.firm.name, q)) ||

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "dispatcher/store/database.h"
 #include "dispatcher/web/account_store.h"
@@ -15,10 +16,13 @@ struct PortalContext {
   Database& db;
   const Clock& clock;
   AccountStore& accounts;
-  FirmDirectory firms;
+  std::vector<FirmInfo> configured_firms;
   std::string operator_zone = "Europe/Vienna";
   double price_per_segment = 0.09;
   std::string currency = "EUR";
+
+  // The firms as of now (firm_directory.h).
+  FirmDirectory Firms() { return FirmDirectory(configured_firms, db); }
 };
 
 }  // namespace kehrbote

@@ -8,8 +8,8 @@ namespace {
 
 // Traffic lights and small-screen tweaks; everything else is Bootstrap.
 constexpr const char* kPortalCss = R"(.ampel{display:inline-block;width:1rem;height:1rem;border-radius:50%;vertical-align:middle;border:1px solid #444}
-.ampel-rot{background:#dc3545}.ampel-gelb{background:#ffc107}.ampel-grün{background:#198754}
-tr.ampel-rot td{background:#f8d7da}
+.ampel.ampel-rot{background:#dc3545}.ampel.ampel-gelb{background:#ffc107}.ampel.ampel-grün{background:#198754}
+tr.ampel-rot td{background:#f8d7da}tr.ampel-gelb td{background:#fff3cd}
 svg.verbrauch{max-width:100%;height:auto;margin-bottom:1rem}
 form.anmeldung{max-width:24rem}
 a:focus,button:focus,input:focus,select:focus{outline:3px solid #fd7e14;outline-offset:2px}

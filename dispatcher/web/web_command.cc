@@ -75,11 +75,11 @@ int RunWebCommand(const std::string& config_path, const std::vector<std::string>
     MigrateWeb(*db);
     SystemClock clock;
     AccountStore accounts(*db, clock);
-    PortalContext portal{*db, clock, accounts, FirmDirectory(config, *db), config.operator_timezone};
+    PortalContext portal{*db, clock, accounts, ConfiguredFirms(config), config.operator_timezone};
     portal.price_per_segment = config.delivery.price_per_segment;
     Sessions sessions(accounts, clock);
     StaticFiles files(bootstrap);
-    Router router(sessions, [&portal](const std::string& firm) { return portal.firms.Contains(firm); },
+    Router router(sessions, [&portal](const std::string& firm) { return portal.Firms().Contains(firm); },
                   options.https());
     AddPortalRoutes(router, portal, sessions, files);
     WebServer server(options, router);

@@ -30,9 +30,9 @@ class PortalTest : public ::testing::Test {
         clock_(Instant(std::chrono::seconds(kNow))),
         accounts_(fresh_.db(), clock_),
         sessions_(accounts_, clock_),
-        portal_{fresh_.db(), clock_, accounts_, FirmDirectory()},
+        portal_{fresh_.db(), clock_, accounts_, {}},
         files_(KEHRBOTE_SOURCE_DIR "/tests/web/testdata/bootstrap"),
-        router_(sessions_, [this](const std::string& f) { return portal_.firms.Contains(f); },
+        router_(sessions_, [this](const std::string& f) { return portal_.Firms().Contains(f); },
                 false) {
     Database& db = fresh_.db();
     MigrateStore(db);
@@ -52,7 +52,6 @@ class PortalTest : public ::testing::Test {
     s << fresh_.db().Sql("INSERT INTO firms (id, name, timezone, country, last_export_at) "
                          "VALUES (?, ?, 'Europe/Vienna', 'AT', ?)"),
         bind(id), bind(name), bind(at), now;
-    portal_.firms.Add({id, name, "Europe/Vienna", "AT", 0});
   }
   void AddUser(const std::string& name, Role role, const std::string& firm) {
     accounts_.AddUser(name, role, firm, HashPassword("richtig-geheim", MinimalPasswordCost()), "t");
