@@ -4,6 +4,7 @@
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 
@@ -38,6 +39,20 @@ std::string Days(std::chrono::seconds age) {
 }
 
 }  // namespace
+
+constexpr const char* kOverviewIndexes =
+    "CREATE INDEX messages_heartbeat_due ON messages (due_at, firm_id, state) "
+    "WHERE purpose = 'heartbeat';"
+    "CREATE INDEX messages_failed_final ON messages (final_at, firm_id) "
+    "WHERE state IN ('failed', 'expired');"
+    "CREATE INDEX messages_sent_firm ON messages (sent_at, firm_id, channel)";
+
+const std::vector<Migration>& OverviewMigrations() {
+  static const std::vector<Migration> migrations = {
+      {1, kOverviewIndexes, kOverviewIndexes},
+  };
+  return migrations;
+}
 
 std::string ToGerman(Light light) {
   switch (light) {
@@ -98,36 +113,43 @@ std::vector<FirmStatus> QueryFirmStatus(Database& db, const FirmDirectory& firms
         f->last_rejected = Instant(std::chrono::seconds(IntAt(rs, 2, r)));
     }
   }
+  // Heartbeats due in the last 24 h and messages failed since (small partial
+  // indexes; "GROUP BY firm_id || ''" keeps SQLite from walking messages_firm_due
+  // whole just to get the rows grouped).
   EachRow(db, s,
-          "SELECT firm_id, state, COUNT(*) FROM messages WHERE purpose = 'heartbeat' AND "
-          "due_at >= ? GROUP BY firm_id, state",
+          "SELECT firm_id || '' AS f, "
+          "SUM(CASE WHEN state NOT IN ('sent', 'delivered', 'failed', 'expired', 'cancelled') "
+          "THEN 1 ELSE 0 END), "
+          "SUM(CASE WHEN state = 'sent' THEN 1 ELSE 0 END), "
+          "SUM(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END), "
+          "SUM(CASE WHEN state IN ('failed', 'expired') THEN 1 ELSE 0 END) "
+          "FROM messages WHERE purpose = 'heartbeat' AND due_at >= ? GROUP BY f",
           day_ago, [&](const RecordSet& rs, std::size_t r) {
             FirmStatus* f = of(rs, r);
             if (!f) return;
-            std::string state = StringAt(rs, 1, r);
-            int64_t n = IntAt(rs, 2, r);
-            if (state == "delivered") f->heartbeat_delivered += n;
-            else if (state == "sent") f->heartbeat_sent += n;
-            else if (state == "failed" || state == "expired") f->heartbeat_failed += n;
-            else if (state != "cancelled") f->heartbeat_planned += n;
+            f->heartbeat_planned = IntAt(rs, 1, r);
+            f->heartbeat_sent = IntAt(rs, 2, r);
+            f->heartbeat_delivered = IntAt(rs, 3, r);
+            f->heartbeat_failed = IntAt(rs, 4, r);
           });
   EachRow(db, s,
-          "SELECT firm_id, COUNT(*) FROM messages WHERE state IN ('failed', 'expired') AND "
-          "COALESCE(final_at, updated_at) >= ? GROUP BY firm_id",
+          "SELECT firm_id || '' AS f, COUNT(*) FROM messages WHERE state IN ('failed', "
+          "'expired') AND final_at >= ? GROUP BY f",
           day_ago, [&](const RecordSet& rs, std::size_t r) {
             if (FirmStatus* f = of(rs, r)) f->failed_24h = IntAt(rs, 1, r);
+          });
+  // Index-only on messages_sent_firm.
+  EachRow(db, s,
+          "SELECT firm_id || '' AS f, COUNT(*) FROM messages WHERE sent_at >= ? AND "
+          "channel = 'sms' GROUP BY f",
+          Seconds(LocalMonthOf(now, operator_zone).from),
+          [&](const RecordSet& rs, std::size_t r) {
+            if (FirmStatus* f = of(rs, r)) f->sms_this_month = IntAt(rs, 1, r);
           });
   EachRow(db, s,
           "SELECT firm_id, COUNT(*) FROM messages WHERE state = 'held' GROUP BY firm_id",
           std::nullopt, [&](const RecordSet& rs, std::size_t r) {
             if (FirmStatus* f = of(rs, r)) f->held = IntAt(rs, 1, r);
-          });
-  EachRow(db, s,
-          "SELECT firm_id, COUNT(*) FROM messages WHERE channel = 'sms' AND sent_at >= ? "
-          "GROUP BY firm_id",
-          Seconds(LocalMonthOf(now, operator_zone).from),
-          [&](const RecordSet& rs, std::size_t r) {
-            if (FirmStatus* f = of(rs, r)) f->sms_this_month = IntAt(rs, 1, r);
           });
   EachRow(db, s,
           "SELECT firm_id, COUNT(*) FROM delivery_alerts WHERE reported_at IS NULL "

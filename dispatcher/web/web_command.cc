@@ -8,6 +8,7 @@
 #include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/store/store_schema.h"
 #include "dispatcher/web/account_schema.h"
+#include "dispatcher/web/firm_status.h"
 #include "dispatcher/web/portal_routes.h"
 #include "dispatcher/web/web_server.h"
 #include "shared/env/env.h"
@@ -73,6 +74,7 @@ int RunWebCommand(const std::string& config_path, const std::vector<std::string>
     PlanStore(*db).Migrate();
     db->Migrate(kDeliveryComponent, DeliveryMigrations());
     MigrateWeb(*db);
+    db->Migrate(kOverviewComponent, OverviewMigrations());
     SystemClock clock;
     AccountStore accounts(*db, clock);
     PortalContext portal{*db, clock, accounts, ConfiguredFirms(config), config.operator_timezone};

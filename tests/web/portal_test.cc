@@ -9,6 +9,7 @@
 #include "dispatcher/store/store_schema.h"
 #include "dispatcher/web/account_schema.h"
 #include "dispatcher/web/firm_status.h"
+#include "dispatcher/web/firm_status.h"
 #include "dispatcher/web/german_format.h"
 #include "dispatcher/web/password_hash.h"
 #include "dispatcher/web/portal_routes.h"
@@ -39,6 +40,7 @@ class PortalTest : public ::testing::Test {
     PlanStore(db).Migrate();
     db.Migrate(kDeliveryComponent, DeliveryMigrations());
     MigrateWeb(db);
+    db.Migrate(kOverviewComponent, OverviewMigrations());
     AddFirm("huber", "Rauchfangkehrer Huber", kNow - 3600);
     AddFirm("maier", "Kehrbetrieb Maier", kNow - 3 * 86400);
     AddUser("admin", Role::kPartnerAdmin, "");
