@@ -1,11 +1,13 @@
 #include "dispatcher/web/user_command.h"
 
 #include <exception>
+#include <sstream>
 
 #include "dispatcher/config/dispatcher_config.h"
 #include "dispatcher/store/database.h"
 #include "dispatcher/web/account_schema.h"
 #include "dispatcher/web/account_store.h"
+#include "shared/env/env.h"
 #include "shared/time/clock.h"
 
 namespace kehrbote {
@@ -102,6 +104,17 @@ int RunUserCommandOn(const std::string& store_url, const std::vector<std::string
 
 int RunUserCommand(const std::string& config_path, const std::vector<std::string>& args,
                    std::istream& in, std::ostream& out, std::ostream& err) {
+  // On a terminal: ask, and do not show what is typed.
+  std::istringstream password;
+  bool needs_password = !args.empty() && (args[0] == "add" || args[0] == "passwd");
+  if (needs_password && Env::Default().SetStdinEcho(false)) {
+    err << "Password: " << std::flush;
+    password.str(ReadPassword(in) + "\n");
+    Env::Default().SetStdinEcho(true);
+    err << "\n";
+  } else {
+    password.str(needs_password ? ReadPassword(in) + "\n" : "");
+  }
   std::string store_url;
   try {
     store_url = LoadDispatcherConfig(config_path).store_url;
@@ -109,7 +122,7 @@ int RunUserCommand(const std::string& config_path, const std::vector<std::string
     err << "kehrbote-dispatcher user: " << e.what() << "\n";
     return 1;
   }
-  return RunUserCommandOn(store_url, args, in, out, err);
+  return RunUserCommandOn(store_url, args, password, out, err);
 }
 
 }  // namespace kehrbote

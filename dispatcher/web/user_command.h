@@ -3,9 +3,10 @@
 // `kehrbote-dispatcher --config FILE user disable NAME`
 //
 // Portal accounts in the store (account_store.h). The password of add and
-// passwd is the first line of `in` (standard input: pipe it, or type it),
-// never an argument (argv is visible to every user of the machine); it must
-// have at least 10 characters. Every change goes to the audit log with actor
+// passwd is the first line of `in` (standard input: pipe it, or type it at
+// the "Password:" prompt, not echoed on a terminal), never an argument (argv
+// is visible to every user of the machine); it must have at least 10
+// characters. Every change goes to the audit log with actor
 // "cli". Exit 0, 2 on bad arguments, 1 on config/store/account errors.
 #pragma once
 
