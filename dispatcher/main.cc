@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "dispatcher/app/commands.h"
+#include "dispatcher/app/firms_command.h"
+#include "dispatcher/app/send_command.h"
 #include "dispatcher/cli/report_command.h"  // DELIVERY
 #include "dispatcher/cli/sms_info_command.h"
 #include "dispatcher/web/user_command.h"
@@ -27,6 +29,11 @@ void PrintUsage(std::ostream& out) {
          "                           per firm: SMS sent, parts, delivered, failed, e-mails, cost\n"
          "  report protocol --firm ID [--to NUMBER-OR-ADDRESS] [--format ...]\n"
          "                           every message to a contact (SMS-Protokoll)\n"
+         "  firms import DIR | export DIR | list | history ID | show ID | remove ID\n"
+         "                           the firms' settings in the store; firm YAML files as\n"
+         "                           import and export\n"
+         "  send --firm ID --text TEXT [filter | --number N]... [--confirm]\n"
+         "                           a manual SMS to the firm's customers (plan, then send)\n"
          "  web [--listen ADDR] [--port N] [--cert FILE --key FILE] [--trust-proxy]\n"
          "                           the web portal (HTTPS, or HTTP on loopback behind a proxy)\n"
          "  user add NAME --role partner_admin|firm_user [--firm ID]\n"
@@ -80,13 +87,18 @@ int main(int argc, char** argv) {
     }
     return kehrbote::RunReportCommand(config_path, rest, std::cout, std::cerr);
   }
-  if (command == "user" || command == "web") {
+  if (command == "firms" || command == "send" || command == "user" || command == "web") {
     if (config_path.empty()) {
       std::cerr << "kehrbote-dispatcher " << command << ": --config FILE is required\n";
       return 2;
     }
     if (command == "web") return kehrbote::RunWebCommand(config_path, rest, std::cout, std::cerr);
-    return kehrbote::RunUserCommand(config_path, rest, std::cin, std::cout, std::cerr);
+    if (command == "user")
+      return kehrbote::RunUserCommand(config_path, rest, std::cin, std::cout, std::cerr);
+    kehrbote::SystemClock clock;
+    if (command == "send")
+      return kehrbote::RunSendCommand(config_path, rest, clock, std::cout, std::cerr);
+    return kehrbote::RunFirmsCommand(config_path, rest, clock, std::cout, std::cerr);
   }
   if (command == "once" || command == "plan" || command == "run") {
     if (config_path.empty()) {

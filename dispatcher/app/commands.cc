@@ -21,6 +21,7 @@
 #include "dispatcher/ingest/inbox_poller.h"
 #include "dispatcher/planning/contact_selection.h"
 #include "dispatcher/report/unreachable_report.h"
+#include "dispatcher/settings/firm_settings_source.h"
 #include "dispatcher/store/database.h"
 #include "shared/env/env.h"
 #include "shared/time/zoned_time.h"
@@ -42,19 +43,28 @@ std::string LocalDataDirectory(const std::string& store_url) {
 }
 
 // Everything a command needs: config, store, app, and the inbox puller.
-// Throws ConfigError / DatabaseError with their context.
+// The firms come from the store (FirmSettingsSource imports changed firm files
+// first). Throws ConfigError / DatabaseError with their context.
 struct Context {
   DispatcherConfig config;
   std::unique_ptr<Database> db;
   std::unique_ptr<DispatcherApp> app;
+  std::unique_ptr<FirmSettingsSource> settings;
   std::unique_ptr<InboxPoller> poller;
   std::unique_ptr<DeliveryRuntime> delivery;  // DELIVERY
+  const Clock& clock;
 
   Context(const std::string& config_path, const Clock& clock, std::ostream& log,
           bool passes = true)
-      : config(LoadDispatcherConfig(config_path)), db(Database::Open(config.store_url)) {
+      : config(LoadDispatcherConfig(config_path)), db(Database::Open(config.store_url)),
+        clock(clock) {
     app = std::make_unique<DispatcherApp>(config, *db);
     app->Migrate();
+    FirmSettingsStore(*db).Migrate();
+    settings = std::make_unique<FirmSettingsSource>(*db, config.firms_dir);
+    FirmFiles firms = settings->Load({}, clock.Now());
+    config.firms = std::move(firms.firms);
+    config.firm_problems = std::move(firms.problems);
     if (!passes) return;  // listing only
     WirePuller(clock, log);
     WireDelivery(clock, log);
@@ -93,16 +103,18 @@ struct Context {
     app->set_sender([this](Instant now) { return delivery->SendDue(now); });
   }
 
-  // Reads the firm files again (before each pass of `run`): a changed file
-  // takes effect at once; a bad one keeps the firm's last good config and is
-  // reported (the log here, the operator alarm and the firm's heartbeat in the
-  // pass). Returns true if any firm or problem changed.
+  // Reads the firms' settings again (before each pass of `run`): a changed
+  // firm file is imported, and a new version in the store (the portal, another
+  // dispatcher's import) takes effect at once; a bad file keeps the firm's
+  // current version and is reported (the log here, the operator alarm and the
+  // firm's heartbeat in the pass). Returns true if any firm or problem changed.
   bool ReloadFirms(std::ostream& log) {
     FirmFiles read;
     try {
-      read = LoadFirmFiles(config.firms_dir, config.firms);
-    } catch (const ConfigError& e) {
-      log << "firm files: " << e.what() << " (the firms read before stay in use)\n" << std::flush;
+      read = settings->Load(config.firms, clock.Now());
+    } catch (const std::exception& e) {
+      log << "firm settings: " << e.what() << " (the firms read before stay in use)\n"
+          << std::flush;
       return false;
     }
     auto stamps = [](const std::vector<FirmConfig>& firms) {
@@ -121,11 +133,11 @@ struct Context {
     const std::vector<std::string> before = messages(config.firm_problems);
     for (const FirmProblem& p : read.problems)
       if (std::find(before.begin(), before.end(), p.message) == before.end())
-        log << "firm file not used: " << p.message
+        log << "firm settings not used: " << p.message
             << (p.firm_id.empty() ? "" : " (firm " + p.firm_id + " keeps its last good config)")
             << "\n";
-    log << "firm files read again: " << read.firms.size() << " firm(s), " << read.problems.size()
-        << " file(s) with errors\n" << std::flush;
+    log << "firm settings read again: " << read.firms.size() << " firm(s), "
+        << read.problems.size() << " with errors\n" << std::flush;
     auto replace = [&] {
       config.firms = std::move(read.firms);
       config.firm_problems = std::move(read.problems);
@@ -142,7 +154,7 @@ struct Context {
 // Firm files that could not be used, for the log at start.
 void LogFirmProblems(const DispatcherConfig& config, std::ostream& log) {
   for (const FirmProblem& p : config.firm_problems)
-    log << "firm file not used: " << p.message << "\n";
+    log << "firm settings not used: " << p.message << "\n";
 }
 
 std::string Masked(const std::string& channel, const std::string& key) {
@@ -272,8 +284,7 @@ int RunPlanCommand(const std::string& config_path, const std::vector<std::string
     Context ctx(config_path, clock, err, /*passes=*/false);
     const FirmConfig* firm = ctx.config.FindFirm(firm_id);
     if (!firm) {
-      err << "kehrbote-dispatcher plan: no firm '" << firm_id << "' in " << ctx.config.firms_dir
-          << "\n";
+      err << "kehrbote-dispatcher plan: no firm '" << firm_id << "' in the store (firms list)\n";
       return 1;
     }
     const std::string zone = ctx.app->EffectivePolicy(*firm).timezone;

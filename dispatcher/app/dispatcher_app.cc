@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "dispatcher/planning/planner.h"
+#include "dispatcher/settings/effective_policy.h"
 #include "dispatcher/store/store_schema.h"
 
 namespace kehrbote {
@@ -24,14 +25,7 @@ void DispatcherApp::Migrate() {
 }
 
 FirmPolicy DispatcherApp::EffectivePolicy(const FirmConfig& firm) {
-  FirmPolicy p = firm.policy;
-  if (auto rec = appointments_.GetFirm(firm.id())) {
-    if (!firm.timezone_set && !rec->firm.timezone.empty()) p.timezone = rec->firm.timezone;
-    if (!firm.country_set && !rec->firm.country.empty()) p.country = rec->firm.country;
-    if (p.firm_name.empty()) p.firm_name = rec->firm.name;
-    if (p.firm_phone.empty()) p.firm_phone = rec->firm.phone;
-  }
-  return p;
+  return kehrbote::EffectivePolicy(firm, appointments_.GetFirm(firm.id()));
 }
 
 namespace {

@@ -10,6 +10,7 @@
 #include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/report/unreachable_report.h"
 #include "dispatcher/report/usage_report.h"
+#include "dispatcher/settings/firm_settings_source.h"
 #include "dispatcher/store/database.h"
 #include "dispatcher/store/store_schema.h"
 #include "shared/phone/phone_number.h"
@@ -76,6 +77,10 @@ int RunReportCommand(const std::string& config_path, const std::vector<std::stri
     MigrateStore(*db);
     PlanStore(*db).Migrate();
     db->Migrate(kDeliveryComponent, DeliveryMigrations());
+    // The firms' settings are in the store; the files only until a first run imported them.
+    FirmSettingsStore(*db).Migrate();
+    if (FirmFiles stored = FirmSettingsSource(*db, "").Load({}, Instant{}); !stored.firms.empty())
+      config.firms = std::move(stored.firms);
     auto zone_of = [&config](const std::string& firm) {
       const FirmConfig* f = config.FindFirm(firm);
       return f ? f->policy.timezone : std::string("Europe/Vienna");

@@ -100,6 +100,8 @@ DeliveryConfig ParseDeliveryConfig(const ConfigNode& root, const std::string& pu
   c.reply_key = d.Secret("reply_key").value_or("");
   c.instance = d.String("instance", "");
   c.send_window = static_cast<int>(d.Integer("send_window", 16, 1, 64));
+  c.settle_wait = d.Duration("settle_wait", std::chrono::minutes(5));
+  if (c.settle_wait < std::chrono::seconds(0)) d.Fail("settle_wait", "must not be negative");
   {
     ConfigNode r = d.Child("retry");
     c.retry_base = r.Duration("base", std::chrono::seconds(60));

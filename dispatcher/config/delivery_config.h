@@ -20,8 +20,11 @@
 //     reply_key_env: KANNEL_REPLY_KEY    # shared secret in Kannel's sms-service get-url
 //     instance: ""                       # claim name of this process (default: host name)
 //     retry: {base: 60s, max: 1h}
-//     send_window: 16                    # requests open at once (1..64); a crash can
-//                                        # duplicate at most this many (see outbox.h)
+//     send_window: 16                    # requests open at once (1..64); a crash leaves
+//                                        # at most this many unsettled (see outbox.h)
+//     settle_wait: 5m                    # after a crash, an SMS possibly in flight waits
+//                                        # this long for its receipt before it is sent
+//                                        # again (0s: at once); only with receipts
 // The dlr-url is http.public_url + "/dlr".
 // Firm:
 //   delivery: {reply_to: ["buero@huber.at"]}   # replies are forwarded here
@@ -51,6 +54,7 @@ struct DeliveryConfig {
   std::chrono::seconds retry_base{60};
   std::chrono::seconds retry_max{3600};
   int send_window = 16;
+  std::chrono::seconds settle_wait{300};
 };
 
 struct FirmDeliveryConfig {

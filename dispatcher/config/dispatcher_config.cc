@@ -264,8 +264,9 @@ DispatcherConfig LoadDispatcherConfig(const std::string& path) {
     c.http_public_url = h.String("public_url", "");
     h.Finish();
   }
+  // Optional since the store holds the firms' settings (dispatcher/settings):
+  // the files are then an import.
   c.firms_dir = root.OptionalPath("firms_dir").value_or("");
-  if (c.firms_dir.empty()) root.Fail("firms_dir", "required: the directory of per-firm YAML files");
   c.operator_contacts = ParseContacts(root, "operator_contacts");
   c.operator_sender = root.String("operator_sender", "Kehrbote");
   c.operator_timezone = root.String("operator_timezone", "Europe/Vienna");
@@ -286,6 +287,7 @@ DispatcherConfig LoadDispatcherConfig(const std::string& path) {
   ParseDelivery(root, c);
   root.Finish();
 
+  if (c.firms_dir.empty()) return c;
   std::error_code ec;
   if (!fs::is_directory(c.firms_dir, ec))
     root.Fail("firms_dir", "not a directory: " + c.firms_dir);
@@ -309,7 +311,7 @@ std::string FileStamp(const std::string& file) {
 
 }  // namespace
 
-FirmFiles LoadFirmFiles(const std::string& dir, const std::vector<FirmConfig>& previous) {
+std::vector<std::string> ListFirmFiles(const std::string& dir) {
   std::vector<std::string> files;
   std::error_code ec;
   fs::directory_iterator it(dir, ec);
@@ -319,6 +321,11 @@ FirmFiles LoadFirmFiles(const std::string& dir, const std::vector<FirmConfig>& p
     if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(e.path());
   }
   std::sort(files.begin(), files.end());
+  return files;
+}
+
+FirmFiles LoadFirmFiles(const std::string& dir, const std::vector<FirmConfig>& previous) {
+  const std::vector<std::string> files = ListFirmFiles(dir);
   FirmFiles out;
   auto find = [](const std::vector<FirmConfig>& firms, auto match) -> const FirmConfig* {
     for (const FirmConfig& f : firms)

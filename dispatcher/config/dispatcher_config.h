@@ -10,9 +10,11 @@
 // One firm never stops another: a firm file that fails is not used and is
 // reported as a FirmProblem (the operator alarm names file:line); every
 // other firm runs. The dispatcher file itself must be right, or nothing starts.
-// LoadFirmFiles reads the firm files again (`run` does so before every pass):
-// a changed file that fails keeps the firm's last good config, and the problem
-// is reported with the firm's id.
+// LoadFirmFiles reads the firm files again: a changed file that fails keeps the
+// firm's last good config, and the problem is reported with the firm's id.
+// The commands that plan and send take the firms from the store instead, with
+// these files as an import (dispatcher/settings/firm_settings_source.h); the
+// same ParseFirmConfig validates both.
 //
 // Example dispatcher.yaml:
 //   store: {url: "sqlite:/var/lib/kehrbote/dispatcher.db"}
@@ -103,6 +105,8 @@ struct DispatcherConfig {
   std::string http_listen = "127.0.0.1";
   int http_port = 0;             // 0 = no HTTP listener
   std::string http_public_url;
+  // Firm files, imported into the store (dispatcher/settings/firm_settings_source.h);
+  // empty: the firms' settings are in the store alone.
   std::string firms_dir;
   std::vector<NotifyContact> operator_contacts;
   std::chrono::seconds alarm_after{std::chrono::hours{26}};
@@ -120,15 +124,19 @@ struct DispatcherConfig {
   const FirmConfig* FindFirm(const std::string& id) const;
 };
 
-// Loads the dispatcher file and every firm file. Throws ConfigError for the
-// dispatcher file and an unreadable firms_dir; a bad firm file lands in
-// firm_problems instead.
+// Loads the dispatcher file and every firm file (if firms_dir is set). Throws
+// ConfigError for the dispatcher file and an unreadable firms_dir; a bad firm
+// file lands in firm_problems instead. The commands that plan and send replace
+// `firms` with the settings in the store (FirmSettingsSource).
 DispatcherConfig LoadDispatcherConfig(const std::string& path);
 
 struct FirmFiles {
   std::vector<FirmConfig> firms;  // sorted by id
   std::vector<FirmProblem> problems;
 };
+// The firm files of `dir` (*.yaml, *.yml), sorted. Throws ConfigError if `dir`
+// cannot be listed.
+std::vector<std::string> ListFirmFiles(const std::string& dir);
 // Reads every firm file of `dir`. A file that fails (or repeats another file's
 // firm id) is left out and reported; if `previous` holds a firm read from the
 // same file, that last good config is kept in its place. A file whose

@@ -7,6 +7,17 @@
 #include "shared/time/zoned_time.h"
 
 namespace kehrbote {
+namespace {
+// True if SMS requests carry a dlr-url and the listener that takes the
+// receipts is configured.
+bool ReceiptsRequested(const DispatcherConfig& config) {
+  const DeliveryConfig& d = config.delivery;
+  if (config.http_port == 0) return false;
+  if (d.sms_provider == "kannel") return !d.kannel.dlr_url.empty();
+  if (d.sms_provider == "http") return !d.http_sms.dlr_url.empty();
+  return false;
+}
+}  // namespace
 
 DeliveryRuntime::DeliveryRuntime(const DispatcherConfig& config, Database& db, const Clock& clock,
                                  std::ostream& log)
@@ -62,6 +73,8 @@ DeliveryRuntime::DeliveryRuntime(const DispatcherConfig& config, Database& db, c
   o.backoff_base = d.retry_base;
   o.backoff_max = d.retry_max;
   o.send_window = static_cast<std::size_t>(d.send_window);
+  // Without receipts there is nothing to wait for after a crash.
+  if (ReceiptsRequested(config)) o.settle_wait = d.settle_wait;
   o.quota = [this](const std::string& firm_id) {
     SmsQuota q;
     if (const FirmConfig* f = config_.FindFirm(firm_id)) {
@@ -87,9 +100,11 @@ SendCounts DeliveryRuntime::SendDue(Instant now) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!recovered_) {
     RecoveryCounts r = outbox_->RecoverInterrupted(now);
-    if (r.resent + r.expired > 0)
+    if (r.resent + r.expired + r.awaiting_receipt + r.settled > 0)
       log_ << "delivery: recovered " << r.resent << " interrupted message(s), "
-           << r.possible_duplicates << " possible duplicate(s), " << r.expired << " expired\n";
+           << r.possible_duplicates << " possible duplicate(s), " << r.awaiting_receipt
+           << " waiting for their receipt, " << r.settled << " settled by a receipt, "
+           << r.expired << " expired\n";
     recovered_ = true;
   }
   SendCounts total;

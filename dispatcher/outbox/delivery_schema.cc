@@ -85,6 +85,11 @@ const std::vector<Migration>& DeliveryMigrations() {
       // more with every day of history. A message is in these only while it
       // waits (a transient failure sent it back to 'planned'; held by quota).
       {6, kBacklogIndexes, kBacklogIndexes},
+      // A message possibly in flight at a crash waits until settle_until for
+      // its delivery receipt before it is sent again (Outbox::RecoverInterrupted);
+      // NULL for every other row.
+      {7, "ALTER TABLE messages ADD COLUMN settle_until BIGINT",
+       "ALTER TABLE messages ADD COLUMN settle_until BIGINT"},
   };
   return m;
 }

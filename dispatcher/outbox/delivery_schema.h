@@ -4,6 +4,8 @@
 //             + lease_until BIGINT a 'sending' row of another instance is
 //                                  recovered only after its lease ran out
 //             + possible_duplicate INTEGER 0/1 (crash recovery, see docs/delivery.md)
+//             + settle_until BIGINT  possibly in flight at a crash: sent again at
+//                                  this time unless a receipt settles it first
 //   suppressions(firm_id, contact_key, reason, created_at, confirmed_at)
 //   receipts(message_id, status, answer, smsc_message_id, received_at)   every
 //             accepted delivery receipt, for the protocol

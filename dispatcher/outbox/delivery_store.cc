@@ -36,6 +36,17 @@ std::string_view ToString(ReceiptResult r) {
   return "?";
 }
 
+namespace {
+// The state a receipt moves a message to; "" = none (intermediate status).
+// `settling`: the message waits for a receipt after a crash, and any receipt
+// proves the gateway took it.
+std::string NextState(int status, const std::string& answer, bool settling) {
+  if (status & kDlrDelivered) return "delivered";
+  if (status & (kDlrFailed | kDlrSmscReject)) return SaysExpired(answer) ? "expired" : "failed";
+  return settling ? "accepted" : "";
+}
+}  // namespace
+
 ReceiptResult DeliveryStore::ApplyReceipt(const std::string& token, int status,
                                           const std::string& answer,
                                           const std::string& smsc_message_id, Instant at) {
@@ -43,15 +54,16 @@ ReceiptResult DeliveryStore::ApplyReceipt(const std::string& token, int status,
   ReceiptResult result = ReceiptResult::kUnknownToken;
   const Poco::Int64 t = Secs(at);
   db_.InTransaction([&](Session& s) {
-    Poco::Nullable<Poco::Int64> id;
+    Poco::Nullable<Poco::Int64> id, settle_until;
     Poco::Nullable<std::string> state;
     Statement q(s);
-    q << db_.Sql("SELECT id, state FROM messages WHERE dlr_token = ?"), bind(token), into(id),
-        into(state);
+    q << db_.Sql("SELECT id, state, settle_until FROM messages WHERE dlr_token = ?"), bind(token),
+        into(id), into(state), into(settle_until);
     q.execute();
     if (id.isNull()) return;
     std::string st = state.isNull() ? "" : state.value();
-    if (st != "sending" && st != "accepted") {
+    const bool settling = st == "planned" && !settle_until.isNull();
+    if (st != "sending" && st != "accepted" && !settling) {
       result = ReceiptResult::kIgnored;
       return;
     }
@@ -60,23 +72,27 @@ ReceiptResult DeliveryStore::ApplyReceipt(const std::string& token, int status,
                  "VALUES (?, ?, ?, ?, ?)"),
         bind(id.value()), bind(Poco::Int64(status)), bind(answer), bind(smsc_message_id), bind(t);
     r.execute();
-    std::string next;
-    if (status & kDlrDelivered) {
-      next = "delivered";
-    } else if (status & (kDlrFailed | kDlrSmscReject)) {
-      next = SaysExpired(answer) ? "expired" : "failed";
-    }
+    std::string next = NextState(status, answer, settling);
     if (next.empty()) {
       result = ReceiptResult::kRecorded;
       return;
     }
+    const bool final_state = next != "accepted";
+    std::string why = next == "delivered" || next == "accepted" ? "" : "receipt: " + answer;
+    if (settling)
+      why = "sent before a crash; settled by its delivery receipt, not sent again" +
+            (why.empty() ? "" : "; " + why);
     Statement u(s);
-    u << db_.Sql("UPDATE messages SET state = ?, final_at = ?, updated_at = ?, "
-                 "last_error = CASE WHEN ? = 'delivered' THEN last_error ELSE ? END, "
+    u << db_.Sql("UPDATE messages SET state = ?, final_at = CASE WHEN ? = 1 THEN ? ELSE final_at "
+                 "END, updated_at = ?, settle_until = NULL, "
+                 // Settled after a crash: the dead process never recorded when it was sent.
+                 "sent_at = CASE WHEN state = 'planned' THEN COALESCE(sent_at, ?) ELSE sent_at END, "
+                 "last_error = CASE WHEN ? = '' THEN last_error ELSE ? END, "
                  "gateway_message_id = CASE WHEN COALESCE(gateway_message_id, '') = '' THEN ? "
-                 "ELSE gateway_message_id END WHERE id = ? AND state IN ('sending', 'accepted')"),
-        bind(next), bind(t), bind(t), bind(next), bind("receipt: " + answer),
-        bind(smsc_message_id), bind(id.value());
+                 "ELSE gateway_message_id END WHERE id = ? AND (state IN ('sending', 'accepted') "
+                 "OR (state = 'planned' AND settle_until IS NOT NULL))"),
+        bind(next), bind(Poco::Int64(final_state ? 1 : 0)), bind(t), bind(t), bind(t), bind(why),
+        bind(why), bind(smsc_message_id), bind(id.value());
     result = u.execute() > 0 ? ReceiptResult::kApplied : ReceiptResult::kIgnored;
   });
   return result;

@@ -6,6 +6,10 @@
 //   sending|accepted --status 2/16 (failed/SMSC reject)--> failed (or expired if
 //                                                          the SMSC says so)
 //   status 4 (buffered) / 8 (SMSC ack): recorded, state unchanged.
+//   planned, waiting for its receipt after a crash (settle_until set, see
+//   outbox.h) --any receipt--> delivered | failed | expired, else accepted:
+//   the gateway took the request the dead process never saw answered, so it
+//   is not sent again.
 // A receipt for an unknown token (forged) or for a message already final
 // (replayed) changes nothing.
 #pragma once

@@ -118,10 +118,10 @@ RecoveryCounts Outbox::RecoverInterrupted(Instant at) {
   const std::string mine = options_.instance + "/%";
   db_.InTransaction([&](Session& s) {
     Statement st(s);
-    st << db_.Sql("SELECT id, COALESCE(claim_id, ''), deadline_at, recipient, channel, "
-                  "claim_window FROM messages "
-                  "WHERE state = 'sending' AND (claim_id LIKE ? OR COALESCE(lease_until, 0) < ?) "
-                  "ORDER BY id"),
+    st << db_.Sql("SELECT m.id, COALESCE(m.claim_id, ''), m.deadline_at, m.recipient, m.channel, "
+                  "m.claim_window, (SELECT COUNT(*) FROM receipts r WHERE r.message_id = m.id) "
+                  "FROM messages m WHERE m.state = 'sending' AND (m.claim_id LIKE ? OR "
+                  "COALESCE(m.lease_until, 0) < ?) ORDER BY m.id"),
         bind(mine), bind(t);
     st.execute();
     RecordSet rs(st);
@@ -129,40 +129,80 @@ RecoveryCounts Outbox::RecoverInterrupted(Instant at) {
     // possibly in flight (see the header).
     std::map<std::string, Poco::Int64> seen;  // claim id -> rows so far
     for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-      Poco::Int64 id = IntAt(rs, 0, r);
-      std::string claim = StringAt(rs, 1, r);
-      bool maybe_sent = seen[claim]++ < std::max<Poco::Int64>(1, IntAt(rs, 5, r));
-      Poco::Int64 deadline = IntAt(rs, 2, r);
-      if (deadline != 0 && deadline <= t) {
-        Statement u(s);
-        u << db_.Sql("UPDATE messages SET state = 'expired', last_error = ?, final_at = ?, "
-                     "updated_at = ?, possible_duplicate = ? WHERE id = ? AND state = 'sending'"),
-            bind(std::string("interrupted while sending; deadline passed")), bind(t), bind(t),
-            bind(Poco::Int64(maybe_sent ? 1 : 0)), bind(id);
-        u.execute();
-        ++counts.expired;
-        continue;
-      }
-      Statement u(s);
-      u << db_.Sql("UPDATE messages SET state = 'planned', next_attempt_at = ?, claim_id = NULL, "
-                   "lease_until = NULL, updated_at = ?, possible_duplicate = ?, last_error = ? "
-                   "WHERE id = ? AND state = 'sending'"),
-          bind(t), bind(t), bind(Poco::Int64(maybe_sent ? 1 : 0)),
-          bind(std::string(maybe_sent ? "interrupted while the request may have been in flight; "
-                                        "re-sent (possible duplicate)"
-                                      : "interrupted before the request; re-sent")),
-          bind(id);
-      u.execute();
-      ++counts.resent;
-      if (maybe_sent) {
-        ++counts.possible_duplicates;
-        std::cerr << "kehrbote-dispatcher: message " << id << " to "
-                  << MaskContact(StringAt(rs, 3, r)) << " (" << StringAt(rs, 4, r)
-                  << ") was possibly sent before a crash; sending again: possible duplicate\n";
-      }
+      Interrupted row;
+      row.id = IntAt(rs, 0, r);
+      row.maybe_sent = seen[StringAt(rs, 1, r)]++ < std::max<Poco::Int64>(1, IntAt(rs, 5, r));
+      row.deadline = IntAt(rs, 2, r);
+      row.recipient = StringAt(rs, 3, r);
+      row.channel = StringAt(rs, 4, r);
+      row.has_receipt = IntAt(rs, 6, r) > 0;
+      Settle(s, row, t, counts);
     }
   });
   return counts;
+}
+
+namespace {
+// Sets the flag (bound: 1 = possibly in flight now) but never clears it: a row
+// sent before an earlier crash and claimed again, still unsent at this one, is
+// a possible duplicate all the same.
+const std::string kKeepFlag = "CASE WHEN ? = 1 THEN 1 ELSE possible_duplicate END";
+}  // namespace
+
+void Outbox::Settle(Session& s, const Interrupted& row, int64_t t, RecoveryCounts& counts) {
+  const std::string who = "message " + std::to_string(row.id) + " to " +
+                          MaskContact(row.recipient) + " (" + row.channel + ")";
+  Statement u(s);
+  if (row.has_receipt) {
+    // A receipt (buffered, SMSC ack) came before the crash: the gateway has it.
+    u << db_.Sql("UPDATE messages SET state = 'accepted', sent_at = COALESCE(sent_at, ?), "
+                 "claim_id = NULL, lease_until = NULL, updated_at = ?, last_error = ? "
+                 "WHERE id = ? AND state = 'sending'"),
+        bind(t), bind(t),
+        bind(std::string("interrupted after the gateway took it (receipt); not sent again")),
+        bind(row.id);
+    u.execute();
+    ++counts.settled;
+  } else if (row.deadline != 0 && row.deadline <= t) {
+    u << db_.Sql("UPDATE messages SET state = 'expired', last_error = ?, final_at = ?, "
+                 "updated_at = ?, possible_duplicate = " + kKeepFlag +
+                 " WHERE id = ? AND state = 'sending'"),
+        bind(std::string("interrupted while sending; deadline passed")), bind(t), bind(t),
+        bind(Poco::Int64(row.maybe_sent ? 1 : 0)), bind(row.id);
+    u.execute();
+    ++counts.expired;
+  } else if (row.maybe_sent && row.channel == "sms" && options_.settle_wait.count() > 0) {
+    // Its receipt decides (ApplyReceipt); the claim sends it only if none came.
+    const Poco::Int64 until = t + options_.settle_wait.count();
+    u << db_.Sql("UPDATE messages SET state = 'planned', next_attempt_at = ?, settle_until = ?, "
+                 "claim_id = NULL, lease_until = NULL, updated_at = ?, last_error = ? "
+                 "WHERE id = ? AND state = 'sending'"),
+        bind(until), bind(until), bind(t),
+        bind("interrupted while the request may have been in flight; waiting " +
+             std::to_string(options_.settle_wait.count()) +
+             " s for its delivery receipt before sending again"),
+        bind(row.id);
+    u.execute();
+    ++counts.awaiting_receipt;
+    std::cerr << "kehrbote-dispatcher: " << who << " was possibly sent before a crash; waiting "
+              << options_.settle_wait.count() << " s for its delivery receipt\n";
+  } else {
+    u << db_.Sql("UPDATE messages SET state = 'planned', next_attempt_at = ?, claim_id = NULL, "
+                 "lease_until = NULL, updated_at = ?, possible_duplicate = " + kKeepFlag +
+                 ", last_error = ? WHERE id = ? AND state = 'sending'"),
+        bind(t), bind(t), bind(Poco::Int64(row.maybe_sent ? 1 : 0)),
+        bind(std::string(row.maybe_sent ? "interrupted while the request may have been in "
+                                          "flight; re-sent (possible duplicate)"
+                                        : "interrupted before the request; re-sent")),
+        bind(row.id);
+    u.execute();
+    ++counts.resent;
+    if (row.maybe_sent) {
+      ++counts.possible_duplicates;
+      std::cerr << "kehrbote-dispatcher: " << who
+                << " was possibly sent before a crash; sending again: possible duplicate\n";
+    }
+  }
 }
 
 namespace {
@@ -181,12 +221,16 @@ constexpr const char* kClaimSelect =
     "SELECT m.id, m.firm_id, m.appointment_id, m.appointment_version, m.rule_id, m.purpose, "
     "m.channel, m.contact_key, m.recipient, m.sender, m.subject, m.body, m.deadline_at, "
     "m.attempts, COALESCE(m.dlr_token, ''), m.due_at, (SELECT COUNT(*) FROM suppressions su "
-    "WHERE su.firm_id = m.firm_id AND su.contact_key = m.contact_key) FROM messages m "
+    "WHERE su.firm_id = m.firm_id AND su.contact_key = m.contact_key), "
+    "COALESCE(m.settle_until, 0) FROM messages m "
     "WHERE m.state = 'planned' AND COALESCE(m.next_attempt_at, m.due_at) <= ? "
     "ORDER BY COALESCE(m.next_attempt_at, m.due_at), m.id LIMIT ?";
 constexpr const char* kClaimUpdate =
     "UPDATE messages SET state = 'sending', claim_id = ?, lease_until = ?, claim_window = ?, "
-    "attempts = attempts + 1, dlr_token = ?, updated_at = ? WHERE id = ?";
+    "attempts = attempts + 1, dlr_token = ?, updated_at = ?, "
+    // Waited for a receipt after a crash and none came: sent again, flagged.
+    "possible_duplicate = CASE WHEN settle_until IS NULL THEN possible_duplicate ELSE 1 END, "
+    "settle_until = NULL WHERE id = ?";
 // A receipt may have come first (fast gateways): only move forward.
 constexpr const char* kRecordAccepted =
     "UPDATE messages SET state = CASE WHEN state = 'sending' THEN 'accepted' ELSE state END, "
@@ -281,6 +325,10 @@ void Outbox::ClaimIn(Session& s, PassSql* pass, Instant at, std::size_t max, Cla
     m.dlr_token = cells.Text(14);
     if (m.dlr_token.empty()) m.dlr_token = NewDlrToken(m.id);
     row.due = At(cells.Int(15));
+    if (cells.Int(17) != 0)
+      std::cerr << "kehrbote-dispatcher: message " << m.id << " to " << MaskContact(m.recipient)
+                << " (" << m.channel << ") was possibly sent before a crash and no delivery "
+                << "receipt came; sending again: possible duplicate\n";
     rows.push_back(std::move(row));
   };
   *selected = 0;

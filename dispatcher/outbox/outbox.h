@@ -24,12 +24,22 @@
 // can have reached the gateway.
 //
 // Crash recovery (RecoverInterrupted, at start-up): rows in 'sending' claimed by
-// this instance (or by anyone, once their lease ran out) go back to 'planned'
-// and are sent again (or 'expired' past the deadline). The W lowest ids of each
-// claim were possibly in flight: they are flagged possible_duplicate and
-// logged, so each crash causes at most W duplicate messages (W = 1: at most
-// one). A row whose delivery receipt arrived meanwhile is no longer 'sending'
-// and is not sent again.
+// this instance (or by anyone, once their lease ran out) are settled. The W
+// lowest ids of each claim were possibly in flight; the others never reached
+// the gateway and go back to 'planned' at once. A row possibly in flight:
+//   - with a receipt already recorded (the gateway has it) -> 'accepted';
+//   - an SMS, with `settle_wait` > 0 (receipts requested): back to 'planned'
+//     with settle_until = next_attempt_at = now + settle_wait, not flagged.
+//     Its dlr-url carries the token written at claim time, so a receipt for a
+//     request whose answer the dead process never saw still finds the row:
+//     ApplyReceipt settles it (accepted, delivered or failed) and it is not
+//     sent again. Only a row still without any receipt when the wait is over is
+//     claimed again, then flagged possible_duplicate and logged;
+//   - otherwise (settle_wait 0, e-mail): back to 'planned' at once, flagged
+//     possible_duplicate and logged.
+// So each crash causes at most W duplicates, and with receipts only those
+// whose receipt did not come within settle_wait (the gateway took the request
+// but could not report it in time). A row whose deadline passed -> 'expired'.
 //
 // An Outbox is used from one thread. With a send window above 1 its channels
 // are called from W worker threads at once and must allow that.
@@ -66,11 +76,17 @@ struct OutboxOptions {
   double jitter = 0.25;  // +-25 % of the backoff
   // Rows claimed per transaction.
   std::size_t claim_batch = 100;
-  // Requests open at once (see above): 1 = strictly one at a time, at most one
-  // duplicate per crash; W = up to W times the rate of a slow gateway, at most
-  // W duplicates per crash. The dispatcher's config (delivery.send_window)
+  // Requests open at once (see above): 1 = strictly one at a time; W = up to W
+  // times the rate of a slow gateway. A crash leaves at most W requests whose
+  // outcome is unknown: settled by their receipts (settle_wait), else each a
+  // possible duplicate. The dispatcher's config (delivery.send_window)
   // defaults to 16.
   std::size_t send_window = 1;
+  // How long an SMS possibly in flight at a crash waits for its delivery
+  // receipt before it is sent again (see above). 0 = sent again at once (no
+  // receipts requested). The dispatcher's config (delivery.settle_wait)
+  // defaults to 5 min when receipts are requested.
+  std::chrono::seconds settle_wait{0};
   // The firm's monthly SMS quota; empty function = unlimited.
   std::function<SmsQuota(const std::string& firm_id)> quota;
   // Zone in which a firm's month is counted (default Europe/Vienna).
@@ -96,8 +112,10 @@ struct SendCounts {
 };
 
 struct RecoveryCounts {
-  int resent = 0;              // back to 'planned'
+  int resent = 0;              // back to 'planned' at once
   int possible_duplicates = 0; // of those, possibly sent already
+  int awaiting_receipt = 0;    // back to 'planned' after settle_wait, unless a receipt comes
+  int settled = 0;             // a receipt was already there: 'accepted'
   int expired = 0;
 };
 
@@ -140,6 +158,15 @@ class Outbox {
   void ClaimIn(Poco::Data::Session& s, PassSql* pass, Instant now, std::size_t max,
                Claimed& out);
   static void Count(const Claimed& claimed, SendCounts& counts);
+  // A row left in 'sending' by a dead process (RecoverInterrupted).
+  struct Interrupted {
+    int64_t id = 0, deadline = 0;
+    std::string recipient, channel;
+    bool maybe_sent = false;   // among the claim's W lowest ids still 'sending'
+    bool has_receipt = false;  // a receipt was recorded for it
+  };
+  void Settle(Poco::Data::Session& s, const Interrupted& row, int64_t t,
+              RecoveryCounts& counts);
   void Record(Poco::Data::Session& s, const Row& row, const SendOutcome& outcome, Instant now,
               SendCounts& counts);
   // SMS (count, segments) of the firm sent in the month of `now`, in its zone.

@@ -7,8 +7,9 @@
 // transaction while the others are still on the wire.
 //
 // The price is stated in docs/delivery.md: a crash can leave up to `width`
-// requests whose outcome was not yet recorded, so up to `width` possible
-// duplicates per crash (width 1: at most one, the strict setting).
+// requests whose outcome was not yet recorded: with receipts they settle them
+// (Outbox::RecoverInterrupted), without each may be a duplicate (width 1: at
+// most one, the strict setting).
 //
 // Width 1 runs Send() on the caller's thread; wider windows use `width` worker
 // threads (created once, joined by the destructor; they inherit the caller's

@@ -181,11 +181,13 @@ void WriteProtocol(const std::vector<ProtocolEntry>& rows, const std::string& fo
     Poco::JSON::Stringifier::stringify(arr, out, 2);
     out << "\n";
   } else if (format == "csv") {
-    out << "time,channel,to,appointment,rule,segments,state,text,detail\n";
+    // possible_duplicate: "yes" or empty, so a spreadsheet filter finds them.
+    out << "time,channel,to,appointment,rule,segments,state,text,detail,possible_duplicate\n";
     for (const auto& e : rows)
       out << FormatRfc3339(e.time, zone) << "," << e.channel << "," << CsvField(e.recipient) << ","
           << CsvField(e.appointment_id) << "," << CsvField(e.rule_id) << "," << e.segments << "," << e.state
-          << "," << CsvField(e.text) << "," << CsvField(e.detail) << "\n";
+          << "," << CsvField(e.text) << "," << CsvField(e.detail) << ","
+          << (e.possible_duplicate ? "yes" : "") << "\n";
   } else {
     for (const auto& e : rows) {
       out << FormatRfc3339(e.time, zone) << "  " << std::left << std::setw(6) << e.channel

@@ -54,6 +54,9 @@ struct ProtocolEntry {
 // Every message of the firm (to `contact_key` if given), oldest first.
 std::vector<ProtocolEntry> QueryProtocol(Database& db, const std::string& firm_id,
                                          const std::optional<std::string>& contact_key);
+// format: table | csv | json. Every form marks a possible duplicate (crash
+// recovery): table "[possible duplicate]", JSON "possible_duplicate": true, CSV
+// the last column `possible_duplicate` = "yes".
 void WriteProtocol(const std::vector<ProtocolEntry>& rows, const std::string& format,
                    const std::string& zone, std::ostream& out);
 

@@ -165,6 +165,10 @@ ConfigNode ConfigNode::LoadString(const std::string& yaml, const std::string& fi
     int column = e.mark.is_null() ? 0 : e.mark.column + 1;
     throw ConfigError(file, line, column, "", "YAML syntax error: " + e.msg);
   }
+  return FromYaml(root, file);
+}
+
+ConfigNode ConfigNode::FromYaml(YAML::Node root, const std::string& file) {
   if (root.IsNull() || !root.IsDefined()) {
     // An empty file is an empty mapping: every setting takes its default.
     root = YAML::Node(YAML::NodeType::Map);

@@ -56,6 +56,11 @@ class ConfigNode {
   static ConfigNode LoadFile(const std::string& path);
   // Parses YAML text; `file` is the name used in messages.
   static ConfigNode LoadString(const std::string& yaml, const std::string& file);
+  // The root mapping of an already parsed document (its marks give the lines of
+  // the text it was parsed from). Used to parse a document again after removing
+  // a bad key (dispatcher/settings/settings_check.h). Throws ConfigError if the
+  // root is not a mapping.
+  static ConfigNode FromYaml(YAML::Node root, const std::string& file);
 
   const std::string& file() const { return file_; }
   const std::string& path() const { return path_; }  // "upload.port", "" for the root

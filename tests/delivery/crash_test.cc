@@ -1,25 +1,37 @@
 // Kills the send loop (a separate process) with SIGKILL at random points while
-// 10,000 messages go through the real Kannel, restarts it, and counts what
-// fakesmsc received: none lost, duplicates only for messages flagged as
-// possibly in flight, at most one per crash with send window 1 and at most W
-// per crash with send window W.
+// thousands of messages go through the real Kannel, restarts it, and counts
+// what fakesmsc received: none lost, every duplicate flagged as possibly in
+// flight, and
+//   - without receipts: at most one duplicate per crash with send window 1, at
+//     most W per crash with send window W (every message possibly in flight is
+//     sent again at once);
+//   - with receipts at the default window of 16: at most one per crash (a
+//     message possibly in flight waits for its receipt, which Kannel retries
+//     while the worker is dead, and is sent again only without one).
+// The kill points are drawn from a seed, printed; KEHRBOTE_CRASH_SEED=N repeats
+// them. KEHRBOTE_CRASH_MESSAGES and KEHRBOTE_CRASH_KILLS change the size of the
+// receipts run (default 5,000 messages, 10 kills: the measurement).
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
 #include <map>
-#include <set>
 #include <random>
+#include <set>
 #include <thread>
 
-#include "dispatcher/outbox/delivery_store.h"
 #include "dispatcher/outbox/outbox.h"
 #include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/store/database.h"
 #include "tests/support/child_process.h"
+#include "tests/support/http_relay.h"
 #include "tests/support/kannel_server.h"
+#include "tests/support/tcp_port.h"
 #include "tests/support/temp_dir.h"
 
 namespace kehrbote::test {
@@ -29,19 +41,88 @@ using Poco::Data::Keywords::bind;
 using Poco::Data::Keywords::into;
 using Poco::Data::Keywords::now;
 
-constexpr int kMessages = 10000;
-constexpr int kKills = 20;
-
 std::string Number(int i) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "+4366420%05d", i);
   return buf;
 }
 
-class OutboxCrashTest : public ::testing::TestWithParam<int> {};
+int EnvInt(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atoi(v) : fallback;
+}
 
-TEST_P(OutboxCrashTest, SigkillDuringSendingLosesNothingAndDuplicatesAtMostWindowPerCrash) {
-  const int window = GetParam();
+struct CrashRun {
+  int messages = 0;
+  int kills = 0;
+  int window = 1;
+  bool receipts = false;
+  int settle_seconds = 3;  // with receipts: the worker's settle_wait
+};
+
+struct CrashResult {
+  int kills = 0, lost = 0, duplicates = 0, unsent = -1;
+  std::set<std::string> duplicated, flagged;
+  double seconds = 0;  // first start of the worker to its last exit
+  std::string failures;  // the worker's "not sent: N reason" lines
+};
+
+std::string FailureLines(const std::string& log) {
+  std::ifstream in(log);
+  std::string line, out;
+  while (std::getline(in, line))
+    if (line.rfind("not sent: ", 0) == 0) out += line + "\n";
+  return out;
+}
+
+void InsertMessages(Database& db, int count, Instant t0) {
+  db.InTransaction([&](Poco::Data::Session& s) {
+    for (int i = 0; i < count; ++i) {
+      Poco::Int64 due = t0.time_since_epoch().count() - 10, deadline = due + 86400;
+      std::string to = Number(i), appt = "A-" + std::to_string(i),
+                  body = "Kehrtermin " + std::to_string(i) + ": morgen 8:00 Uhr. Grüße";
+      Poco::Data::Statement st(s);
+      st << db.Sql("INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
+                   "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
+                   "due_at, deadline_at, state, attempts, next_attempt_at, created_at, "
+                   "updated_at) VALUES ('huber', ?, 1, 'sms-1d', 'reminder', 'sms', ?, ?, "
+                   "'HuberRFK', '', ?, 1, ?, ?, 'planned', 0, ?, ?, ?)"),
+          bind(appt), bind(to), bind(to), bind(body), bind(due), bind(deadline), bind(due),
+          bind(due), bind(due);
+      st.execute();
+    }
+  });
+}
+
+int CountSent(Database& db) {
+  Poco::Data::Session s = db.GetSession();
+  int n = 0;
+  s << "SELECT COUNT(*) FROM messages WHERE sent_at IS NOT NULL OR state = 'sending'", into(n),
+      now;
+  return n;
+}
+
+// Messages fakesmsc received per number, once each number arrived (bounded).
+std::map<std::string, int> CopiesReceived(KannelServer& kannel, int messages) {
+  std::map<std::string, int> copies;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    copies.clear();
+    for (const auto& m : kannel.Received()) ++copies[m.to];
+    if (static_cast<int>(copies.size()) >= messages) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  // A duplicate sent last may still be on its way through bearerbox.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  copies.clear();
+  for (const auto& m : kannel.Received()) ++copies[m.to];
+  return copies;
+}
+
+// Runs the worker, kills it at `run.kills` points (counts of messages sent,
+// drawn from `seed`), restarts it each time, and counts the outcome.
+CrashResult RunWithCrashes(const CrashRun& run, uint32_t seed) {
+  CrashResult out;
   TempDir dir("kehrbote-crash-");
   std::string url = "sqlite:" + dir.Sub("store/dispatcher.db");
   auto db = Database::Open(url);
@@ -51,112 +132,142 @@ TEST_P(OutboxCrashTest, SigkillDuringSendingLosesNothingAndDuplicatesAtMostWindo
     Outbox migrate(*db, clock, {});
     migrate.Migrate();
   }
-  DeliveryStore store(*db);
-  const Instant t0 = clock.Now();
-  db->InTransaction([&](Poco::Data::Session& s) {
-    for (int i = 0; i < kMessages; ++i) {
-      Poco::Int64 due = t0.time_since_epoch().count() - 10, deadline = due + 86400;
-      std::string to = Number(i), appt = "A-" + std::to_string(i),
-                  body = "Kehrtermin " + std::to_string(i) + ": morgen 8:00 Uhr. Grüße";
-      Poco::Data::Statement st(s);
-      st << db->Sql("INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
-                    "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
-                    "due_at, deadline_at, state, attempts, next_attempt_at, created_at, "
-                    "updated_at) VALUES ('huber', ?, 1, 'sms-1d', 'reminder', 'sms', ?, ?, "
-                    "'HuberRFK', '', ?, 0, ?, ?, 'planned', 0, ?, ?, ?)"),
-          bind(appt), bind(to), bind(to), bind(body), bind(due), bind(deadline), bind(due),
-          bind(due), bind(due);
-      st.execute();
-    }
-  });
+  InsertMessages(*db, run.messages, clock.Now());
 
   KannelOptions ko;
   KannelServer kannel(ko);
   kannel.Start();
 
-  const std::string worker = std::string(KEHRBOTE_BINARY_DIR) + "/tests/delivery/kehrbote_outbox_worker";
-  std::mt19937 rng(std::random_device{}());
-  // A wide window sends 10,000 messages in a few seconds: shorter pauses, so
-  // that all kKills kills land before the last message is out.
-  std::uniform_int_distribution<int> pause_ms(20, window > 1 ? 200 : 400);
-  int kills = 0;
-  bool finished = false;
-  auto overall = std::chrono::steady_clock::now() + std::chrono::seconds(150);
-  while (!finished && std::chrono::steady_clock::now() < overall) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> point(1, run.messages - 1);
+  std::vector<int> kill_at;
+  for (int k = 0; k < run.kills; ++k) kill_at.push_back(point(rng));
+  std::sort(kill_at.begin(), kill_at.end());
+
+  const std::string worker =
+      std::string(KEHRBOTE_BINARY_DIR) + "/tests/delivery/kehrbote_outbox_worker";
+  // Kannel reaches the worker's listener through a relay, as through a
+  // reverse proxy (see http_relay.h for why).
+  const int listen_port = run.receipts ? FreeTcpPort() : 0;
+  std::unique_ptr<HttpRelay> relay;
+  if (run.receipts) relay = std::make_unique<HttpRelay>(listen_port);
+  auto spawn = [&] {
     ChildOptions o;
-    o.argv = {worker, url, kannel.SendsmsUrl(), ko.username, ko.password, std::to_string(window)};
+    o.argv = {worker, url, kannel.SendsmsUrl(), ko.username, ko.password,
+              std::to_string(run.window)};
+    if (run.receipts) {
+      o.argv.push_back(std::to_string(listen_port));
+      o.argv.push_back("http://127.0.0.1:" + std::to_string(relay->port()) + "/dlr");
+      o.argv.push_back(std::to_string(run.settle_seconds));
+    }
     o.output_file = dir.Sub("worker.log");
-    ChildProcess child = ChildProcess::Spawn(o);
-    if (kills < kKills) {
-      auto status = child.Wait(std::chrono::milliseconds(pause_ms(rng)));
-      if (status) {
-        ASSERT_EQ(*status, 0);
+    return ChildProcess::Spawn(o);
+  };
+  const auto started = std::chrono::steady_clock::now();
+  const auto overall = started + std::chrono::seconds(240);
+  bool finished = false;
+  std::size_t next_kill = 0;
+  while (!finished && std::chrono::steady_clock::now() < overall) {
+    ChildProcess child = spawn();
+    while (std::chrono::steady_clock::now() < overall) {
+      if (auto status = child.Wait(std::chrono::milliseconds(20))) {
+        EXPECT_EQ(*status, 0) << "worker failed";
         finished = true;
-      } else {
-        child.Kill(SIGKILL);
-        child.Wait(std::chrono::seconds(5));
-        ++kills;
+        break;
       }
-    } else {
-      auto status = child.Wait(std::chrono::seconds(100));
-      ASSERT_TRUE(status.has_value()) << "worker did not finish";
-      ASSERT_EQ(*status, 0);
-      finished = true;
+      if (next_kill < kill_at.size() && CountSent(*db) >= kill_at[next_kill]) {
+        child.Kill(SIGKILL);
+        EXPECT_TRUE(child.Wait(std::chrono::seconds(5)).has_value());
+        ++next_kill;
+        ++out.kills;
+        break;
+      }
     }
   }
-  ASSERT_TRUE(finished);
-  ASSERT_GE(kills, 1) << "the worker finished before the first kill; nothing was tested";
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  out.failures = FailureLines(dir.Sub("worker.log"));
+  EXPECT_TRUE(finished) << "the worker did not finish within 240 s";
 
-  // Everything left the store as sent.
   Poco::Data::Session s = db->GetSession();
-  int unsent = -1;
-  s << "SELECT COUNT(*) FROM messages WHERE state NOT IN ('accepted', 'delivered')", into(unsent),
-      now;
-  EXPECT_EQ(unsent, 0);
-
-  // Wait until fakesmsc got at least one copy of each.
-  std::map<std::string, int> copies;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < deadline) {
-    copies.clear();
-    for (const auto& m : kannel.Received()) ++copies[m.to];
-    if (static_cast<int>(copies.size()) >= kMessages) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  copies.clear();
-  for (const auto& m : kannel.Received()) ++copies[m.to];
-
-  int lost = 0, duplicates = 0;
-  std::set<std::string> duplicated;
-  for (int i = 0; i < kMessages; ++i) {
+  s << "SELECT COUNT(*) FROM messages WHERE state NOT IN ('accepted', 'delivered')",
+      into(out.unsent), now;
+  std::map<std::string, int> copies = CopiesReceived(kannel, run.messages);
+  for (int i = 0; i < run.messages; ++i) {
     int n = copies.count(Number(i)) ? copies[Number(i)] : 0;
-    if (n == 0) ++lost;
+    if (n == 0) ++out.lost;
     if (n > 1) {
-      duplicates += n - 1;
-      duplicated.insert(Number(i));
+      out.duplicates += n - 1;
+      out.duplicated.insert(Number(i));
     }
   }
-  EXPECT_EQ(lost, 0);
-  EXPECT_LE(duplicates, kills * window) << "more duplicates than crashes times the send window";
-  // Every duplicate is one the recovery flagged and logged.
   Poco::Data::Statement q(s);
   q << "SELECT contact_key FROM messages WHERE possible_duplicate = 1";
   q.execute();
   Poco::Data::RecordSet rs(q);
-  std::set<std::string> flagged;
-  for (std::size_t r = 0; r < rs.rowCount(); ++r) flagged.insert(rs.value(0, r).convert<std::string>());
-  for (const auto& d : duplicated) EXPECT_TRUE(flagged.count(d)) << d << " duplicated but not flagged";
+  for (std::size_t r = 0; r < rs.rowCount(); ++r)
+    out.flagged.insert(rs.value(0, r).convert<std::string>());
+  return out;
+}
+
+uint32_t Seed() {
+  const char* v = std::getenv("KEHRBOTE_CRASH_SEED");
+  return v && *v ? static_cast<uint32_t>(std::strtoul(v, nullptr, 10)) : std::random_device{}();
+}
+
+void Report(const CrashRun& run, uint32_t seed, const CrashResult& r) {
+  std::cout << "crash test: seed " << seed << " (KEHRBOTE_CRASH_SEED), " << run.messages
+            << " messages, send window " << run.window << ", receipts "
+            << (run.receipts ? "on (settle " + std::to_string(run.settle_seconds) + " s)" : "off")
+            << ", " << r.kills << " SIGKILLs, " << r.duplicates << " duplicates, "
+            << r.flagged.size() << " flagged as possible duplicates, " << r.lost << " lost, "
+            << r.seconds << " s, " << run.messages / r.seconds << " SMS/s\n"
+            << r.failures;
+}
+
+void ExpectNoLossAndFlagged(const CrashResult& r) {
+  EXPECT_EQ(r.unsent, 0);
+  EXPECT_EQ(r.lost, 0);
+  for (const auto& d : r.duplicated)
+    EXPECT_TRUE(r.flagged.count(d)) << d << " duplicated but not flagged";
+}
+
+class OutboxCrashTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(OutboxCrashTest, SigkillDuringSendingLosesNothingAndDuplicatesAtMostWindowPerCrash) {
+  CrashRun run;
+  run.messages = 10000;
+  run.kills = 20;
+  run.window = GetParam();
+  const uint32_t seed = Seed();
+  CrashResult r = RunWithCrashes(run, seed);
+  Report(run, seed, r);
+  ASSERT_GE(r.kills, 1) << "the worker finished before the first kill; nothing was tested";
+  ExpectNoLossAndFlagged(r);
+  EXPECT_LE(r.duplicates, r.kills * run.window) << "more duplicates than crashes times the window";
   // A claim can straddle a crash with the next one: flagged <= 2 W per crash.
-  EXPECT_LE(static_cast<int>(flagged.size()), 2 * kills * window);
-  std::cout << "crash test: " << kMessages << " messages, send window " << window << ", " << kills
-            << " SIGKILLs, " << duplicates
-            << " duplicates, " << flagged.size() << " flagged as possible duplicates\n";
+  EXPECT_LE(static_cast<int>(r.flagged.size()), 2 * r.kills * run.window);
 }
 
 // 1: the strict setting (at most one duplicate per crash); 16: the default.
 INSTANTIATE_TEST_SUITE_P(SendWindow, OutboxCrashTest, ::testing::Values(1, 16),
                          [](const auto& info) { return "window" + std::to_string(info.param); });
+
+// The default window with receipts: messages possibly in flight at a crash are
+// settled by their receipt, so at most one duplicate per crash.
+TEST(OutboxCrashReceiptsTest, SigkillAtWindow16WithReceiptsDuplicatesAtMostOnePerCrash) {
+  CrashRun run;
+  run.messages = EnvInt("KEHRBOTE_CRASH_MESSAGES", 5000);
+  run.kills = EnvInt("KEHRBOTE_CRASH_KILLS", 10);
+  run.window = 16;
+  run.receipts = true;
+  run.settle_seconds = EnvInt("KEHRBOTE_CRASH_SETTLE", 3);
+  const uint32_t seed = Seed();
+  CrashResult r = RunWithCrashes(run, seed);
+  Report(run, seed, r);
+  ASSERT_EQ(r.kills, run.kills);
+  ExpectNoLossAndFlagged(r);
+  EXPECT_LE(r.duplicates, r.kills) << "more than one duplicate per crash";
+}
 
 }  // namespace
 }  // namespace kehrbote::test

@@ -448,5 +448,91 @@ TEST_F(OutboxTest, RecoveryFlagsAsManyRowsAsTheClaimsSendWindow) {
   EXPECT_EQ(Column(c, "possible_duplicate"), "0");
 }
 
+// A crash left a and b in flight (send window 2), with receipts requested:
+// a's request had reached Kannel, b's had not. Neither is sent again at once;
+// a's receipt (its dlr-url carries the token written at claim time) settles it,
+// and only b, still without a receipt when the wait is over, goes out again.
+TEST_F(OutboxTest, RecoveryWaitsForTheReceiptOfAnInFlightSmsAndResendsOnlyWithoutOne) {
+  int64_t a = Plan("+436641000080", "Termin A");
+  int64_t b = Plan("+436641000081", "Termin B");
+  int64_t c = Plan("+436641000082", "Termin C");
+  {
+    Poco::Data::Session s = db_->GetSession();
+    for (int64_t id : {a, b, c})
+      s << "UPDATE messages SET state = 'sending', claim_id = 'test/1-1-3', claim_window = 2, "
+           "attempts = 1, lease_until = 9999999999, dlr_token = '" + NewDlrToken(id) +
+               "' WHERE id = " + std::to_string(id),
+          Poco::Data::Keywords::now;
+  }
+  OutboxOptions oo;
+  oo.instance = "test";
+  oo.settle_wait = std::chrono::seconds(600);
+  Outbox outbox(*db_, clock_, {{"sms", sms_.get()}}, oo);
+  const Instant t0 = clock_.Now();
+  RecoveryCounts r = outbox.RecoverInterrupted(t0);
+  EXPECT_EQ(r.awaiting_receipt, 2);  // a, b: possibly in flight
+  EXPECT_EQ(r.resent, 1);            // c: never requested
+  EXPECT_EQ(r.possible_duplicates, 0);
+  EXPECT_EQ(outbox.SendDue(t0, 10).accepted, 1);  // c only
+  EXPECT_EQ(State(a), "planned");
+
+  // Kannel's receipt for a, as it retries it once the listener is back.
+  EXPECT_EQ(Get("/dlr?token=" + Column(a, "dlr_token") + "&status=8&answer=ACK&id=x"), 200);
+  EXPECT_EQ(State(a), "accepted");
+  EXPECT_EQ(Get("/dlr?token=" + Column(a, "dlr_token") + "&status=1&answer=DELIVRD&id=x"), 200);
+  EXPECT_EQ(State(a), "delivered");
+
+  EXPECT_EQ(outbox.SendDue(t0 + std::chrono::seconds(599), 10).claimed, 0);  // still waiting
+  SendCounts later = outbox.SendDue(t0 + std::chrono::seconds(600), 10);
+  EXPECT_EQ(later.claimed, 1);
+  EXPECT_EQ(later.accepted, 1);
+  EXPECT_EQ(Column(b, "possible_duplicate"), "1");
+  EXPECT_EQ(Column(a, "possible_duplicate"), "0");
+  EXPECT_EQ(ReceivedFor("+436641000081", 1).size(), 1u);
+  EXPECT_TRUE(ReceivedFor("+436641000080", 0).empty());
+}
+
+// A receipt recorded before the crash (buffered or SMSC ack leave the state
+// alone while the request is open) shows Kannel has the message: not sent again.
+TEST_F(OutboxTest, RecoveryTakesARecordedReceiptAsAccepted) {
+  int64_t a = Plan("+436641000090", "Termin A");
+  {
+    Poco::Data::Session s = db_->GetSession();
+    s << "UPDATE messages SET state = 'sending', claim_id = 'test/1-1-4', claim_window = 16, "
+         "attempts = 1, lease_until = 9999999999, dlr_token = '" + NewDlrToken(a) +
+             "' WHERE id = " + std::to_string(a),
+        Poco::Data::Keywords::now;
+  }
+  EXPECT_EQ(Get("/dlr?token=" + Column(a, "dlr_token") + "&status=8&answer=ACK&id=x"), 200);
+  EXPECT_EQ(State(a), "sending");
+  RecoveryCounts r = outbox_->RecoverInterrupted(clock_.Now());
+  EXPECT_EQ(r.settled, 1);
+  EXPECT_EQ(r.resent, 0);
+  EXPECT_EQ(State(a), "accepted");
+  EXPECT_EQ(outbox_->SendDue(clock_.Now(), 10).claimed, 0);
+}
+
+// Two crashes in a row: b was possibly sent before the first (flagged), claimed
+// again, and still unsent at the second, behind a in the new claim. Its flag
+// stays: the second recovery must not clear it (the crash test found copies
+// of such messages unflagged).
+TEST_F(OutboxTest, RecoveryKeepsTheFlagOfAnEarlierCrash) {
+  int64_t a = Plan("+436641000095", "A");
+  int64_t b = Plan("+436641000096", "B");
+  {
+    Poco::Data::Session s = db_->GetSession();
+    s << "UPDATE messages SET state = 'sending', claim_id = 'test/2-2-1', claim_window = 1, "
+         "attempts = 2, lease_until = 9999999999 WHERE id IN (" + std::to_string(a) + "," +
+             std::to_string(b) + ")",
+        Poco::Data::Keywords::now;
+    s << "UPDATE messages SET possible_duplicate = 1 WHERE id = " + std::to_string(b),
+        Poco::Data::Keywords::now;
+  }
+  RecoveryCounts r = outbox_->RecoverInterrupted(clock_.Now());
+  EXPECT_EQ(r.resent, 2);
+  EXPECT_EQ(Column(a, "possible_duplicate"), "1");  // in flight at this crash
+  EXPECT_EQ(Column(b, "possible_duplicate"), "1");  // sent before the earlier one
+}
+
 }  // namespace
 }  // namespace kehrbote::test

@@ -74,5 +74,43 @@ TEST_F(ReportTest, UsageCountsOnlyDeliveredForCost) {
   EXPECT_NE(table.str().find("routable"), std::string::npos) << table.str();
 }
 
+// A message resent after a crash is marked in every form of the protocol.
+TEST(ProtocolFormatTest, EveryFormatMarksPossibleDuplicates) {
+  ProtocolEntry dup;
+  dup.id = 7;
+  dup.channel = "sms";
+  dup.recipient = "+436641000060";
+  dup.appointment_id = "A-7";
+  dup.rule_id = "sms-1d";
+  dup.text = "Kehrtermin morgen";
+  dup.state = "accepted";
+  dup.segments = 1;
+  dup.possible_duplicate = true;
+  ProtocolEntry plain = dup;
+  plain.id = 8;
+  plain.appointment_id = "A-8";
+  plain.possible_duplicate = false;
+  for (const char* format : {"table", "json", "csv"}) {
+    std::ostringstream out;
+    WriteProtocol({dup, plain}, format, "Europe/Vienna", out);
+    std::string text = out.str();
+    std::string first = text.substr(0, text.find("A-8"));
+    EXPECT_NE(first.find("duplicate"), std::string::npos) << format << ":\n" << text;
+    // From the line that names A-8 to the end: all of the second entry.
+    std::string second = text.substr(text.rfind('\n', text.find("A-8")) + 1);
+    EXPECT_EQ(second.find("duplicate"), std::string::npos) << format << ":\n" << text;
+  }
+  std::ostringstream csv;
+  WriteProtocol({dup, plain}, "csv", "Europe/Vienna", csv);
+  std::istringstream lines(csv.str());
+  std::string header, a, b;
+  std::getline(lines, header);
+  std::getline(lines, a);
+  std::getline(lines, b);
+  EXPECT_EQ(header.substr(header.rfind(',') + 1), "possible_duplicate");
+  EXPECT_EQ(a.substr(a.rfind(',') + 1), "yes");
+  EXPECT_EQ(b.substr(b.rfind(',') + 1), "");
+}
+
 }  // namespace
 }  // namespace kehrbote::test

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dispatcher/ingest/snapshot_ingest.h"
@@ -37,6 +38,20 @@ inline Appointment MakeAppt(const std::string& id, const char* day, int hour, in
   a.customer = {"Frau", "", "Maria", "Muster", ""};
   a.contacts = std::move(contacts);
   return a;
+}
+
+// Polls `done` every 100 ms for at most 20 s; true once it holds. An exception
+// counts as "not yet" (the store may not be created yet).
+template <typename F>
+bool Within20s(F done) {
+  for (int i = 0; i < 200; ++i) {
+    try {
+      if (done()) return true;
+    } catch (const std::exception&) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
 }
 
 class AppEnv {

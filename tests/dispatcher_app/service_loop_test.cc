@@ -77,19 +77,7 @@ TEST_P(ServiceLoopTest, RunPlansThenStopsOnSignal) {
 
 INSTANTIATE_TEST_SUITE_P(Signals, ServiceLoopTest, ::testing::Values(SIGTERM, SIGINT));
 
-// Polls `done` every 100 ms for at most 20 s; true once it holds.
-template <typename F>
-bool Within20s(F done) {
-  for (int i = 0; i < 200; ++i) {
-    try {
-      if (done()) return true;
-    } catch (const std::exception&) {
-      // The store is not created yet.
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
-}
+using test::Within20s;
 
 // `run` reads a changed firm file before its next pass: a new rule is planned
 // without a restart; a bad file keeps the last good config, and the log and the

@@ -286,5 +286,15 @@ TEST_F(ConfigTest, BadFirmFileIsReportedAndKeepsTheLastGoodConfig) {
       << again.problems[0].message;
 }
 
+// How long an SMS possibly in flight at a crash waits for its receipt.
+TEST_F(ConfigTest, DeliverySettleWaitDefaultsToFiveMinutes) {
+  WriteMain();
+  EXPECT_EQ(LoadDispatcherConfig((dir_ / "dispatcher.yaml").string()).delivery.settle_wait, 5min);
+  WriteMain("delivery: {settle_wait: 90s}\n");
+  EXPECT_EQ(LoadDispatcherConfig((dir_ / "dispatcher.yaml").string()).delivery.settle_wait, 90s);
+  WriteMain("delivery: {settle_wait: 0s}\n");
+  EXPECT_EQ(LoadDispatcherConfig((dir_ / "dispatcher.yaml").string()).delivery.settle_wait, 0s);
+}
+
 }  // namespace
 }  // namespace kehrbote

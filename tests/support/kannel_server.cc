@@ -201,6 +201,8 @@ void KannelServer::WriteConfig() {
     << "sendsms-port = " << sendsms_port_ << "\n"
     << "sendsms-interface = 127.0.0.1\n"
     << "immediate-sendsms-reply = " << (options_.immediate_sendsms_reply ? "true" : "false") << "\n"
+    << "http-request-retry = " << options_.http_request_retry << "\n"
+    << "http-queue-delay = " << options_.http_queue_delay << "\n"
     << "log-file = \"" << dir_->Sub("smsbox.log") << "\"\n"
     << "log-level = " << options_.log_level << "\n\n"
     << "group = sendsms-user\n"

@@ -10,7 +10,8 @@
 //              injects mobile-originated messages (replies) on request.
 // All on free ports (retried on a collision), every wait bounded; the destructor
 // stops everything. The fake SMSC acknowledges each part and Kannel then calls
-// the dlr-url with status 8 (SMSC ack) and 1 (delivered).
+// the dlr-url with status 8 (SMSC ack) and 1 (delivered); a dlr-url that fails
+// is retried (http-request-retry, http-queue-delay in KannelOptions).
 //
 // fakesmsc runs non-interactively (it prints each message as it arrives). The
 // fake SMSC serves one client at a time, so InjectMo() replaces it by a
@@ -42,6 +43,12 @@ struct KannelOptions {
   // smsbox answers sendsms before bearerbox acknowledged the message (faster,
   // but a 403 "not routable" then never reaches the client).
   bool immediate_sendsms_reply = false;
+  // smsbox retries an HTTP request that failed (a dlr-url while the
+  // dispatcher's listener is down, e.g. after a crash) this often, every
+  // http_queue_delay seconds, as the documented kannel.conf does (there 30 x
+  // 10 s; shorter here so that a test need not wait long).
+  int http_request_retry = 30;
+  int http_queue_delay = 1;
   // Kannel log level (0 debug .. 4 panic); the logs are in the temp dir.
   int log_level = 1;
 };

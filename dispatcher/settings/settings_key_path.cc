@@ -1,0 +1,47 @@
+#include "dispatcher/settings/settings_key_path.h"
+
+namespace kehrbote {
+
+// "rules[1].lead" -> {"rules", 1, "lead"}.
+std::vector<PathStep> SplitKeyPath(const std::string& path) {
+  std::vector<PathStep> steps;
+  std::string name;
+  for (size_t i = 0; i < path.size(); ++i) {
+    const char c = path[i];
+    if (c == '.' || c == '[') {
+      if (!name.empty()) steps.push_back(name);
+      name.clear();
+      if (c == '[') {
+        const size_t close = path.find(']', i);
+        if (close == std::string::npos) return {};
+        steps.push_back(static_cast<size_t>(std::stoul(path.substr(i + 1, close - i - 1))));
+        i = close;
+      }
+    } else {
+      name += c;
+    }
+  }
+  if (!name.empty()) steps.push_back(name);
+  return steps;
+}
+
+// The node at `steps` of `root`; an undefined node if there is none. Never
+// creates entries (const access) and never rebinds a node of the tree (reset).
+YAML::Node NodeAt(const YAML::Node& root, const std::vector<PathStep>& steps, size_t count) {
+  YAML::Node at;
+  at.reset(root);
+  for (size_t i = 0; i < count; ++i) {
+    const YAML::Node& view = at;
+    YAML::Node next;
+    if (const auto* key = std::get_if<std::string>(&steps[i])) {
+      if (view.IsMap()) next.reset(view[*key]);
+    } else if (view.IsSequence() && std::get<size_t>(steps[i]) < view.size()) {
+      next.reset(view[std::get<size_t>(steps[i])]);
+    }
+    if (!next.IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
+    at.reset(next);
+  }
+  return at;
+}
+
+}  // namespace kehrbote
