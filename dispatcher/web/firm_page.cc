@@ -127,6 +127,7 @@ WebResponse FirmPage(PortalContext& portal, const WebRequest& req) {
       "<li class=\"nav-item\"><a class=\"nav-link\" href=\"" + base + "/protocol\">SMS-Protokoll</a></li>"
       "<li class=\"nav-item\"><a class=\"nav-link\" href=\"#verbrauch\">Verbrauch</a></li>"
       "<li class=\"nav-item\"><a class=\"nav-link\" href=\"" + base + "/import\">Export hochladen</a></li>"
+      "<li class=\"nav-item\"><a class=\"nav-link\" href=\"" + base + "/settings\">Einstellungen</a></li>"
       "</ul>";
   body += "<h2 class=\"h5\" id=\"plan\">Erinnerungen der nächsten 14 Tage</h2>";
   body += MessageTable(portal, firm,

@@ -62,7 +62,8 @@ std::string Page(const WebRequest& request, std::string_view title, std::string_
   out += " – Kehrbote</title>"
          "<link rel=\"stylesheet\" href=\"/static/bootstrap.min.css\">"
          "<link rel=\"stylesheet\" href=\"/static/portal.css\">"
-         "<script src=\"/static/portal.js\" defer></script></head><body>";
+         "<script src=\"/static/portal.js\" defer></script>"
+         "<script src=\"/static/settings.js\" defer></script></head><body>";
   out += nav;
   out += "<main class=\"container-fluid\" id=\"inhalt\"><h1 class=\"h3\">";
   out += Escape(title);

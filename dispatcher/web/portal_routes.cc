@@ -5,6 +5,7 @@
 #include "dispatcher/web/import_page.h"
 #include "dispatcher/web/login_page.h"
 #include "dispatcher/web/overview_page.h"
+#include "dispatcher/web/settings_page.h"
 
 namespace kehrbote {
 
@@ -39,6 +40,12 @@ void AddPortalRoutes(Router& router, PortalContext& portal, Sessions& sessions,
               [p](WebRequest& req) { return ImportForm(*p, req); }});
   router.Add({"POST", "/firms/{firm}/import", true, false, false,
               [p](WebRequest& req) { return ImportSubmit(*p, req); }});
+  router.Add({"GET", "/firms/{firm}/settings", true, false, false,
+              [p](WebRequest& req) { return SettingsForm(*p, req); }});
+  router.Add({"POST", "/firms/{firm}/settings", true, false, false,
+              [p](WebRequest& req) { return SettingsSubmit(*p, req); }});
+  router.Add({"POST", "/api/firms/{firm}/preview", true, false, true,
+              [p](WebRequest& req) { return SettingsPreviewJson(*p, req); }});
 }
 
 }  // namespace kehrbote

@@ -8,6 +8,8 @@
 //   GET  /firms/{firm}, /firms/{firm}/protocol, /firms/{firm}/usage.csv,
 //        /api/firms/{firm}/status                   firm_page.h
 //   GET  /firms/{firm}/import, POST /firms/{firm}/import   import_page.h
+//   GET  /firms/{firm}/settings, POST /firms/{firm}/settings,
+//        POST /api/firms/{firm}/preview                    settings_page.h
 #pragma once
 
 #include "dispatcher/web/portal_context.h"

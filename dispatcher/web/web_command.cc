@@ -6,6 +6,7 @@
 #include "dispatcher/config/dispatcher_config.h"
 #include "dispatcher/outbox/delivery_schema.h"
 #include "dispatcher/plan_store/plan_store.h"
+#include "dispatcher/settings/firm_settings_store.h"
 #include "dispatcher/store/store_schema.h"
 #include "dispatcher/web/account_schema.h"
 #include "dispatcher/web/firm_status.h"
@@ -75,6 +76,7 @@ int RunWebCommand(const std::string& config_path, const std::vector<std::string>
     db->Migrate(kDeliveryComponent, DeliveryMigrations());
     MigrateWeb(*db);
     db->Migrate(kOverviewComponent, OverviewMigrations());
+    FirmSettingsStore(*db).Migrate();
     SystemClock clock;
     AccountStore accounts(*db, clock);
     PortalContext portal{*db, clock, accounts, ConfiguredFirms(config), config.operator_timezone};

@@ -27,6 +27,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 DISPATCHER = os.environ.get("KEHRBOTE_DISPATCHER", "build/dispatcher/kehrbote-dispatcher")
 ARTIFACTS = os.environ.get("KEHRBOTE_ARTIFACTS", "build/tests/web/screenshots")
+SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 PASSWORD = "richtig-geheim-1"
 WAIT = 15  # seconds, for every browser and server wait
 
@@ -183,6 +184,34 @@ class BrowserTest(unittest.TestCase):
         self.driver.get(self.portal.url + "/firms/huber")
         self.driver.find_element(By.XPATH, "//button[text()='Abmelden']").click()
         self.wait.until(EC.url_contains("/login"))
+
+    def test_settings_preview_follows_edits_and_saves(self):
+        firms = os.path.join(self.portal.dir.name, "firms-import")
+        os.makedirs(firms)
+        with open(os.path.join(SOURCE, "installer/config/firms/huber.yaml")) as f:
+            yaml = f.read()
+        with open(os.path.join(firms, "huber.yaml"), "w") as f:
+            f.write(yaml)
+        subprocess.run([DISPATCHER, "--config", self.portal.config, "firms", "import", firms],
+                       check=True, timeout=WAIT, capture_output=True)
+        self.login("anna")
+        self.driver.get(self.portal.url + "/firms/huber/settings")
+        parts = self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".teile")))
+        before = int(parts.get_attribute("data-segments"))
+        # Past 160 characters: a second SMS part.
+        longer = yaml.replace("<<Kehrbetrieb>>\"", "Bitte den Zugang zum Dachboden, zum Heizraum und "
+                              "zu allen Kaminen freihalten und Haustiere wegsperren. Vielen Dank! "
+                              "<<Kehrbetrieb>>\"", 1)
+        self.assertNotEqual(longer, yaml)
+        self.driver.execute_script(
+            "var t = document.getElementById('yaml'); t.value = arguments[0];"
+            "t.dispatchEvent(new Event('input'));", longer)
+        self.wait.until(lambda d: int(d.find_element(By.CSS_SELECTOR, ".teile")
+                                      .get_attribute("data-segments")) > before)
+        self.shot("einstellungen")
+        self.driver.find_element(By.ID, "speichern").click()
+        result = self.wait.until(EC.presence_of_element_located((By.ID, "ergebnis")))
+        self.assertIn("Gespeichert als Version 2", result.text)
 
     def test_wrong_passwords_are_throttled(self):
         for _ in range(5):

@@ -6,6 +6,8 @@
 
 #include "dispatcher/outbox/delivery_schema.h"
 #include "dispatcher/plan_store/plan_store.h"
+#include "dispatcher/settings/firm_settings_store.h"
+#include "shared/env/env.h"
 #include "dispatcher/store/store_schema.h"
 #include "dispatcher/web/account_schema.h"
 #include "dispatcher/web/firm_status.h"
@@ -41,6 +43,7 @@ class PortalTest : public ::testing::Test {
     db.Migrate(kDeliveryComponent, DeliveryMigrations());
     MigrateWeb(db);
     db.Migrate(kOverviewComponent, OverviewMigrations());
+    FirmSettingsStore(db).Migrate();
     AddFirm("huber", "Rauchfangkehrer Huber", kNow - 3600);
     AddFirm("maier", "Kehrbetrieb Maier", kNow - 3 * 86400);
     AddUser("admin", Role::kPartnerAdmin, "");
@@ -192,6 +195,46 @@ TEST_F(PortalTest, OverviewMarksTheStaleExportRed) {
   only_red.params["light"] = "rot";
   WebResponse red = Send(only_red);
   EXPECT_EQ(red.body.find("data-firm=\"huber\""), std::string::npos);
+}
+
+TEST_F(PortalTest, SettingsAreSavedValidatedAndPreviewed) {
+  std::string yaml = Env::Default().ReadFile(KEHRBOTE_SOURCE_DIR "/installer/config/firms/huber.yaml");
+  WebRequest save = As("admin", "POST", "/firms/huber/settings");
+  save.params["yaml"] = yaml;
+  save.params["version"] = "0";
+  WebResponse saved = Send(save);
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_NE(saved.body.find("Gespeichert als Version 1"), std::string::npos);
+  EXPECT_EQ(accounts_.RecentAudit(1, std::string("huber"))[0].after, "version 1");
+
+  // A bad lead time is shown at its key; nothing is saved.
+  WebRequest bad = As("anna", "POST", "/firms/huber/settings");
+  std::string broken = yaml;
+  broken.replace(broken.find("lead: 1d"), 8, "lead: xx");
+  bad.params["yaml"] = broken;
+  bad.params["version"] = "1";
+  WebResponse refused = Send(bad);
+  EXPECT_EQ(refused.status, 422);
+  EXPECT_NE(refused.body.find("rules[0].lead"), std::string::npos) << refused.body;
+  // A firm user may not raise its quota.
+  WebRequest quota = As("anna", "POST", "/firms/huber/settings");
+  std::string more = yaml;
+  more.replace(more.find("sms_per_month: 2000"), 19, "sms_per_month: 9000");
+  quota.params["yaml"] = more;
+  quota.params["version"] = "1";
+  EXPECT_EQ(Send(quota).status, 422);
+  // Saving over a version that is no longer current is a conflict.
+  WebRequest stale = As("admin", "POST", "/firms/huber/settings");
+  stale.params["yaml"] = yaml + "\n";
+  stale.params["version"] = "0";
+  EXPECT_EQ(Send(stale).status, 409);
+
+  WebRequest preview = As("anna", "POST", "/api/firms/huber/preview");
+  preview.params["yaml"] = yaml;
+  WebResponse p = Send(preview);
+  ASSERT_EQ(p.status, 200);
+  EXPECT_EQ(p.content_type, "application/json");
+  EXPECT_NE(p.body.find("\"segments\""), std::string::npos) << p.body;
 }
 
 TEST(GermanFormatTest, EuroDatesAndJaenner) {
