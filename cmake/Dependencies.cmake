@@ -7,6 +7,7 @@ find_package(date REQUIRED)   # Howard Hinnant's date/tz; date::date-tz uses the
 find_package(GTest REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBSSH2 REQUIRED IMPORTED_TARGET libssh2)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)  # Argon2id passwords of the web portal
 find_package(Boost 1.74 REQUIRED)
 
 # libphonenumber ships neither CMake nor pkg-config files.

@@ -8,6 +8,8 @@
 #include "dispatcher/app/send_command.h"
 #include "dispatcher/cli/report_command.h"  // DELIVERY
 #include "dispatcher/cli/sms_info_command.h"
+#include "dispatcher/web/user_command.h"
+#include "dispatcher/web/web_command.h"
 #include "shared/env/env.h"
 
 namespace {
@@ -32,6 +34,11 @@ void PrintUsage(std::ostream& out) {
          "                           import and export\n"
          "  send --firm ID --text TEXT [filter | --number N]... [--confirm]\n"
          "                           a manual SMS to the firm's customers (plan, then send)\n"
+         "  web [--listen ADDR] [--port N] [--cert FILE --key FILE] [--trust-proxy]\n"
+         "                           the web portal (HTTPS, or HTTP on loopback behind a proxy)\n"
+         "  user add NAME --role partner_admin|firm_user [--firm ID]\n"
+         "  user passwd NAME | user disable NAME\n"
+         "                           web portal accounts (password from standard input)\n"
          "  sms-info                 show how a text is encoded and split into SMS parts (JSON)\n"
          "options:\n"
          "  --config FILE            the dispatcher's YAML (firms in its firms_dir)\n"
@@ -80,11 +87,14 @@ int main(int argc, char** argv) {
     }
     return kehrbote::RunReportCommand(config_path, rest, std::cout, std::cerr);
   }
-  if (command == "firms" || command == "send") {
+  if (command == "firms" || command == "send" || command == "user" || command == "web") {
     if (config_path.empty()) {
       std::cerr << "kehrbote-dispatcher " << command << ": --config FILE is required\n";
       return 2;
     }
+    if (command == "web") return kehrbote::RunWebCommand(config_path, rest, std::cout, std::cerr);
+    if (command == "user")
+      return kehrbote::RunUserCommand(config_path, rest, std::cin, std::cout, std::cerr);
     kehrbote::SystemClock clock;
     if (command == "send")
       return kehrbote::RunSendCommand(config_path, rest, clock, std::cout, std::cerr);

@@ -128,6 +128,10 @@ class Env {
   virtual int WaitForTerminationSignal(std::chrono::milliseconds timeout) = 0;
   // Restrictive umask for the process (077); no-op on Windows.
   virtual void RestrictNewFilePermissions() = 0;
+  // Turns the echo of standard input on or off if it is a terminal (console),
+  // so that a password typed there is not shown. Returns false, changing
+  // nothing, when standard input is not a terminal (a pipe, a file).
+  virtual bool SetStdinEcho(bool on) = 0;
 };
 
 // Joins two path components with the platform's separator.

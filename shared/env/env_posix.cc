@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -316,6 +317,14 @@ class PosixEnv final : public Env {
   }
 
   void RestrictNewFilePermissions() override { ::umask(077); }
+
+  bool SetStdinEcho(bool on) override {
+    termios t{};
+    if (!::isatty(STDIN_FILENO) || ::tcgetattr(STDIN_FILENO, &t) != 0) return false;
+    if (on) t.c_lflag |= ECHO;
+    else t.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    return ::tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
+  }
 };
 
 }  // namespace

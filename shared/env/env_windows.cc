@@ -426,6 +426,14 @@ class WindowsEnv final : public Env {
   }
 
   void RestrictNewFilePermissions() override {}
+
+  bool SetStdinEcho(bool on) override {
+    HANDLE in = ::GetStdHandle(STD_INPUT_HANDLE);
+    DWORD mode = 0;
+    if (in == INVALID_HANDLE_VALUE || !::GetConsoleMode(in, &mode)) return false;
+    mode = on ? (mode | ENABLE_ECHO_INPUT) : (mode & ~static_cast<DWORD>(ENABLE_ECHO_INPUT));
+    return ::SetConsoleMode(in, mode) != 0;
+  }
 };
 
 }  // namespace

@@ -115,6 +115,11 @@ TEST(Packaging, BothPackagesAreBuiltWithControlData) {
     EXPECT_NE(p.info.find("adduser"), std::string::npos) << "Depends on adduser\n" << p.info;
     // dpkg-shlibdeps filled in the shared libraries (Poco, libssh2, ...).
     EXPECT_NE(p.info.find("libpoco"), std::string::npos) << p.info;
+    if (program == "dispatcher") {
+      // The web portal: Argon2id (libsodium, by dpkg-shlibdeps) and Bootstrap's CSS.
+      EXPECT_NE(p.info.find("libsodium"), std::string::npos) << p.info;
+      EXPECT_NE(p.info.find("libjs-bootstrap5"), std::string::npos) << p.info;
+    }
     EXPECT_EQ(ReadFile(p.control + "/conffiles"), "/etc/kehrbote/" + program + ".yaml\n");
     EXPECT_EQ(Mode(p.control + "/postinst") & 0111, 0111u);
     EXPECT_EQ(Mode(p.control + "/postrm") & 0111, 0111u);

@@ -1,0 +1,169 @@
+#include "dispatcher/web/firm_status.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+
+#include <algorithm>
+#include <functional>
+#include <map>
+
+#include "dispatcher/store/record_values.h"
+#include "shared/time/zoned_time.h"
+
+namespace kehrbote {
+
+using Poco::Data::Keywords::bind;
+using Poco::Data::RecordSet;
+using Poco::Data::Session;
+using Poco::Data::Statement;
+using namespace std::chrono_literals;
+
+namespace {
+
+Poco::Int64 Seconds(Instant t) { return t.time_since_epoch().count(); }
+
+// Runs `sql` (bound to `from` if set) and hands each row to `row`.
+void EachRow(Database& db, Session& s, const std::string& sql, std::optional<Poco::Int64> from,
+             const std::function<void(const RecordSet&, std::size_t)>& row) {
+  Statement st(s);
+  st << db.Sql(sql);
+  if (from) st, bind(*from);
+  st.execute();
+  RecordSet rs(st);
+  for (std::size_t r = 0; r < rs.rowCount(); ++r) row(rs, r);
+}
+
+std::string Days(std::chrono::seconds age) {
+  return std::to_string(age.count() / 86400) + (age >= 48h ? " Tagen" : " Tag");
+}
+
+}  // namespace
+
+constexpr const char* kOverviewIndexes =
+    "CREATE INDEX messages_heartbeat_due ON messages (due_at, firm_id, state) "
+    "WHERE purpose = 'heartbeat';"
+    "CREATE INDEX messages_failed_final ON messages (final_at, firm_id) "
+    "WHERE state IN ('failed', 'expired');"
+    "CREATE INDEX messages_sent_firm ON messages (sent_at, firm_id, channel)";
+
+const std::vector<Migration>& OverviewMigrations() {
+  static const std::vector<Migration> migrations = {
+      {1, kOverviewIndexes, kOverviewIndexes},
+  };
+  return migrations;
+}
+
+std::string ToGerman(Light light) {
+  switch (light) {
+    case Light::kGreen: return "grün";
+    case Light::kYellow: return "gelb";
+    case Light::kRed: return "rot";
+  }
+  return "";
+}
+
+void TrafficLight(FirmStatus& st, Instant now) {
+  auto red = [&](std::string why) {
+    st.light = Light::kRed;
+    st.reason = std::move(why);
+  };
+  auto yellow = [&](std::string why) {
+    if (st.light == Light::kGreen) {
+      st.light = Light::kYellow;
+      st.reason = std::move(why);
+    }
+  };
+  st.light = Light::kGreen;
+  st.reason.clear();
+  std::chrono::seconds age = st.last_export ? now - *st.last_export : 0s;
+  if (!st.last_export) return red("Noch kein Export erhalten");
+  if (age > 48h) return red("Export seit " + Days(age) + " nicht erhalten");
+  if (st.last_rejected && *st.last_rejected > *st.last_export)
+    return red("Letzter Export wurde abgelehnt");
+  if (st.heartbeat_failed > 0) return red("Heartbeat fehlgeschlagen");
+  if (age > 26h) yellow("Export älter als 26 Stunden");
+  if (st.failed_24h > 0) yellow(std::to_string(st.failed_24h) + " Nachrichten fehlgeschlagen");
+  if (st.held > 0) yellow(std::to_string(st.held) + " Nachrichten angehalten");
+  if (st.open_alarms > 0) yellow(std::to_string(st.open_alarms) + " offene Alarme");
+  int64_t quota = st.firm.quota_sms_per_month;
+  if (quota > 0 && st.sms_this_month * 10 >= quota * 9) yellow("SMS-Kontingent zu 90 % verbraucht");
+}
+
+std::vector<FirmStatus> QueryFirmStatus(Database& db, const FirmDirectory& firms, Instant now,
+                                        const std::string& operator_zone) {
+  std::map<std::string, FirmStatus> rows;
+  for (const auto& [id, info] : firms.all()) rows[id].firm = info;
+  auto of = [&rows](const RecordSet& rs, std::size_t r) -> FirmStatus* {
+    auto it = rows.find(StringAt(rs, 0, r));
+    return it == rows.end() ? nullptr : &it->second;
+  };
+  Session s = db.GetSession();
+  Poco::Int64 day_ago = Seconds(now - 24h);
+  {
+    Statement st(s);
+    st << "SELECT id, last_export_at, last_rejected_at FROM firms";
+    st.execute();
+    RecordSet rs(st);
+    for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+      FirmStatus* f = of(rs, r);
+      if (!f) continue;
+      if (!rs.value(1, r).isEmpty()) f->last_export = Instant(std::chrono::seconds(IntAt(rs, 1, r)));
+      if (!rs.value(2, r).isEmpty())
+        f->last_rejected = Instant(std::chrono::seconds(IntAt(rs, 2, r)));
+    }
+  }
+  // Heartbeats due in the last 24 h and messages failed since (small partial
+  // indexes; "GROUP BY firm_id || ''" keeps SQLite from walking messages_firm_due
+  // whole just to get the rows grouped).
+  EachRow(db, s,
+          "SELECT firm_id || '' AS f, "
+          "SUM(CASE WHEN state NOT IN ('sent', 'delivered', 'failed', 'expired', 'cancelled') "
+          "THEN 1 ELSE 0 END), "
+          "SUM(CASE WHEN state = 'sent' THEN 1 ELSE 0 END), "
+          "SUM(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END), "
+          "SUM(CASE WHEN state IN ('failed', 'expired') THEN 1 ELSE 0 END) "
+          "FROM messages WHERE purpose = 'heartbeat' AND due_at >= ? GROUP BY f",
+          day_ago, [&](const RecordSet& rs, std::size_t r) {
+            FirmStatus* f = of(rs, r);
+            if (!f) return;
+            f->heartbeat_planned = IntAt(rs, 1, r);
+            f->heartbeat_sent = IntAt(rs, 2, r);
+            f->heartbeat_delivered = IntAt(rs, 3, r);
+            f->heartbeat_failed = IntAt(rs, 4, r);
+          });
+  EachRow(db, s,
+          "SELECT firm_id || '' AS f, COUNT(*) FROM messages WHERE state IN ('failed', "
+          "'expired') AND final_at >= ? GROUP BY f",
+          day_ago, [&](const RecordSet& rs, std::size_t r) {
+            if (FirmStatus* f = of(rs, r)) f->failed_24h = IntAt(rs, 1, r);
+          });
+  // Index-only on messages_sent_firm.
+  EachRow(db, s,
+          "SELECT firm_id || '' AS f, COUNT(*) FROM messages WHERE sent_at >= ? AND "
+          "channel = 'sms' GROUP BY f",
+          Seconds(LocalMonthOf(now, operator_zone).from),
+          [&](const RecordSet& rs, std::size_t r) {
+            if (FirmStatus* f = of(rs, r)) f->sms_this_month = IntAt(rs, 1, r);
+          });
+  EachRow(db, s,
+          "SELECT firm_id, COUNT(*) FROM messages WHERE state = 'held' GROUP BY firm_id",
+          std::nullopt, [&](const RecordSet& rs, std::size_t r) {
+            if (FirmStatus* f = of(rs, r)) f->held = IntAt(rs, 1, r);
+          });
+  EachRow(db, s,
+          "SELECT firm_id, COUNT(*) FROM delivery_alerts WHERE reported_at IS NULL "
+          "GROUP BY firm_id",
+          std::nullopt, [&](const RecordSet& rs, std::size_t r) {
+            if (FirmStatus* f = of(rs, r)) f->open_alarms = IntAt(rs, 1, r);
+          });
+  std::vector<FirmStatus> out;
+  out.reserve(rows.size());
+  for (auto& [id, st] : rows) {
+    TrafficLight(st, now);
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+}  // namespace kehrbote

@@ -1,0 +1,272 @@
+// The portal's router and pages against a real store (SQLite): authorization on
+// every route, CSRF, security headers, throttled logins, the overview's light.
+#include <gtest/gtest.h>
+
+#include <Poco/Data/Session.h>
+
+#include "dispatcher/outbox/delivery_schema.h"
+#include "dispatcher/plan_store/plan_store.h"
+#include "dispatcher/settings/firm_settings_store.h"
+#include "shared/env/env.h"
+#include "dispatcher/store/store_schema.h"
+#include "dispatcher/web/account_schema.h"
+#include "dispatcher/web/firm_status.h"
+#include "dispatcher/web/firm_status.h"
+#include "dispatcher/web/german_format.h"
+#include "dispatcher/web/password_hash.h"
+#include "dispatcher/web/portal_routes.h"
+#include "tests/store/store_test_env.h"
+
+namespace kehrbote {
+namespace {
+
+using namespace std::chrono_literals;
+using Poco::Data::Keywords::bind;
+using Poco::Data::Keywords::now;
+
+constexpr int64_t kNow = 1'796'000'000;  // 2026-11-29
+
+class PortalTest : public ::testing::Test {
+ protected:
+  PortalTest()
+      : fresh_(SqlDialect::kSqlite),
+        clock_(Instant(std::chrono::seconds(kNow))),
+        accounts_(fresh_.db(), clock_),
+        sessions_(accounts_, clock_),
+        portal_{fresh_.db(), clock_, accounts_, {}},
+        files_(KEHRBOTE_SOURCE_DIR "/tests/web/testdata/bootstrap"),
+        router_(sessions_, [this](const std::string& f) { return portal_.Firms().Contains(f); },
+                false) {
+    Database& db = fresh_.db();
+    MigrateStore(db);
+    PlanStore(db).Migrate();
+    db.Migrate(kDeliveryComponent, DeliveryMigrations());
+    MigrateWeb(db);
+    db.Migrate(kOverviewComponent, OverviewMigrations());
+    FirmSettingsStore(db).Migrate();
+    AddFirm("huber", "Rauchfangkehrer Huber", kNow - 3600);
+    AddFirm("maier", "Kehrbetrieb Maier", kNow - 3 * 86400);
+    AddUser("admin", Role::kPartnerAdmin, "");
+    AddUser("anna", Role::kFirmUser, "huber");
+    AddPortalRoutes(router_, portal_, sessions_, files_);
+  }
+
+  void AddFirm(const std::string& id, const std::string& name, int64_t exported) {
+    Poco::Data::Session s = fresh_.db().GetSession();
+    Poco::Int64 at = exported;
+    s << fresh_.db().Sql("INSERT INTO firms (id, name, timezone, country, last_export_at) "
+                         "VALUES (?, ?, 'Europe/Vienna', 'AT', ?)"),
+        bind(id), bind(name), bind(at), now;
+  }
+  void AddUser(const std::string& name, Role role, const std::string& firm) {
+    accounts_.AddUser(name, role, firm, HashPassword("richtig-geheim", MinimalPasswordCost()), "t");
+  }
+
+  // A logged-in request of `user`.
+  WebRequest As(const std::string& user, const std::string& method, const std::string& path) {
+    LoginResult login = sessions_.Login(user, "richtig-geheim", "10.0.0.1");
+    EXPECT_EQ(login.status, LoginStatus::kOk);
+    WebRequest req;
+    req.method = method;
+    req.path = path;
+    req.address = "10.0.0.1";
+    req.cookies[router_.CookieName()] = login.cookie;
+    if (method == "POST") req.params["csrf"] = login.csrf_token;
+    return req;
+  }
+  WebResponse Send(WebRequest req) { return router_.Handle(req); }
+
+  test::FreshDatabase fresh_;
+  ManualClock clock_;
+  AccountStore accounts_;
+  Sessions sessions_;
+  PortalContext portal_;
+  StaticFiles files_;
+  Router router_;
+};
+
+std::string Fill(std::string pattern, const std::string& firm) {
+  auto at = pattern.find("{firm}");
+  if (at != std::string::npos) pattern.replace(at, 6, firm);
+  at = pattern.find("{name}");
+  if (at != std::string::npos) pattern.replace(at, 6, "portal.css");
+  return pattern;
+}
+
+TEST_F(PortalTest, EveryFirmRouteAnswers404ForAnotherOrUnknownFirm) {
+  int firm_routes = 0;
+  for (const Route& route : router_.routes()) {
+    if (route.pattern.find("{firm}") == std::string::npos) continue;
+    ++firm_routes;
+    for (const char* other : {"maier", "gibtsnicht"}) {
+      WebResponse r = Send(As("anna", route.method, Fill(route.pattern, other)));
+      EXPECT_EQ(r.status, 404) << route.method << " " << route.pattern << " for " << other;
+      EXPECT_EQ(r.body.find("Maier"), std::string::npos);
+    }
+    WebResponse own = Send(As("anna", route.method, Fill(route.pattern, "huber")));
+    EXPECT_NE(own.status, 404) << route.method << " " << route.pattern << " for huber";
+    WebResponse admin = Send(As("admin", route.method, Fill(route.pattern, "maier")));
+    EXPECT_NE(admin.status, 404) << route.method << " " << route.pattern << " as admin";
+    WebResponse admin_unknown = Send(As("admin", route.method, Fill(route.pattern, "gibtsnicht")));
+    EXPECT_EQ(admin_unknown.status, 404) << route.pattern;
+  }
+  EXPECT_GE(firm_routes, 6);
+}
+
+TEST_F(PortalTest, AdminRoutesAnswer404ForFirmUsers) {
+  for (const Route& route : router_.routes()) {
+    if (!route.admin_only) continue;
+    EXPECT_EQ(Send(As("anna", route.method, route.pattern)).status, 404) << route.pattern;
+    EXPECT_EQ(Send(As("admin", route.method, route.pattern)).status, 200) << route.pattern;
+  }
+}
+
+TEST_F(PortalTest, EveryRouteNeedsALoginExceptLoginAndStatic) {
+  for (const Route& route : router_.routes()) {
+    WebRequest req;
+    req.method = route.method;
+    req.path = Fill(route.pattern, "huber");
+    WebResponse r = Send(req);
+    if (route.pattern == "/login" || route.pattern == "/static/{name}") continue;
+    EXPECT_TRUE(r.status == 303 || r.status == 401) << route.pattern << " " << r.status;
+    EXPECT_EQ(r.body.find("Huber"), std::string::npos);
+  }
+}
+
+TEST_F(PortalTest, StateChangesWithoutTheCsrfTokenAreRefused) {
+  for (const Route& route : router_.routes()) {
+    if (route.method != "POST" || !route.needs_login) continue;
+    WebRequest missing = As("anna", "POST", Fill(route.pattern, "huber"));
+    missing.params.erase("csrf");
+    EXPECT_EQ(Send(missing).status, 403) << route.pattern;
+    WebRequest wrong = As("anna", "POST", Fill(route.pattern, "huber"));
+    wrong.params["csrf"] = std::string(64, 'a');
+    EXPECT_EQ(Send(wrong).status, 403) << route.pattern;
+  }
+  // The session survives a refused logout.
+  WebRequest logout = As("anna", "POST", "/logout");
+  std::string cookie = logout.cookies[router_.CookieName()];
+  logout.params.erase("csrf");
+  Send(logout);
+  EXPECT_TRUE(sessions_.Resolve(cookie));
+}
+
+TEST_F(PortalTest, AnswersCarryTheSecurityHeaders) {
+  for (WebRequest req : {As("admin", "GET", "/overview"), As("anna", "GET", "/firms/huber"),
+                         As("anna", "GET", "/firms/maier")}) {
+    WebResponse r = Send(req);
+    std::map<std::string, std::string> h(r.headers.begin(), r.headers.end());
+    EXPECT_NE(h["Content-Security-Policy"].find("frame-ancestors 'none'"), std::string::npos);
+    EXPECT_EQ(h["Content-Security-Policy"].find("unsafe-inline"), std::string::npos);
+    EXPECT_EQ(h["X-Frame-Options"], "DENY");
+    EXPECT_EQ(h["Referrer-Policy"], "no-referrer");
+    EXPECT_EQ(h["Cache-Control"], "no-store");
+    EXPECT_EQ(r.body.find("<script>"), std::string::npos) << "no inline script";
+  }
+}
+
+TEST_F(PortalTest, LoginSetsAStrictHttpOnlyCookieAndIsThrottled) {
+  WebRequest login;
+  login.method = "POST";
+  login.path = "/login";
+  login.address = "10.1.1.1";
+  login.params = {{"name", "anna"}, {"password", "richtig-geheim"}};
+  WebResponse ok = Send(login);
+  ASSERT_EQ(ok.status, 303);
+  std::map<std::string, std::string> h(ok.headers.begin(), ok.headers.end());
+  EXPECT_EQ(h["Location"], "/firms/huber");
+  EXPECT_NE(h["Set-Cookie"].find("HttpOnly"), std::string::npos);
+  EXPECT_NE(h["Set-Cookie"].find("SameSite=Strict"), std::string::npos);
+  login.params["password"] = "falsch";
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(Send(login).status, 401);
+  login.params["password"] = "richtig-geheim";
+  WebResponse throttled = Send(login);
+  EXPECT_EQ(throttled.status, 429);
+  EXPECT_NE(throttled.body.find("Zu viele Fehlversuche"), std::string::npos);
+}
+
+TEST_F(PortalTest, OverviewMarksTheStaleExportRed) {
+  WebResponse r = Send(As("admin", "GET", "/overview"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("<tr class=\"ampel-rot\" data-firm=\"maier\">"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("<tr class=\"ampel-grün\" data-firm=\"huber\">"), std::string::npos);
+  EXPECT_NE(r.body.find("Export seit 3 Tagen nicht erhalten"), std::string::npos);
+  WebRequest only_red = As("admin", "GET", "/overview");
+  only_red.params["light"] = "rot";
+  WebResponse red = Send(only_red);
+  EXPECT_EQ(red.body.find("data-firm=\"huber\""), std::string::npos);
+}
+
+TEST_F(PortalTest, SettingsAreSavedValidatedAndPreviewed) {
+  std::string yaml = Env::Default().ReadFile(KEHRBOTE_SOURCE_DIR "/installer/config/firms/huber.yaml");
+  WebRequest save = As("admin", "POST", "/firms/huber/settings");
+  save.params["yaml"] = yaml;
+  save.params["version"] = "0";
+  WebResponse saved = Send(save);
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_NE(saved.body.find("Gespeichert als Version 1"), std::string::npos);
+  EXPECT_EQ(accounts_.RecentAudit(1, std::string("huber"))[0].after, "version 1");
+
+  // A bad lead time is shown at its key; nothing is saved.
+  WebRequest bad = As("anna", "POST", "/firms/huber/settings");
+  std::string broken = yaml;
+  broken.replace(broken.find("lead: 1d"), 8, "lead: xx");
+  bad.params["yaml"] = broken;
+  bad.params["version"] = "1";
+  WebResponse refused = Send(bad);
+  EXPECT_EQ(refused.status, 422);
+  EXPECT_NE(refused.body.find("rules[0].lead"), std::string::npos) << refused.body;
+  // A firm user may not raise its quota.
+  WebRequest quota = As("anna", "POST", "/firms/huber/settings");
+  std::string more = yaml;
+  more.replace(more.find("sms_per_month: 2000"), 19, "sms_per_month: 9000");
+  quota.params["yaml"] = more;
+  quota.params["version"] = "1";
+  EXPECT_EQ(Send(quota).status, 422);
+  // Saving over a version that is no longer current is a conflict.
+  WebRequest stale = As("admin", "POST", "/firms/huber/settings");
+  stale.params["yaml"] = yaml + "\n";
+  stale.params["version"] = "0";
+  EXPECT_EQ(Send(stale).status, 409);
+
+  WebRequest preview = As("anna", "POST", "/api/firms/huber/preview");
+  preview.params["yaml"] = yaml;
+  WebResponse p = Send(preview);
+  ASSERT_EQ(p.status, 200);
+  EXPECT_EQ(p.content_type, "application/json");
+  EXPECT_NE(p.body.find("\"segments\""), std::string::npos) << p.body;
+}
+
+TEST(GermanFormatTest, EuroDatesAndJaenner) {
+  EXPECT_EQ(FormatEuro(1.35), "1,35\u00a0€");
+  EXPECT_EQ(FormatEuro(1234.5), "1.234,50\u00a0€");
+  EXPECT_EQ(FormatEuro(0), "0,00\u00a0€");
+  Instant jan = Instant(std::chrono::seconds(1'799'136'000));  // 2027-01-05T08:00Z
+  EXPECT_EQ(FormatDateTime(jan, "Europe/Vienna", "AT"), "5. Jänner 2027, 09:00");
+  EXPECT_EQ(FormatDate(jan, "Europe/Berlin", "DE"), "5. Januar 2027");
+  EXPECT_EQ(FormatAge(3h), "vor 3 Std.");
+}
+
+TEST(TrafficLightTest, Rules) {
+  Instant t = Instant(std::chrono::seconds(kNow));
+  FirmStatus s;
+  TrafficLight(s, t);
+  EXPECT_EQ(s.light, Light::kRed);
+  s.last_export = t - 27h;
+  TrafficLight(s, t);
+  EXPECT_EQ(s.light, Light::kYellow);
+  s.last_export = t - 1h;
+  TrafficLight(s, t);
+  EXPECT_EQ(s.light, Light::kGreen);
+  s.heartbeat_failed = 1;
+  TrafficLight(s, t);
+  EXPECT_EQ(s.light, Light::kRed);
+  s.heartbeat_failed = 0;
+  s.firm.quota_sms_per_month = 100;
+  s.sms_this_month = 90;
+  TrafficLight(s, t);
+  EXPECT_EQ(s.light, Light::kYellow);
+}
+
+}  // namespace
+}  // namespace kehrbote
