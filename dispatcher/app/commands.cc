@@ -89,11 +89,26 @@ struct Context {
         log << "pull: " << config.sftp.Describe() << ": " << pass.connection_error << "\n";
       std::vector<IngestResult> out;
       for (FirmPollResult& f : pass.firms) {
-        for (const std::string& e : f.errors) log << "pull " << f.firm_id << ": " << e << "\n";
+        for (const std::string& e : f.errors) {
+          log << "pull " << f.firm_id << ": " << e << "\n";
+          ReportPullError(f.firm_id, e);
+        }
         for (IngestResult& r : f.files) out.push_back(std::move(r));
       }
       return out;
     });
+  }
+
+  // A firm's inbox that could not be read goes to the operator alarm and the
+  // firm's heartbeat, not only to the log (issue 15: one firm never stops
+  // another, and none fails unseen). The poller prefixes most errors with the
+  // firm's id; the connect error names neither firm nor drop.
+  void ReportPullError(const std::string& firm_id, const std::string& error) {
+    std::string brief = error;
+    if (brief.rfind(firm_id + ": ", 0) == 0) brief.erase(0, firm_id.size() + 2);
+    app->ReportProblem({firm_id, "", 0,
+                        firm_id + ": pull from " + config.sftp.Describe() + " failed: " + brief,
+                        FirmProblemKind::kPull, brief});
   }
 
   // DELIVERY: the Outbox with its channels (DeliveryRuntime) is the app's sender.

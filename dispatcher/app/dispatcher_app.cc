@@ -317,8 +317,12 @@ void DispatcherApp::RecordFailure(const std::string& firm_id, const std::excepti
     what = e.what();
   } catch (...) {
   }
+  ReportProblem({firm_id, "", 0, firm_id + ": planning failed: " + what, FirmProblemKind::kPlanning});
+}
+
+void DispatcherApp::ReportProblem(FirmProblem problem) {
   std::lock_guard<std::mutex> lock(failures_mu_);
-  failures_.push_back({firm_id, "", 0, firm_id + ": planning failed: " + what});
+  failures_.push_back(std::move(problem));
 }
 
 PassResult DispatcherApp::RunPass(Instant now, bool full, bool pull) {

@@ -17,9 +17,11 @@
 //   4. send: what is due goes to the sender (DELIVERY's Outbox::SendDue, set with
 //      set_sender); without one, messages stay 'planned' with their due_at.
 //
-// One firm never stops another: an error while planning one firm (its stored
-// data, its policy, the planner) is recorded as that firm's FirmProblem and the
-// pass goes on with the other firms, the heartbeat and sending. Errors of the
+// One firm never stops another: an error while pulling one firm's inbox (the
+// puller's ReportProblem) or planning it (its stored data, its policy, the
+// planner) is recorded as that firm's FirmProblem and the pass goes on with the
+// other firms, the heartbeat and sending; a refused export is recorded on the
+// firm by the ingest and reported by the heartbeat. Errors of the
 // store itself still fail the pass (no firm could be served).
 #pragma once
 
@@ -69,7 +71,7 @@ struct PassResult {
   // What the sender did: messages claimed, accepted by the gateway, to retry,
   // ..., and why the others did not go through.
   SendCounts delivery;
-  std::vector<FirmProblem> failures;  // firms whose planning failed this pass
+  std::vector<FirmProblem> failures;  // firms whose pull or planning failed this pass
 };
 
 class DispatcherApp {
@@ -86,6 +88,9 @@ class DispatcherApp {
 
   void set_puller(Puller p) { puller_ = std::move(p); }
   void set_sender(Sender s) { sender_ = std::move(s); }
+  // Records a problem of one firm in the pass running (the puller's: an inbox
+  // that cannot be read), reported like a failed planning; thread-safe.
+  void ReportProblem(FirmProblem problem);
 
   // Runs the migrations of the store and planning components.
   void Migrate();

@@ -87,6 +87,10 @@ struct FirmConfig {
   const std::string& id() const { return policy.firm_id; }
 };
 
+// Which step a FirmProblem stopped: the firm file could not be used (file
+// set), or a step of a pass failed for this firm alone (see DispatcherApp).
+enum class FirmProblemKind { kFirmFile, kPlanning, kPull };
+
 // A firm's trouble that the operator alarm and the firm's heartbeat report: a
 // firm file that could not be used (file set), or a step of a pass that failed
 // for this firm alone (file empty; see DispatcherApp).
@@ -95,6 +99,10 @@ struct FirmProblem {
   std::string file;     // the firm file, if the problem is in it
   int line = 0;         // in `file`; 0 if unknown
   std::string message;  // "firms.d/huber.yaml:3:9: key 'country': ..." (no personal data)
+  FirmProblemKind kind = FirmProblemKind::kFirmFile;
+  // kPull: the poller's error without the firm id, for the firm's text (the
+  // message adds the drop's user@host:port for the operator).
+  std::string brief{};
 };
 
 struct DispatcherConfig {

@@ -84,13 +84,44 @@ std::string SituationKey(const std::vector<HeartbeatFacts>& firms) {
   return std::string(buf, 8);
 }
 
+namespace {
+
+// At most `n` bytes of `s`, not cutting a UTF-8 character (the text may go out
+// as SMS), with "..." if cut.
+std::string Shortened(const std::string& s, size_t n) {
+  if (s.size() <= n) return s;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n) + "...";
+}
+
+// True if the firm's last refused export is still news: refused after its last
+// applied export, or less than a day ago. The firm's heartbeat names it, and
+// the operator alarm lists it as the firm's problem.
+bool RefusalIsCurrent(const FirmRecord& rec, Instant now) {
+  return rec.last_rejected_name &&
+         (!rec.last_export_at || !rec.last_rejected_at ||
+          *rec.last_rejected_at >= *rec.last_export_at || now - *rec.last_rejected_at < days{1});
+}
+
+// The refused export as the operator alarm states it (the reason is masked by
+// the ingest).
+void AddRefusal(const FirmRecord* rec, Instant now, HeartbeatFacts& f) {
+  if (!rec || !RefusalIsCurrent(*rec, now)) return;
+  f.problem_details.push_back(f.firm_id + ": export " + *rec->last_rejected_name +
+                              " refused: " + rec->last_rejected_reason.value_or("no reason"));
+}
+
+}  // namespace
+
 // The firm's problems as the heartbeat and the operator alarm state them.
 void AddProblems(const std::string& firm_id, const std::vector<FirmProblem>& problems,
                  HeartbeatFacts& f) {
   for (const FirmProblem& p : problems) {
     if (p.firm_id != firm_id) continue;
     f.problem_details.push_back(p.message);
-    if (p.file.empty()) {
+    if (p.kind == FirmProblemKind::kPull) {
+      f.problems.push_back("Abholung der Exporte fehlgeschlagen (" + Shortened(p.brief, 80) + ")");
+    } else if (p.kind == FirmProblemKind::kPlanning || p.file.empty()) {
       f.problems.push_back("Planung fehlgeschlagen");
     } else {
       std::string phrase = "Firmendatei " + std::filesystem::path(p.file).filename().string() +
@@ -161,10 +192,7 @@ void Heartbeat::AddMessageFacts(const FirmConfig& firm, const FirmRecord* rec, H
   const Instant now = f.now;
   if (rec) {
     f.last_export_appointments = rec->last_export_appointments;
-    if (rec->last_rejected_name &&
-        (!rec->last_export_at || !rec->last_rejected_at ||
-         *rec->last_rejected_at >= *rec->last_export_at ||
-         now - *rec->last_rejected_at < days{1})) {
+    if (RefusalIsCurrent(*rec, now)) {
       f.rejected_name = rec->last_rejected_name;
       f.rejected_reason = rec->last_rejected_reason;
     }
@@ -192,6 +220,7 @@ Heartbeat::FirmHeartbeat Heartbeat::RunFirm(const FirmConfig& firm, Instant now,
     f.now = now;
     f.alarm_after = config_.alarm_after;
     AddProblems(firm.id(), problems, f);
+    AddRefusal(rec ? &*rec : nullptr, now, f);
     out.alarm_facts = f;
     return out;
   }
@@ -205,8 +234,9 @@ Heartbeat::FirmHeartbeat Heartbeat::RunFirm(const FirmConfig& firm, Instant now,
   facts.alarm_after = config_.alarm_after;
   AddBacklog(firm.id(), facts);
   AddProblems(firm.id(), problems, facts);
+  AddRefusal(&*rec, now, facts);
   // No export for too long, exports fine but delivery stalled (gateway or
-  // mail host down), or a problem of its own.
+  // mail host down), or a problem of its own (a refused export too).
   if (now - *rec->last_export_at > config_.alarm_after || HasDeliveryProblem(facts) ||
       HasProblem(facts))
     out.alarm_facts = facts;

@@ -12,9 +12,13 @@
 // one message per operator contact and day (firm_id "", rule_id 'alarm',
 // appointment_id "operator-YYYY-MM-DD-<situation digest>" in the operator's zone: one alarm
 // per day for each distinct set of firms and problems).
-// Firm problems (a bad firm file, a failed planning; FirmProblem) are reported
-// the same way: in the firm's heartbeat ("Störung: ...") and, with file:line,
-// in the operator alarm; a bad file that names no firm in use only there.
+// Firm problems (a bad firm file, a failed pull or planning; FirmProblem) are
+// reported the same way: in the firm's heartbeat ("Störung: ...") and, with
+// file:line, in the operator alarm; a bad file that names no firm in use only
+// there. A refused export (recorded on the firm by the ingest) is the firm's
+// problem while its heartbeat names it ("Abgelehnte Datei: ..."): refused after
+// the last applied export or less than a day ago; the operator alarm lists it
+// with the file and the reason.
 #pragma once
 
 #include <optional>

@@ -95,7 +95,8 @@ std::string HeartbeatText(const HeartbeatFacts& f) {
   }
   t += DeliveryText(f);
   for (const std::string& p : f.problems) t += " Störung: " + p + ".";
-  if (!f.problems.empty()) t += " Der Dienstleister ist informiert.";
+  // The operator alarm lists refused files too (Heartbeat).
+  if (!f.problems.empty() || f.rejected_name) t += " Der Dienstleister ist informiert.";
   return t;
 }
 

@@ -35,7 +35,7 @@ TEST(HeartbeatTextTest, DailyHeartbeatStatesTheFacts) {
   EXPECT_EQ(HeartbeatText(f),
             "Kehrbote Kontrolle RFK Huber 23.11.2026: Letzter Export 22.11.2026 23:05 mit 123 "
             "Terminen. Heute 45 Nachrichten. Abgelehnte Datei: huber-20261123.json (Schema: "
-            "/appointments/3/start: fehlt).");
+            "/appointments/3/start: fehlt). Der Dienstleister ist informiert.");
 }
 
 TEST(HeartbeatTextTest, MessagesWithAMissingValueAreReported) {
