@@ -11,11 +11,12 @@
 #include "dispatcher/web/user_command.h"
 #include "dispatcher/web/web_command.h"
 #include "shared/env/env.h"
+#include "shared/log/logger.h"
 
 namespace {
 
 void PrintUsage(std::ostream& out) {
-  out << "usage: kehrbote-dispatcher --config FILE COMMAND [ARGS]\n"
+  out << "usage: kehrbote-dispatcher --config FILE [--log-level LEVEL] COMMAND [ARGS]\n"
          "       kehrbote-dispatcher sms-info [--unicode] TEXT\n"
          "commands:\n"
          "  once [--now RFC3339]     one full pass (pull, ingest, plan, send what is due,\n"
@@ -42,7 +43,31 @@ void PrintUsage(std::ostream& out) {
          "  sms-info                 show how a text is encoded and split into SMS parts (JSON)\n"
          "options:\n"
          "  --config FILE            the dispatcher's YAML (firms in its firms_dir)\n"
+         "  --log-level LEVEL        error|warning|info|debug; wins over the key log.level\n"
          "  --help                   this text\n";
+}
+
+// --log-level LEVEL or --log-level=LEVEL at args[*i] (moves *i past it). Returns
+// false with the reason in `error` for a missing or unknown level.
+bool TakeLogLevel(const std::vector<std::string>& args, size_t* i, std::string* error) {
+  std::string value;
+  if (args[*i] == "--log-level") {
+    if (*i + 1 >= args.size()) {
+      *error = "--log-level needs a level (" + std::string(kehrbote::kLogLevelNames) + ")";
+      return false;
+    }
+    value = args[++*i];
+  } else {
+    value = args[*i].substr(std::string("--log-level=").size());
+  }
+  const auto level = kehrbote::ParseLogLevel(value);
+  if (!level) {
+    *error =
+        "--log-level expects " + std::string(kehrbote::kLogLevelNames) + ", got '" + value + "'";
+    return false;
+  }
+  kehrbote::Logger::Default().PinLevel(*level);
+  return true;
 }
 
 }  // namespace
@@ -66,6 +91,13 @@ int main(int argc, char** argv) {
         return 2;
       }
       config_path = args[++i];
+    } else if (command.empty() &&
+               (args[i] == "--log-level" || args[i].rfind("--log-level=", 0) == 0)) {
+      std::string error;
+      if (!TakeLogLevel(args, &i, &error)) {
+        std::cerr << "kehrbote-dispatcher: " << error << "\n";
+        return 2;
+      }
     } else if (command.empty() && args[i].rfind("--config=", 0) == 0) {
       config_path = args[i].substr(9);
     } else if (command.empty()) {

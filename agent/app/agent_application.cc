@@ -6,12 +6,6 @@
 #include <optional>
 #include <thread>
 
-#include <Poco/AutoPtr.h>
-#include <Poco/ConsoleChannel.h>
-#include <Poco/FileChannel.h>
-#include <Poco/FormattingChannel.h>
-#include <Poco/Logger.h>
-#include <Poco/PatternFormatter.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
@@ -20,6 +14,7 @@
 #include "agent/app/agent_status.h"
 #include "agent/app/daily_schedule.h"
 #include "shared/env/env.h"
+#include "shared/log/logger.h"
 #include "shared/time/zoned_time.h"
 
 namespace kehrbote {
@@ -31,10 +26,12 @@ namespace {
 #define KEHRBOTE_CONFIG_OPTION "/config=FILE"
 #define KEHRBOTE_OUTPUT_OPTION "/output=FILE"
 #define KEHRBOTE_NOW_OPTION "/now=TIME"
+#define KEHRBOTE_LOG_LEVEL_OPTION "/log-level=LEVEL"
 #else
 #define KEHRBOTE_CONFIG_OPTION "--config FILE"
 #define KEHRBOTE_OUTPUT_OPTION "--output FILE"
 #define KEHRBOTE_NOW_OPTION "--now TIME"
+#define KEHRBOTE_LOG_LEVEL_OPTION "--log-level LEVEL"
 #endif
 constexpr const char* kUsage =
     KEHRBOTE_CONFIG_OPTION " (run | once | export " KEHRBOTE_OUTPUT_OPTION " | check)";
@@ -67,6 +64,12 @@ void AgentApplication::defineOptions(Poco::Util::OptionSet& options) {
                         .required(false)
                         .repeatable(false)
                         .argument("TIME"));
+  options.addOption(Poco::Util::Option("log-level", "",
+                                       "error, warning, info or debug; wins "
+                                       "over log.level in the config")
+                        .required(false)
+                        .repeatable(false)
+                        .argument("LEVEL"));
   options.addOption(Poco::Util::Option("help", "h", "show this help").required(false));
 }
 
@@ -75,31 +78,23 @@ void AgentApplication::handleOption(const std::string& name, const std::string& 
   if (name == "config") config_path_ = value;
   if (name == "output") output_path_ = value;
   if (name == "now") now_ = value;
+  if (name == "log-level") log_level_ = value;
   if (name == "help") {
     help_ = true;
     stopOptionsProcessing();
   }
 }
 
-void AgentApplication::SetUpLogging(const AgentConfig& config) {
-  Poco::AutoPtr<Poco::Channel> sink;
-  if (!config.log_file.empty()) {
-    Poco::AutoPtr<Poco::FileChannel> file(new Poco::FileChannel(config.log_file));
-    file->setProperty("rotation", "10 M");
-    file->setProperty("archive", "timestamp");
-    file->setProperty("purgeCount", "5");
-    sink = file;
-  } else {
-    sink = new Poco::ConsoleChannel(std::cerr);
+void AgentApplication::SetUpLogging(const AgentConfig& config, bool as_service) {
+  LogSettings settings = config.log;
+  if (settings.file.empty() && as_service) {
+    // No console to write to: the log goes where the status file is.
+    const std::string& status = config.status_file;
+    const size_t slash = status.find_last_of("/\\");
+    settings.file =
+        JoinPath(slash == std::string::npos ? "." : status.substr(0, slash), "agent.log");
   }
-  Poco::AutoPtr<Poco::PatternFormatter> fmt(
-      new Poco::PatternFormatter("%Y-%m-%d %H:%M:%S %p: %t"));
-  fmt->setProperty("times", "local");
-  Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(fmt, sink));
-  Poco::Logger::root().setChannel(channel);
-  Poco::Logger::root().setLevel(config.log_level);
-  Poco::Logger::get("kehrbote-agent").setChannel(channel);
-  Poco::Logger::get("kehrbote-agent").setLevel(config.log_level);
+  ApplyLogSettings(settings);
 }
 
 int AgentApplication::main(const std::vector<std::string>& args) {
@@ -123,6 +118,15 @@ int AgentApplication::main(const std::vector<std::string>& args) {
               << kCommands;
     return EXIT_USAGE;
   }
+  if (!log_level_.empty()) {
+    const std::optional<LogLevel> level = ParseLogLevel(log_level_);
+    if (!level) {
+      std::cerr << "kehrbote-agent: " KEHRBOTE_LOG_LEVEL_OPTION " expects " << kLogLevelNames
+                << ", got '" << log_level_ << "'\n";
+      return EXIT_USAGE;
+    }
+    Logger::Default().PinLevel(*level);
+  }
   if (!now_.empty() && (command == "run" || !ParseRfc3339(now_))) {
     std::cerr << "kehrbote-agent: " << kNowUsage << ", got '" << now_ << "'\n";
     return EXIT_USAGE;
@@ -142,8 +146,14 @@ int AgentApplication::main(const std::vector<std::string>& args) {
     if (as_service) RecordStartError(e.what());
     return kExitConfig;
   }
-  SetUpLogging(*cfg);
-  Poco::Logger& log = Poco::Logger::get("kehrbote-agent");
+  try {
+    SetUpLogging(*cfg, as_service);
+  } catch (const std::exception& e) {
+    std::cerr << "kehrbote-agent: " << e.what() << "\n";
+    if (as_service) RecordStartError(e.what());
+    return kExitConfig;
+  }
+  const Log log = Log("agent").ForFirm(cfg->firm.id);
 
   if (command == "run") return RunService(*cfg);
   // --now: a fixed virtual instant (tests; the service's schedule needs the real clock).
@@ -171,7 +181,7 @@ void AgentApplication::RecordStartError(const std::string& message) {
 }
 
 int AgentApplication::RunService(const AgentConfig& config) {
-  Poco::Logger& log = Poco::Logger::get("kehrbote-agent");
+  const Log log = Log("agent").ForFirm(config.firm.id);
   auto sleep = [this](std::chrono::milliseconds d) {
     stop_.tryWait(static_cast<long>(std::max<int64_t>(d.count(), 1)));
   };
@@ -184,21 +194,21 @@ int AgentApplication::RunService(const AgentConfig& config) {
     try {
       step();
     } catch (const std::exception& e) {
-      log.error(std::string(what) + " failed: " + e.what());
+      log.Error(std::string(what) + " failed: " + e.what());
     } catch (...) {
-      log.error(std::string(what) + " failed with an unknown error");
+      log.Error(std::string(what) + " failed with an unknown error");
     }
   };
   std::thread worker([&] {
     std::string warning;
     AgentStatus status = AgentStatus::Load(config.status_file, &warning);
-    if (!warning.empty()) log.warning(warning);
+    if (!warning.empty()) log.Warning(warning);
     std::optional<Instant> last_ok;
     if (status.last_success) last_ok = status.last_success->time;
     if (schedule.Missed(clock_.Now(), last_ok)) {
-      log.information("the last scheduled export (" +
-                      FormatRfc3339(schedule.LastAtOrBefore(clock_.Now()), config.firm.timezone) +
-                      ") did not succeed; exporting now");
+      log.Info("the last scheduled export (" +
+               FormatRfc3339(schedule.LastAtOrBefore(clock_.Now()), config.firm.timezone) +
+               ") did not succeed; exporting now");
       guarded("export", [&] { runner.ExportAndUpload(); });
     }
     while (!stop_.tryWait(0)) {
@@ -207,10 +217,10 @@ int AgentApplication::RunService(const AgentConfig& config) {
       bool pending = runner.HasPending();
       Instant wake = next;
       if (pending) wake = std::min(next, now + config.upload.resend_interval);
-      log.information("next export at " + FormatRfc3339(next, config.firm.timezone) +
-                      (pending ? "; spooled exports are retried at " +
-                                     FormatRfc3339(wake, config.firm.timezone)
-                               : ""));
+      log.Info(
+          "next export at " + FormatRfc3339(next, config.firm.timezone) +
+          (pending ? "; spooled exports are retried at " + FormatRfc3339(wake, config.firm.timezone)
+                   : ""));
       // Wait in slices: the wall clock may jump (suspend, time sync).
       bool stopped = false;
       while (clock_.Now() < wake) {
@@ -229,12 +239,12 @@ int AgentApplication::RunService(const AgentConfig& config) {
       }
     }
   });
-  log.information("kehrbote-agent started for firm " + config.firm.id);
+  log.Info("kehrbote-agent started for firm " + config.firm.id);
   waitForTerminationRequest();
-  log.information("stopping");
+  log.Info("stopping");
   stop_.set();
   worker.join();
-  log.information("stopped");
+  log.Info("stopped");
   return kExitOk;
 }
 

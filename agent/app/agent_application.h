@@ -12,6 +12,11 @@
 // machine was off); then it exports at each scheduled time and retries spooled
 // exports every upload.resend_interval until they are sent. SIGTERM/SIGINT (or the
 // service stop) end it after the current step.
+//
+// Logging: the shared logger (shared/log/logger.h), component "agent", the firm's
+// id on every line. `--log-level` (Windows: /log-level=LEVEL) wins over log.level.
+// A service or daemon has no console: without log.file it logs to agent.log next
+// to its status file (rotated like every log file, 10 MiB, 5 archives).
 #pragma once
 
 #include <memory>
@@ -40,12 +45,13 @@ class AgentApplication : public Poco::Util::ServerApplication {
   int main(const std::vector<std::string>& args) override;
 
  private:
-  void SetUpLogging(const AgentConfig& config);
+  void SetUpLogging(const AgentConfig& config, bool as_service);
   void RecordStartError(const std::string& message);
   int RunService(const AgentConfig& config);
 
   std::string config_path_;
   std::string output_path_;
+  std::string log_level_;  // --log-level, checked in main()
   std::string now_;  // --now: once, export and check run in virtual time at this instant
   bool help_ = false;
   SystemClock clock_;

@@ -49,20 +49,20 @@ std::string Seconds(std::chrono::steady_clock::duration d) {
 
 }  // namespace
 
-AgentRunner::AgentRunner(const AgentConfig& config, const Clock& clock, Poco::Logger& log,
+AgentRunner::AgentRunner(const AgentConfig& config, const Clock& clock, Log log,
                          ExportUploader::SleepFn sleep)
-    : config_(config), clock_(clock), log_(log), sleep_(std::move(sleep)) {}
+    : config_(config), clock_(clock), log_(std::move(log)), sleep_(std::move(sleep)) {}
 
 void AgentRunner::LogRun(const ExportRun& run) {
-  log_.information(run.Summary());
+  log_.Info(run.Summary());
   size_t n = 0;
   for (const SkippedRow& s : run.report.skipped) {
     if (n++ == kMaxSkippedLogged) {
-      log_.warning("... and " + std::to_string(run.report.skipped.size() - kMaxSkippedLogged) +
+      log_.Warning("... and " + std::to_string(run.report.skipped.size() - kMaxSkippedLogged) +
                    " more skipped rows");
       break;
     }
-    log_.warning("skipped " + s.where + (s.id.empty() ? "" : " (id " + s.id + ")") + ": " +
+    log_.Warning("skipped " + s.where + (s.id.empty() ? "" : " (id " + s.id + ")") + ": " +
                  s.reason);
   }
 }
@@ -71,7 +71,7 @@ void AgentRunner::RecordSuccess(const ExportRun* run, const std::string& file,
                                 const std::string& remote) {
   std::string warning;
   AgentStatus status = AgentStatus::Load(config_.status_file, &warning);
-  if (!warning.empty()) log_.warning(warning);
+  if (!warning.empty()) log_.Warning(warning);
   AgentSuccess ok;
   ok.time = clock_.Now();
   ok.file = file;
@@ -86,12 +86,12 @@ void AgentRunner::RecordSuccess(const ExportRun* run, const std::string& file,
   try {
     status.Save(config_.status_file, config_.firm.timezone);
   } catch (const EnvError& e) {
-    log_.error(std::string("cannot write the status file: ") + e.what());
+    log_.Error(std::string("cannot write the status file: ") + e.what());
   }
 }
 
 void AgentRunner::RecordError(const std::string& message) {
-  log_.error(message);
+  log_.Error(message);
   std::string warning;
   AgentStatus status = AgentStatus::Load(config_.status_file, &warning);
   status.last_error = AgentFailure{clock_.Now(), message};
@@ -99,7 +99,7 @@ void AgentRunner::RecordError(const std::string& message) {
   try {
     status.Save(config_.status_file, config_.firm.timezone);
   } catch (const EnvError& e) {
-    log_.error(std::string("cannot write the status file: ") + e.what());
+    log_.Error(std::string("cannot write the status file: ") + e.what());
   }
 }
 
@@ -110,7 +110,7 @@ int AgentRunner::Upload(const std::string& spool_name, const ExportRun* run) {
   UploadReport report = uploader.SendPending();
   std::string summary = Lines(report.Summary());
   if (report.ok()) {
-    log_.information(summary);
+    log_.Info(summary);
     std::string remote;
     std::string file = spool_name;
     for (const auto& f : report.firms) {
@@ -139,7 +139,7 @@ int AgentRunner::Upload(const std::string& spool_name, const ExportRun* run) {
     try {
       if (Env::Default().FileExists(path)) MakeDurable(path);
     } catch (const EnvError& e) {
-      log_.error(std::string("cannot sync the spooled export: ") + e.what());
+      log_.Error(std::string("cannot sync the spooled export: ") + e.what());
     }
   }
   RecordError(summary);
@@ -164,7 +164,7 @@ int AgentRunner::ExportAndUpload() {
   }
   LogRun(run);
   auto t1 = std::chrono::steady_clock::now();
-  log_.information("spooled " + name + " in " + Seconds(t1 - t0));
+  log_.Info("spooled " + name + " in " + Seconds(t1 - t0));
   int rc;
   try {
     rc = Upload(name, &run);
@@ -172,7 +172,7 @@ int AgentRunner::ExportAndUpload() {
     RecordError(std::string("upload failed: ") + e.what());
     rc = kExitUploadPending;
   }
-  log_.information("upload step took " + Seconds(std::chrono::steady_clock::now() - t1));
+  log_.Info("upload step took " + Seconds(std::chrono::steady_clock::now() - t1));
   return rc;
 }
 
@@ -199,13 +199,13 @@ int AgentRunner::ExportOnly(const std::string& output) {
   try {
     ExportRun run = WriteExportFile(config_, clock_, output);
     LogRun(run);
-    log_.information("wrote " + output);
+    log_.Info("wrote " + output);
     return kExitOk;
   } catch (const SourceError& e) {
-    log_.error(std::string("export failed: ") + e.what());
+    log_.Error(std::string("export failed: ") + e.what());
     return kExitSourceUnreadable;
   } catch (const std::exception& e) {
-    log_.error(std::string("export failed: ") + e.what());
+    log_.Error(std::string("export failed: ") + e.what());
     return kExitExportFailed;
   }
 }

@@ -10,18 +10,18 @@
 //   75 the drop was not reachable; the export stays spooled and is sent later
 //   78 configuration error (reported before any runner exists)
 //
-// Logging never shows contact addresses: only ids, row positions and reasons.
+// Logging never shows contact addresses: only ids, row positions and reasons
+// (and the logger masks what looks like a number or an address anyway).
 #pragma once
 
 #include <functional>
 #include <ostream>
 #include <string>
 
-#include <Poco/Logger.h>
-
 #include "agent/app/export_file.h"
 #include "agent/config/agent_config.h"
 #include "agent/upload/export_uploader.h"
+#include "shared/log/logger.h"
 #include "shared/time/clock.h"
 
 namespace kehrbote {
@@ -37,7 +37,7 @@ class AgentRunner {
  public:
   // `sleep` waits between upload attempts; the service passes one that ends early
   // when it is asked to stop.
-  AgentRunner(const AgentConfig& config, const Clock& clock, Poco::Logger& log,
+  AgentRunner(const AgentConfig& config, const Clock& clock, Log log,
               ExportUploader::SleepFn sleep = {});
 
   // `once` and each scheduled run: export into the spool, send what is pending,
@@ -63,7 +63,7 @@ class AgentRunner {
 
   const AgentConfig& config_;
   const Clock& clock_;
-  Poco::Logger& log_;
+  Log log_;
   ExportUploader::SleepFn sleep_;
 };
 

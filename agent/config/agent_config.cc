@@ -292,11 +292,7 @@ AgentConfig Parse(const ConfigNode& root) {
   sp.Finish();
   c.status_file =
       root.OptionalPath("status_file").value_or(JoinPath(env.DataDirectory(), "agent-status.json"));
-  ConfigNode log = root.Child("log");
-  c.log_file = log.OptionalPath("file").value_or("");
-  c.log_level = log.Choice("level", {"error", "warning", "notice", "information", "debug"},
-                           "information");
-  log.Finish();
+  c.log = ParseLogSettings(root);
   root.Finish();
   return c;
 }

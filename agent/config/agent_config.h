@@ -17,6 +17,7 @@
 
 #include "shared/config/config_node.h"
 #include "shared/export/export_model.h"
+#include "shared/log/log_settings.h"
 #include "shared/sftp/sftp_endpoint.h"
 
 namespace kehrbote {
@@ -124,8 +125,7 @@ struct AgentConfig {
   std::string spool_dir;
   std::chrono::seconds spool_retention{std::chrono::hours(24 * 14)};
   std::string status_file;
-  std::string log_file;         // empty: log to stderr
-  std::string log_level = "information";
+  LogSettings log;  // log.level, log.file (empty: stderr; see AgentApplication)
 };
 
 // Reads and validates the file. Throws ConfigError.

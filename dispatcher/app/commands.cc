@@ -19,11 +19,13 @@
 #include "dispatcher/config/dispatcher_config.h"
 #include "dispatcher/delivery/delivery_runtime.h"
 #include "dispatcher/ingest/inbox_poller.h"
+#include "dispatcher/metrics/dispatcher_metrics.h"
 #include "dispatcher/planning/contact_selection.h"
 #include "dispatcher/report/unreachable_report.h"
 #include "dispatcher/settings/firm_settings_source.h"
 #include "dispatcher/store/database.h"
 #include "shared/env/env.h"
+#include "shared/log/logger.h"
 #include "shared/time/zoned_time.h"
 
 namespace kehrbote {
@@ -44,20 +46,21 @@ std::string LocalDataDirectory(const std::string& store_url) {
 
 // Everything a command needs: config, store, app, and the inbox puller.
 // The firms come from the store (FirmSettingsSource imports changed firm files
-// first). Throws ConfigError / DatabaseError with their context.
+// first). The config's `log` section takes effect first. Throws ConfigError /
+// DatabaseError / EnvError with their context.
 struct Context {
   DispatcherConfig config;
+  DispatcherMetrics metrics;  // GET /metrics; outlives the delivery's HTTP threads
   std::unique_ptr<Database> db;
   std::unique_ptr<DispatcherApp> app;
   std::unique_ptr<FirmSettingsSource> settings;
   std::unique_ptr<InboxPoller> poller;
   std::unique_ptr<DeliveryRuntime> delivery;  // DELIVERY
   const Clock& clock;
+  Log log{"dispatcher"};
 
-  Context(const std::string& config_path, const Clock& clock, std::ostream& log,
-          bool passes = true)
-      : config(LoadDispatcherConfig(config_path)), db(Database::Open(config.store_url)),
-        clock(clock) {
+  Context(const std::string& config_path, const Clock& clock, bool passes = true)
+      : config(LoadConfigAndLog(config_path)), db(Database::Open(config.store_url)), clock(clock) {
     app = std::make_unique<DispatcherApp>(config, *db);
     app->Migrate();
     FirmSettingsStore(*db).Migrate();
@@ -66,31 +69,39 @@ struct Context {
     config.firms = std::move(firms.firms);
     config.firm_problems = std::move(firms.problems);
     if (!passes) return;  // listing only
-    WirePuller(clock, log);
-    WireDelivery(clock, log);
+    WirePuller(clock);
+    WireDelivery(clock);
+  }
+
+  static DispatcherConfig LoadConfigAndLog(const std::string& config_path) {
+    DispatcherConfig c = LoadDispatcherConfig(config_path);
+    ApplyLogSettings(c.log);
+    return c;
   }
 
   // Pulls the firms' SFTP inboxes (STORE's InboxPoller); no sftp section = no pull
   // (the store is filled by other means, e.g. tests).
-  void WirePuller(const Clock& clock, std::ostream& log) {
+  void WirePuller(const Clock& clock) {
     if (config.sftp.host.empty()) return;
     InboxPollerOptions options;
     options.processed = config.delete_processed ? ProcessedAction::kDelete : ProcessedAction::kMove;
     options.work_dir = JoinPath(LocalDataDirectory(config.store_url), "ingest");
     poller = std::make_unique<InboxPoller>(*db, clock, config.sftp, options);
-    app->set_puller([this, &log](Instant, const DispatcherApp::FirmDone& done) {
+    app->set_puller([this](Instant, const DispatcherApp::FirmDone& done) {
       // The firms of this pass: `run` may have read changed firm files.
       std::vector<FirmInbox> inboxes;
       for (const FirmConfig& f : config.firms)
         if (!f.inbox.empty()) inboxes.push_back({f.id(), f.inbox});
       PollPassResult pass = poller->PollOnce(
           inboxes, [&](const std::string& firm_id, const std::vector<std::string>&) { done(firm_id); });
+      metrics.RecordIngest(pass.ingest_seconds);
+      const Log pull("pull");
       if (!pass.connection_error.empty())
-        log << "pull: " << config.sftp.Describe() << ": " << pass.connection_error << "\n";
+        pull.Error(config.sftp.Describe() + ": " + pass.connection_error);
       std::vector<IngestResult> out;
       for (FirmPollResult& f : pass.firms) {
         for (const std::string& e : f.errors) {
-          log << "pull " << f.firm_id << ": " << e << "\n";
+          pull.ForFirm(f.firm_id).Error(e);
           ReportPullError(f.firm_id, e);
         }
         for (IngestResult& r : f.files) out.push_back(std::move(r));
@@ -112,24 +123,26 @@ struct Context {
   }
 
   // DELIVERY: the Outbox with its channels (DeliveryRuntime) is the app's sender.
-  void WireDelivery(const Clock& clock, std::ostream& log) {
-    delivery = std::make_unique<DeliveryRuntime>(config, *db, clock, log);
+  void WireDelivery(const Clock& clock) {
+    delivery = std::make_unique<DeliveryRuntime>(config, *db, clock, Logger::Default(), &metrics);
     delivery->Migrate();
     app->set_sender([this](Instant now) { return delivery->SendDue(now); });
   }
+
+  // A pass's durations, for /metrics.
+  void RecordPass(const PassResult& r) { metrics.RecordPass(r.seconds.Parts()); }
 
   // Reads the firms' settings again (before each pass of `run`): a changed
   // firm file is imported, and a new version in the store (the portal, another
   // dispatcher's import) takes effect at once; a bad file keeps the firm's
   // current version and is reported (the log here, the operator alarm and the
   // firm's heartbeat in the pass). Returns true if any firm or problem changed.
-  bool ReloadFirms(std::ostream& log) {
+  bool ReloadFirms() {
     FirmFiles read;
     try {
       read = settings->Load(config.firms, clock.Now());
     } catch (const std::exception& e) {
-      log << "firm settings: " << e.what() << " (the firms read before stay in use)\n"
-          << std::flush;
+      log.Error(std::string("firm settings: ") + e.what() + " (the firms read before stay in use)");
       return false;
     }
     auto stamps = [](const std::vector<FirmConfig>& firms) {
@@ -148,11 +161,11 @@ struct Context {
     const std::vector<std::string> before = messages(config.firm_problems);
     for (const FirmProblem& p : read.problems)
       if (std::find(before.begin(), before.end(), p.message) == before.end())
-        log << "firm settings not used: " << p.message
-            << (p.firm_id.empty() ? "" : " (firm " + p.firm_id + " keeps its last good config)")
-            << "\n";
-    log << "firm settings read again: " << read.firms.size() << " firm(s), "
-        << read.problems.size() << " with errors\n" << std::flush;
+        log.ForFirm(p.firm_id).Error(
+            "firm settings not used: " + p.message +
+            (p.firm_id.empty() ? "" : " (firm " + p.firm_id + " keeps its last good config)"));
+    log.Info("firm settings read again: " + std::to_string(read.firms.size()) + " firm(s), " +
+             std::to_string(read.problems.size()) + " with errors");
     auto replace = [&] {
       config.firms = std::move(read.firms);
       config.firm_problems = std::move(read.problems);
@@ -167,9 +180,10 @@ struct Context {
 };
 
 // Firm files that could not be used, for the log at start.
-void LogFirmProblems(const DispatcherConfig& config, std::ostream& log) {
+void LogFirmProblems(const DispatcherConfig& config) {
+  const Log log("dispatcher");
   for (const FirmProblem& p : config.firm_problems)
-    log << "firm settings not used: " << p.message << "\n";
+    log.ForFirm(p.firm_id).Error("firm settings not used: " + p.message);
 }
 
 std::string Masked(const std::string& channel, const std::string& key) {
@@ -247,13 +261,14 @@ int RunOnceCommand(const std::string& config_path, const std::vector<std::string
   ManualClock manual_clock(at.value_or(Instant{}));
   const Clock& clock = at ? static_cast<const Clock&>(manual_clock) : system_clock;
   try {
-    Context ctx(config_path, clock, err);
-    LogFirmProblems(ctx.config, err);
+    Context ctx(config_path, clock);
+    LogFirmProblems(ctx.config);
     // With --receipt-wait the HTTP listener runs during the pass, and afterwards
     // until the SMS sent have their delivery receipts (or the time is up).
     if (receipt_wait > 0 && ctx.delivery) ctx.delivery->StartHttp();
     const Instant now = clock.Now();
     PassResult r = ctx.app->RunPass(now, /*full=*/true);
+    ctx.RecordPass(r);
     if (receipt_wait > 0 && ctx.delivery && r.delivery.accepted > 0) {
       const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(receipt_wait);
       while (SmsAwaitingReceipt(*ctx.db) > 0 && std::chrono::steady_clock::now() < until)
@@ -263,8 +278,9 @@ int RunOnceCommand(const std::string& config_path, const std::vector<std::string
     PrintSummary(r, out);
     for (const IngestResult& i : r.ingested)
       if (i.outcome == IngestOutcome::kRejected)
-        err << "refused " << i.firm_id << "/" << i.file_name << ": " << i.reason << "\n";
-    for (const FirmProblem& f : r.failures) err << f.message << "\n";
+        Log("ingest").ForFirm(i.firm_id).Error("refused " + i.firm_id + "/" + i.file_name + ": " +
+                                               i.reason);
+    for (const FirmProblem& f : r.failures) Log("dispatcher").ForFirm(f.firm_id).Error(f.message);
     return 0;
   } catch (const Poco::Exception& e) {
     // what() of a Poco exception is its class name alone ("Net Exception").
@@ -296,7 +312,7 @@ int RunPlanCommand(const std::string& config_path, const std::vector<std::string
   }
   try {
     SystemClock clock;
-    Context ctx(config_path, clock, err, /*passes=*/false);
+    Context ctx(config_path, clock, /*passes=*/false);
     const FirmConfig* firm = ctx.config.FindFirm(firm_id);
     if (!firm) {
       err << "kehrbote-dispatcher plan: no firm '" << firm_id << "' in the store (firms list)\n";
@@ -404,24 +420,25 @@ int RunServiceCommand(const std::string& config_path, const std::vector<std::str
   }
   try {
     SystemClock clock;
-    Context ctx(config_path, clock, err);
+    Context ctx(config_path, clock);
     // DELIVERY: start the HTTP listener (delivery receipts, replies) here.
     ctx.delivery->StartHttp();
     out << "kehrbote-dispatcher: running with " << ctx.config.firms.size() << " firm(s), store "
         << ctx.db->description() << "\n"
         << std::flush;
-    LogFirmProblems(ctx.config, err);
-    ServiceLoop loop(*ctx.app, clock, err);
-    loop.set_before_pass([&] { return ctx.ReloadFirms(err); });
+    LogFirmProblems(ctx.config);
+    ServiceLoop loop(*ctx.app, clock);
+    loop.set_before_pass([&] { return ctx.ReloadFirms(); });
+    loop.set_after_pass([&](const PassResult& r) { ctx.RecordPass(r); });
     const int status = loop.Run(/*handle_signals=*/true);
     out << "kehrbote-dispatcher: stopped after " << loop.passes() << " pass(es)\n";
     return status;
   } catch (const Poco::Exception& e) {
     // what() of a Poco exception is its class name alone ("Net Exception").
-    err << "kehrbote-dispatcher run: " << e.displayText() << "\n";
+    Log("dispatcher").Error("run: " + e.displayText());
     return 1;
   } catch (const std::exception& e) {
-    err << "kehrbote-dispatcher run: " << e.what() << "\n";
+    Log("dispatcher").Error(std::string("run: ") + e.what());
     return 1;
   }
 }

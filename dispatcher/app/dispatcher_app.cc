@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
-#include <mutex>
 #include <future>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -242,8 +243,14 @@ PlanPassResult DispatcherApp::PlanAllGrouped(Instant now, FirmFeed& feed) {
         space.notify_all();
       }
       std::vector<PlanPassResult> results(group.size());
+      size_t written = 0;  // firms of the group in this transaction
       db_.InTransaction([&](Poco::Data::Session& session) {
+        written = 0;
         for (size_t g = 0; g < group.size(); ++g) {
+          // A message falling due waits for this transaction: commit what is
+          // written and let it go first; the rest of the group comes next.
+          if (g > 0 && db_.UrgentWriterWaiting()) break;
+          written = g + 1;
           Planned& p = group[g];
           PlanPassResult& r = results[g];
           r = PlanPassResult{};
@@ -266,7 +273,8 @@ PlanPassResult DispatcherApp::PlanAllGrouped(Instant now, FirmFeed& feed) {
         }
       });
       std::lock_guard<std::mutex> lock(mu);
-      for (const PlanPassResult& r : results) total += r;
+      for (size_t g = 0; g < written; ++g) total += results[g];
+      for (size_t g = group.size(); g-- > written;) queue.push_front(std::move(group[g]));
     }
   } catch (...) {
     fail(std::current_exception());
@@ -325,7 +333,16 @@ void DispatcherApp::ReportProblem(FirmProblem problem) {
   failures_.push_back(std::move(problem));
 }
 
-PassResult DispatcherApp::RunPass(Instant now, bool full, bool pull) {
+namespace {
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+PassResult DispatcherApp::RunPass(Instant now, bool full, bool pull, bool send) {
+  const auto pass_start = std::chrono::steady_clock::now();
   PassResult r;
   {
     std::lock_guard<std::mutex> lock(failures_mu_);
@@ -337,15 +354,19 @@ PassResult DispatcherApp::RunPass(Instant now, bool full, bool pull) {
     FirmFeed feed(config_, /*pulling=*/true);
     std::exception_ptr pull_error;
     std::thread pull_thread([&] {
+      const auto pull_start = std::chrono::steady_clock::now();
       try {
         r.ingested = puller_(now, [&](const std::string& firm_id) { feed.Ready(firm_id); });
       } catch (...) {
         pull_error = std::current_exception();
       }
+      r.seconds.pull = SecondsSince(pull_start);
       feed.Finish();
     });
     try {
+      const auto plan_start = std::chrono::steady_clock::now();
       r.plan = PlanAll(now, feed);
+      r.seconds.plan = SecondsSince(plan_start);
     } catch (...) {
       pull_thread.join();
       throw;
@@ -353,9 +374,14 @@ PassResult DispatcherApp::RunPass(Instant now, bool full, bool pull) {
     pull_thread.join();
     if (pull_error) std::rethrow_exception(pull_error);
   } else if (full) {
+    const auto plan_start = std::chrono::steady_clock::now();
     r.plan = PlanAll(now);
+    r.seconds.plan = SecondsSince(plan_start);
   } else {
+    const auto pull_start = std::chrono::steady_clock::now();
     if (puller_ && pull) r.ingested = puller_(now, [](const std::string&) {});
+    r.seconds.pull = SecondsSince(pull_start);
+    const auto plan_start = std::chrono::steady_clock::now();
     // The firms the pull applied an export of. Each is planned as a full pass
     // would (its versions not planned with its current data and policy): the
     // changed and refreshed appointments, and every pending text when the
@@ -373,6 +399,7 @@ PassResult DispatcherApp::RunPass(Instant now, bool full, bool pull) {
         RecordFailure(firm_id, std::current_exception());  // the other firms go on
       }
     }
+    r.seconds.plan = SecondsSince(plan_start);
   }
   {
     std::lock_guard<std::mutex> lock(failures_mu_);
@@ -380,15 +407,26 @@ PassResult DispatcherApp::RunPass(Instant now, bool full, bool pull) {
   }
   std::vector<FirmProblem> problems = config_.firm_problems;
   problems.insert(problems.end(), r.failures.begin(), r.failures.end());
+  const auto heartbeat_start = std::chrono::steady_clock::now();
   r.heartbeat = heartbeat_.Run(now, problems);
-  if (sender_) r.delivery = sender_(now);
+  r.seconds.heartbeat = SecondsSince(heartbeat_start);
+  const auto send_start = std::chrono::steady_clock::now();
+  if (send) r.delivery = SendDue(now);
+  r.seconds.send = SecondsSince(send_start);
+  r.seconds.total = SecondsSince(pass_start);
   return r;
 }
 
-Instant DispatcherApp::NextWake(Instant now, Instant limit) {
-  Instant wake = std::min(limit, heartbeat_.NextDue(now));
-  if (auto due = plans_.NextDue(now)) wake = std::min(wake, *due);
-  return wake;
+SendCounts DispatcherApp::SendDue(Instant now) {
+  // A due message goes ahead of the pull's and the planner's writes (SQLite).
+  Database::UrgentWrites urgent;
+  return sender_ ? sender_(now) : SendCounts{};
 }
+
+Instant DispatcherApp::NextPassDue(Instant now, Instant limit) {
+  return std::min(limit, heartbeat_.NextDue(now));
+}
+
+std::optional<Instant> DispatcherApp::NextSendDue(Instant now) { return plans_.NextDue(now); }
 
 }  // namespace kehrbote

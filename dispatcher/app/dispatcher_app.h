@@ -16,6 +16,8 @@
 //      (below) are reported there;
 //   4. send: what is due goes to the sender (DELIVERY's Outbox::SendDue, set with
 //      set_sender); without one, messages stay 'planned' with their due_at.
+//      The `run` loop leaves this step out of its passes and calls SendDue on
+//      its delivery lane instead, so a long pull never delays a due message.
 //
 // One firm never stops another: an error while pulling one firm's inbox (the
 // puller's ReportProblem) or planning it (its stored data, its policy, the
@@ -72,6 +74,19 @@ struct PassResult {
   // ..., and why the others did not go through.
   SendCounts delivery;
   std::vector<FirmProblem> failures;  // firms whose pull or planning failed this pass
+  // Wall-clock seconds of the pass and its steps (/metrics). In a full pass the
+  // pull (with its ingest) runs beside the planning, so the parts overlap.
+  struct Seconds {
+    double total = 0, pull = 0, plan = 0, heartbeat = 0, send = 0;
+    // {{"total", ...}, {"pull", ...}, ...} as DispatcherMetrics::RecordPass takes them.
+    std::vector<std::pair<std::string, double>> Parts() const {
+      return {{"total", total},
+              {"pull", pull},
+              {"plan", plan},
+              {"heartbeat", heartbeat},
+              {"send", send}};
+    }
+  } seconds;
 };
 
 class DispatcherApp {
@@ -99,8 +114,12 @@ class DispatcherApp {
   // planned with their current data and the firm's current policy (start of a
   // process, repair after a crash between ingest and planning); otherwise the
   // same only for the firms the pull applied an export of. `pull` = false skips
-  // step 1 (a timer woke the loop for a due message, not for the poll).
-  PassResult RunPass(Instant now, bool full, bool pull = true);
+  // step 1 (a timer woke the loop for the heartbeat, not for the poll);
+  // `send` = false skips step 4 (the caller sends on its own lane).
+  PassResult RunPass(Instant now, bool full, bool pull = true, bool send = true);
+  // Step 4 alone: sends what is due at `now`. Thread-safe against a pass
+  // running on another thread (the store and the sender serialize their writes).
+  SendCounts SendDue(Instant now);
 
   // Plans the given appointments of one firm (all current ones that have not
   // started if `ids` is null).
@@ -117,9 +136,12 @@ class DispatcherApp {
   // header where the YAML does not set them.
   FirmPolicy EffectivePolicy(const FirmConfig& firm);
 
-  // Earliest instant after `now` at which a pass has something to do (a planned
-  // message falls due, or a heartbeat), if before `limit`.
-  Instant NextWake(Instant now, Instant limit);
+  // Earliest instant after `now` at which a pass has something to do (a
+  // heartbeat), if before `limit`.
+  Instant NextPassDue(Instant now, Instant limit);
+  // Earliest instant after `now` at which a planned message falls due, if any.
+  // Thread-safe.
+  std::optional<Instant> NextSendDue(Instant now);
 
   const DispatcherConfig& config() const { return config_; }
   PlanStore& plan_store() { return plans_; }

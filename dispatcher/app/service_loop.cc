@@ -16,54 +16,60 @@
 namespace kehrbote {
 namespace {
 
-std::mutex log_mu;
+std::mutex wake_mu;  // ServiceLoop::wake_
+
+// What a pass did, for the log; empty if it did nothing worth a line.
+std::string Describe(Instant now, const PassResult& r) {
+  // Sends are the delivery lane's; DeliveryRuntime logs them.
+  if (!(r.plan.planned || r.plan.cancelled || r.heartbeat.heartbeats || !r.ingested.empty()))
+    return "";
+  return "pass at " + FormatRfc3339Utc(now) + ": " + std::to_string(r.ingested.size()) +
+         " file(s), " + std::to_string(r.plan.planned) + " planned, " +
+         std::to_string(r.plan.cancelled) + " cancelled, " + std::to_string(r.plan.skipped) +
+         " skipped, " + std::to_string(r.heartbeat.heartbeats) + " heartbeat(s)";
+}
 
 }  // namespace
 
+ServiceLoop::ServiceLoop(DispatcherApp& app, const Clock& clock, VirtualClock* virtual_clock,
+                         Logger& logger)
+    : app_(app),
+      clock_(clock),
+      virtual_clock_(virtual_clock),
+      log_("service", logger),
+      lane_(app, clock, virtual_clock, [this](Instant now, const std::string& what) {
+        log_.Error("delivery lane at " + FormatRfc3339Utc(now) + ": " + what);
+      }) {}
+
 void ServiceLoop::Stop() {
   stop_ = true;
-  std::lock_guard<std::mutex> lock(log_mu);
+  std::lock_guard<std::mutex> lock(wake_mu);
   if (wake_) wake_();
 }
 
 void ServiceLoop::Pass(Instant now, bool poll) {
   try {
-    bool changed = false;
-    if (before_pass_) {
-      std::lock_guard<std::mutex> lock(log_mu);  // the hook logs too
-      changed = before_pass_();
-    }
-    PassResult r = app_.RunPass(now, first_pass_ || changed, poll);
+    const bool changed = before_pass_ && before_pass_();
+    PassResult r = app_.RunPass(now, first_pass_ || changed, poll, /*send=*/false);
     first_pass_ = false;
     ++passes_;
-    for (const FirmProblem& f : r.failures) {
-      std::lock_guard<std::mutex> lock(log_mu);
-      log_ << FormatRfc3339Utc(now) << " " << f.message << "\n" << std::flush;
-    }
-    if (r.plan.planned || r.plan.cancelled || r.heartbeat.heartbeats || r.delivery.claimed ||
-        !r.ingested.empty()) {
-      std::lock_guard<std::mutex> lock(log_mu);
-      log_ << FormatRfc3339Utc(now) << " pass: " << r.ingested.size() << " file(s), "
-           << r.plan.planned << " planned, " << r.plan.cancelled << " cancelled, " << r.plan.skipped
-           << " skipped, " << r.heartbeat.heartbeats << " heartbeat(s), " << r.delivery.claimed
-           << " claimed, " << r.delivery.accepted << " accepted\n"
-           << std::flush;
-    }
+    for (const FirmProblem& f : r.failures) log_.ForFirm(f.firm_id).Error(f.message);
+    if (std::string done = Describe(now, r); !done.empty()) log_.Info(done);
+    if (after_pass_) after_pass_(r);
   } catch (const std::exception& e) {
     // The store or a server may be down: log and try again at the next poll.
-    std::lock_guard<std::mutex> lock(log_mu);
-    log_ << FormatRfc3339Utc(now) << " pass failed: " << e.what() << "\n" << std::flush;
+    log_.Error("pass at " + FormatRfc3339Utc(now) + " failed: " + e.what());
   }
 }
 
 Instant ServiceLoop::NextWake(Instant now, Instant next_poll) {
   Instant wake = next_poll;
   try {
-    wake = app_.NextWake(now, next_poll);
+    wake = app_.NextPassDue(now, next_poll);
   } catch (const std::exception&) {
     // The store is down: the next poll retries.
   }
-  // At least a second apart: a message due now that cannot be sent must not spin.
+  // At least a second apart: a heartbeat that cannot be planned must not spin.
   return std::max(wake, now + std::chrono::seconds{1});
 }
 
@@ -73,10 +79,7 @@ std::thread ServiceLoop::StartSignalThread(const std::atomic<bool>& done) {
     while (!done) {
       const int sig = Env::Default().WaitForTerminationSignal(std::chrono::milliseconds{200});
       if (sig > 0) {
-        {
-          std::lock_guard<std::mutex> lock(log_mu);
-          log_ << "kehrbote-dispatcher: signal " << sig << ", stopping\n" << std::flush;
-        }
+        log_.Info("signal " + std::to_string(sig) + ", stopping");
         Stop();
         return;
       }
@@ -94,12 +97,13 @@ int ServiceLoop::Run(bool handle_signals) {
   // would return while the loop waits for its clock. Stop() still ends it.
   auto keep_running = boost::asio::make_work_guard(*io);
   {
-    std::lock_guard<std::mutex> lock(log_mu);
+    std::lock_guard<std::mutex> lock(wake_mu);
     wake_ = [&io = *io] { boost::asio::post(io, [&io] { io.stop(); }); };
   }
   std::atomic<bool> done{false};
   std::thread signals;
   if (handle_signals) signals = StartSignalThread(done);
+  lane_.Start();
 
   first_pass_ = true;
   const auto interval = app_.config().poll_interval;
@@ -109,6 +113,7 @@ int ServiceLoop::Run(bool handle_signals) {
     const Instant now = clock_.Now();
     const bool poll = now >= next_poll;
     Pass(now, poll);
+    lane_.Poke();  // before this lane's alarm: see DeliveryLane on virtual time
     if (poll) next_poll = now + interval;
     const Instant wake = NextWake(now, next_poll);
     // The clock rings a virtual wake-up (tests); the steady timer waits a real one.
@@ -119,17 +124,20 @@ int ServiceLoop::Run(bool handle_signals) {
       virtual_clock_->RingAt(wake, ring);
       return;
     }
+    // Armed now, after the pass, for the instant itself: a long pass must not
+    // make the wake-up late by its own length.
     timer.expires_after(
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(wake - now));
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(clock_.Until(wake)));
     timer.async_wait([&](const boost::system::error_code& ec) {
       if (!ec) tick();
     });
   };
   boost::asio::post(*io, tick);
   if (!stop_) io->run();
+  lane_.Stop();
 
   {
-    std::lock_guard<std::mutex> lock(log_mu);
+    std::lock_guard<std::mutex> lock(wake_mu);
     wake_ = nullptr;
   }
   done = true;

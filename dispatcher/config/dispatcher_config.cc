@@ -284,6 +284,7 @@ DispatcherConfig LoadDispatcherConfig(const std::string& path) {
     h.Finish();
   }
   c.delete_processed = root.Choice("processed", {"move", "delete"}, "move") == "delete";
+  c.log = ParseLogSettings(root);
   ParseDelivery(root, c);
   root.Finish();
 

@@ -27,6 +27,7 @@
 //   operator_quiet_hours: {from: "20:00", to: "08:00"}   # alarm SMS wait; e-mail not
 //   heartbeat: {alarm_after: 26h}
 //   processed: move
+//   log: {level: info, file: /var/log/kehrbote/dispatcher.log}   # shared/log/log_settings.h
 // Example firms.d/huber.yaml:
 //   id: huber
 //   inbox: /drop/huber/inbox
@@ -57,6 +58,7 @@
 #include "dispatcher/planning/firm_policy.h"
 #include "shared/config/config_node.h"
 #include "shared/export/export_model.h"
+#include "shared/log/log_settings.h"
 #include "shared/sftp/sftp_endpoint.h"
 
 namespace kehrbote {
@@ -119,6 +121,7 @@ struct DispatcherConfig {
   std::vector<NotifyContact> operator_contacts;
   std::chrono::seconds alarm_after{std::chrono::hours{26}};
   bool delete_processed = false;  // processed: move (default) | delete
+  LogSettings log;                // log.level, log.file (shared/log/log_settings.h)
   std::string operator_sender = "Kehrbote";  // SMS sender of operator alarms
   std::string operator_timezone = "Europe/Vienna";  // the operator's local day
   // Operator alarm SMS wait for the end of these (operator_timezone); e-mail not.

@@ -1,6 +1,8 @@
 #include "dispatcher/delivery/delivery_runtime.h"
 
 #include "dispatcher/mail/smtp_channel.h"
+#include "dispatcher/metrics/counting_channel.h"
+#include "dispatcher/metrics/store_metrics.h"
 #include "dispatcher/sms/http_sms_channel.h"
 #include "dispatcher/sms/kannel_channel.h"
 #include "dispatcher/store/appointment_store.h"
@@ -17,11 +19,27 @@ bool ReceiptsRequested(const DispatcherConfig& config) {
   if (d.sms_provider == "http") return !d.http_sms.dlr_url.empty();
   return false;
 }
+
+// One batch's outcome for the log.
+std::string Describe(const SendCounts& c) {
+  std::string s = std::to_string(c.accepted) + " accepted, " + std::to_string(c.retried) +
+                  " to retry, " + std::to_string(c.failed) + " failed, " +
+                  std::to_string(c.expired) + " expired, " + std::to_string(c.suppressed) +
+                  " suppressed, " + std::to_string(c.held) + " held, " +
+                  std::to_string(c.rerouted) + " as e-mail";
+  if (c.released) s += ", " + std::to_string(c.released) + " released from hold";
+  return s;
+}
+
 }  // namespace
 
 DeliveryRuntime::DeliveryRuntime(const DispatcherConfig& config, Database& db, const Clock& clock,
-                                 std::ostream& log)
-    : config_(config), db_(db), clock_(const_cast<Clock&>(clock)), log_(log) {
+                                 Logger& logger, DispatcherMetrics* metrics)
+    : config_(config),
+      db_(db),
+      clock_(const_cast<Clock&>(clock)),
+      log_("delivery", logger),
+      metrics_(metrics) {
   const DeliveryConfig& d = config.delivery;
   if (d.sms_provider == "kannel") {
     sms_ = std::make_unique<KannelChannel>(d.kannel, clock_);
@@ -65,6 +83,10 @@ DeliveryRuntime::DeliveryRuntime(const DispatcherConfig& config, Database& db, c
     };
     mail_ = std::make_unique<SmtpChannel>(d.smtp, clock_, lookup, firm_name);
   }
+  if (metrics_ && sms_)
+    sms_ = std::make_unique<CountingChannel>(std::move(sms_), d.sms_provider, "sms", *metrics_);
+  if (metrics_ && mail_)
+    mail_ = std::make_unique<CountingChannel>(std::move(mail_), "smtp", "email", *metrics_);
   std::map<std::string, MessageChannel*> channels;
   if (sms_) channels["sms"] = sms_.get();
   if (mail_) channels["email"] = mail_.get();
@@ -94,37 +116,38 @@ DeliveryRuntime::~DeliveryRuntime() {
   if (http_) http_->Stop();
 }
 
-void DeliveryRuntime::Migrate() { outbox_->Migrate(); }
+void DeliveryRuntime::Migrate() {
+  outbox_->Migrate();
+  if (metrics_) MigrateStoreMetrics(db_);
+}
 
 SendCounts DeliveryRuntime::SendDue(Instant now) {
   std::lock_guard<std::mutex> lock(mu_);
+  std::shared_lock<std::shared_mutex> firms(firms_mu_);
   if (!recovered_) {
     RecoveryCounts r = outbox_->RecoverInterrupted(now);
     if (r.resent + r.expired + r.awaiting_receipt + r.settled > 0)
-      log_ << "delivery: recovered " << r.resent << " interrupted message(s), "
-           << r.possible_duplicates << " possible duplicate(s), " << r.awaiting_receipt
-           << " waiting for their receipt, " << r.settled << " settled by a receipt, "
-           << r.expired << " expired\n";
+      log_.Warning("recovered " + std::to_string(r.resent) + " interrupted message(s), " +
+                   std::to_string(r.possible_duplicates) + " possible duplicate(s), " +
+                   std::to_string(r.awaiting_receipt) + " waiting for their receipt, " +
+                   std::to_string(r.settled) + " settled by a receipt, " +
+                   std::to_string(r.expired) + " expired");
     recovered_ = true;
   }
   SendCounts total;
   while (true) {
     SendCounts c = outbox_->SendDue(now, 1000);
     total += c;
-    if (c.claimed > 0)
-      log_ << "delivery: " << c.accepted << " accepted, " << c.retried << " to retry, " << c.failed
-           << " failed, " << c.expired << " expired, " << c.suppressed << " suppressed, " << c.held
-           << " held, " << c.rerouted << " as e-mail"
-           << (c.released ? ", " + std::to_string(c.released) + " released from hold" : "") << "\n";
+    if (c.claimed > 0) log_.Info(Describe(c));
     for (const auto& [reason, n] : c.failure_reasons)
-      log_ << "delivery: " << n << " not sent: " << reason << "\n";
+      log_.Warning(std::to_string(n) + " not sent: " + reason);
     if (c.claimed < 1000) break;
   }
   return total;
 }
 
 void DeliveryRuntime::ReplaceFirms(const std::function<void()>& replace) {
-  std::lock_guard<std::mutex> lock(firms_mu_);
+  std::unique_lock<std::shared_mutex> lock(firms_mu_);
   replace();
 }
 
@@ -137,7 +160,7 @@ void DeliveryRuntime::StartHttp() {
   ReplyRouting routing;
   routing.firm_reply_addresses = [this](const std::string& firm_id) {
     std::vector<std::string> out;
-    std::lock_guard<std::mutex> lock(firms_mu_);
+    std::shared_lock<std::shared_mutex> lock(firms_mu_);
     if (const FirmConfig* f = config_.FindFirm(firm_id)) {
       out = f->delivery.reply_to;
       if (out.empty())
@@ -146,9 +169,19 @@ void DeliveryRuntime::StartHttp() {
     }
     return out;
   };
+  if (metrics_) {
+    s.metrics = metrics_;
+    s.metrics_page = [this] {
+      PrometheusText text;
+      metrics_->WriteTo(text);
+      std::shared_lock<std::shared_mutex> lock(firms_mu_);
+      WriteStoreMetrics(db_, config_, clock_.Now(), text);
+      return text.text();
+    };
+  }
   http_ = std::make_unique<DeliveryHttpServer>(db_, clock_, s, routing);
   http_->Start();
-  log_ << "delivery: HTTP listener on " << s.listen << ":" << http_->port() << "\n";
+  log_.Info("HTTP listener on " + s.listen + ":" + std::to_string(http_->port()));
 }
 
 }  // namespace kehrbote

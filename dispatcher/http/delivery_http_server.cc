@@ -1,10 +1,13 @@
 #include "dispatcher/http/delivery_http_server.h"
 
-#include <iostream>
 #include <map>
+
+#include <Poco/Data/Session.h>
+#include <Poco/Nullable.h>
 
 #include "dispatcher/outbox/delivery_store.h"
 #include "dispatcher/sms/url_encoding.h"
+#include "shared/log/logger.h"
 
 namespace kehrbote {
 namespace {
@@ -55,6 +58,8 @@ class Router {
     auto q = ParseQuery(request.target);
     try {
       if (path == "/health") return {200, "ok\n"};
+      if (path == "/metrics" && settings_.metrics_page)
+        return {200, settings_.metrics_page(), "text/plain; version=0.0.4; charset=utf-8"};
       if (path == "/dlr") {
         DeliveryStore store(db_);
         int status = 0;
@@ -66,12 +71,12 @@ class Router {
         ReceiptResult r = store.ApplyReceipt(q["token"], status, q["answer"], q["id"], clock_.Now());
         if (r == ReceiptResult::kApplied) {
           ++counters_->receipts_applied;
+          RecordLatency(q["token"]);
         } else {
           ++counters_->receipts_ignored;
         }
         if (r == ReceiptResult::kUnknownToken)
-          std::cerr << "kehrbote-dispatcher: receipt with unknown token from " << request.peer
-                    << " ignored\n";
+          Log("http").Warning("receipt with unknown token from " + request.peer + " ignored");
         return {200, "ok\n"};
       }
       if (path == "/sms/incoming") {
@@ -85,13 +90,27 @@ class Router {
       }
       return {404, "not found\n"};
     } catch (const std::exception& e) {
-      std::cerr << "kehrbote-dispatcher: HTTP " << path << ": " << e.what() << "\n";
+      Log("http").Error(path + ": " + e.what());
       // 503: Kannel retries nothing, but a store outage is visible in its log.
       return {503, "store error\n"};
     }
   }
 
  private:
+  // The final receipt of the message with `token` came now: its latency from
+  // the hand-over to the gateway (sent_at) into the metrics.
+  void RecordLatency(const std::string& token) const {
+    if (!settings_.metrics) return;
+    Poco::Data::Session s = db_.GetSession();
+    Poco::Nullable<Poco::Int64> sent_at;
+    s << db_.Sql("SELECT sent_at FROM messages WHERE dlr_token = ?"),
+        Poco::Data::Keywords::into(sent_at), Poco::Data::Keywords::useRef(token),
+        Poco::Data::Keywords::now;
+    if (sent_at.isNull()) return;
+    const int64_t now = clock_.Now().time_since_epoch().count();
+    settings_.metrics->RecordReceiptLatency(static_cast<double>(now - sent_at.value()));
+  }
+
   Database& db_;
   Clock& clock_;
   const HttpListenerSettings& settings_;

@@ -8,6 +8,9 @@
 //   GET /sms/incoming?from=%p&to=%P&text=%a[&key=K]       incoming SMS (replies)
 //       With `reply_key` set, requests without the right key are refused (403).
 //   GET /health                                            200 "ok"
+//   GET /metrics                                           Prometheus text format
+//       (settings.metrics_page; 404 without). Its figures: dispatcher/metrics/.
+//       A final receipt's latency (sent_at to now) goes to settings.metrics.
 // Transport: HttpListener (idle or slow clients cannot block receipts; one
 // request per connection). Handlers run on its worker threads; the store is
 // the only shared state. Start() throws HttpListenerError naming address, port
@@ -21,6 +24,7 @@
 
 #include "dispatcher/http/http_listener.h"
 #include "dispatcher/http/reply_handler.h"
+#include "dispatcher/metrics/dispatcher_metrics.h"
 #include "dispatcher/store/database.h"
 #include "shared/time/clock.h"
 
@@ -33,6 +37,9 @@ struct HttpListenerSettings {
   int threads = 4;             // workers answering complete requests
   int max_connections = 512;   // open connections still sending their request
   std::chrono::milliseconds head_timeout{5000};  // to send a whole request head
+  // GET /metrics: the page (may throw DatabaseError: 503); unset: 404.
+  std::function<std::string()> metrics_page;
+  DispatcherMetrics* metrics = nullptr;  // receipt latencies; may be null
 };
 
 struct HttpCounters {

@@ -7,8 +7,9 @@
 #include <Poco/Net/StreamSocket.h>
 
 #include <algorithm>
-#include <iostream>
 #include <map>
+
+#include "shared/log/logger.h"
 
 namespace kehrbote {
 
@@ -211,9 +212,9 @@ void HttpListener::Answer(Pending& p) {
     answer = responder_(p.head);
   }
   std::string out = "HTTP/1.1 " + std::to_string(answer.status) + " " +
-                    ReasonPhrase(answer.status) +
-                    "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
-                    std::to_string(answer.body.size()) + "\r\nConnection: close\r\n\r\n";
+                    ReasonPhrase(answer.status) + "\r\nContent-Type: " + answer.content_type +
+                    "\r\nContent-Length: " + std::to_string(answer.body.size()) +
+                    "\r\nConnection: close\r\n\r\n";
   if (p.head.method != "HEAD") out += answer.body;
   try {
     p.socket.setBlocking(true);
@@ -227,8 +228,7 @@ void HttpListener::Answer(Pending& p) {
     }
     p.socket.shutdownSend();
   } catch (const Poco::Exception& e) {
-    std::cerr << "kehrbote-dispatcher: HTTP listener: cannot answer " << p.head.peer << ": "
-              << e.displayText() << "\n";
+    Log("http").Warning("cannot answer " + p.head.peer + ": " + e.displayText());
   }
   CloseQuietly(p.socket);
 }

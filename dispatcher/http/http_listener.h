@@ -59,6 +59,7 @@ struct HttpRequestHead {
 struct HttpAnswer {
   int status = 200;
   std::string body;
+  std::string content_type = "text/plain; charset=utf-8";
 };
 
 // Splits "GET /x?y HTTP/1.1\r\n..." into method and target; false if the

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <iostream>
 
+#include "shared/log/logger.h"
 #include "shared/phone/phone_number.h"
 
 namespace kehrbote {
@@ -41,8 +41,8 @@ ReplyKind ReplyHandler::Handle(const std::string& from, const std::string& to,
   auto last = store_.LastSmsTo(number.e164);
   if (!last) {
     store_.RecordInbound("", number.e164, to, text, "unknown", std::nullopt, now);
-    std::cerr << "kehrbote-dispatcher: reply from " << MaskPhoneNumber(number.e164)
-              << " matches no message sent; recorded only\n";
+    Log("reply").Info("reply from " + MaskPhoneNumber(number.e164) +
+                      " matches no message sent; recorded only");
     return ReplyKind::kUnknownSender;
   }
   if (IsStopWord(text)) {

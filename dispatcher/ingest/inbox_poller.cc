@@ -1,14 +1,15 @@
 #include "dispatcher/ingest/inbox_poller.h"
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "dispatcher/store/commit_group.h"
 #include "shared/env/env.h"
@@ -198,6 +199,7 @@ PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms, const 
     for (auto& f : group)
       if (f->prepared.valid()) f->prepared.wait();
     std::string commit_error;
+    const auto ingest_start = std::chrono::steady_clock::now();
     {
       CommitGroup commit(db_);
       for (auto& f : group) Apply(*f, commit);
@@ -207,6 +209,8 @@ PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms, const 
         commit_error = e.what();
       }
     }
+    pass.ingest_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - ingest_start).count();
     for (auto& f : group) {
       // A failed commit moves nothing: no connection needed.
       FirmPollResult result = Settle(commit_error.empty() ? connect(mover) : nullptr, *f, commit_error);

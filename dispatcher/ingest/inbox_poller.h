@@ -76,6 +76,7 @@ struct FirmPollResult {
 struct PollPassResult {
   std::vector<FirmPollResult> firms;  // in the order given
   std::string connection_error;       // non-empty: a connect failed; later firms were skipped
+  double ingest_seconds = 0;          // applying and committing the exports (for /metrics)
 };
 
 class InboxPoller {

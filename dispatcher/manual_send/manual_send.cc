@@ -79,25 +79,28 @@ class PlanBuilder {
         }
     const ContactSelection chosen = SelectContacts(with, SmsPolicy());
     const TemplateValues values = AppointmentValues(firm_, a);
+    const auto name = values.find("Name");
+    const std::string customer = name == values.end() ? "" : name->second.value_or("");
     for (const ContactSkip& s : chosen.skips)
       if (s.channel == ContactChannel::kSms)
-        plan_.skipped.push_back({s.masked, a.id, std::string(ToString(s.kind)), s.reason});
+        plan_.skipped.push_back(
+            {s.masked, a.id, customer, std::string(ToString(s.kind)), s.reason});
     for (const SelectedContact& c : chosen.contacts) {
       if (c.channel != ContactChannel::kSms) continue;
-      Add(c.key, a.id, values, WasWithoutConsent(a, c.key, without_consent));
+      Add(c.key, a.id, customer, values, WasWithoutConsent(a, c.key, without_consent));
     }
   }
 
   void AddPasted(const std::string& typed) {
     const PhoneNumber n = ParsePhoneNumber(typed, firm_.country);
     if (!n.valid() || !n.sms_capable()) {
-      plan_.skipped.push_back({MaskTypedNumber(typed), "",
-                               n.valid() ? "landline" : "invalid_number",
-                               n.valid() ? "not a mobile number" : std::string(ToString(n.problem))});
+      plan_.skipped.push_back(
+          {MaskTypedNumber(typed), "", "", n.valid() ? "landline" : "invalid_number",
+           n.valid() ? "not a mobile number" : std::string(ToString(n.problem))});
       return;
     }
     if (!firm_values_) firm_values_ = FirmOnlyValues(firm_);
-    Add(n.e164, "", *firm_values_, false);
+    Add(n.e164, "", "", *firm_values_, false);
   }
 
  private:
@@ -116,15 +119,19 @@ class PlanBuilder {
     return false;
   }
 
-  void Add(const std::string& e164, const std::string& appointment_id,
+  void Add(const std::string& e164, const std::string& appointment_id, const std::string& customer,
            const TemplateValues& values, bool without_consent) {
     if (!numbers_.insert(e164).second) {
-      plan_.skipped.push_back({MaskPhoneNumber(e164), appointment_id, "duplicate",
+      plan_.skipped.push_back({MaskPhoneNumber(e164), appointment_id, customer, "duplicate",
                                "the number already gets this message"});
       return;
     }
-    ManualRecipient r{e164, MaskPhoneNumber(e164), appointment_id, without_consent,
-                      PreviewSmsText(firm_, "manual", text_, values, price_)};
+    ManualRecipient r{.e164 = e164,
+                      .masked = MaskPhoneNumber(e164),
+                      .appointment_id = appointment_id,
+                      .customer = customer,
+                      .without_consent = without_consent,
+                      .text = PreviewSmsText(firm_, "manual", text_, values, price_)};
     if (r.text.sendable) {
       ++plan_.messages;
       plan_.segments += static_cast<int>(r.text.segments);

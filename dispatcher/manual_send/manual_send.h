@@ -57,6 +57,7 @@ struct ManualRecipient {
   std::string e164;            // the number sent to (never logged)
   std::string masked;          // "+43664*****67", for lists and logs
   std::string appointment_id;  // "" for a pasted number
+  std::string customer;        // the appointment's customer (<<Name>>), "" for a pasted number
   bool without_consent = false;
   TemplatePreview text;        // name "manual"; sendable false: not sent
 };
@@ -64,6 +65,7 @@ struct ManualRecipient {
 struct ManualSkip {
   std::string masked;          // the contact as typed, masked
   std::string appointment_id;  // "" for a pasted number
+  std::string customer;        // the appointment's customer (<<Name>>), "" for a pasted number
   std::string kind;            // SkipKind names: no_consent, landline, invalid_number, duplicate...
   std::string reason;
 };

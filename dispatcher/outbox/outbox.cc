@@ -8,9 +8,8 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
-#include <deque>
 #include <cstdio>
-#include <iostream>
+#include <deque>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -19,6 +18,8 @@
 #include "dispatcher/store/record_values.h"
 #include "dispatcher/store/sqlite_statement.h"
 #include "shared/env/env.h"
+#include "shared/log/logger.h"
+#include "shared/log/personal_data.h"
 #include "shared/phone/phone_number.h"
 #include "shared/sms/segmented_text.h"
 #include "shared/time/zoned_time.h"
@@ -47,10 +48,7 @@ struct RecordSetRow {
 };
 
 std::string MaskContact(const std::string& contact) {
-  if (contact.find('@') != std::string::npos) {
-    auto at = contact.find('@');
-    return contact.substr(0, std::min<std::size_t>(1, at)) + "***" + contact.substr(at);
-  }
+  if (contact.find('@') != std::string::npos) return MaskEmail(contact);
   return MaskPhoneNumber(contact);
 }
 
@@ -184,8 +182,9 @@ void Outbox::Settle(Session& s, const Interrupted& row, int64_t t, RecoveryCount
         bind(row.id);
     u.execute();
     ++counts.awaiting_receipt;
-    std::cerr << "kehrbote-dispatcher: " << who << " was possibly sent before a crash; waiting "
-              << options_.settle_wait.count() << " s for its delivery receipt\n";
+    Log("outbox").Warning(who + " was possibly sent before a crash; waiting " +
+                          std::to_string(options_.settle_wait.count()) +
+                          " s for its delivery receipt");
   } else {
     u << db_.Sql("UPDATE messages SET state = 'planned', next_attempt_at = ?, claim_id = NULL, "
                  "lease_until = NULL, updated_at = ?, possible_duplicate = " + kKeepFlag +
@@ -199,8 +198,9 @@ void Outbox::Settle(Session& s, const Interrupted& row, int64_t t, RecoveryCount
     ++counts.resent;
     if (row.maybe_sent) {
       ++counts.possible_duplicates;
-      std::cerr << "kehrbote-dispatcher: " << who
-                << " was possibly sent before a crash; sending again: possible duplicate\n";
+      Log("outbox").Warning(who +
+                            " was possibly sent before a crash; sending again: possible "
+                            "duplicate");
     }
   }
 }
@@ -259,6 +259,10 @@ void Outbox::Transact(PassSql* pass, const std::function<void(Session&)>& fn) {
     db_.InTransaction(fn);
     return;
   }
+  // This process's other writers take turns too: waiting here starts the
+  // transaction when the one before commits, where SQLite's busy handler would
+  // poll (1-100 ms a try) and lose to a writer that starts again at once.
+  std::unique_lock<std::timed_mutex> writer = db_.TakeWriterTurn();
   pass->begin.Run();
   try {
     fn(pass->session);
@@ -326,9 +330,10 @@ void Outbox::ClaimIn(Session& s, PassSql* pass, Instant at, std::size_t max, Cla
     if (m.dlr_token.empty()) m.dlr_token = NewDlrToken(m.id);
     row.due = At(cells.Int(15));
     if (cells.Int(17) != 0)
-      std::cerr << "kehrbote-dispatcher: message " << m.id << " to " << MaskContact(m.recipient)
-                << " (" << m.channel << ") was possibly sent before a crash and no delivery "
-                << "receipt came; sending again: possible duplicate\n";
+      Log("outbox").ForFirm(m.firm_id).Warning(
+          "message " + std::to_string(m.id) + " to " + MaskContact(m.recipient) + " (" + m.channel +
+          ") was possibly sent before a crash and no delivery receipt came; "
+          "sending again: possible duplicate");
     rows.push_back(std::move(row));
   };
   *selected = 0;

@@ -54,29 +54,8 @@ bool IsInvalidContact(SkipKind k) {
   return k == SkipKind::kLandline || k == SkipKind::kInvalidNumber || k == SkipKind::kInvalidEmail;
 }
 
-std::string MaskEmail(std::string_view address) {
-  const size_t at = address.find('@');
-  if (at == std::string_view::npos || at == 0) return "***";
-  return std::string(address.substr(0, 1)) + "***" + std::string(address.substr(at));
-}
-
 std::string MaskContact(ContactChannel channel, std::string_view key) {
   return channel == ContactChannel::kEmail ? MaskEmail(key) : MaskPhoneNumber(key);
-}
-
-std::string MaskTypedNumber(std::string_view typed) {
-  const auto digits = static_cast<std::size_t>(
-      std::count_if(typed.begin(), typed.end(), [](char c) { return c >= '0' && c <= '9'; }));
-  const std::size_t keep_front = digits >= 9 ? 4 : 0;
-  const std::size_t keep_back = digits >= 4 ? 2 : 0;
-  std::string out(typed);
-  std::size_t seen = 0;
-  for (char& c : out) {
-    if (c < '0' || c > '9') continue;
-    if (seen >= keep_front && seen + keep_back < digits) c = '*';
-    ++seen;
-  }
-  return out;
 }
 
 ContactSelection SelectContacts(const Appointment& appointment, const FirmPolicy& firm) {

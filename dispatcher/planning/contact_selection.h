@@ -20,6 +20,7 @@
 
 #include "dispatcher/planning/firm_policy.h"
 #include "shared/export/export_model.h"
+#include "shared/log/personal_data.h"
 
 namespace kehrbote {
 
@@ -63,14 +64,8 @@ struct ContactSelection {
 
 ContactSelection SelectContacts(const Appointment& appointment, const FirmPolicy& firm);
 
-// "max.mustermann@example.at" -> "m***@example.at".
-std::string MaskEmail(std::string_view address);
 // Masks a phone number or an e-mail address (by the channel).
 std::string MaskContact(ContactChannel channel, std::string_view key);
-// A number as the office typed it, masked so that the office can still find it:
-// separators kept, the first 4 digits kept when there are 9 or more (the
-// prefix), the last 2 kept, every other digit '*' ("12345" -> "***45",
-// "0664 / 1234567" -> "0664 / *****67").
-std::string MaskTypedNumber(std::string_view typed);
+// MaskEmail and MaskTypedNumber: shared/log/personal_data.h.
 
 }  // namespace kehrbote

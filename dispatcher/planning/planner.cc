@@ -310,8 +310,10 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
     if (!e->pending() || handled.count(e->id) || e->rule_id == kRuleChange ||
         e->rule_id == kRuleCancellation)
       continue;
-    const auto rule = std::find_if(firm.rules.begin(), firm.rules.end(),
-                                   [&](const ReminderRule& r) { return r.name == e->rule_id; });
+    // Captured by name: clang 14 (the fuzz build) cannot capture a structured binding.
+    const auto rule =
+        std::find_if(firm.rules.begin(), firm.rules.end(),
+                     [&id = e->rule_id](const ReminderRule& r) { return r.name == id; });
     std::string why;
     if (rule == firm.rules.end())
       why = "rule " + e->rule_id + " is no longer in the firm's configuration";

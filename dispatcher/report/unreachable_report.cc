@@ -14,6 +14,7 @@
 #include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/store/appointment_store.h"
 #include "dispatcher/store/record_values.h"
+#include "shared/log/personal_data.h"
 #include "shared/text/csv_field.h"
 #include "shared/time/zoned_time.h"
 
@@ -26,24 +27,6 @@ using Poco::Data::Statement;
 
 namespace {
 
-std::string MaskWords(const std::string& text) {
-  std::string out, word;
-  auto flush = [&] {
-    out += MaskNameWord(word);
-    word.clear();
-  };
-  for (char c : text) {
-    if (c == ' ' || c == '-') {
-      flush();
-      out += c;
-    } else {
-      word += c;
-    }
-  }
-  flush();
-  return out;
-}
-
 std::string MaskedCustomer(const Customer& c) {
   std::string out;
   auto add = [&](const std::string& part) {
@@ -53,9 +36,9 @@ std::string MaskedCustomer(const Customer& c) {
   };
   add(c.salutation);
   add(c.title);
-  add(MaskWords(c.first_name));
-  add(MaskWords(c.last_name));
-  if (!c.company.empty()) add(out.empty() ? MaskWords(c.company) : "(" + MaskWords(c.company) + ")");
+  add(MaskName(c.first_name));
+  add(MaskName(c.last_name));
+  if (!c.company.empty()) add(out.empty() ? MaskName(c.company) : "(" + MaskName(c.company) + ")");
   return out;
 }
 
@@ -107,25 +90,6 @@ std::string LocalMinute(Instant t, const std::string& zone) {
 }
 
 }  // namespace
-
-std::string MaskNameWord(const std::string& word) {
-  std::string out;
-  std::size_t chars = 0;
-  for (std::size_t i = 0; i < word.size(); ++i) {
-    const bool lead = (static_cast<unsigned char>(word[i]) & 0xC0) != 0x80;
-    if (!lead) {
-      if (chars == 1) out += word[i];  // rest of the first character
-      continue;
-    }
-    ++chars;
-    if (chars == 1) {
-      out += word[i];
-    } else {
-      out += '*';
-    }
-  }
-  return out;
-}
 
 std::vector<UnreachableAppointment> QueryUnreachable(Database& db, const std::string& firm_id,
                                                      const std::string& zone) {

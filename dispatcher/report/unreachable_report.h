@@ -49,7 +49,6 @@ std::vector<UnreachableAppointment> QueryUnreachable(Database& db, const std::st
 void WriteUnreachable(const std::vector<UnreachableAppointment>& rows, const std::string& format,
                       const std::string& zone, std::ostream& out);
 
-// "Maria" -> "M****" (UTF-8 aware: one '*' per character).
-std::string MaskNameWord(const std::string& word);
+// Names are masked with MaskName (shared/log/personal_data.h).
 
 }  // namespace kehrbote

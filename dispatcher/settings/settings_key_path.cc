@@ -32,9 +32,14 @@ YAML::Node NodeAt(const YAML::Node& root, const std::vector<PathStep>& steps, si
   at.reset(root);
   for (size_t i = 0; i < count; ++i) {
     const YAML::Node& view = at;
-    YAML::Node next;
+    // Not Node(): a default node is a defined null.
+    YAML::Node next(YAML::NodeType::Undefined);
     if (const auto* key = std::get_if<std::string>(&steps[i])) {
-      if (view.IsMap()) next.reset(view[*key]);
+      if (view.IsMap()) {
+        // An absent key gives an invalid node, which reset() refuses.
+        const YAML::Node child = view[*key];
+        if (child.IsDefined()) next.reset(child);
+      }
     } else if (view.IsSequence() && std::get<size_t>(steps[i]) < view.size()) {
       next.reset(view[std::get<size_t>(steps[i])]);
     }

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <regex>
@@ -143,6 +144,10 @@ class Database::Impl {
   // a try instead of starting when the other commits.
   std::timed_mutex sqlite_writer;
   std::function<void()> on_writer_wait;  // DatabaseOptions::on_writer_wait
+  // Urgent writers (UrgentWrites) waiting for the turn; the others let them go first.
+  std::mutex urgent_mu;
+  std::condition_variable urgent_done;
+  int urgent_waiting = 0;  // guarded by urgent_mu
 
   std::shared_ptr<std::mutex> FirmMutex(std::string_view firm_id) {
     std::lock_guard<std::mutex> lock(firm_mu);
@@ -273,9 +278,43 @@ void RunTransaction(Session& s, SqlDialect dialect,
 
 }  // namespace
 
+namespace {
+thread_local int urgent_writes = 0;  // UrgentWrites alive on this thread
+}  // namespace
+
+Database::UrgentWrites::UrgentWrites() { ++urgent_writes; }
+Database::UrgentWrites::~UrgentWrites() { --urgent_writes; }
+
+bool Database::UrgentWriterWaiting() {
+  std::lock_guard<std::mutex> lock(impl_->urgent_mu);
+  return impl_->urgent_waiting > 0;
+}
+
 std::unique_lock<std::timed_mutex> Database::TakeWriterTurn() {
   std::unique_lock<std::timed_mutex> writer(impl_->sqlite_writer, std::defer_lock);
-  if (dialect_ != SqlDialect::kSqlite || writer.try_lock()) return writer;
+  if (dialect_ != SqlDialect::kSqlite) return writer;
+  Impl& impl = *impl_;
+  if (urgent_writes == 0) {
+    // Let waiting urgent writers have the turn first (bounded: a stuck one
+    // must not stop the others for good).
+    std::unique_lock<std::mutex> lock(impl.urgent_mu);
+    impl.urgent_done.wait_for(lock, impl.busy_timeout, [&] { return impl.urgent_waiting == 0; });
+  } else {
+    std::lock_guard<std::mutex> lock(impl.urgent_mu);
+    ++impl.urgent_waiting;
+  }
+  struct UrgentTaken {
+    Impl* impl;
+    ~UrgentTaken() {
+      if (!impl) return;
+      {
+        std::lock_guard<std::mutex> lock(impl->urgent_mu);
+        --impl->urgent_waiting;
+      }
+      impl->urgent_done.notify_all();
+    }
+  } taken{urgent_writes > 0 ? &impl : nullptr};
+  if (writer.try_lock()) return writer;
   if (impl_->on_writer_wait) impl_->on_writer_wait();
   // Bounded like SQLite's own wait, so a stuck writer is an error, not a hang.
   if (!writer.try_lock_for(impl_->busy_timeout))

@@ -116,6 +116,30 @@ class Database {
   // rolls back and rethrows if it throws. SQLite uses BEGIN IMMEDIATE.
   void InTransaction(const std::function<void(Poco::Data::Session&)>& fn);
 
+  // SQLite: while an UrgentWrites lives on a thread, that thread's write
+  // transactions take this process's writer turn ahead of the other writers
+  // waiting for it (the pull's and the planner's groups), so a message falling
+  // due waits at most for the transaction in progress, not for a queue of them.
+  // The `run` loop's delivery lane sends under one. No effect on PostgreSQL.
+  class UrgentWrites {
+   public:
+    UrgentWrites();
+    ~UrgentWrites();
+    UrgentWrites(const UrgentWrites&) = delete;
+    UrgentWrites& operator=(const UrgentWrites&) = delete;
+  };
+
+  // True while an urgent writer waits for the turn: a writer of a large group
+  // may commit what it has and let it go first. Thread-safe.
+  bool UrgentWriterWaiting();
+
+  // SQLite: this process's writer turn, for code that runs its own BEGIN
+  // IMMEDIATE on a session of this Database (the outbox's prepared fast path,
+  // CommitGroup): hold it until that transaction ends. Bounded by the busy
+  // timeout (throws DatabaseError when it is not free in time). PostgreSQL: an
+  // empty lock.
+  std::unique_lock<std::timed_mutex> TakeWriterTurn();
+
   // Like InTransaction, and additionally holds the lock of `firm_id` until the
   // transaction ends, so that two threads or processes never work on the same
   // firm at once (ingest, planning of that firm).
@@ -123,13 +147,8 @@ class Database {
                     const std::function<void(Poco::Data::Session&)>& fn);
 
  private:
-  friend class CommitGroup;  // shares the writer turn
   class Impl;
   Database(SqlDialect dialect, std::string description, std::unique_ptr<Impl> impl);
-
-  // SQLite: this process's writer turn, bounded by the busy timeout (throws
-  // DatabaseError when it is not free in time).
-  std::unique_lock<std::timed_mutex> TakeWriterTurn();
 
   SqlDialect dialect_;
   std::string description_;

@@ -112,6 +112,23 @@ std::vector<FirmUsage> LastTwelveMonths(PortalContext& portal, const FirmInfo& f
   return out;
 }
 
+// The links to the page's sections and the firm's other pages.
+std::string FirmNav(const std::string& base) {
+  const std::pair<std::string, const char*> links[] = {{"#plan", "Geplant"},
+                                                       {"#unerreichbar-h", "Nicht erreichbar"},
+                                                       {"#letzte-h", "Letzte Nachrichten"},
+                                                       {base + "/protocol", "SMS-Protokoll"},
+                                                       {"#verbrauch", "Verbrauch"},
+                                                       {base + "/import", "Export hochladen"},
+                                                       {base + "/send", "SMS senden"},
+                                                       {base + "/settings", "Einstellungen"}};
+  std::string out = "<ul class=\"nav nav-pills mb-3\">";
+  for (const auto& [href, label] : links)
+    out +=
+        "<li class=\"nav-item\"><a class=\"nav-link\" href=\"" + href + "\">" + label + "</a></li>";
+  return out + "</ul>";
+}
+
 }  // namespace
 
 WebResponse FirmPage(PortalContext& portal, const WebRequest& req) {
@@ -119,16 +136,7 @@ WebResponse FirmPage(PortalContext& portal, const WebRequest& req) {
   Instant now = portal.clock.Now();
   Poco::Int64 t = now.time_since_epoch().count();
   std::string base = "/firms/" + UrlEncode(firm.id);
-  std::string body =
-      "<ul class=\"nav nav-pills mb-3\">"
-      "<li class=\"nav-item\"><a class=\"nav-link\" href=\"#plan\">Geplant</a></li>"
-      "<li class=\"nav-item\"><a class=\"nav-link\" href=\"#unerreichbar-h\">Nicht erreichbar</a></li>"
-      "<li class=\"nav-item\"><a class=\"nav-link\" href=\"#letzte-h\">Letzte Nachrichten</a></li>"
-      "<li class=\"nav-item\"><a class=\"nav-link\" href=\"" + base + "/protocol\">SMS-Protokoll</a></li>"
-      "<li class=\"nav-item\"><a class=\"nav-link\" href=\"#verbrauch\">Verbrauch</a></li>"
-      "<li class=\"nav-item\"><a class=\"nav-link\" href=\"" + base + "/import\">Export hochladen</a></li>"
-      "<li class=\"nav-item\"><a class=\"nav-link\" href=\"" + base + "/settings\">Einstellungen</a></li>"
-      "</ul>";
+  std::string body = FirmNav(base);
   body += "<h2 class=\"h5\" id=\"plan\">Erinnerungen der nächsten 14 Tage</h2>";
   body += MessageTable(portal, firm,
                        "state IN ('planned', 'held') AND due_at >= ? AND due_at < ? "

@@ -4,6 +4,7 @@
 #include "dispatcher/web/html.h"
 #include "dispatcher/web/import_page.h"
 #include "dispatcher/web/login_page.h"
+#include "dispatcher/web/manual_send_page.h"
 #include "dispatcher/web/overview_page.h"
 #include "dispatcher/web/settings_page.h"
 
@@ -44,8 +45,16 @@ void AddPortalRoutes(Router& router, PortalContext& portal, Sessions& sessions,
               [p](WebRequest& req) { return SettingsForm(*p, req); }});
   router.Add({"POST", "/firms/{firm}/settings", true, false, false,
               [p](WebRequest& req) { return SettingsSubmit(*p, req); }});
+  router.Add({"POST", "/firms/{firm}/settings/fields", true, false, false,
+              [p](WebRequest& req) { return SettingsFieldsSubmit(*p, req); }});
   router.Add({"POST", "/api/firms/{firm}/preview", true, false, true,
               [p](WebRequest& req) { return SettingsPreviewJson(*p, req); }});
+  router.Add({"GET", "/firms/{firm}/send", true, false, false,
+              [p](WebRequest& req) { return ManualSendForm(*p, req); }});
+  router.Add({"POST", "/firms/{firm}/send", true, false, false,
+              [p](WebRequest& req) { return ManualSendPreview(*p, req); }});
+  router.Add({"POST", "/firms/{firm}/send/confirm", true, false, false,
+              [p](WebRequest& req) { return ManualSendConfirm(*p, req); }});
 }
 
 }  // namespace kehrbote

@@ -13,8 +13,18 @@
 //                                         delivery); errors listed with key and
 //                                         line, nothing half-saved; a save over a
 //                                         newer version is refused (conflict);
-//                                         audited with the versions before/after.
-// `run` replans from the new version at its next pass.
+//                                         audited with the versions before/after;
+//                                         then the firm is replanned at once with
+//                                         the new version (DispatcherApp::PlanFirm,
+//                                         as `run` does at its next pass), so the
+//                                         firm page shows the new send times.
+//   POST /firms/{firm}/settings/fields    the same save for the form fields of the
+//                                         common values (settings_fields.h: sender,
+//                                         quiet hours, channel policy, each rule's
+//                                         lead), applied to the current version's
+//                                         text with EditFirmSettings (the YAML is
+//                                         rewritten: its comments are lost); an
+//                                         error is shown at its field.
 #pragma once
 
 #include "dispatcher/web/portal_context.h"
@@ -25,5 +35,6 @@ namespace kehrbote {
 WebResponse SettingsForm(PortalContext& portal, const WebRequest& request);
 WebResponse SettingsPreviewJson(PortalContext& portal, const WebRequest& request);
 WebResponse SettingsSubmit(PortalContext& portal, const WebRequest& request);
+WebResponse SettingsFieldsSubmit(PortalContext& portal, const WebRequest& request);
 
 }  // namespace kehrbote

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "dispatcher/config/dispatcher_config.h"
+#include "dispatcher/manual_send/manual_send_service.h"
 #include "dispatcher/outbox/delivery_schema.h"
 #include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/settings/firm_settings_store.h"
@@ -77,6 +78,7 @@ int RunWebCommand(const std::string& config_path, const std::vector<std::string>
     MigrateWeb(*db);
     db->Migrate(kOverviewComponent, OverviewMigrations());
     FirmSettingsStore(*db).Migrate();
+    ManualSendService(*db).Migrate();
     SystemClock clock;
     AccountStore accounts(*db, clock);
     PortalContext portal{*db, clock, accounts, ConfiguredFirms(config), config.operator_timezone};

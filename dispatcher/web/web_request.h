@@ -12,6 +12,13 @@
 
 namespace kehrbote {
 
+// `text` without the spaces, tabs and line breaks around it.
+inline std::string TrimSpace(const std::string& text) {
+  const auto b = text.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  return text.substr(b, text.find_last_not_of(" \t\r\n") - b + 1);
+}
+
 struct WebRequest {
   std::string method;                         // "GET", "POST"
   std::string path;                           // "/firms/huber", decoded, without query
@@ -29,6 +36,8 @@ struct WebRequest {
     auto it = params.find(name);
     return it == params.end() ? std::string() : it->second;
   }
+  // A form field without the spaces and line breaks around it.
+  std::string TrimmedParam(const std::string& name) const { return TrimSpace(Param(name)); }
   const std::string& Firm() const { return path_params.at("firm"); }
 };
 

@@ -66,6 +66,10 @@ class Env {
   virtual void CreatePrivateDirectory(const std::string& dir) = 0;
   // Creates or truncates a file readable and writable by the owner only.
   virtual std::unique_ptr<WritableFile> NewPrivateFile(const std::string& path) = 0;
+  // Opens `path` for appending, created owner-only if missing (log files). Each
+  // Append reaches the OS at once (no buffer: a crash loses no line); other
+  // processes may read the file meanwhile.
+  virtual std::unique_ptr<WritableFile> NewAppendablePrivateFile(const std::string& path) = 0;
   // Writes the whole of `data` to `path` atomically: temp file, sync, rename.
   virtual void WritePrivateFileAtomically(const std::string& path, std::string_view data) = 0;
   virtual std::string ReadFile(const std::string& path) = 0;

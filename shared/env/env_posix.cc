@@ -31,7 +31,9 @@ namespace {
 
 class PosixWritableFile final : public WritableFile {
  public:
-  PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  // `unbuffered`: every Append is written at once (appendable log files).
+  PosixWritableFile(std::string path, int fd, bool unbuffered = false)
+      : path_(std::move(path)), fd_(fd), unbuffered_(unbuffered) {}
   ~PosixWritableFile() override {
     if (fd_ >= 0) {
       FlushBuffer();
@@ -40,7 +42,7 @@ class PosixWritableFile final : public WritableFile {
   }
   void Append(std::string_view data) override {
     buffer_.append(data);
-    if (buffer_.size() >= kBufferSize) FlushBuffer();
+    if (unbuffered_ || buffer_.size() >= kBufferSize) FlushBuffer();
   }
   void Sync() override {
     FlushBuffer();
@@ -70,6 +72,7 @@ class PosixWritableFile final : public WritableFile {
   }
   std::string path_;
   int fd_;
+  bool unbuffered_;
   std::string buffer_;
 };
 
@@ -153,6 +156,13 @@ class PosixEnv final : public Env {
     if (fd < 0) Throw("cannot create file", path, errno);
     ::fchmod(fd, 0600);  // an existing file keeps its mode through O_CREAT
     return std::make_unique<PosixWritableFile>(path, fd);
+  }
+
+  std::unique_ptr<WritableFile> NewAppendablePrivateFile(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) Throw("cannot open for appending", path, errno);
+    ::fchmod(fd, 0600);
+    return std::make_unique<PosixWritableFile>(path, fd, /*unbuffered=*/true);
   }
 
   void WritePrivateFileAtomically(const std::string& path, std::string_view data) override {

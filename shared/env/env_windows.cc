@@ -91,7 +91,9 @@ void MakePrivate(const std::string& path) {
 
 class WindowsWritableFile final : public WritableFile {
  public:
-  WindowsWritableFile(std::string path, HANDLE h) : path_(std::move(path)), h_(h) {}
+  // `unbuffered`: every Append is written at once (appendable log files).
+  WindowsWritableFile(std::string path, HANDLE h, bool unbuffered = false)
+      : path_(std::move(path)), h_(h), unbuffered_(unbuffered) {}
   ~WindowsWritableFile() override {
     if (h_ != INVALID_HANDLE_VALUE) {
       try { FlushBuffer(); } catch (...) {}
@@ -100,7 +102,7 @@ class WindowsWritableFile final : public WritableFile {
   }
   void Append(std::string_view data) override {
     buffer_.append(data);
-    if (buffer_.size() >= (1 << 16)) FlushBuffer();
+    if (unbuffered_ || buffer_.size() >= (1 << 16)) FlushBuffer();
   }
   void Sync() override {
     FlushBuffer();
@@ -127,6 +129,7 @@ class WindowsWritableFile final : public WritableFile {
   }
   std::string path_;
   HANDLE h_;
+  bool unbuffered_;
   std::string buffer_;
 };
 
@@ -236,6 +239,15 @@ class WindowsEnv final : public Env {
     if (h == INVALID_HANDLE_VALUE) Throw("cannot create file", path);
     MakePrivate(path);
     return std::make_unique<WindowsWritableFile>(path, h);
+  }
+
+  std::unique_ptr<WritableFile> NewAppendablePrivateFile(const std::string& path) override {
+    // FILE_APPEND_DATA alone: every write goes to the end. Others may read the log.
+    HANDLE h = CreateFileW(Wide(path).c_str(), FILE_APPEND_DATA, FILE_SHARE_READ, nullptr,
+                           OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+    if (h == INVALID_HANDLE_VALUE) Throw("cannot open for appending", path);
+    MakePrivate(path);
+    return std::make_unique<WindowsWritableFile>(path, h, /*unbuffered=*/true);
   }
 
   void WritePrivateFileAtomically(const std::string& path, std::string_view data) override {

@@ -66,6 +66,10 @@ void AppendBool(std::string& out, std::string_view name, bool value) {
 
 // Why `value` is not acceptable text of `min`..`max` characters, or an empty string.
 std::string TextProblem(const std::string& value, size_t min, size_t max) {
+  // The reader's schema check measures text as a C string and sees nothing after a
+  // NUL: written, such a text (a NUL-padded field of the office database) would make
+  // the dispatcher refuse the whole export; refused here, only its row is left out.
+  if (value.find('\0') != std::string::npos) return "contains a NUL character";
   size_t n = Utf8Length(value);
   if (n == std::string::npos) return "not valid UTF-8";
   if (n < min) return "must not be empty";

@@ -16,12 +16,17 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual Instant Now() const = 0;
+  // How long until `at`, finer than a second where the clock knows better: a
+  // timer armed for a message due at a whole second fires at that second, not up
+  // to a second later (Now() is truncated to the second).
+  virtual std::chrono::nanoseconds Until(Instant at) const { return at - Now(); }
 };
 
 // The real wall clock.
 class SystemClock final : public Clock {
  public:
   Instant Now() const override;
+  std::chrono::nanoseconds Until(Instant at) const override;
 };
 
 // Virtual time: stays where it is set. Thread-safe.

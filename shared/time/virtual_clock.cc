@@ -22,21 +22,35 @@ void VirtualClock::Advance(std::chrono::seconds by) {
   RingDue(std::move(lock));
 }
 
-void VirtualClock::RingAt(Instant at, std::function<void()> ring) {
+VirtualClock::AlarmId VirtualClock::RingAt(Instant at, std::function<void()> ring) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (at > now_) {
-      alarms_.emplace(at, std::move(ring));
+      const AlarmId id = ++last_id_;
+      alarms_.emplace(at, Alarm{id, std::move(ring)});
       alarm_set_.notify_all();
-      return;
+      return id;
     }
   }
   ring();
+  return 0;
 }
 
-std::optional<Instant> VirtualClock::AwaitAlarm(std::chrono::milliseconds timeout) const {
+void VirtualClock::Cancel(AlarmId id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = alarms_.begin(); it != alarms_.end(); ++it) {
+    if (it->second.id == id) {
+      alarms_.erase(it);
+      return;
+    }
+  }
+}
+
+std::optional<Instant> VirtualClock::AwaitAlarm(std::chrono::milliseconds timeout,
+                                                std::size_t pending) const {
   std::unique_lock<std::mutex> lock(mu_);
-  if (!alarm_set_.wait_for(lock, timeout, [this] { return !alarms_.empty(); })) return std::nullopt;
+  if (!alarm_set_.wait_for(lock, timeout, [&] { return alarms_.size() >= pending; }))
+    return std::nullopt;
   return alarms_.begin()->first;
 }
 
@@ -44,7 +58,7 @@ std::optional<Instant> VirtualClock::AwaitAlarm(std::chrono::milliseconds timeou
 void VirtualClock::RingDue(std::unique_lock<std::mutex> lock) {
   std::vector<std::function<void()>> due;
   while (!alarms_.empty() && alarms_.begin()->first <= now_) {
-    due.push_back(std::move(alarms_.begin()->second));
+    due.push_back(std::move(alarms_.begin()->second.ring));
     alarms_.erase(alarms_.begin());
   }
   lock.unlock();

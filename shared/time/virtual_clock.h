@@ -7,6 +7,10 @@
 // synchronisation point: once an alarm is pending, the loop has finished its work
 // and waits.
 //
+// A loop with several lanes (ServiceLoop's planning and delivery lanes) keeps
+// one alarm per idle lane and cancels an alarm it moves; a test then awaits as
+// many pending alarms as the loop has lanes.
+//
 // Thread-safe. Alarms ring on the thread that moves the clock (Set, Advance),
 // after the clock moved and outside its lock, in time order; RingAt for an instant
 // already reached rings at once on the caller's thread. An alarm that is never
@@ -16,6 +20,8 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -32,11 +38,18 @@ class VirtualClock final : public Clock {
   void Set(Instant now);
   void Advance(std::chrono::seconds by);
 
-  // Calls `ring` once when the clock reaches `at`.
-  void RingAt(Instant at, std::function<void()> ring);
-  // Waits up to `timeout` (real time) until an alarm is pending; returns the
-  // earliest pending one, nullopt if none was set in time.
-  std::optional<Instant> AwaitAlarm(std::chrono::milliseconds timeout) const;
+  // Identifies a pending alarm; 0 is none.
+  using AlarmId = std::uint64_t;
+
+  // Calls `ring` once when the clock reaches `at`. Returns the alarm's id, or 0
+  // if `at` was reached already (then it rang before RingAt returned).
+  AlarmId RingAt(Instant at, std::function<void()> ring);
+  // The alarm will not ring; an alarm rung or cancelled before is ignored.
+  void Cancel(AlarmId id);
+  // Waits up to `timeout` (real time) until at least `pending` alarms are
+  // pending; returns the earliest pending one, nullopt if they were not set in time.
+  std::optional<Instant> AwaitAlarm(std::chrono::milliseconds timeout,
+                                    std::size_t pending = 1) const;
 
  private:
   void RingDue(std::unique_lock<std::mutex> lock);
@@ -44,7 +57,12 @@ class VirtualClock final : public Clock {
   mutable std::mutex mu_;
   mutable std::condition_variable alarm_set_;
   Instant now_;
-  std::multimap<Instant, std::function<void()>> alarms_;
+  struct Alarm {
+    AlarmId id;
+    std::function<void()> ring;
+  };
+  std::multimap<Instant, Alarm> alarms_;
+  AlarmId last_id_ = 0;
 };
 
 }  // namespace kehrbote

@@ -54,7 +54,9 @@ class CsvSourceTest : public ::testing::Test {
     std::string out = dir_.Sub("export.json");
     ExportRun r = WriteExportFile(config, clock, out);
     if (run) *run = r;
-    if (test::PlatformKeepsAccessRights()) EXPECT_TRUE(Env::Default().IsPrivate(out));
+    if (test::PlatformKeepsAccessRights()) {
+      EXPECT_TRUE(Env::Default().IsPrivate(out));
+    }
     std::ifstream in(out, std::ios::binary);
     return ReadExportDocument(in, out);
   }
@@ -203,6 +205,34 @@ TEST_F(CsvSourceTest, WrongEncodingSkipsTheRowInsteadOfWritingGarbage) {
   ASSERT_EQ(run.report.skipped.size(), 1u);
   EXPECT_EQ(run.report.skipped[0].where, "termine.csv:2");
   EXPECT_NE(run.report.skipped[0].reason.find("encoding"), std::string::npos);
+}
+
+// Found by fuzzing (tests/fuzz/csv_source.cc): a time whose seconds field has no
+// digit ("08:00:") made date.h convert an uninitialised value (undefined behaviour,
+// UBSan halts scripts/test-sanitizers). The row is skipped as unparseable; seconds
+// that are there still parse.
+TEST_F(CsvSourceTest, TimeWithEmptySecondsFieldIsSkippedAsUnparseable) {
+  WriteFile(dir_.Sub("termine.csv"), std::string(kHeader) +
+                                         "T1;K;24.11.2026;08:00:-12:00;Gasse 1;Steyr;A;;;;\n"
+                                         "T2;K;24.11.2026;08:00:00-12:00:30;Gasse 2;Steyr;B;;;;\n");
+  ExportRun run;
+  ExportDocument d = Export(Config("utf-8"), &run);
+  ASSERT_EQ(d.appointments.size(), 1u);
+  EXPECT_EQ(d.appointments[0].id, "T2");
+  EXPECT_EQ(d.appointments[0].start.window_from, std::chrono::hours(8));
+  EXPECT_EQ(d.appointments[0].start.window_to, std::chrono::hours(12));
+  ASSERT_EQ(run.report.skipped.size(), 1u);
+  EXPECT_NE(run.report.skipped[0].reason.find("unparseable time window '08:00:-12:00'"),
+            std::string::npos)
+      << run.report.skipped[0].reason;
+}
+
+TEST(RowMapperFormat, SecondsFieldWithoutDigitIsRefusedBeforeTheDateLibrary) {
+  EXPECT_FALSE(ParseWithFormat("2026-11-24 08:00:", "%Y-%m-%d %H:%M:%S"));
+  EXPECT_FALSE(ParseWithFormat("2026-11-24 08:00:x5", "%Y-%m-%d %H:%M:%S"));
+  EXPECT_EQ(ParseWithFormat("2026-11-24 08:00:05", "%Y-%m-%d %H:%M:%S"),
+            *ParseLocalDateTime("2026-11-24T08:00:05"));
+  EXPECT_EQ(ParseWithFormat("24.11.2026", "%d.%m.%Y"), *ParseLocalDate("2026-11-24"));
 }
 
 TEST_F(CsvSourceTest, UnclosedQuoteSkipsTheLastRow) {

@@ -57,7 +57,9 @@ TEST(AgentStatusTest, SavesAtomicallyAndReadsBack) {
   s.last_error = AgentFailure{At("2026-11-22T05:00:04Z"), "sftp 127.0.0.1:22: connect refused"};
   s.last_attempt = At("2026-11-23T05:00:00Z");
   s.Save(path, "Europe/Vienna");
-  if (test::PlatformKeepsAccessRights()) EXPECT_TRUE(Env::Default().IsPrivate(path));
+  if (test::PlatformKeepsAccessRights()) {
+    EXPECT_TRUE(Env::Default().IsPrivate(path));
+  }
   EXPECT_NE(Env::Default().ReadFile(path).find("\"2026-11-23T06:00:04+01:00\""), std::string::npos);
   EXPECT_EQ(AgentStatus::Load(path, &warning), s);
   EXPECT_TRUE(warning.empty());

@@ -132,7 +132,8 @@ TEST_F(MailOutboxTest, EmptyFromNameIsTheFirmsName) {
       << "id: huber\nsender_name: RFK Grueber\nname: \"Rauchfangkehrermeister Grüber & Söhne\"\n";
   const DispatcherConfig config = LoadDispatcherConfig(dir_.Sub("dispatcher.yaml"));
   std::ostringstream log;
-  DeliveryRuntime runtime(config, *db_, clock_, log);
+  Logger logger(std::make_shared<StreamLogSink>(log));
+  DeliveryRuntime runtime(config, *db_, clock_, logger);
   runtime.Migrate();
   DeliveryStore::NewMessage m;
   m.firm_id = "huber";

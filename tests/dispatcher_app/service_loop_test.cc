@@ -1,7 +1,12 @@
 // `kehrbote-dispatcher run`: plans at start, keeps running, and stops cleanly on
 // SIGTERM and SIGINT.
+#include <algorithm>
+#include <condition_variable>
 #include <csignal>
+#include <memory>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
@@ -128,30 +133,73 @@ TEST(ServiceLoopReloadTest, ChangedFirmFileIsReadWithoutARestart) {
 }
 
 // In virtual time: the loop waits on its VirtualClock, the test moves the clock to
-// each wake-up the loop asked for (AwaitAlarm is the synchronisation point: the
-// loop has finished its pass and waits), no real time passes.
-TEST(ServiceLoopObjectTest, WakesForTheNextPollNotEverySecond) {
+// each wake-up the loop asked for (AwaitAlarm with one alarm per lane is the
+// synchronisation point: both lanes have finished their work and wait), no real
+// time passes.
+constexpr auto kAwait = std::chrono::seconds{30};
+const Instant kStart = *ParseRfc3339("2026-11-23T08:00:00+01:00");  // heartbeat past
+
+// Firm huber in a store of its own, with a sender that records when it was asked
+// to send; the loop itself is started by the test.
+struct VirtualLoopEnv {
+  explicit VirtualLoopEnv(const std::string& poll_interval) {
+    env.WriteConfig("poll_interval: " + poll_interval + "\n");
+    env.Write("firms.d/huber.yaml", "id: huber\n");
+    config = LoadDispatcherConfig(env.config_path());
+    db = Database::Open(env.store_url());
+    app = std::make_unique<DispatcherApp>(config, *db);
+    app->Migrate();
+    app->set_sender([this](Instant now) {
+      std::lock_guard<std::mutex> lock(mu);
+      sent_at.push_back(now);
+      sent.notify_all();
+      return SendCounts{};
+    });
+  }
+  // Plans one SMS reminder for tomorrow noon; returns its due time.
+  Instant PlanReminder() {
+    auto r = env.Ingest(*db, "huber", kStart,
+                        {MakeAppt("A1", "2026-11-24", 12, 0, {SmsContact("0664 1231231")})});
+    EXPECT_EQ(r.outcome, IngestOutcome::kApplied) << r.reason;
+    app->PlanAll(kStart);
+    Poco::Int64 due = 0;
+    auto s = db->GetSession();
+    s << "SELECT MIN(due_at) FROM messages WHERE firm_id = 'huber' AND state = 'planned'",
+        into(due), now;
+    return Instant{std::chrono::seconds{due}};
+  }
+  // Waits (bounded) until the sender was asked to send at `at`.
+  bool SentAt(Instant at) {
+    std::unique_lock<std::mutex> lock(mu);
+    return sent.wait_for(lock, kAwait, [&] {
+      return std::find(sent_at.begin(), sent_at.end(), at) != sent_at.end();
+    });
+  }
+
   test::AppEnv env;
-  env.WriteConfig("poll_interval: 1h\n");
-  env.Write("firms.d/huber.yaml", "id: huber\n");
-  DispatcherConfig config = LoadDispatcherConfig(env.config_path());
-  auto db = Database::Open(env.store_url());
-  DispatcherApp app(config, *db);
-  app.Migrate();
-  // 08:00 in Vienna: nothing planned, the morning heartbeat is past.
-  const Instant start = *ParseRfc3339("2026-11-23T08:00:00+01:00");
-  VirtualClock clock(start);
+  DispatcherConfig config;
+  std::unique_ptr<Database> db;
+  std::unique_ptr<DispatcherApp> app;
+  std::mutex mu;
+  std::condition_variable sent;
+  std::vector<Instant> sent_at;  // guarded by mu
+};
+
+TEST(ServiceLoopObjectTest, WakesForTheNextPollNotEverySecond) {
+  VirtualLoopEnv v("1h");
+  VirtualClock clock(kStart);
   std::ostringstream log;
-  ServiceLoop loop(app, clock, log);
+  Logger logger(std::make_shared<StreamLogSink>(log));
+  ServiceLoop loop(*v.app, clock, logger);
   std::thread t([&] { loop.Run(/*handle_signals=*/false); });
 
-  EXPECT_EQ(clock.AwaitAlarm(std::chrono::seconds{30}), start + std::chrono::hours{1});
+  EXPECT_EQ(clock.AwaitAlarm(kAwait, ServiceLoop::kLanes), kStart + std::chrono::hours{1});
   EXPECT_EQ(loop.passes(), 1) << log.str();  // the start pass; nothing due, no poll due
   clock.Advance(std::chrono::minutes{59});
-  EXPECT_EQ(clock.AwaitAlarm(std::chrono::seconds{30}), start + std::chrono::hours{1});
+  EXPECT_EQ(clock.AwaitAlarm(kAwait, ServiceLoop::kLanes), kStart + std::chrono::hours{1});
   EXPECT_EQ(loop.passes(), 1) << log.str();
   clock.Advance(std::chrono::minutes{1});  // the poll is due
-  EXPECT_EQ(clock.AwaitAlarm(std::chrono::seconds{30}), start + std::chrono::hours{2});
+  EXPECT_EQ(clock.AwaitAlarm(kAwait, ServiceLoop::kLanes), kStart + std::chrono::hours{2});
   EXPECT_EQ(loop.passes(), 2) << log.str();
 
   const auto stop_at = std::chrono::steady_clock::now();
@@ -160,36 +208,64 @@ TEST(ServiceLoopObjectTest, WakesForTheNextPollNotEverySecond) {
   EXPECT_LT(std::chrono::steady_clock::now() - stop_at, std::chrono::seconds(2));
 }
 
-// A planned message wakes the loop at its due time, before the next poll.
-TEST(ServiceLoopObjectTest, WakesWhenAPlannedMessageFallsDue) {
-  test::AppEnv env;
-  env.WriteConfig("poll_interval: 1d\n");
-  env.Write("firms.d/huber.yaml", "id: huber\n");
-  DispatcherConfig config = LoadDispatcherConfig(env.config_path());
-  auto db = Database::Open(env.store_url());
-  DispatcherApp app(config, *db);
-  app.Migrate();
-  const Instant start = *ParseRfc3339("2026-11-23T08:00:00+01:00");
-  auto r = env.Ingest(*db, "huber", start,
-                      {MakeAppt("A1", "2026-11-24", 12, 0, {SmsContact("0664 1231231")})});
-  ASSERT_EQ(r.outcome, IngestOutcome::kApplied) << r.reason;
-  VirtualClock clock(start);
+// A planned message wakes the delivery lane at its due time, before the next
+// poll, and is handed to the sender then; no pass runs for it.
+TEST(ServiceLoopObjectTest, SendsAPlannedMessageWhenItFallsDue) {
+  VirtualLoopEnv v("1d");
+  const Instant due = v.PlanReminder();
+  ASSERT_LT(due, kStart + std::chrono::hours{24}) << FormatRfc3339Utc(due);
+  VirtualClock clock(kStart);
   std::ostringstream log;
-  ServiceLoop loop(app, clock, log);
+  Logger logger(std::make_shared<StreamLogSink>(log));
+  ServiceLoop loop(*v.app, clock, logger);
   std::thread t([&] { loop.Run(/*handle_signals=*/false); });
 
-  const std::optional<Instant> wake = clock.AwaitAlarm(std::chrono::seconds{30});
-  ASSERT_TRUE(wake.has_value()) << log.str();
+  EXPECT_EQ(clock.AwaitAlarm(kAwait, ServiceLoop::kLanes), due) << log.str();
   EXPECT_EQ(loop.passes(), 1) << log.str();
-  Poco::Int64 due = 0;
-  auto s = db->GetSession();
-  s << "SELECT MIN(due_at) FROM messages WHERE firm_id = 'huber' AND state = 'planned'", into(due),
-      now;
-  EXPECT_EQ(wake->time_since_epoch().count(), due) << FormatRfc3339Utc(*wake);
-  EXPECT_LT(*wake, start + std::chrono::hours{24}) << FormatRfc3339Utc(*wake);
-  clock.Set(*wake);
-  EXPECT_NE(clock.AwaitAlarm(std::chrono::seconds{30}), std::nullopt);
-  EXPECT_EQ(loop.passes(), 2) << log.str();
+  clock.Set(due);
+  EXPECT_TRUE(v.SentAt(due)) << log.str();
+  EXPECT_NE(clock.AwaitAlarm(kAwait, ServiceLoop::kLanes), std::nullopt);
+  EXPECT_EQ(loop.passes(), 1) << log.str();
+  loop.Stop();
+  t.join();
+}
+
+// A pass that takes long (here: a pull that does not end until the test lets
+// it) does not hold back a message falling due meanwhile.
+TEST(ServiceLoopObjectTest, SendsADueMessageWhileAPullIsInProgress) {
+  VirtualLoopEnv v("1d");
+  const Instant due = v.PlanReminder();
+  std::mutex pull_mu;
+  std::condition_variable pull_cv;
+  bool pulling = false, release = false;
+  v.app->set_puller([&](Instant, const DispatcherApp::FirmDone&) {
+    std::unique_lock<std::mutex> lock(pull_mu);
+    pulling = true;
+    pull_cv.notify_all();
+    pull_cv.wait_for(lock, kAwait, [&] { return release; });
+    return std::vector<IngestResult>{};
+  });
+  VirtualClock clock(kStart);
+  std::ostringstream log;
+  Logger logger(std::make_shared<StreamLogSink>(log));
+  ServiceLoop loop(*v.app, clock, logger);
+  std::thread t([&] { loop.Run(/*handle_signals=*/false); });
+  {
+    std::unique_lock<std::mutex> lock(pull_mu);
+    ASSERT_TRUE(pull_cv.wait_for(lock, kAwait, [&] { return pulling; }));
+  }
+  // Only the delivery lane waits; the planning lane is in its pull.
+  EXPECT_EQ(clock.AwaitAlarm(kAwait, 1), due) << log.str();
+  clock.Set(due);
+  EXPECT_TRUE(v.SentAt(due)) << log.str();
+  EXPECT_EQ(loop.passes(), 0) << log.str();  // the pull is still running
+  {
+    std::lock_guard<std::mutex> lock(pull_mu);
+    release = true;
+    pull_cv.notify_all();
+  }
+  EXPECT_NE(clock.AwaitAlarm(kAwait, ServiceLoop::kLanes), std::nullopt);
+  EXPECT_EQ(loop.passes(), 1) << log.str();
   loop.Stop();
   t.join();
 }

@@ -238,6 +238,30 @@ TEST(ExportErrorTest, PointerOfTheThousandsAppointment) {
   EXPECT_EQ(r.appointments_before, 1234u);
 }
 
+// Found by fuzzing (csv_source): a contact address of NUL bytes was written, and the
+// reader refused the whole export for it. The writer refuses the appointment alone.
+TEST(ExportErrorTest, WriterRefusesTextWithANulThatTheReaderWouldRefuseTheFileFor) {
+  ExportDocument model = testing::ExampleModel();
+  std::ostringstream out;
+  ExportWriter writer(out, model.header);
+  Appointment bad = model.appointments[0];
+  ASSERT_FALSE(bad.contacts.empty());
+  bad.contacts[0].address = std::string("\0", 1);
+  try {
+    writer.Add(bad);
+    FAIL() << "an address of a NUL byte was written";
+  } catch (const ExportError& e) {
+    EXPECT_EQ(e.pointer(), "/appointments/0/contacts/0/address");
+    EXPECT_NE(e.reason().find("NUL"), std::string::npos) << e.what();
+  }
+  bad.contacts[0].address = std::string("0664\0 123", 9);
+  EXPECT_THROW(writer.Add(bad), ExportError);
+  writer.Add(model.appointments[0]);  // the next row still goes in
+  writer.Finish();
+  std::istringstream in(out.str());
+  EXPECT_EQ(ReadExportDocument(in, "nul.json").appointments.size(), 1u);
+}
+
 // --- Forward compatibility: minor versions add optional members. ---
 
 std::string WithUnknownMembers(int minor) {

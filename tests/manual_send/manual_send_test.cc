@@ -68,6 +68,7 @@ TEST(ManualSendTest, FilterChoosesAppointmentsAndConsentedMobiles) {
   EXPECT_EQ(Ids(plan), (std::vector<std::string>{"A1"}));  // A3 Linz, A4 later, A5 same number
   ASSERT_EQ(plan.recipients.size(), 1u);
   EXPECT_EQ(plan.recipients[0].e164, "+436641111111");
+  EXPECT_EQ(plan.recipients[0].customer, "Frau Maria Muster-A1");  // the page shows who
   EXPECT_EQ(plan.recipients[0].text.text,
             "Wegen Schneefall verschiebt sich Ihr Termin am 24. November 2026, Muster-A1. RFK Huber");
   EXPECT_EQ(plan.messages, 1);
@@ -75,6 +76,8 @@ TEST(ManualSendTest, FilterChoosesAppointmentsAndConsentedMobiles) {
   std::map<std::string, std::string> skipped;
   for (const ManualSkip& s : plan.skipped) skipped[s.appointment_id + " " + s.kind] = s.masked;
   EXPECT_TRUE(skipped.count("A2 no_consent"));
+  for (const ManualSkip& s : plan.skipped)
+    if (s.appointment_id == "A2") EXPECT_EQ(s.customer, "Frau Maria Muster-A2");
   EXPECT_TRUE(skipped.count("A2 landline"));
   EXPECT_TRUE(skipped.count("A5 duplicate"));
   EXPECT_EQ(skipped["A2 no_consent"].find("2222222"), std::string::npos);  // masked

@@ -21,5 +21,18 @@ TEST(SystemClockTest, IsNearTheRealTime) {
   EXPECT_LE(std::abs(diff), 2);
 }
 
+// Now() is truncated to the second; Until() is not, so a timer armed with it
+// fires at the whole second a message is due, not up to a second after it.
+TEST(SystemClockTest, UntilTheNextSecondIsFinerThanASecond) {
+  SystemClock clock;
+  const Instant next = clock.Now() + std::chrono::seconds{2};
+  const auto before = std::chrono::system_clock::now();
+  const std::chrono::nanoseconds until = clock.Until(next);
+  const auto exact = next - before;
+  EXPECT_LE(until, exact);
+  EXPECT_GT(until, exact - std::chrono::milliseconds{100});
+  EXPECT_LT(until, std::chrono::seconds{2});  // Now() + 2 s minus the part of this second gone
+}
+
 }  // namespace
 }  // namespace kehrbote

@@ -48,5 +48,28 @@ TEST(VirtualClockTest, AwaitAlarmSeesAnAlarmSetOnAnotherThread) {
   setter.join();
 }
 
+TEST(VirtualClockTest, ACancelledAlarmDoesNotRingNorCount) {
+  VirtualClock clock(At(1000));
+  bool rung = false;
+  const VirtualClock::AlarmId id = clock.RingAt(At(1010), [&] { rung = true; });
+  clock.RingAt(At(1020), [] {});
+  EXPECT_NE(id, 0u);
+  clock.Cancel(id);
+  clock.Cancel(id);  // twice: ignored
+  EXPECT_EQ(clock.AwaitAlarm(std::chrono::milliseconds{0}), At(1020));
+  EXPECT_EQ(clock.AwaitAlarm(std::chrono::milliseconds{0}, 2), std::nullopt);
+  clock.Advance(std::chrono::seconds{10});
+  EXPECT_FALSE(rung);
+}
+
+TEST(VirtualClockTest, AwaitAlarmWaitsForAsManyAlarmsAsLanes) {
+  VirtualClock clock(At(1000));
+  clock.RingAt(At(1090), [] {});
+  std::thread second_lane([&] { clock.RingAt(At(1030), [] {}); });
+  EXPECT_EQ(clock.AwaitAlarm(std::chrono::seconds{10}, 2), At(1030));
+  second_lane.join();
+  EXPECT_EQ(clock.RingAt(At(1000), [] {}), 0u);  // reached: rings at once, no id
+}
+
 }  // namespace
 }  // namespace kehrbote

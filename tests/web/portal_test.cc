@@ -4,17 +4,18 @@
 
 #include <Poco/Data/Session.h>
 
+#include "dispatcher/ingest/snapshot_ingest.h"
+#include "dispatcher/manual_send/manual_send_service.h"
 #include "dispatcher/outbox/delivery_schema.h"
 #include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/settings/firm_settings_store.h"
-#include "shared/env/env.h"
 #include "dispatcher/store/store_schema.h"
 #include "dispatcher/web/account_schema.h"
-#include "dispatcher/web/firm_status.h"
 #include "dispatcher/web/firm_status.h"
 #include "dispatcher/web/german_format.h"
 #include "dispatcher/web/password_hash.h"
 #include "dispatcher/web/portal_routes.h"
+#include "shared/env/env.h"
 #include "tests/store/store_test_env.h"
 
 namespace kehrbote {
@@ -44,6 +45,7 @@ class PortalTest : public ::testing::Test {
     MigrateWeb(db);
     db.Migrate(kOverviewComponent, OverviewMigrations());
     FirmSettingsStore(db).Migrate();
+    ManualSendService(db).Migrate();
     AddFirm("huber", "Rauchfangkehrer Huber", kNow - 3600);
     AddFirm("maier", "Kehrbetrieb Maier", kNow - 3 * 86400);
     AddUser("admin", Role::kPartnerAdmin, "");
@@ -75,6 +77,35 @@ class PortalTest : public ::testing::Test {
     return req;
   }
   WebResponse Send(WebRequest req) { return router_.Handle(req); }
+
+  // An appointment of huber on 3 December 2026 at 09:00 with one SMS contact.
+  static Appointment Appt(const std::string& id, const std::string& zip, const std::string& number,
+                          bool consent) {
+    Appointment a;
+    a.id = id;
+    a.start.date = *ParseLocalDate("2026-12-03");
+    a.start.time = 9h;
+    a.object = {"O-" + id, "Hauptstraße 1", zip, zip == "4400" ? "Steyr" : "Linz"};
+    a.customer = {"Frau", "", "Maria", "Muster-" + id, ""};
+    a.contacts = {Contact{ContactChannel::kSms, number, consent, false}};
+    return a;
+  }
+  // Applies an export of huber with `book` as a file from its inbox would be.
+  void IngestHuber(const std::vector<Appointment>& book) {
+    ExportHeader h;
+    h.firm = {"huber", "Rauchfangkehrer Huber", "Europe/Vienna", "AT", "07252 12345", {}};
+    h.generated_at = clock_.Now();
+    h.window_from = *ParseLocalDate("2026-11-01");
+    h.window_to = *ParseLocalDate("2026-12-31");
+    size_t next = 0;
+    IngestResult r = SnapshotIngest(fresh_.db(), clock_)
+                         .Apply("huber", {"huber-1.json", "sha-1"}, h, [&](Appointment& out) {
+                           if (next >= book.size()) return false;
+                           out = book[next++];
+                           return true;
+                         });
+    ASSERT_EQ(r.outcome, IngestOutcome::kApplied) << r.reason;
+  }
 
   test::FreshDatabase fresh_;
   ManualClock clock_;
@@ -235,6 +266,168 @@ TEST_F(PortalTest, SettingsAreSavedValidatedAndPreviewed) {
   ASSERT_EQ(p.status, 200);
   EXPECT_EQ(p.content_type, "application/json");
   EXPECT_NE(p.body.find("\"segments\""), std::string::npos) << p.body;
+}
+
+// The value of the first `<input ... name="NAME" value="...">` in `html`.
+std::string FieldValue(const std::string& html, const std::string& name) {
+  const std::string key = "name=\"" + name + "\" value=\"";
+  const size_t at = html.find(key);
+  if (at == std::string::npos) return "";
+  const size_t from = at + key.size();
+  return html.substr(from, html.find('"', from) - from);
+}
+
+int64_t ManualMessages(Database& db) {
+  Poco::Data::Session s = db.GetSession();
+  Poco::Int64 n = 0;
+  s << "SELECT COUNT(*) FROM messages WHERE rule_id = 'manual'", Poco::Data::Keywords::into(n), now;
+  return n;
+}
+
+TEST_F(PortalTest, ManualSendPreviewsTheFilteredListThenEnqueuesOnceAndAudits) {
+  Database& db = fresh_.db();
+  SettingsSave settings;
+  settings.firm_id = "huber";
+  settings.yaml = "id: huber\nsender_name: RFK Huber\n";
+  FirmSettingsStore(db).Save(settings, clock_.Now());
+  // Three appointments on 3 December: two in 4400 (one without consent), one in 4020.
+  IngestHuber({Appt("A1", "4400", "0664 1111111", true), Appt("A2", "4400", "0664 2222222", false),
+               Appt("A3", "4020", "0664 3333333", true)});
+
+  WebResponse form = Send(As("anna", "GET", "/firms/huber/send"));
+  ASSERT_EQ(form.status, 200) << form.body;
+  const std::string send_id = FieldValue(form.body, "send_id");
+  ASSERT_FALSE(send_id.empty()) << form.body;
+
+  auto filled = [&](const std::string& method_path) {
+    WebRequest req = As("anna", "POST", method_path);
+    req.params.insert({{"termine", "1"},
+                       {"ort", "4400"},
+                       {"send_id", send_id},
+                       {"text", "Termin <<Uhrzeit>> entfällt. <<Kehrbetrieb>>"}});
+    return req;
+  };
+  WebResponse preview = Send(filled("/firms/huber/send"));
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  EXPECT_NE(preview.body.find("data-number=\"+436641111111\""), std::string::npos) << preview.body;
+  EXPECT_NE(preview.body.find("Frau Maria Muster-A1"), std::string::npos);
+  EXPECT_EQ(preview.body.find("+436643333333"), std::string::npos) << "4020 is filtered out";
+  EXPECT_EQ(preview.body.find("data-number=\"+436642222222\""), std::string::npos);
+  EXPECT_NE(preview.body.find("keine Zustimmung"), std::string::npos) << "A2 left out, with reason";
+  EXPECT_NE(preview.body.find("data-messages=\"1\""), std::string::npos);
+  EXPECT_NE(preview.body.find("id=\"bestaetigen\""), std::string::npos);
+  EXPECT_EQ(ManualMessages(db), 0) << "the preview writes nothing";
+
+  WebResponse sent = Send(filled("/firms/huber/send/confirm"));
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_NE(sent.body.find("1 SMS wurden in den Versand gestellt"), std::string::npos) << sent.body;
+  EXPECT_EQ(ManualMessages(db), 1);
+  const AuditEntry audit = accounts_.RecentAudit(1, std::string("huber")).at(0);
+  EXPECT_EQ(audit.action, "manual send");
+  EXPECT_EQ(audit.actor, "anna");
+  EXPECT_NE(audit.after.find(send_id), std::string::npos);
+
+  // A double submit: nothing enqueued twice.
+  WebResponse again = Send(filled("/firms/huber/send/confirm"));
+  EXPECT_NE(again.body.find("bereits bestätigt"), std::string::npos) << again.body;
+  EXPECT_EQ(ManualMessages(db), 1);
+
+  // Contacts without consent only when asked for explicitly.
+  WebRequest with = filled("/firms/huber/send");
+  with.params["ohne_zustimmung"] = "1";
+  WebResponse included = Send(with);
+  EXPECT_NE(included.body.find("data-number=\"+436642222222\""), std::string::npos);
+  EXPECT_NE(included.body.find("ohne Zustimmung"), std::string::npos);
+
+  // No recipients chosen, or a bad date: shown at the field, nothing planned.
+  WebRequest none = As("anna", "POST", "/firms/huber/send");
+  none.params.insert({{"send_id", send_id}, {"text", "Hallo"}});
+  WebResponse refused = Send(none);
+  EXPECT_EQ(refused.status, 422);
+  EXPECT_NE(refused.body.find("id=\"fehler-termine\""), std::string::npos) << refused.body;
+  WebRequest bad_date = filled("/firms/huber/send");
+  bad_date.params["von"] = "3.12.";
+  EXPECT_EQ(Send(bad_date).status, 422);
+}
+
+TEST_F(PortalTest, SettingsFieldsAreSavedAndAnErrorIsShownAtItsField) {
+  std::string yaml =
+      Env::Default().ReadFile(KEHRBOTE_SOURCE_DIR "/installer/config/firms/huber.yaml");
+  WebRequest save = As("admin", "POST", "/firms/huber/settings");
+  save.params["yaml"] = yaml;
+  save.params["version"] = "0";
+  ASSERT_EQ(Send(save).status, 200);
+  WebResponse page = Send(As("anna", "GET", "/firms/huber/settings"));
+  EXPECT_NE(page.body.find("name=\"rules[0].lead\" value=\"1d\""), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find("name=\"quiet_hours.from\" value=\"20:00\""), std::string::npos);
+  EXPECT_NE(page.body.find("name=\"sender_name\" value=\"Huber RFK\""), std::string::npos);
+
+  auto fields = [&](const std::string& lead, const std::string& sender,
+                    const std::string& version) {
+    WebRequest req = As("anna", "POST", "/firms/huber/settings/fields");
+    req.params.insert({{"version", version},
+                       {"sender_name", sender},
+                       {"quiet_hours.from", "20:00"},
+                       {"quiet_hours.to", "08:00"},
+                       {"channel_policy", "both"},
+                       {"rules[0].lead", lead},
+                       {"rules[1].lead", "2d"}});
+    return req;
+  };
+  WebResponse saved = Send(fields("2d", "Huber RFK", "1"));
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_NE(saved.body.find("Gespeichert als Version 2"), std::string::npos);
+  std::optional<StoredSettings> v2 = FirmSettingsStore(fresh_.db()).Current("huber");
+  ASSERT_TRUE(v2);
+  EXPECT_NE(v2->yaml.find("lead: 2d"), std::string::npos) << v2->yaml;
+  EXPECT_EQ(v2->yaml.find("lead: 1d"), std::string::npos) << v2->yaml;
+
+  // A bad lead time and a too long sender: each at its field, nothing saved.
+  WebResponse refused = Send(fields("xx", "Rauchfangkehrer Huber", "2"));
+  EXPECT_EQ(refused.status, 422);
+  const size_t lead = refused.body.find("name=\"rules[0].lead\" value=\"xx\"");
+  ASSERT_NE(lead, std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("is-invalid\" type=\"text\" id=\"feld-rules[0].lead\""),
+            std::string::npos);
+  EXPECT_NE(refused.body.find("is-invalid\" type=\"text\" id=\"feld-sender_name\""),
+            std::string::npos);
+  EXPECT_NE(refused.body.find("invalid-feedback", lead), std::string::npos);
+  EXPECT_EQ(FirmSettingsStore(fresh_.db()).Current("huber")->version, 2);
+}
+
+TEST_F(PortalTest, SavingSettingsReplansTheFirmSoThePlanShowsTheNewSendTimes) {
+  IngestHuber({Appt("A1", "4400", "0664 1111111", true)});
+  std::string yaml =
+      Env::Default().ReadFile(KEHRBOTE_SOURCE_DIR "/installer/config/firms/huber.yaml");
+  WebRequest save = As("admin", "POST", "/firms/huber/settings");
+  save.params["yaml"] = yaml;
+  save.params["version"] = "0";
+  WebResponse saved = Send(save);
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_NE(saved.body.find("neu geplant (1 Nachrichten)"), std::string::npos) << saved.body;
+  // sms-1d: the day before the appointment (3 December, 09:00).
+  const std::string one_day = "<td>2. Dezember 2026, 09:00</td>";
+  const std::string two_days = "<td>1. Dezember 2026, 09:00</td>";
+  WebResponse plan = Send(As("anna", "GET", "/firms/huber"));
+  EXPECT_NE(plan.body.find(one_day), std::string::npos) << plan.body;
+
+  WebRequest edit = As("anna", "POST", "/firms/huber/settings");
+  std::string earlier = yaml;
+  earlier.replace(earlier.find("lead: 1d"), 8, "lead: 2d");
+  edit.params["yaml"] = earlier;
+  edit.params["version"] = "1";
+  ASSERT_EQ(Send(edit).status, 200);
+  WebResponse moved = Send(As("anna", "GET", "/firms/huber"));
+  const size_t table = moved.body.find("id=\"geplant\"");
+  const std::string planned = moved.body.substr(table, moved.body.find("</table>", table) - table);
+  EXPECT_NE(planned.find(two_days), std::string::npos) << planned;
+  EXPECT_EQ(planned.find(one_day), std::string::npos) << "the old send time is cancelled";
+}
+
+TEST_F(PortalTest, ManualSendWithoutSettingsSaysSo) {
+  WebResponse r = Send(As("anna", "GET", "/firms/huber/send"));
+  EXPECT_EQ(r.status, 409);
+  EXPECT_NE(r.body.find("keine gültigen Einstellungen"), std::string::npos) << r.body;
 }
 
 TEST(GermanFormatTest, EuroDatesAndJaenner) {

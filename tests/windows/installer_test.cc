@@ -322,7 +322,7 @@ TEST(WindowsExampleConfig, PassesTheStrictLoader) {
   AgentConfig config = LoadAgentConfig(path);
   EXPECT_EQ(config.source.type, SourceType::kOdbc);
   EXPECT_EQ(config.firm.timezone, "Europe/Vienna");
-  EXPECT_NE(config.log_file.find("agent.log"), std::string::npos);
+  EXPECT_NE(config.log.file.find("agent.log"), std::string::npos);
 }
 
 }  // namespace

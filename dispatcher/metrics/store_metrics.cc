@@ -1,0 +1,254 @@
+#include "dispatcher/metrics/store_metrics.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+
+#include <chrono>
+#include <limits>
+#include <map>
+#include <set>
+#include <string_view>
+#include <vector>
+
+#include "dispatcher/store/record_values.h"
+#include "shared/time/zoned_time.h"
+
+namespace kehrbote {
+
+using Poco::Data::RecordSet;
+using Poco::Data::Session;
+using Poco::Data::Statement;
+using Poco::Data::Keywords::bind;
+
+namespace {
+
+constexpr Poco::Int64 kRecentSeconds = 24 * 3600;
+constexpr Poco::Int64 kHeartbeatWindowSeconds = 35 * 24 * 3600;
+
+// Partial indexes: the per-firm queries read a few rows per firm, not the
+// whole messages table (which holds every message ever planned).
+const std::vector<Migration>& StoreMetricsMigrations() {
+  static const std::string v1 =
+      "CREATE INDEX metrics_heartbeats ON messages (firm_id, due_at) WHERE rule_id = 'heartbeat';"
+      "CREATE INDEX metrics_sms_sent ON messages (sent_at) WHERE channel = 'sms';"
+      "CREATE INDEX metrics_updated ON messages (updated_at);"
+      "CREATE INDEX metrics_open ON messages (state, channel) "
+      "WHERE state IN ('planned', 'sending', 'held')";
+  static const std::vector<Migration> m = {{1, v1, v1}};
+  return m;
+}
+
+Poco::Int64 Secs(Instant t) { return t.time_since_epoch().count(); }
+
+// Runs `sql` ('?' placeholders, rewritten for the dialect) with `params`.
+RecordSet Select(Database& db, Session& s, std::string_view sql,
+                 const std::vector<Poco::Int64>& params) {
+  Statement st(s);
+  st << db.Sql(sql);
+  for (Poco::Int64 p : params) st, bind(p);
+  st.execute();
+  return RecordSet(st);
+}
+
+// Open messages by state and channel, with the due and the retrying ones.
+void WriteOpenMessages(Database& db, Session& s, Poco::Int64 now, PrometheusText& out) {
+  RecordSet rs =
+      Select(db, s,
+             "SELECT state, channel, COUNT(*), "
+             "SUM(CASE WHEN state = 'planned' AND COALESCE(next_attempt_at, due_at) <= ? "
+             "THEN 1 ELSE 0 END), "
+             "SUM(CASE WHEN state = 'planned' AND attempts > 0 THEN 1 ELSE 0 END) "
+             "FROM messages WHERE state IN ('planned', 'sending', 'held') "
+             "GROUP BY state, channel ORDER BY state, channel",
+             {now});
+  std::map<std::string, Poco::Int64> queues = {
+      {"due", 0}, {"retrying", 0}, {"held", 0}, {"sending", 0}};
+  out.Family("kehrbote_messages", "gauge", "Open messages by state and channel.");
+  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+    const std::string state = StringAt(rs, 0, r);
+    const Poco::Int64 n = IntAt(rs, 2, r);
+    out.Sample("kehrbote_messages", {{"state", state}, {"channel", StringAt(rs, 1, r)}},
+               static_cast<double>(n));
+    queues["due"] += IntAt(rs, 3, r);
+    queues["retrying"] += IntAt(rs, 4, r);
+    if (state == "held" || state == "sending") queues[state] += n;
+  }
+  out.Family("kehrbote_queue_messages", "gauge",
+             "Queue depths: due (planned, due now), retrying, held (quota), sending.");
+  for (const auto& [queue, n] : queues)
+    out.Sample("kehrbote_queue_messages", {{"queue", queue}}, static_cast<double>(n));
+}
+
+// Messages that reached a final state in the last 24 hours.
+void WriteRecentMessages(Database& db, Session& s, Poco::Int64 now, PrometheusText& out) {
+  RecordSet rs = Select(db, s,
+                        "SELECT state, channel, COUNT(*) FROM messages WHERE updated_at >= ? AND "
+                        "state NOT IN ('planned', 'sending', 'held') GROUP BY state, channel "
+                        "ORDER BY state, channel",
+                        {now - kRecentSeconds});
+  out.Family(
+      "kehrbote_messages_recent", "gauge",
+      "Messages whose final state (accepted, delivered, failed, ...) came in the last 24 h.");
+  for (std::size_t r = 0; r < rs.rowCount(); ++r)
+    out.Sample("kehrbote_messages_recent",
+               {{"state", StringAt(rs, 0, r)}, {"channel", StringAt(rs, 1, r)}},
+               static_cast<double>(IntAt(rs, 2, r)));
+}
+
+struct FirmFigures {
+  std::map<std::string, Poco::Int64> last_export;     // firm -> applied at
+  std::map<std::string, Poco::Int64> last_heartbeat;  // firm -> sent at
+  std::set<std::string> heartbeat_failing;
+  std::map<std::string, std::pair<Poco::Int64, Poco::Int64>> sms;  // firm -> count, segments
+};
+
+void ReadExports(Database& db, Session& s, FirmFigures& f) {
+  RecordSet rs =
+      Select(db, s, "SELECT id, last_export_at FROM firms WHERE last_export_at IS NOT NULL", {});
+  for (std::size_t r = 0; r < rs.rowCount(); ++r)
+    f.last_export[StringAt(rs, 0, r)] = IntAt(rs, 1, r);
+}
+
+// The newest heartbeat day of each firm: when it went out, and whether a
+// message of it failed or expired.
+void ReadHeartbeats(Database& db, Session& s, Poco::Int64 now, FirmFigures& f) {
+  RecordSet rs = Select(db, s,
+                        "SELECT firm_id, MAX(sent_at), MAX(due_at), "
+                        "MAX(CASE WHEN state IN ('failed', 'expired') THEN due_at END) FROM "
+                        "messages WHERE rule_id = 'heartbeat' AND due_at >= ? GROUP BY firm_id",
+                        {now - kHeartbeatWindowSeconds});
+  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+    const std::string firm = StringAt(rs, 0, r);
+    if (!rs.value(1, r).isEmpty()) f.last_heartbeat[firm] = IntAt(rs, 1, r);
+    if (!rs.value(3, r).isEmpty() && IntAt(rs, 3, r) >= IntAt(rs, 2, r))
+      f.heartbeat_failing.insert(firm);
+  }
+}
+
+// SMS sent this month per firm, one query per distinct zone of the firms
+// (their months start at different instants).
+void ReadSmsMonth(Database& db, Session& s, const DispatcherConfig& config, Instant now,
+                  FirmFigures& f) {
+  std::map<std::string, std::set<std::string>> firms_by_zone;
+  for (const FirmConfig& firm : config.firms) firms_by_zone[firm.policy.timezone].insert(firm.id());
+  for (const auto& [zone, firms] : firms_by_zone) {
+    const MonthSpan month = LocalMonthOf(now, zone);
+    RecordSet rs = Select(db, s,
+                          "SELECT firm_id, COUNT(*), COALESCE(SUM(segments), 0) FROM messages "
+                          "WHERE channel = 'sms' AND sent_at >= ? AND sent_at < ? GROUP BY firm_id",
+                          {Secs(month.from), Secs(month.to)});
+    for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+      const std::string firm = StringAt(rs, 0, r);
+      if (firms.count(firm)) f.sms[firm] = {IntAt(rs, 1, r), IntAt(rs, 2, r)};
+    }
+  }
+}
+
+Poco::Int64 OpenDeliveryAlerts(Session& s) {
+  Poco::Int64 n = 0;
+  s << "SELECT COUNT(*) FROM delivery_alerts WHERE reported_at IS NULL",
+      Poco::Data::Keywords::into(n), Poco::Data::Keywords::now;
+  return n;
+}
+
+void WriteFirmFigures(const DispatcherConfig& config, Poco::Int64 now, const FirmFigures& f,
+                      PrometheusText& out) {
+  out.Family("kehrbote_firms", "gauge", "Firms configured.");
+  out.Sample("kehrbote_firms", {}, static_cast<double>(config.firms.size()));
+  out.Family("kehrbote_firm_last_export_age_seconds", "gauge",
+             "Seconds since the firm's last applied export.");
+  for (const FirmConfig& firm : config.firms)
+    if (auto it = f.last_export.find(firm.id()); it != f.last_export.end())
+      out.Sample("kehrbote_firm_last_export_age_seconds", {{"firm", firm.id()}},
+                 static_cast<double>(now - it->second));
+  out.Family("kehrbote_firm_last_heartbeat_age_seconds", "gauge",
+             "Seconds since the firm's newest heartbeat went out (+Inf: none in 35 days).");
+  for (const FirmConfig& firm : config.firms) {
+    if (!f.last_export.count(firm.id())) continue;  // no export, no heartbeat
+    auto it = f.last_heartbeat.find(firm.id());
+    out.Sample("kehrbote_firm_last_heartbeat_age_seconds", {{"firm", firm.id()}},
+               it == f.last_heartbeat.end() ? std::numeric_limits<double>::infinity()
+                                            : static_cast<double>(now - it->second));
+  }
+  out.Family("kehrbote_firm_heartbeat_failing", "gauge",
+             "1 if a message of the firm's newest heartbeat failed or expired.");
+  for (const FirmConfig& firm : config.firms)
+    if (f.last_export.count(firm.id()))
+      out.Sample("kehrbote_firm_heartbeat_failing", {{"firm", firm.id()}},
+                 f.heartbeat_failing.count(firm.id()) ? 1 : 0);
+}
+
+void WriteQuota(const DispatcherConfig& config, const FirmFigures& f, PrometheusText& out) {
+  auto sms = [&](const FirmConfig& firm) {
+    auto it = f.sms.find(firm.id());
+    return it == f.sms.end() ? std::pair<Poco::Int64, Poco::Int64>{0, 0} : it->second;
+  };
+  out.Family("kehrbote_firm_sms_month", "gauge", "SMS sent this month (the firm's zone).");
+  for (const FirmConfig& firm : config.firms)
+    out.Sample("kehrbote_firm_sms_month", {{"firm", firm.id()}},
+               static_cast<double>(sms(firm).first));
+  out.Family("kehrbote_firm_sms_segments_month", "gauge", "SMS parts sent this month.");
+  for (const FirmConfig& firm : config.firms)
+    out.Sample("kehrbote_firm_sms_segments_month", {{"firm", firm.id()}},
+               static_cast<double>(sms(firm).second));
+  out.Family("kehrbote_firm_sms_quota", "gauge", "The firm's monthly SMS limit.");
+  for (const FirmConfig& firm : config.firms)
+    if (firm.quota_sms_per_month > 0)
+      out.Sample("kehrbote_firm_sms_quota", {{"firm", firm.id()}},
+                 static_cast<double>(firm.quota_sms_per_month));
+  out.Family("kehrbote_firm_sms_quota_used_ratio", "gauge",
+             "Share of the monthly SMS limit used (SMS or parts, whichever is higher).");
+  for (const FirmConfig& firm : config.firms) {
+    double ratio = 0;
+    if (firm.quota_sms_per_month > 0)
+      ratio = static_cast<double>(sms(firm).first) / static_cast<double>(firm.quota_sms_per_month);
+    if (firm.quota_segments_per_month > 0)
+      ratio = std::max(ratio, static_cast<double>(sms(firm).second) /
+                                  static_cast<double>(firm.quota_segments_per_month));
+    if (firm.quota_sms_per_month > 0 || firm.quota_segments_per_month > 0)
+      out.Sample("kehrbote_firm_sms_quota_used_ratio", {{"firm", firm.id()}}, ratio);
+  }
+}
+
+void WriteAlarms(const DispatcherConfig& config, Poco::Int64 now, const FirmFigures& f,
+                 Poco::Int64 delivery_alerts, PrometheusText& out) {
+  Poco::Int64 stale = 0;
+  for (const auto& [firm, at] : f.last_export)
+    if (config.FindFirm(firm) && now - at > config.alarm_after.count()) ++stale;
+  out.Family("kehrbote_alarms_open", "gauge", "Open alarms by kind.");
+  out.Sample("kehrbote_alarms_open", {{"kind", "stale_export"}}, static_cast<double>(stale));
+  out.Sample("kehrbote_alarms_open", {{"kind", "heartbeat_failing"}},
+             static_cast<double>(f.heartbeat_failing.size()));
+  out.Sample("kehrbote_alarms_open", {{"kind", "firm_problem"}},
+             static_cast<double>(config.firm_problems.size()));
+  out.Sample("kehrbote_alarms_open", {{"kind", "delivery_alert"}},
+             static_cast<double>(delivery_alerts));
+}
+
+}  // namespace
+
+void MigrateStoreMetrics(Database& db) { db.Migrate("metrics", StoreMetricsMigrations()); }
+
+void WriteStoreMetrics(Database& db, const DispatcherConfig& config, Instant at,
+                       PrometheusText& out) {
+  const auto started = std::chrono::steady_clock::now();
+  const Poco::Int64 now = Secs(at);
+  Session s = db.GetSession();
+  WriteOpenMessages(db, s, now, out);
+  WriteRecentMessages(db, s, now, out);
+  FirmFigures f;
+  ReadExports(db, s, f);
+  ReadHeartbeats(db, s, now, f);
+  ReadSmsMonth(db, s, config, at, f);
+  const Poco::Int64 delivery_alerts = OpenDeliveryAlerts(s);
+  WriteFirmFigures(config, now, f, out);
+  WriteQuota(config, f, out);
+  WriteAlarms(config, now, f, delivery_alerts, out);
+  out.Family("kehrbote_scrape_store_seconds", "gauge",
+             "Time the store's queries of this scrape took.");
+  out.Sample("kehrbote_scrape_store_seconds", {},
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
+}  // namespace kehrbote
