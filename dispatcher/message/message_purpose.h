@@ -30,8 +30,8 @@ enum class MessagePurpose {
 };
 
 inline constexpr std::array<MessagePurpose, 8> kAllMessagePurposes = {
-    MessagePurpose::kReminder,  MessagePurpose::kChange,       MessagePurpose::kCancellation,
-    MessagePurpose::kHeartbeat, MessagePurpose::kAlarm,        MessagePurpose::kConfirmation,
+    MessagePurpose::kReminder,  MessagePurpose::kChange, MessagePurpose::kCancellation,
+    MessagePurpose::kHeartbeat, MessagePurpose::kAlarm,  MessagePurpose::kConfirmation,
     MessagePurpose::kForward,   MessagePurpose::kManual};
 
 // The stored name: "reminder", "change", ...

@@ -20,8 +20,8 @@ std::string SqlLiteral(ContactChannel channel) { return Quoted(ToString(channel)
 std::string SqlList(std::initializer_list<MessageState> states) { return ListOf(states); }
 std::string SqlList(std::initializer_list<MessagePurpose> purposes) { return ListOf(purposes); }
 
-std::string SqlMoveTo(std::initializer_list<MessageState> from, MessageState to,
-                      MessageActor actor, std::string_view context) {
+std::string SqlMoveTo(std::initializer_list<MessageState> from, MessageState to, MessageActor actor,
+                      std::string_view context) {
   for (MessageState f : from) RequireTransition(f, to, actor, context);
   return SqlLiteral(to);
 }

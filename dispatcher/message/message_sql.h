@@ -30,7 +30,7 @@ std::string SqlList(std::initializer_list<MessagePurpose> purposes);
 // The literal of `to` for "SET state = ...", after checking that `actor` may
 // move a message there from each of `from` (the states the statement's WHERE
 // admits). Throws MessageTransitionError naming `context` otherwise.
-std::string SqlMoveTo(std::initializer_list<MessageState> from, MessageState to,
-                      MessageActor actor, std::string_view context);
+std::string SqlMoveTo(std::initializer_list<MessageState> from, MessageState to, MessageActor actor,
+                      std::string_view context);
 
 }  // namespace kehrbote

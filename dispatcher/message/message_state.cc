@@ -6,14 +6,22 @@ namespace kehrbote {
 
 std::string_view ToString(MessageState state) {
   switch (state) {
-    case MessageState::kPlanned: return "planned";
-    case MessageState::kSending: return "sending";
-    case MessageState::kAccepted: return "accepted";
-    case MessageState::kHeld: return "held";
-    case MessageState::kDelivered: return "delivered";
-    case MessageState::kFailed: return "failed";
-    case MessageState::kExpired: return "expired";
-    case MessageState::kCancelled: return "cancelled";
+    case MessageState::kPlanned:
+      return "planned";
+    case MessageState::kSending:
+      return "sending";
+    case MessageState::kAccepted:
+      return "accepted";
+    case MessageState::kHeld:
+      return "held";
+    case MessageState::kDelivered:
+      return "delivered";
+    case MessageState::kFailed:
+      return "failed";
+    case MessageState::kExpired:
+      return "expired";
+    case MessageState::kCancelled:
+      return "cancelled";
   }
   return "?";
 }

@@ -34,9 +34,9 @@ enum class MessageState {
 };
 
 inline constexpr std::array<MessageState, 8> kAllMessageStates = {
-    MessageState::kPlanned,   MessageState::kSending, MessageState::kAccepted,
-    MessageState::kHeld,      MessageState::kDelivered, MessageState::kFailed,
-    MessageState::kExpired,   MessageState::kCancelled};
+    MessageState::kPlanned, MessageState::kSending,   MessageState::kAccepted,
+    MessageState::kHeld,    MessageState::kDelivered, MessageState::kFailed,
+    MessageState::kExpired, MessageState::kCancelled};
 
 // The stored name: "planned", "sending", ...
 std::string_view ToString(MessageState state);

@@ -12,7 +12,8 @@ struct Move {
 using S = MessageState;
 using A = MessageActor;
 
-// The table of the header comment, row for row.
+// The table of the header comment, row for row (one move a line).
+// clang-format off
 constexpr Move kMoves[] = {
     {S::kPlanned, S::kPlanned, A::kPlanner},
     {S::kPlanned, S::kCancelled, A::kPlanner},
@@ -43,21 +44,25 @@ constexpr Move kMoves[] = {
     {S::kSending, S::kExpired, A::kRecovery},
     {S::kSending, S::kPlanned, A::kRecovery},
 };
+// clang-format on
 
 }  // namespace
 
 std::string_view ToString(MessageActor actor) {
   switch (actor) {
-    case MessageActor::kPlanner: return "planner";
-    case MessageActor::kOutbox: return "outbox";
-    case MessageActor::kReceipt: return "receipt";
-    case MessageActor::kRecovery: return "recovery";
+    case MessageActor::kPlanner:
+      return "planner";
+    case MessageActor::kOutbox:
+      return "outbox";
+    case MessageActor::kReceipt:
+      return "receipt";
+    case MessageActor::kRecovery:
+      return "recovery";
   }
   return "?";
 }
 
-std::optional<std::string> CheckTransition(MessageState from, MessageState to,
-                                           MessageActor actor) {
+std::optional<std::string> CheckTransition(MessageState from, MessageState to, MessageActor actor) {
   std::string allowed_for;
   for (const Move& m : kMoves) {
     if (m.from != from || m.to != to) continue;

@@ -62,8 +62,7 @@ enum class MessageActor {
 };
 
 inline constexpr std::array<MessageActor, 4> kAllMessageActors = {
-    MessageActor::kPlanner, MessageActor::kOutbox, MessageActor::kReceipt,
-    MessageActor::kRecovery};
+    MessageActor::kPlanner, MessageActor::kOutbox, MessageActor::kReceipt, MessageActor::kRecovery};
 
 // "planner", "outbox", "receipt", "recovery".
 std::string_view ToString(MessageActor actor);
@@ -71,8 +70,7 @@ std::string_view ToString(MessageActor actor);
 // nullopt when `actor` may move a message from `from` to `to`; otherwise why
 // not, e.g. "receipt may not move a message from 'held' to 'delivered' (allowed
 // for: nobody)".
-std::optional<std::string> CheckTransition(MessageState from, MessageState to,
-                                           MessageActor actor);
+std::optional<std::string> CheckTransition(MessageState from, MessageState to, MessageActor actor);
 
 // A move the table forbids: a bug in the code that attempted it.
 class MessageTransitionError : public std::logic_error {

@@ -12,11 +12,10 @@ namespace kehrbote::stored_name {
 
 template <typename Enum, typename AllValues>
 Enum Parse(std::string_view column, std::string_view name, const AllValues& all) {
-  std::string known;
-  for (Enum value : all) {
+  for (Enum value : all)
     if (ToString(value) == name) return value;
-    known += (known.empty() ? "" : ", ") + std::string(ToString(value));
-  }
+  std::string known;  // only on the error path: Parse runs per row read
+  for (Enum value : all) known += (known.empty() ? "" : ", ") + std::string(ToString(value));
   throw MessageValueError("unknown " + std::string(column) + " '" + std::string(name) +
                           "' (known: " + known + ")");
 }

@@ -110,7 +110,7 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
   std::optional<TemplateValues> values;
   // Adds the message, or a skip if its text lacks a value (shared/template's
   // missing-value policy: no text with a gap). Returns whether it was added.
-  auto make_message = [&](std::string rule_id, std::string purpose, ContactChannel channel,
+  auto make_message = [&](std::string rule_id, MessagePurpose purpose, ContactChannel channel,
                           const std::string& key, const std::string& recipient, Instant due,
                           std::string reason) {
     if (!values) values = AppointmentValues(firm, appointment);
@@ -125,7 +125,7 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
     m.appointment_id = appointment.id;
     m.appointment_version = version;
     m.rule_id = std::move(rule_id);
-    m.purpose = std::move(purpose);
+    m.purpose = purpose;
     m.channel = channel;
     m.contact_key = key;
     m.recipient = recipient;
@@ -152,14 +152,15 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
   std::map<std::string, const ExistingMessage*> rows_of_this_version;  // "rule|key" stored
   for (const ExistingMessage& e : existing) {
     if (e.appointment_version == version) rows_of_this_version[e.rule_id + "|" + e.contact_key] = &e;
-    if (e.sent() && (e.purpose == "reminder" || e.purpose == "change"))
-      sent_to[e.channel + "|" + e.contact_key].push_back(&e);
+    if (e.sent() &&
+        (e.purpose == MessagePurpose::kReminder || e.purpose == MessagePurpose::kChange))
+      sent_to[ChannelName(e.channel) + "|" + e.contact_key].push_back(&e);
   }
 
   if (cancelled) {
     for (const auto& [id, msgs] : sent_to) {
       const ExistingMessage& e = *msgs.front();
-      const ContactChannel ch = e.channel == "email" ? ContactChannel::kEmail : ContactChannel::kSms;
+      const ContactChannel ch = e.channel;
       if (rows_of_this_version.count(std::string(kRuleCancellation) + "|" + e.contact_key)) continue;
       // Notify relative to the start the contact was told.
       Instant told = e.deadline;
@@ -169,8 +170,9 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
         make_skip(std::string(kRuleCancellation), ch, e.contact_key, SkipKind::kTiming, t.reason);
         continue;
       }
-      if (make_message(std::string(kRuleCancellation), "cancellation", ch, e.contact_key,
-                       e.recipient, t.due, "cancellation notice: the contact had a reminder; " + t.reason))
+      if (make_message(std::string(kRuleCancellation), MessagePurpose::kCancellation, ch,
+                       e.contact_key, e.recipient, t.due,
+                       "cancellation notice: the contact had a reminder; " + t.reason))
         plan.messages.back().deadline = std::max(deadline, told);
     }
     return plan;
@@ -200,10 +202,9 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
       } else {
         Timing t = NoticeTiming(firm, now, deadline);
         if (t.send) {
-          change_notice = make_message(std::string(kRuleChange), "change", c.channel, c.key,
-                                       c.recipient, t.due,
-                                       "change notice: the contact had a reminder for the old time; " +
-                                           t.reason);
+          change_notice = make_message(
+              std::string(kRuleChange), MessagePurpose::kChange, c.channel, c.key, c.recipient,
+              t.due, "change notice: the contact had a reminder for the old time; " + t.reason);
         } else {
           make_skip(std::string(kRuleChange), c.channel, c.key, SkipKind::kTiming, t.reason);
         }
@@ -216,7 +217,8 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
     std::vector<LateReminder> late_sent;
     if (got != sent_to.end()) {
       for (const ExistingMessage* e : got->second) {
-        if (e->deadline == deadline && e->purpose == "reminder" && WentOutLate(firm, appointment, *e))
+        if (e->deadline == deadline && e->purpose == MessagePurpose::kReminder &&
+            WentOutLate(firm, appointment, *e))
           late_sent.push_back({e->due, e->rule_id});
       }
     }
@@ -234,7 +236,7 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
           stored_it == rows_of_this_version.end() ? nullptr : stored_it->second;
       if (stored) {
         handled.insert(stored->id);
-        if (stored->state != "planned" || stored->due <= now) continue;
+        if (stored->state != MessageState::kPlanned || stored->due <= now) continue;
       }
       RuleTiming rt{&rule, stored, {}};
       if (rules_sent_same_start.count(rule.name)) {
@@ -286,7 +288,8 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
              make_skip);
         continue;
       }
-      if (!make_message(rule.name, "reminder", c.channel, c.key, c.recipient, t.due, t.reason)) {
+      if (!make_message(rule.name, MessagePurpose::kReminder, c.channel, c.key, c.recipient, t.due,
+                        t.reason)) {
         if (rt.stored) plan.withdraw.emplace_back(rt.stored->id, "withdrawn: " + plan.skips.back().reason);
         continue;
       }
@@ -317,7 +320,7 @@ AppointmentPlan PlanAppointment(const FirmPolicy& firm, const Appointment& appoi
     std::string why;
     if (rule == firm.rules.end())
       why = "rule " + e->rule_id + " is no longer in the firm's configuration";
-    else if (ChannelName(rule->channel) != e->channel)
+    else if (rule->channel != e->channel)
       why = "rule " + e->rule_id + " now sends by " + ChannelName(rule->channel);
     else
       why = "the contact is no longer selected under the firm's current policy";

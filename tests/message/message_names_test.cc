@@ -14,8 +14,8 @@ namespace kehrbote {
 namespace {
 
 TEST(MessageNamesTest, StatesAreTheStoredStringsAndRoundTrip) {
-  const std::set<std::string> stored = {"planned", "sending", "accepted", "held",
-                                        "delivered", "failed", "expired", "cancelled"};
+  const std::set<std::string> stored = {"planned",   "sending", "accepted", "held",
+                                        "delivered", "failed",  "expired",  "cancelled"};
   std::set<std::string> seen;
   for (MessageState s : kAllMessageStates) {
     seen.insert(std::string(ToString(s)));
@@ -25,8 +25,8 @@ TEST(MessageNamesTest, StatesAreTheStoredStringsAndRoundTrip) {
 }
 
 TEST(MessageNamesTest, PurposesAreTheStoredStringsAndRoundTrip) {
-  const std::set<std::string> stored = {"reminder",  "change",       "cancellation", "heartbeat",
-                                        "alarm",     "confirmation", "forward",      "manual"};
+  const std::set<std::string> stored = {"reminder", "change",       "cancellation", "heartbeat",
+                                        "alarm",    "confirmation", "forward",      "manual"};
   std::set<std::string> seen;
   for (MessagePurpose p : kAllMessagePurposes) {
     seen.insert(std::string(ToString(p)));

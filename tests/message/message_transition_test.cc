@@ -14,15 +14,15 @@ namespace {
 
 // "from>to by actor", as the header comment and docs/delivery.md list them.
 const std::set<std::string> kAllowed = {
-    "planned>planned by planner",   "planned>cancelled by planner", "held>cancelled by planner",
-    "planned>sending by outbox",    "planned>expired by outbox",    "planned>cancelled by outbox",
-    "sending>accepted by outbox",   "sending>failed by outbox",     "failed>failed by outbox",
-    "sending>planned by outbox",    "sending>expired by outbox",    "sending>held by outbox",
-    "sending>cancelled by outbox",  "held>planned by outbox",       "held>expired by outbox",
-    "sending>delivered by receipt", "sending>failed by receipt",    "sending>expired by receipt",
-    "accepted>delivered by receipt", "accepted>failed by receipt",  "accepted>expired by receipt",
-    "planned>accepted by receipt",  "planned>delivered by receipt", "planned>failed by receipt",
-    "planned>expired by receipt",   "sending>accepted by recovery", "sending>expired by recovery",
+    "planned>planned by planner",    "planned>cancelled by planner", "held>cancelled by planner",
+    "planned>sending by outbox",     "planned>expired by outbox",    "planned>cancelled by outbox",
+    "sending>accepted by outbox",    "sending>failed by outbox",     "failed>failed by outbox",
+    "sending>planned by outbox",     "sending>expired by outbox",    "sending>held by outbox",
+    "sending>cancelled by outbox",   "held>planned by outbox",       "held>expired by outbox",
+    "sending>delivered by receipt",  "sending>failed by receipt",    "sending>expired by receipt",
+    "accepted>delivered by receipt", "accepted>failed by receipt",   "accepted>expired by receipt",
+    "planned>accepted by receipt",   "planned>delivered by receipt", "planned>failed by receipt",
+    "planned>expired by receipt",    "sending>accepted by recovery", "sending>expired by recovery",
     "sending>planned by recovery",
 };
 
@@ -44,10 +44,10 @@ TEST(MessageTransitionTest, EveryCombinationIsAllowedOrForbiddenAsListed) {
         } else {
           ASSERT_TRUE(why.has_value()) << key << " is allowed but not expected";
           // The error names the actor and both states.
-          EXPECT_NE(why->find(std::string(ToString(actor)) + " may not move a message from '" +
-                              std::string(ToString(from)) + "' to '" +
-                              std::string(ToString(to)) + "'"),
-                    std::string::npos)
+          EXPECT_NE(
+              why->find(std::string(ToString(actor)) + " may not move a message from '" +
+                        std::string(ToString(from)) + "' to '" + std::string(ToString(to)) + "'"),
+              std::string::npos)
               << *why;
           EXPECT_THROW(RequireTransition(from, to, actor, "test"), MessageTransitionError) << key;
           ++forbidden;
@@ -64,8 +64,8 @@ TEST(MessageTransitionTest, FinalStatesHaveNoWayOutButTheFailedReasonUpdate) {
     if (!IsFinal(from)) continue;
     for (MessageState to : kAllMessageStates) {
       for (MessageActor actor : kAllMessageActors) {
-        const bool reason_update = from == MessageState::kFailed &&
-                                   to == MessageState::kFailed && actor == MessageActor::kOutbox;
+        const bool reason_update = from == MessageState::kFailed && to == MessageState::kFailed &&
+                                   actor == MessageActor::kOutbox;
         if (!reason_update) {
           EXPECT_TRUE(CheckTransition(from, to, actor).has_value()) << Key(from, to, actor);
         }
@@ -102,8 +102,8 @@ TEST(MessageSqlTest, MoveToChecksEveryFromState) {
   EXPECT_EQ(SqlMoveTo({MessageState::kPlanned, MessageState::kHeld}, MessageState::kCancelled,
                       MessageActor::kPlanner, "cancel"),
             "'cancelled'");
-  EXPECT_THROW(SqlMoveTo({MessageState::kPlanned, MessageState::kSending},
-                         MessageState::kCancelled, MessageActor::kPlanner, "cancel"),
+  EXPECT_THROW(SqlMoveTo({MessageState::kPlanned, MessageState::kSending}, MessageState::kCancelled,
+                         MessageActor::kPlanner, "cancel"),
                MessageTransitionError);
 }
 
