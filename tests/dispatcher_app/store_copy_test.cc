@@ -58,7 +58,7 @@ std::vector<Appointment> FirstExport() {
       MakeAppt("A2", "2026-11-25", 10, 0, {SmsContact(kA2Number), MailContact("a2@example.at")}),
       MakeAppt("A3", "2026-11-25", 11, 0, {SmsContact("0664 3333333")}),
       MakeAppt("A4", "2026-11-26", 9, 0,
-                   {SmsContact("0664 4444444"), SmsContact("07252 12345")})};  // a landline: skipped
+               {SmsContact("0664 4444444"), SmsContact("07252 12345")})};  // a landline: skipped
 }
 
 // Every row of `table` as text ("<null>" for NULL), sorted, columns in `columns` order.
