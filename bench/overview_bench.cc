@@ -26,6 +26,7 @@
 #include "dispatcher/store/store_schema.h"
 #include "dispatcher/web/account_schema.h"
 #include "dispatcher/web/firm_status.h"
+#include "dispatcher/web/overview_schema.h"
 #include "dispatcher/web/password_hash.h"
 #include "dispatcher/web/portal_routes.h"
 #include "tests/support/temp_dir.h"

@@ -21,11 +21,6 @@ using Poco::Data::Session;
 using Poco::Data::Statement;
 using Poco::Data::Keywords::bind;
 
-namespace {
-
-constexpr Poco::Int64 kRecentSeconds = 24 * 3600;
-constexpr Poco::Int64 kHeartbeatWindowSeconds = 35 * 24 * 3600;
-
 // Partial indexes: the per-firm queries read a few rows per firm, not the
 // whole messages table (which holds every message ever planned).
 const std::vector<Migration>& StoreMetricsMigrations() {
@@ -38,6 +33,13 @@ const std::vector<Migration>& StoreMetricsMigrations() {
   static const std::vector<Migration> m = {{1, v1, v1}};
   return m;
 }
+
+void MigrateStoreMetrics(Database& db) { db.Migrate(kMetricsComponent, StoreMetricsMigrations()); }
+
+namespace {
+
+constexpr Poco::Int64 kRecentSeconds = 24 * 3600;
+constexpr Poco::Int64 kHeartbeatWindowSeconds = 35 * 24 * 3600;
 
 Poco::Int64 Secs(Instant t) { return t.time_since_epoch().count(); }
 
@@ -227,8 +229,6 @@ void WriteAlarms(const DispatcherConfig& config, Poco::Int64 now, const FirmFigu
 }
 
 }  // namespace
-
-void MigrateStoreMetrics(Database& db) { db.Migrate("metrics", StoreMetricsMigrations()); }
 
 void WriteStoreMetrics(Database& db, const DispatcherConfig& config, Instant at,
                        PrometheusText& out) {

@@ -11,6 +11,7 @@
 //                                               journal; busy timeout
 //   "postgresql:host=127.0.0.1 port=5432 dbname=kehrbote user=kehrbote password=..."
 //                                               a libpq connection string
+//   "postgresql://kehrbote:...@db:5432/kehrbote"  or a libpq URI (store_url.h)
 //
 // Portable SQL, as every component must write it:
 //   - Placeholders: write '?' and pass the text through Sql() (PostgreSQL wants
