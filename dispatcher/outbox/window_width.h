@@ -12,8 +12,9 @@
 // narrow and growing by the rate rule below was tried (2026-12-07, send_bench
 // with receipts, load 11-12): the rate of a round swung so much on the shared
 // machine that growth stopped at 77-95 of 256, at 0.26-0.42 of wrk's rate;
-// started at 256 the same runs reached 0.9-1.05. So the width narrows only on
-// failures, which are a clear signal, and the rate rule only widens it again.
+// started at 256, runs beside them reached 0.84-1.05 (docs/delivery.md). So the
+// width narrows only on failures, a clear signal, and the rate rule only widens
+// it again afterwards.
 //
 // The rule (throughput-based, like TCP's slow start and AIMD), decided once per
 // round (at least max(width, 64) finished requests, about one round trip):
