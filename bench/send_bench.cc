@@ -120,8 +120,10 @@ int main(int argc, char** argv) {
     std::string arg = argv[i];
     if (arg == "--messages") a.messages = std::stoi(value("--messages"));
     else if (arg == "--window") a.window = std::stoi(value("--window"));
-    else if (arg == "--start-window") a.start_window = std::stoi(value("--start-window"));
-    else if (arg == "--postgres") a.postgres = true;
+    else if (arg == "--start-window")
+      a.start_window = std::stoi(value("--start-window"));
+    else if (arg == "--postgres")
+      a.postgres = true;
     else if (arg == "--wrk-seconds") a.wrk_seconds = std::stoi(value("--wrk-seconds"));
     else if (arg == "--wrk-connections") a.wrk_connections = std::stoi(value("--wrk-connections"));
     else if (arg == "--receipts") a.receipts = value("--receipts") != "off";
@@ -233,10 +235,10 @@ int main(int argc, char** argv) {
             << total.failed << " failed in " << send_s << " s = " << outbox_rate << " msg/s"
             << " (send window up to " << a.window << ", started at "
             << (a.start_window > 0 ? std::min(a.start_window, a.window) : a.window)
-            << ", width after each pass up to " << widest << ", at the end "
-            << outbox.send_width() << "; every outcome committed"
-            << (a.postgres ? " to PostgreSQL" : " to SQLite") << "), dispatcher CPU "
-            << send_cpu << " s = " << 1e6 * send_cpu / std::max(1, total.accepted) << " us/msg, "
+            << ", width after each pass up to " << widest << ", at the end " << outbox.send_width()
+            << "; every outcome committed" << (a.postgres ? " to PostgreSQL" : " to SQLite")
+            << "), dispatcher CPU " << send_cpu
+            << " s = " << 1e6 * send_cpu / std::max(1, total.accepted) << " us/msg, "
             << send_written / std::max(1, total.accepted) << " bytes written to storage/msg\n"
             << "wrk -t2 -c" << a.wrk_connections << ", same request: " << wrk_same << " req/s\n"
             << "wrk -t2 -c" << a.wrk_connections << ", plain request (no receipts): " << wrk_plain

@@ -76,9 +76,10 @@ std::vector<std::pair<std::size_t, SendOutcome>> SendWindow::TakeFinished(std::s
   }
   if (out.empty()) return out;
   const auto now = std::chrono::steady_clock::now();
-  const std::size_t transient = static_cast<std::size_t>(
-      std::count_if(out.begin(), out.end(),
-                    [](const auto& o) { return o.second.status == SendStatus::kTransient; }));
+  const std::size_t transient =
+      static_cast<std::size_t>(std::count_if(out.begin(), out.end(), [](const auto& o) {
+        return o.second.status == SendStatus::kTransient;
+      }));
   width_.Observe(out.size(), transient, now - since_, limited);
   since_ = now;
   return out;

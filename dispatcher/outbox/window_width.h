@@ -64,9 +64,9 @@ class WindowWidth {
   void EndRound();
   void SetWidth(std::size_t width);
 
-  static constexpr std::size_t kMinRound = 64;    // finished requests per round, at least
-  static constexpr double kGain = 1.10;           // a change that pays: +10 % rate
-  static constexpr std::size_t kHoldRounds = 4;   // rounds between probes
+  static constexpr std::size_t kMinRound = 64;      // finished requests per round, at least
+  static constexpr double kGain = 1.10;             // a change that pays: +10 % rate
+  static constexpr std::size_t kHoldRounds = 4;     // rounds between probes
   static constexpr std::size_t kForgetRounds = 32;  // rounds without failure: limit forgotten
 
   const std::size_t max_;
@@ -74,8 +74,8 @@ class WindowWidth {
   std::size_t previous_;  // width before the last doubling or probe
   bool growing_ = true;
   bool probing_ = false;
-  double reference_ = 0;  // requests per second at previous_ (0: none yet)
-  std::size_t hold_ = 0;  // rounds held since the last probe
+  double reference_ = 0;   // requests per second at previous_ (0: none yet)
+  std::size_t hold_ = 0;   // rounds held since the last probe
   std::size_t limit_ = 0;  // a width at which the gateway failed requests (0: none known)
   std::size_t clean_ = 0;  // rounds since that failure
   std::size_t rounds_ = 0;

@@ -230,8 +230,8 @@ uint32_t Seed() {
 
 void Report(const CrashRun& run, uint32_t seed, const CrashResult& r) {
   std::cout << "crash test: seed " << seed << " (KEHRBOTE_CRASH_SEED), " << run.messages
-            << " messages, send window up to " << run.window << " (widest after a pass "
-            << r.widest << "), receipts "
+            << " messages, send window up to " << run.window << " (widest after a pass " << r.widest
+            << "), receipts "
             << (run.receipts ? "on (settle " + std::to_string(run.settle_seconds) + " s)" : "off")
             << ", " << r.kills << " SIGKILLs, " << r.duplicates << " duplicates, "
             << r.flagged.size() << " flagged as possible duplicates, " << r.lost << " lost, "

@@ -32,10 +32,10 @@ void Step(WindowWidth& w, const ModelGateway& g) {
   const double seconds = static_cast<double>(open) / g.Rate(open);
   const std::size_t transient =
       g.refuse_above > 0 && open > g.refuse_above ? open - g.refuse_above : 0;
-  w.Observe(open, transient,
-            std::chrono::duration_cast<std::chrono::nanoseconds>(
-                std::chrono::duration<double>(seconds)),
-            false);
+  w.Observe(
+      open, transient,
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(seconds)),
+      false);
 }
 
 void Steps(WindowWidth& w, const ModelGateway& g, int steps) {
