@@ -32,9 +32,9 @@
 //   W = 1 (5,000 SMS): 1,455 msg/s, ratio 0.22
 // Before (2026-11-23): W = 16 2,357 msg/s, ratio 0.34.
 // With receipts (--receipts on, 10,000 SMS, the defaults W = 256 started at 256;
-// 2026-12-07, load 10.8-14.2, 3 runs each; docs/delivery.md):
+// 2026-12-07, load 7.5-14.2, 3 runs on SQLite, 5 on PostgreSQL; docs/delivery.md):
 //   SQLite:     1,258-1,530 msg/s, wrk 1,473-1,760 req/s, ratio 0.84-1.00 (median 0.87)
-//   PostgreSQL: 370-1,191 msg/s, wrk 1,449-1,813 req/s, ratio 0.21-0.82 (median 0.29):
+//   PostgreSQL: 370-1,191 msg/s, wrk 1,449-1,919 req/s, ratio 0.21-0.82 (5 runs, median 0.36):
 //               bound by ~2 round trips per SMS to the server, not by the window
 #include <sys/resource.h>
 
