@@ -664,8 +664,10 @@ SendCounts& SendCounts::operator+=(const SendCounts& o) {
 SendCounts Outbox::SendDue(Instant at, std::size_t max) {
   SendCounts counts;
   counts.released = ReleaseHeld(at);
-  const std::size_t width = std::max<std::size_t>(1, options_.send_window);
-  if (!window_ || window_->width() != width) window_ = std::make_unique<SendWindow>(width);
+  // The window (and the width it adapted to) lives from pass to pass.
+  const std::size_t max_width = std::max<std::size_t>(1, options_.send_window);
+  if (!window_ || window_->max_width() != max_width)
+    window_ = std::make_unique<SendWindow>(max_width, options_.send_window_start);
   OpenSms open_sms;
   std::deque<Row> claimed;                        // claimed, not yet sent, in id order
   std::map<std::size_t, Row> open;                // sent, outcome not yet committed
@@ -684,8 +686,8 @@ SendCounts Outbox::SendDue(Instant at, std::size_t max) {
   if (db_.dialect() == SqlDialect::kSqlite) pass = std::make_unique<PassSql>(db_.GetSession());
   try {
     while (true) {
-      // Keep `width` requests open.
-      while (open.size() < width) {
+      // Keep as many requests open as the window's width allows now.
+      while (open.size() < window_->width()) {
         if (claimed.empty()) {
           if (!more || taken >= max) break;
           Claimed c;
@@ -719,10 +721,10 @@ SendCounts Outbox::SendDue(Instant at, std::size_t max) {
       // when answers trickle in. The same transaction claims the next batch when
       // the queue runs low, so the window never drains at a batch boundary and a
       // claim costs no commit of its own.
-      auto finished = window_->TakeFinished(std::max<std::size_t>(1, width / 8));
+      auto finished = window_->TakeFinished(std::max<std::size_t>(1, window_->width() / 8));
       SendCounts recorded;
       Claimed next;
-      const bool claim_ahead = claimed.size() < width && more && taken < max;
+      const bool claim_ahead = claimed.size() < window_->width() && more && taken < max;
       next.wanted = claim_ahead ? want() : 0;
       Transact(pass.get(), [&](Session& s) {
         recorded = SendCounts{};
