@@ -19,7 +19,7 @@
 
 #include "dispatcher/sms/kannel_channel.h"
 #include "dispatcher/sms/url_encoding.h"
-#include "shared/sms/utf8.h"
+#include "shared/text/utf8.h"
 #include "shared/text/json_string.h"
 
 namespace kehrbote {

@@ -4,6 +4,7 @@
 
 #include "shared/time/zoned_time.h"
 #include "shared/text/json_string.h"
+#include "shared/text/utf8.h"
 
 namespace kehrbote {
 namespace {
@@ -12,44 +13,6 @@ constexpr size_t kMaxText = 1000;     // definitions/text maxLength
 constexpr size_t kMaxId = 128;        // definitions/id maxLength
 constexpr size_t kMaxAddress = 320;   // definitions/address maxLength
 constexpr size_t kMaxContacts = 20;   // contacts/heartbeat_contacts maxItems
-
-// Code points in `s`, or npos if `s` is not valid UTF-8.
-size_t Utf8Length(const std::string& s) {
-  size_t n = 0;
-  for (size_t i = 0; i < s.size(); ++n) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    int extra;
-    unsigned cp;
-    if (c < 0x80) {
-      extra = 0;
-      cp = c;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-      cp = c & 0x07;
-    } else {
-      return std::string::npos;
-    }
-    ++i;
-    for (int k = 0; k < extra; ++k, ++i) {
-      if (i >= s.size()) return std::string::npos;
-      unsigned char cc = static_cast<unsigned char>(s[i]);
-      if (cc < 0x80 || cc > 0xBF) return std::string::npos;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((extra == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
-      return std::string::npos;
-    }
-  }
-  return n;
-}
-
 
 void AppendMember(std::string& out, std::string_view name, std::string_view value, bool comma = true) {
   if (comma) out += ", ";

@@ -64,7 +64,11 @@ class JsonPullParser {
   void SkipWhitespace();
   void Expect(char c, const char* what);
   std::string ParseString();
-  void AppendUtf8(std::string& out, unsigned cp);
+  // The steps of ParseString: each appends what it read to `out`.
+  bool AppendAsciiRun(std::string& out);  // false if the next byte is not plain ASCII
+  void AppendEscape(std::string& out);    // after the backslash
+  void AppendUtf8Sequence(std::string& out, int lead);
+  char32_t ParseUnicodeEscape();          // after "\u"; joins a surrogate pair
   unsigned ParseHex4();
   nlohmann::json ParseNumber();
   void ParseLiteral(const char* word);

@@ -1,4 +1,4 @@
-#include "shared/sms/utf8.h"
+#include "shared/text/utf8.h"
 
 #include <gtest/gtest.h>
 
@@ -85,6 +85,68 @@ TEST(Utf8Test, RandomBytesAreDecodedExactlyOrRefused) {
     }
   }
   EXPECT_GT(accepted, 500);  // the property was exercised on valid input too
+}
+
+TEST(Utf8Test, DecodesOneSequenceFromTheFront) {
+  Utf8Sequence s = DecodeUtf8Sequence("\xE2\x82\xAC and more");
+  EXPECT_EQ(s.error, nullptr);
+  EXPECT_EQ(s.code_point, U'\u20AC');
+  EXPECT_EQ(s.length, 3u);
+  s = DecodeUtf8Sequence(std::string_view("\0", 1));
+  EXPECT_EQ(s.error, nullptr);
+  EXPECT_EQ(s.code_point, 0u);
+  EXPECT_EQ(s.length, 1u);
+  s = DecodeUtf8Sequence("\xF4\x8F\xBF\xBF");  // U+10FFFF, the last code point
+  EXPECT_EQ(s.error, nullptr);
+  EXPECT_EQ(s.code_point, 0x10FFFFu);
+  EXPECT_EQ(s.length, 4u);
+}
+
+TEST(Utf8Test, SequenceErrorsCoverTheBytesTheyAreAbout) {
+  struct Case {
+    std::string bytes;
+    std::size_t length;
+    std::string reason;
+  };
+  const Case cases[] = {
+      {"\x80", 1, "unexpected continuation byte"},
+      {"\xFE", 1, "byte never valid in UTF-8"},
+      {"\xC0", 1, "overlong encoding"},  // only one byte there to show
+      {"\xC1\xBF", 2, "overlong encoding"},
+      {"\xE0\x9F\xBF", 3, "overlong encoding"},
+      {"\xED\xBF\xBF", 3, "encoded UTF-16 surrogate"},  // U+DFFF
+      {"\xF4\x90\x80\x80", 4, "code point above U+10FFFF"},
+      {"\xE2\x82", 2, "truncated sequence"},
+      {"\xE2\x28\xAC", 2, "bad continuation byte"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.reason);
+    const Utf8Sequence s = DecodeUtf8Sequence(c.bytes);
+    ASSERT_NE(s.error, nullptr);
+    EXPECT_EQ(s.error, c.reason);
+    EXPECT_EQ(s.length, c.length);
+  }
+}
+
+TEST(Utf8Test, SequenceLengthFollowsTheLeadByte) {
+  EXPECT_EQ(Utf8SequenceLength('a'), 1u);
+  EXPECT_EQ(Utf8SequenceLength(0x80), 1u);  // a continuation byte leads nothing
+  EXPECT_EQ(Utf8SequenceLength(0xC0), 2u);  // overlong, but claims two bytes
+  EXPECT_EQ(Utf8SequenceLength(0xC3), 2u);
+  EXPECT_EQ(Utf8SequenceLength(0xE2), 3u);
+  EXPECT_EQ(Utf8SequenceLength(0xF0), 4u);
+  EXPECT_EQ(Utf8SequenceLength(0xF4), 4u);
+  EXPECT_EQ(Utf8SequenceLength(0xF5), 1u);
+  EXPECT_EQ(Utf8SequenceLength(0xFF), 1u);
+}
+
+TEST(Utf8Test, LengthCountsCodePointsOrRefuses) {
+  EXPECT_EQ(Utf8Length(""), 0u);
+  EXPECT_EQ(Utf8Length("Gr\xC3\xBC\xC3\x9F Gott \xF0\x9F\x98\x80"), 11u);
+  EXPECT_EQ(Utf8Length("Gr\xFC\xDF"), std::string::npos);       // Latin-1
+  EXPECT_EQ(Utf8Length("ok\xED\xA0\x80"), std::string::npos);  // surrogate
+  EXPECT_EQ(Utf8Length("\xF0\x9F\x98"), std::string::npos);    // truncated
+  EXPECT_EQ(Utf8Length("\xC0\xAF"), std::string::npos);        // overlong '/'
 }
 
 TEST(Utf8Test, Utf16Units) {
