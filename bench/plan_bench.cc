@@ -1,5 +1,5 @@
 // plan_bench: one full dispatcher pass, as `kehrbote-dispatcher once` runs it,
-// over 1,000 firms of 100 appointments each (issue 4: "in one pass: under 10 s").
+// over 1,000 firms of 100 appointments each (goal: under 10 s in one pass).
 //
 //   plan_bench [--firms 1000] [--appointments 100] [--store URL | --postgres]
 //              [--sftp] [--runs 1] [--due-latency [--probes-per-second 5]

@@ -263,7 +263,7 @@ TEST_F(OutboxTest, HeldMessagesGoOutOnceTheQuotaHasRoomAgain) {
   EXPECT_TRUE(ReceivedFor("+436641000053", 0).empty());
 }
 
-// Issue 15: an SMS over the quota that went to the contact by e-mail instead is
+// An SMS over the quota that went to the contact by e-mail instead is
 // done: it is not held, the heartbeat and alarm do not count it, and raising the
 // quota does not send it again by SMS.
 TEST_F(OutboxTest, QuotaMessageSentByEmailInsteadIsDone) {
