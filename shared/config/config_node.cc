@@ -260,16 +260,6 @@ int64_t ConfigNode::Integer(const std::string& key, int64_t fallback, int64_t mi
   return *v;
 }
 
-int64_t ConfigNode::RequireInteger(const std::string& key, int64_t min, int64_t max) const {
-  if (!Has(key)) {
-    Get(key);
-    FailAt(YAML::Node(), KeyPath(key), "is missing (expected an integer from " +
-                                           std::to_string(min) + " to " + std::to_string(max) +
-                                           ")");
-  }
-  return Integer(key, 0, min, max);
-}
-
 double ConfigNode::Number(const std::string& key, double fallback) const {
   auto s = ScalarAt(key, "a number");
   if (!s) return fallback;

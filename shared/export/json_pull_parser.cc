@@ -89,8 +89,6 @@ std::string JsonPullParser::Pointer() const {
   return p;
 }
 
-size_t JsonPullParser::ElementIndex() const { return frames_.empty() ? 0 : frames_.back().index; }
-
 void JsonPullParser::Fail(const std::string& reason) const {
   throw ExportError(source_, Pointer(),
                     reason + " (line " + std::to_string(line_) + ", column " +

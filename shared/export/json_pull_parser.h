@@ -45,8 +45,6 @@ class JsonPullParser {
 
   // The JSON pointer of the value about to be / being read, e.g. "/appointments/7".
   std::string Pointer() const;
-  // Index of the current element of the innermost array.
-  size_t ElementIndex() const;
 
   // Throws ExportError at the current position.
   [[noreturn]] void Fail(const std::string& reason) const;
