@@ -371,8 +371,14 @@ std::string RowMapper::ReadWindow(const std::vector<Cell>& row,
   // "08:00-12:00", "08:00 - 12:00", "08:00–12:00" (en dash), "08:00 bis 12:00".
   size_t sep = w.find("\xE2\x80\x93");
   size_t len = 3;
-  if (sep == std::string::npos) { sep = w.find(" bis "); len = 5; }
-  if (sep == std::string::npos) { sep = w.find('-'); len = 1; }
+  if (sep == std::string::npos) {
+    sep = w.find(" bis ");
+    len = 5;
+  }
+  if (sep == std::string::npos) {
+    sep = w.find('-');
+    len = 1;
+  }
   if (sep != std::string::npos) {
     Cell a, b;
     a.SetText(w.substr(0, sep));

@@ -100,7 +100,7 @@ class RowMapper {
   std::vector<ContactIdx> phones_;
   std::optional<ContactIdx> email_;
   std::unordered_map<std::string, std::string> seen_ids_;  // id -> where first seen
-  std::vector<Contact> contacts_;  // scratch, reused per row
+  std::vector<Contact> contacts_;                          // scratch, reused per row
 };
 
 // Masks a value that looks like a phone number for logs: all digits but the first

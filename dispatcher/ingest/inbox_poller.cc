@@ -123,7 +123,6 @@ struct InboxPoller::FetchedFirm {
   std::vector<IngestResult> applied;   // by Apply, in candidate order (fewer if it failed)
 };
 
-
 // One PollOnce. Fetchers download into `slots_` (each on its own SFTP connection,
 // firms taken in order, at most kFetchAhead firms or 2 * kBytesPerCommit bytes
 // ahead of the applier); the calling thread applies the slots in firm order, in
@@ -314,7 +313,7 @@ class InboxPoller::Pass {
   InboxPoller& poller_;
   const std::vector<FirmInbox>& firms_;
   const FirmDoneCallback& on_done_;
-  PollPassResult result_;  // the applier's
+  PollPassResult result_;               // the applier's
   std::unique_ptr<SftpSession> mover_;  // the applier's connection
   std::vector<std::thread> fetchers_;
 

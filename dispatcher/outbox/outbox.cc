@@ -64,7 +64,8 @@ std::string NewDlrToken(int64_t message_id) {
     for (auto& b : bytes) b = static_cast<unsigned char>(rd());
   }
   char id[8];  // big-endian, so that the hex digits sort like the ids
-  for (int i = 0; i < 8; ++i) id[i] = static_cast<char>(static_cast<uint64_t>(message_id) >> (56 - 8 * i));
+  for (int i = 0; i < 8; ++i)
+    id[i] = static_cast<char>(static_cast<uint64_t>(message_id) >> (56 - 8 * i));
   return HexEncode(std::string_view(id, sizeof id)) +
          HexEncode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }

@@ -83,7 +83,8 @@ struct History {
 
   History(const std::vector<ExistingMessage>& existing, int64_t version) {
     for (const ExistingMessage& e : existing) {
-      if (e.appointment_version == version) rows_of_this_version[e.rule_id + "|" + e.contact_key] = &e;
+      if (e.appointment_version == version)
+        rows_of_this_version[e.rule_id + "|" + e.contact_key] = &e;
       if (e.sent() && (e.purpose == "reminder" || e.purpose == "change"))
         sent_to[e.channel + "|" + e.contact_key].push_back(&e);
     }
@@ -108,8 +109,12 @@ class AppointmentPlanner {
  public:
   AppointmentPlanner(const FirmPolicy& firm, const Appointment& appointment, int64_t version,
                      const std::vector<ExistingMessage>& existing, Instant now)
-      : firm_(firm), appointment_(appointment), version_(version), existing_(existing),
-        now_(now), zone_(firm.timezone),
+      : firm_(firm),
+        appointment_(appointment),
+        version_(version),
+        existing_(existing),
+        now_(now),
+        zone_(firm.timezone),
         deadline_(ToInstant(appointment.start.Earliest(), firm.timezone)),
         cancelled_(appointment.status == AppointmentStatus::kCancelled),
         history_(existing, version) {}
@@ -131,7 +136,7 @@ class AppointmentPlanner {
  private:
   // What a contact received for earlier versions.
   struct EarlierReminders {
-    bool other_start = false;              // a reminder for another start time
+    bool other_start = false;                // a reminder for another start time
     std::set<std::string> same_start_rules;  // rules that reminded of this start
   };
 
@@ -214,9 +219,8 @@ class AppointmentPlanner {
         Skip(std::string(kRuleCancellation), ch, e.contact_key, SkipKind::kTiming, t.reason);
         continue;
       }
-      if (AddMessage(std::string(kRuleCancellation), "cancellation", ch, e.contact_key,
-                     e.recipient, t.due,
-                     "cancellation notice: the contact had a reminder; " + t.reason))
+      if (AddMessage(std::string(kRuleCancellation), "cancellation", ch, e.contact_key, e.recipient,
+                     t.due, "cancellation notice: the contact had a reminder; " + t.reason))
         plan_.messages.back().deadline = std::max(deadline_, told);
     }
   }
@@ -229,8 +233,9 @@ class AppointmentPlanner {
     std::vector<LateReminder> late_sent = LateSent(sent);
     std::vector<RuleTiming> timed = TimeRules(c, earlier);
     PlanReminders(c, timed, change_notice, late_sent);
-    const bool any_rule = std::any_of(firm_.rules.begin(), firm_.rules.end(),
-                                      [&](const ReminderRule& r) { return r.channel == c.channel; });
+    const bool any_rule =
+        std::any_of(firm_.rules.begin(), firm_.rules.end(),
+                    [&](const ReminderRule& r) { return r.channel == c.channel; });
     if (!any_rule)
       Skip(std::string(kRuleContact), c.channel, c.key, SkipKind::kNoRule,
            "the firm has no " + channel + " rule");
@@ -241,8 +246,10 @@ class AppointmentPlanner {
     if (sent == nullptr) return earlier;
     for (const ExistingMessage* e : *sent) {
       if (e->appointment_version >= version_) continue;
-      if (e->deadline != deadline_) earlier.other_start = true;
-      else earlier.same_start_rules.insert(e->rule_id);
+      if (e->deadline != deadline_)
+        earlier.other_start = true;
+      else
+        earlier.same_start_rules.insert(e->rule_id);
     }
     return earlier;
   }

@@ -188,7 +188,10 @@ class AppointmentArray {
  public:
   AppointmentArray(JsonPullParser& parser, ExportSchema& schema, SchemaStrictness strictness,
                    const Checks& checks, const std::string& source)
-      : parser_(parser), schema_(schema), strictness_(strictness), checks_(checks),
+      : parser_(parser),
+        schema_(schema),
+        strictness_(strictness),
+        checks_(checks),
         source_(source) {}
 
   // Reads the whole array; returns the number of appointments handed over.
@@ -317,7 +320,8 @@ size_t ExportReader::Read(const HeaderHandler& on_header,
   const size_t count =
       AppointmentArray(parser, schema, strictness, checks, source_).Read(on_appointment);
   if (std::string name; parser.NextMember(&name)) {
-    parser.Fail("member \"" + name + "\" after \"appointments\"; \"appointments\" must be the "
+    parser.Fail("member \"" + name +
+                "\" after \"appointments\"; \"appointments\" must be the "
                 "last member of the export");
   }
   parser.ExpectEnd();

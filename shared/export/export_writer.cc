@@ -2,9 +2,9 @@
 
 #include <cstdio>
 
-#include "shared/time/zoned_time.h"
 #include "shared/text/json_string.h"
 #include "shared/text/utf8.h"
+#include "shared/time/zoned_time.h"
 
 namespace kehrbote {
 namespace {

@@ -273,20 +273,18 @@ bool JsonPullParser::AppendAsciiRun(std::string& out) {
 }
 
 void JsonPullParser::AppendEscape(std::string& out) {
-  int e = Get();
-  switch (e) {
-    case '"': out += '"'; break;
-    case '\\': out += '\\'; break;
-    case '/': out += '/'; break;
-    case 'b': out += '\b'; break;
-    case 'f': out += '\f'; break;
-    case 'n': out += '\n'; break;
-    case 'r': out += '\r'; break;
-    case 't': out += '\t'; break;
-    case 'u': AppendUtf8(ParseUnicodeEscape(), out); break;
-    default:
-      Fail("invalid escape \\" + (e < 0 ? std::string() : std::string(1, static_cast<char>(e))));
+  // The one-letter escapes of RFC 8259 and what they stand for.
+  static constexpr std::string_view kEscape = "\"\\/bfnrt", kMeaning = "\"\\/\b\f\n\r\t";
+  const int e = Get();
+  if (e == 'u') {
+    AppendUtf8(ParseUnicodeEscape(), out);
+    return;
   }
+  const size_t k = e < 0 ? std::string_view::npos : kEscape.find(static_cast<char>(e));
+  if (k == std::string_view::npos) {
+    Fail("invalid escape \\" + (e < 0 ? std::string() : std::string(1, static_cast<char>(e))));
+  }
+  out += kMeaning[k];
 }
 
 char32_t JsonPullParser::ParseUnicodeEscape() {
@@ -313,7 +311,8 @@ void JsonPullParser::AppendUtf8Sequence(std::string& out, int lead) {
     seq[n] = static_cast<char>(c);
   }
   const Utf8Sequence s = DecodeUtf8Sequence(std::string_view(seq, n));
-  if (s.error != nullptr) Fail("invalid UTF-8 in string (" + Printable(lead) + ": " + s.error + ")");
+  if (s.error != nullptr)
+    Fail("invalid UTF-8 in string (" + Printable(lead) + ": " + s.error + ")");
   out.append(seq, s.length);
 }
 

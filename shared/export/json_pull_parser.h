@@ -66,7 +66,7 @@ class JsonPullParser {
   bool AppendAsciiRun(std::string& out);  // false if the next byte is not plain ASCII
   void AppendEscape(std::string& out);    // after the backslash
   void AppendUtf8Sequence(std::string& out, int lead);
-  char32_t ParseUnicodeEscape();          // after "\u"; joins a surrogate pair
+  char32_t ParseUnicodeEscape();  // after "\u"; joins a surrogate pair
   unsigned ParseHex4();
   nlohmann::json ParseNumber();
   void ParseLiteral(const char* word);

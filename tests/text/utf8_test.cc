@@ -33,18 +33,24 @@ TEST(Utf8Test, RejectsMalformedInputWithOffsetAndReason) {
   const BadInput cases[] = {
       {"\xC3\x28", 0, "bad continuation byte"},
       {"ab\x80", 2, "unexpected continuation byte"},
-      {"x\xC0\xAF", 1, "overlong encoding"},             // '/' in 2 bytes
-      {"\xE0\x80\xAF", 0, "overlong encoding"},          // '/' in 3 bytes
-      {"\xF0\x82\x82\xAC", 0, "overlong encoding"},      // '€' in 4 bytes
+      {"x\xC0\xAF", 1, "overlong encoding"},              // '/' in 2 bytes
+      {"\xE0\x80\xAF", 0, "overlong encoding"},           // '/' in 3 bytes
+      {"\xF0\x82\x82\xAC", 0, "overlong encoding"},       // '€' in 4 bytes
       {"ok\xED\xA0\x80", 2, "encoded UTF-16 surrogate"},  // U+D800 (CESU-8)
       {"\xF4\x90\x80\x80", 0, "code point above U+10FFFF"},
       {"\xF5\x80\x80\x80", 0, "byte never valid in UTF-8"},
       {"\xFF", 0, "byte never valid in UTF-8"},
       {"Gr\xC3", 2, "truncated sequence"},
       {"\xF0\x9F\x98", 0, "truncated sequence"},  // emoji cut off
-      {"\xE2\x82" "A", 0, "bad continuation byte"},
-      {"M\xFC" "ller", 1, "byte never valid in UTF-8"},  // Latin-1 "Müller"
-      {"Gr\xE4" "fin", 2, "bad continuation byte"},      // Latin-1 "Gräfin"
+      {"\xE2\x82"
+       "A",
+       0, "bad continuation byte"},
+      {"M\xFC"
+       "ller",
+       1, "byte never valid in UTF-8"},  // Latin-1 "Müller"
+      {"Gr\xE4"
+       "fin",
+       2, "bad continuation byte"},  // Latin-1 "Gräfin"
   };
   for (const BadInput& c : cases) {
     SCOPED_TRACE(c.reason + " at " + std::to_string(c.offset));
@@ -62,7 +68,9 @@ TEST(Utf8Test, RejectsMalformedInputWithOffsetAndReason) {
 
 TEST(Utf8Test, MessageShowsTheOffendingBytes) {
   try {
-    DecodeUtf8("Gr\xE4" "fin");
+    DecodeUtf8(
+        "Gr\xE4"
+        "fin");
     FAIL();
   } catch (const InvalidUtf8Error& e) {
     EXPECT_STREQ(e.what(), "invalid UTF-8 at byte 2: 0xE4 0x66 (bad continuation byte)");
@@ -143,7 +151,7 @@ TEST(Utf8Test, SequenceLengthFollowsTheLeadByte) {
 TEST(Utf8Test, LengthCountsCodePointsOrRefuses) {
   EXPECT_EQ(Utf8Length(""), 0u);
   EXPECT_EQ(Utf8Length("Gr\xC3\xBC\xC3\x9F Gott \xF0\x9F\x98\x80"), 11u);
-  EXPECT_EQ(Utf8Length("Gr\xFC\xDF"), std::string::npos);       // Latin-1
+  EXPECT_EQ(Utf8Length("Gr\xFC\xDF"), std::string::npos);      // Latin-1
   EXPECT_EQ(Utf8Length("ok\xED\xA0\x80"), std::string::npos);  // surrogate
   EXPECT_EQ(Utf8Length("\xF0\x9F\x98"), std::string::npos);    // truncated
   EXPECT_EQ(Utf8Length("\xC0\xAF"), std::string::npos);        // overlong '/'
