@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <sstream>
 
 #include <date/date.h>
@@ -77,6 +78,24 @@ auto LookUp(const Map& map, std::string_view value) -> const typename Map::mappe
     if (EqualsIgnoreCase(k, value)) return &v;
   }
   return nullptr;
+}
+
+// A coded column (kind, status): the office's own code (source.columns.<what>_values,
+// any case) or the export's word; an empty cell keeps `*out`.
+template <typename Value>
+std::string ReadCoded(const std::string& text, const std::map<std::string, Value>& own,
+                      std::optional<Value> (*parse_wire)(std::string_view), const char* what,
+                      Value* out) {
+  if (text.empty()) return {};
+  if (const Value* v = LookUp(own, text)) {
+    *out = *v;
+  } else if (std::optional<Value> wire = parse_wire(text)) {
+    *out = *wire;
+  } else {
+    return "unknown " + std::string(what) + " " + Quote(text) + " (add it to source.columns." +
+           what + "_values)";
+  }
+  return {};
 }
 
 // Reads all of `text` as `format` with date.h; false if it does not fit.
@@ -419,30 +438,12 @@ std::string RowMapper::ReadWindowColumns(const std::vector<Cell>& row, Appointme
 
 std::string RowMapper::ReadKind(const std::vector<Cell>& row, AppointmentKind* kind) const {
   if (kind_ == kNone) return {};
-  std::string k = Text(row, kind_);
-  if (k.empty()) return {};
-  if (const auto* v = LookUp(m_.kind_values, k)) {
-    *kind = *v;
-  } else if (auto wire = ParseAppointmentKind(k)) {
-    *kind = *wire;
-  } else {
-    return "unknown kind " + Quote(k) + " (add it to source.columns.kind_values)";
-  }
-  return {};
+  return ReadCoded(Text(row, kind_), m_.kind_values, ParseAppointmentKind, "kind", kind);
 }
 
 std::string RowMapper::ReadStatus(const std::vector<Cell>& row, AppointmentStatus* status) const {
   if (status_ == kNone) return {};
-  std::string s = Text(row, status_);
-  if (s.empty()) return {};
-  if (const auto* v = LookUp(m_.status_values, s)) {
-    *status = *v;
-  } else if (auto wire = ParseAppointmentStatus(s)) {
-    *status = *wire;
-  } else {
-    return "unknown status " + Quote(s) + " (add it to source.columns.status_values)";
-  }
-  return {};
+  return ReadCoded(Text(row, status_), m_.status_values, ParseAppointmentStatus, "status", status);
 }
 
 std::string RowMapper::ReadContact(const std::vector<Cell>& row, const ContactIdx& idx,
