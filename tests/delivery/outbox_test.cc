@@ -536,5 +536,14 @@ TEST_F(OutboxTest, RecoveryKeepsTheFlagOfAnEarlierCrash) {
   EXPECT_EQ(Column(b, "possible_duplicate"), "1");  // sent before the earlier one
 }
 
+TEST(DlrTokenTest, IdInHexThenRandomHex) {
+  const std::string a = NewDlrToken(0x1234), b = NewDlrToken(0x1234);
+  ASSERT_EQ(a.size(), 48u);
+  EXPECT_EQ(a.substr(0, 16), "0000000000001234");  // sorts like the ids
+  EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos) << a;
+  EXPECT_NE(a.substr(16), b.substr(16));  // 128 random bits
+  EXPECT_EQ(NewDlrToken(INT64_MAX).substr(0, 16), "7fffffffffffffff");
+}
+
 }  // namespace
 }  // namespace kehrbote::test
