@@ -111,8 +111,8 @@ struct Context {
   }
 
   // A firm's inbox that could not be read goes to the operator alarm and the
-  // firm's heartbeat, not only to the log (issue 15: one firm never stops
-  // another, and none fails unseen). The poller prefixes most errors with the
+  // firm's heartbeat, not only to the log: one firm never stops another, and
+  // none fails unseen. The poller prefixes most errors with the
   // firm's id; the connect error names neither firm nor drop.
   void ReportPullError(const std::string& firm_id, const std::string& error) {
     std::string brief = error;

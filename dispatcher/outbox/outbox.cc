@@ -22,6 +22,7 @@
 #include "shared/log/personal_data.h"
 #include "shared/phone/phone_number.h"
 #include "shared/sms/segmented_text.h"
+#include "shared/text/hex.h"
 #include "shared/time/zoned_time.h"
 
 namespace kehrbote {
@@ -62,14 +63,11 @@ std::string NewDlrToken(int64_t message_id) {
     std::random_device rd;
     for (auto& b : bytes) b = static_cast<unsigned char>(rd());
   }
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex(48, '0');
-  for (int i = 0; i < 16; ++i) {
-    hex[15 - i] = kHex[(static_cast<uint64_t>(message_id) >> (4 * i)) & 15];
-    hex[16 + 2 * i] = kHex[bytes[i] >> 4];
-    hex[16 + 2 * i + 1] = kHex[bytes[i] & 15];
-  }
-  return hex;
+  char id[8];  // big-endian, so that the hex digits sort like the ids
+  for (int i = 0; i < 8; ++i)
+    id[i] = static_cast<char>(static_cast<uint64_t>(message_id) >> (56 - 8 * i));
+  return HexEncode(std::string_view(id, sizeof id)) +
+         HexEncode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
 struct Outbox::Row {

@@ -245,11 +245,6 @@ std::string Database::Sql(std::string_view sql) const {
   return std::string(sql);
 }
 
-std::string_view Database::AutoIncrementKey() const {
-  return dialect_ == SqlDialect::kSqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT"
-                                         : "BIGSERIAL PRIMARY KEY";
-}
-
 namespace {
 
 // `writer`: this process's writer turn (SQLite), held until the transaction ends.
