@@ -3,7 +3,7 @@
 // Side by side in one run, against the same throwaway sshd and database:
 //   A  `kehrbote-agent --config FILE once` (SQL read, export written, SFTP upload)
 //   B  `sqlite3 -json DB QUERY > file` plus OpenSSH `sftp` put of the agent's export
-// Goals (issue 3): A under 3 s and under 100 MB peak RSS, and A at most 1.5 x B.
+// Goals: A under 3 s and under 100 MB peak RSS, and A at most 1.5 x B.
 // Each is run 3 times; the medians are compared. Exit status 1 if a goal is missed.
 //
 //   agent_bench [--rows N] [--agent PATH]

@@ -2,7 +2,7 @@
 // partner admin, through the Router: session lookup, the grouped store queries,
 // HTML) with 1,000 firms on SQLite, or with --postgres on a throwaway
 // PostgreSQL (tests/support; ANALYZEd after the fill, as autovacuum would).
-// Goal (issue 16): under 200 ms.
+// Goal: under 200 ms.
 //
 // Store: 1,000 firms (every 50th with a stale export), 300 messages per firm
 // (300,000 rows due over the last 30 days, in every state, every 10th a
@@ -26,6 +26,7 @@
 #include "dispatcher/store/store_schema.h"
 #include "dispatcher/web/account_schema.h"
 #include "dispatcher/web/firm_status.h"
+#include "dispatcher/web/overview_schema.h"
 #include "dispatcher/web/password_hash.h"
 #include "dispatcher/web/portal_routes.h"
 #include "tests/support/temp_dir.h"

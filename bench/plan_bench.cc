@@ -1,5 +1,5 @@
 // plan_bench: one full dispatcher pass, as `kehrbote-dispatcher once` runs it,
-// over 1,000 firms of 100 appointments each (issue 4: "in one pass: under 10 s").
+// over 1,000 firms of 100 appointments each (goal: under 10 s in one pass).
 //
 //   plan_bench [--firms 1000] [--appointments 100] [--store URL | --postgres]
 //              [--sftp] [--runs 1] [--due-latency [--probes-per-second 5]
@@ -17,10 +17,10 @@
 // ApplyPrepared: diff, store writes, in groups of InboxPoller::kFirmsPerCommit
 // firms sharing one commit, a group after the next one is fetched, as
 // InboxPoller does), the planning of every new appointment version of every
-// firm beside that pull, and the heartbeat check. No sender is set (messages stay 'planned'); the SFTP transfer itself is
-// not part of it. Printed: wall and CPU time of the pass, of its ingest part and
-// of the rest (planning + heartbeat), and peak RSS; then a second pass with
-// nothing new. Each run uses a fresh store.
+// firm beside that pull, and the heartbeat check. No sender is set (messages stay 'planned'); the
+// SFTP transfer itself is not part of it. Printed: wall and CPU time of the pass, of its ingest
+// part and of the rest (planning + heartbeat), and peak RSS; then a second pass with nothing new.
+// Each run uses a fresh store.
 //
 // --due-latency measures, instead of the pass's length, how late due messages
 // reach the gateway while that pass runs: the `run` loop (ServiceLoop, real

@@ -2,9 +2,15 @@
 // with every state change committed (SQLite, WAL, synchronous=FULL: each
 // commit is fsynced), compared in the same run with `wrk` against Kannel's
 // sendsms directly.
-//   send_bench [--messages N] [--window W] [--wrk-seconds S]
-//              [--wrk-connections C] [--receipts on|off] [--immediate]
-// --window: the outbox's send window (delivery.send_window; default 16).
+//   send_bench [--messages N] [--window W] [--start-window S] [--wrk-seconds S]
+//              [--wrk-connections C] [--receipts on|off] [--immediate] [--postgres]
+// --window: the most requests the outbox keeps open (delivery.send_window;
+// default 256, the dispatcher's default). --start-window: the width the
+// adaptive window starts from (default 0 = at --window, as the dispatcher does;
+// e.g. 16 to watch it grow from there by its rate rule).
+// --postgres: the store on a throwaway PostgreSQL 15 (tests/support; it runs
+// with fsync=off, so a commit costs a round trip, not a disk flush) instead of
+// SQLite.
 // --wrk-connections: wrk's open connections (default 64, enough to saturate
 // smsbox here). --receipts off (default): plain sendsms requests, the same
 // in wrk and in the outbox. --receipts on asks for delivery receipts
@@ -25,6 +31,11 @@
 //                     (0.48-0.72), 89 us CPU and 4.6 KB written per SMS, 23 MB RSS
 //   W = 1 (5,000 SMS): 1,455 msg/s, ratio 0.22
 // Before (2026-11-23): W = 16 2,357 msg/s, ratio 0.34.
+// With receipts (--receipts on, 10,000 SMS, the defaults W = 256 started at 256;
+// 2026-12-07, load 7.5-14.2, 3 runs on SQLite, 5 on PostgreSQL; docs/delivery.md):
+//   SQLite:     1,258-1,530 msg/s, wrk 1,473-1,760 req/s, ratio 0.84-1.00 (median 0.87)
+//   PostgreSQL: 370-1,191 msg/s, wrk 1,449-1,919 req/s, ratio 0.21-0.82 (5 runs, median 0.36):
+//               bound by ~2 round trips per SMS to the server, not by the window
 #include <sys/resource.h>
 
 #include <Poco/Data/Session.h>
@@ -36,6 +47,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <regex>
 #include <thread>
 
@@ -46,6 +58,9 @@
 #include "dispatcher/store/database.h"
 #include "tests/support/child_process.h"
 #include "tests/support/kannel_server.h"
+#ifdef KEHRBOTE_BENCH_POSTGRES
+#include "tests/support/postgres_server.h"
+#endif
 #include "tests/support/temp_dir.h"
 
 using namespace kehrbote;
@@ -54,8 +69,8 @@ using Poco::Data::Keywords::bind;
 namespace {
 
 struct Args {
-  int messages = 50000, window = 16, wrk_seconds = 10, wrk_connections = 64;
-  bool receipts = false, immediate = false;
+  int messages = 50000, window = 256, start_window = 0, wrk_seconds = 10, wrk_connections = 64;
+  bool receipts = false, immediate = false, postgres = false;
 };
 
 constexpr const char* kText = "Grüß Gott! Ihr Rauchfangkehrer kommt am Montag, 23.11. um 08:00 Uhr.";
@@ -105,6 +120,10 @@ int main(int argc, char** argv) {
     std::string arg = argv[i];
     if (arg == "--messages") a.messages = std::stoi(value("--messages"));
     else if (arg == "--window") a.window = std::stoi(value("--window"));
+    else if (arg == "--start-window")
+      a.start_window = std::stoi(value("--start-window"));
+    else if (arg == "--postgres")
+      a.postgres = true;
     else if (arg == "--wrk-seconds") a.wrk_seconds = std::stoi(value("--wrk-seconds"));
     else if (arg == "--wrk-connections") a.wrk_connections = std::stoi(value("--wrk-connections"));
     else if (arg == "--receipts") a.receipts = value("--receipts") != "off";
@@ -122,7 +141,21 @@ int main(int argc, char** argv) {
   test::KannelServer kannel(ko);
   kannel.Start();
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  auto db = Database::Open("sqlite:" + dir.Sub("store/dispatcher.db"));
+  std::string url = "sqlite:" + dir.Sub("store/dispatcher.db");
+#ifdef KEHRBOTE_BENCH_POSTGRES
+  std::unique_ptr<test::PostgresServer> pg;
+  if (a.postgres) {
+    pg = std::make_unique<test::PostgresServer>();
+    pg->Start();
+    url = pg->CreateDatabase("send_bench");
+  }
+#else
+  if (a.postgres) {
+    std::cerr << "send_bench: built without tests/support's PostgreSQL\n";
+    return 2;
+  }
+#endif
+  auto db = Database::Open(url);
   PlanStore(*db).Migrate();
   SystemClock clock;
   KannelSettings ks;
@@ -135,6 +168,7 @@ int main(int argc, char** argv) {
   oo.instance = "bench";
   oo.claim_batch = 200;
   oo.send_window = static_cast<std::size_t>(a.window);
+  oo.send_window_start = static_cast<std::size_t>(a.start_window);
   Outbox outbox(*db, clock, {{"sms", &sms}}, oo);
   outbox.Migrate();
 
@@ -178,8 +212,10 @@ int main(int argc, char** argv) {
   const double cpu0 = cpu();
   auto t0 = std::chrono::steady_clock::now();
   SendCounts total;
+  std::size_t widest = 0;
   while (true) {
     SendCounts c = outbox.SendDue(clock.Now(), 10000);
+    widest = std::max(widest, outbox.send_width());
     total.claimed += c.claimed;
     total.accepted += c.accepted;
     total.retried += c.retried;
@@ -197,8 +233,12 @@ int main(int argc, char** argv) {
             << "messages inserted: " << a.messages << " in " << insert_s << " s\n"
             << "outbox: " << total.accepted << " accepted, " << total.retried << " retried, "
             << total.failed << " failed in " << send_s << " s = " << outbox_rate << " msg/s"
-            << " (send window " << a.window << ", every outcome committed), dispatcher CPU "
-            << send_cpu << " s = " << 1e6 * send_cpu / std::max(1, total.accepted) << " us/msg, "
+            << " (send window up to " << a.window << ", started at "
+            << (a.start_window > 0 ? std::min(a.start_window, a.window) : a.window)
+            << ", width after each pass up to " << widest << ", at the end " << outbox.send_width()
+            << "; every outcome committed" << (a.postgres ? " to PostgreSQL" : " to SQLite")
+            << "), dispatcher CPU " << send_cpu
+            << " s = " << 1e6 * send_cpu / std::max(1, total.accepted) << " us/msg, "
             << send_written / std::max(1, total.accepted) << " bytes written to storage/msg\n"
             << "wrk -t2 -c" << a.wrk_connections << ", same request: " << wrk_same << " req/s\n"
             << "wrk -t2 -c" << a.wrk_connections << ", plain request (no receipts): " << wrk_plain

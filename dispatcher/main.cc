@@ -8,6 +8,7 @@
 #include "dispatcher/app/send_command.h"
 #include "dispatcher/cli/report_command.h"  // DELIVERY
 #include "dispatcher/cli/sms_info_command.h"
+#include "dispatcher/store_copy/store_copy_command.h"
 #include "dispatcher/web/user_command.h"
 #include "dispatcher/web/web_command.h"
 #include "shared/env/env.h"
@@ -41,6 +42,9 @@ void PrintUsage(std::ostream& out) {
          "  user passwd NAME | user disable NAME\n"
          "                           web portal accounts (password from standard input)\n"
          "  sms-info                 show how a text is encoded and split into SMS parts (JSON)\n"
+         "  store copy --from sqlite:FILE --to postgresql:... [--migrate-source] [--batch ROWS]\n"
+         "                           copy a SQLite store into an empty PostgreSQL store (no\n"
+         "                           --config; stop the dispatcher first)\n"
          "options:\n"
          "  --config FILE            the dispatcher's YAML (firms in its firms_dir)\n"
          "  --log-level LEVEL        error|warning|info|debug; wins over the key log.level\n"
@@ -111,6 +115,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (command == "sms-info") return kehrbote::RunSmsInfoCommand(rest, std::cout, std::cerr);
+  if (command == "store") return kehrbote::RunStoreCommand(rest, std::cout, std::cerr);
   // DELIVERY: reports.
   if (command == "report") {
     if (config_path.empty()) {

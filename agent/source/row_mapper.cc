@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <sstream>
 
 #include <date/date.h>
@@ -77,6 +78,24 @@ auto LookUp(const Map& map, std::string_view value) -> const typename Map::mappe
     if (EqualsIgnoreCase(k, value)) return &v;
   }
   return nullptr;
+}
+
+// A coded column (kind, status): the office's own code (source.columns.<what>_values,
+// any case) or the export's word; an empty cell keeps `*out`.
+template <typename Value>
+std::string ReadCoded(const std::string& text, const std::map<std::string, Value>& own,
+                      std::optional<Value> (*parse_wire)(std::string_view), const char* what,
+                      Value* out) {
+  if (text.empty()) return {};
+  if (const Value* v = LookUp(own, text)) {
+    *out = *v;
+  } else if (std::optional<Value> wire = parse_wire(text)) {
+    *out = *wire;
+  } else {
+    return "unknown " + std::string(what) + " " + Quote(text) + " (add it to source.columns." +
+           what + "_values)";
+  }
+  return {};
 }
 
 // Reads all of `text` as `format` with date.h; false if it does not fit.
@@ -264,7 +283,6 @@ std::optional<std::chrono::minutes> RowMapper::TimeOf(const Cell& c) const {
 
 RowMapper::Result RowMapper::Map(const std::vector<Cell>& row, const std::string& where,
                                  Appointment* out, SourceReport* report) {
-  using std::chrono::floor;
   std::string id = Text(row, id_);
   auto skip = [&](std::string reason) {
     report->skipped.push_back({where, id, std::move(reason)});
@@ -274,13 +292,50 @@ RowMapper::Result RowMapper::Map(const std::vector<Cell>& row, const std::string
 
   // The day (and maybe the time) first: rows outside the window are not errors.
   AppointmentStart start;
+  if (std::string why = ReadDate(row, &start); !why.empty()) return skip(std::move(why));
+  if (start.date < first_day_ || start.date > last_day_) {
+    ++report->outside_window;
+    return Result::kOutsideWindow;
+  }
+  if (std::string why = ReadTime(row, &start); !why.empty()) return skip(std::move(why));
+  AppointmentKind kind = m_.default_kind;
+  if (std::string why = ReadKind(row, &kind); !why.empty()) return skip(std::move(why));
+  AppointmentStatus status = AppointmentStatus::kScheduled;
+  if (std::string why = ReadStatus(row, &status); !why.empty()) return skip(std::move(why));
+  size_t n_contacts = 0;
+  for (const auto& p : phones_) {
+    std::string why = ReadContact(row, p, ContactChannel::kSms, &n_contacts);
+    if (!why.empty()) return skip(std::move(why));
+  }
+  if (email_) {
+    std::string why = ReadContact(row, *email_, ContactChannel::kEmail, &n_contacts);
+    if (!why.empty()) return skip(std::move(why));
+  }
+
+  auto [it, inserted] = seen_ids_.emplace(id, where);
+  if (!inserted) return skip("duplicate id (first seen at " + it->second + ")");
+
+  out->id = std::move(id);
+  out->kind = kind;
+  out->start = start;
+  out->status = status;
+  CopyTexts(row, out);
+  CopyContacts(n_contacts, out);
+  ++report->appointments;
+  return Result::kAppointment;
+}
+
+bool RowMapper::IsBlank(const Cell* c) {
+  return c == nullptr || (c->type == Cell::Type::kText && TrimView(c->view()).empty());
+}
+
+std::string RowMapper::ReadDate(const std::vector<Cell>& row, AppointmentStart* start) const {
+  using std::chrono::floor;
   // One column with date and time, or a date column (the time comes later).
   const bool combined = datetime_ != kNone;
   const int date_column = combined ? datetime_ : date_;
   const Cell* c = At(row, date_column);
-  if (c == nullptr || (c->type == Cell::Type::kText && TrimView(c->view()).empty())) {
-    return skip("missing date");
-  }
+  if (IsBlank(c)) return "missing date";
   std::optional<LocalTime> t;
   if (c->type == Cell::Type::kDate || c->type == Cell::Type::kDateTime) {
     t = c->datetime;
@@ -295,139 +350,126 @@ RowMapper::Result RowMapper::Map(const std::vector<Cell>& row, const std::string
       }
     }
   }
-  if (!t) return skip("unparseable date " + Quote(Text(row, date_column)));
-  start.date = floor<date::days>(*t);
-  if (combined && *t != start.date) start.time = floor<std::chrono::minutes>(*t - start.date);
-  if (start.date < first_day_ || start.date > last_day_) {
-    ++report->outside_window;
-    return Result::kOutsideWindow;
-  }
+  if (!t) return "unparseable date " + Quote(Text(row, date_column));
+  start->date = floor<date::days>(*t);
+  if (combined && *t != start->date) start->time = floor<std::chrono::minutes>(*t - start->date);
+  return {};
+}
 
-  if (const Cell* c = At(row, time_); c != nullptr && !(c->type == Cell::Type::kText &&
-                                                        TrimView(c->view()).empty())) {
+std::string RowMapper::ReadTime(const std::vector<Cell>& row, AppointmentStart* start) const {
+  if (const Cell* c = At(row, time_); !IsBlank(c)) {
     auto t = TimeOf(*c);
-    if (!t) return skip("unparseable time " + Quote(Text(row, time_)));
-    start.time = *t;
+    if (!t) return "unparseable time " + Quote(Text(row, time_));
+    start->time = *t;
   }
-  if (!start.time) {
-    std::optional<std::chrono::minutes> from, to;
-    if (window_ != kNone) {
-      std::string w = Text(row, window_);
-      if (!w.empty()) {
-        // "08:00-12:00", "08:00 - 12:00", "08:00–12:00" (en dash), "08:00 bis 12:00".
-        size_t sep = w.find("\xE2\x80\x93");
-        size_t len = 3;
-        if (sep == std::string::npos) { sep = w.find(" bis "); len = 5; }
-        if (sep == std::string::npos) { sep = w.find('-'); len = 1; }
-        if (sep != std::string::npos) {
-          Cell a, b;
-          a.SetText(w.substr(0, sep));
-          b.SetText(w.substr(sep + len));
-          from = TimeOf(a);
-          to = TimeOf(b);
-        }
-        if (!from || !to) return skip("unparseable time window " + Quote(w));
-      }
-    } else if (window_from_ != kNone) {
-      const Cell* a = At(row, window_from_);
-      const Cell* b = At(row, window_to_);
-      bool a_empty = a == nullptr || (a->type == Cell::Type::kText && TrimView(a->view()).empty());
-      bool b_empty = b == nullptr || (b->type == Cell::Type::kText && TrimView(b->view()).empty());
-      if (a_empty && !b_empty) {
-        return skip("time window with an end without a start: '' to " +
-                    Quote(Text(row, window_to_)));
-      }
-      if (!a_empty && b_empty) {
-        // Office programs leave the end empty for appointments agreed at an
-        // exact time: the start alone is that time (decided per row).
-        auto t = TimeOf(*a);
-        if (!t) return skip("unparseable time " + Quote(Text(row, window_from_)));
-        start.time = *t;
-      } else if (!a_empty) {
-        from = TimeOf(*a);
-        to = TimeOf(*b);
-        if (!from || !to) {
-          return skip("unparseable time window " + Quote(Text(row, window_from_)) + " to " +
-                      Quote(Text(row, window_to_)));
-        }
-      }
-    }
-    if (from && to) {
-      if (*to <= *from) {
-        return skip("time window ends before it starts (" + FormatTimeOfDay(*from) + "-" +
-                    FormatTimeOfDay(*to) + ")");
-      }
-      start.window_from = from;
-      start.window_to = to;
-    }
+  if (start->time) return {};
+  std::optional<std::chrono::minutes> from, to;
+  std::string why;
+  if (window_ != kNone) {
+    why = ReadWindow(row, &from, &to);
+  } else if (window_from_ != kNone) {
+    why = ReadWindowColumns(row, start, &from, &to);
   }
+  if (!why.empty()) return why;
+  if (from && to) {
+    if (*to <= *from) {
+      return "time window ends before it starts (" + FormatTimeOfDay(*from) + "-" +
+             FormatTimeOfDay(*to) + ")";
+    }
+    start->window_from = from;
+    start->window_to = to;
+  }
+  return {};
+}
 
-  AppointmentKind kind = m_.default_kind;
-  if (kind_ != kNone) {
-    std::string k = Text(row, kind_);
-    if (!k.empty()) {
-      if (const auto* v = LookUp(m_.kind_values, k)) {
-        kind = *v;
-      } else if (auto wire = ParseAppointmentKind(k)) {
-        kind = *wire;
-      } else {
-        return skip("unknown kind " + Quote(k) + " (add it to source.columns.kind_values)");
-      }
+std::string RowMapper::ReadWindow(const std::vector<Cell>& row,
+                                  std::optional<std::chrono::minutes>* from,
+                                  std::optional<std::chrono::minutes>* to) const {
+  std::string w = Text(row, window_);
+  if (w.empty()) return {};
+  // "08:00-12:00", "08:00 - 12:00", "08:00–12:00" (en dash), "08:00 bis 12:00".
+  size_t sep = w.find("\xE2\x80\x93");
+  size_t len = 3;
+  if (sep == std::string::npos) {
+    sep = w.find(" bis ");
+    len = 5;
+  }
+  if (sep == std::string::npos) {
+    sep = w.find('-');
+    len = 1;
+  }
+  if (sep != std::string::npos) {
+    Cell a, b;
+    a.SetText(w.substr(0, sep));
+    b.SetText(w.substr(sep + len));
+    *from = TimeOf(a);
+    *to = TimeOf(b);
+  }
+  if (!*from || !*to) return "unparseable time window " + Quote(w);
+  return {};
+}
+
+std::string RowMapper::ReadWindowColumns(const std::vector<Cell>& row, AppointmentStart* start,
+                                         std::optional<std::chrono::minutes>* from,
+                                         std::optional<std::chrono::minutes>* to) const {
+  const Cell* a = At(row, window_from_);
+  const Cell* b = At(row, window_to_);
+  const bool a_empty = IsBlank(a);
+  const bool b_empty = IsBlank(b);
+  if (a_empty && !b_empty) {
+    return "time window with an end without a start: '' to " + Quote(Text(row, window_to_));
+  }
+  if (!a_empty && b_empty) {
+    // Office programs leave the end empty for appointments agreed at an
+    // exact time: the start alone is that time (decided per row).
+    auto t = TimeOf(*a);
+    if (!t) return "unparseable time " + Quote(Text(row, window_from_));
+    start->time = *t;
+  } else if (!a_empty) {
+    *from = TimeOf(*a);
+    *to = TimeOf(*b);
+    if (!*from || !*to) {
+      return "unparseable time window " + Quote(Text(row, window_from_)) + " to " +
+             Quote(Text(row, window_to_));
     }
   }
-  AppointmentStatus status = AppointmentStatus::kScheduled;
-  if (status_ != kNone) {
-    std::string s = Text(row, status_);
-    if (!s.empty()) {
-      if (const auto* v = LookUp(m_.status_values, s)) {
-        status = *v;
-      } else if (auto wire = ParseAppointmentStatus(s)) {
-        status = *wire;
-      } else {
-        return skip("unknown status " + Quote(s) + " (add it to source.columns.status_values)");
-      }
-    }
+  return {};
+}
+
+std::string RowMapper::ReadKind(const std::vector<Cell>& row, AppointmentKind* kind) const {
+  if (kind_ == kNone) return {};
+  return ReadCoded(Text(row, kind_), m_.kind_values, ParseAppointmentKind, "kind", kind);
+}
+
+std::string RowMapper::ReadStatus(const std::vector<Cell>& row, AppointmentStatus* status) const {
+  if (status_ == kNone) return {};
+  return ReadCoded(Text(row, status_), m_.status_values, ParseAppointmentStatus, "status", status);
+}
+
+std::string RowMapper::ReadContact(const std::vector<Cell>& row, const ContactIdx& idx,
+                                   ContactChannel channel, size_t* n_contacts) {
+  if (IsBlank(At(row, idx.address))) return {};
+  auto consent = Flag(row, idx.consent, idx.consent_default);
+  if (!consent) {
+    return "unrecognised consent value " + Quote(Text(row, idx.consent)) +
+           " (see source.formats.true_values / false_values)";
   }
-
-  std::vector<Contact>& contacts = contacts_;  // reused: no allocation per row
-  size_t n_contacts = 0;
-  auto add_contact = [&](const ContactIdx& idx, ContactChannel channel) -> bool {
-    const Cell* ac = At(row, idx.address);
-    if (ac == nullptr || (ac->type == Cell::Type::kText && TrimView(ac->view()).empty())) {
-      return true;
-    }
-    auto consent = Flag(row, idx.consent, idx.consent_default);
-    if (!consent) {
-      skip("unrecognised consent value " + Quote(Text(row, idx.consent)) +
-           " (see source.formats.true_values / false_values)");
-      return false;
-    }
-    auto only_hk = Flag(row, idx.main_sweep_only, false);
-    if (!only_hk) {
-      skip("unrecognised main_sweep_only value " + Quote(Text(row, idx.main_sweep_only)) +
-           " (see source.formats.true_values / false_values)");
-      return false;
-    }
-    if (contacts.size() <= n_contacts) contacts.emplace_back();
-    Contact& c = contacts[n_contacts++];
-    c.channel = channel;
-    TextInto(row, idx.address, &c.address);
-    c.consent = *consent;
-    c.main_sweep_only = *only_hk;
-    return true;
-  };
-  for (const auto& p : phones_) {
-    if (!add_contact(p, ContactChannel::kSms)) return Result::kSkipped;
+  auto only_hk = Flag(row, idx.main_sweep_only, false);
+  if (!only_hk) {
+    return "unrecognised main_sweep_only value " + Quote(Text(row, idx.main_sweep_only)) +
+           " (see source.formats.true_values / false_values)";
   }
-  if (email_ && !add_contact(*email_, ContactChannel::kEmail)) return Result::kSkipped;
+  // contacts_ is reused: no allocation per row.
+  if (contacts_.size() <= *n_contacts) contacts_.emplace_back();
+  Contact& c = contacts_[(*n_contacts)++];
+  c.channel = channel;
+  TextInto(row, idx.address, &c.address);
+  c.consent = *consent;
+  c.main_sweep_only = *only_hk;
+  return {};
+}
 
-  auto [it, inserted] = seen_ids_.emplace(id, where);
-  if (!inserted) return skip("duplicate id (first seen at " + it->second + ")");
-
-  out->id = std::move(id);
-  out->kind = kind;
-  out->start = start;
-  out->status = status;
+void RowMapper::CopyTexts(const std::vector<Cell>& row, Appointment* out) const {
   TextInto(row, object_id_, &out->object.id);
   TextInto(row, street_, &out->object.street);
   TextInto(row, zip_, &out->object.zip);
@@ -437,17 +479,18 @@ RowMapper::Result RowMapper::Map(const std::vector<Cell>& row, const std::string
   TextInto(row, first_name_, &out->customer.first_name);
   TextInto(row, last_name_, &out->customer.last_name);
   TextInto(row, company_, &out->customer.company);
+}
+
+void RowMapper::CopyContacts(size_t n_contacts, Appointment* out) const {
   // Copy assignment keeps out->contacts' buffers; contacts_ keeps its own.
   out->contacts.resize(n_contacts);
   for (size_t i = 0; i < n_contacts; ++i) {
     Contact& o = out->contacts[i];
-    o.channel = contacts[i].channel;
-    o.address.assign(contacts[i].address);
-    o.consent = contacts[i].consent;
-    o.main_sweep_only = contacts[i].main_sweep_only;
+    o.channel = contacts_[i].channel;
+    o.address.assign(contacts_[i].address);
+    o.consent = contacts_[i].consent;
+    o.main_sweep_only = contacts_[i].main_sweep_only;
   }
-  ++report->appointments;
-  return Result::kAppointment;
 }
 
 }  // namespace kehrbote

@@ -71,6 +71,25 @@ class RowMapper {
   void TextInto(const std::vector<Cell>& row, int idx, std::string* out) const;
   std::optional<bool> Flag(const std::vector<Cell>& row, int idx, bool fallback) const;
   std::optional<std::chrono::minutes> TimeOf(const Cell& c) const;
+  static bool IsBlank(const Cell* c);  // NULL, missing or only spaces
+
+  // The steps of Map: each returns why the row is skipped, or an empty string.
+  std::string ReadDate(const std::vector<Cell>& row, AppointmentStart* start) const;
+  // The time, or else the time window, after ReadDate.
+  std::string ReadTime(const std::vector<Cell>& row, AppointmentStart* start) const;
+  std::string ReadWindow(const std::vector<Cell>& row, std::optional<std::chrono::minutes>* from,
+                         std::optional<std::chrono::minutes>* to) const;
+  // A start without an end is an exact time (sets start->time).
+  std::string ReadWindowColumns(const std::vector<Cell>& row, AppointmentStart* start,
+                                std::optional<std::chrono::minutes>* from,
+                                std::optional<std::chrono::minutes>* to) const;
+  std::string ReadKind(const std::vector<Cell>& row, AppointmentKind* kind) const;
+  std::string ReadStatus(const std::vector<Cell>& row, AppointmentStatus* status) const;
+  // Appends to contacts_[0, *n_contacts) if the address is not blank.
+  std::string ReadContact(const std::vector<Cell>& row, const ContactIdx& idx,
+                          ContactChannel channel, size_t* n_contacts);
+  void CopyTexts(const std::vector<Cell>& row, Appointment* out) const;
+  void CopyContacts(size_t n_contacts, Appointment* out) const;
 
   const ColumnMapping& m_;
   LocalTime first_day_, last_day_;
@@ -80,8 +99,8 @@ class RowMapper {
   int object_id_, street_, zip_, city_, salutation_, title_, first_name_, last_name_, company_;
   std::vector<ContactIdx> phones_;
   std::optional<ContactIdx> email_;
-  std::unordered_map<std::string, std::string> seen_ids_;
-  std::vector<Contact> contacts_;  // scratch, reused per row  // id -> where first seen
+  std::unordered_map<std::string, std::string> seen_ids_;  // id -> where first seen
+  std::vector<Contact> contacts_;                          // scratch, reused per row
 };
 
 // Masks a value that looks like a phone number for logs: all digits but the first

@@ -23,6 +23,7 @@
 #include "dispatcher/metrics/dispatcher_metrics.h"
 #include "dispatcher/planning/contact_selection.h"
 #include "dispatcher/report/unreachable_report.h"
+#include "dispatcher/schema/dispatcher_schema.h"
 #include "dispatcher/settings/firm_settings_source.h"
 #include "dispatcher/store/database.h"
 #include "shared/env/env.h"
@@ -62,9 +63,8 @@ struct Context {
 
   Context(const std::string& config_path, const Clock& clock, bool passes = true)
       : config(LoadConfigAndLog(config_path)), db(Database::Open(config.store_url)), clock(clock) {
+    MigrateDispatcherStore(*db);
     app = std::make_unique<DispatcherApp>(config, *db);
-    app->Migrate();
-    FirmSettingsStore(*db).Migrate();
     settings = std::make_unique<FirmSettingsSource>(*db, config.firms_dir);
     FirmFiles firms = settings->Load({}, clock.Now());
     config.firms = std::move(firms.firms);
@@ -112,8 +112,8 @@ struct Context {
   }
 
   // A firm's inbox that could not be read goes to the operator alarm and the
-  // firm's heartbeat, not only to the log (issue 15: one firm never stops
-  // another, and none fails unseen). The poller prefixes most errors with the
+  // firm's heartbeat, not only to the log: one firm never stops another, and
+  // none fails unseen. The poller prefixes most errors with the
   // firm's id; the connect error names neither firm nor drop.
   void ReportPullError(const std::string& firm_id, const std::string& error) {
     std::string brief = error;
@@ -126,7 +126,6 @@ struct Context {
   // DELIVERY: the Outbox with its channels (DeliveryRuntime) is the app's sender.
   void WireDelivery(const Clock& clock) {
     delivery = std::make_unique<DeliveryRuntime>(config, *db, clock, Logger::Default(), &metrics);
-    delivery->Migrate();
     app->set_sender([this](Instant now) { return delivery->SendDue(now); });
   }
 

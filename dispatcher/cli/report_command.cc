@@ -6,13 +6,11 @@
 #include <optional>
 
 #include "dispatcher/config/dispatcher_config.h"
-#include "dispatcher/outbox/delivery_schema.h"
-#include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/report/unreachable_report.h"
 #include "dispatcher/report/usage_report.h"
+#include "dispatcher/schema/dispatcher_schema.h"
 #include "dispatcher/settings/firm_settings_source.h"
 #include "dispatcher/store/database.h"
-#include "dispatcher/store/store_schema.h"
 #include "shared/phone/phone_number.h"
 
 namespace kehrbote {
@@ -74,11 +72,8 @@ int RunReportCommand(const std::string& config_path, const std::vector<std::stri
     // A report may be the first command run against a new store: bring the
     // schema up to date (a no-op when once/run already did) instead of failing
     // on a missing table.
-    MigrateStore(*db);
-    PlanStore(*db).Migrate();
-    db->Migrate(kDeliveryComponent, DeliveryMigrations());
+    MigrateDispatcherStore(*db);
     // The firms' settings are in the store; the files only until a first run imported them.
-    FirmSettingsStore(*db).Migrate();
     if (FirmFiles stored = FirmSettingsSource(*db, "").Load({}, Instant{}); !stored.firms.empty())
       config.firms = std::move(stored.firms);
     auto zone_of = [&config](const std::string& firm) {

@@ -99,7 +99,7 @@ DeliveryConfig ParseDeliveryConfig(const ConfigNode& root, const std::string& pu
   c.currency = d.String("currency", "EUR");
   c.reply_key = d.Secret("reply_key").value_or("");
   c.instance = d.String("instance", "");
-  c.send_window = static_cast<int>(d.Integer("send_window", 16, 1, 64));
+  c.send_window = static_cast<int>(d.Integer("send_window", 256, 1, 512));
   c.settle_wait = d.Duration("settle_wait", std::chrono::minutes(5));
   if (c.settle_wait < std::chrono::seconds(0)) d.Fail("settle_wait", "must not be negative");
   {

@@ -20,8 +20,9 @@
 //     reply_key_env: KANNEL_REPLY_KEY    # shared secret in Kannel's sms-service get-url
 //     instance: ""                       # claim name of this process (default: host name)
 //     retry: {base: 60s, max: 1h}
-//     send_window: 16                    # requests open at once (1..64); a crash leaves
-//                                        # at most this many unsettled (see outbox.h)
+//     send_window: 256                   # most requests open at once (1..512); narrower
+//                                        # while the gateway fails requests (window_width.h);
+//                                        # a crash leaves at most this many unsettled
 //     settle_wait: 5m                    # after a crash, an SMS possibly in flight waits
 //                                        # this long for its receipt before it is sent
 //                                        # again (0s: at once); only with receipts
@@ -53,7 +54,7 @@ struct DeliveryConfig {
   std::string instance;
   std::chrono::seconds retry_base{60};
   std::chrono::seconds retry_max{3600};
-  int send_window = 16;
+  int send_window = 256;
   std::chrono::seconds settle_wait{300};
 };
 

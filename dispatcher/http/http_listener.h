@@ -4,7 +4,7 @@
 // Why not Poco's HTTPServer: it gives every connection a thread from the
 // first byte on, and a thread waits up to its receive timeout for a request
 // that never comes. Fifteen idle connections then held /health and Kannel's
-// delivery receipts for about a minute each time (issue 15).
+// delivery receipts for about a minute each time.
 //
 // Here one reader thread polls every open connection (non-blocking) and
 // collects request heads; a connection costs a buffer, not a thread. A

@@ -123,77 +123,158 @@ struct InboxPoller::FetchedFirm {
   std::vector<IngestResult> applied;   // by Apply, in candidate order (fewer if it failed)
 };
 
+// One PollOnce. Fetchers download into `slots_` (each on its own SFTP connection,
+// firms taken in order, at most kFetchAhead firms or 2 * kBytesPerCommit bytes
+// ahead of the applier); the calling thread applies the slots in firm order, in
+// groups that share one commit, and moves the files on a connection of its own.
+class InboxPoller::Pass {
+ public:
+  Pass(InboxPoller& poller, const std::vector<FirmInbox>& firms, const FirmDoneCallback& on_done)
+      : poller_(poller), firms_(firms), on_done_(on_done), slots_(firms.size()) {}
 
-PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms, const FirmDoneCallback& on_done) {
-  PollPassResult pass;
-  const size_t n = firms.size();
-  // Fetchers download into `slots` (each on its own SFTP connection, firms taken
-  // in order, at most kFetchAhead firms or 2 * kBytesPerCommit bytes ahead of
-  // the applier); this thread applies the slots in firm order, in groups that
-  // share one commit, and moves the files on a connection of its own.
-  std::mutex mu;
-  std::condition_variable fetched_cv, room_cv;
-  std::vector<std::unique_ptr<FetchedFirm>> slots(n);
-  size_t next = 0, taken = 0;  // next firm to fetch; firms the applier has taken
-  uint64_t bytes_ahead = 0;     // downloaded, not yet taken
-  bool stop = false;
-  std::string connect_error;  // once a connect fails, the rest of the pass does not retry
-  auto connect = [&](std::unique_ptr<SftpSession>& session) -> SftpSession* {
+  PollPassResult Run() {
+    try {
+      for (size_t k = 0; k < std::min<size_t>(kFetchConnections, firms_.size()); ++k)
+        fetchers_.emplace_back([this] { FetchLoop(); });
+      ApplyInOrder();
+    } catch (...) {
+      EndFetchers();
+      for (const auto& f : slots_)
+        if (f) RemoveDownloads(*f);
+      throw;
+    }
+    EndFetchers();
+    result_.connection_error = connect_error_;
+    return std::move(result_);
+  }
+
+ private:
+  // `session`, connected if it is not yet; null once a connect failed in this pass
+  // (the rest of the pass does not retry).
+  SftpSession* Connect(std::unique_ptr<SftpSession>& session) {
     if (session) return session.get();
     {
-      std::lock_guard<std::mutex> lock(mu);
-      if (!connect_error.empty()) return nullptr;
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!connect_error_.empty()) return nullptr;
     }
     try {
-      session = SftpSession::Connect(endpoint_);
+      session = SftpSession::Connect(poller_.endpoint_);
     } catch (const std::exception& e) {
-      std::lock_guard<std::mutex> lock(mu);
-      if (connect_error.empty()) connect_error = endpoint_.Describe() + ": " + e.what();
+      std::lock_guard<std::mutex> lock(mu_);
+      if (connect_error_.empty()) connect_error_ = poller_.endpoint_.Describe() + ": " + e.what();
       return nullptr;
     }
     return session.get();
-  };
-  auto fetcher = [&] {
+  }
+
+  // One fetcher thread.
+  void FetchLoop() {
     std::unique_ptr<SftpSession> session;
-    for (;;) {
-      size_t i;
-      {
-        std::unique_lock<std::mutex> lock(mu);
-        room_cv.wait(lock, [&] {
-          return stop || next >= n ||
-                 (next < taken + kFetchAhead && bytes_ahead < 2 * kBytesPerCommit);
-        });
-        if (stop || next >= n) return;
-        i = next++;
-      }
-      auto fetched = std::make_unique<FetchedFirm>();
-      fetched->firm = firms[i];
-      try {
-        if (SftpSession* s = connect(session)) {
-          fetched = Fetch(*s, firms[i]);
-          // After an SFTP failure the connection may be unusable: a new one next.
-          if (!fetched->errors.empty()) session.reset();
-        } else {
-          fetched->not_connected = true;
-        }
-      } catch (const std::exception& e) {
-        fetched->errors.push_back(firms[i].firm_id + ": " + e.what());
-        session.reset();
-      }
-      std::lock_guard<std::mutex> lock(mu);
-      bytes_ahead += fetched->bytes;
-      slots[i] = std::move(fetched);
-      fetched_cv.notify_all();
+    size_t i;
+    while (ClaimNext(&i)) {
+      std::unique_ptr<FetchedFirm> fetched = FetchOne(session, firms_[i]);
+      std::lock_guard<std::mutex> lock(mu_);
+      bytes_ahead_ += fetched->bytes;
+      slots_[i] = std::move(fetched);
+      fetched_cv_.notify_all();
     }
-  };
-  std::unique_ptr<SftpSession> mover;
-  auto report = [&](FirmPollResult result) {
-    if (on_done) on_done(result.firm_id, result.changed_ids);
-    pass.firms.push_back(std::move(result));
-  };
+  }
+
+  // Waits until the fetchers may run further ahead; false when there is nothing
+  // left to fetch or the pass ends.
+  bool ClaimNext(size_t* i) {
+    std::unique_lock<std::mutex> lock(mu_);
+    room_cv_.wait(lock, [&] {
+      return stop_ || next_ >= firms_.size() ||
+             (next_ < taken_ + kFetchAhead && bytes_ahead_ < 2 * kBytesPerCommit);
+    });
+    if (stop_ || next_ >= firms_.size()) return false;
+    *i = next_++;
+    return true;
+  }
+
+  std::unique_ptr<FetchedFirm> FetchOne(std::unique_ptr<SftpSession>& session,
+                                        const FirmInbox& firm) {
+    auto fetched = std::make_unique<FetchedFirm>();
+    fetched->firm = firm;
+    try {
+      if (SftpSession* s = Connect(session)) {
+        fetched = poller_.Fetch(*s, firm);
+        // After an SFTP failure the connection may be unusable: a new one next.
+        if (!fetched->errors.empty()) session.reset();
+      } else {
+        fetched->not_connected = true;
+      }
+    } catch (const std::exception& e) {
+      fetched->errors.push_back(firm.firm_id + ": " + e.what());
+      session.reset();
+    }
+    return fetched;
+  }
+
+  // The applier: takes the slots in firm order and applies them in groups.
+  void ApplyInOrder() {
+    FetchedGroup group;
+    uint64_t group_bytes = 0;
+    for (size_t i = 0; i < firms_.size(); ++i) {
+      std::unique_ptr<FetchedFirm> f = Take(i);
+      if (f->not_connected) {
+        Finish(group);
+        group_bytes = 0;
+        ReportNotConnected(*f);
+        continue;
+      }
+      group_bytes += f->bytes;
+      group.push_back(std::move(f));
+      if (group.size() >= kFirmsPerCommit || group_bytes >= kBytesPerCommit) {
+        Finish(group);
+        group_bytes = 0;
+      }
+    }
+    Finish(group);
+  }
+
+  // Waits for slot `i` and takes it, making room for the fetchers.
+  std::unique_ptr<FetchedFirm> Take(size_t i) {
+    std::unique_ptr<FetchedFirm> f;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      fetched_cv_.wait(lock, [&] { return slots_[i] != nullptr; });
+      f = std::move(slots_[i]);
+      bytes_ahead_ -= f->bytes;
+      taken_ = i + 1;
+    }
+    room_cv_.notify_all();
+    return f;
+  }
+
+  void ReportNotConnected(const FetchedFirm& f) {
+    FirmPollResult failed;
+    failed.firm_id = f.firm.firm_id;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      failed.errors.push_back(connect_error_);
+    }
+    Report(std::move(failed));
+  }
+
   // Applies `group` in one commit, then moves its files and reports its firms.
-  auto finish = [&](FetchedGroup& group) {
+  void Finish(FetchedGroup& group) {
     if (group.empty()) return;
+    const std::string commit_error = Commit(group);
+    for (auto& f : group) {
+      // A failed commit moves nothing: no connection needed.
+      FirmPollResult result =
+          poller_.Settle(commit_error.empty() ? Connect(mover_) : nullptr, *f, commit_error);
+      // After an SFTP failure the connection may be unusable: a new one next.
+      if (commit_error.empty() && !result.errors.empty()) mover_.reset();
+      Report(std::move(result));
+    }
+    group.clear();
+  }
+
+  // Applies `group` in one transaction; the commit's error, or an empty string.
+  std::string Commit(FetchedGroup& group) {
     // Reading and validating ends before the writer is taken, so the group's
     // transaction never waits for it.
     for (auto& f : group)
@@ -201,78 +282,53 @@ PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms, const 
     std::string commit_error;
     const auto ingest_start = std::chrono::steady_clock::now();
     {
-      CommitGroup commit(db_);
-      for (auto& f : group) Apply(*f, commit);
+      CommitGroup commit(poller_.db_);
+      for (auto& f : group) poller_.Apply(*f, commit);
       try {
         commit.Commit();
       } catch (const DatabaseError& e) {
         commit_error = e.what();
       }
     }
-    pass.ingest_seconds +=
+    result_.ingest_seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - ingest_start).count();
-    for (auto& f : group) {
-      // A failed commit moves nothing: no connection needed.
-      FirmPollResult result = Settle(commit_error.empty() ? connect(mover) : nullptr, *f, commit_error);
-      // After an SFTP failure the connection may be unusable: a new one next.
-      if (commit_error.empty() && !result.errors.empty()) mover.reset();
-      report(std::move(result));
-    }
-    group.clear();
-  };
-  std::vector<std::thread> fetchers;
-  auto end_fetchers = [&] {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      stop = true;
-    }
-    room_cv.notify_all();
-    for (auto& t : fetchers) t.join();
-    fetchers.clear();
-  };
-  try {
-    for (size_t k = 0; k < std::min<size_t>(kFetchConnections, n); ++k) fetchers.emplace_back(fetcher);
-    FetchedGroup group;
-    uint64_t group_bytes = 0;
-    for (size_t i = 0; i < n; ++i) {
-      std::unique_ptr<FetchedFirm> f;
-      {
-        std::unique_lock<std::mutex> lock(mu);
-        fetched_cv.wait(lock, [&] { return slots[i] != nullptr; });
-        f = std::move(slots[i]);
-        bytes_ahead -= f->bytes;
-        taken = i + 1;
-      }
-      room_cv.notify_all();
-      if (f->not_connected) {
-        finish(group);
-        group_bytes = 0;
-        FirmPollResult failed;
-        failed.firm_id = f->firm.firm_id;
-        {
-          std::lock_guard<std::mutex> lock(mu);
-          failed.errors.push_back(connect_error);
-        }
-        report(std::move(failed));
-        continue;
-      }
-      group_bytes += f->bytes;
-      group.push_back(std::move(f));
-      if (group.size() >= kFirmsPerCommit || group_bytes >= kBytesPerCommit) {
-        finish(group);
-        group_bytes = 0;
-      }
-    }
-    finish(group);
-  } catch (...) {
-    end_fetchers();
-    for (const auto& f : slots)
-      if (f) RemoveDownloads(*f);
-    throw;
+    return commit_error;
   }
-  end_fetchers();
-  pass.connection_error = connect_error;
-  return pass;
+
+  void Report(FirmPollResult result) {
+    if (on_done_) on_done_(result.firm_id, result.changed_ids);
+    result_.firms.push_back(std::move(result));
+  }
+
+  void EndFetchers() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    room_cv_.notify_all();
+    for (auto& t : fetchers_) t.join();
+    fetchers_.clear();
+  }
+
+  InboxPoller& poller_;
+  const std::vector<FirmInbox>& firms_;
+  const FirmDoneCallback& on_done_;
+  PollPassResult result_;               // the applier's
+  std::unique_ptr<SftpSession> mover_;  // the applier's connection
+  std::vector<std::thread> fetchers_;
+
+  std::mutex mu_;  // guards the members below
+  std::condition_variable fetched_cv_, room_cv_;
+  std::vector<std::unique_ptr<FetchedFirm>> slots_;
+  size_t next_ = 0, taken_ = 0;  // next firm to fetch; firms the applier has taken
+  uint64_t bytes_ahead_ = 0;     // downloaded, not yet taken
+  bool stop_ = false;
+  std::string connect_error_;
+};
+
+PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms,
+                                     const FirmDoneCallback& on_done) {
+  return Pass(*this, firms, on_done).Run();
 }
 
 std::unique_ptr<InboxPoller::FetchedFirm> InboxPoller::Fetch(SftpSession& session, const FirmInbox& firm) {

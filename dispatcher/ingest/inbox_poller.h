@@ -114,6 +114,7 @@ class InboxPoller {
  private:
   struct FetchedFirm;
   using FetchedGroup = std::vector<std::unique_ptr<FetchedFirm>>;
+  class Pass;  // one PollOnce: its fetcher threads and its applier
   // Steps 1-3 up to the order: list, download, hash, headers; starts reading and
   // validating the firm's exports on another thread.
   std::unique_ptr<FetchedFirm> Fetch(SftpSession& session, const FirmInbox& firm);

@@ -24,6 +24,7 @@
 #include "dispatcher/store/appointment_store.h"
 #include "dispatcher/store/sqlite_statement.h"
 #include "shared/export/export_reader.h"
+#include "shared/text/hex.h"
 #include "shared/time/zoned_time.h"
 
 namespace kehrbote {
@@ -57,13 +58,7 @@ std::string Sha256OfFile(const std::string& path) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx.get(), md, &len);
-  static const char* hex = "0123456789abcdef";
-  std::string out(2 * len, '0');
-  for (unsigned i = 0; i < len; ++i) {
-    out[2 * i] = hex[md[i] >> 4];
-    out[2 * i + 1] = hex[md[i] & 15];
-  }
-  return out;
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(md), len));
 }
 
 namespace {

@@ -8,9 +8,6 @@
 #include "shared/time/zoned_time.h"
 
 namespace kehrbote {
-namespace {
-
-using namespace Poco::Data::Keywords;
 
 const std::vector<Migration>& ManualSendMigrations() {
   static const std::string v1 =
@@ -21,6 +18,10 @@ const std::vector<Migration>& ManualSendMigrations() {
   static const std::vector<Migration> migrations = {{1, v1, v1}};
   return migrations;
 }
+
+namespace {
+
+using namespace Poco::Data::Keywords;
 
 // The request as recorded: the filter, and pasted numbers masked.
 std::string RequestJson(const ManualSendRequest& r) {

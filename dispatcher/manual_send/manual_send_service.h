@@ -25,6 +25,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "dispatcher/manual_send/manual_send.h"
 #include "dispatcher/store/database.h"
@@ -33,6 +34,7 @@
 namespace kehrbote {
 
 inline constexpr const char* kManualSendComponent = "manual_send";
+const std::vector<Migration>& ManualSendMigrations();
 inline constexpr std::string_view kRuleManual = "manual";
 
 struct ManualSendResult {

@@ -22,11 +22,6 @@ using Poco::Data::Session;
 using Poco::Data::Statement;
 using Poco::Data::Keywords::bind;
 
-namespace {
-
-constexpr Poco::Int64 kRecentSeconds = 24 * 3600;
-constexpr Poco::Int64 kHeartbeatWindowSeconds = 35 * 24 * 3600;
-
 // Partial indexes: the per-firm queries read a few rows per firm, not the
 // whole messages table (which holds every message ever planned). A migration's
 // text is history and stays literal; the queries name the same strings through
@@ -41,6 +36,13 @@ const std::vector<Migration>& StoreMetricsMigrations() {
   static const std::vector<Migration> m = {{1, v1, v1}};
   return m;
 }
+
+void MigrateStoreMetrics(Database& db) { db.Migrate(kMetricsComponent, StoreMetricsMigrations()); }
+
+namespace {
+
+constexpr Poco::Int64 kRecentSeconds = 24 * 3600;
+constexpr Poco::Int64 kHeartbeatWindowSeconds = 35 * 24 * 3600;
 
 Poco::Int64 Secs(Instant t) { return t.time_since_epoch().count(); }
 
@@ -246,8 +248,6 @@ void WriteAlarms(const DispatcherConfig& config, Poco::Int64 now, const FirmFigu
 }
 
 }  // namespace
-
-void MigrateStoreMetrics(Database& db) { db.Migrate("metrics", StoreMetricsMigrations()); }
 
 void WriteStoreMetrics(Database& db, const DispatcherConfig& config, Instant at,
                        PrometheusText& out) {

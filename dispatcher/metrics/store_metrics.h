@@ -35,6 +35,8 @@
 // Threads: any thread; each call takes its own pooled session.
 #pragma once
 
+#include <vector>
+
 #include "dispatcher/config/dispatcher_config.h"
 #include "dispatcher/metrics/prometheus_text.h"
 #include "dispatcher/store/database.h"
@@ -42,7 +44,10 @@
 
 namespace kehrbote {
 
+inline constexpr const char* kMetricsComponent = "metrics";
 // The indexes the queries need; run after the planning and delivery migrations.
+const std::vector<Migration>& StoreMetricsMigrations();
+// Database::Migrate("metrics", StoreMetricsMigrations()).
 void MigrateStoreMetrics(Database& db);
 
 // Appends the store's figures at `now` for the firms of `config`. Throws

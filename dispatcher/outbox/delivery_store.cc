@@ -213,13 +213,6 @@ bool DeliveryStore::InsertMessage(const NewMessage& m, Instant at) {
   return st.execute() > 0;
 }
 
-void DeliveryStore::AddAlert(const std::string& firm_id, const std::string& kind,
-                             const std::string& text, Instant at) {
-  Session s = db_.GetSession();
-  s << db_.Sql("INSERT INTO delivery_alerts (firm_id, kind, text, created_at) VALUES (?, ?, ?, ?)"),
-      bind(firm_id), bind(kind), bind(text), bind(Secs(at)), now;
-}
-
 DeliveryStore::Backlog DeliveryStore::GetBacklog(const std::string& firm_id) {
   Backlog b;
   Session s = db_.GetSession();

@@ -79,9 +79,6 @@ class DeliveryStore {
   };
   bool InsertMessage(const NewMessage& m, Instant at);
 
-  void AddAlert(const std::string& firm_id, const std::string& kind, const std::string& text,
-                Instant at);
-
   // For the firm's heartbeat and the operator alarm: messages waiting because
   // a gateway or mail host is down (planned again after a transient failure),
   // held by the quota, and the oldest such failure with its reason.

@@ -23,6 +23,7 @@
 #include "shared/log/personal_data.h"
 #include "shared/phone/phone_number.h"
 #include "shared/sms/segmented_text.h"
+#include "shared/text/hex.h"
 #include "shared/time/zoned_time.h"
 
 namespace kehrbote {
@@ -63,14 +64,11 @@ std::string NewDlrToken(int64_t message_id) {
     std::random_device rd;
     for (auto& b : bytes) b = static_cast<unsigned char>(rd());
   }
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex(48, '0');
-  for (int i = 0; i < 16; ++i) {
-    hex[15 - i] = kHex[(static_cast<uint64_t>(message_id) >> (4 * i)) & 15];
-    hex[16 + 2 * i] = kHex[bytes[i] >> 4];
-    hex[16 + 2 * i + 1] = kHex[bytes[i] & 15];
-  }
-  return hex;
+  char id[8];  // big-endian, so that the hex digits sort like the ids
+  for (int i = 0; i < 8; ++i)
+    id[i] = static_cast<char>(static_cast<uint64_t>(message_id) >> (56 - 8 * i));
+  return HexEncode(std::string_view(id, sizeof id)) +
+         HexEncode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
 struct Outbox::Row {
@@ -743,8 +741,10 @@ SendCounts& SendCounts::operator+=(const SendCounts& o) {
 SendCounts Outbox::SendDue(Instant at, std::size_t max) {
   SendCounts counts;
   counts.released = ReleaseHeld(at);
-  const std::size_t width = std::max<std::size_t>(1, options_.send_window);
-  if (!window_ || window_->width() != width) window_ = std::make_unique<SendWindow>(width);
+  // The window (and the width it adapted to) lives from pass to pass.
+  const std::size_t max_width = std::max<std::size_t>(1, options_.send_window);
+  if (!window_ || window_->max_width() != max_width)
+    window_ = std::make_unique<SendWindow>(max_width, options_.send_window_start);
   OpenSms open_sms;
   std::deque<Row> claimed;                        // claimed, not yet sent, in id order
   std::map<std::size_t, Row> open;                // sent, outcome not yet committed
@@ -763,8 +763,8 @@ SendCounts Outbox::SendDue(Instant at, std::size_t max) {
   if (db_.dialect() == SqlDialect::kSqlite) pass = std::make_unique<PassSql>(db_.GetSession());
   try {
     while (true) {
-      // Keep `width` requests open.
-      while (open.size() < width) {
+      // Keep as many requests open as the window's width allows now.
+      while (open.size() < window_->width()) {
         if (claimed.empty()) {
           if (!more || taken >= max) break;
           Claimed c;
@@ -798,10 +798,10 @@ SendCounts Outbox::SendDue(Instant at, std::size_t max) {
       // when answers trickle in. The same transaction claims the next batch when
       // the queue runs low, so the window never drains at a batch boundary and a
       // claim costs no commit of its own.
-      auto finished = window_->TakeFinished(std::max<std::size_t>(1, width / 8));
+      auto finished = window_->TakeFinished(std::max<std::size_t>(1, window_->width() / 8));
       SendCounts recorded;
       Claimed next;
-      const bool claim_ahead = claimed.size() < width && more && taken < max;
+      const bool claim_ahead = claimed.size() < window_->width() && more && taken < max;
       next.wanted = claim_ahead ? want() : 0;
       Transact(pass.get(), [&](Session& s) {
         recorded = SendCounts{};

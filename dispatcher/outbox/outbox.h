@@ -16,9 +16,10 @@
 // Claiming: one transaction selects due rows (PostgreSQL: FOR UPDATE SKIP
 // LOCKED, so several dispatchers never take the same row; SQLite: BEGIN
 // IMMEDIATE excludes other writers) and sets them 'sending' with this
-// instance's claim id, a lease and the send window W of this process. Only
-// then are requests made, in id order, with at most W requests whose outcome
-// is not yet committed (SendWindow): finished outcomes are committed together
+// instance's claim id, a lease and the send window's maximum W of this process.
+// Only then are requests made, in id order, with at most W requests whose
+// outcome is not yet committed (SendWindow, whose width adapts to the gateway
+// within W): finished outcomes are committed together
 // in one transaction while the other requests are still on the wire. So after
 // a crash, of the rows of one claim still in 'sending' only the W lowest ids
 // can have reached the gateway.
@@ -42,7 +43,7 @@
 // but could not report it in time). A row whose deadline passed -> 'expired'.
 //
 // An Outbox is used from one thread. With a send window above 1 its channels
-// are called from W worker threads at once and must allow that.
+// are called from up to W worker threads at once and must allow that.
 #pragma once
 
 #include <chrono>
@@ -76,12 +77,16 @@ struct OutboxOptions {
   double jitter = 0.25;  // +-25 % of the backoff
   // Rows claimed per transaction.
   std::size_t claim_batch = 100;
-  // Requests open at once (see above): 1 = strictly one at a time; W = up to W
-  // times the rate of a slow gateway. A crash leaves at most W requests whose
-  // outcome is unknown: settled by their receipts (settle_wait), else each a
-  // possible duplicate. The dispatcher's config (delivery.send_window)
-  // defaults to 16.
+  // The most requests open at once, W (see above): 1 = strictly one at a time;
+  // W = up to W times the rate of a slow gateway. A crash leaves at most W
+  // requests whose outcome is unknown: settled by their receipts (settle_wait),
+  // else each a possible duplicate. Within W the window adapts its width to the
+  // gateway (window_width.h): it narrows when requests fail transiently and
+  // widens again while that raises the rate. It starts at send_window_start
+  // (0: at W, the dispatcher's choice). The dispatcher's config
+  // (delivery.send_window) defaults to 256.
   std::size_t send_window = 1;
+  std::size_t send_window_start = 0;
   // How long an SMS possibly in flight at a crash waits for its delivery
   // receipt before it is sent again (see above). 0 = sent again at once (no
   // receipts requested). The dispatcher's config (delivery.settle_wait)
@@ -140,6 +145,10 @@ class Outbox {
 
   // Earliest next_attempt_at of a 'planned' row (for the run loop's timer).
   std::optional<Instant> NextDue();
+
+  // Requests the send window allows open now (its adapted width; 0 before the
+  // first SendDue). For logs and benchmarks.
+  std::size_t send_width() const { return window_ ? window_->width() : 0; }
 
  private:
   struct Row;

@@ -7,12 +7,8 @@
 
 namespace kehrbote {
 
-SendWindow::SendWindow(std::size_t width) : width_(width == 0 ? 1 : width) {
-  if (width_ > 1) {
-    workers_.reserve(width_);
-    for (std::size_t i = 0; i < width_; ++i) workers_.emplace_back([this] { Work(); });
-  }
-}
+SendWindow::SendWindow(std::size_t max_width, std::size_t start_width)
+    : width_(start_width == 0 ? max_width : start_width, max_width) {}
 
 SendWindow::~SendWindow() {
   {
@@ -43,7 +39,9 @@ SendOutcome SendWindow::Run(const Job& job) {
 
 void SendWindow::Submit(std::size_t tag, MessageChannel* channel, const OutgoingMessage* message) {
   Job job{tag, channel, message};
-  if (workers_.empty()) {
+  if (max_width() == 1) {
+    if (open_ >= 1) throw std::logic_error("SendWindow: more requests than its width");
+    since_ = std::chrono::steady_clock::now();
     SendOutcome outcome = Run(job);
     std::lock_guard<std::mutex> lock(mu_);
     finished_.emplace_back(tag, std::move(outcome));
@@ -52,21 +50,38 @@ void SendWindow::Submit(std::size_t tag, MessageChannel* channel, const Outgoing
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (open_ >= width_) throw std::logic_error("SendWindow: more requests than its width");
+    if (open_ >= width()) throw std::logic_error("SendWindow: more requests than its width");
+    // Left idle: the rate is measured from now, not over the idle time.
+    if (open_ == 0) since_ = std::chrono::steady_clock::now();
     jobs_.push_back(job);
     ++open_;
+    // One thread per open request; started when the width first needs it.
+    if (workers_.size() < open_) workers_.emplace_back([this] { Work(); });
   }
   work_ready_.notify_one();
 }
 
 std::vector<std::pair<std::size_t, SendOutcome>> SendWindow::TakeFinished(std::size_t at_least) {
-  std::unique_lock<std::mutex> lock(mu_);
-  awaited_ = std::min(std::max<std::size_t>(at_least, 1), open_);
-  job_done_.wait(lock, [&] { return finished_.size() >= awaited_; });
-  awaited_ = 0;
   std::vector<std::pair<std::size_t, SendOutcome>> out;
-  out.swap(finished_);
-  open_ -= out.size();
+  bool limited = false;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    // Fewer open than allowed: the caller had nothing more to send.
+    limited = open_ < width();
+    awaited_ = std::min(std::max<std::size_t>(at_least, 1), open_);
+    job_done_.wait(lock, [&] { return finished_.size() >= awaited_; });
+    awaited_ = 0;
+    out.swap(finished_);
+    open_ -= out.size();
+  }
+  if (out.empty()) return out;
+  const auto now = std::chrono::steady_clock::now();
+  const std::size_t transient =
+      static_cast<std::size_t>(std::count_if(out.begin(), out.end(), [](const auto& o) {
+        return o.second.status == SendStatus::kTransient;
+      }));
+  width_.Observe(out.size(), transient, now - since_, limited);
+  since_ = now;
   return out;
 }
 

@@ -279,22 +279,6 @@ void PlanStore::MarkPlanned(Session& session, std::string_view firm_id,
   rows.Run(session);
 }
 
-std::vector<ExistingMessage> PlanStore::ExistingMessages(Session& session,
-                                                         std::string_view firm_id,
-                                                         std::string_view appointment_id) {
-  std::string f(firm_id), a(appointment_id);
-  Statement st(session);
-  st << db_.Sql("SELECT id, appointment_version, rule_id, purpose, channel, contact_key, "
-                "recipient, state, deadline_at, due_at FROM messages WHERE firm_id = ? AND "
-                "appointment_id = ? ORDER BY id"),
-      use(f), use(a);
-  st.execute();
-  RecordSet rs(st);
-  std::vector<ExistingMessage> out;
-  for (size_t row = 0; row < rs.rowCount(); ++row) out.push_back(ReadExisting(rs, row, 9));
-  return out;
-}
-
 bool PlanStore::InsertMessage(Session& session, const PlannedMessage& m, Instant now) {
   std::string firm = m.firm_id, appt = m.appointment_id, rule = m.rule_id,
               purpose(ToString(m.purpose)), channel(ToString(m.channel)), key = m.contact_key,

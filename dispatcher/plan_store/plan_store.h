@@ -70,11 +70,6 @@ class PlanStore {
   // Database::Migrate("planning", PlanningMigrations()).
   void Migrate();
 
-  // Messages stored for the firm's appointments (any version), grouped by the
-  // caller; `session` is the caller's (transaction) session.
-  std::vector<ExistingMessage> ExistingMessages(Poco::Data::Session& session,
-                                                std::string_view firm_id,
-                                                std::string_view appointment_id);
   // All appointment messages of a firm (not heartbeats), by appointment id: one
   // query per firm, not one per appointment.
   std::map<std::string, std::vector<ExistingMessage>> ExistingMessagesOfFirm(

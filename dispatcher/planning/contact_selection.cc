@@ -50,10 +50,6 @@ std::string_view ToString(SkipKind k) {
   return "unknown";
 }
 
-bool IsInvalidContact(SkipKind k) {
-  return k == SkipKind::kLandline || k == SkipKind::kInvalidNumber || k == SkipKind::kInvalidEmail;
-}
-
 std::string MaskContact(ContactChannel channel, std::string_view key) {
   return channel == ContactChannel::kEmail ? MaskEmail(key) : MaskPhoneNumber(key);
 }

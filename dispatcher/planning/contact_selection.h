@@ -40,8 +40,6 @@ enum class SkipKind {
   kMissingValue,   // the text needs a value the appointment or firm lacks (<<Strasse>>)
 };
 std::string_view ToString(SkipKind k);  // "no_consent", "landline", ...
-// True for the kinds the heartbeat reports as "ungültige Kontakte".
-bool IsInvalidContact(SkipKind k);
 
 struct SelectedContact {
   ContactChannel channel = ContactChannel::kSms;

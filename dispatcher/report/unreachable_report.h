@@ -1,5 +1,5 @@
 // Unreachable customers: the appointments of a firm that get no reminder, each
-// with the reason, so the office can fix its data (issue 15).
+// with the reason, so the office can fix its data.
 //
 // An appointment (current version, scheduled, in the last export's window) is
 // listed when no reminder or change notice of it is planned or sent (every

@@ -19,8 +19,8 @@
 
 #include "dispatcher/sms/kannel_channel.h"
 #include "dispatcher/sms/url_encoding.h"
-#include "shared/sms/utf8.h"
 #include "shared/text/json_string.h"
+#include "shared/text/utf8.h"
 
 namespace kehrbote {
 

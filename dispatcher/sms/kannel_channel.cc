@@ -9,7 +9,7 @@
 #include "dispatcher/sms/http_connection.h"
 #include "dispatcher/sms/url_encoding.h"
 #include "shared/sms/segmented_text.h"
-#include "shared/sms/utf8.h"
+#include "shared/text/utf8.h"
 
 namespace kehrbote {
 

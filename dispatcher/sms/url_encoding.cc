@@ -1,5 +1,7 @@
 #include "dispatcher/sms/url_encoding.h"
 
+#include "shared/text/hex.h"
+
 namespace kehrbote {
 namespace {
 int Hex(char c) {
@@ -11,7 +13,6 @@ int Hex(char c) {
 }  // namespace
 
 std::string PercentEncode(std::string_view bytes) {
-  static const char* kHex = "0123456789ABCDEF";
   std::string out;
   out.reserve(bytes.size() * 3);
   for (unsigned char c : bytes) {
@@ -20,8 +21,7 @@ std::string PercentEncode(std::string_view bytes) {
       out += static_cast<char>(c);
     } else {
       out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
+      AppendHexByte(out, c, HexCase::kUpper);
     }
   }
   return out;

@@ -1,5 +1,6 @@
 #include "dispatcher/store/appointment_json.h"
 
+#include "shared/text/hex.h"
 #include "shared/text/json_string.h"
 
 #include <chrono>
@@ -88,13 +89,7 @@ std::string Sha1Hex(std::string_view data) {
   unsigned int len = 0;
   if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha1(), nullptr) != 1)
     throw std::runtime_error("EVP_Digest(sha1) failed");
-  static const char* hex = "0123456789abcdef";
-  std::string out(2 * len, '0');
-  for (unsigned i = 0; i < len; ++i) {
-    out[2 * i] = hex[md[i] >> 4];
-    out[2 * i + 1] = hex[md[i] & 15];
-  }
-  return out;
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(md), len));
 }
 
 using nlohmann::json;

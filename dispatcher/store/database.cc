@@ -5,7 +5,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
-#include <regex>
+#include <optional>
 #include <thread>
 
 #include <Poco/Data/DataException.h>
@@ -16,6 +16,7 @@
 #include <Poco/Exception.h>
 
 #include "dispatcher/store/sqlite_statement.h"
+#include "dispatcher/store/store_url.h"
 #include "dispatcher/store/wal_checkpointer.h"
 #include "shared/env/env.h"
 
@@ -59,11 +60,6 @@ void RegisterConnectors() {
     Poco::Data::SQLite::Connector::registerConnector();
     Poco::Data::PostgreSQL::Connector::registerConnector();
   });
-}
-
-std::string MaskPassword(const std::string& url) {
-  static const std::regex re(R"(password\s*=\s*('[^']*'|\S+))");
-  return std::regex_replace(url, re, "password=*****");
 }
 
 std::vector<std::string> SplitStatements(const std::string& sql) {
@@ -180,7 +176,7 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const DatabaseO
   impl->busy_timeout = options.busy_timeout;
   impl->on_writer_wait = options.on_writer_wait;
   const int max_sessions = static_cast<int>(std::max<std::size_t>(1, options.max_sessions));
-  const std::string description = MaskPassword(url);
+  const std::string description = MaskStoreUrl(url);
   try {
     if (url.rfind("sqlite:", 0) == 0) {
       std::string file = url.substr(7);
@@ -208,9 +204,8 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const DatabaseO
       if (mode != "wal") throw DatabaseError("database '" + description + "': cannot switch to WAL (journal_mode=" + mode + ")");
       return std::unique_ptr<Database>(new Database(SqlDialect::kSqlite, description, std::move(impl)));
     }
-    if (url.rfind("postgresql:", 0) == 0) {
-      std::string conn = url.substr(11);
-      impl->pool = std::make_unique<PostgresSessionPool>(conn, max_sessions);
+    if (const std::optional<std::string> conn = PostgresConnectionString(url)) {
+      impl->pool = std::make_unique<PostgresSessionPool>(*conn, max_sessions);
       Session s = impl->pool->get();  // fail early if unreachable
       int one = 0;
       s << "SELECT 1", into(one), now;
@@ -224,7 +219,8 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const DatabaseO
     throw DatabaseError("cannot open database '" + description + "': " + e.what());
   }
   throw DatabaseError("database URL '" + description +
-                      "': expected 'sqlite:/path/file.db' or 'postgresql:host=... dbname=...'");
+                      "': expected 'sqlite:/path/file.db', 'postgresql:host=... dbname=...' or "
+                      "'postgresql://user@host/dbname'");
 }
 
 Session Database::GetSession() {
@@ -247,11 +243,6 @@ Session Database::GetSession() {
 std::string Database::Sql(std::string_view sql) const {
   if (dialect_ == SqlDialect::kPostgresql) return NumberPlaceholders(sql);
   return std::string(sql);
-}
-
-std::string_view Database::AutoIncrementKey() const {
-  return dialect_ == SqlDialect::kSqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT"
-                                         : "BIGSERIAL PRIMARY KEY";
 }
 
 namespace {

@@ -11,13 +11,13 @@
 //                                               journal; busy timeout
 //   "postgresql:host=127.0.0.1 port=5432 dbname=kehrbote user=kehrbote password=..."
 //                                               a libpq connection string
+//   "postgresql://kehrbote:...@db:5432/kehrbote"  or a libpq URI (store_url.h)
 //
 // Portable SQL, as every component must write it:
 //   - Placeholders: write '?' and pass the text through Sql() (PostgreSQL wants
 //     $1, $2, ...; Sql() rewrites '?' outside quoted literals for that dialect).
 //   - Timestamps are BIGINT unix seconds (UTC); booleans are INTEGER 0/1; bind and
 //     extract 64-bit values as Poco::Int64, text as std::string.
-//   - Auto-increment keys: AutoIncrementKey() gives the column definition.
 //   - Upserts: "INSERT ... ON CONFLICT (...) DO UPDATE/NOTHING" works on both
 //     (SQLite >= 3.24).
 //
@@ -101,8 +101,6 @@ class Database {
 
   // `sql` with '?' placeholders rewritten for this dialect ($1.. on PostgreSQL).
   std::string Sql(std::string_view sql) const;
-  // "INTEGER PRIMARY KEY AUTOINCREMENT" (SQLite) / "BIGSERIAL PRIMARY KEY" (PostgreSQL).
-  std::string_view AutoIncrementKey() const;
 
   // Applies the steps of `component` newer than its recorded version, in order,
   // each in its own transaction. Idempotent; safe when several processes start at

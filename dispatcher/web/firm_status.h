@@ -42,11 +42,6 @@ struct FirmStatus {
   std::string reason;  // why not green
 };
 
-inline constexpr const char* kOverviewComponent = "web_overview";
-// The three indexes the overview needs on planning's messages table (run after
-// PlanStore::Migrate; `web` does).
-const std::vector<Migration>& OverviewMigrations();
-
 // Sets status.light and status.reason.
 void TrafficLight(FirmStatus& status, Instant now);
 

@@ -4,13 +4,7 @@
 #include <map>
 
 #include "dispatcher/config/dispatcher_config.h"
-#include "dispatcher/manual_send/manual_send_service.h"
-#include "dispatcher/outbox/delivery_schema.h"
-#include "dispatcher/plan_store/plan_store.h"
-#include "dispatcher/settings/firm_settings_store.h"
-#include "dispatcher/store/store_schema.h"
-#include "dispatcher/web/account_schema.h"
-#include "dispatcher/web/firm_status.h"
+#include "dispatcher/schema/dispatcher_schema.h"
 #include "dispatcher/web/portal_routes.h"
 #include "dispatcher/web/web_server.h"
 #include "shared/env/env.h"
@@ -72,13 +66,7 @@ int RunWebCommand(const std::string& config_path, const std::vector<std::string>
   try {
     DispatcherConfig config = LoadDispatcherConfig(config_path);
     auto db = Database::Open(config.store_url);
-    MigrateStore(*db);
-    PlanStore(*db).Migrate();
-    db->Migrate(kDeliveryComponent, DeliveryMigrations());
-    MigrateWeb(*db);
-    db->Migrate(kOverviewComponent, OverviewMigrations());
-    FirmSettingsStore(*db).Migrate();
-    ManualSendService(*db).Migrate();
+    MigrateDispatcherStore(*db);
     SystemClock clock;
     AccountStore accounts(*db, clock);
     PortalContext portal{*db, clock, accounts, ConfiguredFirms(config), config.operator_timezone};

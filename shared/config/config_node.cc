@@ -1,6 +1,7 @@
 #include "shared/config/config_node.h"
 
 #include "shared/text/edit_distance.h"
+#include "shared/text/utf8.h"
 
 #include <algorithm>
 #include <cctype>
@@ -98,24 +99,15 @@ std::optional<std::chrono::seconds> ParseDuration(const std::string& s) {
 void CheckEncoding(const std::string& text, const std::string& file) {
   int line = 1, column = 1;
   for (size_t i = 0; i < text.size();) {
-    const unsigned char b = static_cast<unsigned char>(text[i]);
-    size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
-    uint32_t cp = n == 1 ? b : n == 2 ? (b & 0x1F) : n == 3 ? (b & 0x0F) : (b & 0x07);
-    bool ok = n > 0 && i + n <= text.size();
-    for (size_t k = 1; ok && k < n; ++k) {
-      const unsigned char c = static_cast<unsigned char>(text[i + k]);
-      ok = (c & 0xC0) == 0x80;
-      cp = (cp << 6) | (c & 0x3F);
-    }
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    ok = ok && cp >= kMin[n] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
-    if (!ok) {
+    const Utf8Sequence s = DecodeUtf8Sequence(std::string_view(text).substr(i));
+    if (s.error != nullptr) {
       char hex[8];
-      std::snprintf(hex, sizeof(hex), "0x%02X", b);
+      std::snprintf(hex, sizeof(hex), "0x%02X", static_cast<unsigned char>(text[i]));
       throw ConfigError(file, line, column, "",
                         std::string("invalid UTF-8 (byte ") + hex +
                             "); save the file as UTF-8 (it looks like Windows-1252 or Latin-1)");
     }
+    const char32_t cp = s.code_point;
     if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || (cp >= 0x7F && cp <= 0x9F)) {
       char code[12];
       std::snprintf(code, sizeof(code), "U+%04X", static_cast<unsigned>(cp));
@@ -128,7 +120,7 @@ void CheckEncoding(const std::string& text, const std::string& file) {
     } else {
       ++column;
     }
-    i += n;
+    i += s.length;
   }
 }
 
@@ -266,16 +258,6 @@ int64_t ConfigNode::Integer(const std::string& key, int64_t fallback, int64_t mi
     FailAt(Get(key), KeyPath(key), "expected " + expected + ", got '" + *s + "'");
   }
   return *v;
-}
-
-int64_t ConfigNode::RequireInteger(const std::string& key, int64_t min, int64_t max) const {
-  if (!Has(key)) {
-    Get(key);
-    FailAt(YAML::Node(), KeyPath(key), "is missing (expected an integer from " +
-                                           std::to_string(min) + " to " + std::to_string(max) +
-                                           ")");
-  }
-  return Integer(key, 0, min, max);
 }
 
 double ConfigNode::Number(const std::string& key, double fallback) const {

@@ -72,7 +72,6 @@ class ConfigNode {
   std::string String(const std::string& key, const std::string& fallback) const;
   std::optional<std::string> OptionalString(const std::string& key) const;
   int64_t Integer(const std::string& key, int64_t fallback, int64_t min, int64_t max) const;
-  int64_t RequireInteger(const std::string& key, int64_t min, int64_t max) const;
   double Number(const std::string& key, double fallback) const;
   bool Bool(const std::string& key, bool fallback) const;
   // A duration written "90s", "15m", "2h", "1d" or a combination such as "1d12h".

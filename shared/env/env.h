@@ -70,8 +70,10 @@ class Env {
   // Append reaches the OS at once (no buffer: a crash loses no line); other
   // processes may read the file meanwhile.
   virtual std::unique_ptr<WritableFile> NewAppendablePrivateFile(const std::string& path) = 0;
-  // Writes the whole of `data` to `path` atomically: temp file, sync, rename.
-  virtual void WritePrivateFileAtomically(const std::string& path, std::string_view data) = 0;
+  // Writes the whole of `data` to `path` atomically: temp file `path`.tmp, sync,
+  // rename. Not virtual: the sequence is the same on every platform (env.cc); what
+  // differs (owner-only access, a rename that replaces) is NewPrivateFile and RenameFile.
+  void WritePrivateFileAtomically(const std::string& path, std::string_view data);
   virtual std::string ReadFile(const std::string& path) = 0;
   virtual bool FileExists(const std::string& path) = 0;
   virtual uint64_t FileSize(const std::string& path) = 0;

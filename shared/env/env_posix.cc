@@ -165,15 +165,6 @@ class PosixEnv final : public Env {
     return std::make_unique<PosixWritableFile>(path, fd, /*unbuffered=*/true);
   }
 
-  void WritePrivateFileAtomically(const std::string& path, std::string_view data) override {
-    std::string tmp = path + ".tmp";
-    auto f = NewPrivateFile(tmp);
-    f->Append(data);
-    f->Sync();
-    f->Close();
-    RenameFile(tmp, path);
-  }
-
   std::string ReadFile(const std::string& path) override {
     std::ifstream in(path, std::ios::binary);
     if (!in) Throw("cannot open", path, errno);

@@ -250,15 +250,6 @@ class WindowsEnv final : public Env {
     return std::make_unique<WindowsWritableFile>(path, h, /*unbuffered=*/true);
   }
 
-  void WritePrivateFileAtomically(const std::string& path, std::string_view data) override {
-    std::string tmp = path + ".tmp";
-    auto f = NewPrivateFile(tmp);
-    f->Append(data);
-    f->Sync();
-    f->Close();
-    RenameFile(tmp, path);
-  }
-
   std::string ReadFile(const std::string& path) override {
     const std::wstring wide = Wide(path);
     std::ifstream in(wide.c_str(), std::ios::binary);  // the wchar_t* overload: a UTF-16 path

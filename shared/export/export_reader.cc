@@ -133,6 +133,168 @@ Appointment ToAppointment(const json& o, const std::string& base, const Checks& 
   return a;
 }
 
+// A file of a higher minor version than this program's is read leniently: members
+// unknown here are ignored (export_schema.h).
+SchemaStrictness StrictnessFor(const json& header) {
+  auto version = header.find("version");
+  if (version != header.end() && version->is_object()) {
+    auto minor = version->find("minor");
+    if (minor != version->end() && minor->is_number_integer() &&
+        minor->get<std::int64_t>() > kExportMinorVersion) {
+      return SchemaStrictness::kLenient;
+    }
+  }
+  return SchemaStrictness::kStrict;
+}
+
+// Format and major version are checked as soon as they are read: a file of another
+// format or major version is refused with that reason, not with a schema error.
+void CheckFormatAndMajor(const std::string& name, const json& value, const Checks& checks) {
+  if (name == "format" && value.is_string() && value.get<std::string>() != kExportFormatId) {
+    checks.Fail("/format", "not a Kehrbote export: format is " + value.dump() + ", expected \"" +
+                               std::string(kExportFormatId) + "\"");
+  }
+  if (name == "version" && value.is_object() && value.contains("major") &&
+      value["major"].is_number_integer() &&
+      value["major"].get<std::int64_t>() != kExportMajorVersion) {
+    checks.Fail("/version/major", "unsupported export format major version " +
+                                      value["major"].dump() + "; this program reads version " +
+                                      std::to_string(kExportMajorVersion) + ".x only");
+  }
+}
+
+// Reads the header members up to "appointments" into `header`; false if the root
+// object ended without "appointments".
+bool ReadHeaderMembers(JsonPullParser& parser, const Checks& checks, json* header) {
+  std::string name;
+  while (parser.NextMember(&name)) {
+    if (name == "appointments") return true;
+    if (header->contains(name)) parser.Fail("duplicate member \"" + name + "\"");
+    json value = parser.ParseValue();
+    CheckFormatAndMajor(name, value, checks);
+    header->emplace(name, std::move(value));
+  }
+  return false;
+}
+
+// The "appointments" array, read in batches.
+//
+// Checking an appointment (schema, dates) costs about three times parsing it, so
+// with a second core a helper thread checks half of each batch. The batch is then
+// handed over in file order and stops at the first problem; a syntax error later
+// in the batch counts only if all before it were fine: the same errors and the
+// same appointments handed over as one by one.
+class AppointmentArray {
+ public:
+  AppointmentArray(JsonPullParser& parser, ExportSchema& schema, SchemaStrictness strictness,
+                   const Checks& checks, const std::string& source)
+      : parser_(parser),
+        schema_(schema),
+        strictness_(strictness),
+        checks_(checks),
+        source_(source) {}
+
+  // Reads the whole array; returns the number of appointments handed over.
+  size_t Read(const ExportReader::AppointmentHandler& on_appointment) {
+    parser_.BeginArray();
+    for (bool more = true; more;) {
+      std::exception_ptr syntax_error = ParseBatch(&more);
+      CheckBatch();
+      HandOverBatch(on_appointment);
+      if (syntax_error) std::rethrow_exception(syntax_error);
+    }
+    return ids_.size();
+  }
+
+ private:
+  static constexpr size_t kBatch = 256, kSplitFrom = 16;
+
+  struct Item {
+    std::string base;  // the appointment's JSON pointer
+    json value;
+    Appointment appointment;
+    std::exception_ptr error;
+  };
+
+  // Parses up to kBatch elements; `more` becomes false at the end of the array or
+  // at a syntax error, which is returned (to count only after the batch before it).
+  std::exception_ptr ParseBatch(bool* more) {
+    batch_.clear();
+    try {
+      while (batch_.size() < kBatch && (*more = parser_.NextElement())) {
+        Item item;
+        item.base = parser_.Pointer();
+        item.value = parser_.ParseValue();
+        batch_.push_back(std::move(item));
+      }
+    } catch (...) {
+      *more = false;
+      return std::current_exception();
+    }
+    return nullptr;
+  }
+
+  void CheckBatch() {
+    if (batch_.size() < kSplitFrom || std::thread::hardware_concurrency() <= 1) {
+      for (Item& item : batch_) Check(schema_, item);
+      return;
+    }
+    // valijson's validator is not shared between threads: the helper has its own schema.
+    if (!helper_schema_) helper_schema_ = std::make_unique<ExportSchema>(source_);
+    const size_t half = batch_.size() / 2;
+    auto helper = std::async(std::launch::async, [&] {
+      for (size_t i = half; i < batch_.size(); ++i) Check(*helper_schema_, batch_[i]);
+    });
+    for (size_t i = 0; i < half; ++i) Check(schema_, batch_[i]);
+    helper.get();
+  }
+
+  // Runs on either thread; a problem is kept in item.error for the hand-over.
+  void Check(ExportSchema& with, Item& item) const {
+    try {
+      // The schema's "not both" rule gives an obscure message; say it plainly.
+      if (item.value.is_object()) {
+        auto start = item.value.find("start");
+        if (start != item.value.end() && start->is_object() && start->contains("time") &&
+            start->contains("window")) {
+          checks_.Fail(item.base + "/start",
+                       "start has both \"time\" and \"window\"; give one of them");
+        }
+      }
+      with.ValidateAppointment(item.value, item.base, strictness_);
+      item.appointment = ToAppointment(item.value, item.base, checks_);
+    } catch (const ExportError& e) {
+      item.error = std::make_exception_ptr(WithAppointmentId(e, item.value));
+    } catch (...) {
+      item.error = std::current_exception();
+    }
+    item.value = json();
+  }
+
+  void HandOverBatch(const ExportReader::AppointmentHandler& on_appointment) {
+    for (Item& item : batch_) {
+      if (item.error) std::rethrow_exception(item.error);
+      Appointment& appointment = item.appointment;
+      auto [it, inserted] = ids_.emplace(appointment.id, ids_.size());
+      if (!inserted) {
+        checks_.Fail(item.base + "/id", "duplicate appointment id \"" + appointment.id +
+                                            "\" (first at /appointments/" +
+                                            std::to_string(it->second) + ")");
+      }
+      on_appointment(std::move(appointment));
+    }
+  }
+
+  JsonPullParser& parser_;
+  ExportSchema& schema_;
+  const SchemaStrictness strictness_;
+  const Checks& checks_;
+  const std::string& source_;
+  std::unique_ptr<ExportSchema> helper_schema_;  // made for the first split batch
+  std::vector<Item> batch_;
+  std::unordered_map<std::string, size_t> ids_;  // id -> index of its first appearance
+};
+
 }  // namespace
 
 ExportReader::ExportReader(std::istream& in, std::string source_name)
@@ -144,138 +306,25 @@ size_t ExportReader::Read(const HeaderHandler& on_header,
   ExportSchema schema(source_);
   Checks checks(source_);
   json header = json::object();
-  bool header_done = false;
-  SchemaStrictness strictness = SchemaStrictness::kStrict;
-  std::unordered_map<std::string, size_t> ids;  // id -> index of its first appearance
-  size_t count = 0;
-
-  auto validate_header = [&]() {
-    auto version = header.find("version");
-    if (version != header.end() && version->is_object()) {
-      auto minor = version->find("minor");
-      if (minor != version->end() && minor->is_number_integer() &&
-          minor->get<std::int64_t>() > kExportMinorVersion) {
-        strictness = SchemaStrictness::kLenient;
-        lenient_ = true;
-      }
-    }
-    schema.ValidateHeader(header, strictness);
-  };
-
   parser.BeginObject();
-  std::string name;
-  while (parser.NextMember(&name)) {
-    if (header_done) {
-      parser.Fail("member \"" + name + "\" after \"appointments\"; \"appointments\" must be the "
-                  "last member of the export");
-    }
-    if (name != "appointments") {
-      if (header.contains(name)) parser.Fail("duplicate member \"" + name + "\"");
-      json value = parser.ParseValue();
-      // Format and major version are checked at once: a file of another format
-      // or major version is refused with that reason, not with a schema error.
-      if (name == "format" && value.is_string() && value.get<std::string>() != kExportFormatId) {
-        checks.Fail("/format", "not a Kehrbote export: format is " + value.dump() +
-                                  ", expected \"" + std::string(kExportFormatId) + "\"");
-      }
-      if (name == "version" && value.is_object() && value.contains("major") &&
-          value["major"].is_number_integer() &&
-          value["major"].get<std::int64_t>() != kExportMajorVersion) {
-        checks.Fail("/version/major", "unsupported export format major version " +
-                                         value["major"].dump() + "; this program reads version " +
-                                         std::to_string(kExportMajorVersion) + ".x only");
-      }
-      header.emplace(name, std::move(value));
-      continue;
-    }
+  const bool has_appointments = ReadHeaderMembers(parser, checks, &header);
+  if (!has_appointments) parser.ExpectEnd();
+  // Header problems are reported first; a header without appointments is still wrong.
+  const SchemaStrictness strictness = StrictnessFor(header);
+  if (strictness == SchemaStrictness::kLenient) lenient_ = true;
+  schema.ValidateHeader(header, strictness);
+  if (!has_appointments) checks.Fail("", "missing member \"appointments\"");
 
-    validate_header();
-    ExportHeader h = ToHeader(header, checks);
-    header = json();  // not needed any more
-    header_done = true;
-    on_header(h);
-
-    // Checking an appointment (schema, dates) costs about three times parsing
-    // it, so with a second core a helper thread checks half of each batch. The
-    // batch is then handed over in file order and stops at the first problem;
-    // a syntax error later in the batch counts only if all before it were fine:
-    // the same errors and the same appointments handed over as one by one.
-    struct Item {
-      std::string base;
-      json value;
-      Appointment appointment;
-      std::exception_ptr error;
-    };
-    auto check = [&](ExportSchema& with, Item& item) {
-      try {
-        // The schema's "not both" rule gives an obscure message; say it plainly.
-        if (item.value.is_object()) {
-          auto start = item.value.find("start");
-          if (start != item.value.end() && start->is_object() && start->contains("time") &&
-              start->contains("window")) {
-            checks.Fail(item.base + "/start",
-                        "start has both \"time\" and \"window\"; give one of them");
-          }
-        }
-        with.ValidateAppointment(item.value, item.base, strictness);
-        item.appointment = ToAppointment(item.value, item.base, checks);
-      } catch (const ExportError& e) {
-        item.error = std::make_exception_ptr(WithAppointmentId(e, item.value));
-      } catch (...) {
-        item.error = std::current_exception();
-      }
-      item.value = json();
-    };
-    constexpr size_t kBatch = 256, kSplitFrom = 16;
-    std::unique_ptr<ExportSchema> helper_schema;  // the helper thread's (valijson is not shared)
-    std::vector<Item> batch;
-    parser.BeginArray();
-    for (bool more = true; more;) {
-      batch.clear();
-      std::exception_ptr syntax_error;
-      try {
-        while (batch.size() < kBatch && (more = parser.NextElement())) {
-          Item item;
-          item.base = parser.Pointer();
-          item.value = parser.ParseValue();
-          batch.push_back(std::move(item));
-        }
-      } catch (...) {
-        syntax_error = std::current_exception();
-        more = false;
-      }
-      if (batch.size() >= kSplitFrom && std::thread::hardware_concurrency() > 1) {
-        if (!helper_schema) helper_schema = std::make_unique<ExportSchema>(source_);
-        const size_t half = batch.size() / 2;
-        auto helper = std::async(std::launch::async, [&] {
-          for (size_t i = half; i < batch.size(); ++i) check(*helper_schema, batch[i]);
-        });
-        for (size_t i = 0; i < half; ++i) check(schema, batch[i]);
-        helper.get();
-      } else {
-        for (Item& item : batch) check(schema, item);
-      }
-      for (Item& item : batch) {
-        if (item.error) std::rethrow_exception(item.error);
-        Appointment& appointment = item.appointment;
-        auto [it, inserted] = ids.emplace(appointment.id, count);
-        if (!inserted) {
-          checks.Fail(item.base + "/id", "duplicate appointment id \"" + appointment.id +
-                                             "\" (first at /appointments/" +
-                                             std::to_string(it->second) + ")");
-        }
-        ++count;
-        on_appointment(std::move(appointment));
-      }
-      if (syntax_error) std::rethrow_exception(syntax_error);
-    }
+  on_header(ToHeader(header, checks));
+  header = json();  // not needed any more
+  const size_t count =
+      AppointmentArray(parser, schema, strictness, checks, source_).Read(on_appointment);
+  if (std::string name; parser.NextMember(&name)) {
+    parser.Fail("member \"" + name +
+                "\" after \"appointments\"; \"appointments\" must be the "
+                "last member of the export");
   }
   parser.ExpectEnd();
-  if (!header_done) {
-    // Report header problems first; a header without appointments is still wrong.
-    validate_header();
-    checks.Fail("", "missing member \"appointments\"");
-  }
   return count;
 }
 

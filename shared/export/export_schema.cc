@@ -15,6 +15,7 @@
 
 #include "shared/export/appointment_shape.h"
 #include "shared/export/export_error.h"
+#include "shared/text/json_pointer.h"
 
 namespace kehrbote {
 namespace {
@@ -64,20 +65,6 @@ struct CompiledSchemas {
 const CompiledSchemas& Schemas() {
   static const CompiledSchemas schemas;
   return schemas;
-}
-
-std::string EscapeToken(const std::string& token) {
-  std::string out;
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 // The members whose values are no personal data: shown as they are in a
@@ -191,7 +178,7 @@ struct ExportSchema::Impl {
       for (size_t i = 1; i < best->context.size(); ++i) {
         const std::string& step = best->context[i];
         std::string token = step.size() >= 2 ? step.substr(1, step.size() - 2) : step;
-        pointer += "/" + EscapeToken(token);
+        AppendJsonPointerToken(pointer, token);
         if (node == nullptr) continue;
         if (node->is_object() && node->contains(token)) {
           node = &(*node)[token];
@@ -213,7 +200,7 @@ struct ExportSchema::Impl {
       if (reason.rfind(kUnknown, 0) == 0 && reason.size() > kUnknown.size() &&
           reason.back() == '\'') {
         std::string member = reason.substr(kUnknown.size(), reason.size() - kUnknown.size() - 1);
-        pointer += "/" + EscapeToken(member);
+        AppendJsonPointerToken(pointer, member);
         throw ExportError(source, pointer,
                           "schema: unknown member \"" + member + "\" (misspelt, or added by a later "
                           "minor version than the file declares)");

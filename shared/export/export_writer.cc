@@ -2,8 +2,9 @@
 
 #include <cstdio>
 
-#include "shared/time/zoned_time.h"
 #include "shared/text/json_string.h"
+#include "shared/text/utf8.h"
+#include "shared/time/zoned_time.h"
 
 namespace kehrbote {
 namespace {
@@ -12,44 +13,6 @@ constexpr size_t kMaxText = 1000;     // definitions/text maxLength
 constexpr size_t kMaxId = 128;        // definitions/id maxLength
 constexpr size_t kMaxAddress = 320;   // definitions/address maxLength
 constexpr size_t kMaxContacts = 20;   // contacts/heartbeat_contacts maxItems
-
-// Code points in `s`, or npos if `s` is not valid UTF-8.
-size_t Utf8Length(const std::string& s) {
-  size_t n = 0;
-  for (size_t i = 0; i < s.size(); ++n) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    int extra;
-    unsigned cp;
-    if (c < 0x80) {
-      extra = 0;
-      cp = c;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-      cp = c & 0x07;
-    } else {
-      return std::string::npos;
-    }
-    ++i;
-    for (int k = 0; k < extra; ++k, ++i) {
-      if (i >= s.size()) return std::string::npos;
-      unsigned char cc = static_cast<unsigned char>(s[i]);
-      if (cc < 0x80 || cc > 0xBF) return std::string::npos;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((extra == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
-      return std::string::npos;
-    }
-  }
-  return n;
-}
-
 
 void AppendMember(std::string& out, std::string_view name, std::string_view value, bool comma = true) {
   if (comma) out += ", ";
@@ -116,72 +79,9 @@ bool IsFirmId(const std::string& id) {
 // A date the schema accepts: four-digit year.
 bool WritableDate(LocalTime t) { return FormatLocalDate(t).size() == 10; }
 
-}  // namespace
-
-ExportWriter::ExportWriter(std::ostream& out, const ExportHeader& header, std::string target_name)
-    : out_(out), target_(std::move(target_name)), zone_(header.firm.timezone) {
-  Checker check(target_);
-  const Firm& firm = header.firm;
-  if (!IsFirmId(firm.id)) {
-    check.Fail("/firm/id", "firm id must be 1-64 of [a-z0-9-], not starting or ending with '-'");
-  }
-  check.Text(firm.name, "/firm/name", 1, 200);
-  if (!IsKnownTimeZone(firm.timezone)) {
-    check.Fail("/firm/timezone", "unknown IANA time zone \"" + firm.timezone + "\"");
-  }
-  if (firm.country.size() != 2 || firm.country[0] < 'A' || firm.country[0] > 'Z' ||
-      firm.country[1] < 'A' || firm.country[1] > 'Z') {
-    check.Fail("/firm/country", "country must be ISO 3166 alpha-2 in capitals, e.g. AT");
-  }
-  check.Text(firm.phone, "/firm/phone", 0, kMaxText);
-  if (firm.heartbeat_contacts.size() > kMaxContacts) {
-    check.Fail("/firm/heartbeat_contacts", "more than 20 heartbeat contacts");
-  }
-  for (size_t i = 0; i < firm.heartbeat_contacts.size(); ++i) {
-    std::string problem = TextProblem(firm.heartbeat_contacts[i].address, 1, kMaxAddress);
-    if (!problem.empty()) {
-      check.Fail("/firm/heartbeat_contacts/" + std::to_string(i) + "/address", problem);
-    }
-  }
-  if (!WritableDate(header.window_from)) check.Fail("/window/from", "date out of range");
-  if (!WritableDate(header.window_to)) check.Fail("/window/to", "date out of range");
-  if (header.window_from > header.window_to) check.Fail("/window", "window.from is after window.to");
-
-  std::string& s = line_;
-  s.clear();
-  s += "{\n  \"format\": ";
-  AppendJsonString(s, kExportFormatId);
-  s += ",\n  \"version\": {\"major\": " + std::to_string(kExportMajorVersion) +
-       ", \"minor\": " + std::to_string(kExportMinorVersion) + "},\n  \"firm\": {";
-  AppendMember(s, "id", firm.id, false);
-  AppendMember(s, "name", firm.name);
-  AppendMember(s, "timezone", firm.timezone);
-  AppendMember(s, "country", firm.country);
-  AppendMember(s, "phone", firm.phone);
-  s += ", \"heartbeat_contacts\": [";
-  for (size_t i = 0; i < firm.heartbeat_contacts.size(); ++i) {
-    s += i ? ", {" : "{";
-    AppendMember(s, "channel", ToString(firm.heartbeat_contacts[i].channel), false);
-    AppendMember(s, "address", firm.heartbeat_contacts[i].address);
-    s += "}";
-  }
-  s += "]},\n  \"generated_at\": ";
-  AppendJsonString(s, FormatRfc3339(header.generated_at, firm.timezone));
-  s += ",\n  \"window\": {";
-  AppendMember(s, "from", FormatLocalDate(header.window_from), false);
-  AppendMember(s, "to", FormatLocalDate(header.window_to));
-  s += "},\n  \"appointments\": [";
-  out_.write(s.data(), static_cast<std::streamsize>(s.size()));
-  CheckStream();
-}
-
-void ExportWriter::Add(const Appointment& a) {
-  Checker check(target_, count_);
-  if (finished_) check.Fail("", "Add after Finish");
-  check.Text(a.id, "/id", 1, kMaxId);
-  if (ids_.count(a.id)) check.Fail("/id", "duplicate appointment id \"" + a.id + "\"");
-
-  const AppointmentStart& st = a.start;
+// The start as the schema allows it: a time or a window (both within the day,
+// the window ending after it starts), never both.
+void CheckStart(const Checker& check, const AppointmentStart& st) {
   if (!WritableDate(st.date)) check.Fail("/start/date", "date out of range");
   auto in_day = [](std::chrono::minutes m) { return m.count() >= 0 && m.count() < 24 * 60; };
   if (st.time && (st.window_from || st.window_to)) {
@@ -198,6 +98,10 @@ void ExportWriter::Add(const Appointment& a) {
       check.Fail("/start/window", "time window must end after it starts");
     }
   }
+}
+
+// Texts and contacts within the schema's limits; texts valid UTF-8 without NUL.
+void CheckTexts(const Checker& check, const Appointment& a) {
   check.Text(a.object.id, "/object/id", 0, kMaxText);
   check.Text(a.object.street, "/object/street", 0, kMaxText);
   check.Text(a.object.zip, "/object/zip", 0, kMaxText);
@@ -212,10 +116,12 @@ void ExportWriter::Add(const Appointment& a) {
     std::string problem = TextProblem(a.contacts[i].address, 1, kMaxAddress);
     if (!problem.empty()) check.Fail("/contacts/" + std::to_string(i) + "/address", problem);
   }
+}
 
-  std::string& s = line_;
-  s.clear();
-  s += count_ ? ",\n    {" : "\n    {";
+// `a` as one JSON object.
+void AppendAppointment(std::string& s, const Appointment& a) {
+  const AppointmentStart& st = a.start;
+  s += "{";
   AppendMember(s, "id", a.id, false);
   AppendMember(s, "kind", ToString(a.kind));
   s += ", \"start\": {";
@@ -251,7 +157,80 @@ void ExportWriter::Add(const Appointment& a) {
     s += "}";
   }
   s += "]}";
+}
+
+}  // namespace
+
+ExportWriter::ExportWriter(std::ostream& out, const ExportHeader& header, std::string target_name)
+    : out_(out), target_(std::move(target_name)), zone_(header.firm.timezone) {
+  Checker check(target_);
+  const Firm& firm = header.firm;
+  if (!IsFirmId(firm.id)) {
+    check.Fail("/firm/id", "firm id must be 1-64 of [a-z0-9-], not starting or ending with '-'");
+  }
+  check.Text(firm.name, "/firm/name", 1, 200);
+  if (!IsKnownTimeZone(firm.timezone)) {
+    check.Fail("/firm/timezone", "unknown IANA time zone \"" + firm.timezone + "\"");
+  }
+  if (firm.country.size() != 2 || firm.country[0] < 'A' || firm.country[0] > 'Z' ||
+      firm.country[1] < 'A' || firm.country[1] > 'Z') {
+    check.Fail("/firm/country", "country must be ISO 3166 alpha-2 in capitals, e.g. AT");
+  }
+  check.Text(firm.phone, "/firm/phone", 0, kMaxText);
+  if (firm.heartbeat_contacts.size() > kMaxContacts) {
+    check.Fail("/firm/heartbeat_contacts", "more than 20 heartbeat contacts");
+  }
+  for (size_t i = 0; i < firm.heartbeat_contacts.size(); ++i) {
+    std::string problem = TextProblem(firm.heartbeat_contacts[i].address, 1, kMaxAddress);
+    if (!problem.empty()) {
+      check.Fail("/firm/heartbeat_contacts/" + std::to_string(i) + "/address", problem);
+    }
+  }
+  if (!WritableDate(header.window_from)) check.Fail("/window/from", "date out of range");
+  if (!WritableDate(header.window_to)) check.Fail("/window/to", "date out of range");
+  if (header.window_from > header.window_to)
+    check.Fail("/window", "window.from is after window.to");
+
+  std::string& s = line_;
+  s.clear();
+  s += "{\n  \"format\": ";
+  AppendJsonString(s, kExportFormatId);
+  s += ",\n  \"version\": {\"major\": " + std::to_string(kExportMajorVersion) +
+       ", \"minor\": " + std::to_string(kExportMinorVersion) + "},\n  \"firm\": {";
+  AppendMember(s, "id", firm.id, false);
+  AppendMember(s, "name", firm.name);
+  AppendMember(s, "timezone", firm.timezone);
+  AppendMember(s, "country", firm.country);
+  AppendMember(s, "phone", firm.phone);
+  s += ", \"heartbeat_contacts\": [";
+  for (size_t i = 0; i < firm.heartbeat_contacts.size(); ++i) {
+    s += i ? ", {" : "{";
+    AppendMember(s, "channel", ToString(firm.heartbeat_contacts[i].channel), false);
+    AppendMember(s, "address", firm.heartbeat_contacts[i].address);
+    s += "}";
+  }
+  s += "]},\n  \"generated_at\": ";
+  AppendJsonString(s, FormatRfc3339(header.generated_at, firm.timezone));
+  s += ",\n  \"window\": {";
+  AppendMember(s, "from", FormatLocalDate(header.window_from), false);
+  AppendMember(s, "to", FormatLocalDate(header.window_to));
+  s += "},\n  \"appointments\": [";
   out_.write(s.data(), static_cast<std::streamsize>(s.size()));
+  CheckStream();
+}
+
+void ExportWriter::Add(const Appointment& a) {
+  Checker check(target_, count_);
+  if (finished_) check.Fail("", "Add after Finish");
+  check.Text(a.id, "/id", 1, kMaxId);
+  if (ids_.count(a.id)) check.Fail("/id", "duplicate appointment id \"" + a.id + "\"");
+  CheckStart(check, a.start);
+  CheckTexts(check, a);
+
+  line_.clear();
+  line_ += count_ ? ",\n    " : "\n    ";
+  AppendAppointment(line_, a);
+  out_.write(line_.data(), static_cast<std::streamsize>(line_.size()));
   CheckStream();
   ids_.insert(a.id);
   ++count_;

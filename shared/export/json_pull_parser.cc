@@ -4,6 +4,8 @@
 #include <cstdio>
 
 #include "shared/export/export_error.h"
+#include "shared/text/json_pointer.h"
+#include "shared/text/utf8.h"
 
 namespace kehrbote {
 namespace {
@@ -11,19 +13,6 @@ namespace {
 constexpr size_t kBufferSize = 64 * 1024;
 constexpr size_t kMaxDepth = 64;
 constexpr size_t kMaxStringBytes = 1024 * 1024;
-
-void AppendPointerToken(std::string& out, const std::string& token) {
-  out += '/';
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-}
 
 std::string Printable(int c) {
   if (c < 0) return "end of input";
@@ -95,12 +84,10 @@ std::string JsonPullParser::Pointer() const {
   std::string p;
   for (const Frame& f : frames_) {
     if (f.first) break;  // not inside any member/element yet
-    AppendPointerToken(p, f.is_array ? std::to_string(f.index) : f.name);
+    AppendJsonPointerToken(p, f.is_array ? std::to_string(f.index) : f.name);
   }
   return p;
 }
-
-size_t JsonPullParser::ElementIndex() const { return frames_.empty() ? 0 : frames_.back().index; }
 
 void JsonPullParser::Fail(const std::string& reason) const {
   throw ExportError(source_, Pointer(),
@@ -269,22 +256,64 @@ unsigned JsonPullParser::ParseHex4() {
   return v;
 }
 
-void JsonPullParser::AppendUtf8(std::string& out, unsigned cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
+bool JsonPullParser::AppendAsciiRun(std::string& out) {
+  // Plain ASCII (no quote, backslash, control or non-ASCII byte, hence no newline)
+  // is copied straight from the buffer.
+  size_t run = pos_;
+  while (run < len_) {
+    unsigned char b = static_cast<unsigned char>(buf_[run]);
+    if (b == '"' || b == '\\' || b < 0x20 || b >= 0x80) break;
+    ++run;
   }
+  if (run == pos_) return false;
+  out.append(buf_.data() + pos_, run - pos_);
+  column_ += run - pos_;
+  pos_ = run;
+  return true;
+}
+
+void JsonPullParser::AppendEscape(std::string& out) {
+  // The one-letter escapes of RFC 8259 and what they stand for.
+  static constexpr std::string_view kEscape = "\"\\/bfnrt", kMeaning = "\"\\/\b\f\n\r\t";
+  const int e = Get();
+  if (e == 'u') {
+    AppendUtf8(ParseUnicodeEscape(), out);
+    return;
+  }
+  const size_t k = e < 0 ? std::string_view::npos : kEscape.find(static_cast<char>(e));
+  if (k == std::string_view::npos) {
+    Fail("invalid escape \\" + (e < 0 ? std::string() : std::string(1, static_cast<char>(e))));
+  }
+  out += kMeaning[k];
+}
+
+char32_t JsonPullParser::ParseUnicodeEscape() {
+  char32_t cp = ParseHex4();
+  if (cp >= 0xDC00 && cp <= 0xDFFF) Fail("lone low surrogate in \\u escape");
+  if (cp >= 0xD800 && cp <= 0xDBFF) {
+    if (Get() != '\\' || Get() != 'u') Fail("high surrogate without a low surrogate");
+    char32_t low = ParseHex4();
+    if (low < 0xDC00 || low > 0xDFFF) Fail("high surrogate without a low surrogate");
+    cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+  }
+  return cp;
+}
+
+void JsonPullParser::AppendUtf8Sequence(std::string& out, int lead) {
+  // Checked so that bad bytes (Windows-1252 text written as if it were UTF-8) never
+  // get past the reader. The sequence may span a buffer refill, so it is collected
+  // through Get() first.
+  char seq[4] = {static_cast<char>(lead)};
+  size_t n = 1;
+  for (const size_t want = Utf8SequenceLength(static_cast<unsigned char>(lead)); n < want; ++n) {
+    const int c = Get();
+    if (c < 0) break;
+    seq[n] = static_cast<char>(c);
+  }
+  const Utf8Sequence s = DecodeUtf8Sequence(std::string_view(seq, n));
+  if (s.error != nullptr)
+    Fail("invalid UTF-8 in string (" + Printable(lead) + ": " + s.error + ")");
+  out.append(seq, s.length);
 }
 
 std::string JsonPullParser::ParseString() {
@@ -292,82 +321,18 @@ std::string JsonPullParser::ParseString() {
   std::string out;
   for (;;) {
     if (out.size() > kMaxStringBytes) Fail("string longer than 1 MiB");
-    // Fast path: copy a run of plain ASCII (no quote, backslash, control or
-    // non-ASCII byte, hence no newline) straight from the buffer.
-    size_t run = pos_;
-    while (run < len_) {
-      unsigned char b = static_cast<unsigned char>(buf_[run]);
-      if (b == '"' || b == '\\' || b < 0x20 || b >= 0x80) break;
-      ++run;
-    }
-    if (run > pos_) {
-      out.append(buf_.data() + pos_, run - pos_);
-      column_ += run - pos_;
-      pos_ = run;
-      continue;
-    }
+    if (AppendAsciiRun(out)) continue;
     int c = Get();
     if (c < 0) Fail("unterminated string");
     if (c == '"') return out;
     if (c == '\\') {
-      int e = Get();
-      switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': {
-          unsigned cp = ParseHex4();
-          if (cp >= 0xDC00 && cp <= 0xDFFF) Fail("lone low surrogate in \\u escape");
-          if (cp >= 0xD800 && cp <= 0xDBFF) {
-            if (Get() != '\\' || Get() != 'u') Fail("high surrogate without a low surrogate");
-            unsigned low = ParseHex4();
-            if (low < 0xDC00 || low > 0xDFFF) Fail("high surrogate without a low surrogate");
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-          }
-          AppendUtf8(out, cp);
-          break;
-        }
-        default:
-          Fail("invalid escape \\" + (e < 0 ? std::string() : std::string(1, static_cast<char>(e))));
-      }
-      continue;
-    }
-    if (c < 0x20) Fail("unescaped control character in string");
-    if (c < 0x80) {
+      AppendEscape(out);
+    } else if (c < 0x20) {
+      Fail("unescaped control character in string");
+    } else if (c < 0x80) {
       out += static_cast<char>(c);
-      continue;
-    }
-    // Multi-byte UTF-8: check the sequence so that bad bytes (Windows-1252 text
-    // written as if it were UTF-8) never get past the reader.
-    int extra;
-    unsigned cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-      cp = c & 0x07;
     } else {
-      Fail("invalid UTF-8 in string (" + Printable(c) + ")");
-    }
-    out += static_cast<char>(c);
-    for (int i = 0; i < extra; ++i) {
-      int cc = Get();
-      if (cc < 0x80 || cc > 0xBF) Fail("invalid UTF-8 in string (truncated sequence)");
-      cp = (cp << 6) | (cc & 0x3F);
-      out += static_cast<char>(cc);
-    }
-    if ((extra == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
-      Fail("invalid UTF-8 in string (overlong or surrogate)");
+      AppendUtf8Sequence(out, c);
     }
   }
 }

@@ -45,8 +45,6 @@ class JsonPullParser {
 
   // The JSON pointer of the value about to be / being read, e.g. "/appointments/7".
   std::string Pointer() const;
-  // Index of the current element of the innermost array.
-  size_t ElementIndex() const;
 
   // Throws ExportError at the current position.
   [[noreturn]] void Fail(const std::string& reason) const;
@@ -64,7 +62,11 @@ class JsonPullParser {
   void SkipWhitespace();
   void Expect(char c, const char* what);
   std::string ParseString();
-  void AppendUtf8(std::string& out, unsigned cp);
+  // The steps of ParseString: each appends what it read to `out`.
+  bool AppendAsciiRun(std::string& out);  // false if the next byte is not plain ASCII
+  void AppendEscape(std::string& out);    // after the backslash
+  void AppendUtf8Sequence(std::string& out, int lead);
+  char32_t ParseUnicodeEscape();  // after "\u"; joins a surrogate pair
   unsigned ParseHex4();
   nlohmann::json ParseNumber();
   void ParseLiteral(const char* word);

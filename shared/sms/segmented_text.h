@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "shared/sms/transliteration.h"
-#include "shared/sms/utf8.h"
+#include "shared/text/utf8.h"
 
 namespace kehrbote {
 

@@ -5,7 +5,7 @@
 #include <cassert>
 
 #include "shared/sms/gsm_alphabet.h"
-#include "shared/sms/utf8.h"
+#include "shared/text/utf8.h"
 
 namespace kehrbote {
 namespace {

@@ -1,9 +1,10 @@
 #include "shared/text/json_string.h"
 
+#include "shared/text/hex.h"
+
 namespace kehrbote {
 
 void AppendJsonEscaped(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   for (char ch : s) {
     const unsigned char c = static_cast<unsigned char>(ch);
     switch (c) {
@@ -17,8 +18,7 @@ void AppendJsonEscaped(std::string& out, std::string_view s) {
       default:
         if (c < 0x20) {
           out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
+          AppendHexByte(out, c);
         } else {
           out += ch;
         }

@@ -4,10 +4,12 @@
 // flight, and
 //   - without receipts: at most one duplicate per crash with send window 1, at
 //     most W per crash with send window W (every message possibly in flight is
-//     sent again at once);
-//   - with receipts at the default window of 16: at most one per crash (a
-//     message possibly in flight waits for its receipt, which Kannel retries
-//     while the worker is dead, and is sent again only without one).
+//     sent again at once; the window adapts its width from 16 up to W);
+//   - with receipts at a window of 16: at most one per crash (a message
+//     possibly in flight waits for its receipt, which Kannel retries while the
+//     worker is dead, and is sent again only without one); at the default
+//     window of 256 at most W per crash (not all of up to 256 missed receipts
+//     come back in time).
 // The kill points are drawn from a seed, printed; KEHRBOTE_CRASH_SEED=N repeats
 // them. KEHRBOTE_CRASH_MESSAGES and KEHRBOTE_CRASH_KILLS change the size of the
 // receipts run (default 5,000 messages, 10 kills: the measurement).
@@ -64,6 +66,7 @@ struct CrashResult {
   int kills = 0, lost = 0, duplicates = 0, unsent = -1;
   std::set<std::string> duplicated, flagged;
   double seconds = 0;  // first start of the worker to its last exit
+  int widest = 0;      // the send window's widest width after a pass
   std::string failures;  // the worker's "not sent: N reason" lines
 };
 
@@ -73,6 +76,17 @@ std::string FailureLines(const std::string& log) {
   while (std::getline(in, line))
     if (line.rfind("not sent: ", 0) == 0) out += line + "\n";
   return out;
+}
+
+// The widest the worker's send window got after a pass ("send width: N" lines).
+int WidestWindow(const std::string& log) {
+  std::ifstream in(log);
+  std::string line;
+  int widest = 0;
+  const std::string key = "send width: ";
+  while (std::getline(in, line))
+    if (line.rfind(key, 0) == 0) widest = std::max(widest, std::atoi(line.c_str() + key.size()));
+  return widest;
 }
 
 void InsertMessages(Database& db, int count, Instant t0) {
@@ -186,6 +200,7 @@ CrashResult RunWithCrashes(const CrashRun& run, uint32_t seed) {
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   out.failures = FailureLines(dir.Sub("worker.log"));
+  out.widest = WidestWindow(dir.Sub("worker.log"));
   EXPECT_TRUE(finished) << "the worker did not finish within 240 s";
 
   Poco::Data::Session s = db->GetSession();
@@ -216,7 +231,8 @@ uint32_t Seed() {
 
 void Report(const CrashRun& run, uint32_t seed, const CrashResult& r) {
   std::cout << "crash test: seed " << seed << " (KEHRBOTE_CRASH_SEED), " << run.messages
-            << " messages, send window " << run.window << ", receipts "
+            << " messages, send window up to " << run.window << " (widest after a pass " << r.widest
+            << "), receipts "
             << (run.receipts ? "on (settle " + std::to_string(run.settle_seconds) + " s)" : "off")
             << ", " << r.kills << " SIGKILLs, " << r.duplicates << " duplicates, "
             << r.flagged.size() << " flagged as possible duplicates, " << r.lost << " lost, "
@@ -245,28 +261,54 @@ TEST_P(OutboxCrashTest, SigkillDuringSendingLosesNothingAndDuplicatesAtMostWindo
   ExpectNoLossAndFlagged(r);
   EXPECT_LE(r.duplicates, r.kills * run.window) << "more duplicates than crashes times the window";
   // A claim can straddle a crash with the next one: flagged <= 2 W per crash.
-  EXPECT_LE(static_cast<int>(r.flagged.size()), 2 * r.kills * run.window);
+  // With W above the worker's claim batch (50) every row of every claim still
+  // 'sending' counts as possibly in flight: up to W open and W - 1 + 50 claimed
+  // ahead.
+  const int per_crash = 2 * run.window + (run.window > 50 ? 50 : 0);
+  EXPECT_LE(static_cast<int>(r.flagged.size()), r.kills * per_crash);
 }
 
-// 1: the strict setting (at most one duplicate per crash); 16: the default.
-INSTANTIATE_TEST_SUITE_P(SendWindow, OutboxCrashTest, ::testing::Values(1, 16),
+// 1: the strict setting (at most one duplicate per crash); 16: the default
+// before 2026-12-07; 256: the default.
+INSTANTIATE_TEST_SUITE_P(SendWindow, OutboxCrashTest, ::testing::Values(1, 16, 256),
                          [](const auto& info) { return "window" + std::to_string(info.param); });
 
-// The default window with receipts: messages possibly in flight at a crash are
-// settled by their receipt, so at most one duplicate per crash.
-TEST(OutboxCrashReceiptsTest, SigkillAtWindow16WithReceiptsDuplicatesAtMostOnePerCrash) {
+// A receipts run at `window` (5,000 messages, 10 kills, settle_wait 3 s unless
+// the environment says otherwise), checked for no loss and every duplicate
+// flagged; returns what it found.
+CrashResult RunWithReceipts(int window) {
   CrashRun run;
   run.messages = EnvInt("KEHRBOTE_CRASH_MESSAGES", 5000);
   run.kills = EnvInt("KEHRBOTE_CRASH_KILLS", 10);
-  run.window = 16;
+  run.window = window;
   run.receipts = true;
   run.settle_seconds = EnvInt("KEHRBOTE_CRASH_SETTLE", 3);
   const uint32_t seed = Seed();
   CrashResult r = RunWithCrashes(run, seed);
   Report(run, seed, r);
-  ASSERT_EQ(r.kills, run.kills);
+  EXPECT_EQ(r.kills, run.kills);
   ExpectNoLossAndFlagged(r);
+  return r;
+}
+
+// With receipts, messages possibly in flight at a crash wait for their receipt,
+// which Kannel retries while the worker is dead, and are sent again only
+// without one. At a window of 16 that leaves at most one duplicate per crash.
+TEST(OutboxCrashReceiptsTest, SigkillAtWindow16WithReceiptsDuplicatesAtMostOnePerCrash) {
+  CrashResult r = RunWithReceipts(16);
   EXPECT_LE(r.duplicates, r.kills) << "more than one duplicate per crash";
+}
+
+// The default window (256; Kannel with receipts answers slowly, so it stays
+// wide): the receipts of up to 256 open requests are missed at each crash, and
+// not all of them come back within settle_wait (2026-12-07: 15-100 duplicates
+// per crash, with settle_wait 3 s to 30 s; docs/delivery.md). What holds is the
+// bound: at most one duplicate per open request, each flagged.
+TEST(OutboxCrashReceiptsTest,
+     SigkillAtTheDefaultWindowWithReceiptsDuplicatesAtMostOnePerOpenRequest) {
+  const int window = EnvInt("KEHRBOTE_CRASH_WINDOW", 256);
+  CrashResult r = RunWithReceipts(window);
+  EXPECT_LE(r.duplicates, r.kills * window) << "more duplicates than crashes times the window";
 }
 
 }  // namespace

@@ -113,7 +113,7 @@ TEST_F(MailOutboxTest, RelayWithoutStarttlsGetsNothingAndMessageWaits) {
   EXPECT_TRUE(server.Received().empty());
 }
 
-// Issue 15: an empty smtp.from_name means the firm's name (as the docs say),
+// An empty smtp.from_name means the firm's name (as the docs say),
 // not the SMS sender ("RFK Grueber"). Sent through the dispatcher's delivery
 // wiring to the real SMTP server; the From header decoded by Python's email
 // package.

@@ -263,7 +263,7 @@ TEST_F(OutboxTest, HeldMessagesGoOutOnceTheQuotaHasRoomAgain) {
   EXPECT_TRUE(ReceivedFor("+436641000053", 0).empty());
 }
 
-// Issue 15: an SMS over the quota that went to the contact by e-mail instead is
+// An SMS over the quota that went to the contact by e-mail instead is
 // done: it is not held, the heartbeat and alarm do not count it, and raising the
 // quota does not send it again by SMS.
 TEST_F(OutboxTest, QuotaMessageSentByEmailInsteadIsDone) {
@@ -534,6 +534,15 @@ TEST_F(OutboxTest, RecoveryKeepsTheFlagOfAnEarlierCrash) {
   EXPECT_EQ(r.resent, 2);
   EXPECT_EQ(Column(a, "possible_duplicate"), "1");  // in flight at this crash
   EXPECT_EQ(Column(b, "possible_duplicate"), "1");  // sent before the earlier one
+}
+
+TEST(DlrTokenTest, IdInHexThenRandomHex) {
+  const std::string a = NewDlrToken(0x1234), b = NewDlrToken(0x1234);
+  ASSERT_EQ(a.size(), 48u);
+  EXPECT_EQ(a.substr(0, 16), "0000000000001234");  // sorts like the ids
+  EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos) << a;
+  EXPECT_NE(a.substr(16), b.substr(16));  // 128 random bits
+  EXPECT_EQ(NewDlrToken(INT64_MAX).substr(0, 16), "7fffffffffffffff");
 }
 
 }  // namespace

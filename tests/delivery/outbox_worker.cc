@@ -28,6 +28,8 @@ void SendAll(kehrbote::Outbox& outbox, kehrbote::Clock& clock) {
     // took the request) is retried and may be an unflagged duplicate.
     for (const auto& [reason, n] : c.failure_reasons)
       std::cout << "not sent: " << n << " " << reason << "\n" << std::flush;
+    // For the test's report: how wide the adaptive window got.
+    if (c.claimed > 0) std::cout << "send width: " << outbox.send_width() << "\n" << std::flush;
     if (c.claimed > 0) continue;
     std::optional<kehrbote::Instant> next = outbox.NextDue();
     if (!next) return;

@@ -109,7 +109,7 @@ TEST_F(SmtpChannelTest, StarttlsAuthMultipartWithIcs) {
   EXPECT_NE(parsed.find("LOCATION:Hauptstraße 1\\, 1010 Wien"), std::string::npos) << parsed;
 }
 
-// Issue 15: a display name with umlauts, quotes and '&' arrives as written,
+// A display name with umlauts, quotes and '&' arrives as written,
 // decoded by Python's email package from the mail the real server received
 // (no literal quotes around it, nothing lost).
 TEST_F(SmtpChannelTest, FromDisplayNameIsEncodedPerRfc2047) {

@@ -1,4 +1,4 @@
-// One firm never stops another, at the pull (issue 15): a firm whose export is
+// One firm never stops another, at the pull: a firm whose export is
 // refused and a firm whose inbox cannot be read are reported for that firm (the
 // operator alarm, the firm's heartbeat), not only in the log, while the good
 // firm's reminders are planned as usual. `once` pulls from a real sshd.

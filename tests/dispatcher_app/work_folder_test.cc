@@ -1,6 +1,6 @@
 // The pull's work folder: "ingest" next to the store, the same for every run. A
-// run that is killed leaves nothing in the system temp dir (issue 15: every run
-// that did not exit normally left an empty /tmp/kehrbote-ingest-<pid>), and the
+// run that is killed leaves nothing in the system temp dir (every run that did not
+// exit normally used to leave an empty /tmp/kehrbote-ingest-<pid>), and the
 // next start removes what the killed run left in the folder.
 #include <csignal>
 #include <filesystem>

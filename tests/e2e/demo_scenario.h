@@ -126,7 +126,7 @@ struct ScenarioResult {
   // Helpers for the demo and the test.
   std::vector<const ReceivedSms*> SmsTo(const std::string& number) const;
   // SMS that repeat an earlier SMS's text to the same number less than `window`
-  // after it (issue 15: the customer read the same reminder twice), each with
+  // after it (the customer would read the same reminder twice), each with
   // the earlier one.
   std::vector<std::pair<const ReceivedSms*, const ReceivedSms*>> RepeatedTexts(
       std::chrono::seconds window) const;

@@ -193,7 +193,7 @@ TEST(EndToEnd, DstNightAppointmentIsRemindedBeforeTheQuietHours) {
   EXPECT_TRUE(at_20) << Describe(r, "T-DST");
 }
 
-// Issue 15: 41 of 294 SMS repeated a text to the same number within 12 hours
+// 41 of 294 SMS used to repeat a text to the same number within 12 hours
 // (a late "2 days before" at 08:00, then the "1 day before" at 09:00).
 TEST(EndToEnd, NoCustomerGetsTheSameTextTwiceWithin12Hours) {
   REQUIRE_SCENARIO();

@@ -59,7 +59,7 @@ TEST(EnvWindowsTest, AnyOtherAclIsNotPrivate) {
       L"D:(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)",
       // Protected, but Users may read.
       L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FR;;;BU)",
-      // Protected, the owner too (the ACL before issue 14).
+      // Protected, the owner too (the ACL the agent used to set).
       L"D:P(A;OICI;FA;;;OW)(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)",
   };
   for (const wchar_t* sddl : others) {

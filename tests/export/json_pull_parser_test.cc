@@ -68,6 +68,25 @@ TEST(JsonPullParserTest, ReadsAcrossBufferBoundaries) {
   EXPECT_EQ(v.at(0).get<std::string>(), big);
 }
 
+TEST(JsonPullParserTest, DecodesEveryEscape) {
+  Var v = Parse(R"("\" \\ \/ \b \f \n \r \t \u00e4 \ud83d\ude00")");
+  EXPECT_EQ(v.get<std::string>(), "\" \\ / \b \f \n \r \t \xC3\xA4 \xF0\x9F\x98\x80");
+}
+
+TEST(JsonPullParserTest, InvalidUtf8NamesTheLeadByteAndWhy) {
+  EXPECT_NE(ParseError("\"Gr\xFC\xDF\"")
+                .reason()
+                .find("invalid UTF-8 in string (byte 0xFC: byte never valid in UTF-8)"),
+            std::string::npos);
+  EXPECT_NE(ParseError("\"\xC3\"").reason().find("(byte 0xC3: bad continuation byte)"),
+            std::string::npos);
+  EXPECT_NE(ParseError("\"\xE2\x82").reason().find("(byte 0xE2: truncated sequence)"),
+            std::string::npos);
+  EXPECT_NE(ParseError("\"\xC0\xAF\"").reason().find("(byte 0xC0: overlong encoding)"),
+            std::string::npos);
+  EXPECT_NE(ParseError("\"\xF4\x90\x80\x80\"").reason().find("above U+10FFFF"), std::string::npos);
+}
+
 TEST(JsonPullParserTest, ErrorsNameLineColumnAndPointer) {
   ExportError e = ParseError("{\n  \"a\": [1, 2,, 3]\n}");
   EXPECT_EQ(e.source(), "t.json");

@@ -19,7 +19,7 @@
 #include "shared/sms/gsm_alphabet.h"
 #include "shared/sms/segmented_text.h"
 #include "shared/sms/transliteration.h"
-#include "shared/sms/utf8.h"
+#include "shared/text/utf8.h"
 
 namespace kehrbote {
 namespace {

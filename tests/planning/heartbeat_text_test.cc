@@ -111,7 +111,7 @@ TEST(HeartbeatTextTest, ShortRetriesAreNoDeliveryProblem) {
   EXPECT_NE(HeartbeatText(f).find("1 Nachricht wartet"), std::string::npos);
 }
 
-// Issue 15: "mit 1 Terminen", "1 ungültige Kontakte übersprungen". Every counted
+// No "mit 1 Terminen", "1 ungültige Kontakte übersprungen". Every counted
 // phrase of the heartbeat and the alarms agrees with its number.
 TEST(HeartbeatTextTest, CountedPhrasesAgreeWithTheirNumber) {
   HeartbeatFacts f = Facts();

@@ -234,7 +234,7 @@ TEST(PlannerTest, SeveralLateRulesSendOneMessageNotOneEach) {
   EXPECT_EQ(At(p.messages[1].due), "2026-11-24T10:00:00+01:00");
 }
 
-// Issue 15: a late reminder and the next rule's identical text an hour later.
+// A late reminder and the next rule's identical text an hour later.
 // A reminder that goes out late takes the place of every later reminder of the
 // same contact whose time lies within late_policy.replaces_within (12 h).
 TEST(PlannerTest, LateReminderTakesThePlaceOfLaterRulesWithinTheGap) {

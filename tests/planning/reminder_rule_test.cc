@@ -129,7 +129,7 @@ TEST(ReminderRuleTest, DateOnlyAppointmentUsesTheDateOnlyTime) {
   EXPECT_EQ(At(Lead(24h).SendTime(window, z, 10h), z), "2026-11-24T08:00:00+01:00");
 }
 
-// Issue 15: the lead as written. "1d" counts calendar days (10:00 stays 10:00),
+// The lead as written. "1d" counts calendar days (10:00 stays 10:00),
 // "24h" counts 24 hours of elapsed time, also across both DST changes of 2027
 // (28 March, 31 October) in Europe/Vienna. Rules as a firm writes them in its YAML.
 TEST(ReminderRuleTest, LeadIsKeptAsWrittenAcrossBothDstChanges) {

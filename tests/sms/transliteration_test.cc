@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "shared/sms/gsm_alphabet.h"
-#include "shared/sms/utf8.h"
+#include "shared/text/utf8.h"
 
 namespace kehrbote {
 namespace {

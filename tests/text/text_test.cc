@@ -2,6 +2,8 @@
 
 #include "shared/text/csv_field.h"
 #include "shared/text/edit_distance.h"
+#include "shared/text/hex.h"
+#include "shared/text/json_pointer.h"
 #include "shared/text/json_string.h"
 
 namespace kehrbote {
@@ -15,6 +17,35 @@ TEST(JsonStringTest, EscapesQuotesBackslashesAndControls) {
   std::string out = "x=";
   AppendJsonEscaped(out, "\"");
   EXPECT_EQ(out, "x=\\\"");
+}
+
+TEST(JsonPointerTest, EscapesTildeAndSlashInTokens) {
+  std::string pointer;
+  AppendJsonPointerToken(pointer, "appointments");
+  AppendJsonPointerToken(pointer, "7");
+  EXPECT_EQ(pointer, "/appointments/7");
+  AppendJsonPointerToken(pointer, "a/b~c");
+  EXPECT_EQ(pointer, "/appointments/7/a~1b~0c");
+  pointer.clear();
+  AppendJsonPointerToken(pointer, "~1");  // "~1" is a name here, not an escape
+  EXPECT_EQ(pointer, "/~01");
+  pointer.clear();
+  AppendJsonPointerToken(pointer, "");  // the empty member name is a token too
+  EXPECT_EQ(pointer, "/");
+}
+
+TEST(HexTest, EncodesBytesInLowerCase) {
+  EXPECT_EQ(HexEncode(""), "");
+  EXPECT_EQ(HexEncode(std::string_view("\x00\x0a\xff\x7f", 4)), "000aff7f");
+  EXPECT_EQ(HexEncode("Kehr"), "4b656872");
+}
+
+TEST(HexTest, AppendsOneByteInEitherCase) {
+  std::string out = "%";
+  AppendHexByte(out, 0xAB, HexCase::kUpper);
+  AppendHexByte(out, 0xAB);
+  AppendHexByte(out, 0x05, HexCase::kUpper);
+  EXPECT_EQ(out, "%ABab05");
 }
 
 TEST(CsvFieldTest, QuotesOnlyWhatMustBeQuoted) {

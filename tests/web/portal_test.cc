@@ -8,6 +8,7 @@
 #include "dispatcher/manual_send/manual_send_service.h"
 #include "dispatcher/outbox/delivery_schema.h"
 #include "dispatcher/plan_store/plan_store.h"
+#include "dispatcher/schema/dispatcher_schema.h"
 #include "dispatcher/settings/firm_settings_store.h"
 #include "dispatcher/store/store_schema.h"
 #include "dispatcher/web/account_schema.h"
@@ -39,13 +40,7 @@ class PortalTest : public ::testing::Test {
         router_(sessions_, [this](const std::string& f) { return portal_.Firms().Contains(f); },
                 false) {
     Database& db = fresh_.db();
-    MigrateStore(db);
-    PlanStore(db).Migrate();
-    db.Migrate(kDeliveryComponent, DeliveryMigrations());
-    MigrateWeb(db);
-    db.Migrate(kOverviewComponent, OverviewMigrations());
-    FirmSettingsStore(db).Migrate();
-    ManualSendService(db).Migrate();
+    MigrateDispatcherStore(db);
     AddFirm("huber", "Rauchfangkehrer Huber", kNow - 3600);
     AddFirm("maier", "Kehrbetrieb Maier", kNow - 3 * 86400);
     AddUser("admin", Role::kPartnerAdmin, "");
