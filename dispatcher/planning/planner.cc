@@ -220,8 +220,9 @@ class AppointmentPlanner {
         Skip(std::string(kRuleCancellation), ch, e.contact_key, SkipKind::kTiming, t.reason);
         continue;
       }
-      if (AddMessage(std::string(kRuleCancellation), MessagePurpose::kCancellation, ch, e.contact_key, e.recipient,
-                     t.due, "cancellation notice: the contact had a reminder; " + t.reason))
+      if (AddMessage(std::string(kRuleCancellation), MessagePurpose::kCancellation, ch,
+                     e.contact_key, e.recipient, t.due,
+                     "cancellation notice: the contact had a reminder; " + t.reason))
         plan_.messages.back().deadline = std::max(deadline_, told);
     }
   }
@@ -264,7 +265,8 @@ class AppointmentPlanner {
       Skip(std::string(kRuleChange), c.channel, c.key, SkipKind::kTiming, t.reason);
       return false;
     }
-    return AddMessage(std::string(kRuleChange), MessagePurpose::kChange, c.channel, c.key, c.recipient, t.due,
+    return AddMessage(std::string(kRuleChange), MessagePurpose::kChange, c.channel, c.key,
+                      c.recipient, t.due,
                       "change notice: the contact had a reminder for the old time; " + t.reason);
   }
 
@@ -365,7 +367,8 @@ class AppointmentPlanner {
   // A new reminder, or a stored one planned again; false if its text lacks a value.
   bool PlanReminder(const SelectedContact& c, const RuleTiming& rt) {
     const Timing& t = rt.timing;
-    if (!AddMessage(rt.rule->name, MessagePurpose::kReminder, c.channel, c.key, c.recipient, t.due, t.reason)) {
+    if (!AddMessage(rt.rule->name, MessagePurpose::kReminder, c.channel, c.key, c.recipient, t.due,
+                    t.reason)) {
       if (rt.stored)
         plan_.withdraw.emplace_back(rt.stored->id, "withdrawn: " + plan_.skips.back().reason);
       return false;
