@@ -19,6 +19,7 @@
 #include "dispatcher/config/dispatcher_config.h"
 #include "dispatcher/delivery/delivery_runtime.h"
 #include "dispatcher/ingest/inbox_poller.h"
+#include "dispatcher/message/message_sql.h"
 #include "dispatcher/metrics/dispatcher_metrics.h"
 #include "dispatcher/planning/contact_selection.h"
 #include "dispatcher/report/unreachable_report.h"
@@ -186,7 +187,9 @@ void LogFirmProblems(const DispatcherConfig& config) {
 }
 
 std::string Masked(const std::string& channel, const std::string& key) {
-  return MaskContact(channel == "email" ? ContactChannel::kEmail : ContactChannel::kSms, key);
+  return MaskContact(
+      channel == ToString(ContactChannel::kEmail) ? ContactChannel::kEmail : ContactChannel::kSms,
+      key);
 }
 
 void PrintSummary(const PassResult& r, std::ostream& out) {
@@ -222,7 +225,8 @@ namespace {
 int64_t SmsAwaitingReceipt(Database& db) {
   Poco::Int64 n = 0;
   Poco::Data::Session s = db.GetSession();
-  s << "SELECT COUNT(*) FROM messages WHERE state = 'accepted' AND channel = 'sms'",
+  s << "SELECT COUNT(*) FROM messages WHERE state = " + SqlLiteral(MessageState::kAccepted) +
+           " AND channel = " + SqlLiteral(ContactChannel::kSms),
       Poco::Data::Keywords::into(n), Poco::Data::Keywords::now;
   return n;
 }

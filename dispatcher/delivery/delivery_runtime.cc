@@ -1,6 +1,7 @@
 #include "dispatcher/delivery/delivery_runtime.h"
 
 #include "dispatcher/mail/smtp_channel.h"
+#include "dispatcher/message/message_purpose.h"
 #include "dispatcher/metrics/counting_channel.h"
 #include "dispatcher/metrics/store_metrics.h"
 #include "dispatcher/sms/http_sms_channel.h"
@@ -49,7 +50,8 @@ DeliveryRuntime::DeliveryRuntime(const DispatcherConfig& config, Database& db, c
   if (d.smtp_configured) {
     // The appointment for the .ics attachment, from the store, in the firm's zone.
     CalendarLookup lookup = [this](const OutgoingMessage& m) -> std::optional<CalendarEvent> {
-      if (m.appointment_id.empty() || m.purpose == "forward") return std::nullopt;
+      if (m.appointment_id.empty() || m.purpose == ToString(MessagePurpose::kForward))
+        return std::nullopt;
       AppointmentStore store(db_);
       auto a = store.Current(m.firm_id, m.appointment_id);
       if (!a) return std::nullopt;
@@ -68,7 +70,8 @@ DeliveryRuntime::DeliveryRuntime(const DispatcherConfig& config, Database& db, c
       e.location = o.street + (o.zip.empty() && o.city.empty() ? "" : ", " + o.zip + " " + o.city);
       e.description = m.body;
       e.sequence = a->version;
-      e.cancelled = m.purpose == "cancellation" || a->appointment.status == AppointmentStatus::kCancelled;
+      e.cancelled = m.purpose == ToString(MessagePurpose::kCancellation) ||
+                    a->appointment.status == AppointmentStatus::kCancelled;
       return e;
     };
     // The From name when smtp.from_name is empty: the firm's YAML name, else the

@@ -286,7 +286,7 @@ Heartbeat::FirmHeartbeat Heartbeat::RunFirm(const FirmConfig& firm, Instant now,
       m.appointment_id = date;
       m.appointment_version = 0;
       m.rule_id = std::string(kRuleHeartbeat);
-      m.purpose = alarm ? "alarm" : "heartbeat";
+      m.purpose = alarm ? MessagePurpose::kAlarm : MessagePurpose::kHeartbeat;
       m.channel = rc.channel;
       m.contact_key = rc.key;
       m.recipient = rc.key;
@@ -393,7 +393,7 @@ HeartbeatResult Heartbeat::Run(Instant now, const std::vector<FirmProblem>& prob
         m.firm_id = "";
         m.appointment_id = key;
         m.rule_id = std::string(kRuleAlarm);
-        m.purpose = "alarm";
+        m.purpose = MessagePurpose::kAlarm;
         m.channel = rc.channel;
         m.contact_key = rc.key;
         m.recipient = rc.key;

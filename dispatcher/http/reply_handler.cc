@@ -53,8 +53,8 @@ ReplyKind ReplyHandler::Handle(const std::string& from, const std::string& to,
       m.appointment_id = "";
       m.appointment_version = 0;
       m.rule_id = "confirmation";
-      m.purpose = "confirmation";
-      m.channel = "sms";
+      m.purpose = MessagePurpose::kConfirmation;
+      m.channel = ContactChannel::kSms;
       m.contact_key = number.e164;
       m.recipient = number.e164;
       m.sender = last->sender;
@@ -74,8 +74,8 @@ ReplyKind ReplyHandler::Handle(const std::string& from, const std::string& to,
     m.appointment_id = last->appointment_id;
     m.appointment_version = inbound;  // one forward per reply
     m.rule_id = "forward";
-    m.purpose = "forward";
-    m.channel = "email";
+    m.purpose = MessagePurpose::kForward;
+    m.channel = ContactChannel::kEmail;
     m.contact_key = address;
     m.recipient = address;
     m.sender = last->sender;

@@ -96,7 +96,7 @@ ManualSendResult ManualSendService::Confirm(const FirmPolicy& firm,
       m.firm_id = request.firm_id;
       m.appointment_id = "manual:" + plan.send_id;
       m.rule_id = std::string(kRuleManual);
-      m.purpose = std::string(kRuleManual);
+      m.purpose = MessagePurpose::kManual;
       m.channel = ContactChannel::kSms;
       m.contact_key = m.recipient = r.e164;
       m.sender = firm.sender_name;

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dispatcher/message/message_sql.h"
 #include "dispatcher/store/record_values.h"
 #include "shared/time/zoned_time.h"
 
@@ -22,7 +23,9 @@ using Poco::Data::Statement;
 using Poco::Data::Keywords::bind;
 
 // Partial indexes: the per-firm queries read a few rows per firm, not the
-// whole messages table (which holds every message ever planned).
+// whole messages table (which holds every message ever planned). A migration's
+// text is history and stays literal; the queries name the same strings through
+// dispatcher/message/message_sql.h.
 const std::vector<Migration>& StoreMetricsMigrations() {
   static const std::string v1 =
       "CREATE INDEX metrics_heartbeats ON messages (firm_id, due_at) WHERE rule_id = 'heartbeat';"
@@ -53,17 +56,26 @@ RecordSet Select(Database& db, Session& s, std::string_view sql,
   return RecordSet(st);
 }
 
+// The states counted as open (metrics_open's WHERE names the same list).
+std::string OpenStatesSql() {
+  return SqlList({MessageState::kPlanned, MessageState::kSending, MessageState::kHeld});
+}
+
 // Open messages by state and channel, with the due and the retrying ones.
 void WriteOpenMessages(Database& db, Session& s, Poco::Int64 now, PrometheusText& out) {
-  RecordSet rs =
-      Select(db, s,
-             "SELECT state, channel, COUNT(*), "
-             "SUM(CASE WHEN state = 'planned' AND COALESCE(next_attempt_at, due_at) <= ? "
-             "THEN 1 ELSE 0 END), "
-             "SUM(CASE WHEN state = 'planned' AND attempts > 0 THEN 1 ELSE 0 END) "
-             "FROM messages WHERE state IN ('planned', 'sending', 'held') "
-             "GROUP BY state, channel ORDER BY state, channel",
-             {now});
+  const std::string planned = SqlLiteral(MessageState::kPlanned);
+  RecordSet rs = Select(db, s,
+                        "SELECT state, channel, COUNT(*), "
+                        "SUM(CASE WHEN state = " +
+                            planned +
+                            " AND COALESCE(next_attempt_at, due_at) <= ? "
+                            "THEN 1 ELSE 0 END), "
+                            "SUM(CASE WHEN state = " +
+                            planned +
+                            " AND attempts > 0 THEN 1 ELSE 0 END) "
+                            "FROM messages WHERE state IN " +
+                            OpenStatesSql() + " GROUP BY state, channel ORDER BY state, channel",
+                        {now});
   std::map<std::string, Poco::Int64> queues = {
       {"due", 0}, {"retrying", 0}, {"held", 0}, {"sending", 0}};
   out.Family("kehrbote_messages", "gauge", "Open messages by state and channel.");
@@ -74,7 +86,8 @@ void WriteOpenMessages(Database& db, Session& s, Poco::Int64 now, PrometheusText
                static_cast<double>(n));
     queues["due"] += IntAt(rs, 3, r);
     queues["retrying"] += IntAt(rs, 4, r);
-    if (state == "held" || state == "sending") queues[state] += n;
+    if (state == ToString(MessageState::kHeld) || state == ToString(MessageState::kSending))
+      queues[state] += n;
   }
   out.Family("kehrbote_queue_messages", "gauge",
              "Queue depths: due (planned, due now), retrying, held (quota), sending.");
@@ -86,8 +99,10 @@ void WriteOpenMessages(Database& db, Session& s, Poco::Int64 now, PrometheusText
 void WriteRecentMessages(Database& db, Session& s, Poco::Int64 now, PrometheusText& out) {
   RecordSet rs = Select(db, s,
                         "SELECT state, channel, COUNT(*) FROM messages WHERE updated_at >= ? AND "
-                        "state NOT IN ('planned', 'sending', 'held') GROUP BY state, channel "
-                        "ORDER BY state, channel",
+                        "state NOT IN " +
+                            OpenStatesSql() +
+                            " GROUP BY state, channel "
+                            "ORDER BY state, channel",
                         {now - kRecentSeconds});
   out.Family(
       "kehrbote_messages_recent", "gauge",
@@ -117,8 +132,10 @@ void ReadExports(Database& db, Session& s, FirmFigures& f) {
 void ReadHeartbeats(Database& db, Session& s, Poco::Int64 now, FirmFigures& f) {
   RecordSet rs = Select(db, s,
                         "SELECT firm_id, MAX(sent_at), MAX(due_at), "
-                        "MAX(CASE WHEN state IN ('failed', 'expired') THEN due_at END) FROM "
-                        "messages WHERE rule_id = 'heartbeat' AND due_at >= ? GROUP BY firm_id",
+                        "MAX(CASE WHEN state IN " +
+                            SqlList({MessageState::kFailed, MessageState::kExpired}) +
+                            " THEN due_at END) FROM "
+                            "messages WHERE rule_id = 'heartbeat' AND due_at >= ? GROUP BY firm_id",
                         {now - kHeartbeatWindowSeconds});
   for (std::size_t r = 0; r < rs.rowCount(); ++r) {
     const std::string firm = StringAt(rs, 0, r);
@@ -138,7 +155,9 @@ void ReadSmsMonth(Database& db, Session& s, const DispatcherConfig& config, Inst
     const MonthSpan month = LocalMonthOf(now, zone);
     RecordSet rs = Select(db, s,
                           "SELECT firm_id, COUNT(*), COALESCE(SUM(segments), 0) FROM messages "
-                          "WHERE channel = 'sms' AND sent_at >= ? AND sent_at < ? GROUP BY firm_id",
+                          "WHERE channel = " +
+                              SqlLiteral(ContactChannel::kSms) +
+                              " AND sent_at >= ? AND sent_at < ? GROUP BY firm_id",
                           {Secs(month.from), Secs(month.to)});
     for (std::size_t r = 0; r < rs.rowCount(); ++r) {
       const std::string firm = StringAt(rs, 0, r);

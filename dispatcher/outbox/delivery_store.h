@@ -11,14 +11,17 @@
 //   the gateway took the request the dead process never saw answered, so it
 //   is not sent again.
 // A receipt for an unknown token (forged) or for a message already final
-// (replayed) changes nothing.
+// (replayed) changes nothing. Every move is checked against the transition
+// table (dispatcher/message/message_transition.h, actor "receipt").
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
+#include "dispatcher/message/message_purpose.h"
 #include "dispatcher/store/database.h"
+#include "shared/export/export_model.h"
 #include "shared/time/clock.h"
 
 namespace kehrbote {
@@ -68,7 +71,10 @@ class DeliveryStore {
   struct NewMessage {
     std::string firm_id, appointment_id;
     int64_t appointment_version = 0;
-    std::string rule_id, purpose, channel, contact_key, recipient, sender, subject, body;
+    std::string rule_id;
+    MessagePurpose purpose = MessagePurpose::kConfirmation;
+    ContactChannel channel = ContactChannel::kSms;
+    std::string contact_key, recipient, sender, subject, body;
     Instant deadline{};
   };
   bool InsertMessage(const NewMessage& m, Instant at);

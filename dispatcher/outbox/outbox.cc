@@ -14,6 +14,7 @@
 #include <random>
 #include <sstream>
 
+#include "dispatcher/message/message_sql.h"
 #include "dispatcher/outbox/delivery_schema.h"
 #include "dispatcher/store/record_values.h"
 #include "dispatcher/store/sqlite_statement.h"
@@ -114,10 +115,13 @@ RecoveryCounts Outbox::RecoverInterrupted(Instant at) {
   const std::string mine = options_.instance + "/%";
   db_.InTransaction([&](Session& s) {
     Statement st(s);
-    st << db_.Sql("SELECT m.id, COALESCE(m.claim_id, ''), m.deadline_at, m.recipient, m.channel, "
-                  "m.claim_window, (SELECT COUNT(*) FROM receipts r WHERE r.message_id = m.id) "
-                  "FROM messages m WHERE m.state = 'sending' AND (m.claim_id LIKE ? OR "
-                  "COALESCE(m.lease_until, 0) < ?) ORDER BY m.id"),
+    st << db_.Sql(
+        "SELECT m.id, COALESCE(m.claim_id, ''), m.deadline_at, m.recipient, m.channel, "
+        "m.claim_window, (SELECT COUNT(*) FROM receipts r WHERE r.message_id = m.id) "
+        "FROM messages m WHERE m.state = " +
+        SqlLiteral(MessageState::kSending) +
+        " AND (m.claim_id LIKE ? OR "
+        "COALESCE(m.lease_until, 0) < ?) ORDER BY m.id"),
         bind(mine), bind(t);
     st.execute();
     RecordSet rs(st);
@@ -148,31 +152,42 @@ const std::string kKeepFlag = "CASE WHEN ? = 1 THEN 1 ELSE possible_duplicate EN
 void Outbox::Settle(Session& s, const Interrupted& row, int64_t t, RecoveryCounts& counts) {
   const std::string who = "message " + std::to_string(row.id) + " to " +
                           MaskContact(row.recipient) + " (" + row.channel + ")";
+  // Every statement below moves a row still in 'sending' (the WHERE), checked
+  // against the transition table.
+  const std::string from_sending =
+      " WHERE id = ? AND state = " + SqlLiteral(MessageState::kSending);
+  auto to = [&](MessageState state) {
+    return SqlMoveTo({MessageState::kSending}, state, MessageActor::kRecovery,
+                     "crash recovery of message " + std::to_string(row.id));
+  };
   Statement u(s);
   if (row.has_receipt) {
     // A receipt (buffered, SMSC ack) came before the crash: the gateway has it.
-    u << db_.Sql("UPDATE messages SET state = 'accepted', sent_at = COALESCE(sent_at, ?), "
-                 "claim_id = NULL, lease_until = NULL, updated_at = ?, last_error = ? "
-                 "WHERE id = ? AND state = 'sending'"),
+    u << db_.Sql("UPDATE messages SET state = " + to(MessageState::kAccepted) +
+                 ", sent_at = COALESCE(sent_at, ?), claim_id = NULL, lease_until = NULL, "
+                 "updated_at = ?, last_error = ?" +
+                 from_sending),
         bind(t), bind(t),
         bind(std::string("interrupted after the gateway took it (receipt); not sent again")),
         bind(row.id);
     u.execute();
     ++counts.settled;
   } else if (row.deadline != 0 && row.deadline <= t) {
-    u << db_.Sql("UPDATE messages SET state = 'expired', last_error = ?, final_at = ?, "
-                 "updated_at = ?, possible_duplicate = " + kKeepFlag +
-                 " WHERE id = ? AND state = 'sending'"),
+    u << db_.Sql("UPDATE messages SET state = " + to(MessageState::kExpired) +
+                 ", last_error = ?, final_at = ?, updated_at = ?, possible_duplicate = " +
+                 kKeepFlag + from_sending),
         bind(std::string("interrupted while sending; deadline passed")), bind(t), bind(t),
         bind(Poco::Int64(row.maybe_sent ? 1 : 0)), bind(row.id);
     u.execute();
     ++counts.expired;
-  } else if (row.maybe_sent && row.channel == "sms" && options_.settle_wait.count() > 0) {
+  } else if (row.maybe_sent && row.channel == ToString(ContactChannel::kSms) &&
+             options_.settle_wait.count() > 0) {
     // Its receipt decides (ApplyReceipt); the claim sends it only if none came.
     const Poco::Int64 until = t + options_.settle_wait.count();
-    u << db_.Sql("UPDATE messages SET state = 'planned', next_attempt_at = ?, settle_until = ?, "
-                 "claim_id = NULL, lease_until = NULL, updated_at = ?, last_error = ? "
-                 "WHERE id = ? AND state = 'sending'"),
+    u << db_.Sql("UPDATE messages SET state = " + to(MessageState::kPlanned) +
+                 ", next_attempt_at = ?, settle_until = ?, claim_id = NULL, lease_until = NULL, "
+                 "updated_at = ?, last_error = ?" +
+                 from_sending),
         bind(until), bind(until), bind(t),
         bind("interrupted while the request may have been in flight; waiting " +
              std::to_string(options_.settle_wait.count()) +
@@ -184,9 +199,10 @@ void Outbox::Settle(Session& s, const Interrupted& row, int64_t t, RecoveryCount
                           std::to_string(options_.settle_wait.count()) +
                           " s for its delivery receipt");
   } else {
-    u << db_.Sql("UPDATE messages SET state = 'planned', next_attempt_at = ?, claim_id = NULL, "
-                 "lease_until = NULL, updated_at = ?, possible_duplicate = " + kKeepFlag +
-                 ", last_error = ? WHERE id = ? AND state = 'sending'"),
+    u << db_.Sql("UPDATE messages SET state = " + to(MessageState::kPlanned) +
+                 ", next_attempt_at = ?, claim_id = NULL, lease_until = NULL, updated_at = ?, "
+                 "possible_duplicate = " +
+                 kKeepFlag + ", last_error = ?" + from_sending),
         bind(t), bind(t), bind(Poco::Int64(row.maybe_sent ? 1 : 0)),
         bind(std::string(row.maybe_sent ? "interrupted while the request may have been in "
                                           "flight; re-sent (possible duplicate)"
@@ -215,25 +231,47 @@ std::string IdList(const std::vector<Poco::Int64>& ids) {
 }
 }  // namespace
 
-constexpr const char* kClaimSelect =
-    "SELECT m.id, m.firm_id, m.appointment_id, m.appointment_version, m.rule_id, m.purpose, "
-    "m.channel, m.contact_key, m.recipient, m.sender, m.subject, m.body, m.deadline_at, "
-    "m.attempts, COALESCE(m.dlr_token, ''), m.due_at, (SELECT COUNT(*) FROM suppressions su "
-    "WHERE su.firm_id = m.firm_id AND su.contact_key = m.contact_key), "
-    "COALESCE(m.settle_until, 0) FROM messages m "
-    "WHERE m.state = 'planned' AND COALESCE(m.next_attempt_at, m.due_at) <= ? "
-    "ORDER BY COALESCE(m.next_attempt_at, m.due_at), m.id LIMIT ?";
-constexpr const char* kClaimUpdate =
-    "UPDATE messages SET state = 'sending', claim_id = ?, lease_until = ?, claim_window = ?, "
-    "attempts = attempts + 1, dlr_token = ?, updated_at = ?, "
-    // Waited for a receipt after a crash and none came: sent again, flagged.
-    "possible_duplicate = CASE WHEN settle_until IS NULL THEN possible_duplicate ELSE 1 END, "
-    "settle_until = NULL WHERE id = ?";
+namespace {
+// The pass's hot statements, built once from the enums (the moves checked then).
+const std::string& ClaimSelectSql() {
+  static const std::string sql =
+      "SELECT m.id, m.firm_id, m.appointment_id, m.appointment_version, m.rule_id, m.purpose, "
+      "m.channel, m.contact_key, m.recipient, m.sender, m.subject, m.body, m.deadline_at, "
+      "m.attempts, COALESCE(m.dlr_token, ''), m.due_at, (SELECT COUNT(*) FROM suppressions su "
+      "WHERE su.firm_id = m.firm_id AND su.contact_key = m.contact_key), "
+      "COALESCE(m.settle_until, 0) FROM messages m "
+      "WHERE m.state = " +
+      SqlLiteral(MessageState::kPlanned) +
+      " AND COALESCE(m.next_attempt_at, m.due_at) <= ? "
+      "ORDER BY COALESCE(m.next_attempt_at, m.due_at), m.id LIMIT ?";
+  return sql;
+}
+// Moves rows the claim selected ('planned', locked by the transaction).
+const std::string& ClaimUpdateSql() {
+  static const std::string sql =
+      "UPDATE messages SET state = " +
+      SqlMoveTo({MessageState::kPlanned}, MessageState::kSending, MessageActor::kOutbox,
+                "claiming due messages") +
+      ", claim_id = ?, lease_until = ?, claim_window = ?, "
+      "attempts = attempts + 1, dlr_token = ?, updated_at = ?, "
+      // Waited for a receipt after a crash and none came: sent again, flagged.
+      "possible_duplicate = CASE WHEN settle_until IS NULL THEN possible_duplicate ELSE 1 END, "
+      "settle_until = NULL WHERE id = ?";
+  return sql;
+}
 // A receipt may have come first (fast gateways): only move forward.
-constexpr const char* kRecordAccepted =
-    "UPDATE messages SET state = CASE WHEN state = 'sending' THEN 'accepted' ELSE state END, "
-    "gateway_message_id = ?, segments = ?, sent_at = ?, updated_at = ?, last_error = NULL, "
-    "lease_until = NULL WHERE id = ?";
+const std::string& RecordAcceptedSql() {
+  static const std::string sql =
+      "UPDATE messages SET state = CASE WHEN state = " + SqlLiteral(MessageState::kSending) +
+      " THEN " +
+      SqlMoveTo({MessageState::kSending}, MessageState::kAccepted, MessageActor::kOutbox,
+                "recording accepted messages") +
+      " ELSE state END, "
+      "gateway_message_id = ?, segments = ?, sent_at = ?, updated_at = ?, last_error = NULL, "
+      "lease_until = NULL WHERE id = ?";
+  return sql;
+}
+}  // namespace
 
 // Why: a pass commits every few messages (group commit), and through Poco each
 // commit compiled BEGIN, COMMIT and the UPDATE again (~130 us CPU per commit on
@@ -245,9 +283,9 @@ struct Outbox::PassSql {
         begin(session, "BEGIN IMMEDIATE"),
         commit(session, "COMMIT"),
         rollback(session, "ROLLBACK"),
-        claim_select(session, kClaimSelect),
-        claim_update(session, kClaimUpdate),
-        record_accepted(session, kRecordAccepted) {}
+        claim_select(session, ClaimSelectSql()),
+        claim_update(session, ClaimUpdateSql()),
+        record_accepted(session, RecordAcceptedSql()) {}
   Session session;
   SqliteStatement begin, commit, rollback, claim_select, claim_update, record_accepted;
 };
@@ -292,7 +330,7 @@ void Outbox::ClaimIn(Session& s, PassSql* pass, Instant at, std::size_t max, Cla
   const Poco::Int64 lease = t + options_.lease.count();
   const Poco::Int64 window = static_cast<Poco::Int64>(std::max<std::size_t>(1, options_.send_window));
   rows.clear();
-  std::string select = kClaimSelect;
+  std::string select = ClaimSelectSql();
   if (db_.dialect() == SqlDialect::kPostgresql) select += " FOR UPDATE OF m SKIP LOCKED";
   expired.clear();
   suppressed.clear();
@@ -309,7 +347,7 @@ void Outbox::ClaimIn(Session& s, PassSql* pass, Instant at, std::size_t max, Cla
       return;
     }
     m.purpose = cells.Text(5);
-    if (cells.Int(16) > 0 && m.purpose != "confirmation") {
+    if (cells.Int(16) > 0 && m.purpose != ToString(MessagePurpose::kConfirmation)) {
       suppressed.push_back(m.id);
       return;
     }
@@ -354,15 +392,21 @@ void Outbox::ClaimIn(Session& s, PassSql* pass, Instant at, std::size_t max, Cla
             [](const Row& a, const Row& b) { return a.message.id < b.message.id; });
   if (!expired.empty()) {
     Statement u(s);
-    u << db_.Sql("UPDATE messages SET state = 'expired', last_error = ?, final_at = ?, "
-                 "updated_at = ? WHERE id IN (" + IdList(expired) + ")"),
+    u << db_.Sql("UPDATE messages SET state = " +
+                 SqlMoveTo({MessageState::kPlanned}, MessageState::kExpired, MessageActor::kOutbox,
+                           "claiming messages past their deadline") +
+                 ", last_error = ?, final_at = ?, updated_at = ? WHERE id IN (" + IdList(expired) +
+                 ")"),
         bind(std::string("deadline passed before it could be sent")), bind(t), bind(t);
     u.execute();
   }
   if (!suppressed.empty()) {
     Statement u(s);
-    u << db_.Sql("UPDATE messages SET state = 'cancelled', last_error = ?, final_at = ?, "
-                 "updated_at = ? WHERE id IN (" + IdList(suppressed) + ")"),
+    u << db_.Sql("UPDATE messages SET state = " +
+                 SqlMoveTo({MessageState::kPlanned}, MessageState::kCancelled,
+                           MessageActor::kOutbox, "claiming messages to suppressed contacts") +
+                 ", last_error = ?, final_at = ?, updated_at = ? WHERE id IN (" +
+                 IdList(suppressed) + ")"),
         bind(std::string("suppressed: the contact asked for no more messages (STOP)")), bind(t),
         bind(t);
     u.execute();
@@ -371,7 +415,7 @@ void Outbox::ClaimIn(Session& s, PassSql* pass, Instant at, std::size_t max, Cla
     if (db_.dialect() == SqlDialect::kSqlite) {
       // Prepared once and run per row (Poco would compile it per row).
       std::optional<SqliteStatement> local;
-      SqliteStatement& u = pass ? pass->claim_update : local.emplace(s, kClaimUpdate);
+      SqliteStatement& u = pass ? pass->claim_update : local.emplace(s, ClaimUpdateSql());
       u.Bind(1, claim_id).Bind(2, static_cast<int64_t>(lease)).Bind(3, static_cast<int64_t>(window))
           .Bind(5, static_cast<int64_t>(t));
       for (const Row& row : rows) u.Bind(4, row.message.dlr_token).Bind(6, row.message.id).Run();
@@ -379,7 +423,7 @@ void Outbox::ClaimIn(Session& s, PassSql* pass, Instant at, std::size_t max, Cla
       Poco::Int64 id = 0, lease_at = lease, width = window, now_s = t;
       std::string token, claim = claim_id;
       Statement u(s);
-      u << db_.Sql(kClaimUpdate), use(claim), use(lease_at), use(width), use(token), use(now_s),
+      u << db_.Sql(ClaimUpdateSql()), use(claim), use(lease_at), use(width), use(token), use(now_s),
           use(id);
       for (const Row& row : rows) {
         id = row.message.id;
@@ -431,8 +475,10 @@ std::pair<int64_t, int64_t> Outbox::UsedThisMonth(const std::string& firm_id, In
   Poco::Int64 sent = 0, segments = 0, exclude = exclude_id;
   std::string firm = firm_id;
   Session s = db_.GetSession();
-  s << db_.Sql("SELECT COUNT(*), COALESCE(SUM(segments), 0) FROM messages WHERE firm_id = ? AND "
-               "channel = 'sms' AND sent_at >= ? AND sent_at < ? AND id <> ?"),
+  s << db_.Sql(
+      "SELECT COUNT(*), COALESCE(SUM(segments), 0) FROM messages WHERE firm_id = ? AND "
+      "channel = " +
+      SqlLiteral(ContactChannel::kSms) + " AND sent_at >= ? AND sent_at < ? AND id <> ?"),
       bind(firm), bind(from), bind(to), bind(exclude), into(sent), into(segments), now;
   return {sent, segments};
 }
@@ -441,7 +487,9 @@ int Outbox::ReleaseHeld(Instant at) {
   const Poco::Int64 t = Secs(at);
   Session s = db_.GetSession();
   Statement st(s);
-  st << "SELECT id, firm_id, body, deadline_at FROM messages WHERE state = 'held' ORDER BY id";
+  const std::string held = SqlLiteral(MessageState::kHeld);
+  st << "SELECT id, firm_id, body, deadline_at FROM messages WHERE state = " + held +
+            " ORDER BY id";
   st.execute();
   RecordSet rs(st);
   if (rs.rowCount() == 0) return 0;
@@ -472,15 +520,21 @@ int Outbox::ReleaseHeld(Instant at) {
   db_.InTransaction([&](Session& tx) {
     if (!release.empty()) {
       Statement u(tx);
-      u << db_.Sql("UPDATE messages SET state = 'planned', next_attempt_at = ?, last_error = ?, "
-                   "updated_at = ? WHERE state = 'held' AND id IN (" + IdList(release) + ")"),
+      u << db_.Sql("UPDATE messages SET state = " +
+                   SqlMoveTo({MessageState::kHeld}, MessageState::kPlanned, MessageActor::kOutbox,
+                             "releasing held messages") +
+                   ", next_attempt_at = ?, last_error = ?, updated_at = ? WHERE state = " + held +
+                   " AND id IN (" + IdList(release) + ")"),
           bind(t), bind(std::string("released: the SMS quota has room again")), bind(t);
       u.execute();
     }
     if (!expire.empty()) {
       Statement u(tx);
-      u << db_.Sql("UPDATE messages SET state = 'expired', last_error = ?, final_at = ?, "
-                   "updated_at = ? WHERE state = 'held' AND id IN (" + IdList(expire) + ")"),
+      u << db_.Sql("UPDATE messages SET state = " +
+                   SqlMoveTo({MessageState::kHeld}, MessageState::kExpired, MessageActor::kOutbox,
+                             "expiring held messages") +
+                   ", last_error = ?, final_at = ?, updated_at = ? WHERE state = " + held +
+                   " AND id IN (" + IdList(expire) + ")"),
           bind(std::string("held (SMS quota of the month reached) until the appointment began")),
           bind(t), bind(t);
       u.execute();
@@ -492,7 +546,7 @@ int Outbox::ReleaseHeld(Instant at) {
 bool Outbox::ApplyQuota(Row& row, Instant at, const OpenSms& open, SendCounts& counts,
                         int* counted) {
   *counted = 0;
-  if (row.message.channel != "sms" || !options_.quota) return true;
+  if (row.message.channel != ToString(ContactChannel::kSms) || !options_.quota) return true;
   SmsQuota quota = options_.quota(row.message.firm_id);
   if (quota.sms_per_month <= 0 && quota.segments_per_month <= 0) return true;
   auto [sent, segments] = UsedThisMonth(row.message.firm_id, at, row.message.id);
@@ -514,8 +568,10 @@ bool Outbox::ApplyQuota(Row& row, Instant at, const OpenSms& open, SendCounts& c
   if (!row.appointment_id.empty()) {
     Session s = db_.GetSession();
     Statement q(s);
-    q << db_.Sql("SELECT recipient FROM messages WHERE firm_id = ? AND appointment_id = ? AND "
-                 "channel = 'email' ORDER BY id DESC LIMIT 1"),
+    q << db_.Sql(
+        "SELECT recipient FROM messages WHERE firm_id = ? AND appointment_id = ? AND "
+        "channel = " +
+        SqlLiteral(ContactChannel::kEmail) + " ORDER BY id DESC LIMIT 1"),
         bind(row.message.firm_id), bind(row.appointment_id), into(email);
     q.execute();
   }
@@ -524,12 +580,15 @@ bool Outbox::ApplyQuota(Row& row, Instant at, const OpenSms& open, SendCounts& c
   db_.InTransaction([&](Session& tx) {
     if (!email.empty()) {
       Statement ins(tx);
-      ins << db_.Sql("INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
-                     "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
-                     "due_at, deadline_at, state, attempts, next_attempt_at, created_at, "
-                     "updated_at) VALUES (?, ?, ?, ?, ?, 'email', ?, ?, ?, ?, ?, 0, ?, ?, "
-                     "'planned', 0, ?, ?, ?) ON CONFLICT (firm_id, appointment_id, "
-                     "appointment_version, contact_key, rule_id) DO NOTHING"),
+      ins << db_.Sql(
+          "INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
+          "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
+          "due_at, deadline_at, state, attempts, next_attempt_at, created_at, "
+          "updated_at) VALUES (?, ?, ?, ?, ?, " +
+          SqlLiteral(ContactChannel::kEmail) + ", ?, ?, ?, ?, ?, 0, ?, ?, " +
+          SqlLiteral(MessageState::kPlanned) +
+          ", 0, ?, ?, ?) ON CONFLICT (firm_id, appointment_id, "
+          "appointment_version, contact_key, rule_id) DO NOTHING"),
           bind(row.message.firm_id), bind(row.appointment_id), bind(row.appointment_version),
           bind(row.rule_id + "+quota"), bind(row.message.purpose), bind(email), bind(email),
           bind(row.message.sender), bind(std::string("Erinnerung an Ihren Termin")),
@@ -542,13 +601,19 @@ bool Outbox::ApplyQuota(Row& row, Instant at, const OpenSms& open, SendCounts& c
     Statement u(tx);
     const Poco::Int64 id = row.message.id;
     if (email.empty()) {
-      u << db_.Sql("UPDATE messages SET state = 'held', last_error = ?, claim_id = NULL, "
-                   "lease_until = NULL, attempts = attempts - 1, updated_at = ? WHERE id = ?"),
+      u << db_.Sql("UPDATE messages SET state = " +
+                   SqlMoveTo({MessageState::kSending}, MessageState::kHeld, MessageActor::kOutbox,
+                             "holding message " + std::to_string(id) + " (SMS quota)") +
+                   ", last_error = ?, claim_id = NULL, lease_until = NULL, "
+                   "attempts = attempts - 1, updated_at = ? WHERE id = ?"),
           bind(why + "; held"), bind(t), bind(id);
     } else {
-      u << db_.Sql("UPDATE messages SET state = 'cancelled', last_error = ?, final_at = ?, "
-                   "claim_id = NULL, lease_until = NULL, attempts = attempts - 1, updated_at = ? "
-                   "WHERE id = ?"),
+      u << db_.Sql("UPDATE messages SET state = " +
+                   SqlMoveTo({MessageState::kSending}, MessageState::kCancelled,
+                             MessageActor::kOutbox,
+                             "rerouting message " + std::to_string(id) + " (SMS quota)") +
+                   ", last_error = ?, final_at = ?, claim_id = NULL, lease_until = NULL, "
+                   "attempts = attempts - 1, updated_at = ? WHERE id = ?"),
           bind(why + "; sent by e-mail instead (rule " + row.rule_id + "+quota)"), bind(t), bind(t),
           bind(id);
     }
@@ -586,25 +651,39 @@ void Outbox::Record(Session& s, const Row& row, const SendOutcome& o, Instant at
     case SendStatus::kPermanent: {
       // A gateway may send a rejection receipt before its HTTP answer: the
       // answer's reason is kept either way.
-      s << db_.Sql("UPDATE messages SET state = 'failed', last_error = ?, "
-                   "final_at = COALESCE(final_at, ?), updated_at = ?, lease_until = NULL "
-                   "WHERE id = ? AND state IN ('sending', 'failed')"),
+      s << db_.Sql("UPDATE messages SET state = " +
+                   SqlMoveTo({MessageState::kSending, MessageState::kFailed}, MessageState::kFailed,
+                             MessageActor::kOutbox,
+                             "recording the failure of message " + std::to_string(id)) +
+                   ", last_error = ?, final_at = COALESCE(final_at, ?), updated_at = ?, "
+                   "lease_until = NULL WHERE id = ? AND state IN " +
+                   SqlList({MessageState::kSending, MessageState::kFailed})),
           bind(o.detail), bind(t), bind(t), bind(id), now;
       ++counts.failed;
       return;
     }
     case SendStatus::kTransient: {
       Instant next = at + Backoff(row.attempts);
+      const std::string from_sending =
+          " WHERE id = ? AND state = " + SqlLiteral(MessageState::kSending);
+      const std::string context =
+          "recording the transient failure of message " + std::to_string(id);
       if (row.message.deadline != Instant{} && next >= row.message.deadline) {
-        s << db_.Sql("UPDATE messages SET state = 'expired', last_error = ?, final_at = ?, "
-                     "updated_at = ?, lease_until = NULL WHERE id = ? AND state = 'sending'"),
+        s << db_.Sql("UPDATE messages SET state = " +
+                     SqlMoveTo({MessageState::kSending}, MessageState::kExpired,
+                               MessageActor::kOutbox, context) +
+                     ", last_error = ?, final_at = ?, updated_at = ?, lease_until = NULL" +
+                     from_sending),
             bind("no retry before the deadline; last error: " + o.detail), bind(t), bind(t),
             bind(id), now;
         ++counts.expired;
       } else {
-        s << db_.Sql("UPDATE messages SET state = 'planned', next_attempt_at = ?, last_error = ?, "
-                     "updated_at = ?, claim_id = NULL, lease_until = NULL WHERE id = ? AND "
-                     "state = 'sending'"),
+        s << db_.Sql("UPDATE messages SET state = " +
+                     SqlMoveTo({MessageState::kSending}, MessageState::kPlanned,
+                               MessageActor::kOutbox, context) +
+                     ", next_attempt_at = ?, last_error = ?, updated_at = ?, claim_id = NULL, "
+                     "lease_until = NULL" +
+                     from_sending),
             bind(Secs(next)), bind(o.detail), bind(t), bind(id), now;
         ++counts.retried;
       }
@@ -620,7 +699,7 @@ void Outbox::RecordAccepted(Session& s, PassSql* pass,
   if (db_.dialect() == SqlDialect::kSqlite) {
     // Prepared once and run per row (Poco would compile it per row).
     std::optional<SqliteStatement> local;
-    SqliteStatement& u = pass ? pass->record_accepted : local.emplace(s, kRecordAccepted);
+    SqliteStatement& u = pass ? pass->record_accepted : local.emplace(s, RecordAcceptedSql());
     u.Bind(3, static_cast<int64_t>(Secs(at))).Bind(4, static_cast<int64_t>(Secs(at)));
     for (const auto& [row, outcome] : done) {
       u.Bind(1, outcome->gateway_message_id)
@@ -634,7 +713,7 @@ void Outbox::RecordAccepted(Session& s, PassSql* pass,
   Poco::Int64 id = 0, segments = 0, sent_at = Secs(at), updated_at = Secs(at);
   std::string gateway_id;
   Statement u(s);
-  u << db_.Sql(kRecordAccepted), use(gateway_id), use(segments), use(sent_at), use(updated_at),
+  u << db_.Sql(RecordAcceptedSql()), use(gateway_id), use(segments), use(sent_at), use(updated_at),
       use(id);
   for (const auto& [row, outcome] : done) {
     id = row->message.id;
@@ -763,7 +842,8 @@ SendCounts Outbox::SendDue(Instant at, std::size_t max) {
 std::optional<Instant> Outbox::NextDue() {
   Session s = db_.GetSession();
   Poco::Nullable<Poco::Int64> next;
-  s << "SELECT MIN(COALESCE(next_attempt_at, due_at)) FROM messages WHERE state = 'planned'",
+  s << "SELECT MIN(COALESCE(next_attempt_at, due_at)) FROM messages WHERE state = " +
+           SqlLiteral(MessageState::kPlanned),
       into(next), now;
   if (next.isNull()) return std::nullopt;
   return At(next.value());

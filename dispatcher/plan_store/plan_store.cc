@@ -8,6 +8,8 @@
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 
+#include "dispatcher/message/message_channel_name.h"
+#include "dispatcher/message/message_sql.h"
 #include "dispatcher/store/sqlite_statement.h"
 
 namespace kehrbote {
@@ -83,11 +85,11 @@ ExistingMessage ReadExisting(RecordSet& rs, size_t row, size_t due_column) {
   e.id = rs.value(0, row).convert<Poco::Int64>();
   e.appointment_version = rs.value(1, row).convert<Poco::Int64>();
   e.rule_id = rs.value(2, row).convert<std::string>();
-  e.purpose = rs.value(3, row).convert<std::string>();
-  e.channel = rs.value(4, row).convert<std::string>();
+  e.purpose = ParseMessagePurpose(rs.value(3, row).convert<std::string>());
+  e.channel = ParseMessageChannel(rs.value(4, row).convert<std::string>());
   e.contact_key = rs.value(5, row).convert<std::string>();
   e.recipient = rs.value(6, row).convert<std::string>();
-  e.state = rs.value(7, row).convert<std::string>();
+  e.state = ParseMessageState(rs.value(7, row).convert<std::string>());
   e.deadline = At(rs.value(8, row));
   e.due = At(rs.value(due_column, row));
   return e;
@@ -192,11 +194,11 @@ std::map<std::string, std::vector<ExistingMessage>> PlanStore::ExistingMessagesO
       e.id = q.Int(0);
       e.appointment_version = q.Int(1);
       e.rule_id = q.Text(2);
-      e.purpose = q.Text(3);
-      e.channel = q.Text(4);
+      e.purpose = ParseMessagePurpose(q.Text(3));
+      e.channel = ParseMessageChannel(q.Text(4));
       e.contact_key = q.Text(5);
       e.recipient = q.Text(6);
-      e.state = q.Text(7);
+      e.state = ParseMessageState(q.Text(7));
       e.deadline = Instant(std::chrono::seconds(q.Int(8)));
       e.due = Instant(std::chrono::seconds(q.Int(10)));
       out[q.Text(9)].push_back(std::move(e));
@@ -278,20 +280,24 @@ void PlanStore::MarkPlanned(Session& session, std::string_view firm_id,
 }
 
 bool PlanStore::InsertMessage(Session& session, const PlannedMessage& m, Instant now) {
-  std::string firm = m.firm_id, appt = m.appointment_id, rule = m.rule_id, purpose = m.purpose,
-              channel(ToString(m.channel)), key = m.contact_key, recipient = m.recipient,
-              sender = m.sender, subject = m.subject, body = m.body, reason = m.reason;
+  std::string firm = m.firm_id, appt = m.appointment_id, rule = m.rule_id,
+              purpose(ToString(m.purpose)), channel(ToString(m.channel)), key = m.contact_key,
+              recipient = m.recipient, sender = m.sender, subject = m.subject, body = m.body,
+              reason = m.reason;
   Poco::Int64 version = m.appointment_version, segments = m.segments,
               due = m.due.time_since_epoch().count(),
               deadline = m.deadline.time_since_epoch().count(),
               created = now.time_since_epoch().count();
   Statement st(session);
-  st << db_.Sql("INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
-                "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
-                "due_at, deadline_at, state, attempts, next_attempt_at, created_at, updated_at, "
-                "reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', 0, ?, ?, ?, ?) "
-                "ON CONFLICT (firm_id, appointment_id, appointment_version, contact_key, rule_id) "
-                "DO NOTHING"),
+  st << db_.Sql(
+      "INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
+      "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
+      "due_at, deadline_at, state, attempts, next_attempt_at, created_at, updated_at, "
+      "reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " +
+      SqlLiteral(MessageState::kPlanned) +
+      ", 0, ?, ?, ?, ?) "
+      "ON CONFLICT (firm_id, appointment_id, appointment_version, contact_key, rule_id) "
+      "DO NOTHING"),
       use(firm), use(appt), use(version), use(rule), use(purpose), use(channel), use(key),
       use(recipient), use(sender), use(subject), use(body), use(segments), use(due), use(deadline),
       use(due), use(created), use(created), use(reason);
@@ -301,6 +307,19 @@ bool PlanStore::InsertMessage(Session& session, const PlannedMessage& m, Instant
 PlanWriteResult PlanStore::Write(Session& session, const AppointmentPlan& plan, Instant now) {
   return WriteAll(session, {&plan}, now);
 }
+
+namespace {
+// "UPDATE ... SET state = 'cancelled' ... WHERE state IN ('planned', 'held')"
+// (binds: reason, updated_at, final_at): cancelling only touches pending rows,
+// so a message the outbox has claimed is never cancelled under its feet.
+std::string CancelPendingSql() {
+  return "UPDATE messages SET state = " +
+         SqlMoveTo({MessageState::kPlanned, MessageState::kHeld}, MessageState::kCancelled,
+                   MessageActor::kPlanner, "cancelling pending messages") +
+         ", last_error = ?, updated_at = ?, final_at = ? WHERE state IN " +
+         SqlList({MessageState::kPlanned, MessageState::kHeld});
+}
+}  // namespace
 
 PlanWriteResult PlanStore::WriteAll(Session& session, const std::vector<const AppointmentPlan*>& plans,
                                     Instant now) {
@@ -322,9 +341,7 @@ PlanWriteResult PlanStore::WriteAll(Session& session, const std::vector<const Ap
       }
     }
     if (!ids.empty() && db_.dialect() == SqlDialect::kSqlite) {
-      SqliteStatement st(session,
-                         "UPDATE messages SET state = 'cancelled', last_error = ?, updated_at = ?, "
-                         "final_at = ? WHERE id = ? AND state IN ('planned', 'held')");
+      SqliteStatement st(session, CancelPendingSql() + " AND id = ?");
       for (size_t i = 0; i < ids.size(); ++i)
         r.cancelled += st.Bind(1, why[i]).Bind(2, at).Bind(3, at).Bind(4, ids[i]).Run();
     } else if (!ids.empty()) {
@@ -334,9 +351,7 @@ PlanWriteResult PlanStore::WriteAll(Session& session, const std::vector<const Ap
       for (auto& [reason, list] : by_reason) {
         for (size_t first = 0; first < list.size(); first += 1000) {
           const size_t n = std::min<size_t>(1000, list.size() - first);
-          std::string sql =
-              "UPDATE messages SET state = 'cancelled', last_error = ?, updated_at = ?, "
-              "final_at = ? WHERE state IN ('planned', 'held') AND id IN (";
+          std::string sql = CancelPendingSql() + " AND id IN (";
           for (size_t i = 0; i < n; ++i) sql += i ? ",?" : "?";
           sql += ')';
           std::string why_text = reason;
@@ -368,11 +383,15 @@ PlanWriteResult PlanStore::WriteAll(Session& session, const std::vector<const Ap
         reason.push_back(m.reason);
       }
     if (!ids.empty()) {
+      RequireTransition(MessageState::kPlanned, MessageState::kPlanned, MessageActor::kPlanner,
+                        "re-planning messages");
       std::vector<Poco::Int64> stamp(ids.size(), at);
       Statement st(session);
-      st << db_.Sql("UPDATE messages SET due_at = ?, next_attempt_at = ?, deadline_at = ?, "
-                    "subject = ?, body = ?, segments = ?, reason = ?, updated_at = ? "
-                    "WHERE id = ? AND state = 'planned' AND attempts = 0"),
+      st << db_.Sql(
+          "UPDATE messages SET due_at = ?, next_attempt_at = ?, deadline_at = ?, "
+          "subject = ?, body = ?, segments = ?, reason = ?, updated_at = ? "
+          "WHERE id = ? AND state = " +
+          SqlLiteral(MessageState::kPlanned) + " AND attempts = 0"),
           use(due), use(due), use(deadline), use(subject), use(body), use(segments), use(reason),
           use(stamp), use(ids);
       r.replanned = static_cast<int>(st.execute());
@@ -384,16 +403,30 @@ PlanWriteResult PlanStore::WriteAll(Session& session, const std::vector<const Ap
                   "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
                   "due_at, deadline_at, state, attempts, next_attempt_at, created_at, updated_at, "
                   "reason) VALUES ",
-                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', 0, ?, ?, ?, ?)",
+                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " +
+                      SqlLiteral(MessageState::kPlanned) + ", 0, ?, ?, ?, ?)",
                   " ON CONFLICT (firm_id, appointment_id, appointment_version, contact_key, "
                   "rule_id) DO NOTHING");
     for (const AppointmentPlan* p : plans)
       for (const PlannedMessage& m : p->messages) {
         const int64_t due = m.due.time_since_epoch().count();
-        rows.Text(m.firm_id).Text(m.appointment_id).Int(m.appointment_version).Text(m.rule_id)
-            .Text(m.purpose).Text(std::string(ToString(m.channel))).Text(m.contact_key)
-            .Text(m.recipient).Text(m.sender).Text(m.subject).Text(m.body).Int(m.segments)
-            .Int(due).Int(m.deadline.time_since_epoch().count()).Int(due).Int(at).Int(at)
+        rows.Text(m.firm_id)
+            .Text(m.appointment_id)
+            .Int(m.appointment_version)
+            .Text(m.rule_id)
+            .Text(std::string(ToString(m.purpose)))
+            .Text(std::string(ToString(m.channel)))
+            .Text(m.contact_key)
+            .Text(m.recipient)
+            .Text(m.sender)
+            .Text(m.subject)
+            .Text(m.body)
+            .Int(m.segments)
+            .Int(due)
+            .Int(m.deadline.time_since_epoch().count())
+            .Int(due)
+            .Int(at)
+            .Int(at)
             .Text(m.reason);
       }
     r.planned = rows.Run(session);
@@ -531,10 +564,12 @@ bool PlanStore::HasMessage(std::string_view firm_id, std::string_view appointmen
 int PlanStore::CountMessagesDue(std::string_view firm_id, Instant from, Instant to) {
   Session s = db_.GetSession();
   Poco::Int64 a = from.time_since_epoch().count(), b = to.time_since_epoch().count();
-  const char* sql =
+  static const std::string sql =
       "SELECT COUNT(*) FROM messages WHERE firm_id = ? AND due_at >= ? AND due_at < ? "
-      "AND state <> 'cancelled' AND purpose NOT IN ('heartbeat', 'alarm')";
-  if (auto n = SqliteCount(db_, s, sql, {firm_id, int64_t{a}, int64_t{b}}))
+      "AND state <> " +
+      SqlLiteral(MessageState::kCancelled) + " AND purpose NOT IN " +
+      SqlList({MessagePurpose::kHeartbeat, MessagePurpose::kAlarm});
+  if (auto n = SqliteCount(db_, s, sql.c_str(), {firm_id, int64_t{a}, int64_t{b}}))
     return static_cast<int>(*n);
   std::string f(firm_id);
   Poco::Int64 n = 0;
@@ -560,8 +595,10 @@ std::optional<Instant> PlanStore::NextDue(Instant after) {
   Session s = db_.GetSession();
   Poco::Int64 a = after.time_since_epoch().count();
   Poco::Nullable<Poco::Int64> n;
-  s << db_.Sql("SELECT MIN(COALESCE(next_attempt_at, due_at)) FROM messages WHERE "
-               "state = 'planned' AND COALESCE(next_attempt_at, due_at) > ?"),
+  s << db_.Sql(
+      "SELECT MIN(COALESCE(next_attempt_at, due_at)) FROM messages WHERE "
+      "state = " +
+      SqlLiteral(MessageState::kPlanned) + " AND COALESCE(next_attempt_at, due_at) > ?"),
       use(a), into(n), now;
   if (n.isNull()) return std::nullopt;
   return Instant(std::chrono::seconds(n.value()));

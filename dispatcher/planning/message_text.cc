@@ -97,10 +97,10 @@ TemplateValues AppointmentValues(const FirmPolicy& firm, const Appointment& appo
   return BuildTemplateValues(appointment, f);
 }
 
-RenderedText RenderAppointmentMessage(const FirmPolicy& firm, std::string_view purpose,
+RenderedText RenderAppointmentMessage(const FirmPolicy& firm, MessagePurpose purpose,
                                       ContactChannel channel, const TemplateValues& values) {
-  const bool change = purpose == "change";
-  const bool cancellation = purpose == "cancellation";
+  const bool change = purpose == MessagePurpose::kChange;
+  const bool cancellation = purpose == MessagePurpose::kCancellation;
   RenderedText out;
   if (channel == ContactChannel::kSms) {
     const std::string_view name = change         ? kTemplateSmsChange
@@ -130,7 +130,7 @@ RenderedText RenderAppointmentMessage(const FirmPolicy& firm, std::string_view p
   return out;
 }
 
-RenderedText RenderAppointmentMessage(const FirmPolicy& firm, std::string_view purpose,
+RenderedText RenderAppointmentMessage(const FirmPolicy& firm, MessagePurpose purpose,
                                       ContactChannel channel, const Appointment& appointment) {
   return RenderAppointmentMessage(firm, purpose, channel, AppointmentValues(firm, appointment));
 }

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "dispatcher/message/message_purpose.h"
 #include "dispatcher/planning/firm_policy.h"
 #include "shared/export/export_model.h"
 #include "shared/template/message_template.h"
@@ -42,10 +43,10 @@ struct RenderedText {
 // <<Kehrbetrieb>> when the firm has no name).
 TemplateValues AppointmentValues(const FirmPolicy& firm, const Appointment& appointment);
 
-// purpose: "reminder" | "change" | "cancellation".
-RenderedText RenderAppointmentMessage(const FirmPolicy& firm, std::string_view purpose,
+// purpose: reminder, change or cancellation (any other renders as a reminder).
+RenderedText RenderAppointmentMessage(const FirmPolicy& firm, MessagePurpose purpose,
                                       ContactChannel channel, const TemplateValues& values);
-RenderedText RenderAppointmentMessage(const FirmPolicy& firm, std::string_view purpose,
+RenderedText RenderAppointmentMessage(const FirmPolicy& firm, MessagePurpose purpose,
                                       ContactChannel channel, const Appointment& appointment);
 
 // Encodes an SMS body by the firm's policy: returns the body as it is sent and

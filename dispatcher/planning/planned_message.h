@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "dispatcher/message/message_purpose.h"
+#include "dispatcher/message/message_state.h"
 #include "dispatcher/planning/contact_selection.h"
 #include "shared/export/export_model.h"
 #include "shared/time/clock.h"
@@ -27,7 +29,7 @@ struct PlannedMessage {
   std::string appointment_id;  // '' never for appointments; the local date for heartbeats
   int64_t appointment_version = 0;
   std::string rule_id;
-  std::string purpose;  // reminder | change | cancellation | heartbeat | alarm
+  MessagePurpose purpose = MessagePurpose::kReminder;
   ContactChannel channel = ContactChannel::kSms;
   std::string contact_key;  // E.164 or lower-case e-mail: part of the UNIQUE key
   std::string recipient;
@@ -57,18 +59,18 @@ struct ExistingMessage {
   int64_t id = 0;
   int64_t appointment_version = 0;
   std::string rule_id;
-  std::string purpose;
-  std::string channel;  // "sms" | "email"
+  MessagePurpose purpose = MessagePurpose::kReminder;
+  ContactChannel channel = ContactChannel::kSms;
   std::string contact_key;
   std::string recipient;
-  std::string state;    // planned, sending, accepted, delivered, failed, expired, held, cancelled
+  MessageState state = MessageState::kPlanned;
   Instant deadline{};   // the appointment start of that version
   Instant due{};        // when it is (was) due
 
   // Pending: may still be cancelled (not yet handed to a channel).
-  bool pending() const { return state == "planned" || state == "held"; }
+  bool pending() const { return IsPending(state); }
   // Reached (or may have reached) the contact.
-  bool sent() const { return state == "sending" || state == "accepted" || state == "delivered"; }
+  bool sent() const { return MayHaveReachedContact(state); }
 };
 
 // What to do for one appointment version.

@@ -85,8 +85,9 @@ struct History {
     for (const ExistingMessage& e : existing) {
       if (e.appointment_version == version)
         rows_of_this_version[e.rule_id + "|" + e.contact_key] = &e;
-      if (e.sent() && (e.purpose == "reminder" || e.purpose == "change"))
-        sent_to[e.channel + "|" + e.contact_key].push_back(&e);
+      if (e.sent() &&
+          (e.purpose == MessagePurpose::kReminder || e.purpose == MessagePurpose::kChange))
+        sent_to[ChannelName(e.channel) + "|" + e.contact_key].push_back(&e);
     }
   }
 
@@ -156,7 +157,7 @@ class AppointmentPlanner {
 
   // Adds the message, or a skip if its text lacks a value (shared/template's
   // missing-value policy: no text with a gap). Returns whether it was added.
-  bool AddMessage(std::string rule_id, std::string purpose, ContactChannel channel,
+  bool AddMessage(std::string rule_id, MessagePurpose purpose, ContactChannel channel,
                   const std::string& key, const std::string& recipient, Instant due,
                   std::string reason) {
     if (!values_) values_ = AppointmentValues(firm_, appointment_);
@@ -171,7 +172,7 @@ class AppointmentPlanner {
     m.appointment_id = appointment_.id;
     m.appointment_version = version_;
     m.rule_id = std::move(rule_id);
-    m.purpose = std::move(purpose);
+    m.purpose = purpose;
     m.channel = channel;
     m.contact_key = key;
     m.recipient = recipient;
@@ -209,7 +210,7 @@ class AppointmentPlanner {
   void PlanCancellationNotices() {
     for (const auto& [id, msgs] : history_.sent_to) {
       const ExistingMessage& e = *msgs.front();
-      const ContactChannel ch = e.channel == "email" ? ContactChannel::kEmail : ContactChannel::kSms;
+      const ContactChannel ch = e.channel;
       if (history_.StoredRow(std::string(kRuleCancellation), e.contact_key)) continue;
       // Notify relative to the start the contact was told.
       Instant told = e.deadline;
@@ -219,8 +220,9 @@ class AppointmentPlanner {
         Skip(std::string(kRuleCancellation), ch, e.contact_key, SkipKind::kTiming, t.reason);
         continue;
       }
-      if (AddMessage(std::string(kRuleCancellation), "cancellation", ch, e.contact_key, e.recipient,
-                     t.due, "cancellation notice: the contact had a reminder; " + t.reason))
+      if (AddMessage(std::string(kRuleCancellation), MessagePurpose::kCancellation, ch,
+                     e.contact_key, e.recipient, t.due,
+                     "cancellation notice: the contact had a reminder; " + t.reason))
         plan_.messages.back().deadline = std::max(deadline_, told);
     }
   }
@@ -263,7 +265,8 @@ class AppointmentPlanner {
       Skip(std::string(kRuleChange), c.channel, c.key, SkipKind::kTiming, t.reason);
       return false;
     }
-    return AddMessage(std::string(kRuleChange), "change", c.channel, c.key, c.recipient, t.due,
+    return AddMessage(std::string(kRuleChange), MessagePurpose::kChange, c.channel, c.key,
+                      c.recipient, t.due,
                       "change notice: the contact had a reminder for the old time; " + t.reason);
   }
 
@@ -274,7 +277,7 @@ class AppointmentPlanner {
     std::vector<LateReminder> late_sent;
     if (sent == nullptr) return late_sent;
     for (const ExistingMessage* e : *sent) {
-      if (e->deadline == deadline_ && e->purpose == "reminder" &&
+      if (e->deadline == deadline_ && e->purpose == MessagePurpose::kReminder &&
           WentOutLate(firm_, appointment_, *e))
         late_sent.push_back({e->due, e->rule_id});
     }
@@ -293,7 +296,7 @@ class AppointmentPlanner {
       const ExistingMessage* stored = history_.StoredRow(rule.name, c.key);
       if (stored) {
         handled_.insert(stored->id);
-        if (stored->state != "planned" || stored->due <= now_) continue;
+        if (stored->state != MessageState::kPlanned || stored->due <= now_) continue;
       }
       RuleTiming rt{&rule, stored, {}};
       if (earlier.same_start_rules.count(rule.name)) {
@@ -364,7 +367,8 @@ class AppointmentPlanner {
   // A new reminder, or a stored one planned again; false if its text lacks a value.
   bool PlanReminder(const SelectedContact& c, const RuleTiming& rt) {
     const Timing& t = rt.timing;
-    if (!AddMessage(rt.rule->name, "reminder", c.channel, c.key, c.recipient, t.due, t.reason)) {
+    if (!AddMessage(rt.rule->name, MessagePurpose::kReminder, c.channel, c.key, c.recipient, t.due,
+                    t.reason)) {
       if (rt.stored)
         plan_.withdraw.emplace_back(rt.stored->id, "withdrawn: " + plan_.skips.back().reason);
       return false;
@@ -394,7 +398,7 @@ class AppointmentPlanner {
                                    [&](const ReminderRule& r) { return r.name == e.rule_id; });
     if (rule == firm_.rules.end())
       return "rule " + e.rule_id + " is no longer in the firm's configuration";
-    if (ChannelName(rule->channel) != e.channel)
+    if (rule->channel != e.channel)
       return "rule " + e.rule_id + " now sends by " + ChannelName(rule->channel);
     return "the contact is no longer selected under the firm's current policy";
   }

@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 
+#include "dispatcher/message/message_sql.h"
 #include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/store/appointment_store.h"
 #include "dispatcher/store/record_values.h"
@@ -59,8 +60,9 @@ std::string ObjectText(const ObjectAddress& o) {
 std::set<std::string> WithReminder(Database& db, const std::string& firm_id) {
   Session s = db.GetSession();
   Statement st(s);
-  st << db.Sql("SELECT DISTINCT appointment_id FROM messages WHERE firm_id = ? AND "
-               "purpose IN ('reminder', 'change') AND state <> 'cancelled'"),
+  st << db.Sql("SELECT DISTINCT appointment_id FROM messages WHERE firm_id = ? AND purpose IN " +
+               SqlList({MessagePurpose::kReminder, MessagePurpose::kChange}) + " AND state <> " +
+               SqlLiteral(MessageState::kCancelled)),
       bind(firm_id);
   st.execute();
   RecordSet rs(st);

@@ -12,6 +12,7 @@
 #include <map>
 #include <sstream>
 
+#include "dispatcher/message/message_sql.h"
 #include "dispatcher/store/record_values.h"
 #include "shared/text/csv_field.h"
 #include "shared/time/zoned_time.h"
@@ -61,18 +62,32 @@ std::vector<FirmUsage> QueryUsage(Database& db, const UsageQuery& q) {
     std::string zone = q.zone ? q.zone(firm) : "Europe/Vienna";
     auto [from, to] = MonthBounds(q.year, q.month, zone);
     Statement st(s);
-    st << db.Sql(
-              "SELECT "
-              "SUM(CASE WHEN channel = 'sms' AND sent_at >= ? AND sent_at < ? THEN 1 ELSE 0 END), "
-              "SUM(CASE WHEN channel = 'sms' AND sent_at >= ? AND sent_at < ? THEN segments ELSE 0 END), "
-              "SUM(CASE WHEN channel = 'sms' AND sent_at >= ? AND sent_at < ? AND state = 'delivered' THEN 1 ELSE 0 END), "
-              "SUM(CASE WHEN channel = 'sms' AND sent_at >= ? AND sent_at < ? AND state = 'delivered' THEN segments ELSE 0 END), "
-              "SUM(CASE WHEN channel = 'sms' AND state IN ('failed', 'expired') AND "
-              "COALESCE(sent_at, final_at) >= ? AND COALESCE(sent_at, final_at) < ? THEN 1 ELSE 0 END), "
-              "SUM(CASE WHEN channel = 'email' AND sent_at >= ? AND sent_at < ? THEN 1 ELSE 0 END) "
-              "FROM messages WHERE firm_id = ?"),
-        bind(from), bind(to), bind(from), bind(to), bind(from), bind(to), bind(from), bind(to),
-        bind(from), bind(to), bind(from), bind(to), bind(firm);
+    static const std::string sms = "channel = " + SqlLiteral(ContactChannel::kSms);
+    static const std::string delivered = "state = " + SqlLiteral(MessageState::kDelivered);
+    static const std::string sql =
+        "SELECT "
+        "SUM(CASE WHEN " +
+        sms +
+        " AND sent_at >= ? AND sent_at < ? THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN " +
+        sms +
+        " AND sent_at >= ? AND sent_at < ? THEN segments ELSE 0 END), "
+        "SUM(CASE WHEN " +
+        sms + " AND sent_at >= ? AND sent_at < ? AND " + delivered +
+        " THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN " +
+        sms + " AND sent_at >= ? AND sent_at < ? AND " + delivered +
+        " THEN segments ELSE 0 END), "
+        "SUM(CASE WHEN " +
+        sms + " AND state IN " + SqlList({MessageState::kFailed, MessageState::kExpired}) +
+        " AND COALESCE(sent_at, final_at) >= ? AND COALESCE(sent_at, final_at) < ? "
+        "THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN channel = " +
+        SqlLiteral(ContactChannel::kEmail) +
+        " AND sent_at >= ? AND sent_at < ? THEN 1 ELSE 0 END) "
+        "FROM messages WHERE firm_id = ?";
+    st << db.Sql(sql), bind(from), bind(to), bind(from), bind(to), bind(from), bind(to), bind(from),
+        bind(to), bind(from), bind(to), bind(from), bind(to), bind(firm);
     st.execute();
     RecordSet rs(st);
     FirmUsage u;
@@ -194,7 +209,8 @@ void WriteProtocol(const std::vector<ProtocolEntry>& rows, const std::string& fo
           << std::setw(26) << e.recipient << std::setw(10) << e.state << std::right << std::setw(2)
           << e.segments << " SMS  " << e.text;
       if (e.possible_duplicate) out << "  [possible duplicate]";
-      if (!e.detail.empty() && e.state != "delivered" && e.state != "accepted")
+      if (!e.detail.empty() && e.state != ToString(MessageState::kDelivered) &&
+          e.state != ToString(MessageState::kAccepted))
         out << "  (" << e.detail << ")";
       out << "\n";
     }

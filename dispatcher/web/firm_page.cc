@@ -8,6 +8,8 @@
 
 #include <sstream>
 
+#include "dispatcher/message/message_sql.h"
+#include "dispatcher/message/message_value_error.h"
 #include "dispatcher/report/unreachable_report.h"
 #include "dispatcher/report/usage_report.h"
 #include "dispatcher/store/record_values.h"
@@ -27,16 +29,39 @@ using namespace std::chrono_literals;
 namespace {
 
 std::string ChannelName(const std::string& channel) {
-  return channel == "sms" ? "SMS" : channel == "email" ? "E-Mail" : channel;
+  return channel == ToString(ContactChannel::kSms)     ? "SMS"
+         : channel == ToString(ContactChannel::kEmail) ? "E-Mail"
+                                                       : Escape(channel);
 }
 
-std::string StateName(const std::string& state) {
-  static const std::map<std::string, std::string> names = {
-      {"planned", "geplant"},    {"held", "angehalten"},  {"sending", "wird gesendet"},
-      {"sent", "gesendet"},      {"delivered", "zugestellt"}, {"failed", "fehlgeschlagen"},
-      {"expired", "abgelaufen"}, {"cancelled", "storniert"}};
-  auto it = names.find(state);
-  return it == names.end() ? state : it->second;
+// The German label of a stored state (HTML). A state this build does not know
+// (a newer dispatcher wrote it) is shown as stored rather than failing the page.
+std::string StateName(const std::string& stored) {
+  MessageState state;
+  try {
+    state = ParseMessageState(stored);
+  } catch (const MessageValueError&) {
+    return Escape(stored);
+  }
+  switch (state) {
+    case MessageState::kPlanned:
+      return "geplant";
+    case MessageState::kSending:
+      return "wird gesendet";
+    case MessageState::kAccepted:
+      return "gesendet";
+    case MessageState::kHeld:
+      return "angehalten";
+    case MessageState::kDelivered:
+      return "zugestellt";
+    case MessageState::kFailed:
+      return "fehlgeschlagen";
+    case MessageState::kExpired:
+      return "abgelaufen";
+    case MessageState::kCancelled:
+      return "storniert";
+  }
+  return Escape(stored);
 }
 
 std::string ReasonName(const std::string& reason) {
@@ -54,8 +79,10 @@ std::string MessageTable(PortalContext& portal, const FirmInfo& firm, const std:
                          Poco::Int64 a, Poco::Int64 b, const std::string& id) {
   Poco::Data::Session s = portal.db.GetSession();
   Statement st(s);
-  st << portal.db.Sql("SELECT appointment_id, channel, recipient, state, due_at, sent_at, rule_id "
-                      "FROM messages WHERE firm_id = ? AND purpose <> 'heartbeat' AND " + where),
+  st << portal.db.Sql(
+      "SELECT appointment_id, channel, recipient, state, due_at, sent_at, rule_id "
+      "FROM messages WHERE firm_id = ? AND purpose <> " +
+      SqlLiteral(MessagePurpose::kHeartbeat) + " AND " + where),
       bind(firm.id), bind(a), bind(b);
   st.execute();
   RecordSet rs(st);
@@ -139,17 +166,19 @@ WebResponse FirmPage(PortalContext& portal, const WebRequest& req) {
   std::string body = FirmNav(base);
   body += "<h2 class=\"h5\" id=\"plan\">Erinnerungen der nächsten 14 Tage</h2>";
   body += MessageTable(portal, firm,
-                       "state IN ('planned', 'held') AND due_at >= ? AND due_at < ? "
-                       "ORDER BY due_at LIMIT 500",
+                       "state IN " + SqlList({MessageState::kPlanned, MessageState::kHeld}) +
+                           " AND due_at >= ? AND due_at < ? ORDER BY due_at LIMIT 500",
                        t - 3600, t + 14 * 86400, "geplant");
   body += "<h2 class=\"h5\" id=\"unerreichbar-h\">Kunden ohne Erinnerung</h2>"
           "<p class=\"small\">Bitte die Daten im Büroprogramm ergänzen (Handynummer, Zustimmung).</p>";
   body += UnreachableTable(portal, firm);
   body += "<h2 class=\"h5\" id=\"letzte-h\">Letzte Nachrichten</h2>";
-  body += MessageTable(portal, firm,
-                       "state NOT IN ('planned', 'held', 'cancelled') AND due_at >= ? AND "
-                       "due_at <= ? ORDER BY due_at DESC LIMIT 30",
-                       0, t, "letzte");
+  body += MessageTable(
+      portal, firm,
+      "state NOT IN " +
+          SqlList({MessageState::kPlanned, MessageState::kHeld, MessageState::kCancelled}) +
+          " AND due_at >= ? AND due_at <= ? ORDER BY due_at DESC LIMIT 30",
+      0, t, "letzte");
   std::vector<std::string> labels;
   std::vector<FirmUsage> usage = LastTwelveMonths(portal, firm, labels);
   body += "<h2 class=\"h5\" id=\"verbrauch\">Verbrauch und Kosten</h2>" +

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 
+#include "dispatcher/message/message_sql.h"
 #include "dispatcher/store/record_values.h"
 #include "shared/time/zoned_time.h"
 
@@ -24,6 +25,10 @@ namespace {
 Poco::Int64 Seconds(Instant t) { return t.time_since_epoch().count(); }
 
 // Runs `sql` (bound to `from` if set) and hands each row to `row`.
+// Failed for the overview: failed or expired (messages_failed_final's WHERE
+// names the same list, so the index serves the query).
+std::string FailedStatesSql() { return SqlList({MessageState::kFailed, MessageState::kExpired}); }
+
 void EachRow(Database& db, Session& s, const std::string& sql, std::optional<Poco::Int64> from,
              const std::function<void(const RecordSet&, std::size_t)>& row) {
   Statement st(s);
@@ -103,13 +108,24 @@ std::vector<FirmStatus> QueryFirmStatus(Database& db, const FirmDirectory& firms
   // indexes; "GROUP BY firm_id || ''" keeps SQLite from walking messages_firm_due
   // whole just to get the rows grouped).
   EachRow(db, s,
+          // planned / sent / delivered / failed. Sent is sending or accepted (there
+          // is no state 'sent': until 2026-12-07 this counted it, so sent was always
+          // 0 and an accepted heartbeat counted as planned).
           "SELECT firm_id || '' AS f, "
-          "SUM(CASE WHEN state NOT IN ('sent', 'delivered', 'failed', 'expired', 'cancelled') "
-          "THEN 1 ELSE 0 END), "
-          "SUM(CASE WHEN state = 'sent' THEN 1 ELSE 0 END), "
-          "SUM(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END), "
-          "SUM(CASE WHEN state IN ('failed', 'expired') THEN 1 ELSE 0 END) "
-          "FROM messages WHERE purpose = 'heartbeat' AND due_at >= ? GROUP BY f",
+          "SUM(CASE WHEN state IN " +
+              SqlList({MessageState::kPlanned, MessageState::kHeld}) +
+              " THEN 1 ELSE 0 END), "
+              "SUM(CASE WHEN state IN " +
+              SqlList({MessageState::kSending, MessageState::kAccepted}) +
+              " THEN 1 ELSE 0 END), "
+              "SUM(CASE WHEN state = " +
+              SqlLiteral(MessageState::kDelivered) +
+              " THEN 1 ELSE 0 END), "
+              "SUM(CASE WHEN state IN " +
+              FailedStatesSql() +
+              " THEN 1 ELSE 0 END) "
+              "FROM messages WHERE purpose = " +
+              SqlLiteral(MessagePurpose::kHeartbeat) + " AND due_at >= ? GROUP BY f",
           day_ago, [&](const RecordSet& rs, std::size_t r) {
             FirmStatus* f = of(rs, r);
             if (!f) return;
@@ -119,21 +135,22 @@ std::vector<FirmStatus> QueryFirmStatus(Database& db, const FirmDirectory& firms
             f->heartbeat_failed = IntAt(rs, 4, r);
           });
   EachRow(db, s,
-          "SELECT firm_id || '' AS f, COUNT(*) FROM messages WHERE state IN ('failed', "
-          "'expired') AND final_at >= ? GROUP BY f",
+          "SELECT firm_id || '' AS f, COUNT(*) FROM messages WHERE state IN " + FailedStatesSql() +
+              " AND final_at >= ? GROUP BY f",
           day_ago, [&](const RecordSet& rs, std::size_t r) {
             if (FirmStatus* f = of(rs, r)) f->failed_24h = IntAt(rs, 1, r);
           });
   // Index-only on messages_sent_firm.
   EachRow(db, s,
           "SELECT firm_id || '' AS f, COUNT(*) FROM messages WHERE sent_at >= ? AND "
-          "channel = 'sms' GROUP BY f",
-          Seconds(LocalMonthOf(now, operator_zone).from),
-          [&](const RecordSet& rs, std::size_t r) {
+          "channel = " +
+              SqlLiteral(ContactChannel::kSms) + " GROUP BY f",
+          Seconds(LocalMonthOf(now, operator_zone).from), [&](const RecordSet& rs, std::size_t r) {
             if (FirmStatus* f = of(rs, r)) f->sms_this_month = IntAt(rs, 1, r);
           });
   EachRow(db, s,
-          "SELECT firm_id, COUNT(*) FROM messages WHERE state = 'held' GROUP BY firm_id",
+          "SELECT firm_id, COUNT(*) FROM messages WHERE state = " +
+              SqlLiteral(MessageState::kHeld) + " GROUP BY firm_id",
           std::nullopt, [&](const RecordSet& rs, std::size_t r) {
             if (FirmStatus* f = of(rs, r)) f->held = IntAt(rs, 1, r);
           });

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "dispatcher/http/delivery_http_server.h"
+#include "dispatcher/message/message_channel_name.h"
 #include "dispatcher/outbox/delivery_store.h"
 #include "dispatcher/outbox/outbox.h"
 #include "dispatcher/plan_store/plan_store.h"
@@ -83,8 +84,8 @@ class DeliveryFixture : public ::testing::Test {
     m.appointment_id = appointment.empty() ? "A-" + to : appointment;
     m.appointment_version = 1;
     m.rule_id = rule;
-    m.purpose = "reminder";
-    m.channel = channel;
+    m.purpose = MessagePurpose::kReminder;
+    m.channel = ParseMessageChannel(channel);
     m.contact_key = to;
     m.recipient = to;
     m.sender = "Huber RFK";

@@ -41,8 +41,8 @@ class MailOutboxTest : public ::testing::Test {
     m.appointment_id = "A-5";
     m.appointment_version = 3;
     m.rule_id = "mail-2d";
-    m.purpose = "reminder";
-    m.channel = "email";
+    m.purpose = MessagePurpose::kReminder;
+    m.channel = ContactChannel::kEmail;
     m.contact_key = m.recipient = "frau.mueller@example.at";
     m.sender = "Rauchfangkehrer Huber";
     m.subject = "Ihr Kehrtermin am Montag";
@@ -140,8 +140,8 @@ TEST_F(MailOutboxTest, EmptyFromNameIsTheFirmsName) {
   m.appointment_id = "A-5";
   m.appointment_version = 1;
   m.rule_id = "mail-2d";
-  m.purpose = "reminder";
-  m.channel = "email";
+  m.purpose = MessagePurpose::kReminder;
+  m.channel = ContactChannel::kEmail;
   m.contact_key = m.recipient = "frau.mueller@example.at";
   m.sender = "RFK Grueber";
   m.subject = "Ihr Kehrtermin am Montag";

@@ -42,8 +42,8 @@ TEST(OutboxPostgresTest, TwoSendersNeverSendOneMessageTwice) {
     m.appointment_id = "A-" + std::to_string(i);
     m.appointment_version = 1;
     m.rule_id = "sms-1d";
-    m.purpose = "reminder";
-    m.channel = "sms";
+    m.purpose = MessagePurpose::kReminder;
+    m.channel = ContactChannel::kSms;
     char to[32];
     std::snprintf(to, sizeof to, "+4366450%05d", i);
     m.contact_key = m.recipient = to;
@@ -103,8 +103,8 @@ TEST(OutboxPostgresTest, ReceiptsSuppressionAndRecoveryOnPostgres) {
   m.appointment_id = "A-1";
   m.appointment_version = 1;
   m.rule_id = "sms-1d";
-  m.purpose = "reminder";
-  m.channel = "sms";
+  m.purpose = MessagePurpose::kReminder;
+  m.channel = ContactChannel::kSms;
   m.contact_key = m.recipient = "+436641234567";
   m.sender = "HuberRFK";
   m.body = "x";

@@ -150,7 +150,7 @@ TEST(PlannerTest, PlansEachRuleForEachContactWithReasonAndText) {
   ASSERT_EQ(p.messages.size(), 2u);
   const PlannedMessage& sms = p.messages[0];
   EXPECT_EQ(sms.rule_id, "sms-1d");
-  EXPECT_EQ(sms.purpose, "reminder");
+  EXPECT_EQ(sms.purpose, MessagePurpose::kReminder);
   EXPECT_EQ(sms.contact_key, "+436641234567");
   EXPECT_EQ(At(sms.due), "2026-11-24T08:00:00+01:00");
   EXPECT_EQ(At(sms.deadline), "2026-11-25T08:00:00+01:00");
@@ -279,10 +279,10 @@ TEST(PlannerTest, LateReminderTakesThePlaceOfLaterRulesWithinTheGap) {
   // the stored 1-day reminder is withdrawn, not sent an hour later.
   const Instant deadline = I("2026-11-25T09:00:00+01:00");
   std::vector<ExistingMessage> stored = {
-      {7, 1, "sms-2d", "reminder", "sms", key, key, "accepted", deadline,
-       I("2026-11-24T08:00:00+01:00")},
-      {8, 1, "sms-1d", "reminder", "sms", key, key, "planned", deadline,
-       I("2026-11-24T09:00:00+01:00")}};
+      {7, 1, "sms-2d", MessagePurpose::kReminder, ContactChannel::kSms, key, key,
+       MessageState::kAccepted, deadline, I("2026-11-24T08:00:00+01:00")},
+      {8, 1, "sms-1d", MessagePurpose::kReminder, ContactChannel::kSms, key, key,
+       MessageState::kPlanned, deadline, I("2026-11-24T09:00:00+01:00")}};
   p = PlanAppointment(f, Appt({Sms(number)}, "2026-11-25", 9h), 1, stored,
                       I("2026-11-24T08:05:00+01:00"));
   EXPECT_TRUE(p.messages.empty());
@@ -331,8 +331,8 @@ TEST(PlannerTest, AlreadyPlannedRowsAreNotPlannedAgain) {
   Appointment a = Appt({Sms("0664 1234567")});
   FirmPolicy f = Firm();
   std::vector<ExistingMessage> existing = {
-      {7, 1, "sms-1d", "reminder", "sms", "+436641234567", "+436641234567", "planned",
-       I("2026-11-25T08:00:00+01:00")}};
+      {7, 1, "sms-1d", MessagePurpose::kReminder, ContactChannel::kSms, "+436641234567",
+       "+436641234567", MessageState::kPlanned, I("2026-11-25T08:00:00+01:00")}};
   // Even planned again after the reminder time (late), nothing new, no skip.
   AppointmentPlan p = PlanAppointment(f, a, 1, existing, I("2026-11-24T09:00:00+01:00"));
   EXPECT_TRUE(p.messages.empty());
@@ -343,10 +343,12 @@ TEST(PlannerTest, AlreadyPlannedRowsAreNotPlannedAgain) {
 // The firm's YAML changed and a full pass plans version 1 again.
 std::vector<ExistingMessage> StoredVersion1() {
   return {
-      {7, 1, "sms-1d", "reminder", "sms", "+436641234567", "+436641234567", "planned",
-       I("2026-11-25T08:00:00+01:00"), I("2026-11-24T08:00:00+01:00")},
-      {8, 1, "mail-2d", "reminder", "email", "a@example.at", "a@example.at", "planned",
-       I("2026-11-25T08:00:00+01:00"), I("2026-11-23T18:00:00+01:00")},
+      {7, 1, "sms-1d", MessagePurpose::kReminder, ContactChannel::kSms, "+436641234567",
+       "+436641234567", MessageState::kPlanned, I("2026-11-25T08:00:00+01:00"),
+       I("2026-11-24T08:00:00+01:00")},
+      {8, 1, "mail-2d", MessagePurpose::kReminder, ContactChannel::kEmail, "a@example.at",
+       "a@example.at", MessageState::kPlanned, I("2026-11-25T08:00:00+01:00"),
+       I("2026-11-23T18:00:00+01:00")},
   };
 }
 
@@ -368,7 +370,7 @@ TEST(PlannerTest, PendingMessagesOfARemovedRuleAreWithdrawn) {
 
   // A row that was sent (or is due now) is history, not withdrawn.
   std::vector<ExistingMessage> sent = StoredVersion1();
-  sent[1].state = "delivered";
+  sent[1].state = MessageState::kDelivered;
   p = PlanAppointment(f, a, 1, sent, kNow);
   EXPECT_TRUE(p.withdraw.empty());
   p = PlanAppointment(f, a, 1, StoredVersion1(), I("2026-11-23T18:00:00+01:00"));
@@ -412,9 +414,11 @@ TEST(PlannerTest, RescheduleCancelsPendingAndSendsChangeNoticeToReminded) {
   const Instant old_start = I("2026-11-25T08:00:00+01:00");
   std::vector<ExistingMessage> existing = {
       // Contact 1 already got its SMS reminder for version 1.
-      {1, 1, "sms-1d", "reminder", "sms", "+436641234567", "+436641234567", "delivered", old_start},
+      {1, 1, "sms-1d", MessagePurpose::kReminder, ContactChannel::kSms, "+436641234567",
+       "+436641234567", MessageState::kDelivered, old_start},
       // Contact 2's reminder is still pending.
-      {2, 1, "sms-1d", "reminder", "sms", "+436601111111", "+436601111111", "planned", old_start},
+      {2, 1, "sms-1d", MessagePurpose::kReminder, ContactChannel::kSms, "+436601111111",
+       "+436601111111", MessageState::kPlanned, old_start},
   };
   // Version 2: moved to 2026-11-27 08:00; planned on 2026-11-24 at 12:00.
   Appointment a = Appt({Sms("0664 1234567"), Sms("0660 1111111")}, "2026-11-27", 8h);
@@ -424,7 +428,7 @@ TEST(PlannerTest, RescheduleCancelsPendingAndSendsChangeNoticeToReminded) {
   int change = 0, reminders = 0;
   for (const PlannedMessage& m : p.messages) {
     EXPECT_EQ(m.appointment_version, 2);
-    if (m.purpose == "change") {
+    if (m.purpose == MessagePurpose::kChange) {
       ++change;
       EXPECT_EQ(m.contact_key, "+436641234567");
       EXPECT_EQ(At(m.due), "2026-11-24T12:00:00+01:00");
@@ -442,14 +446,15 @@ TEST(PlannerTest, RescheduleCancelsPendingAndSendsChangeNoticeToReminded) {
 TEST(PlannerTest, NewVersionWithSameStartDoesNotRemindTwice) {
   FirmPolicy f = Firm();
   const Instant start = I("2026-11-25T08:00:00+01:00");
-  std::vector<ExistingMessage> existing = {
-      {1, 1, "sms-1d", "reminder", "sms", "+436641234567", "+436641234567", "delivered", start}};
+  std::vector<ExistingMessage> existing = {{1, 1, "sms-1d", MessagePurpose::kReminder,
+                                            ContactChannel::kSms, "+436641234567", "+436641234567",
+                                            MessageState::kDelivered, start}};
   // Version 2 only added a contact; same start. Planned after the reminder went out.
   Appointment a = Appt({Sms("0664 1234567"), Sms("0660 1111111")});
   AppointmentPlan p = PlanAppointment(f, a, 2, existing, I("2026-11-24T09:00:00+01:00"));
   ASSERT_EQ(p.messages.size(), 1u);
   EXPECT_EQ(p.messages[0].contact_key, "+436601111111");  // the new contact, late but 23h remain
-  EXPECT_EQ(p.messages[0].purpose, "reminder");
+  EXPECT_EQ(p.messages[0].purpose, MessagePurpose::kReminder);
   ASSERT_NE(FindSkip(p, SkipKind::kDuplicate), nullptr);
 }
 
@@ -457,8 +462,10 @@ TEST(PlannerTest, CancellationDropsPendingAndNotifiesReminded) {
   FirmPolicy f = Firm();
   const Instant start = I("2026-11-25T08:00:00+01:00");
   std::vector<ExistingMessage> existing = {
-      {1, 1, "sms-1d", "reminder", "sms", "+436641234567", "+436641234567", "accepted", start},
-      {2, 1, "mail-2d", "reminder", "email", "a@example.at", "a@example.at", "planned", start},
+      {1, 1, "sms-1d", MessagePurpose::kReminder, ContactChannel::kSms, "+436641234567",
+       "+436641234567", MessageState::kAccepted, start},
+      {2, 1, "mail-2d", MessagePurpose::kReminder, ContactChannel::kEmail, "a@example.at",
+       "a@example.at", MessageState::kPlanned, start},
   };
   Appointment a = Appt({Sms("0664 1234567"), Mail("a@example.at")});
   a.status = AppointmentStatus::kCancelled;
@@ -467,7 +474,7 @@ TEST(PlannerTest, CancellationDropsPendingAndNotifiesReminded) {
   ASSERT_EQ(p.messages.size(), 1u);
   const PlannedMessage& m = p.messages[0];
   EXPECT_EQ(m.rule_id, "cancellation");
-  EXPECT_EQ(m.purpose, "cancellation");
+  EXPECT_EQ(m.purpose, MessagePurpose::kCancellation);
   EXPECT_EQ(m.contact_key, "+436641234567");
   // 21:00 is inside quiet hours, but they end only at the start (08:00): a
   // notice the contact needs beats quiet hours and goes at once.
@@ -478,8 +485,9 @@ TEST(PlannerTest, CancellationDropsPendingAndNotifiesReminded) {
 TEST(PlannerTest, CancellationAfterQuietHoursWaitsUntilMorning) {
   FirmPolicy f = Firm();
   const Instant start = I("2026-11-25T10:00:00+01:00");
-  std::vector<ExistingMessage> existing = {
-      {1, 1, "sms-1d", "reminder", "sms", "+436641234567", "+436641234567", "delivered", start}};
+  std::vector<ExistingMessage> existing = {{1, 1, "sms-1d", MessagePurpose::kReminder,
+                                            ContactChannel::kSms, "+436641234567", "+436641234567",
+                                            MessageState::kDelivered, start}};
   Appointment a = Appt({Sms("0664 1234567")}, "2026-11-25", 10h);
   a.status = AppointmentStatus::kCancelled;
   AppointmentPlan p = PlanAppointment(f, a, 2, existing, I("2026-11-24T22:00:00+01:00"));
@@ -492,8 +500,8 @@ TEST(PlannerTest, CancellationWithoutAnythingSentIsSilent) {
   Appointment a = Appt({Sms("0664 1234567")});
   a.status = AppointmentStatus::kCancelled;
   std::vector<ExistingMessage> existing = {
-      {5, 1, "sms-1d", "reminder", "sms", "+436641234567", "+436641234567", "planned",
-       I("2026-11-25T08:00:00+01:00")}};
+      {5, 1, "sms-1d", MessagePurpose::kReminder, ContactChannel::kSms, "+436641234567",
+       "+436641234567", MessageState::kPlanned, I("2026-11-25T08:00:00+01:00")}};
   AppointmentPlan p = PlanAppointment(Firm(), a, 2, existing, kNow);
   EXPECT_EQ(p.cancel, (std::vector<int64_t>{5}));
   EXPECT_TRUE(p.messages.empty());
@@ -503,18 +511,20 @@ TEST(MessageTextTest, SmsEncodingPolicy) {
   FirmPolicy f = Firm();
   f.templates["sms_reminder"] = "Termin am <<Datum>> – „pünktlich“ 🙂";
   Appointment a = Appt({});
-  RenderedText gsm = RenderAppointmentMessage(f, "reminder", ContactChannel::kSms, a);
+  RenderedText gsm =
+      RenderAppointmentMessage(f, MessagePurpose::kReminder, ContactChannel::kSms, a);
   EXPECT_EQ(gsm.body.find("„"), std::string::npos) << gsm.body;  // transliterated
   EXPECT_NE(gsm.body.find("pünktlich"), std::string::npos) << gsm.body;
   f.sms_encoding = SmsEncodingPolicy::kUcs2;
-  RenderedText ucs = RenderAppointmentMessage(f, "reminder", ContactChannel::kSms, a);
+  RenderedText ucs =
+      RenderAppointmentMessage(f, MessagePurpose::kReminder, ContactChannel::kSms, a);
   EXPECT_NE(ucs.body.find("🙂"), std::string::npos) << ucs.body;
 }
 
 TEST(MessageTextTest, LongGermanDateWithJaennerForAustrianFirms) {
   Appointment a = Appt({}, "2027-01-05", 8h);
   FirmPolicy at = Firm();
-  RenderedText t = RenderAppointmentMessage(at, "reminder", ContactChannel::kSms, a);
+  RenderedText t = RenderAppointmentMessage(at, MessagePurpose::kReminder, ContactChannel::kSms, a);
   ASSERT_TRUE(t.ok) << t.error;
   EXPECT_NE(t.body.find("Ihr Rauchfangkehrer kommt zur Kehrung am Dienstag, 5. Jänner 2027, 08:00 Uhr"),
             std::string::npos)
@@ -523,7 +533,7 @@ TEST(MessageTextTest, LongGermanDateWithJaennerForAustrianFirms) {
   FirmPolicy de = Firm();
   de.country = "DE";
   de.timezone = "Europe/Berlin";
-  t = RenderAppointmentMessage(de, "reminder", ContactChannel::kSms, a);
+  t = RenderAppointmentMessage(de, MessagePurpose::kReminder, ContactChannel::kSms, a);
   ASSERT_TRUE(t.ok) << t.error;
   EXPECT_NE(t.body.find("Ihr Schornsteinfeger kommt zur Kehrung am Dienstag, 5. Januar 2027"),
             std::string::npos)
@@ -535,14 +545,15 @@ TEST(MessageTextTest, WindowAndDateOnlyAppointmentsReadNaturally) {
   window.start.time.reset();
   window.start.window_from = 8h;
   window.start.window_to = 12h;
-  RenderedText t = RenderAppointmentMessage(Firm(), "reminder", ContactChannel::kSms, window);
+  RenderedText t =
+      RenderAppointmentMessage(Firm(), MessagePurpose::kReminder, ContactChannel::kSms, window);
   ASSERT_TRUE(t.ok) << t.error;
   // The en dash of the shared value is transliterated for GSM 7-bit.
   EXPECT_NE(t.body.find("Mittwoch, 25. November 2026, 08:00-12:00 Uhr:"), std::string::npos)
       << t.body;
   Appointment date_only = Appt({});
   date_only.start.time.reset();
-  t = RenderAppointmentMessage(Firm(), "reminder", ContactChannel::kSms, date_only);
+  t = RenderAppointmentMessage(Firm(), MessagePurpose::kReminder, ContactChannel::kSms, date_only);
   ASSERT_TRUE(t.ok) << t.error;
   // shared/template's fallback for <<Zeitfenster>> without a time.
   EXPECT_NE(t.body.find("Mittwoch, 25. November 2026, im Laufe des Tages:"), std::string::npos)
@@ -559,10 +570,11 @@ TEST(MessageTextTest, DefaultSmsTextsFitOneSegmentTypicallyTwoAtMost) {
   usual.start.window_from = 8h;
   usual.start.window_to = 12h;
   usual.object = {"O1", "Redtenbachergasse 3", "4400", "Steyr"};
-  for (const char* purpose : {"reminder", "change", "cancellation"}) {
+  for (MessagePurpose purpose :
+       {MessagePurpose::kReminder, MessagePurpose::kChange, MessagePurpose::kCancellation}) {
     RenderedText t = RenderAppointmentMessage(typical, purpose, ContactChannel::kSms, usual);
-    ASSERT_TRUE(t.ok) << purpose << ": " << t.error;
-    EXPECT_EQ(t.segments, 1) << purpose << ": " << t.body;
+    ASSERT_TRUE(t.ok) << ToString(purpose) << ": " << t.error;
+    EXPECT_EQ(t.segments, 1) << ToString(purpose) << ": " << t.body;
   }
   // A long street and place: still two parts at most, and plain GSM 7-bit
   // (umlauts kept, no UCS-2).
@@ -575,10 +587,11 @@ TEST(MessageTextTest, DefaultSmsTextsFitOneSegmentTypicallyTwoAtMost) {
   a.start.window_from = 8h;
   a.start.window_to = 12h;
   a.object = {"O1", "Erzherzog-Johann-Straße 127a", "8010", "Graz-St. Leonhard"};
-  for (const char* purpose : {"reminder", "change", "cancellation"}) {
+  for (MessagePurpose purpose :
+       {MessagePurpose::kReminder, MessagePurpose::kChange, MessagePurpose::kCancellation}) {
     RenderedText t = RenderAppointmentMessage(f, purpose, ContactChannel::kSms, a);
-    ASSERT_TRUE(t.ok) << purpose << ": " << t.error;
-    EXPECT_LE(t.segments, 2) << purpose << ": " << t.body;
+    ASSERT_TRUE(t.ok) << ToString(purpose) << ": " << t.error;
+    EXPECT_LE(t.segments, 2) << ToString(purpose) << ": " << t.body;
     EXPECT_NE(t.body.find("Graz-St. Leonhard"), std::string::npos) << t.body;
     EXPECT_NE(t.body.find("0316 / 82 34 56"), std::string::npos) << t.body;
   }

@@ -223,6 +223,34 @@ TEST_F(PortalTest, OverviewMarksTheStaleExportRed) {
   EXPECT_EQ(red.body.find("data-firm=\"huber\""), std::string::npos);
 }
 
+// One heartbeat of huber per state, due an hour ago: the overview's planned /
+// sent / delivered / failed. (Until 2026-12-07 it counted a state 'sent' that no
+// code writes: sent was always 0 and an accepted heartbeat counted as planned.)
+TEST_F(PortalTest, OverviewCountsHeartbeatsByTheirState) {
+  int id = 0;
+  for (const char* state :
+       {"planned", "held", "sending", "accepted", "delivered", "failed", "expired", "cancelled"}) {
+    Poco::Data::Session s = fresh_.db().GetSession();
+    std::string st = state, rule = "heartbeat-" + std::to_string(++id);
+    Poco::Int64 due = kNow - 3600;
+    s << fresh_.db().Sql(
+        "INSERT INTO messages (firm_id, appointment_id, appointment_version, "
+        "rule_id, purpose, channel, contact_key, recipient, body, due_at, "
+        "deadline_at, state, created_at, updated_at) VALUES ('huber', "
+        "'2026-11-29', 0, ?, 'heartbeat', 'sms', 'k', 'k', 'text', ?, ?, ?, ?, ?)"),
+        bind(rule), bind(due), bind(due), bind(st), bind(due), bind(due), now;
+  }
+  std::vector<FirmStatus> all =
+      QueryFirmStatus(fresh_.db(), portal_.Firms(), clock_.Now(), "Europe/Vienna");
+  ASSERT_EQ(all.size(), 2u);
+  const FirmStatus& huber = all[0];
+  ASSERT_EQ(huber.firm.id, "huber");
+  EXPECT_EQ(huber.heartbeat_planned, 2);  // planned, held
+  EXPECT_EQ(huber.heartbeat_sent, 2);     // sending, accepted
+  EXPECT_EQ(huber.heartbeat_delivered, 1);
+  EXPECT_EQ(huber.heartbeat_failed, 2);  // failed, expired; cancelled counts nowhere
+}
+
 TEST_F(PortalTest, SettingsAreSavedValidatedAndPreviewed) {
   std::string yaml = Env::Default().ReadFile(KEHRBOTE_SOURCE_DIR "/installer/config/firms/huber.yaml");
   WebRequest save = As("admin", "POST", "/firms/huber/settings");

@@ -1,0 +1,85 @@
+// A store written by the code before the enums (strings in `state`, `purpose`,
+// `channel`) reads unchanged through them, on SQLite and PostgreSQL; a stored
+// name this build does not know is an error naming it, not a default.
+#include <Poco/Data/Session.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "dispatcher/message/message_value_error.h"
+#include "dispatcher/plan_store/plan_store.h"
+#include "tests/store/store_test_env.h"
+
+namespace kehrbote {
+namespace {
+
+class StoredMessageTest : public ::testing::TestWithParam<SqlDialect> {
+ protected:
+  StoredMessageTest() : fresh_(GetParam()), plans_(fresh_.db()) { plans_.Migrate(); }
+
+  // A row as today's code writes it, with the given stored names.
+  void Insert(int id, const std::string& purpose, const std::string& channel,
+              const std::string& state) {
+    Poco::Data::Session s = fresh_.db().GetSession();
+    s << fresh_.db().Sql(
+        "INSERT INTO messages (id, firm_id, appointment_id, appointment_version, rule_id, "
+        "purpose, channel, contact_key, recipient, body, due_at, deadline_at, state, "
+        "created_at, updated_at) VALUES (" +
+        std::to_string(id) + ", 'huber', 'A1', 1, 'rule-" + std::to_string(id) + "', '" + purpose +
+        "', '" + channel + "', 'k', 'k', 'text', 100, 200, '" + state + "', 1, 1)"),
+        Poco::Data::Keywords::now;
+  }
+
+  std::vector<ExistingMessage> Read() {
+    Poco::Data::Session s = fresh_.db().GetSession();
+    return plans_.ExistingMessagesOfFirm(s, "huber")["A1"];
+  }
+
+  test::FreshDatabase fresh_;
+  PlanStore plans_;
+};
+
+TEST_P(StoredMessageTest, TodaysStringsReadAsTheirEnums) {
+  Insert(1, "reminder", "sms", "planned");
+  Insert(2, "change", "email", "accepted");
+  Insert(3, "cancellation", "sms", "held");
+  Insert(4, "manual", "sms", "cancelled");
+  std::vector<ExistingMessage> rows = Read();
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].purpose, MessagePurpose::kReminder);
+  EXPECT_EQ(rows[0].channel, ContactChannel::kSms);
+  EXPECT_EQ(rows[0].state, MessageState::kPlanned);
+  EXPECT_TRUE(rows[0].pending());
+  EXPECT_EQ(rows[1].purpose, MessagePurpose::kChange);
+  EXPECT_EQ(rows[1].channel, ContactChannel::kEmail);
+  EXPECT_EQ(rows[1].state, MessageState::kAccepted);
+  EXPECT_TRUE(rows[1].sent());
+  EXPECT_EQ(rows[2].purpose, MessagePurpose::kCancellation);
+  EXPECT_EQ(rows[2].state, MessageState::kHeld);
+  EXPECT_EQ(rows[3].purpose, MessagePurpose::kManual);
+  EXPECT_EQ(rows[3].state, MessageState::kCancelled);
+  EXPECT_FALSE(rows[3].pending());
+}
+
+TEST_P(StoredMessageTest, AnUnknownStoredStateIsAnErrorNamingIt) {
+  Insert(1, "reminder", "sms", "sent");
+  try {
+    Read();
+    FAIL() << "read a state this build does not know";
+  } catch (const MessageValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown message state 'sent'"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST_P(StoredMessageTest, AnUnknownStoredChannelIsAnErrorNamingIt) {
+  Insert(1, "reminder", "fax", "planned");
+  EXPECT_THROW(Read(), MessageValueError);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, StoredMessageTest,
+                         ::testing::Values(SqlDialect::kSqlite, SqlDialect::kPostgresql),
+                         test::DialectName);
+
+}  // namespace
+}  // namespace kehrbote
