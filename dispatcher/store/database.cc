@@ -15,6 +15,8 @@
 #include <Poco/Data/SessionPool.h>
 #include <Poco/Exception.h>
 
+#include "dispatcher/store/postgres_connection.h"
+#include "dispatcher/store/sqlite_connection.h"
 #include "dispatcher/store/sqlite_statement.h"
 #include "dispatcher/store/store_url.h"
 #include "dispatcher/store/wal_checkpointer.h"
@@ -25,32 +27,6 @@ namespace kehrbote {
 using Poco::Data::Session;
 using namespace Poco::Data::Keywords;
 
-std::string_view ToString(SqlDialect d) {
-  return d == SqlDialect::kSqlite ? "sqlite" : "postgresql";
-}
-
-std::string NumberPlaceholders(std::string_view sql) {
-  std::string out;
-  out.reserve(sql.size() + 16);
-  int n = 0;
-  char quote = 0;
-  for (char c : sql) {
-    if (quote) {
-      if (c == quote) quote = 0;
-      out += c;
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-      out += c;
-    } else if (c == '?') {
-      out += '$';
-      out += std::to_string(++n);
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 namespace {
 
 std::once_flag register_once;
@@ -60,21 +36,6 @@ void RegisterConnectors() {
     Poco::Data::SQLite::Connector::registerConnector();
     Poco::Data::PostgreSQL::Connector::registerConnector();
   });
-}
-
-std::vector<std::string> SplitStatements(const std::string& sql) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : sql) {
-    if (c == ';') {
-      if (cur.find_first_not_of(" \t\r\n") != std::string::npos) out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (cur.find_first_not_of(" \t\r\n") != std::string::npos) out.push_back(cur);
-  return out;
 }
 
 std::string ParentDirectory(const std::string& path) {
@@ -131,6 +92,7 @@ class Database::Impl {
  public:
   std::unique_ptr<Poco::Data::SessionPool> pool;
   std::unique_ptr<WalCheckpointer> checkpointer;  // SQLite; stopped before the pool closes
+  std::unique_ptr<ConnectionPool> connections;
   std::chrono::milliseconds busy_timeout{30000};
   std::mutex firm_mu;
   std::map<std::string, std::shared_ptr<std::mutex>, std::less<>> firm_locks;
@@ -161,6 +123,7 @@ Database::Database(SqlDialect dialect, std::string description, std::unique_ptr<
 Database::~Database() {
   if (impl_ && impl_->checkpointer) impl_->checkpointer->Stop();
   // SQLite refuses to close a connection with prepared statements left.
+  if (impl_) impl_->connections.reset();
   if (dialect_ == SqlDialect::kSqlite) SqliteStatement::FinalizeCached();
   if (impl_ && impl_->pool) {
     try {
@@ -191,24 +154,39 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const DatabaseO
       }
       Impl* shared = impl.get();
       impl->checkpointer = std::make_unique<WalCheckpointer>([shared] {
-        Session c = shared->pool->get();
-        sqlite3_wal_checkpoint_v2(Poco::Data::SQLite::Utility::dbHandle(c), nullptr,
+        std::optional<PooledConnection> c = shared->connections->TryGet();
+        if (!c) return;  // all busy: the next commit asks again
+        sqlite3_wal_checkpoint_v2(static_cast<SqliteConnection&>(**c).handle(), nullptr,
                                   SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
       });
+      WalCheckpointer* checkpointer = impl->checkpointer.get();
+      const auto busy = options.busy_timeout;
+      impl->connections = std::make_unique<ConnectionPool>(
+          [file, description, busy, checkpointer] {
+            auto c = std::make_unique<SqliteConnection>(file, description, busy);
+            checkpointer->Attach(c->handle());
+            return c;
+          },
+          max_sessions, options.busy_timeout, description);
+      const std::optional<std::string> mode =
+          QueryText(*impl->connections->Get(), "PRAGMA journal_mode = WAL");
+      if (mode != "wal")
+        throw DatabaseError("database '" + description + "': cannot switch to WAL (journal_mode=" +
+                            mode.value_or("") + ")");
       impl->pool = std::make_unique<SqliteSessionPool>(
           file, max_sessions, static_cast<int>(options.busy_timeout.count()),
           impl->checkpointer.get());
-      Session s = impl->pool->get();
-      std::string mode;
-      s << "PRAGMA journal_mode = WAL", into(mode), now;
-      if (mode != "wal") throw DatabaseError("database '" + description + "': cannot switch to WAL (journal_mode=" + mode + ")");
       return std::unique_ptr<Database>(new Database(SqlDialect::kSqlite, description, std::move(impl)));
     }
     if (const std::optional<std::string> conn = PostgresConnectionString(url)) {
+      const std::string conninfo = *conn;
+      impl->connections = std::make_unique<ConnectionPool>(
+          [conninfo, description] {
+            return std::make_unique<PostgresConnection>(conninfo, description);
+          },
+          max_sessions, options.busy_timeout, description);
+      impl->connections->Get();  // fail early if unreachable
       impl->pool = std::make_unique<PostgresSessionPool>(*conn, max_sessions);
-      Session s = impl->pool->get();  // fail early if unreachable
-      int one = 0;
-      s << "SELECT 1", into(one), now;
       return std::unique_ptr<Database>(new Database(SqlDialect::kPostgresql, description, std::move(impl)));
     }
   } catch (const DatabaseError&) {
@@ -240,6 +218,8 @@ Session Database::GetSession() {
   }
 }
 
+PooledConnection Database::Connect() { return impl_->connections->Get(); }
+
 std::string Database::Sql(std::string_view sql) const {
   if (dialect_ == SqlDialect::kPostgresql) return NumberPlaceholders(sql);
   return std::string(sql);
@@ -265,6 +245,63 @@ void RunTransaction(Session& s, SqlDialect dialect,
     throw;
   }
   s << "COMMIT", now;
+}
+
+// Applies `m` unless the store has it already (maybe from another process just now).
+void ApplyMigration(SqlConnection& c, const std::string& component, const Migration& m,
+                    size_t known) {
+  c.Execute(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (component TEXT NOT NULL, version INTEGER NOT "
+      "NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (component, version))");
+  const int64_t current =
+      QueryInt(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations WHERE component = ?",
+               component)
+          .value_or(0);
+  if (current > static_cast<int64_t>(known))
+    throw DatabaseError("store schema of '" + component + "' is at version " +
+                        std::to_string(current) + ", newer than this program knows (" +
+                        std::to_string(known) + ")");
+  if (current >= m.version) return;
+  const std::string& sql = c.dialect() == SqlDialect::kSqlite ? m.sqlite : m.postgresql;
+  for (const std::string& statement : SplitSqlStatements(sql)) c.Execute(statement);
+  const int64_t at = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  Execute(c, "INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, ?)",
+          component, static_cast<int64_t>(m.version), at);
+}
+
+// The same for the store layer's connections.
+void RunTransaction(SqlConnection& c, [[maybe_unused]] std::unique_lock<std::timed_mutex> writer,
+                    const std::function<void(SqlConnection&)>& before,
+                    const std::function<void(SqlConnection&)>& fn) {
+  c.Execute(c.dialect() == SqlDialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+  try {
+    if (before) before(c);
+    fn(c);
+    c.EndBatch();
+  } catch (...) {
+    try {
+      c.EndBatch();
+    } catch (...) {
+      // The batch's error is the one already on its way.
+    }
+    try {
+      c.Execute("ROLLBACK");
+    } catch (...) {
+      // The connection may be gone; the server rolls back on its own then.
+    }
+    throw;
+  }
+  c.Execute("COMMIT");
+}
+
+// PostgreSQL: a lock held until the transaction ends, across processes. SQLite
+// needs none (BEGIN IMMEDIATE already excludes every other writer).
+void AdvisoryLock(SqlConnection& c, const std::string& key) {
+  if (c.dialect() != SqlDialect::kPostgresql) return;
+  QueryInt(c, "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended(?, 0))) AS locked",
+           key);
 }
 
 }  // namespace
@@ -320,6 +357,23 @@ void Database::InTransaction(const std::function<void(Session&)>& fn) {
   RunTransaction(s, dialect_, TakeWriterTurn(), nullptr, fn);
 }
 
+void Database::InTransaction(const std::function<void(SqlConnection&)>& fn) {
+  PooledConnection c = Connect();
+  RunTransaction(*c, TakeWriterTurn(), nullptr, fn);
+}
+
+void Database::WithFirmLock(std::string_view firm_id,
+                            const std::function<void(SqlConnection&)>& fn) {
+  // The process mutex also spares PostgreSQL connections: threads of one process
+  // wait here instead of each holding a connection while blocked on the server lock.
+  auto mu = impl_->FirmMutex(firm_id);
+  std::lock_guard<std::mutex> lock(*mu);
+  PooledConnection c = Connect();
+  const std::string key = "kehrbote-firm:" + std::string(firm_id);
+  RunTransaction(*c, TakeWriterTurn(), [&key](SqlConnection& conn) { AdvisoryLock(conn, key); },
+                 fn);
+}
+
 void Database::WithFirmLock(std::string_view firm_id, const std::function<void(Session&)>& fn) {
   // The process mutex also spares PostgreSQL connections: threads of one process
   // wait here instead of each holding a session while blocked on the server lock.
@@ -337,14 +391,13 @@ void Database::WithFirmLock(std::string_view firm_id, const std::function<void(S
 }
 
 int Database::SchemaVersion(std::string_view component) {
-  Session s = GetSession();
+  PooledConnection c = Connect();
   try {
-    Poco::Int64 version = 0;
-    std::string c(component);
-    s << Sql("SELECT COALESCE(MAX(version), 0) FROM schema_migrations WHERE component = ?"),
-        into(version), use(c), now;
-    return static_cast<int>(version);
-  } catch (const Poco::Exception&) {
+    return static_cast<int>(
+        QueryInt(*c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations WHERE component = ?",
+                 component)
+            .value_or(0));
+  } catch (const DatabaseError&) {
     return 0;  // no schema_migrations table yet
   }
 }
@@ -356,44 +409,19 @@ void Database::Migrate(std::string_view component, const std::vector<Migration>&
       throw DatabaseError("migrations of '" + comp + "': step " + std::to_string(i + 1) +
                           " has version " + std::to_string(migrations[i].version));
   }
-  const std::string create =
-      "CREATE TABLE IF NOT EXISTS schema_migrations (component TEXT NOT NULL, version INTEGER NOT NULL, "
-      "applied_at BIGINT NOT NULL, PRIMARY KEY (component, version))";
   // Each step in its own transaction; the lock (BEGIN IMMEDIATE on SQLite, an
   // advisory lock on PostgreSQL) makes concurrent starters take turns, and the
   // version is re-read inside it.
   for (const Migration& m : migrations) {
     try {
-      Session s = GetSession();
-      std::function<void(Session&)> before;
-      if (dialect_ == SqlDialect::kPostgresql) {
-        before = [](Session& session) {
-          session << "SELECT pg_advisory_xact_lock(hashtextextended('kehrbote-migrations', 0))", now;
-        };
-      }
-      RunTransaction(s, dialect_, TakeWriterTurn(), before, [&](Session& session) {
-        session << create, now;
-        Poco::Int64 current = 0;
-        std::string c = comp;
-        session << Sql("SELECT COALESCE(MAX(version), 0) FROM schema_migrations WHERE component = ?"),
-            into(current), use(c), now;
-        if (current > static_cast<Poco::Int64>(migrations.size()))
-          throw DatabaseError("store schema of '" + comp + "' is at version " + std::to_string(current) +
-                              ", newer than this program knows (" + std::to_string(migrations.size()) + ")");
-        if (current >= m.version) return;  // applied already (maybe by another process just now)
-        const std::string& sql = dialect_ == SqlDialect::kSqlite ? m.sqlite : m.postgresql;
-        for (const std::string& stmt : SplitStatements(sql)) session << stmt, now;
-        Poco::Int64 version = m.version;
-        Poco::Int64 at = std::chrono::duration_cast<std::chrono::seconds>(
-                             std::chrono::system_clock::now().time_since_epoch()).count();
-        session << Sql("INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, ?)"),
-            use(c), use(version), use(at), now;
-      });
-    } catch (const DatabaseError&) {
-      throw;
-    } catch (const Poco::Exception& e) {
+      PooledConnection c = Connect();
+      RunTransaction(
+          *c, TakeWriterTurn(),
+          [](SqlConnection& conn) { AdvisoryLock(conn, "kehrbote-migrations"); },
+          [&](SqlConnection& conn) { ApplyMigration(conn, comp, m, migrations.size()); });
+    } catch (const DatabaseError& e) {
       throw DatabaseError("database '" + description_ + "': migration " + comp + " v" +
-                          std::to_string(m.version) + " failed: " + e.displayText());
+                          std::to_string(m.version) + " failed: " + e.what());
     }
   }
 }

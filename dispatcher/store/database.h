@@ -48,17 +48,13 @@
 
 #include <Poco/Data/Session.h>
 
+#include "dispatcher/store/connection_pool.h"
+#include "dispatcher/store/sql_connection.h"
+#include "dispatcher/store/store_error.h"
+
 namespace kehrbote {
 
 class CommitGroup;
-
-class DatabaseError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-enum class SqlDialect { kSqlite, kPostgresql };
-std::string_view ToString(SqlDialect d);  // "sqlite" / "postgresql"
 
 // One schema step of one component. Versions start at 1 and increase by one;
 // each step runs once, inside a transaction, and is recorded in
@@ -92,12 +88,21 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   SqlDialect dialect() const { return dialect_; }
+  // True when the engine admits one writer at a time (SQLite): the writers of a
+  // pass then group their work into shared transactions (CommitGroup) instead
+  // of running side by side.
+  bool SingleWriter() const { return dialect_ == SqlDialect::kSqlite; }
   // The URL with any password masked, for logs and error messages.
   const std::string& description() const { return description_; }
 
   // A session from the pool, in autocommit mode; it returns to the pool when the
   // last copy is destroyed. Do not keep it across passes.
   Poco::Data::Session GetSession();
+
+  // A connection of the pool, in autocommit mode, for this thread until it is
+  // destroyed. Do not keep it across passes; do not ask for a second one while
+  // holding one (the pool is bounded).
+  PooledConnection Connect();
 
   // `sql` with '?' placeholders rewritten for this dialect ($1.. on PostgreSQL).
   std::string Sql(std::string_view sql) const;
@@ -113,6 +118,7 @@ class Database {
   // Runs `fn` in one transaction on a pooled session: commits if `fn` returns,
   // rolls back and rethrows if it throws. SQLite uses BEGIN IMMEDIATE.
   void InTransaction(const std::function<void(Poco::Data::Session&)>& fn);
+  void InTransaction(const std::function<void(SqlConnection&)>& fn);
 
   // SQLite: while an UrgentWrites lives on a thread, that thread's write
   // transactions take this process's writer turn ahead of the other writers
@@ -143,6 +149,7 @@ class Database {
   // firm at once (ingest, planning of that firm).
   void WithFirmLock(std::string_view firm_id,
                     const std::function<void(Poco::Data::Session&)>& fn);
+  void WithFirmLock(std::string_view firm_id, const std::function<void(SqlConnection&)>& fn);
 
  private:
   class Impl;
@@ -152,9 +159,5 @@ class Database {
   std::string description_;
   std::unique_ptr<Impl> impl_;
 };
-
-// Rewrites '?' placeholders (outside '...' and "..." literals) to $1, $2, ...
-// Exposed for tests; use Database::Sql().
-std::string NumberPlaceholders(std::string_view sql);
 
 }  // namespace kehrbote

@@ -15,7 +15,7 @@
 
 #include <Poco/Data/Session.h>
 
-#include "dispatcher/store_copy/postgres_connection.h"
+#include "dispatcher/store/postgres_connection.h"
 
 namespace kehrbote {
 

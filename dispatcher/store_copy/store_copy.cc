@@ -15,7 +15,7 @@
 #include "dispatcher/store/store_url.h"
 #include "dispatcher/store_copy/copy_tables.h"
 #include "dispatcher/store_copy/copy_text.h"
-#include "dispatcher/store_copy/postgres_connection.h"
+#include "dispatcher/store/postgres_connection.h"
 #include "shared/env/env.h"
 
 namespace kehrbote {

@@ -19,7 +19,7 @@
 #include "dispatcher/store/store_schema.h"
 #include "dispatcher/store/store_url.h"
 #include "dispatcher/store_copy/copy_text.h"
-#include "dispatcher/store_copy/postgres_connection.h"
+#include "dispatcher/store/postgres_connection.h"
 #include "dispatcher/web/account_store.h"
 #include "dispatcher/web/password_hash.h"
 #include "shared/env/env.h"
