@@ -16,47 +16,64 @@ ConnectionPool::ConnectionPool(Factory connect, size_t max_open, std::chrono::mi
 ConnectionPool::~ConnectionPool() = default;
 
 PooledConnection ConnectionPool::Get() {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (!returned_.wait_for(lock, wait_, [&] { return !idle_.empty() || open_ < max_open_; }))
-    throw DatabaseError("database '" + description_ + "': all " + std::to_string(max_open_) +
-                        " connections busy for " + std::to_string(wait_.count()) + " ms");
-  return Open(lock);
+  const auto deadline = std::chrono::steady_clock::now() + wait_;
+  std::unique_ptr<SqlConnection> idle;
+  {
+    MutexLock lock(&mu_);
+    while (idle_.empty() && open_ >= max_open_) {
+      if (!returned_.WaitUntil(&mu_, deadline) && idle_.empty() && open_ >= max_open_)
+        throw DatabaseError("database '" + description_ + "': all " +
+                            std::to_string(max_open_) + " connections busy for " +
+                            std::to_string(wait_.count()) + " ms");
+    }
+    idle = TakeIdle();
+  }
+  return Hand(std::move(idle));
 }
 
 std::optional<PooledConnection> ConnectionPool::TryGet() {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (idle_.empty() && open_ >= max_open_) return std::nullopt;
-  return Open(lock);
+  std::unique_ptr<SqlConnection> idle;
+  {
+    MutexLock lock(&mu_);
+    if (idle_.empty() && open_ >= max_open_) return std::nullopt;
+    idle = TakeIdle();
+  }
+  return Hand(std::move(idle));
 }
 
-PooledConnection ConnectionPool::Open(std::unique_lock<std::mutex>& lock) {
-  if (!idle_.empty()) {
-    std::unique_ptr<SqlConnection> c = std::move(idle_.back());
-    idle_.pop_back();
-    return PooledConnection(this, std::move(c));
+std::unique_ptr<SqlConnection> ConnectionPool::TakeIdle() {
+  if (idle_.empty()) {
+    ++open_;
+    return nullptr;
   }
-  ++open_;
-  lock.unlock();  // connecting takes a round trip; others may use the pool meanwhile
+  std::unique_ptr<SqlConnection> c = std::move(idle_.back());
+  idle_.pop_back();
+  return c;
+}
+
+PooledConnection ConnectionPool::Hand(std::unique_ptr<SqlConnection> idle) {
+  if (idle) return PooledConnection(this, std::move(idle));
+  // Connecting takes a round trip: others use the pool meanwhile.
   try {
     return PooledConnection(this, connect_());
   } catch (...) {
-    lock.lock();
+    MutexLock lock(&mu_);
     --open_;
-    returned_.notify_one();
+    returned_.Signal();
     throw;
   }
 }
 
 void ConnectionPool::Return(std::unique_ptr<SqlConnection> c) {
   const bool keep = c->Reusable();
-  if (!keep) c.reset();  // closed outside the lock
-  std::lock_guard<std::mutex> lock(mu_);
+  if (!keep) c.reset();  // closed outside the mutex
+  MutexLock lock(&mu_);
   if (keep) {
     idle_.push_back(std::move(c));
   } else {
     --open_;
   }
-  returned_.notify_one();
+  returned_.Signal();
 }
 
 }  // namespace kehrbote

@@ -8,15 +8,14 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "dispatcher/store/sql_connection.h"
+#include "shared/sync/mutex.h"
 
 namespace kehrbote {
 
@@ -53,25 +52,28 @@ class ConnectionPool {
   // A connection: an idle one, a new one while fewer than max_open exist, or
   // the next one returned. Throws DatabaseError when none is free within
   // `wait`, or when a new one cannot be opened.
-  PooledConnection Get();
+  PooledConnection Get() EXCLUDES(mu_);
   // An idle or new connection if one is free now, else nullopt (never waits).
-  std::optional<PooledConnection> TryGet();
+  std::optional<PooledConnection> TryGet() EXCLUDES(mu_);
 
   size_t max_open() const { return max_open_; }
 
  private:
   friend class PooledConnection;
-  PooledConnection Open(std::unique_lock<std::mutex>& lock);
-  void Return(std::unique_ptr<SqlConnection> c);
+  // An idle connection, or nullptr after counting a new one as open (the caller
+  // then connects, outside the mutex).
+  std::unique_ptr<SqlConnection> TakeIdle() REQUIRES(mu_);
+  PooledConnection Hand(std::unique_ptr<SqlConnection> idle) EXCLUDES(mu_);
+  void Return(std::unique_ptr<SqlConnection> c) EXCLUDES(mu_);
 
   const Factory connect_;
   const size_t max_open_;
   const std::chrono::milliseconds wait_;
   const std::string description_;
-  std::mutex mu_;
-  std::condition_variable returned_;
-  std::vector<std::unique_ptr<SqlConnection>> idle_;  // guarded by mu_
-  size_t open_ = 0;                                   // guarded by mu_
+  Mutex mu_;
+  CondVar returned_;
+  std::vector<std::unique_ptr<SqlConnection>> idle_ GUARDED_BY(mu_);
+  size_t open_ GUARDED_BY(mu_) = 0;  // handed out, idle, or being connected
 };
 
 }  // namespace kehrbote

@@ -21,6 +21,7 @@
 #include "dispatcher/store/store_url.h"
 #include "dispatcher/store/wal_checkpointer.h"
 #include "shared/env/env.h"
+#include "shared/sync/mutex.h"
 
 namespace kehrbote {
 
@@ -94,8 +95,8 @@ class Database::Impl {
   std::unique_ptr<WalCheckpointer> checkpointer;  // SQLite; stopped before the pool closes
   std::unique_ptr<ConnectionPool> connections;
   std::chrono::milliseconds busy_timeout{30000};
-  std::mutex firm_mu;
-  std::map<std::string, std::shared_ptr<std::mutex>, std::less<>> firm_locks;
+  Mutex firm_mu;
+  std::map<std::string, std::shared_ptr<std::mutex>, std::less<>> firm_locks GUARDED_BY(firm_mu);
   // SQLite: the writers of this process (ingest, planning, outbox, receipts)
   // take turns here. SQLite admits one writer per file anyway, and a writer that
   // finds the file locked waits in SQLite's busy handler, which sleeps 1-100 ms
@@ -103,12 +104,12 @@ class Database::Impl {
   std::timed_mutex sqlite_writer;
   std::function<void()> on_writer_wait;  // DatabaseOptions::on_writer_wait
   // Urgent writers (UrgentWrites) waiting for the turn; the others let them go first.
-  std::mutex urgent_mu;
-  std::condition_variable urgent_done;
-  int urgent_waiting = 0;  // guarded by urgent_mu
+  Mutex urgent_mu;
+  CondVar urgent_done;
+  int urgent_waiting GUARDED_BY(urgent_mu) = 0;
 
-  std::shared_ptr<std::mutex> FirmMutex(std::string_view firm_id) {
-    std::lock_guard<std::mutex> lock(firm_mu);
+  std::shared_ptr<std::mutex> FirmMutex(std::string_view firm_id) EXCLUDES(firm_mu) {
+    MutexLock lock(&firm_mu);
     auto it = firm_locks.find(firm_id);
     if (it != firm_locks.end()) return it->second;
     auto m = std::make_shared<std::mutex>();
@@ -314,7 +315,7 @@ Database::UrgentWrites::UrgentWrites() { ++urgent_writes; }
 Database::UrgentWrites::~UrgentWrites() { --urgent_writes; }
 
 bool Database::UrgentWriterWaiting() {
-  std::lock_guard<std::mutex> lock(impl_->urgent_mu);
+  MutexLock lock(&impl_->urgent_mu);
   return impl_->urgent_waiting > 0;
 }
 
@@ -325,21 +326,21 @@ std::unique_lock<std::timed_mutex> Database::TakeWriterTurn() {
   if (urgent_writes == 0) {
     // Let waiting urgent writers have the turn first (bounded: a stuck one
     // must not stop the others for good).
-    std::unique_lock<std::mutex> lock(impl.urgent_mu);
-    impl.urgent_done.wait_for(lock, impl.busy_timeout, [&] { return impl.urgent_waiting == 0; });
+    const auto deadline = std::chrono::steady_clock::now() + impl.busy_timeout;
+    MutexLock lock(&impl.urgent_mu);
+    while (impl.urgent_waiting > 0 && impl.urgent_done.WaitUntil(&impl.urgent_mu, deadline)) {
+    }
   } else {
-    std::lock_guard<std::mutex> lock(impl.urgent_mu);
+    MutexLock lock(&impl.urgent_mu);
     ++impl.urgent_waiting;
   }
   struct UrgentTaken {
     Impl* impl;
     ~UrgentTaken() {
       if (!impl) return;
-      {
-        std::lock_guard<std::mutex> lock(impl->urgent_mu);
-        --impl->urgent_waiting;
-      }
-      impl->urgent_done.notify_all();
+      MutexLock lock(&impl->urgent_mu);
+      --impl->urgent_waiting;
+      impl->urgent_done.SignalAll();
     }
   } taken{urgent_writes > 0 ? &impl : nullptr};
   if (writer.try_lock()) return writer;

@@ -15,36 +15,36 @@ void WalCheckpointer::Attach(sqlite3* db) { sqlite3_wal_hook(db, &WalCheckpointe
 
 void WalCheckpointer::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
+    wake_.SignalAll();
   }
-  wake_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
 int WalCheckpointer::Hook(void* self, sqlite3*, const char*, int pages) {
   auto* c = static_cast<WalCheckpointer*>(self);
   if (pages >= c->pages_) {
-    std::lock_guard<std::mutex> lock(c->mu_);
+    MutexLock lock(&c->mu_);
     c->due_ = true;
-    c->wake_.notify_one();
+    c->wake_.Signal();
   }
   return SQLITE_OK;
 }
 
 void WalCheckpointer::Loop() {
-  std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    wake_.wait(lock, [&] { return due_ || stop_; });
-    if (stop_) return;
-    due_ = false;
-    lock.unlock();
+    {
+      MutexLock lock(&mu_);
+      while (!due_ && !stop_) wake_.Wait(&mu_);
+      if (stop_) return;
+      due_ = false;
+    }
     try {
       checkpoint_();
     } catch (...) {
       // No free connection, or the store failed: the next commit asks again.
     }
-    lock.lock();
   }
 }
 

@@ -11,10 +11,10 @@
 // durable in the log (synchronous=FULL) before it returns.
 #pragma once
 
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <thread>
+
+#include "shared/sync/mutex.h"
 
 struct sqlite3;
 
@@ -35,18 +35,18 @@ class WalCheckpointer {
   // Takes over `db`'s automatic checkpoints. Call once per new connection.
   void Attach(sqlite3* db);
   // Ends the thread (after a checkpoint under way). Idempotent.
-  void Stop();
+  void Stop() EXCLUDES(mu_);
 
  private:
   static int Hook(void* self, sqlite3* db, const char* name, int pages);
-  void Loop();
+  void Loop() EXCLUDES(mu_);
 
   Checkpoint checkpoint_;
   const int pages_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool due_ = false;
-  bool stop_ = false;
+  Mutex mu_;
+  CondVar wake_;
+  bool due_ GUARDED_BY(mu_) = false;
+  bool stop_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 
