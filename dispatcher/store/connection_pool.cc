@@ -22,9 +22,8 @@ PooledConnection ConnectionPool::Get() {
     MutexLock lock(&mu_);
     while (idle_.empty() && open_ >= max_open_) {
       if (!returned_.WaitUntil(&mu_, deadline) && idle_.empty() && open_ >= max_open_)
-        throw DatabaseError("database '" + description_ + "': all " +
-                            std::to_string(max_open_) + " connections busy for " +
-                            std::to_string(wait_.count()) + " ms");
+        throw DatabaseError("database '" + description_ + "': all " + std::to_string(max_open_) +
+                            " connections busy for " + std::to_string(wait_.count()) + " ms");
     }
     idle = TakeIdle();
   }

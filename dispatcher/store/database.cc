@@ -172,8 +172,8 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const DatabaseO
       const std::optional<std::string> mode =
           QueryText(*impl->connections->Get(), "PRAGMA journal_mode = WAL");
       if (mode != "wal")
-        throw DatabaseError("database '" + description + "': cannot switch to WAL (journal_mode=" +
-                            mode.value_or("") + ")");
+        throw DatabaseError("database '" + description +
+                            "': cannot switch to WAL (journal_mode=" + mode.value_or("") + ")");
       impl->pool = std::make_unique<SqliteSessionPool>(
           file, max_sessions, static_cast<int>(options.busy_timeout.count()),
           impl->checkpointer.get());
@@ -371,8 +371,8 @@ void Database::WithFirmLock(std::string_view firm_id,
   std::lock_guard<std::mutex> lock(*mu);
   PooledConnection c = Connect();
   const std::string key = "kehrbote-firm:" + std::string(firm_id);
-  RunTransaction(*c, TakeWriterTurn(), [&key](SqlConnection& conn) { AdvisoryLock(conn, key); },
-                 fn);
+  RunTransaction(
+      *c, TakeWriterTurn(), [&key](SqlConnection& conn) { AdvisoryLock(conn, key); }, fn);
 }
 
 void Database::WithFirmLock(std::string_view firm_id, const std::function<void(Session&)>& fn) {

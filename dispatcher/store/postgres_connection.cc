@@ -27,7 +27,6 @@ int64_t CopyLine(const std::string& context) {
   return std::stoll(m[1].str());
 }
 
-
 int64_t ParseInt(const char* text) {
   if (text[0] == 't' && text[1] == 0) return 1;  // a boolean column
   if (text[0] == 'f' && text[1] == 0) return 0;

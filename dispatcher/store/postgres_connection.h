@@ -85,8 +85,8 @@ class PostgresConnection : public SqlConnection {
   ::pg_conn* handle() { return conn_; }
   bool in_batch() const { return in_batch_; }
   // Queues the statement `name` in the pipeline (in a batch only).
-  void Queue(const std::string& name, const std::string& sql, int count,
-             const char* const* values, const int* lengths);
+  void Queue(const std::string& name, const std::string& sql, int count, const char* const* values,
+             const int* lengths);
   // Waits for every queued statement (leaves pipeline mode for a synchronous
   // call when `leave` is set); adds their changed rows to the batch's sum.
   void Drain(bool leave);
@@ -101,9 +101,9 @@ class PostgresConnection : public SqlConnection {
   std::unordered_multimap<std::string, std::unique_ptr<PreparedStatement>> cache_;
   int next_name_ = 0;
   bool in_batch_ = false;
-  bool pipeline_ = false;       // libpq in pipeline mode
-  int queued_ = 0;              // statements sent since the last sync
-  std::string queued_sql_;      // the first queued statement's SQL, for errors
+  bool pipeline_ = false;   // libpq in pipeline mode
+  int queued_ = 0;          // statements sent since the last sync
+  std::string queued_sql_;  // the first queued statement's SQL, for errors
   int64_t batch_changed_ = 0;
 };
 

@@ -8,8 +8,8 @@ namespace {
 class SqlitePrepared : public PreparedStatement {
  public:
   SqlitePrepared(sqlite3* db, const std::string& sql) : db_(db), sql_(sql) {
-    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
-                           SQLITE_PREPARE_PERSISTENT, &st_, nullptr) != SQLITE_OK)
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                           &st_, nullptr) != SQLITE_OK)
       Fail("prepare");
   }
   ~SqlitePrepared() override { sqlite3_finalize(st_); }
@@ -52,8 +52,8 @@ class SqlitePrepared : public PreparedStatement {
     if (rc != SQLITE_OK) Fail("bind");
   }
   [[noreturn]] void Fail(const char* what) const {
-    throw DatabaseError(std::string("sqlite ") + what + ": " + sqlite3_errmsg(db_) + " (in: " +
-                        sql_ + ")");
+    throw DatabaseError(std::string("sqlite ") + what + ": " + sqlite3_errmsg(db_) +
+                        " (in: " + sql_ + ")");
   }
 
   sqlite3* db_;

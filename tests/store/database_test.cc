@@ -153,11 +153,13 @@ TEST_P(DatabaseTest, CommitGroupMakesItsFirmsDurableTogetherAndUndoesOnlyAFailed
   {
     CommitGroup group(db());
     group.WithFirmLock("huber", insert("huber", 1));
-    EXPECT_THROW(group.WithFirmLock("maier", [&](SqlConnection& s) {
-      insert("maier", 2)(s);
-      throw std::runtime_error("maier's export is refused half way");
-    }),
-                 std::runtime_error);
+    EXPECT_THROW(
+        group.WithFirmLock("maier",
+                           [&](SqlConnection& s) {
+                             insert("maier", 2)(s);
+                             throw std::runtime_error("maier's export is refused half way");
+                           }),
+        std::runtime_error);
     group.WithFirmLock("gruber", insert("gruber", 3));
     EXPECT_EQ(group.firms(), 2);
     if (GetParam() == SqlDialect::kSqlite) {
@@ -178,7 +180,8 @@ TEST_P(DatabaseTest, CommitGroupLeftWithoutCommitKeepsNothingOnSqlite) {
   db().Migrate("g", {{1, "CREATE TABLE g (firm TEXT, v INTEGER)", "CREATE TABLE g (firm TEXT, v INTEGER)"}});
   {
     CommitGroup group(db());
-    group.WithFirmLock("huber", [&](SqlConnection& s) { s.Execute("INSERT INTO g VALUES ('huber', 1)"); });
+    group.WithFirmLock("huber",
+                       [&](SqlConnection& s) { s.Execute("INSERT INTO g VALUES ('huber', 1)"); });
   }  // a crash of the puller before the commit, as far as the store can tell
   // PostgreSQL commits each firm on its own (several processes share the store).
   EXPECT_EQ(Count("SELECT COUNT(*) FROM g"), GetParam() == SqlDialect::kSqlite ? 0 : 1);

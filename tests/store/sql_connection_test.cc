@@ -33,7 +33,11 @@ TEST_P(SqlConnectionTest, BindsAndReadsTextIntegersAndNull) {
   EXPECT_EQ(Execute(*c, "INSERT INTO t (id, name, n) VALUES (?, ?, ?)", int64_t{1}, name,
                     int64_t{5'000'000'000}),
             1);
-  SqlStatement(*c, "INSERT INTO t (id, name, n) VALUES (?, ?, ?)").Bind(1, 2).BindNull(2).BindNull(3).Run();
+  SqlStatement(*c, "INSERT INTO t (id, name, n) VALUES (?, ?, ?)")
+      .Bind(1, 2)
+      .BindNull(2)
+      .BindNull(3)
+      .Run();
   SqlStatement q(*c, "SELECT id, name, n FROM t ORDER BY id");
   ASSERT_TRUE(q.Step());
   EXPECT_EQ(q.Int(0), 1);
@@ -103,7 +107,8 @@ TEST_P(SqlConnectionTest, FailedBatchRollsBackTheWholeTransaction) {
                DatabaseError);
   EXPECT_EQ(Count(), 0);
   // The connection went back to the pool usable (or was replaced).
-  db().InTransaction([](SqlConnection& c) { Execute(c, "INSERT INTO t (id) VALUES (?)", int64_t{1}); });
+  db().InTransaction(
+      [](SqlConnection& c) { Execute(c, "INSERT INTO t (id) VALUES (?)", int64_t{1}); });
   EXPECT_EQ(Count(), 1);
 }
 
@@ -126,7 +131,8 @@ TEST_P(SqlConnectionTest, PoolHandsOutAtMostItsConnectionsAndWaitsBoundedly) {
   EXPECT_THROW(small->Connect(), DatabaseError);
   // A connection given back is handed out again, to another thread too.
   { PooledConnection gone = std::move(a); }
-  auto other = std::async(std::launch::async, [&] { return QueryInt(*small->Connect(), "SELECT 7"); });
+  auto other =
+      std::async(std::launch::async, [&] { return QueryInt(*small->Connect(), "SELECT 7"); });
   EXPECT_EQ(other.get(), 7);
 }
 
@@ -136,7 +142,8 @@ TEST(SqlTextTest, PlaceholdersAndStatementsSplitOutsideLiteralsOnly) {
             "SELECT a FROM t WHERE b = $1 AND c = '?' AND d = $2");
   EXPECT_EQ(n, 2);
   EXPECT_EQ(SplitSqlStatements("CREATE TABLE a (x TEXT DEFAULT ';'); ; INSERT INTO a VALUES (1)"),
-            (std::vector<std::string>{"CREATE TABLE a (x TEXT DEFAULT ';')", " INSERT INTO a VALUES (1)"}));
+            (std::vector<std::string>{"CREATE TABLE a (x TEXT DEFAULT ';')",
+                                      " INSERT INTO a VALUES (1)"}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, SqlConnectionTest,
