@@ -1,7 +1,6 @@
 // A store written by the code before the enums (strings in `state`, `purpose`,
 // `channel`) reads unchanged through them, on SQLite and PostgreSQL; a stored
 // name this build does not know is an error naming it, not a default.
-#include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -20,19 +19,17 @@ class StoredMessageTest : public ::testing::TestWithParam<SqlDialect> {
   // A row as today's code writes it, with the given stored names.
   void Insert(int id, const std::string& purpose, const std::string& channel,
               const std::string& state) {
-    Poco::Data::Session s = fresh_.db().GetSession();
-    s << fresh_.db().Sql(
+    fresh_.db().Connect()->Execute(
         "INSERT INTO messages (id, firm_id, appointment_id, appointment_version, rule_id, "
         "purpose, channel, contact_key, recipient, body, due_at, deadline_at, state, "
         "created_at, updated_at) VALUES (" +
         std::to_string(id) + ", 'huber', 'A1', 1, 'rule-" + std::to_string(id) + "', '" + purpose +
-        "', '" + channel + "', 'k', 'k', 'text', 100, 200, '" + state + "', 1, 1)"),
-        Poco::Data::Keywords::now;
+        "', '" + channel + "', 'k', 'k', 'text', 100, 200, '" + state + "', 1, 1)");
   }
 
   std::vector<ExistingMessage> Read() {
-    Poco::Data::Session s = fresh_.db().GetSession();
-    return plans_.ExistingMessagesOfFirm(s, "huber")["A1"];
+    PooledConnection c = fresh_.db().Connect();
+    return plans_.ExistingMessagesOfFirm(*c, "huber")["A1"];
   }
 
   test::FreshDatabase fresh_;
