@@ -75,9 +75,9 @@ class StoreMetricsTest : public ::testing::TestWithParam<SqlDialect> {
 
 TEST_P(StoreMetricsTest, FiguresOfAKnownStore) {
   AddFirm("huber", kNow - 3600);
-  AddFirm("maier", kNow - 27 * 3600);  // older than alarm_after (26 h)
-  AddMessage({"huber", "r1", "planned", kNow - 60, std::nullopt});          // due
-  AddMessage({"huber", "r1", "planned", kNow + 3600, std::nullopt, 1});     // retrying
+  AddFirm("maier", kNow - 27 * 3600);                               // older than alarm_after (26 h)
+  AddMessage({"huber", "r1", "planned", kNow - 60, std::nullopt});  // due
+  AddMessage({"huber", "r1", "planned", kNow + 3600, std::nullopt, 1});  // retrying
   AddMessage({"huber", "r1", "held", kNow - 60, std::nullopt});
   AddMessage({"huber", "r1", "accepted", kNow - 600, kNow - 600, 0, 2});  // 2 parts
   AddMessage({"huber", "heartbeat", "delivered", kNow - 7200, kNow - 7200});
