@@ -31,8 +31,8 @@ void MigrateStoreMetrics(Database& db) { db.Migrate(kMetricsComponent, StoreMetr
 
 namespace {
 
-constexpr int64_t kRecentSeconds = 24 * 3600;
-constexpr int64_t kHeartbeatWindowSeconds = 35 * 24 * 3600;
+constexpr int64_t kRecentSeconds = int64_t{24} * 3600;
+constexpr int64_t kHeartbeatWindowSeconds = int64_t{35} * 24 * 3600;
 
 int64_t Secs(Instant t) { return t.time_since_epoch().count(); }
 

@@ -75,7 +75,7 @@ class StoreMetricsTest : public ::testing::TestWithParam<SqlDialect> {
 
 TEST_P(StoreMetricsTest, FiguresOfAKnownStore) {
   AddFirm("huber", kNow - 3600);
-  AddFirm("maier", kNow - 27 * 3600);                               // older than alarm_after (26 h)
+  AddFirm("maier", kNow - int64_t{27} * 3600);                      // older than alarm_after (26 h)
   AddMessage({"huber", "r1", "planned", kNow - 60, std::nullopt});  // due
   AddMessage({"huber", "r1", "planned", kNow + 3600, std::nullopt, 1});  // retrying
   AddMessage({"huber", "r1", "held", kNow - 60, std::nullopt});
