@@ -9,8 +9,6 @@
 // delivery alert at every 20th firm. Prints the median and the worst of
 // 20 scrapes after one warm-up.
 //   cmake --build build --target metrics_bench && build/bench/metrics_bench [DB-FILE]
-#include <Poco/Data/Session.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -24,7 +22,6 @@
 #include "tests/support/temp_dir.h"
 
 using namespace kehrbote;
-using Poco::Data::Keywords::now;
 
 namespace {
 
@@ -36,44 +33,43 @@ void Fill(Database& db, int64_t t) {
   // Due times spread over a year, the last 14 days of it still to come.
   const std::string due = T + " - 86400 * 351 + (i / 1000) * 31536";
   const std::string coming = "(i / 1000) >= 961";
-  db.InTransaction([&](Poco::Data::Session& s) {
-    s << "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < " +
-             std::to_string(kFirms - 1) +
-             ") INSERT INTO firms (id, name, timezone, country, last_export_at) "
-             "SELECT printf('firm%04d', i), printf('Rauchfangkehrer %04d', i), 'Europe/Vienna', "
-             "'AT', CASE WHEN i % 50 = 0 THEN " +
-             T + " - 4 * 86400 ELSE " + T + " - 3600 END FROM n",
-        now;
-    s << "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < " +
-             std::to_string(kFirms * kMessagesPerFirm - 1) +
-             ") INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
-             "purpose, channel, contact_key, recipient, body, segments, due_at, deadline_at, "
-             "state, "
-             "created_at, updated_at, sent_at, final_at) "
-             "SELECT printf('firm%04d', i % 1000), 'A' || (i / 1000), 1, "
-             "CASE WHEN i % 10 = 0 THEN 'heartbeat' ELSE 'r1' END, "
-             "CASE WHEN i % 10 = 0 THEN 'heartbeat' ELSE 'reminder' END, "
-             "CASE WHEN i % 3 = 0 THEN 'email' ELSE 'sms' END, "
-             "'+43664' || i, '+43664' || i, 'Text', 1, " +
-             due + ", " + due +
-             " + 86400, "
-             "CASE WHEN " +
-             coming +
-             " THEN (CASE WHEN i % 7 = 3 THEN 'held' ELSE 'planned' END) "
-             "ELSE (CASE i % 4 WHEN 0 THEN 'delivered' WHEN 1 THEN 'accepted' WHEN 2 THEN 'failed' "
-             "ELSE 'expired' END) END, " +
-             due + ", " + due +
-             ", "
-             "CASE WHEN NOT " +
-             coming + " THEN " + due +
-             " END, "
-             "CASE WHEN NOT " +
-             coming + " AND i % 4 <> 1 THEN " + due + " END FROM n",
-        now;
-    s << "INSERT INTO delivery_alerts (firm_id, kind, text, created_at) "
-         "SELECT id, 'quota', 'Kontingent', " +
-             T + " FROM firms WHERE CAST(substr(id, 5) AS INTEGER) % 20 = 0",
-        now;
+  db.InTransaction([&](SqlConnection& c) {
+    c.Execute("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+              std::to_string(kFirms - 1) +
+              ") INSERT INTO firms (id, name, timezone, country, last_export_at) "
+              "SELECT printf('firm%04d', i), printf('Rauchfangkehrer %04d', i), 'Europe/Vienna', "
+              "'AT', CASE WHEN i % 50 = 0 THEN " +
+              T + " - 4 * 86400 ELSE " + T + " - 3600 END FROM n");
+    c.Execute(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+        std::to_string(kFirms * kMessagesPerFirm - 1) +
+        ") INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
+        "purpose, channel, contact_key, recipient, body, segments, due_at, deadline_at, "
+        "state, "
+        "created_at, updated_at, sent_at, final_at) "
+        "SELECT printf('firm%04d', i % 1000), 'A' || (i / 1000), 1, "
+        "CASE WHEN i % 10 = 0 THEN 'heartbeat' ELSE 'r1' END, "
+        "CASE WHEN i % 10 = 0 THEN 'heartbeat' ELSE 'reminder' END, "
+        "CASE WHEN i % 3 = 0 THEN 'email' ELSE 'sms' END, "
+        "'+43664' || i, '+43664' || i, 'Text', 1, " +
+        due + ", " + due +
+        " + 86400, "
+        "CASE WHEN " +
+        coming +
+        " THEN (CASE WHEN i % 7 = 3 THEN 'held' ELSE 'planned' END) "
+        "ELSE (CASE i % 4 WHEN 0 THEN 'delivered' WHEN 1 THEN 'accepted' WHEN 2 THEN 'failed' "
+        "ELSE 'expired' END) END, " +
+        due + ", " + due +
+        ", "
+        "CASE WHEN NOT " +
+        coming + " THEN " + due +
+        " END, "
+        "CASE WHEN NOT " +
+        coming + " AND i % 4 <> 1 THEN " + due + " END FROM n");
+    c.Execute(
+        "INSERT INTO delivery_alerts (firm_id, kind, text, created_at) "
+        "SELECT id, 'quota', 'Kontingent', " +
+        T + " FROM firms WHERE CAST(substr(id, 5) AS INTEGER) % 20 = 0");
   });
 }
 

@@ -1,9 +1,5 @@
 #include "dispatcher/metrics/store_metrics.h"
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Session.h>
-#include <Poco/Data/Statement.h>
-
 #include <chrono>
 #include <limits>
 #include <map>
@@ -12,15 +8,9 @@
 #include <vector>
 
 #include "dispatcher/message/message_sql.h"
-#include "dispatcher/store/record_values.h"
 #include "shared/time/zoned_time.h"
 
 namespace kehrbote {
-
-using Poco::Data::RecordSet;
-using Poco::Data::Session;
-using Poco::Data::Statement;
-using Poco::Data::Keywords::bind;
 
 // Partial indexes: the per-firm queries read a few rows per firm, not the
 // whole messages table (which holds every message ever planned). A migration's
@@ -41,20 +31,10 @@ void MigrateStoreMetrics(Database& db) { db.Migrate(kMetricsComponent, StoreMetr
 
 namespace {
 
-constexpr Poco::Int64 kRecentSeconds = 24 * 3600;
-constexpr Poco::Int64 kHeartbeatWindowSeconds = 35 * 24 * 3600;
+constexpr int64_t kRecentSeconds = int64_t{24} * 3600;
+constexpr int64_t kHeartbeatWindowSeconds = int64_t{35} * 24 * 3600;
 
-Poco::Int64 Secs(Instant t) { return t.time_since_epoch().count(); }
-
-// Runs `sql` ('?' placeholders, rewritten for the dialect) with `params`.
-RecordSet Select(Database& db, Session& s, std::string_view sql,
-                 const std::vector<Poco::Int64>& params) {
-  Statement st(s);
-  st << db.Sql(sql);
-  for (Poco::Int64 p : params) st, bind(p);
-  st.execute();
-  return RecordSet(st);
-}
+int64_t Secs(Instant t) { return t.time_since_epoch().count(); }
 
 // The states counted as open (metrics_open's WHERE names the same list).
 std::string OpenStatesSql() {
@@ -62,30 +42,30 @@ std::string OpenStatesSql() {
 }
 
 // Open messages by state and channel, with the due and the retrying ones.
-void WriteOpenMessages(Database& db, Session& s, Poco::Int64 now, PrometheusText& out) {
+void WriteOpenMessages(SqlConnection& c, int64_t now, PrometheusText& out) {
   const std::string planned = SqlLiteral(MessageState::kPlanned);
-  RecordSet rs = Select(db, s,
-                        "SELECT state, channel, COUNT(*), "
-                        "SUM(CASE WHEN state = " +
-                            planned +
-                            " AND COALESCE(next_attempt_at, due_at) <= ? "
-                            "THEN 1 ELSE 0 END), "
-                            "SUM(CASE WHEN state = " +
-                            planned +
-                            " AND attempts > 0 THEN 1 ELSE 0 END) "
-                            "FROM messages WHERE state IN " +
-                            OpenStatesSql() + " GROUP BY state, channel ORDER BY state, channel",
-                        {now});
-  std::map<std::string, Poco::Int64> queues = {
+  SqlStatement q(c,
+                 "SELECT state, channel, COUNT(*), "
+                 "SUM(CASE WHEN state = " +
+                     planned +
+                     " AND COALESCE(next_attempt_at, due_at) <= ? "
+                     "THEN 1 ELSE 0 END), "
+                     "SUM(CASE WHEN state = " +
+                     planned +
+                     " AND attempts > 0 THEN 1 ELSE 0 END) "
+                     "FROM messages WHERE state IN " +
+                     OpenStatesSql() + " GROUP BY state, channel ORDER BY state, channel");
+  q.Bind(1, now);
+  std::map<std::string, int64_t> queues = {
       {"due", 0}, {"retrying", 0}, {"held", 0}, {"sending", 0}};
   out.Family("kehrbote_messages", "gauge", "Open messages by state and channel.");
-  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-    const std::string state = StringAt(rs, 0, r);
-    const Poco::Int64 n = IntAt(rs, 2, r);
-    out.Sample("kehrbote_messages", {{"state", state}, {"channel", StringAt(rs, 1, r)}},
+  while (q.Step()) {
+    const std::string state = q.Text(0);
+    const int64_t n = q.Int(2);
+    out.Sample("kehrbote_messages", {{"state", state}, {"channel", q.Text(1)}},
                static_cast<double>(n));
-    queues["due"] += IntAt(rs, 3, r);
-    queues["retrying"] += IntAt(rs, 4, r);
+    queues["due"] += q.Int(3);
+    queues["retrying"] += q.Int(4);
     if (state == ToString(MessageState::kHeld) || state == ToString(MessageState::kSending))
       queues[state] += n;
   }
@@ -96,84 +76,76 @@ void WriteOpenMessages(Database& db, Session& s, Poco::Int64 now, PrometheusText
 }
 
 // Messages that reached a final state in the last 24 hours.
-void WriteRecentMessages(Database& db, Session& s, Poco::Int64 now, PrometheusText& out) {
-  RecordSet rs = Select(db, s,
-                        "SELECT state, channel, COUNT(*) FROM messages WHERE updated_at >= ? AND "
-                        "state NOT IN " +
-                            OpenStatesSql() +
-                            " GROUP BY state, channel "
-                            "ORDER BY state, channel",
-                        {now - kRecentSeconds});
+void WriteRecentMessages(SqlConnection& c, int64_t now, PrometheusText& out) {
+  SqlStatement q(c,
+                 "SELECT state, channel, COUNT(*) FROM messages WHERE updated_at >= ? AND "
+                 "state NOT IN " +
+                     OpenStatesSql() +
+                     " GROUP BY state, channel "
+                     "ORDER BY state, channel");
+  q.Bind(1, now - kRecentSeconds);
   out.Family(
       "kehrbote_messages_recent", "gauge",
       "Messages whose final state (accepted, delivered, failed, ...) came in the last 24 h.");
-  for (std::size_t r = 0; r < rs.rowCount(); ++r)
-    out.Sample("kehrbote_messages_recent",
-               {{"state", StringAt(rs, 0, r)}, {"channel", StringAt(rs, 1, r)}},
-               static_cast<double>(IntAt(rs, 2, r)));
+  while (q.Step())
+    out.Sample("kehrbote_messages_recent", {{"state", q.Text(0)}, {"channel", q.Text(1)}},
+               static_cast<double>(q.Int(2)));
 }
 
 struct FirmFigures {
-  std::map<std::string, Poco::Int64> last_export;     // firm -> applied at
-  std::map<std::string, Poco::Int64> last_heartbeat;  // firm -> sent at
+  std::map<std::string, int64_t> last_export;     // firm -> applied at
+  std::map<std::string, int64_t> last_heartbeat;  // firm -> sent at
   std::set<std::string> heartbeat_failing;
-  std::map<std::string, std::pair<Poco::Int64, Poco::Int64>> sms;  // firm -> count, segments
+  std::map<std::string, std::pair<int64_t, int64_t>> sms;  // firm -> count, segments
 };
 
-void ReadExports(Database& db, Session& s, FirmFigures& f) {
-  RecordSet rs =
-      Select(db, s, "SELECT id, last_export_at FROM firms WHERE last_export_at IS NOT NULL", {});
-  for (std::size_t r = 0; r < rs.rowCount(); ++r)
-    f.last_export[StringAt(rs, 0, r)] = IntAt(rs, 1, r);
+void ReadExports(SqlConnection& c, FirmFigures& f) {
+  SqlStatement q(c, "SELECT id, last_export_at FROM firms WHERE last_export_at IS NOT NULL");
+  while (q.Step()) f.last_export[q.Text(0)] = q.Int(1);
 }
 
 // The newest heartbeat day of each firm: when it went out, and whether a
 // message of it failed or expired.
-void ReadHeartbeats(Database& db, Session& s, Poco::Int64 now, FirmFigures& f) {
-  RecordSet rs = Select(db, s,
-                        "SELECT firm_id, MAX(sent_at), MAX(due_at), "
-                        "MAX(CASE WHEN state IN " +
-                            SqlList({MessageState::kFailed, MessageState::kExpired}) +
-                            " THEN due_at END) FROM "
-                            "messages WHERE rule_id = 'heartbeat' AND due_at >= ? GROUP BY firm_id",
-                        {now - kHeartbeatWindowSeconds});
-  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-    const std::string firm = StringAt(rs, 0, r);
-    if (!rs.value(1, r).isEmpty()) f.last_heartbeat[firm] = IntAt(rs, 1, r);
-    if (!rs.value(3, r).isEmpty() && IntAt(rs, 3, r) >= IntAt(rs, 2, r))
-      f.heartbeat_failing.insert(firm);
+void ReadHeartbeats(SqlConnection& c, int64_t now, FirmFigures& f) {
+  SqlStatement q(c,
+                 "SELECT firm_id, MAX(sent_at), MAX(due_at), "
+                 "MAX(CASE WHEN state IN " +
+                     SqlList({MessageState::kFailed, MessageState::kExpired}) +
+                     " THEN due_at END) FROM "
+                     "messages WHERE rule_id = 'heartbeat' AND due_at >= ? GROUP BY firm_id");
+  q.Bind(1, now - kHeartbeatWindowSeconds);
+  while (q.Step()) {
+    const std::string firm = q.Text(0);
+    if (!q.IsNull(1)) f.last_heartbeat[firm] = q.Int(1);
+    if (!q.IsNull(3) && q.Int(3) >= q.Int(2)) f.heartbeat_failing.insert(firm);
   }
 }
 
 // SMS sent this month per firm, one query per distinct zone of the firms
 // (their months start at different instants).
-void ReadSmsMonth(Database& db, Session& s, const DispatcherConfig& config, Instant now,
-                  FirmFigures& f) {
+void ReadSmsMonth(SqlConnection& c, const DispatcherConfig& config, Instant now, FirmFigures& f) {
   std::map<std::string, std::set<std::string>> firms_by_zone;
   for (const FirmConfig& firm : config.firms) firms_by_zone[firm.policy.timezone].insert(firm.id());
   for (const auto& [zone, firms] : firms_by_zone) {
     const MonthSpan month = LocalMonthOf(now, zone);
-    RecordSet rs = Select(db, s,
-                          "SELECT firm_id, COUNT(*), COALESCE(SUM(segments), 0) FROM messages "
-                          "WHERE channel = " +
-                              SqlLiteral(ContactChannel::kSms) +
-                              " AND sent_at >= ? AND sent_at < ? GROUP BY firm_id",
-                          {Secs(month.from), Secs(month.to)});
-    for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-      const std::string firm = StringAt(rs, 0, r);
-      if (firms.count(firm)) f.sms[firm] = {IntAt(rs, 1, r), IntAt(rs, 2, r)};
+    SqlStatement q(c,
+                   "SELECT firm_id, COUNT(*), COALESCE(SUM(segments), 0) FROM messages "
+                   "WHERE channel = " +
+                       SqlLiteral(ContactChannel::kSms) +
+                       " AND sent_at >= ? AND sent_at < ? GROUP BY firm_id");
+    q.BindAll(Secs(month.from), Secs(month.to));
+    while (q.Step()) {
+      std::string firm = q.Text(0);
+      if (firms.count(firm)) f.sms[firm] = {q.Int(1), q.Int(2)};
     }
   }
 }
 
-Poco::Int64 OpenDeliveryAlerts(Session& s) {
-  Poco::Int64 n = 0;
-  s << "SELECT COUNT(*) FROM delivery_alerts WHERE reported_at IS NULL",
-      Poco::Data::Keywords::into(n), Poco::Data::Keywords::now;
-  return n;
+int64_t OpenDeliveryAlerts(SqlConnection& c) {
+  return QueryInt(c, "SELECT COUNT(*) FROM delivery_alerts WHERE reported_at IS NULL").value_or(0);
 }
 
-void WriteFirmFigures(const DispatcherConfig& config, Poco::Int64 now, const FirmFigures& f,
+void WriteFirmFigures(const DispatcherConfig& config, int64_t now, const FirmFigures& f,
                       PrometheusText& out) {
   out.Family("kehrbote_firms", "gauge", "Firms configured.");
   out.Sample("kehrbote_firms", {}, static_cast<double>(config.firms.size()));
@@ -203,7 +175,7 @@ void WriteFirmFigures(const DispatcherConfig& config, Poco::Int64 now, const Fir
 void WriteQuota(const DispatcherConfig& config, const FirmFigures& f, PrometheusText& out) {
   auto sms = [&](const FirmConfig& firm) {
     auto it = f.sms.find(firm.id());
-    return it == f.sms.end() ? std::pair<Poco::Int64, Poco::Int64>{0, 0} : it->second;
+    return it == f.sms.end() ? std::pair<int64_t, int64_t>{0, 0} : it->second;
   };
   out.Family("kehrbote_firm_sms_month", "gauge", "SMS sent this month (the firm's zone).");
   for (const FirmConfig& firm : config.firms)
@@ -232,9 +204,9 @@ void WriteQuota(const DispatcherConfig& config, const FirmFigures& f, Prometheus
   }
 }
 
-void WriteAlarms(const DispatcherConfig& config, Poco::Int64 now, const FirmFigures& f,
-                 Poco::Int64 delivery_alerts, PrometheusText& out) {
-  Poco::Int64 stale = 0;
+void WriteAlarms(const DispatcherConfig& config, int64_t now, const FirmFigures& f,
+                 int64_t delivery_alerts, PrometheusText& out) {
+  int64_t stale = 0;
   for (const auto& [firm, at] : f.last_export)
     if (config.FindFirm(firm) && now - at > config.alarm_after.count()) ++stale;
   out.Family("kehrbote_alarms_open", "gauge", "Open alarms by kind.");
@@ -252,15 +224,15 @@ void WriteAlarms(const DispatcherConfig& config, Poco::Int64 now, const FirmFigu
 void WriteStoreMetrics(Database& db, const DispatcherConfig& config, Instant at,
                        PrometheusText& out) {
   const auto started = std::chrono::steady_clock::now();
-  const Poco::Int64 now = Secs(at);
-  Session s = db.GetSession();
-  WriteOpenMessages(db, s, now, out);
-  WriteRecentMessages(db, s, now, out);
+  const int64_t now = Secs(at);
+  PooledConnection c = db.Connect();
+  WriteOpenMessages(*c, now, out);
+  WriteRecentMessages(*c, now, out);
   FirmFigures f;
-  ReadExports(db, s, f);
-  ReadHeartbeats(db, s, now, f);
-  ReadSmsMonth(db, s, config, at, f);
-  const Poco::Int64 delivery_alerts = OpenDeliveryAlerts(s);
+  ReadExports(*c, f);
+  ReadHeartbeats(*c, now, f);
+  ReadSmsMonth(*c, config, at, f);
+  const int64_t delivery_alerts = OpenDeliveryAlerts(*c);
   WriteFirmFigures(config, now, f, out);
   WriteQuota(config, f, out);
   WriteAlarms(config, now, f, delivery_alerts, out);

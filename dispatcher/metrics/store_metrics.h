@@ -32,7 +32,7 @@
 // read the partial indexes of the "metrics" migrations (heartbeats by firm and
 // due time, SMS by send time, messages by update time, open messages by state).
 // Measured (metrics_bench): docs/partner-guide.md#monitoring.
-// Threads: any thread; each call takes its own pooled session.
+// Threads: any thread; each call takes its own pooled connection.
 #pragma once
 
 #include <vector>

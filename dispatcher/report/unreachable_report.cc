@@ -1,8 +1,5 @@
 #include "dispatcher/report/unreachable_report.h"
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Session.h>
-#include <Poco/Data/Statement.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Stringifier.h>
@@ -14,17 +11,11 @@
 #include "dispatcher/message/message_sql.h"
 #include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/store/appointment_store.h"
-#include "dispatcher/store/record_values.h"
 #include "shared/log/personal_data.h"
 #include "shared/text/csv_field.h"
 #include "shared/time/zoned_time.h"
 
 namespace kehrbote {
-
-using Poco::Data::Keywords::bind;
-using Poco::Data::RecordSet;
-using Poco::Data::Session;
-using Poco::Data::Statement;
 
 namespace {
 
@@ -58,30 +49,24 @@ std::string ObjectText(const ObjectAddress& o) {
 
 // Appointments with a reminder or change notice that is not cancelled.
 std::set<std::string> WithReminder(Database& db, const std::string& firm_id) {
-  Session s = db.GetSession();
-  Statement st(s);
-  st << db.Sql("SELECT DISTINCT appointment_id FROM messages WHERE firm_id = ? AND purpose IN " +
-               SqlList({MessagePurpose::kReminder, MessagePurpose::kChange}) + " AND state <> " +
-               SqlLiteral(MessageState::kCancelled)),
-      bind(firm_id);
-  st.execute();
-  RecordSet rs(st);
+  PooledConnection c = db.Connect();
+  SqlStatement q(
+      *c, "SELECT DISTINCT appointment_id FROM messages WHERE firm_id = ? AND purpose IN " +
+              SqlList({MessagePurpose::kReminder, MessagePurpose::kChange}) + " AND state <> " +
+              SqlLiteral(MessageState::kCancelled));
+  q.Bind(1, firm_id);
   std::set<std::string> out;
-  for (std::size_t r = 0; r < rs.rowCount(); ++r) out.insert(StringAt(rs, 0, r));
+  while (q.Step()) out.insert(q.Text(0));
   return out;
 }
 
 std::set<std::pair<std::string, int64_t>> PlannedVersions(Database& db,
                                                           const std::string& firm_id) {
-  Session s = db.GetSession();
-  Statement st(s);
-  st << db.Sql("SELECT appointment_id, version FROM planned_versions WHERE firm_id = ?"),
-      bind(firm_id);
-  st.execute();
-  RecordSet rs(st);
+  PooledConnection c = db.Connect();
+  SqlStatement q(*c, "SELECT appointment_id, version FROM planned_versions WHERE firm_id = ?");
+  q.Bind(1, firm_id);
   std::set<std::pair<std::string, int64_t>> out;
-  for (std::size_t r = 0; r < rs.rowCount(); ++r)
-    out.emplace(StringAt(rs, 0, r), IntAt(rs, 1, r));
+  while (q.Step()) out.emplace(q.Text(0), q.Int(1));
   return out;
 }
 

@@ -1,8 +1,5 @@
 #include "dispatcher/report/usage_report.h"
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Session.h>
-#include <Poco/Data/Statement.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Stringifier.h>
@@ -13,21 +10,14 @@
 #include <sstream>
 
 #include "dispatcher/message/message_sql.h"
-#include "dispatcher/store/record_values.h"
 #include "shared/text/csv_field.h"
 #include "shared/time/zoned_time.h"
 
 namespace kehrbote {
 
-using Poco::Data::Keywords::bind;
-using Poco::Data::RecordSet;
-using Poco::Data::Session;
-using Poco::Data::Statement;
-
 namespace {
 
-
-std::pair<Poco::Int64, Poco::Int64> MonthBounds(int year, int month, const std::string& zone) {
+std::pair<int64_t, int64_t> MonthBounds(int year, int month, const std::string& zone) {
   MonthSpan span = LocalMonth(year, static_cast<unsigned>(month), zone);
   return {span.from.time_since_epoch().count(), span.to.time_since_epoch().count()};
 }
@@ -38,67 +28,62 @@ std::string Money(double v) {
   return o.str();
 }
 
+// The firms a usage report covers: the one asked for, or every firm with
+// messages and every known firm, by id.
+std::vector<std::string> UsageFirms(SqlConnection& c, const UsageQuery& q) {
+  if (q.firm) return {*q.firm};
+  std::vector<std::string> firms;
+  SqlStatement st(c, "SELECT DISTINCT firm_id FROM messages ORDER BY firm_id");
+  while (st.Step()) firms.push_back(st.Text(0));
+  for (const auto& f : q.known_firms)
+    if (std::find(firms.begin(), firms.end(), f) == firms.end()) firms.push_back(f);
+  std::sort(firms.begin(), firms.end());
+  return firms;
+}
+
 }  // namespace
 
 std::vector<FirmUsage> QueryUsage(Database& db, const UsageQuery& q) {
-  Session s = db.GetSession();
-  std::vector<std::string> firms;
-  {
-    Statement st(s);
-    if (q.firm) {
-      firms.push_back(*q.firm);
-    } else {
-      st << "SELECT DISTINCT firm_id FROM messages ORDER BY firm_id";
-      st.execute();
-      RecordSet rs(st);
-      for (std::size_t r = 0; r < rs.rowCount(); ++r) firms.push_back(StringAt(rs, 0, r));
-      for (const auto& f : q.known_firms)
-        if (std::find(firms.begin(), firms.end(), f) == firms.end()) firms.push_back(f);
-      std::sort(firms.begin(), firms.end());
-    }
-  }
+  PooledConnection c = db.Connect();
+  static const std::string sms = "channel = " + SqlLiteral(ContactChannel::kSms);
+  static const std::string delivered = "state = " + SqlLiteral(MessageState::kDelivered);
+  static const std::string sql =
+      "SELECT "
+      "SUM(CASE WHEN " +
+      sms +
+      " AND sent_at >= ? AND sent_at < ? THEN 1 ELSE 0 END), "
+      "SUM(CASE WHEN " +
+      sms +
+      " AND sent_at >= ? AND sent_at < ? THEN segments ELSE 0 END), "
+      "SUM(CASE WHEN " +
+      sms + " AND sent_at >= ? AND sent_at < ? AND " + delivered +
+      " THEN 1 ELSE 0 END), "
+      "SUM(CASE WHEN " +
+      sms + " AND sent_at >= ? AND sent_at < ? AND " + delivered +
+      " THEN segments ELSE 0 END), "
+      "SUM(CASE WHEN " +
+      sms + " AND state IN " + SqlList({MessageState::kFailed, MessageState::kExpired}) +
+      " AND COALESCE(sent_at, final_at) >= ? AND COALESCE(sent_at, final_at) < ? "
+      "THEN 1 ELSE 0 END), "
+      "SUM(CASE WHEN channel = " +
+      SqlLiteral(ContactChannel::kEmail) +
+      " AND sent_at >= ? AND sent_at < ? THEN 1 ELSE 0 END) "
+      "FROM messages WHERE firm_id = ?";
   std::vector<FirmUsage> out;
-  for (const std::string& firm : firms) {
+  for (const std::string& firm : UsageFirms(*c, q)) {
     std::string zone = q.zone ? q.zone(firm) : "Europe/Vienna";
     auto [from, to] = MonthBounds(q.year, q.month, zone);
-    Statement st(s);
-    static const std::string sms = "channel = " + SqlLiteral(ContactChannel::kSms);
-    static const std::string delivered = "state = " + SqlLiteral(MessageState::kDelivered);
-    static const std::string sql =
-        "SELECT "
-        "SUM(CASE WHEN " +
-        sms +
-        " AND sent_at >= ? AND sent_at < ? THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN " +
-        sms +
-        " AND sent_at >= ? AND sent_at < ? THEN segments ELSE 0 END), "
-        "SUM(CASE WHEN " +
-        sms + " AND sent_at >= ? AND sent_at < ? AND " + delivered +
-        " THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN " +
-        sms + " AND sent_at >= ? AND sent_at < ? AND " + delivered +
-        " THEN segments ELSE 0 END), "
-        "SUM(CASE WHEN " +
-        sms + " AND state IN " + SqlList({MessageState::kFailed, MessageState::kExpired}) +
-        " AND COALESCE(sent_at, final_at) >= ? AND COALESCE(sent_at, final_at) < ? "
-        "THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN channel = " +
-        SqlLiteral(ContactChannel::kEmail) +
-        " AND sent_at >= ? AND sent_at < ? THEN 1 ELSE 0 END) "
-        "FROM messages WHERE firm_id = ?";
-    st << db.Sql(sql), bind(from), bind(to), bind(from), bind(to), bind(from), bind(to), bind(from),
-        bind(to), bind(from), bind(to), bind(from), bind(to), bind(firm);
-    st.execute();
-    RecordSet rs(st);
+    SqlStatement st(*c, sql);
+    st.BindAll(from, to, from, to, from, to, from, to, from, to, from, to, firm);
     FirmUsage u;
     u.firm_id = firm;
-    if (rs.rowCount() > 0) {
-      u.sms_sent = IntAt(rs, 0, 0);
-      u.segments = IntAt(rs, 1, 0);
-      u.delivered = IntAt(rs, 2, 0);
-      u.delivered_segments = IntAt(rs, 3, 0);
-      u.failed = IntAt(rs, 4, 0);
-      u.emails = IntAt(rs, 5, 0);
+    if (st.Step()) {
+      u.sms_sent = st.Int(0);
+      u.segments = st.Int(1);
+      u.delivered = st.Int(2);
+      u.delivered_segments = st.Int(3);
+      u.failed = st.Int(4);
+      u.emails = st.Int(5);
     }
     u.cost = static_cast<double>(u.delivered_segments) * q.price_per_segment;
     out.push_back(u);
@@ -144,31 +129,29 @@ void WriteUsage(const std::vector<FirmUsage>& rows, const std::string& format,
 
 std::vector<ProtocolEntry> QueryProtocol(Database& db, const std::string& firm_id,
                                          const std::optional<std::string>& contact_key) {
-  Session s = db.GetSession();
-  Statement st(s);
+  PooledConnection c = db.Connect();
   std::string sql =
       "SELECT id, COALESCE(sent_at, due_at), channel, recipient, appointment_id, rule_id, body, "
       "state, COALESCE(last_error, ''), segments, possible_duplicate FROM messages WHERE firm_id = ?";
   if (contact_key) sql += " AND contact_key = ?";
   sql += " ORDER BY COALESCE(sent_at, due_at), id";
-  st << db.Sql(sql), bind(firm_id);
-  if (contact_key) st, bind(*contact_key);
-  st.execute();
-  RecordSet rs(st);
+  SqlStatement q(*c, sql);
+  q.Bind(1, firm_id);
+  if (contact_key) q.Bind(2, *contact_key);
   std::vector<ProtocolEntry> out;
-  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+  while (q.Step()) {
     ProtocolEntry e;
-    e.id = IntAt(rs, 0, r);
-    e.time = Instant(std::chrono::seconds(IntAt(rs, 1, r)));
-    e.channel = StringAt(rs, 2, r);
-    e.recipient = StringAt(rs, 3, r);
-    e.appointment_id = StringAt(rs, 4, r);
-    e.rule_id = StringAt(rs, 5, r);
-    e.text = StringAt(rs, 6, r);
-    e.state = StringAt(rs, 7, r);
-    e.detail = StringAt(rs, 8, r);
-    e.segments = static_cast<int>(IntAt(rs, 9, r));
-    e.possible_duplicate = IntAt(rs, 10, r) != 0;
+    e.id = q.Int(0);
+    e.time = Instant(std::chrono::seconds(q.Int(1)));
+    e.channel = q.Text(2);
+    e.recipient = q.Text(3);
+    e.appointment_id = q.Text(4);
+    e.rule_id = q.Text(5);
+    e.text = q.Text(6);
+    e.state = q.Text(7);
+    e.detail = q.Text(8);
+    e.segments = static_cast<int>(q.Int(9));
+    e.possible_duplicate = q.Int(10) != 0;
     out.push_back(std::move(e));
   }
   return out;

@@ -91,8 +91,6 @@ class FirmSettingsStore {
   std::optional<StoredSettings> LastImportOf(std::string_view origin);
 
  private:
-  std::vector<StoredSettings> Query(const std::string& where, const std::vector<std::string>& args);
-
   Database& db_;
 };
 

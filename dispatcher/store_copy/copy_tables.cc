@@ -1,7 +1,5 @@
 #include "dispatcher/store_copy/copy_tables.h"
 
-#include "dispatcher/store/sqlite_statement.h"
-
 namespace kehrbote {
 namespace {
 
@@ -61,16 +59,16 @@ std::vector<CopyTable> TargetTables(PostgresConnection& pg) {
   return InReferenceOrder(std::move(tables), references);
 }
 
-std::map<std::string, std::set<std::string>> SqliteTables(Poco::Data::Session& source) {
+std::map<std::string, std::set<std::string>> SqliteTables(SqlConnection& source) {
   std::map<std::string, std::set<std::string>> out;
-  SqliteStatement tables(source,
-                         "SELECT name FROM sqlite_master WHERE type = 'table' "
-                         "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> ?");
-  tables.Bind(1, std::string_view(kMigrationsTable));
+  SqlStatement tables(source,
+                      "SELECT name FROM sqlite_master WHERE type = 'table' "
+                      "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> ?");
+  tables.Bind(1, kMigrationsTable);
   while (tables.Step()) out[tables.Text(0)];
+  SqlStatement info(source, "SELECT name FROM pragma_table_info(?)");
   for (auto& [table, columns] : out) {
-    SqliteStatement info(source, "SELECT name FROM pragma_table_info(?)");
-    info.Bind(1, std::string_view(table));
+    info.Bind(1, table);
     while (info.Step()) columns.insert(info.Text(0));
   }
   return out;

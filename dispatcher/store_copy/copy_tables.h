@@ -13,8 +13,6 @@
 #include <string>
 #include <vector>
 
-#include <Poco/Data/Session.h>
-
 #include "dispatcher/store/postgres_connection.h"
 
 namespace kehrbote {
@@ -31,7 +29,7 @@ std::vector<CopyTable> TargetTables(PostgresConnection& pg);
 
 // The source's tables (SQLite's own sqlite_* and schema_migrations left out)
 // with their columns.
-std::map<std::string, std::set<std::string>> SqliteTables(Poco::Data::Session& source);
+std::map<std::string, std::set<std::string>> SqliteTables(SqlConnection& source);
 
 // Throws DatabaseError naming the first table or column found on one side only.
 void CheckSameTables(const std::vector<CopyTable>& target,

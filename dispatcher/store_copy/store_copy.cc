@@ -7,22 +7,17 @@
 #include <optional>
 #include <set>
 
-#include <Poco/Data/Session.h>
-
 #include "dispatcher/schema/dispatcher_schema.h"
 #include "dispatcher/store/database.h"
-#include "dispatcher/store/sqlite_statement.h"
+#include "dispatcher/store/postgres_connection.h"
 #include "dispatcher/store/store_url.h"
 #include "dispatcher/store_copy/copy_tables.h"
 #include "dispatcher/store_copy/copy_text.h"
-#include "dispatcher/store/postgres_connection.h"
 #include "shared/env/env.h"
 
 namespace kehrbote {
 namespace {
 
-using Poco::Data::Session;
-using Poco::Data::Keywords::now;
 using Clock = std::chrono::steady_clock;
 
 double SecondsSince(Clock::time_point start) {
@@ -56,10 +51,10 @@ void CheckSourceSchema(Database& source, bool migrate) {
 // Ends the source's read transaction however the copy ends.
 class ReadSnapshot {
  public:
-  explicit ReadSnapshot(Session& s) : s_(s) { s_ << "BEGIN", now; }
+  explicit ReadSnapshot(SqlConnection& c) : c_(c) { c_.Execute("BEGIN"); }
   ~ReadSnapshot() {
     try {
-      s_ << "ROLLBACK", now;  // it only read
+      c_.Execute("ROLLBACK");  // it only read
     } catch (...) {
     }
   }
@@ -67,7 +62,7 @@ class ReadSnapshot {
   ReadSnapshot& operator=(const ReadSnapshot&) = delete;
 
  private:
-  Session& s_;
+  SqlConnection& c_;
 };
 
 std::set<std::string, std::less<>> Names(const std::vector<CopyTable>& tables) {
@@ -83,12 +78,8 @@ int64_t TargetCount(PostgresConnection& pg, const std::string& table) {
   return std::stoll(*pg.Query("SELECT COUNT(*) FROM " + QuoteIdentifier(table))[0][0]);
 }
 
-int64_t SourceCount(Session& s, const std::string& table) {
-  SqliteStatement q(s, "SELECT COUNT(*) FROM " + QuoteIdentifier(table));
-  q.Step();
-  const int64_t n = q.Int(0);
-  q.Step();  // done: resets it
-  return n;
+int64_t SourceCount(SqlConnection& source, const std::string& table) {
+  return QueryInt(source, "SELECT COUNT(*) FROM " + QuoteIdentifier(table)).value_or(0);
 }
 
 // Locks every table against other writers and refuses a target with rows.
@@ -109,7 +100,7 @@ void ClaimEmptyTarget(PostgresConnection& pg, const std::vector<CopyTable>& tabl
 }
 
 // Copies one table in COPY batches and checks its row count.
-TableCopied CopyTableRows(PostgresConnection& pg, Session& source, const CopyTable& t,
+TableCopied CopyTableRows(PostgresConnection& pg, SqlConnection& source, const CopyTable& t,
                           size_t rows_per_batch) {
   const auto started = Clock::now();
   std::string select = "SELECT rowid";
@@ -138,7 +129,7 @@ TableCopied CopyTableRows(PostgresConnection& pg, Session& source, const CopyTab
     data.clear();
     rowids.clear();
   };
-  SqliteStatement rows(source, select);
+  SqlStatement rows(source, select);
   while (rows.Step()) {
     rowids.push_back(rows.Int(0));
     for (int c = 0; c < static_cast<int>(t.columns.size()); ++c) {
@@ -162,22 +153,19 @@ TableCopied CopyTableRows(PostgresConnection& pg, Session& source, const CopyTab
 }
 
 // SQLite's AUTOINCREMENT counters (the highest id ever given), by table.
-std::map<std::string, int64_t> AutoincrementCounters(Session& source) {
+std::map<std::string, int64_t> AutoincrementCounters(SqlConnection& source) {
   std::map<std::string, int64_t> out;
-  SqliteStatement exists(source,
-                         "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_sequence'");
-  exists.Step();
-  const bool has = exists.Int(0) > 0;
-  exists.Step();
-  if (!has) return out;
-  SqliteStatement q(source, "SELECT name, seq FROM sqlite_sequence");
+  if (QueryInt(source, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_sequence'")
+          .value_or(0) == 0)
+    return out;
+  SqlStatement q(source, "SELECT name, seq FROM sqlite_sequence");
   while (q.Step()) out[q.Text(0)] = q.Int(1);
   return out;
 }
 
 // Sets every serial column's sequence past the ids copied (and past the
 // source's counter), so that new rows get fresh ids.
-std::vector<SequenceSet> ResetSequences(PostgresConnection& pg, Session& source) {
+std::vector<SequenceSet> ResetSequences(PostgresConnection& pg, SqlConnection& source) {
   const std::map<std::string, int64_t> counters = AutoincrementCounters(source);
   std::vector<SequenceSet> out;
   const auto serials = pg.Query(
@@ -237,15 +225,16 @@ StoreCopyResult CopyStore(const StoreCopyOptions& options) {
     const std::vector<CopyTable> tables = TargetTables(pg);
     pg.set_known_names(Names(tables));
     ClaimEmptyTarget(pg, tables);
-    Session s = source->GetSession();
-    ReadSnapshot snapshot(s);
-    CheckSameTables(tables, SqliteTables(s));
+    PooledConnection s = source->Connect();
+    ReadSnapshot snapshot(*s);
+    CheckSameTables(tables, SqliteTables(*s));
     for (const CopyTable& t : tables) {
-      result.tables.push_back(CopyTableRows(pg, s, t, std::max<size_t>(1, options.rows_per_batch)));
+      result.tables.push_back(
+          CopyTableRows(pg, *s, t, std::max<size_t>(1, options.rows_per_batch)));
       result.rows += result.tables.back().rows;
       if (options.on_table) options.on_table(result.tables.back());
     }
-    result.sequences = ResetSequences(pg, s);
+    result.sequences = ResetSequences(pg, *s);
     pg.Exec("COMMIT");
   } catch (...) {
     try {

@@ -1,23 +1,42 @@
 #include "dispatcher/web/account_store.h"
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Session.h>
-#include <Poco/Data/Statement.h>
-
-#include "dispatcher/store/record_values.h"
-
 namespace kehrbote {
-
-using Poco::Data::Keywords::bind;
-using Poco::Data::Keywords::now;
-using Poco::Data::RecordSet;
-using Poco::Data::Session;
-using Poco::Data::Statement;
 
 namespace {
 
-Poco::Int64 Seconds(Instant t) { return t.time_since_epoch().count(); }
-Instant FromSeconds(Poco::Int64 s) { return Instant(std::chrono::seconds(s)); }
+int64_t Seconds(Instant t) { return t.time_since_epoch().count(); }
+Instant FromSeconds(int64_t s) { return Instant(std::chrono::seconds(s)); }
+
+// The columns ReadUser reads, in its order.
+constexpr const char* kUserColumns = "id, name, role, firm_id, password_hash, disabled";
+
+// The users row `q` stands on (selected with kUserColumns).
+User ReadUser(const SqlStatement& q) {
+  User u;
+  u.id = q.Int(0);
+  u.name = q.Text(1);
+  u.role = ParseRole(q.Text(2));
+  u.firm_id = q.Text(3);
+  u.password_hash = q.Text(4);
+  u.disabled = q.Int(5) != 0;
+  return u;
+}
+
+// The sessions row `q` stands on: "SELECT id, user_id, csrf_token, created_at, last_seen_at".
+StoredSession ReadSession(const SqlStatement& q) {
+  StoredSession out;
+  out.id_hash = q.Text(0);
+  out.user_id = q.Int(1);
+  out.csrf_token = q.Text(2);
+  out.created_at = FromSeconds(q.Int(3));
+  out.last_seen_at = FromSeconds(q.Int(4));
+  return out;
+}
+
+// The audit_log row `q` stands on: "SELECT at, actor, firm_id, action, before, after".
+AuditEntry ReadAuditEntry(const SqlStatement& q) {
+  return {FromSeconds(q.Int(0)), q.Text(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5)};
+}
 
 }  // namespace
 
@@ -39,15 +58,14 @@ void AccountStore::AddUser(const std::string& name, Role role, const std::string
   if (role == Role::kPartnerAdmin && !firm_id.empty())
     throw AccountError("user '" + name + "': a partner admin belongs to no firm");
   if (FindUser(name)) throw AccountError("user '" + name + "' exists already");
-  Poco::Int64 t = Seconds(clock_.Now());
-  std::string role_text = ToString(role);
-  Poco::Int64 disabled = 0;
-  db_.InTransaction([&](Session& s) {
-    s << db_.Sql("INSERT INTO users (name, role, firm_id, password_hash, disabled, created_at, "
-                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-        bind(name), bind(role_text), bind(firm_id), bind(password_hash), bind(disabled), bind(t),
-        bind(t), now;
-    AuditIn(s, actor, firm_id, "user add", "", name + " (" + role_text + ")");
+  const int64_t t = Seconds(clock_.Now());
+  const std::string role_text = ToString(role);
+  db_.InTransaction([&](SqlConnection& c) {
+    Execute(c,
+            "INSERT INTO users (name, role, firm_id, password_hash, disabled, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)",
+            name, role_text, firm_id, password_hash, t, t);
+    AuditIn(c, actor, firm_id, "user add", "", name + " (" + role_text + ")");
   });
 }
 
@@ -55,12 +73,12 @@ void AccountStore::SetPassword(const std::string& name, const std::string& passw
                                const std::string& actor) {
   std::optional<User> user = FindUser(name);
   if (!user) throw AccountError("user '" + name + "' unknown");
-  Poco::Int64 t = Seconds(clock_.Now());
-  db_.InTransaction([&](Session& s) {
-    s << db_.Sql("UPDATE users SET password_hash = ?, disabled = 0, updated_at = ? WHERE name = ?"),
-        bind(password_hash), bind(t), bind(name), now;
-    DeleteSessionsOfUser(s, user->id);
-    AuditIn(s, actor, user->firm_id, "user passwd", user->disabled ? "disabled" : "",
+  const int64_t t = Seconds(clock_.Now());
+  db_.InTransaction([&](SqlConnection& c) {
+    Execute(c, "UPDATE users SET password_hash = ?, disabled = 0, updated_at = ? WHERE name = ?",
+            password_hash, t, name);
+    DeleteSessionsOfUser(c, user->id);
+    AuditIn(c, actor, user->firm_id, "user passwd", user->disabled ? "disabled" : "",
             "password changed");
   });
 }
@@ -68,65 +86,46 @@ void AccountStore::SetPassword(const std::string& name, const std::string& passw
 void AccountStore::Disable(const std::string& name, const std::string& actor) {
   std::optional<User> user = FindUser(name);
   if (!user) throw AccountError("user '" + name + "' unknown");
-  Poco::Int64 t = Seconds(clock_.Now());
-  db_.InTransaction([&](Session& s) {
-    s << db_.Sql("UPDATE users SET disabled = 1, updated_at = ? WHERE name = ?"), bind(t),
-        bind(name), now;
-    DeleteSessionsOfUser(s, user->id);
-    AuditIn(s, actor, user->firm_id, "user disable", user->disabled ? "disabled" : "enabled",
+  const int64_t t = Seconds(clock_.Now());
+  db_.InTransaction([&](SqlConnection& c) {
+    Execute(c, "UPDATE users SET disabled = 1, updated_at = ? WHERE name = ?", t, name);
+    DeleteSessionsOfUser(c, user->id);
+    AuditIn(c, actor, user->firm_id, "user disable", user->disabled ? "disabled" : "enabled",
             "disabled");
   });
 }
 
 template <typename Key>
 std::optional<User> AccountStore::FindUserWhere(const char* where, const Key& key) {
-  Session s = db_.GetSession();
-  Statement st(s);
-  st << db_.Sql(std::string("SELECT id, name, role, firm_id, password_hash, disabled FROM users "
-                            "WHERE ") + where),
-      bind(key);
-  st.execute();
-  RecordSet rs(st);
-  if (rs.rowCount() == 0) return std::nullopt;
-  User u;
-  u.id = IntAt(rs, 0, 0);
-  u.name = StringAt(rs, 1, 0);
-  u.role = ParseRole(StringAt(rs, 2, 0));
-  u.firm_id = StringAt(rs, 3, 0);
-  u.password_hash = StringAt(rs, 4, 0);
-  u.disabled = IntAt(rs, 5, 0) != 0;
-  return u;
+  PooledConnection c = db_.Connect();
+  SqlStatement q(*c, std::string("SELECT ") + kUserColumns + " FROM users WHERE " + where);
+  q.Bind(1, key);
+  if (!q.Step()) return std::nullopt;
+  return ReadUser(q);
 }
 
 std::optional<User> AccountStore::FindUser(const std::string& name) {
   return FindUserWhere("name = ?", name);
 }
 
-std::optional<User> AccountStore::FindUserById(int64_t id) {
-  return FindUserWhere("id = ?", static_cast<Poco::Int64>(id));
-}
+std::optional<User> AccountStore::FindUserById(int64_t id) { return FindUserWhere("id = ?", id); }
 
 void AccountStore::RecordLoginAttempt(const std::string& user_name, const std::string& address,
                                       bool success) {
-  Poco::Int64 t = Seconds(clock_.Now());
-  Poco::Int64 ok = success ? 1 : 0;
-  Session s = db_.GetSession();
-  s << db_.Sql("INSERT INTO login_attempts (user_name, address, success, at) VALUES (?, ?, ?, ?)"),
-      bind(user_name), bind(address), bind(ok), bind(t), now;
+  const int64_t t = Seconds(clock_.Now());
+  Execute(*db_.Connect(),
+          "INSERT INTO login_attempts (user_name, address, success, at) VALUES (?, ?, ?, ?)",
+          user_name, address, success, t);
 }
 
 int AccountStore::CountFailures(const std::string& column, const std::string& value,
                                 Instant since) {
-  Poco::Int64 from = Seconds(since);
-  Session s = db_.GetSession();
-  Statement st(s);
   // `column` is one of two fixed names, never user input.
-  st << db_.Sql("SELECT COUNT(*) FROM login_attempts WHERE " + column +
-                " = ? AND at >= ? AND success = 0"),
-      bind(value), bind(from);
-  st.execute();
-  RecordSet rs(st);
-  return static_cast<int>(IntAt(rs, 0, 0));
+  return static_cast<int>(QueryInt(*db_.Connect(),
+                                   "SELECT COUNT(*) FROM login_attempts WHERE " + column +
+                                       " = ? AND at >= ? AND success = 0",
+                                   value, Seconds(since))
+                              .value_or(0));
 }
 
 int AccountStore::FailuresOfUser(const std::string& user_name, Instant since) {
@@ -138,82 +137,63 @@ int AccountStore::FailuresFromAddress(const std::string& address, Instant since)
 }
 
 void AccountStore::CreateSession(const StoredSession& session, const std::string& address) {
-  Poco::Int64 user = session.user_id;
-  Poco::Int64 created = Seconds(session.created_at), seen = Seconds(session.last_seen_at);
-  Session s = db_.GetSession();
-  s << db_.Sql("INSERT INTO sessions (id, user_id, csrf_token, address, created_at, last_seen_at) "
-               "VALUES (?, ?, ?, ?, ?, ?)"),
-      bind(session.id_hash), bind(user), bind(session.csrf_token), bind(address), bind(created),
-      bind(seen), now;
+  Execute(*db_.Connect(),
+          "INSERT INTO sessions (id, user_id, csrf_token, address, created_at, last_seen_at) "
+          "VALUES (?, ?, ?, ?, ?, ?)",
+          session.id_hash, session.user_id, session.csrf_token, address,
+          Seconds(session.created_at), Seconds(session.last_seen_at));
 }
 
 std::optional<StoredSession> AccountStore::FindSession(const std::string& id_hash) {
-  Session s = db_.GetSession();
-  Statement st(s);
-  st << db_.Sql("SELECT user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE id = ?"),
-      bind(id_hash);
-  st.execute();
-  RecordSet rs(st);
-  if (rs.rowCount() == 0) return std::nullopt;
-  StoredSession out;
-  out.id_hash = id_hash;
-  out.user_id = IntAt(rs, 0, 0);
-  out.csrf_token = StringAt(rs, 1, 0);
-  out.created_at = FromSeconds(IntAt(rs, 2, 0));
-  out.last_seen_at = FromSeconds(IntAt(rs, 3, 0));
-  return out;
+  PooledConnection c = db_.Connect();
+  SqlStatement q(*c,
+                 "SELECT id, user_id, csrf_token, created_at, last_seen_at FROM sessions "
+                 "WHERE id = ?");
+  q.Bind(1, id_hash);
+  if (!q.Step()) return std::nullopt;
+  return ReadSession(q);
 }
 
 void AccountStore::TouchSession(const std::string& id_hash) {
-  Poco::Int64 t = Seconds(clock_.Now());
-  Session s = db_.GetSession();
-  s << db_.Sql("UPDATE sessions SET last_seen_at = ? WHERE id = ?"), bind(t), bind(id_hash), now;
+  Execute(*db_.Connect(), "UPDATE sessions SET last_seen_at = ? WHERE id = ?",
+          Seconds(clock_.Now()), id_hash);
 }
 
 void AccountStore::DeleteSession(const std::string& id_hash) {
-  Session s = db_.GetSession();
-  s << db_.Sql("DELETE FROM sessions WHERE id = ?"), bind(id_hash), now;
+  Execute(*db_.Connect(), "DELETE FROM sessions WHERE id = ?", id_hash);
 }
 
-void AccountStore::DeleteSessionsOfUser(Session& s, int64_t user_id) {
-  Poco::Int64 id = user_id;
-  s << db_.Sql("DELETE FROM sessions WHERE user_id = ?"), bind(id), now;
+void AccountStore::DeleteSessionsOfUser(SqlConnection& c, int64_t user_id) {
+  Execute(c, "DELETE FROM sessions WHERE user_id = ?", user_id);
 }
 
 void AccountStore::Audit(const std::string& actor, const std::string& firm_id,
                          const std::string& action, const std::string& before,
                          const std::string& after) {
-  Session s = db_.GetSession();
-  AuditIn(s, actor, firm_id, action, before, after);
+  AuditIn(*db_.Connect(), actor, firm_id, action, before, after);
 }
 
-void AccountStore::AuditIn(Session& s, const std::string& actor, const std::string& firm_id,
+void AccountStore::AuditIn(SqlConnection& c, const std::string& actor, const std::string& firm_id,
                            const std::string& action, const std::string& before,
                            const std::string& after) {
-  Poco::Int64 t = Seconds(clock_.Now());
-  s << db_.Sql("INSERT INTO audit_log (at, actor, firm_id, action, before, after) "
-               "VALUES (?, ?, ?, ?, ?, ?)"),
-      bind(t), bind(actor), bind(firm_id), bind(action), bind(before), bind(after), now;
+  Execute(c,
+          "INSERT INTO audit_log (at, actor, firm_id, action, before, after) "
+          "VALUES (?, ?, ?, ?, ?, ?)",
+          Seconds(clock_.Now()), actor, firm_id, action, before, after);
 }
 
 std::vector<AuditEntry> AccountStore::RecentAudit(std::size_t limit,
                                                   const std::optional<std::string>& firm_id) {
-  Session s = db_.GetSession();
-  Statement st(s);
-  Poco::Int64 n = static_cast<Poco::Int64>(limit);
+  PooledConnection c = db_.Connect();
   std::string sql = "SELECT at, actor, firm_id, action, before, after FROM audit_log";
   if (firm_id) sql += " WHERE firm_id = ?";
   sql += " ORDER BY id DESC LIMIT ?";
-  st << db_.Sql(sql);
-  if (firm_id) st, bind(*firm_id);
-  st, bind(n);
-  st.execute();
-  RecordSet rs(st);
+  SqlStatement q(*c, sql);
+  int pos = 0;
+  if (firm_id) q.Bind(++pos, *firm_id);
+  q.Bind(++pos, static_cast<int64_t>(limit));
   std::vector<AuditEntry> out;
-  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-    out.push_back({FromSeconds(IntAt(rs, 0, r)), StringAt(rs, 1, r), StringAt(rs, 2, r),
-                   StringAt(rs, 3, r), StringAt(rs, 4, r), StringAt(rs, 5, r)});
-  }
+  while (q.Step()) out.push_back(ReadAuditEntry(q));
   return out;
 }
 

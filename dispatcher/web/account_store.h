@@ -1,11 +1,11 @@
 // AccountStore: the portal's accounts, sessions, login attempts and audit log in
 // the store (tables: account_schema.h). Every call is one short statement or
-// transaction on a pooled session; nothing is cached, so several `web`
+// transaction on a pooled connection; nothing is cached, so several `web`
 // instances on one PostgreSQL see the same accounts and sessions at once.
 //
 // Threads: one AccountStore may be used by many threads at once.
 // Errors: AccountError for what the caller did wrong (unknown or duplicate user,
-// bad role); DatabaseError / Poco exceptions for the store itself.
+// bad role); DatabaseError for the store itself.
 #pragma once
 
 #include <chrono>
@@ -96,8 +96,8 @@ class AccountStore {
   template <typename Key>
   std::optional<User> FindUserWhere(const char* where, const Key& key);
   int CountFailures(const std::string& column, const std::string& value, Instant since);
-  void DeleteSessionsOfUser(Poco::Data::Session& s, int64_t user_id);
-  void AuditIn(Poco::Data::Session& s, const std::string& actor, const std::string& firm_id,
+  void DeleteSessionsOfUser(SqlConnection& c, int64_t user_id);
+  void AuditIn(SqlConnection& c, const std::string& actor, const std::string& firm_id,
                const std::string& action, const std::string& before, const std::string& after);
 
   Database& db_;

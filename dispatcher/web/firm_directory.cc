@@ -1,12 +1,20 @@
 #include "dispatcher/web/firm_directory.h"
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Session.h>
-#include <Poco/Data/Statement.h>
-
-#include "dispatcher/store/record_values.h"
-
 namespace kehrbote {
+namespace {
+
+// The firms row `q` stands on: "SELECT id, name, timezone, country"; empty
+// fields keep FirmInfo's defaults (the id for the name).
+FirmInfo ReadFirm(const SqlStatement& q) {
+  FirmInfo info;
+  info.id = q.Text(0);
+  info.name = q.TextView(1).empty() ? info.id : q.Text(1);
+  if (!q.TextView(2).empty()) info.zone = q.Text(2);
+  if (!q.TextView(3).empty()) info.country = q.Text(3);
+  return info;
+}
+
+}  // namespace
 
 std::vector<FirmInfo> ConfiguredFirms(const DispatcherConfig& config) {
   std::vector<FirmInfo> out;
@@ -24,20 +32,11 @@ std::vector<FirmInfo> ConfiguredFirms(const DispatcherConfig& config) {
 
 FirmDirectory::FirmDirectory(const std::vector<FirmInfo>& configured, Database& db) {
   for (const FirmInfo& f : configured) firms_[f.id] = f;
-  Poco::Data::Session s = db.GetSession();
-  Poco::Data::Statement st(s);
-  st << "SELECT id, name, timezone, country FROM firms";
-  st.execute();
-  Poco::Data::RecordSet rs(st);
-  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-    std::string id = StringAt(rs, 0, r);
-    if (firms_.count(id)) continue;
-    FirmInfo info;
-    info.id = id;
-    info.name = StringAt(rs, 1, r).empty() ? id : StringAt(rs, 1, r);
-    if (!StringAt(rs, 2, r).empty()) info.zone = StringAt(rs, 2, r);
-    if (!StringAt(rs, 3, r).empty()) info.country = StringAt(rs, 3, r);
-    firms_[id] = info;
+  PooledConnection c = db.Connect();
+  SqlStatement q(*c, "SELECT id, name, timezone, country FROM firms");
+  while (q.Step()) {
+    FirmInfo info = ReadFirm(q);
+    if (!firms_.count(info.id)) firms_[info.id] = std::move(info);
   }
 }
 

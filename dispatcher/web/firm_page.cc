@@ -1,8 +1,5 @@
 #include "dispatcher/web/firm_page.h"
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Session.h>
-#include <Poco/Data/Statement.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Stringifier.h>
 
@@ -12,7 +9,6 @@
 #include "dispatcher/message/message_value_error.h"
 #include "dispatcher/report/unreachable_report.h"
 #include "dispatcher/report/usage_report.h"
-#include "dispatcher/store/record_values.h"
 #include "dispatcher/web/firm_status.h"
 #include "dispatcher/web/german_format.h"
 #include "dispatcher/web/html.h"
@@ -21,9 +17,6 @@
 
 namespace kehrbote {
 
-using Poco::Data::Keywords::bind;
-using Poco::Data::RecordSet;
-using Poco::Data::Statement;
 using namespace std::chrono_literals;
 
 namespace {
@@ -76,28 +69,27 @@ std::string ReasonName(const std::string& reason) {
 
 // Messages of the firm (not heartbeats) by `where`, with due/sent time.
 std::string MessageTable(PortalContext& portal, const FirmInfo& firm, const std::string& where,
-                         Poco::Int64 a, Poco::Int64 b, const std::string& id) {
-  Poco::Data::Session s = portal.db.GetSession();
-  Statement st(s);
-  st << portal.db.Sql(
-      "SELECT appointment_id, channel, recipient, state, due_at, sent_at, rule_id "
-      "FROM messages WHERE firm_id = ? AND purpose <> " +
-      SqlLiteral(MessagePurpose::kHeartbeat) + " AND " + where),
-      bind(firm.id), bind(a), bind(b);
-  st.execute();
-  RecordSet rs(st);
+                         int64_t a, int64_t b, const std::string& id) {
+  PooledConnection c = portal.db.Connect();
+  SqlStatement q(*c,
+                 "SELECT appointment_id, channel, recipient, state, due_at, sent_at, rule_id "
+                 "FROM messages WHERE firm_id = ? AND purpose <> " +
+                     SqlLiteral(MessagePurpose::kHeartbeat) + " AND " + where);
+  q.BindAll(firm.id, a, b);
   std::string out = "<div class=\"table-responsive\"><table class=\"table table-sm\" id=\"" + id +
                     "\"><thead><tr><th scope=\"col\">Sendezeit</th><th scope=\"col\">Kanal</th>"
                     "<th scope=\"col\">Empfänger</th><th scope=\"col\">Termin</th>"
                     "<th scope=\"col\">Status</th></tr></thead><tbody>";
-  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-    Poco::Int64 when = rs.value(5, r).isEmpty() ? IntAt(rs, 4, r) : IntAt(rs, 5, r);
-    out += "<tr><td>" + FormatDateTime(Instant(std::chrono::seconds(when)), firm.zone, firm.country) +
-           "</td><td>" + ChannelName(StringAt(rs, 1, r)) + "</td><td>" +
-           Escape(StringAt(rs, 2, r)) + "</td><td>" + Escape(StringAt(rs, 0, r)) + "</td><td>" +
-           StateName(StringAt(rs, 3, r)) + "</td></tr>";
+  bool any = false;
+  while (q.Step()) {
+    any = true;
+    int64_t when = q.IsNull(5) ? q.Int(4) : q.Int(5);
+    out += "<tr><td>" +
+           FormatDateTime(Instant(std::chrono::seconds(when)), firm.zone, firm.country) +
+           "</td><td>" + ChannelName(q.Text(1)) + "</td><td>" + Escape(q.Text(2)) + "</td><td>" +
+           Escape(q.Text(0)) + "</td><td>" + StateName(q.Text(3)) + "</td></tr>";
   }
-  if (rs.rowCount() == 0) out += "<tr><td colspan=\"5\">Keine.</td></tr>";
+  if (!any) out += "<tr><td colspan=\"5\">Keine.</td></tr>";
   return out + "</tbody></table></div>";
 }
 
@@ -161,7 +153,7 @@ std::string FirmNav(const std::string& base) {
 WebResponse FirmPage(PortalContext& portal, const WebRequest& req) {
   const FirmInfo firm = portal.Firms().Get(req.Firm());
   Instant now = portal.clock.Now();
-  Poco::Int64 t = now.time_since_epoch().count();
+  int64_t t = now.time_since_epoch().count();
   std::string base = "/firms/" + UrlEncode(firm.id);
   std::string body = FirmNav(base);
   body += "<h2 class=\"h5\" id=\"plan\">Erinnerungen der nächsten 14 Tage</h2>";

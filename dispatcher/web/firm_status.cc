@@ -1,42 +1,30 @@
 #include "dispatcher/web/firm_status.h"
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Session.h>
-#include <Poco/Data/Statement.h>
-
 #include <algorithm>
 #include <functional>
 #include <map>
 
 #include "dispatcher/message/message_sql.h"
-#include "dispatcher/store/record_values.h"
 #include "shared/time/zoned_time.h"
 
 namespace kehrbote {
 
-using Poco::Data::Keywords::bind;
-using Poco::Data::RecordSet;
-using Poco::Data::Session;
-using Poco::Data::Statement;
 using namespace std::chrono_literals;
 
 namespace {
 
-Poco::Int64 Seconds(Instant t) { return t.time_since_epoch().count(); }
+int64_t Seconds(Instant t) { return t.time_since_epoch().count(); }
 
-// Runs `sql` (bound to `from` if set) and hands each row to `row`.
 // Failed for the overview: failed or expired (messages_failed_final's WHERE
 // names the same list, so the index serves the query).
 std::string FailedStatesSql() { return SqlList({MessageState::kFailed, MessageState::kExpired}); }
 
-void EachRow(Database& db, Session& s, const std::string& sql, std::optional<Poco::Int64> from,
-             const std::function<void(const RecordSet&, std::size_t)>& row) {
-  Statement st(s);
-  st << db.Sql(sql);
-  if (from) st, bind(*from);
-  st.execute();
-  RecordSet rs(st);
-  for (std::size_t r = 0; r < rs.rowCount(); ++r) row(rs, r);
+// Runs `sql` (bound to `from` if set) and hands each row to `row`.
+void EachRow(SqlConnection& c, const std::string& sql, std::optional<int64_t> from,
+             const std::function<void(const SqlStatement&)>& row) {
+  SqlStatement q(c, sql);
+  if (from) q.Bind(1, *from);
+  while (q.Step()) row(q);
 }
 
 std::string Days(std::chrono::seconds age) {
@@ -83,31 +71,30 @@ void TrafficLight(FirmStatus& st, Instant now) {
 
 std::vector<FirmStatus> QueryFirmStatus(Database& db, const FirmDirectory& firms, Instant now,
                                         const std::string& operator_zone) {
-  std::map<std::string, FirmStatus> rows;
+  std::map<std::string, FirmStatus, std::less<>> rows;
   for (const auto& [id, info] : firms.all()) rows[id].firm = info;
-  auto of = [&rows](const RecordSet& rs, std::size_t r) -> FirmStatus* {
-    auto it = rows.find(StringAt(rs, 0, r));
+  // The firm of a row (its first column), if the directory has it.
+  auto of = [&rows](const SqlStatement& q) -> FirmStatus* {
+    auto it = rows.find(q.TextView(0));
     return it == rows.end() ? nullptr : &it->second;
   };
-  Session s = db.GetSession();
-  Poco::Int64 day_ago = Seconds(now - 24h);
-  {
-    Statement st(s);
-    st << "SELECT id, last_export_at, last_rejected_at FROM firms";
-    st.execute();
-    RecordSet rs(st);
-    for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-      FirmStatus* f = of(rs, r);
-      if (!f) continue;
-      if (!rs.value(1, r).isEmpty()) f->last_export = Instant(std::chrono::seconds(IntAt(rs, 1, r)));
-      if (!rs.value(2, r).isEmpty())
-        f->last_rejected = Instant(std::chrono::seconds(IntAt(rs, 2, r)));
-    }
-  }
+  auto instant = [](std::optional<int64_t> s) -> std::optional<Instant> {
+    if (!s) return std::nullopt;
+    return Instant(std::chrono::seconds(*s));
+  };
+  PooledConnection c = db.Connect();
+  int64_t day_ago = Seconds(now - 24h);
+  EachRow(*c, "SELECT id, last_export_at, last_rejected_at FROM firms", std::nullopt,
+          [&](const SqlStatement& q) {
+            if (FirmStatus* f = of(q)) {
+              f->last_export = instant(q.OptionalInt(1));
+              f->last_rejected = instant(q.OptionalInt(2));
+            }
+          });
   // Heartbeats due in the last 24 h and messages failed since (small partial
   // indexes; "GROUP BY firm_id || ''" keeps SQLite from walking messages_firm_due
   // whole just to get the rows grouped).
-  EachRow(db, s,
+  EachRow(*c,
           // planned / sent / delivered / failed. Sent is sending or accepted (there
           // is no state 'sent': until 2026-12-07 this counted it, so sent was always
           // 0 and an accepted heartbeat counted as planned).
@@ -126,39 +113,39 @@ std::vector<FirmStatus> QueryFirmStatus(Database& db, const FirmDirectory& firms
               " THEN 1 ELSE 0 END) "
               "FROM messages WHERE purpose = " +
               SqlLiteral(MessagePurpose::kHeartbeat) + " AND due_at >= ? GROUP BY f",
-          day_ago, [&](const RecordSet& rs, std::size_t r) {
-            FirmStatus* f = of(rs, r);
+          day_ago, [&](const SqlStatement& q) {
+            FirmStatus* f = of(q);
             if (!f) return;
-            f->heartbeat_planned = IntAt(rs, 1, r);
-            f->heartbeat_sent = IntAt(rs, 2, r);
-            f->heartbeat_delivered = IntAt(rs, 3, r);
-            f->heartbeat_failed = IntAt(rs, 4, r);
+            f->heartbeat_planned = q.Int(1);
+            f->heartbeat_sent = q.Int(2);
+            f->heartbeat_delivered = q.Int(3);
+            f->heartbeat_failed = q.Int(4);
           });
-  EachRow(db, s,
+  EachRow(*c,
           "SELECT firm_id || '' AS f, COUNT(*) FROM messages WHERE state IN " + FailedStatesSql() +
               " AND final_at >= ? GROUP BY f",
-          day_ago, [&](const RecordSet& rs, std::size_t r) {
-            if (FirmStatus* f = of(rs, r)) f->failed_24h = IntAt(rs, 1, r);
+          day_ago, [&](const SqlStatement& q) {
+            if (FirmStatus* f = of(q)) f->failed_24h = q.Int(1);
           });
   // Index-only on messages_sent_firm.
-  EachRow(db, s,
+  EachRow(*c,
           "SELECT firm_id || '' AS f, COUNT(*) FROM messages WHERE sent_at >= ? AND "
           "channel = " +
               SqlLiteral(ContactChannel::kSms) + " GROUP BY f",
-          Seconds(LocalMonthOf(now, operator_zone).from), [&](const RecordSet& rs, std::size_t r) {
-            if (FirmStatus* f = of(rs, r)) f->sms_this_month = IntAt(rs, 1, r);
+          Seconds(LocalMonthOf(now, operator_zone).from), [&](const SqlStatement& q) {
+            if (FirmStatus* f = of(q)) f->sms_this_month = q.Int(1);
           });
-  EachRow(db, s,
+  EachRow(*c,
           "SELECT firm_id, COUNT(*) FROM messages WHERE state = " +
               SqlLiteral(MessageState::kHeld) + " GROUP BY firm_id",
-          std::nullopt, [&](const RecordSet& rs, std::size_t r) {
-            if (FirmStatus* f = of(rs, r)) f->held = IntAt(rs, 1, r);
+          std::nullopt, [&](const SqlStatement& q) {
+            if (FirmStatus* f = of(q)) f->held = q.Int(1);
           });
-  EachRow(db, s,
+  EachRow(*c,
           "SELECT firm_id, COUNT(*) FROM delivery_alerts WHERE reported_at IS NULL "
           "GROUP BY firm_id",
-          std::nullopt, [&](const RecordSet& rs, std::size_t r) {
-            if (FirmStatus* f = of(rs, r)) f->open_alarms = IntAt(rs, 1, r);
+          std::nullopt, [&](const SqlStatement& q) {
+            if (FirmStatus* f = of(q)) f->open_alarms = q.Int(1);
           });
   std::vector<FirmStatus> out;
   out.reserve(rows.size());

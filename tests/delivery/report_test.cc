@@ -28,15 +28,12 @@ TEST_F(ReportTest, UsageCountsOnlyDeliveredForCost) {
   outbox_->SendDue(clock_.Now(), 10);
   kannel_->StartBearerbox();
   // An e-mail accepted by the mail host.
-  {
-    Poco::Data::Session s = db_->GetSession();
-    s << "INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, purpose, "
-         "channel, contact_key, recipient, body, due_at, deadline_at, state, created_at, "
-         "updated_at, sent_at) VALUES ('huber', 'A-9', 1, 'mail-2d', 'reminder', 'email', "
-         "'k@example.at', 'k@example.at', 'x', 1, 2, 'accepted', 1, 1, " +
-             std::to_string(clock_.Now().time_since_epoch().count()) + ")",
-        Poco::Data::Keywords::now;
-  }
+  Execute(*db_->Connect(),
+          "INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, purpose, "
+          "channel, contact_key, recipient, body, due_at, deadline_at, state, created_at, "
+          "updated_at, sent_at) VALUES ('huber', 'A-9', 1, 'mail-2d', 'reminder', 'email', "
+          "'k@example.at', 'k@example.at', 'x', 1, 2, 'accepted', 1, 1, ?)",
+          static_cast<int64_t>(clock_.Now().time_since_epoch().count()));
   const std::string d_state = State(d);
   auto ymd = date::year_month_day(date::floor<date::days>(
       date::make_zoned("Europe/Vienna", std::chrono::system_clock::now()).get_local_time()));

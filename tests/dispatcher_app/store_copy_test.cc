@@ -8,9 +8,6 @@
 #include <map>
 #include <set>
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Session.h>
-#include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
 
 #include "dispatcher/plan_store/plan_store.h"
@@ -31,7 +28,6 @@
 namespace kehrbote {
 namespace {
 
-using namespace Poco::Data::Keywords;
 using test::At;
 using test::MailContact;
 using test::MakeAppt;
@@ -67,18 +63,13 @@ std::vector<std::string> Rows(Database& db, const std::string& table,
   std::string sql = "SELECT ";
   for (size_t c = 0; c < columns.size(); ++c) sql += (c ? ", \"" : "\"") + columns[c] + "\"";
   sql += " FROM " + table;
-  Poco::Data::Session s = db.GetSession();
-  Poco::Data::Statement st(s);
-  st << sql;
-  st.execute();
-  Poco::Data::RecordSet rs(st);
+  PooledConnection conn = db.Connect();
+  SqlStatement q(*conn, sql);
   std::vector<std::string> out;
-  for (size_t r = 0; r < rs.rowCount(); ++r) {
+  while (q.Step()) {
     std::string row;
-    for (size_t c = 0; c < columns.size(); ++c) {
-      const Poco::Dynamic::Var& v = rs.value(c, r);
-      row += (c ? "\x1f" : "") + (v.isEmpty() ? std::string("<null>") : v.convert<std::string>());
-    }
+    for (int c = 0; c < static_cast<int>(columns.size()); ++c)
+      row += (c ? "\x1f" : "") + (q.IsNull(c) ? std::string("<null>") : q.Text(c));
     out.push_back(row);
   }
   std::sort(out.begin(), out.end());
@@ -87,22 +78,18 @@ std::vector<std::string> Rows(Database& db, const std::string& table,
 
 // The dispatcher's tables on PostgreSQL (schema_migrations left out) and their columns.
 std::map<std::string, std::vector<std::string>> PostgresTables(Database& pg) {
-  Poco::Data::Session s = pg.GetSession();
-  std::vector<std::string> tables, columns;
-  s << "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = "
-       "current_schema() AND table_name <> 'schema_migrations' ORDER BY table_name, "
-       "ordinal_position",
-      into(tables), into(columns), now;
+  PooledConnection c = pg.Connect();
+  SqlStatement q(*c,
+                 "SELECT table_name, column_name FROM information_schema.columns WHERE "
+                 "table_schema = current_schema() AND table_name <> 'schema_migrations' "
+                 "ORDER BY table_name, ordinal_position");
   std::map<std::string, std::vector<std::string>> out;
-  for (size_t i = 0; i < tables.size(); ++i) out[tables[i]].push_back(columns[i]);
+  while (q.Step()) out[q.Text(0)].push_back(q.Text(1));
   return out;
 }
 
 int64_t Count(Database& db, const std::string& sql) {
-  Poco::Data::Session s = db.GetSession();
-  Poco::Int64 n = -1;
-  s << sql, into(n), now;
-  return n;
+  return QueryInt(*db.Connect(), sql).value_or(-1);
 }
 
 class StoreCopyTest : public ::testing::Test {
@@ -268,12 +255,9 @@ TEST_F(StoreCopyTest, ARowTheTargetRefusesLeavesTheTargetWithoutARow) {
   const std::string pg_url = pg_.CreateDatabase("store_copy_refused");
   auto pg = Database::Open(pg_url);
   MigrateDispatcherStore(*pg);
-  {
-    Poco::Data::Session s = pg->GetSession();
-    s << std::string("ALTER TABLE messages ADD CONSTRAINT refuse_one CHECK (recipient <> '") +
-             kA2Stored + "')",
-        now;
-  }
+  pg->Connect()->Execute(
+      std::string("ALTER TABLE messages ADD CONSTRAINT refuse_one CHECK (recipient <> '") +
+      kA2Stored + "')");
   auto r = Copy(pg_url, {"--batch", "2"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(

@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
 
 #include "dispatcher/app/dispatcher_app.h"

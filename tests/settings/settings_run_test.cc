@@ -4,7 +4,6 @@
 #include <csignal>
 #include <thread>
 
-#include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
 
 #include "dispatcher/settings/firm_settings_save.h"
@@ -13,8 +12,6 @@
 
 namespace kehrbote {
 namespace {
-
-using namespace Poco::Data::Keywords;
 
 using test::Within20s;
 
@@ -37,11 +34,8 @@ TEST(SettingsRunTest, ASavedVersionIsPlannedWithoutARestart) {
   o.output_file = env.Sub("run.log");
   test::ChildProcess child = test::ChildProcess::Spawn(o);
   auto planned = [&] {
-    auto s = db->GetSession();
-    Poco::Int64 n = 0;
-    s << "SELECT COUNT(*) FROM messages WHERE firm_id = 'huber' AND state = 'planned'", into(n),
-        now;
-    return n;
+    return *QueryInt(*db->Connect(),
+                     "SELECT COUNT(*) FROM messages WHERE firm_id = 'huber' AND state = 'planned'");
   };
   EXPECT_TRUE(Within20s([&] { return planned() == 1; })) << planned();
 

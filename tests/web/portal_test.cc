@@ -1,8 +1,7 @@
-// The portal's router and pages against a real store (SQLite): authorization on
-// every route, CSRF, security headers, throttled logins, the overview's light.
+// The portal's router and pages against a real store (SQLite and PostgreSQL):
+// authorization on every route, CSRF, security headers, throttled logins, the
+// overview's light.
 #include <gtest/gtest.h>
-
-#include <Poco/Data/Session.h>
 
 #include "dispatcher/ingest/snapshot_ingest.h"
 #include "dispatcher/manual_send/manual_send_service.h"
@@ -23,22 +22,21 @@ namespace kehrbote {
 namespace {
 
 using namespace std::chrono_literals;
-using Poco::Data::Keywords::bind;
-using Poco::Data::Keywords::now;
 
 constexpr int64_t kNow = 1'796'000'000;  // 2026-11-29
 
-class PortalTest : public ::testing::Test {
+class PortalTest : public ::testing::TestWithParam<SqlDialect> {
  protected:
   PortalTest()
-      : fresh_(SqlDialect::kSqlite),
+      : fresh_(GetParam()),
         clock_(Instant(std::chrono::seconds(kNow))),
         accounts_(fresh_.db(), clock_),
         sessions_(accounts_, clock_),
         portal_{fresh_.db(), clock_, accounts_, {}},
         files_(KEHRBOTE_SOURCE_DIR "/tests/web/testdata/bootstrap"),
-        router_(sessions_, [this](const std::string& f) { return portal_.Firms().Contains(f); },
-                false) {
+        router_(
+            sessions_, [this](const std::string& f) { return portal_.Firms().Contains(f); },
+            false) {
     Database& db = fresh_.db();
     MigrateDispatcherStore(db);
     AddFirm("huber", "Rauchfangkehrer Huber", kNow - 3600);
@@ -49,11 +47,10 @@ class PortalTest : public ::testing::Test {
   }
 
   void AddFirm(const std::string& id, const std::string& name, int64_t exported) {
-    Poco::Data::Session s = fresh_.db().GetSession();
-    Poco::Int64 at = exported;
-    s << fresh_.db().Sql("INSERT INTO firms (id, name, timezone, country, last_export_at) "
-                         "VALUES (?, ?, 'Europe/Vienna', 'AT', ?)"),
-        bind(id), bind(name), bind(at), now;
+    Execute(*fresh_.db().Connect(),
+            "INSERT INTO firms (id, name, timezone, country, last_export_at) "
+            "VALUES (?, ?, 'Europe/Vienna', 'AT', ?)",
+            id, name, exported);
   }
   void AddUser(const std::string& name, Role role, const std::string& firm) {
     accounts_.AddUser(name, role, firm, HashPassword("richtig-geheim", MinimalPasswordCost()), "t");
@@ -119,7 +116,7 @@ std::string Fill(std::string pattern, const std::string& firm) {
   return pattern;
 }
 
-TEST_F(PortalTest, EveryFirmRouteAnswers404ForAnotherOrUnknownFirm) {
+TEST_P(PortalTest, EveryFirmRouteAnswers404ForAnotherOrUnknownFirm) {
   int firm_routes = 0;
   for (const Route& route : router_.routes()) {
     if (route.pattern.find("{firm}") == std::string::npos) continue;
@@ -139,7 +136,7 @@ TEST_F(PortalTest, EveryFirmRouteAnswers404ForAnotherOrUnknownFirm) {
   EXPECT_GE(firm_routes, 6);
 }
 
-TEST_F(PortalTest, AdminRoutesAnswer404ForFirmUsers) {
+TEST_P(PortalTest, AdminRoutesAnswer404ForFirmUsers) {
   for (const Route& route : router_.routes()) {
     if (!route.admin_only) continue;
     EXPECT_EQ(Send(As("anna", route.method, route.pattern)).status, 404) << route.pattern;
@@ -147,7 +144,7 @@ TEST_F(PortalTest, AdminRoutesAnswer404ForFirmUsers) {
   }
 }
 
-TEST_F(PortalTest, EveryRouteNeedsALoginExceptLoginAndStatic) {
+TEST_P(PortalTest, EveryRouteNeedsALoginExceptLoginAndStatic) {
   for (const Route& route : router_.routes()) {
     WebRequest req;
     req.method = route.method;
@@ -159,7 +156,7 @@ TEST_F(PortalTest, EveryRouteNeedsALoginExceptLoginAndStatic) {
   }
 }
 
-TEST_F(PortalTest, StateChangesWithoutTheCsrfTokenAreRefused) {
+TEST_P(PortalTest, StateChangesWithoutTheCsrfTokenAreRefused) {
   for (const Route& route : router_.routes()) {
     if (route.method != "POST" || !route.needs_login) continue;
     WebRequest missing = As("anna", "POST", Fill(route.pattern, "huber"));
@@ -177,7 +174,7 @@ TEST_F(PortalTest, StateChangesWithoutTheCsrfTokenAreRefused) {
   EXPECT_TRUE(sessions_.Resolve(cookie));
 }
 
-TEST_F(PortalTest, AnswersCarryTheSecurityHeaders) {
+TEST_P(PortalTest, AnswersCarryTheSecurityHeaders) {
   for (WebRequest req : {As("admin", "GET", "/overview"), As("anna", "GET", "/firms/huber"),
                          As("anna", "GET", "/firms/maier")}) {
     WebResponse r = Send(req);
@@ -191,7 +188,7 @@ TEST_F(PortalTest, AnswersCarryTheSecurityHeaders) {
   }
 }
 
-TEST_F(PortalTest, LoginSetsAStrictHttpOnlyCookieAndIsThrottled) {
+TEST_P(PortalTest, LoginSetsAStrictHttpOnlyCookieAndIsThrottled) {
   WebRequest login;
   login.method = "POST";
   login.path = "/login";
@@ -211,7 +208,7 @@ TEST_F(PortalTest, LoginSetsAStrictHttpOnlyCookieAndIsThrottled) {
   EXPECT_NE(throttled.body.find("Zu viele Fehlversuche"), std::string::npos);
 }
 
-TEST_F(PortalTest, OverviewMarksTheStaleExportRed) {
+TEST_P(PortalTest, OverviewMarksTheStaleExportRed) {
   WebResponse r = Send(As("admin", "GET", "/overview"));
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("<tr class=\"ampel-rot\" data-firm=\"maier\">"), std::string::npos) << r.body;
@@ -226,19 +223,18 @@ TEST_F(PortalTest, OverviewMarksTheStaleExportRed) {
 // One heartbeat of huber per state, due an hour ago: the overview's planned /
 // sent / delivered / failed. (Until 2026-12-07 it counted a state 'sent' that no
 // code writes: sent was always 0 and an accepted heartbeat counted as planned.)
-TEST_F(PortalTest, OverviewCountsHeartbeatsByTheirState) {
+TEST_P(PortalTest, OverviewCountsHeartbeatsByTheirState) {
   int id = 0;
   for (const char* state :
        {"planned", "held", "sending", "accepted", "delivered", "failed", "expired", "cancelled"}) {
-    Poco::Data::Session s = fresh_.db().GetSession();
-    std::string st = state, rule = "heartbeat-" + std::to_string(++id);
-    Poco::Int64 due = kNow - 3600;
-    s << fresh_.db().Sql(
-        "INSERT INTO messages (firm_id, appointment_id, appointment_version, "
-        "rule_id, purpose, channel, contact_key, recipient, body, due_at, "
-        "deadline_at, state, created_at, updated_at) VALUES ('huber', "
-        "'2026-11-29', 0, ?, 'heartbeat', 'sms', 'k', 'k', 'text', ?, ?, ?, ?, ?)"),
-        bind(rule), bind(due), bind(due), bind(st), bind(due), bind(due), now;
+    const std::string rule = "heartbeat-" + std::to_string(++id);
+    const int64_t due = kNow - 3600;
+    Execute(*fresh_.db().Connect(),
+            "INSERT INTO messages (firm_id, appointment_id, appointment_version, "
+            "rule_id, purpose, channel, contact_key, recipient, body, due_at, "
+            "deadline_at, state, created_at, updated_at) VALUES ('huber', "
+            "'2026-11-29', 0, ?, 'heartbeat', 'sms', 'k', 'k', 'text', ?, ?, ?, ?, ?)",
+            rule, due, due, state, due, due);
   }
   std::vector<FirmStatus> all =
       QueryFirmStatus(fresh_.db(), portal_.Firms(), clock_.Now(), "Europe/Vienna");
@@ -251,7 +247,7 @@ TEST_F(PortalTest, OverviewCountsHeartbeatsByTheirState) {
   EXPECT_EQ(huber.heartbeat_failed, 2);  // failed, expired; cancelled counts nowhere
 }
 
-TEST_F(PortalTest, SettingsAreSavedValidatedAndPreviewed) {
+TEST_P(PortalTest, SettingsAreSavedValidatedAndPreviewed) {
   std::string yaml = Env::Default().ReadFile(KEHRBOTE_SOURCE_DIR "/installer/config/firms/huber.yaml");
   WebRequest save = As("admin", "POST", "/firms/huber/settings");
   save.params["yaml"] = yaml;
@@ -301,13 +297,10 @@ std::string FieldValue(const std::string& html, const std::string& name) {
 }
 
 int64_t ManualMessages(Database& db) {
-  Poco::Data::Session s = db.GetSession();
-  Poco::Int64 n = 0;
-  s << "SELECT COUNT(*) FROM messages WHERE rule_id = 'manual'", Poco::Data::Keywords::into(n), now;
-  return n;
+  return *QueryInt(*db.Connect(), "SELECT COUNT(*) FROM messages WHERE rule_id = 'manual'");
 }
 
-TEST_F(PortalTest, ManualSendPreviewsTheFilteredListThenEnqueuesOnceAndAudits) {
+TEST_P(PortalTest, ManualSendPreviewsTheFilteredListThenEnqueuesOnceAndAudits) {
   Database& db = fresh_.db();
   SettingsSave settings;
   settings.firm_id = "huber";
@@ -373,7 +366,7 @@ TEST_F(PortalTest, ManualSendPreviewsTheFilteredListThenEnqueuesOnceAndAudits) {
   EXPECT_EQ(Send(bad_date).status, 422);
 }
 
-TEST_F(PortalTest, SettingsFieldsAreSavedAndAnErrorIsShownAtItsField) {
+TEST_P(PortalTest, SettingsFieldsAreSavedAndAnErrorIsShownAtItsField) {
   std::string yaml =
       Env::Default().ReadFile(KEHRBOTE_SOURCE_DIR "/installer/config/firms/huber.yaml");
   WebRequest save = As("admin", "POST", "/firms/huber/settings");
@@ -418,7 +411,7 @@ TEST_F(PortalTest, SettingsFieldsAreSavedAndAnErrorIsShownAtItsField) {
   EXPECT_EQ(FirmSettingsStore(fresh_.db()).Current("huber")->version, 2);
 }
 
-TEST_F(PortalTest, SavingSettingsReplansTheFirmSoThePlanShowsTheNewSendTimes) {
+TEST_P(PortalTest, SavingSettingsReplansTheFirmSoThePlanShowsTheNewSendTimes) {
   IngestHuber({Appt("A1", "4400", "0664 1111111", true)});
   std::string yaml =
       Env::Default().ReadFile(KEHRBOTE_SOURCE_DIR "/installer/config/firms/huber.yaml");
@@ -447,11 +440,15 @@ TEST_F(PortalTest, SavingSettingsReplansTheFirmSoThePlanShowsTheNewSendTimes) {
   EXPECT_EQ(planned.find(one_day), std::string::npos) << "the old send time is cancelled";
 }
 
-TEST_F(PortalTest, ManualSendWithoutSettingsSaysSo) {
+TEST_P(PortalTest, ManualSendWithoutSettingsSaysSo) {
   WebResponse r = Send(As("anna", "GET", "/firms/huber/send"));
   EXPECT_EQ(r.status, 409);
   EXPECT_NE(r.body.find("keine gültigen Einstellungen"), std::string::npos) << r.body;
 }
+
+INSTANTIATE_TEST_SUITE_P(Dialects, PortalTest,
+                         ::testing::Values(SqlDialect::kSqlite, SqlDialect::kPostgresql),
+                         test::DialectName);
 
 TEST(GermanFormatTest, EuroDatesAndJaenner) {
   EXPECT_EQ(FormatEuro(1.35), "1,35\u00a0€");
