@@ -1,8 +1,8 @@
 // KnownAppointments: the compact picture of one firm's appointments in the
 // store that an export is diffed against (SnapshotDiff): per appointment id its
 // current version, status, start and the two fingerprints of its current data
-// (appointment_fingerprint.h), about 150 bytes an appointment, never the stored
-// data itself (100,000 appointments fit in a few MB).
+// (appointment_fingerprint.h): a few hundred bytes an appointment, never its
+// stored data.
 //
 // Loaded once per export, inside the export's transaction, row by row from the
 // appointments table (no intermediate column vectors). Throws DatabaseError.
