@@ -3,9 +3,10 @@
 namespace kehrbote {
 
 KnownAppointments LoadKnownAppointments(SqlConnection& c, std::string_view firm_id) {
-  SqlStatement q(c,
-                 "SELECT appointment_id, current_version, status, content_hash, data_hash, start_at "
-                 "FROM appointments WHERE firm_id = ?");
+  SqlStatement q(
+      c,
+      "SELECT appointment_id, current_version, status, content_hash, data_hash, start_at "
+      "FROM appointments WHERE firm_id = ?");
   q.Bind(1, firm_id);
   KnownAppointments known;
   while (q.Step()) {

@@ -19,13 +19,20 @@ int64_t Seconds(Instant t) { return t.time_since_epoch().count(); }
 // The counter of `work` that `change` adds to.
 int& Counter(IngestResult& work, AppointmentChange change) {
   switch (change) {
-    case AppointmentChange::kNew: return work.added;
-    case AppointmentChange::kChanged: return work.changed;
-    case AppointmentChange::kCancelled: return work.cancelled;
-    case AppointmentChange::kRestored: return work.restored;
-    case AppointmentChange::kGone: return work.gone;
-    case AppointmentChange::kRefreshed: return work.refreshed;
-    case AppointmentChange::kUnchanged: break;
+    case AppointmentChange::kNew:
+      return work.added;
+    case AppointmentChange::kChanged:
+      return work.changed;
+    case AppointmentChange::kCancelled:
+      return work.cancelled;
+    case AppointmentChange::kRestored:
+      return work.restored;
+    case AppointmentChange::kGone:
+      return work.gone;
+    case AppointmentChange::kRefreshed:
+      return work.refreshed;
+    case AppointmentChange::kUnchanged:
+      break;
   }
   return work.unchanged;
 }
@@ -111,8 +118,8 @@ void SnapshotApplier::MarkGone() {
     const size_t end = std::min(gone.size(), begin + kChunk);
     stored.clear();
     for (size_t i = begin; i < end; ++i) {
-      stored.push_back(AppointmentFromJson(
-          VersionData(c_, work_.firm_id, gone[i].id, gone[i].current_version)));
+      stored.push_back(
+          AppointmentFromJson(VersionData(c_, work_.firm_id, gone[i].id, gone[i].current_version)));
     }
     for (size_t i = begin; i < end; ++i) {
       Appointment& a = stored[i - begin];

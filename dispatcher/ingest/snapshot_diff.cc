@@ -6,13 +6,20 @@ namespace kehrbote {
 
 std::string_view ToString(AppointmentChange c) {
   switch (c) {
-    case AppointmentChange::kNew: return "new";
-    case AppointmentChange::kChanged: return "changed";
-    case AppointmentChange::kCancelled: return "cancelled";
-    case AppointmentChange::kRestored: return "restored";
-    case AppointmentChange::kGone: return "gone";
-    case AppointmentChange::kRefreshed: return "refreshed";
-    case AppointmentChange::kUnchanged: return "unchanged";
+    case AppointmentChange::kNew:
+      return "new";
+    case AppointmentChange::kChanged:
+      return "changed";
+    case AppointmentChange::kCancelled:
+      return "cancelled";
+    case AppointmentChange::kRestored:
+      return "restored";
+    case AppointmentChange::kGone:
+      return "gone";
+    case AppointmentChange::kRefreshed:
+      return "refreshed";
+    case AppointmentChange::kUnchanged:
+      return "unchanged";
   }
   return "?";
 }

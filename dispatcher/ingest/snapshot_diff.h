@@ -31,7 +31,15 @@
 
 namespace kehrbote {
 
-enum class AppointmentChange { kNew, kChanged, kCancelled, kRestored, kGone, kRefreshed, kUnchanged };
+enum class AppointmentChange {
+  kNew,
+  kChanged,
+  kCancelled,
+  kRestored,
+  kGone,
+  kRefreshed,
+  kUnchanged
+};
 // The `change` of the version it makes: "new", "changed", "cancelled", "restored",
 // "gone"; "refreshed" and "unchanged" make none.
 std::string_view ToString(AppointmentChange c);

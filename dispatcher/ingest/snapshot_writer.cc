@@ -19,10 +19,10 @@ std::string LocalDateTimeText(LocalTime t) {
   const std::chrono::year_month_day ymd{day};
   const long secs = static_cast<long>((t - day).count());
   char buf[32];
-  const int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld",
-                              static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                              static_cast<unsigned>(ymd.day()), secs / 3600, secs / 60 % 60,
-                              secs % 60);
+  const int n =
+      std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld",
+                    static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                    static_cast<unsigned>(ymd.day()), secs / 3600, secs / 60 % 60, secs % 60);
   return std::string(buf, static_cast<size_t>(n));
 }
 

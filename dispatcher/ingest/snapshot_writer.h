@@ -42,9 +42,8 @@ class SnapshotWriter {
   // Version `version` of `a` (with its fingerprint), made by `change`, starting
   // at `start_at` (UTC unix seconds), as the appointment's current version: the
   // appointments row is inserted for kNew and updated otherwise.
-  void AddVersion(const Appointment& a, int64_t version, AppointmentChange change,
-                  int64_t start_at, const AppointmentFingerprint& f,
-                  std::string_view cancel_reason = {});
+  void AddVersion(const Appointment& a, int64_t version, AppointmentChange change, int64_t start_at,
+                  const AppointmentFingerprint& f, std::string_view cancel_reason = {});
 
   // Same content, other data: the current version `version` of `id` takes `f`'s data.
   void Refresh(const std::string& id, int64_t version, const AppointmentFingerprint& f);

@@ -264,7 +264,8 @@ TEST_P(InboxPollerTest, FailedGroupCommitMovesNoFileAndTheNextPassAppliesThemAll
     PooledConnection c = db().Connect();
     c->Execute("CREATE TABLE commit_guard (id TEXT PRIMARY KEY)");
     c->Execute(
-        "CREATE TABLE guarded (ref TEXT REFERENCES commit_guard (id) DEFERRABLE INITIALLY DEFERRED)");
+        "CREATE TABLE guarded (ref TEXT REFERENCES commit_guard (id) DEFERRABLE INITIALLY "
+        "DEFERRED)");
     c->Execute(
         "CREATE TRIGGER fail_commit AFTER INSERT ON processed_files WHEN NEW.firm_id = 'maier' "
         "BEGIN INSERT INTO guarded VALUES ('missing'); END");

@@ -96,8 +96,10 @@ TEST(TwoProcessIngest, SameFirmOnOnePostgresSerializes) {
 
   PooledConnection c = db->Connect();
   const int64_t versions = QueryInt(*c, "SELECT COUNT(*) FROM appointment_versions").value_or(0);
-  const int64_t sum_current = QueryInt(*c, "SELECT SUM(current_version) FROM appointments").value_or(0);
-  const int64_t max_current = QueryInt(*c, "SELECT MAX(current_version) FROM appointments").value_or(0);
+  const int64_t sum_current =
+      QueryInt(*c, "SELECT SUM(current_version) FROM appointments").value_or(0);
+  const int64_t max_current =
+      QueryInt(*c, "SELECT MAX(current_version) FROM appointments").value_or(0);
   const int64_t processed = QueryInt(*c, "SELECT COUNT(*) FROM processed_files").value_or(0);
   EXPECT_EQ(versions, sum_current) << "versions 1..current, none twice";
   EXPECT_EQ(versions, 200 * applied);
