@@ -25,11 +25,17 @@
 // and changes nothing.
 //
 // Memory: appointments are streamed from the reader and compared with a compact
-// map (id -> version, status, hashes, start) loaded from the store; writes go out
-// row by row through prepared statements (SQLite) or in multi-row batches
-// (PostgreSQL). Nothing holds a large export: ApplyStream (and ApplyFile for a
-// file over kReadAheadBytes) reads and validates in a second thread (bounded
-// queue) while this one writes; ApplyFile reads a smaller file whole first.
+// map (id -> version, status, hashes, start; known_appointments.h) loaded from
+// the store; writes go out row by row through cached prepared statements, inside
+// one SqlBatch per export (PostgreSQL pipelines them). Nothing holds a large
+// export: ApplyStream (and ApplyFile for a file over kReadAheadBytes) reads and
+// validates in a second thread (reader_pipeline.h, bounded queue) while this one
+// writes; ApplyFile reads a smaller file whole first.
+//
+// The parts: appointment_fingerprint.h (what is compared of an appointment),
+// known_appointments.h (the store's side), snapshot_diff.h (the comparison),
+// snapshot_writer.h (the SQL), snapshot_applier.h (one export through them),
+// reader_pipeline.h (reading ahead of the writer).
 #pragma once
 
 #include <functional>
@@ -139,8 +145,6 @@ class SnapshotIngest {
   // True if `file` (by name or SHA-256) was processed for this firm before.
   bool AlreadyProcessed(std::string_view firm_id, const ExportFileInfo& file);
 
-  // Number of appointment ids written per batched statement.
-  static constexpr size_t kBatchSize = 500;
   // ApplyFile reads an export up to this size whole, before the transaction
   // (the store's writer is then held only for the diff); a larger one streams
   // through the transaction with bounded memory.
@@ -155,7 +159,7 @@ class SnapshotIngest {
   IngestResult Reject(std::string_view inbox_firm_id, const ExportFileInfo& file,
                       const std::string& reason, CommitGroup* group);
   void WithFirm(CommitGroup* group, std::string_view firm_id,
-                const std::function<void(Poco::Data::Session&)>& fn);
+                const std::function<void(SqlConnection&)>& fn);
 
   Database& db_;
   const Clock& clock_;

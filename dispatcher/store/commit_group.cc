@@ -1,41 +1,38 @@
 #include "dispatcher/store/commit_group.h"
 
-#include <Poco/Exception.h>
-
 namespace kehrbote {
-
-using Poco::Data::Session;
-using namespace Poco::Data::Keywords;
 
 CommitGroup::CommitGroup(Database& db) : db_(db) {}
 
 CommitGroup::~CommitGroup() { Abandon(); }
 
 void CommitGroup::Begin() {
-  // The session first, then the writer turn, in the order Database::InTransaction
-  // takes them; both are kept only once the transaction has begun.
-  Session s = db_.GetSession();
+  // The connection first, then the writer turn, in the order Database::InTransaction
+  // takes them; both are kept only once the transaction has begun. BEGIN IMMEDIATE:
+  // grouping runs only with a single writer, which is SQLite.
+  PooledConnection c = db_.Connect();
   std::unique_lock<std::timed_mutex> writer = db_.TakeWriterTurn();
-  s << "BEGIN IMMEDIATE", now;
+  c->Execute("BEGIN IMMEDIATE");
   writer_ = std::move(writer);
-  session_.emplace(std::move(s));
+  connection_.emplace(std::move(c));
 }
 
 void CommitGroup::Abandon() {
-  if (session_) {
+  if (connection_) {
     try {
-      *session_ << "ROLLBACK", now;
+      (*connection_)->Execute("ROLLBACK");
     } catch (...) {
-      // Gone with the connection; SQLite rolls back on its own then.
+      // Gone with the connection; SQLite rolls back on its own then (and the
+      // pool closes a connection left inside a transaction).
     }
-    session_.reset();
+    connection_.reset();
   }
   if (writer_.owns_lock()) writer_.unlock();
 }
 
 void CommitGroup::WithFirmLock(std::string_view firm_id,
-                               const std::function<void(Session&)>& fn) {
-  if (db_.dialect() != SqlDialect::kSqlite) {
+                               const std::function<void(SqlConnection&)>& fn) {
+  if (!db_.SingleWriter()) {
     db_.WithFirmLock(firm_id, fn);
     ++firms_;
     return;
@@ -45,40 +42,46 @@ void CommitGroup::WithFirmLock(std::string_view firm_id,
   // writer turn, so taking it while the group holds the turn could deadlock. It
   // is not needed either: every WithFirmLock body runs inside a transaction, under
   // the writer turn, which the group holds until it commits.
-  if (!session_) Begin();
-  Session& s = *session_;
-  s << "SAVEPOINT firm_in_group", now;
+  if (!connection_) Begin();
+  SqlConnection& c = **connection_;
+  c.Execute("SAVEPOINT firm_in_group");
   try {
-    fn(s);
+    fn(c);
+    c.EndBatch();  // as Database's transactions: a batch `fn` left open ends here
   } catch (...) {
     try {
-      s << "ROLLBACK TO SAVEPOINT firm_in_group", now;
-      s << "RELEASE SAVEPOINT firm_in_group", now;
-    } catch (const Poco::Exception& e) {
+      c.EndBatch();
+    } catch (...) {
+      // The error already on its way is the one to report.
+    }
+    try {
+      c.Execute("ROLLBACK TO SAVEPOINT firm_in_group");
+      c.Execute("RELEASE SAVEPOINT firm_in_group");
+    } catch (const DatabaseError& e) {
       // SQLite ended the whole transaction (disk full, I/O error): the firms
       // before this one are lost too, and Commit() must say so.
       lost_ = "store '" + db_.description() + "': a group of firms' writes was lost at firm " +
-              std::string(firm_id) + ": " + e.displayText();
+              std::string(firm_id) + ": " + e.what();
       Abandon();
     }
     throw;
   }
-  s << "RELEASE SAVEPOINT firm_in_group", now;
+  c.Execute("RELEASE SAVEPOINT firm_in_group");
   ++firms_;
 }
 
 void CommitGroup::Commit() {
   if (!lost_.empty()) throw DatabaseError(lost_);
-  if (!session_) return;  // nothing written (or PostgreSQL: each firm committed)
+  if (!connection_) return;  // nothing written (or PostgreSQL: each firm committed)
   try {
-    *session_ << "COMMIT", now;
-  } catch (const Poco::Exception& e) {
-    const std::string why = e.displayText();
+    (*connection_)->Execute("COMMIT");
+  } catch (const DatabaseError& e) {
+    const std::string why = e.what();
     Abandon();
     throw DatabaseError("store '" + db_.description() + "': committing the writes of " +
                         std::to_string(firms_) + " firms failed: " + why);
   }
-  session_.reset();
+  connection_.reset();
   writer_.unlock();
 }
 

@@ -16,11 +16,12 @@
 //   - Nothing of the group is durable or visible to other sessions until
 //     Commit() returns. If Commit() throws, nothing of the group stays. Callers
 //     act on a firm's outcome (move its files, plan it) only after Commit().
-//   - SQLite: the group holds the store's one writer from its first write until
+//   - Single writer (SQLite, Database::SingleWriter()): the group holds one
+//     pooled connection and the store's one writer from its first write until
 //     Commit() or destruction; do not wait for I/O (downloads) in between.
-//   - PostgreSQL: no grouping. Every WithFirmLock is its own transaction with
-//     the firm's advisory lock, as Database::WithFirmLock; several dispatcher
-//     processes then never wait on each other's groups.
+//   - Otherwise (PostgreSQL): no grouping. Every WithFirmLock is its own
+//     transaction with the firm's advisory lock, as Database::WithFirmLock;
+//     several dispatcher processes then never wait on each other's groups.
 //   - The destructor rolls back what was not committed.
 //   - One thread uses a group at a time.
 #pragma once
@@ -31,8 +32,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <Poco/Data/Session.h>
 
 #include "dispatcher/store/database.h"
 
@@ -45,7 +44,7 @@ class CommitGroup {
   CommitGroup(const CommitGroup&) = delete;
   CommitGroup& operator=(const CommitGroup&) = delete;
 
-  void WithFirmLock(std::string_view firm_id, const std::function<void(Poco::Data::Session&)>& fn);
+  void WithFirmLock(std::string_view firm_id, const std::function<void(SqlConnection&)>& fn);
 
   // Makes the group's writes durable. Throws DatabaseError if the commit fails
   // or an earlier failure lost the transaction; nothing of the group stays then.
@@ -59,7 +58,7 @@ class CommitGroup {
   void Abandon();
 
   Database& db_;
-  std::optional<Poco::Data::Session> session_;   // SQLite, from the first write on
+  std::optional<PooledConnection> connection_;  // single writer, from the first write on
   std::unique_lock<std::timed_mutex> writer_;
   std::string lost_;  // why the transaction is gone (a savepoint could not be undone)
   int firms_ = 0;

@@ -15,7 +15,10 @@ class SqlitePrepared : public PreparedStatement {
   ~SqlitePrepared() override { sqlite3_finalize(st_); }
 
   void BindText(int pos, std::string_view text) override {
-    Check(sqlite3_bind_text(st_, pos, text.data(), static_cast<int>(text.size()), SQLITE_STATIC));
+    // An empty view may have no data pointer, which SQLite would bind as NULL:
+    // text is text, empty or not (as on PostgreSQL).
+    const char* data = text.data() ? text.data() : "";
+    Check(sqlite3_bind_text(st_, pos, data, static_cast<int>(text.size()), SQLITE_STATIC));
   }
   void BindInt(int pos, int64_t value) override { Check(sqlite3_bind_int64(st_, pos, value)); }
   void BindNull(int pos) override { Check(sqlite3_bind_null(st_, pos)); }

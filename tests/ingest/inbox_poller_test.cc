@@ -4,7 +4,6 @@
 #include <fstream>
 #include <sstream>
 
-#include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
 
 #include "dispatcher/store/appointment_store.h"
@@ -19,7 +18,6 @@ namespace kehrbote {
 namespace {
 
 namespace fs = std::filesystem;
-using namespace Poco::Data::Keywords;
 using test::MakeAppointment;
 using test::MakeHeader;
 using test::WriteExport;
@@ -75,12 +73,7 @@ class InboxPollerTest : public ::testing::TestWithParam<SqlDialect> {
     return InboxPoller(db(), clock_, sshd_->Endpoint(), options);
   }
 
-  Poco::Int64 Count(const std::string& sql) {
-    auto s = db().GetSession();
-    Poco::Int64 n = -1;
-    s << sql, into(n), now;
-    return n;
-  }
+  int64_t Count(const std::string& sql) { return QueryInt(*db().Connect(), sql).value_or(-1); }
 
   static test::SshdServer* sshd_;
   test::FreshDatabase fresh_{GetParam()};
@@ -268,12 +261,14 @@ TEST_P(InboxPollerTest, FailedGroupCommitMovesNoFileAndTheNextPassAppliesThemAll
   // maier's processed_files row breaks a foreign key that SQLite checks only at
   // COMMIT: the commit of the group that holds huber and maier fails.
   {
-    auto s = db().GetSession();
-    s << "CREATE TABLE commit_guard (id TEXT PRIMARY KEY)", now;
-    s << "CREATE TABLE guarded (ref TEXT REFERENCES commit_guard (id) DEFERRABLE INITIALLY DEFERRED)", now;
-    s << "CREATE TRIGGER fail_commit AFTER INSERT ON processed_files WHEN NEW.firm_id = 'maier' "
-         "BEGIN INSERT INTO guarded VALUES ('missing'); END",
-        now;
+    PooledConnection c = db().Connect();
+    c->Execute("CREATE TABLE commit_guard (id TEXT PRIMARY KEY)");
+    c->Execute(
+        "CREATE TABLE guarded (ref TEXT REFERENCES commit_guard (id) DEFERRABLE INITIALLY "
+        "DEFERRED)");
+    c->Execute(
+        "CREATE TRIGGER fail_commit AFTER INSERT ON processed_files WHEN NEW.firm_id = 'maier' "
+        "BEGIN INSERT INTO guarded VALUES ('missing'); END");
   }
   std::vector<std::string> done;
   auto pass = Poller().PollOnce({Firm("huber"), Firm("maier")},
@@ -292,7 +287,7 @@ TEST_P(InboxPollerTest, FailedGroupCommitMovesNoFileAndTheNextPassAppliesThemAll
   EXPECT_EQ(Names(Inbox("maier")), (std::vector<std::string>{"m.json"}));
   EXPECT_EQ(Names(work_.Sub("spool")), std::vector<std::string>{"LOCK"}) << "downloads are removed";
 
-  { auto s = db().GetSession(); s << "DROP TRIGGER fail_commit", now; }
+  db().Connect()->Execute("DROP TRIGGER fail_commit");
   auto again = Poller().PollOnce({Firm("huber"), Firm("maier")});
   EXPECT_EQ(again.firms[0].changed_ids, std::vector<std::string>{"H"});
   EXPECT_EQ(again.firms[1].changed_ids, std::vector<std::string>{"M"});

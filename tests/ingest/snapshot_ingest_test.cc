@@ -4,7 +4,6 @@
 #include <sstream>
 #include <thread>
 
-#include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
 
 #include "dispatcher/store/appointment_store.h"
@@ -15,7 +14,6 @@
 namespace kehrbote {
 namespace {
 
-using namespace Poco::Data::Keywords;
 using test::MakeAppointment;
 using test::MakeHeader;
 using test::WriteExport;
@@ -31,12 +29,7 @@ class SnapshotIngestTest : public ::testing::TestWithParam<SqlDialect> {
     return ingest_.ApplyStream(inbox, {name, "sha-" + name}, in);
   }
 
-  Poco::Int64 Count(const std::string& sql) {
-    auto s = db().GetSession();
-    Poco::Int64 n = -1;
-    s << sql, into(n), now;
-    return n;
-  }
+  int64_t Count(const std::string& sql) { return QueryInt(*db().Connect(), sql).value_or(-1); }
 
   test::FreshDatabase fresh_{GetParam()};
   ManualClock clock_{*ParseRfc3339("2026-11-23T06:00:00+01:00")};

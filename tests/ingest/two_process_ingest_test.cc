@@ -7,7 +7,6 @@
 #include <fstream>
 #include <sstream>
 
-#include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
 
 #include "dispatcher/ingest/snapshot_ingest.h"
@@ -19,8 +18,6 @@
 
 namespace kehrbote {
 namespace {
-
-using namespace Poco::Data::Keywords;
 
 constexpr int kExports = 16;
 
@@ -97,21 +94,24 @@ TEST(TwoProcessIngest, SameFirmOnOnePostgresSerializes) {
   EXPECT_EQ(duplicate, kExports) << "each file processed by exactly one process";
   EXPECT_GE(applied, 1);
 
-  auto s = db->GetSession();
-  Poco::Int64 versions = 0, sum_current = 0, max_current = 0, processed = 0;
-  s << "SELECT COUNT(*) FROM appointment_versions", into(versions), now;
-  s << "SELECT SUM(current_version), MAX(current_version) FROM appointments", into(sum_current), into(max_current),
-      now;
-  s << "SELECT COUNT(*) FROM processed_files", into(processed), now;
+  PooledConnection c = db->Connect();
+  const int64_t versions = QueryInt(*c, "SELECT COUNT(*) FROM appointment_versions").value_or(0);
+  const int64_t sum_current =
+      QueryInt(*c, "SELECT SUM(current_version) FROM appointments").value_or(0);
+  const int64_t max_current =
+      QueryInt(*c, "SELECT MAX(current_version) FROM appointments").value_or(0);
+  const int64_t processed = QueryInt(*c, "SELECT COUNT(*) FROM processed_files").value_or(0);
   EXPECT_EQ(versions, sum_current) << "versions 1..current, none twice";
   EXPECT_EQ(versions, 200 * applied);
   EXPECT_EQ(max_current, applied);
   EXPECT_EQ(processed, kExports);
   // The newest export wins, whichever process got there first.
-  Poco::Int64 last_time_ok = 0;
-  s << "SELECT COUNT(*) FROM appointment_versions v JOIN appointments a ON a.firm_id = v.firm_id AND "
-       "a.appointment_id = v.appointment_id AND a.current_version = v.version WHERE v.start_local LIKE '%T09:30:00'",
-      into(last_time_ok), now;
+  const int64_t last_time_ok =
+      QueryInt(*c,
+               "SELECT COUNT(*) FROM appointment_versions v JOIN appointments a ON "
+               "a.firm_id = v.firm_id AND a.appointment_id = v.appointment_id AND "
+               "a.current_version = v.version WHERE v.start_local LIKE '%T09:30:00'")
+          .value_or(0);
   EXPECT_EQ(last_time_ok, 200);  // 07:00 + 10 min * 15
 }
 

@@ -1,0 +1,24 @@
+#include "dispatcher/ingest/known_appointments.h"
+
+namespace kehrbote {
+
+KnownAppointments LoadKnownAppointments(SqlConnection& c, std::string_view firm_id) {
+  SqlStatement q(
+      c,
+      "SELECT appointment_id, current_version, status, content_hash, data_hash, start_at "
+      "FROM appointments WHERE firm_id = ?");
+  q.Bind(1, firm_id);
+  KnownAppointments known;
+  while (q.Step()) {
+    KnownAppointment k;
+    k.version = q.Int(1);
+    k.scheduled = q.TextView(2) == "scheduled";
+    k.content_hash = q.Text(3);
+    k.data_hash = q.Text(4);
+    k.start_at = q.Int(5);
+    known.emplace(q.Text(0), std::move(k));
+  }
+  return known;
+}
+
+}  // namespace kehrbote

@@ -1,0 +1,67 @@
+// ReaderPipeline: reads and validates an export (ExportReader) on a thread of
+// its own, ahead of the thread that diffs it into the store.
+//
+// Reading and validating costs about as much CPU as the diff and its writes, so
+// the two run side by side: the reader thread parses into a bounded queue
+// (kCapacity appointments) that the consumer drains in batches of kBatch, so
+// the threads meet once per batch, not per appointment. Memory stays bounded
+// by the queue, whatever the export's size.
+//
+// Threads: one consumer thread calls Header(), Next() and Rethrow(). The
+// destructor stops the reader (if it is still reading) and joins it, on every
+// way out, also when the consumer throws.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <istream>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "shared/export/export_model.h"
+
+namespace kehrbote {
+
+class ReaderPipeline {
+ public:
+  static constexpr size_t kCapacity = 1024;
+  static constexpr size_t kBatch = 128;
+
+  // Starts reading `in` (named `source` in errors); `in` must outlive this.
+  ReaderPipeline(std::istream& in, std::string source);
+  ~ReaderPipeline();
+  ReaderPipeline(const ReaderPipeline&) = delete;
+  ReaderPipeline& operator=(const ReaderPipeline&) = delete;
+
+  // The header, or nullopt if the reader failed before it (see Rethrow()).
+  std::optional<ExportHeader> Header();
+
+  // The next appointment in file order; false at the end or when the reader failed.
+  bool Next(Appointment& out);
+
+  // After Next() returned false: rethrows the reader's exception, if any.
+  void Rethrow();
+
+ private:
+  struct Cancelled {};
+
+  void Produce();
+
+  std::istream& in_;
+  std::string source_;
+  std::mutex mu_;
+  std::condition_variable ready_, space_;
+  std::deque<Appointment> queue_;
+  std::deque<Appointment> taken_;  // consumer side only
+  std::optional<ExportHeader> header_;
+  std::exception_ptr error_;
+  bool done_ = false;
+  bool cancelled_ = false;
+  std::thread thread_;  // last: started once the members above exist
+};
+
+}  // namespace kehrbote
