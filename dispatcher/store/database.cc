@@ -180,9 +180,8 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const DatabaseO
       return std::unique_ptr<Database>(new Database(SqlDialect::kSqlite, description, std::move(impl)));
     }
     if (const std::optional<std::string> conn = PostgresConnectionString(url)) {
-      const std::string conninfo = *conn;
       impl->connections = std::make_unique<ConnectionPool>(
-          [conninfo, description] {
+          [conninfo = *conn, description] {
             return std::make_unique<PostgresConnection>(conninfo, description);
           },
           max_sessions, options.busy_timeout, description);

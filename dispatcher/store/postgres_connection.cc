@@ -190,6 +190,7 @@ std::vector<PostgresConnection::Row> PostgresConnection::Query(
     const std::string& sql, const std::vector<std::string>& params) {
   if (in_batch_) Drain(true);
   std::vector<const char*> values;
+  values.reserve(params.size());
   for (const std::string& p : params) values.push_back(p.c_str());
   Result r(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
                         nullptr, nullptr, 0));
@@ -327,8 +328,9 @@ PostgresError PostgresConnection::MakeError(const std::string& what, const PGres
   }
   // The names the server reports apart are the schema's, never a row's values.
   std::set<std::string, std::less<>> known = known_;
-  for (int code :
-       {PG_DIAG_TABLE_NAME, PG_DIAG_COLUMN_NAME, PG_DIAG_CONSTRAINT_NAME, PG_DIAG_DATATYPE_NAME})
+  // PG_DIAG_* are plain chars ('t', 'c', ...), never negative.
+  for (int code : {int{PG_DIAG_TABLE_NAME}, int{PG_DIAG_COLUMN_NAME},
+                   int{PG_DIAG_CONSTRAINT_NAME}, int{PG_DIAG_DATATYPE_NAME}})
     if (std::string name = Field(r, code); !name.empty()) known.insert(name);
   std::string message = MaskQuotedValues(primary, known);
   const std::string sqlstate = Field(r, PG_DIAG_SQLSTATE);
