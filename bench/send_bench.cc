@@ -38,9 +38,6 @@
 //               bound by ~2 round trips per SMS to the server, not by the window
 #include <sys/resource.h>
 
-#include <Poco/Data/Session.h>
-#include <Poco/Data/Statement.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -56,6 +53,7 @@
 #include "dispatcher/sms/kannel_channel.h"
 #include "dispatcher/sms/url_encoding.h"
 #include "dispatcher/store/database.h"
+#include "dispatcher/store/sql_connection.h"
 #include "tests/support/child_process.h"
 #include "tests/support/kannel_server.h"
 #ifdef KEHRBOTE_BENCH_POSTGRES
@@ -64,7 +62,6 @@
 #include "tests/support/temp_dir.h"
 
 using namespace kehrbote;
-using Poco::Data::Keywords::bind;
 
 namespace {
 
@@ -174,23 +171,23 @@ int main(int argc, char** argv) {
 
   const Instant now = clock.Now();
   auto t_insert = std::chrono::steady_clock::now();
-  db->InTransaction([&](Poco::Data::Session& s) {
-    for (int i = 0; i < a.messages; ++i) {
-      char to[32];
-      std::snprintf(to, sizeof to, "+4366430%06d", i);
-      std::string t = to, appt = "A-" + std::to_string(i),
-                  body = std::string(kText) + " Nr " + std::to_string(i);
-      Poco::Int64 due = now.time_since_epoch().count() - 60, deadline = due + 86400;
-      Poco::Data::Statement ins(s);
-      ins << db->Sql("INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
+  db->InTransaction([&](SqlConnection& c) {
+    SqlStatement ins(c,
+                     "INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
                      "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
                      "due_at, deadline_at, state, attempts, next_attempt_at, created_at, updated_at) "
                      "VALUES ('huber', ?, 1, 'sms-1d', 'reminder', 'sms', ?, ?, 'HuberRFK', '', ?, "
-                     "0, ?, ?, 'planned', 0, ?, ?, ?)"),
-          bind(appt), bind(t), bind(t), bind(body), bind(due), bind(deadline), bind(due), bind(due),
-          bind(due);
-      ins.execute();
+                     "0, ?, ?, 'planned', 0, ?, ?, ?)");
+    SqlBatch batch(c);
+    for (int i = 0; i < a.messages; ++i) {
+      char to[32];
+      std::snprintf(to, sizeof to, "+4366430%06d", i);
+      const std::string t = to, appt = "A-" + std::to_string(i),
+                        body = std::string(kText) + " Nr " + std::to_string(i);
+      const int64_t due = now.time_since_epoch().count() - 60, deadline = due + 86400;
+      ins.BindAll(appt, t, t, body, due, deadline, due, due, due).Run();
     }
+    batch.Finish();
   });
   double insert_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_insert).count();
 
