@@ -172,12 +172,13 @@ int main(int argc, char** argv) {
   const Instant now = clock.Now();
   auto t_insert = std::chrono::steady_clock::now();
   db->InTransaction([&](SqlConnection& c) {
-    SqlStatement ins(c,
-                     "INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
-                     "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
-                     "due_at, deadline_at, state, attempts, next_attempt_at, created_at, updated_at) "
-                     "VALUES ('huber', ?, 1, 'sms-1d', 'reminder', 'sms', ?, ?, 'HuberRFK', '', ?, "
-                     "0, ?, ?, 'planned', 0, ?, ?, ?)");
+    SqlStatement ins(
+        c,
+        "INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
+        "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
+        "due_at, deadline_at, state, attempts, next_attempt_at, created_at, updated_at) "
+        "VALUES ('huber', ?, 1, 'sms-1d', 'reminder', 'sms', ?, ?, 'HuberRFK', '', ?, "
+        "0, ?, ?, 'planned', 0, ?, ?, ?)");
     SqlBatch batch(c);
     for (int i = 0; i < a.messages; ++i) {
       char to[32];

@@ -101,19 +101,19 @@ ReceiptResult DeliveryStore::ApplyReceipt(const std::string& token, int status,
     if (settling)
       why = "sent before a crash; settled by its delivery receipt, not sent again" +
             (why.empty() ? "" : "; " + why);
-    const int64_t changed = Execute(
-        c,
-        "UPDATE messages SET state = ?, final_at = CASE WHEN ? = 1 THEN ? ELSE final_at "
-        "END, updated_at = ?, settle_until = NULL, "
-        // Settled after a crash: the dead process never recorded when it was sent.
-        "sent_at = CASE WHEN state = " +
-            SqlLiteral(MessageState::kPlanned) +
-            " THEN COALESCE(sent_at, ?) ELSE sent_at END, "
-            "last_error = CASE WHEN ? = '' THEN last_error ELSE ? END, "
-            "gateway_message_id = CASE WHEN COALESCE(gateway_message_id, '') = '' THEN ? "
-            "ELSE gateway_message_id END WHERE id = ? AND " +
-            ReceiptAppliesSql(),
-        ToString(*next), final_state, t, t, t, why, why, smsc_message_id, id);
+    const int64_t changed =
+        Execute(c,
+                "UPDATE messages SET state = ?, final_at = CASE WHEN ? = 1 THEN ? ELSE final_at "
+                "END, updated_at = ?, settle_until = NULL, "
+                // Settled after a crash: the dead process never recorded when it was sent.
+                "sent_at = CASE WHEN state = " +
+                    SqlLiteral(MessageState::kPlanned) +
+                    " THEN COALESCE(sent_at, ?) ELSE sent_at END, "
+                    "last_error = CASE WHEN ? = '' THEN last_error ELSE ? END, "
+                    "gateway_message_id = CASE WHEN COALESCE(gateway_message_id, '') = '' THEN ? "
+                    "ELSE gateway_message_id END WHERE id = ? AND " +
+                    ReceiptAppliesSql(),
+                ToString(*next), final_state, t, t, t, why, why, smsc_message_id, id);
     result = changed > 0 ? ReceiptResult::kApplied : ReceiptResult::kIgnored;
   });
   return result;
@@ -172,8 +172,12 @@ int64_t DeliveryStore::RecordInbound(const std::string& firm_id, const std::stri
 }
 
 bool DeliveryStore::InsertMessage(const NewMessage& m, Instant at) {
+  return InsertMessage(*db_.Connect(), m, at);
+}
+
+bool DeliveryStore::InsertMessage(SqlConnection& c, const NewMessage& m, Instant at) {
   const int64_t t = Secs(at);
-  return Execute(*db_.Connect(),
+  return Execute(c,
                  "INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
                  "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
                  "due_at, deadline_at, state, attempts, next_attempt_at, created_at, updated_at) "
@@ -182,9 +186,9 @@ bool DeliveryStore::InsertMessage(const NewMessage& m, Instant at) {
                      ", 0, ?, ?, ?) "
                      "ON CONFLICT (firm_id, appointment_id, appointment_version, contact_key, "
                      "rule_id) DO NOTHING",
-                 m.firm_id, m.appointment_id, m.appointment_version, m.rule_id,
-                 ToString(m.purpose), ToString(m.channel), m.contact_key, m.recipient, m.sender,
-                 m.subject, m.body, t, Secs(m.deadline), t, t, t) > 0;
+                 m.firm_id, m.appointment_id, m.appointment_version, m.rule_id, ToString(m.purpose),
+                 ToString(m.channel), m.contact_key, m.recipient, m.sender, m.subject, m.body, t,
+                 Secs(m.deadline), t, t, t) > 0;
 }
 
 DeliveryStore::Backlog DeliveryStore::GetBacklog(const std::string& firm_id) {

@@ -78,6 +78,8 @@ class DeliveryStore {
     Instant deadline{};
   };
   bool InsertMessage(const NewMessage& m, Instant at);
+  // The same within the caller's transaction on `c`.
+  static bool InsertMessage(SqlConnection& c, const NewMessage& m, Instant at);
 
   // For the firm's heartbeat and the operator alarm: messages waiting because
   // a gateway or mail host is down (planned again after a transient failure),

@@ -13,6 +13,7 @@
 
 #include "dispatcher/message/message_sql.h"
 #include "dispatcher/outbox/delivery_schema.h"
+#include "dispatcher/outbox/delivery_store.h"
 #include "dispatcher/store/sql_connection.h"
 #include "shared/env/env.h"
 #include "shared/log/logger.h"
@@ -341,18 +342,19 @@ void Outbox::ClaimIn(SqlConnection& c, Instant at, Claimed& out) {
   std::sort(rows.begin(), rows.end(),
             [](const Row& a, const Row& b) { return a.message.id < b.message.id; });
   if (!expired.empty()) {
-    SqlStatement u(c, "UPDATE messages SET state = " +
-                          SqlMoveTo({MessageState::kPlanned}, MessageState::kExpired,
-                                    MessageActor::kOutbox, "claiming messages past their deadline") +
-                          ", last_error = ?, final_at = ?, updated_at = ? WHERE id = ?");
+    SqlStatement u(
+        c, "UPDATE messages SET state = " +
+               SqlMoveTo({MessageState::kPlanned}, MessageState::kExpired, MessageActor::kOutbox,
+                         "claiming messages past their deadline") +
+               ", last_error = ?, final_at = ?, updated_at = ? WHERE id = ?");
     RunForEach(u, expired, "deadline passed before it could be sent", t, t);
   }
   if (!suppressed.empty()) {
-    SqlStatement u(c, "UPDATE messages SET state = " +
-                          SqlMoveTo({MessageState::kPlanned}, MessageState::kCancelled,
-                                    MessageActor::kOutbox,
-                                    "claiming messages to suppressed contacts") +
-                          ", last_error = ?, final_at = ?, updated_at = ? WHERE id = ?");
+    SqlStatement u(
+        c, "UPDATE messages SET state = " +
+               SqlMoveTo({MessageState::kPlanned}, MessageState::kCancelled, MessageActor::kOutbox,
+                         "claiming messages to suppressed contacts") +
+               ", last_error = ?, final_at = ?, updated_at = ? WHERE id = ?");
     RunForEach(u, suppressed, "suppressed: the contact asked for no more messages (STOP)", t, t);
   }
   if (!rows.empty()) {
@@ -410,23 +412,19 @@ std::pair<int64_t, int64_t> Outbox::UsedThisMonth(SqlConnection& c, const std::s
   return used;
 }
 
-int Outbox::ReleaseHeld(Instant at) {
+void Outbox::SortHeld(Instant at, std::vector<int64_t>& release, std::vector<int64_t>& expire) {
   const int64_t t = Secs(at);
-  const std::string held = SqlLiteral(MessageState::kHeld);
   struct Held {
     int64_t id = 0, deadline = 0;
     std::string firm, body;
   };
-  std::vector<int64_t> release, expire;
-  {
-  PooledConnection c = db_.Connect();  // returned before the transaction takes one
   std::vector<Held> rows;
+  PooledConnection c = db_.Connect();
   {
-    SqlStatement q(*c, "SELECT id, firm_id, body, deadline_at FROM messages WHERE state = " + held +
-                           " ORDER BY id");
+    SqlStatement q(*c, "SELECT id, firm_id, body, deadline_at FROM messages WHERE state = " +
+                           SqlLiteral(MessageState::kHeld) + " ORDER BY id");
     while (q.Step()) rows.push_back({q.Int(0), q.Int(3), q.Text(1), q.Text(2)});
   }
-  if (rows.empty()) return 0;
   // Room left per firm this month; a firm without a limit (any more) takes all.
   std::map<std::string, std::pair<int64_t, int64_t>> room;
   for (const Held& h : rows) {
@@ -449,14 +447,22 @@ int Outbox::ReleaseHeld(Instant at) {
     segments_left -= need;
     release.push_back(h.id);
   }
-  }
+}
+
+int Outbox::ReleaseHeld(Instant at) {
+  const int64_t t = Secs(at);
+  const std::string held = SqlLiteral(MessageState::kHeld);
+  std::vector<int64_t> release, expire;
+  SortHeld(at, release, expire);
+  if (release.empty() && expire.empty()) return 0;
   Transact([&](SqlConnection& tx) {
     if (!release.empty()) {
-      SqlStatement u(tx, "UPDATE messages SET state = " +
-                             SqlMoveTo({MessageState::kHeld}, MessageState::kPlanned,
-                                       MessageActor::kOutbox, "releasing held messages") +
-                             ", next_attempt_at = ?, last_error = ?, updated_at = ? WHERE state = " +
-                             held + " AND id = ?");
+      SqlStatement u(
+          tx, "UPDATE messages SET state = " +
+                  SqlMoveTo({MessageState::kHeld}, MessageState::kPlanned, MessageActor::kOutbox,
+                            "releasing held messages") +
+                  ", next_attempt_at = ?, last_error = ?, updated_at = ? WHERE state = " + held +
+                  " AND id = ?");
       RunForEach(u, release, t, "released: the SMS quota has room again", t);
     }
     if (!expire.empty()) {
@@ -503,28 +509,40 @@ bool Outbox::ApplyQuota(Row& row, Instant at, const OpenSms& open, SendCounts& c
                       row.message.firm_id, row.appointment_id)
                 .value_or("");
   }
-  std::string why = "SMS quota of the month reached (" + std::to_string(sent) + " SMS, " +
-                    std::to_string(segments) + " parts)";
+  const std::string why = "SMS quota of the month reached (" + std::to_string(sent) + " SMS, " +
+                          std::to_string(segments) + " parts)";
+  c.reset();
+  HoldOrReroute(row, at, why, email);
+  if (email.empty()) {
+    ++counts.held;
+  } else {
+    ++counts.rerouted;
+  }
+  return false;
+}
+
+void Outbox::HoldOrReroute(const Row& row, Instant at, const std::string& why,
+                           const std::string& email) {
+  const int64_t t = Secs(at);
   const int64_t id = row.message.id;
   const std::string alert = "SMS-Kontingent des Monats erreicht: Nachricht an " +
                             MaskContact(row.message.recipient) +
                             (email.empty() ? " zurückgehalten" : " per E-Mail gesendet");
-  c.reset();
   Transact([&](SqlConnection& tx) {
     if (!email.empty()) {
-      Execute(tx,
-              "INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
-              "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
-              "due_at, deadline_at, state, attempts, next_attempt_at, created_at, "
-              "updated_at) VALUES (?, ?, ?, ?, ?, " +
-                  SqlLiteral(ContactChannel::kEmail) + ", ?, ?, ?, ?, ?, 0, ?, ?, " +
-                  SqlLiteral(MessageState::kPlanned) +
-                  ", 0, ?, ?, ?) ON CONFLICT (firm_id, appointment_id, "
-                  "appointment_version, contact_key, rule_id) DO NOTHING",
-              row.message.firm_id, row.appointment_id, row.appointment_version,
-              row.rule_id + "+quota", row.message.purpose, email, email, row.message.sender,
-              "Erinnerung an Ihren Termin", row.message.body, t, Secs(row.message.deadline), t, t,
-              t);
+      DeliveryStore::NewMessage m;
+      m.firm_id = row.message.firm_id;
+      m.appointment_id = row.appointment_id;
+      m.appointment_version = row.appointment_version;
+      m.rule_id = row.rule_id + "+quota";
+      m.purpose = ParseMessagePurpose(row.message.purpose);
+      m.channel = ContactChannel::kEmail;
+      m.contact_key = m.recipient = email;
+      m.sender = row.message.sender;
+      m.subject = "Erinnerung an Ihren Termin";
+      m.body = row.message.body;
+      m.deadline = row.message.deadline;
+      DeliveryStore::InsertMessage(tx, m, at);
     }
     // Sent by e-mail instead, the SMS is done ('cancelled' with the reason): held,
     // it went out as well once the quota had room, and the customer got both.
@@ -537,24 +555,18 @@ bool Outbox::ApplyQuota(Row& row, Instant at, const OpenSms& open, SendCounts& c
                   "attempts = attempts - 1, updated_at = ? WHERE id = ?",
               why + "; held", t, id);
     } else {
-      Execute(tx,
-              "UPDATE messages SET state = " +
-                  SqlMoveTo({MessageState::kSending}, MessageState::kCancelled,
-                            MessageActor::kOutbox,
-                            "rerouting message " + std::to_string(id) + " (SMS quota)") +
-                  ", last_error = ?, final_at = ?, claim_id = NULL, lease_until = NULL, "
-                  "attempts = attempts - 1, updated_at = ? WHERE id = ?",
-              why + "; sent by e-mail instead (rule " + row.rule_id + "+quota)", t, t, id);
+      Execute(
+          tx,
+          "UPDATE messages SET state = " +
+              SqlMoveTo({MessageState::kSending}, MessageState::kCancelled, MessageActor::kOutbox,
+                        "rerouting message " + std::to_string(id) + " (SMS quota)") +
+              ", last_error = ?, final_at = ?, claim_id = NULL, lease_until = NULL, "
+              "attempts = attempts - 1, updated_at = ? WHERE id = ?",
+          why + "; sent by e-mail instead (rule " + row.rule_id + "+quota)", t, t, id);
     }
     Execute(tx, "INSERT INTO delivery_alerts (firm_id, kind, text, created_at) VALUES (?, ?, ?, ?)",
             row.message.firm_id, "quota", alert, t);
   });
-  if (email.empty()) {
-    ++counts.held;
-  } else {
-    ++counts.rerouted;
-  }
-  return false;
 }
 
 void Outbox::Record(SqlConnection& c, const Row& row, const SendOutcome& o, Instant at,
@@ -742,10 +754,9 @@ SendCounts Outbox::SendDue(Instant at, std::size_t max) {
 }
 
 std::optional<Instant> Outbox::NextDue() {
-  std::optional<int64_t> next =
-      QueryInt(*db_.Connect(),
-               "SELECT MIN(COALESCE(next_attempt_at, due_at)) FROM messages WHERE state = " +
-                   SqlLiteral(MessageState::kPlanned));
+  std::optional<int64_t> next = QueryInt(
+      *db_.Connect(), "SELECT MIN(COALESCE(next_attempt_at, due_at)) FROM messages WHERE state = " +
+                          SqlLiteral(MessageState::kPlanned));
   if (!next) return std::nullopt;
   return At(*next);
 }

@@ -178,6 +178,9 @@ class Outbox {
   void Record(SqlConnection& c, const Row& row, const SendOutcome& outcome, Instant now,
               SendCounts& counts);
   // SMS (count, segments) of the firm sent in the month of `now`, in its zone.
+  // The held messages the firms' quotas have room for now, and those past
+  // their deadline (ReleaseHeld).
+  void SortHeld(Instant now, std::vector<int64_t>& release, std::vector<int64_t>& expire);
   std::pair<int64_t, int64_t> UsedThisMonth(SqlConnection& c, const std::string& firm_id,
                                             Instant now, int64_t exclude_id);
   void RecordAccepted(SqlConnection& c,
@@ -186,6 +189,9 @@ class Outbox {
   // False: the row was held or re-routed (quota reached). `counted`: the
   // segments this SMS adds to a limited quota (0 if the firm has none).
   bool ApplyQuota(Row& row, Instant now, const OpenSms& open, SendCounts& counts, int* counted);
+  // The SMS `row` to 'held', or, with an `email` known, to 'cancelled' and an
+  // e-mail planned instead; an alert for the firm either way (`why`: the quota).
+  void HoldOrReroute(const Row& row, Instant now, const std::string& why, const std::string& email);
   std::chrono::seconds Backoff(int attempts);
 
   Database& db_;

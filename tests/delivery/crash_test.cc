@@ -37,7 +37,6 @@
 namespace kehrbote::test {
 namespace {
 
-
 std::string Number(int i) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "+4366420%05d", i);

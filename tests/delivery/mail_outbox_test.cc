@@ -25,7 +25,6 @@
 namespace kehrbote::test {
 namespace {
 
-
 class MailOutboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -48,9 +47,7 @@ class MailOutboxTest : public ::testing::Test {
     m.deadline = clock_.Now() + std::chrono::hours(30);
     ASSERT_TRUE(DeliveryStore(*db_).InsertMessage(m, clock_.Now()));
   }
-  std::string Query(const std::string& sql) {
-    return QueryText(*db_->Connect(), sql).value_or("");
-  }
+  std::string Query(const std::string& sql) { return QueryText(*db_->Connect(), sql).value_or(""); }
   TempDir dir_{"kehrbote-mail-outbox-"};
   SystemClock clock_;
   std::unique_ptr<Database> db_;

@@ -308,9 +308,10 @@ TEST_F(OutboxTest, RecoveryResendsAndFlagsOnlyTheInFlightRow) {
   int64_t c = Plan("+436641000042", "C");
   {
     // As a crash leaves them: one claim, all 'sending'; a's request was in flight.
-    Exec("UPDATE messages SET state = 'sending', claim_id = 'test/1-1-1', attempts = 1, "
-         "lease_until = 9999999999 WHERE id IN (" + std::to_string(a) + "," + std::to_string(b) +
-         "," + std::to_string(c) + ")");
+    Exec(
+        "UPDATE messages SET state = 'sending', claim_id = 'test/1-1-1', attempts = 1, "
+        "lease_until = 9999999999 WHERE id IN (" +
+        std::to_string(a) + "," + std::to_string(b) + "," + std::to_string(c) + ")");
     // Another instance's live claim is left alone.
     Exec("UPDATE messages SET claim_id = 'other/1-1-1' WHERE id = " + std::to_string(c));
   }
@@ -436,9 +437,10 @@ TEST_F(OutboxTest, RecoveryFlagsAsManyRowsAsTheClaimsSendWindow) {
   int64_t c = Plan("+436641000062", "C");
   {
     // A claim made with send window 2: a and b may both have been in flight.
-    Exec("UPDATE messages SET state = 'sending', claim_id = 'test/1-1-2', claim_window = 2, "
-         "attempts = 1, lease_until = 9999999999 WHERE id IN (" + std::to_string(a) + "," +
-         std::to_string(b) + "," + std::to_string(c) + ")");
+    Exec(
+        "UPDATE messages SET state = 'sending', claim_id = 'test/1-1-2', claim_window = 2, "
+        "attempts = 1, lease_until = 9999999999 WHERE id IN (" +
+        std::to_string(a) + "," + std::to_string(b) + "," + std::to_string(c) + ")");
   }
   RecoveryCounts r = outbox_->RecoverInterrupted(clock_.Now());
   EXPECT_EQ(r.resent, 3);
@@ -458,9 +460,10 @@ TEST_F(OutboxTest, RecoveryWaitsForTheReceiptOfAnInFlightSmsAndResendsOnlyWithou
   int64_t c = Plan("+436641000082", "Termin C");
   {
     for (int64_t id : {a, b, c})
-      Exec("UPDATE messages SET state = 'sending', claim_id = 'test/1-1-3', claim_window = 2, "
-           "attempts = 1, lease_until = 9999999999, dlr_token = '" + NewDlrToken(id) +
-               "' WHERE id = " + std::to_string(id));
+      Exec(
+          "UPDATE messages SET state = 'sending', claim_id = 'test/1-1-3', claim_window = 2, "
+          "attempts = 1, lease_until = 9999999999, dlr_token = '" +
+          NewDlrToken(id) + "' WHERE id = " + std::to_string(id));
   }
   OutboxOptions oo;
   oo.instance = "test";
@@ -495,9 +498,10 @@ TEST_F(OutboxTest, RecoveryWaitsForTheReceiptOfAnInFlightSmsAndResendsOnlyWithou
 TEST_F(OutboxTest, RecoveryTakesARecordedReceiptAsAccepted) {
   int64_t a = Plan("+436641000090", "Termin A");
   {
-    Exec("UPDATE messages SET state = 'sending', claim_id = 'test/1-1-4', claim_window = 16, "
-         "attempts = 1, lease_until = 9999999999, dlr_token = '" + NewDlrToken(a) +
-             "' WHERE id = " + std::to_string(a));
+    Exec(
+        "UPDATE messages SET state = 'sending', claim_id = 'test/1-1-4', claim_window = 16, "
+        "attempts = 1, lease_until = 9999999999, dlr_token = '" +
+        NewDlrToken(a) + "' WHERE id = " + std::to_string(a));
   }
   EXPECT_EQ(Get("/dlr?token=" + Column(a, "dlr_token") + "&status=8&answer=ACK&id=x"), 200);
   EXPECT_EQ(State(a), "sending");
@@ -516,9 +520,10 @@ TEST_F(OutboxTest, RecoveryKeepsTheFlagOfAnEarlierCrash) {
   int64_t a = Plan("+436641000095", "A");
   int64_t b = Plan("+436641000096", "B");
   {
-    Exec("UPDATE messages SET state = 'sending', claim_id = 'test/2-2-1', claim_window = 1, "
-         "attempts = 2, lease_until = 9999999999 WHERE id IN (" + std::to_string(a) + "," +
-             std::to_string(b) + ")");
+    Exec(
+        "UPDATE messages SET state = 'sending', claim_id = 'test/2-2-1', claim_window = 1, "
+        "attempts = 2, lease_until = 9999999999 WHERE id IN (" +
+        std::to_string(a) + "," + std::to_string(b) + ")");
     Exec("UPDATE messages SET possible_duplicate = 1 WHERE id = " + std::to_string(b));
   }
   RecoveryCounts r = outbox_->RecoverInterrupted(clock_.Now());
