@@ -498,7 +498,6 @@ bool Outbox::ApplyQuota(Row& row, Instant at, const OpenSms& open, SendCounts& c
     return true;
   }
 
-  const int64_t t = Secs(at);
   // E-mail if the contact has one: an e-mail message planned for the same appointment.
   std::string email;
   if (!row.appointment_id.empty()) {
