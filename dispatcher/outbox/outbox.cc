@@ -718,6 +718,11 @@ SendCounts Outbox::SendDue(Instant at, std::size_t max) {
       next.wanted = claim_ahead ? want() : 0;
       Transact([&](SqlConnection& c) {
         recorded = SendCounts{};
+        // The claim first: its SELECT would wait for the outcomes' queued
+        // UPDATEs (one more round trip on PostgreSQL). The two touch different
+        // rows: the claim takes 'planned' ones due now, the outcomes move
+        // 'sending' ones (a retry is due only after its backoff).
+        if (claim_ahead) ClaimIn(c, at, next);
         std::vector<std::pair<const Row*, const SendOutcome*>> accepted;
         for (const auto& [tag, outcome] : finished) {
           if (outcome.status == SendStatus::kAccepted) {
@@ -727,7 +732,6 @@ SendCounts Outbox::SendDue(Instant at, std::size_t max) {
           }
         }
         RecordAccepted(c, accepted, at, recorded);
-        if (claim_ahead) ClaimIn(c, at, next);
       });
       if (claim_ahead) take(next);
       counts.accepted += recorded.accepted;
