@@ -36,6 +36,10 @@
 //   SQLite:     1,258-1,530 msg/s, wrk 1,473-1,760 req/s, ratio 0.84-1.00 (median 0.87)
 //   PostgreSQL: 370-1,191 msg/s, wrk 1,449-1,919 req/s, ratio 0.21-0.82 (5 runs, median 0.36):
 //               bound by ~2 round trips per SMS to the server, not by the window
+// With the UPDATEs pipelined (SqlBatch: 4 round trips per group commit; 2026-12-07
+// 15:00-15:05 UTC, load 8.0-12.1, 2 runs each, alternating; docs/delivery.md):
+//   SQLite:     1,097-1,241 msg/s, wrk 1,016-1,036 req/s, ratio 1.08-1.20
+//   PostgreSQL:   905-1,223 msg/s, wrk 1,123-1,141 req/s, ratio 0.81-1.07
 #include <sys/resource.h>
 
 #include <algorithm>
