@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "dispatcher/message/message_sql.h"
+#include "dispatcher/outbox/message_row.h"
 #include "dispatcher/store/sql_connection.h"
 #include "shared/log/logger.h"
 
@@ -121,24 +122,16 @@ ReceiptResult DeliveryStore::ApplyReceipt(const std::string& token, int status,
 
 std::optional<SentMessage> DeliveryStore::LastSmsTo(const std::string& e164) {
   PooledConnection c = db_.Connect();
-  SqlStatement q(*c,
-                 "SELECT id, firm_id, appointment_id, rule_id, sender, recipient, body, state, "
-                 "sent_at FROM messages WHERE contact_key = ? AND channel = " +
-                     SqlLiteral(ContactChannel::kSms) +
-                     " AND sent_at IS NOT NULL ORDER BY sent_at DESC, id DESC LIMIT 1");
+  SqlStatement q(*c, std::string("SELECT ") + kMessageRowColumns +
+                         " FROM messages m WHERE m.contact_key = ? AND m.channel = " +
+                         SqlLiteral(ContactChannel::kSms) +
+                         " AND m.sent_at IS NOT NULL ORDER BY m.sent_at DESC, m.id DESC LIMIT 1");
   q.Bind(1, e164);
   if (!q.Step()) return std::nullopt;
-  SentMessage m;
-  m.id = q.Int(0);
-  m.firm_id = q.Text(1);
-  m.appointment_id = q.Text(2);
-  m.rule_id = q.Text(3);
-  m.sender = q.Text(4);
-  m.recipient = q.Text(5);
-  m.body = q.Text(6);
-  m.state = q.Text(7);
-  m.sent_at = Instant(std::chrono::seconds(q.Int(8)));
-  return m;
+  const MessageRow row = ReadMessageRow(q);
+  const OutgoingMessage& m = row.message;
+  return SentMessage{m.id,        m.firm_id, m.appointment_id, row.rule_id, m.sender,
+                     m.recipient, m.body,    row.state,        row.sent_at};
 }
 
 bool DeliveryStore::AddSuppression(const std::string& firm_id, const std::string& contact_key,

@@ -14,6 +14,7 @@
 #include "dispatcher/message/message_sql.h"
 #include "dispatcher/outbox/delivery_schema.h"
 #include "dispatcher/outbox/delivery_store.h"
+#include "dispatcher/outbox/message_row.h"
 #include "dispatcher/store/sql_connection.h"
 #include "shared/env/env.h"
 #include "shared/log/logger.h"
@@ -61,49 +62,8 @@ std::string NewDlrToken(int64_t message_id) {
          HexEncode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
-// A message as the claim reads it (the columns of kMessageColumns).
-struct Outbox::Row {
-  OutgoingMessage message;
-  std::string appointment_id;
-  int64_t appointment_version = 0;
-  std::string rule_id, contact_key;
-  int attempts = 0;  // including this one
-  Instant due{};
-
-  // The row `q` is on, from its first columns (kMessageColumns).
-  static Row Read(const SqlStatement& q);
-};
-
-namespace {
-// The columns Row::Read reads, in its order (table alias m).
-constexpr const char* kMessageColumns =
-    "m.id, m.firm_id, m.appointment_id, m.appointment_version, m.rule_id, m.purpose, "
-    "m.channel, m.contact_key, m.recipient, m.sender, m.subject, m.body, m.deadline_at, "
-    "m.attempts, COALESCE(m.dlr_token, ''), m.due_at";
-constexpr int kMessageColumnCount = 16;
-}  // namespace
-
-Outbox::Row Outbox::Row::Read(const SqlStatement& q) {
-  Row row;
-  OutgoingMessage& m = row.message;
-  m.id = q.Int(0);
-  m.firm_id = q.Text(1);
-  row.appointment_id = m.appointment_id = q.Text(2);
-  row.appointment_version = q.Int(3);
-  row.rule_id = q.Text(4);
-  m.purpose = q.Text(5);
-  m.channel = q.Text(6);
-  row.contact_key = q.Text(7);
-  m.recipient = q.Text(8);
-  m.sender = q.Text(9);
-  m.subject = q.Text(10);
-  m.body = q.Text(11);
-  m.deadline = At(q.Int(12));
-  row.attempts = static_cast<int>(q.Int(13)) + 1;
-  m.dlr_token = q.Text(14);
-  row.due = At(q.Int(15));
-  return row;
-}
+// A message as the claim reads it; `attempts` includes the one about to be made.
+struct Outbox::Row : MessageRow {};
 
 Outbox::Outbox(Database& db, Clock& clock, std::map<std::string, MessageChannel*> channels,
                OutboxOptions options)
@@ -245,11 +205,11 @@ namespace {
 // The pass's hot statements, built once from the enums (the moves checked then).
 // The claim's SELECT: the message, then whether its contact is suppressed and
 // its settle_until.
-constexpr int kSuppressedColumn = kMessageColumnCount;
-constexpr int kSettleUntilColumn = kMessageColumnCount + 1;
+constexpr int kSuppressedColumn = kMessageRowColumnCount;
+constexpr int kSettleUntilColumn = kMessageRowColumnCount + 1;
 const std::string& ClaimSelectSql() {
   static const std::string sql =
-      std::string("SELECT ") + kMessageColumns +
+      std::string("SELECT ") + kMessageRowColumns +
       ", (SELECT COUNT(*) FROM suppressions su "
       "WHERE su.firm_id = m.firm_id AND su.contact_key = m.contact_key), "
       "COALESCE(m.settle_until, 0) FROM messages m "
@@ -300,6 +260,18 @@ void Outbox::Transact(const std::function<void(SqlConnection&)>& fn) {
   });
 }
 
+namespace {
+// Rows a claim selected and settles without sending: 'planned' -> `to` (final).
+void SettleUnclaimed(SqlConnection& c, const std::vector<int64_t>& ids, MessageState to,
+                     std::string_view context, const char* why, int64_t t) {
+  if (ids.empty()) return;
+  SqlStatement u(c, "UPDATE messages SET state = " +
+                        SqlMoveTo({MessageState::kPlanned}, to, MessageActor::kOutbox, context) +
+                        ", last_error = ?, final_at = ?, updated_at = ? WHERE id = ?");
+  RunForEach(u, ids, why, t, t);
+}
+}  // namespace
+
 // Claims within `c`'s transaction (the caller commits): rows set 'sending',
 // expired and suppressed rows settled. Counts go to `out` only, so a failed
 // transaction leaves the caller's counts alone.
@@ -319,7 +291,8 @@ void Outbox::ClaimIn(SqlConnection& c, Instant at, Claimed& out) {
   q.BindAll(t, static_cast<int64_t>(wanted));
   while (q.Step()) {
     ++out.selected;
-    Row row = Row::Read(q);
+    Row row{ReadMessageRow(q)};
+    ++row.attempts;  // this one
     const OutgoingMessage& m = row.message;
     // Settled without sending.
     if (m.deadline != Instant{} && m.deadline <= at) {
@@ -341,22 +314,11 @@ void Outbox::ClaimIn(SqlConnection& c, Instant at, Claimed& out) {
   // Oldest due first into the claim, then sent in id order (the recovery rule).
   std::sort(rows.begin(), rows.end(),
             [](const Row& a, const Row& b) { return a.message.id < b.message.id; });
-  if (!expired.empty()) {
-    SqlStatement u(
-        c, "UPDATE messages SET state = " +
-               SqlMoveTo({MessageState::kPlanned}, MessageState::kExpired, MessageActor::kOutbox,
-                         "claiming messages past their deadline") +
-               ", last_error = ?, final_at = ?, updated_at = ? WHERE id = ?");
-    RunForEach(u, expired, "deadline passed before it could be sent", t, t);
-  }
-  if (!suppressed.empty()) {
-    SqlStatement u(
-        c, "UPDATE messages SET state = " +
-               SqlMoveTo({MessageState::kPlanned}, MessageState::kCancelled, MessageActor::kOutbox,
-                         "claiming messages to suppressed contacts") +
-               ", last_error = ?, final_at = ?, updated_at = ? WHERE id = ?");
-    RunForEach(u, suppressed, "suppressed: the contact asked for no more messages (STOP)", t, t);
-  }
+  SettleUnclaimed(c, expired, MessageState::kExpired, "claiming messages past their deadline",
+                  "deadline passed before it could be sent", t);
+  SettleUnclaimed(c, suppressed, MessageState::kCancelled,
+                  "claiming messages to suppressed contacts",
+                  "suppressed: the contact asked for no more messages (STOP)", t);
   if (!rows.empty()) {
     SqlStatement u(c, ClaimUpdateSql());
     u.Bind(1, claim_id).Bind(2, lease).Bind(3, window).Bind(5, t);
@@ -500,12 +462,12 @@ bool Outbox::ApplyQuota(Row& row, Instant at, const OpenSms& open, SendCounts& c
 
   // E-mail if the contact has one: an e-mail message planned for the same appointment.
   std::string email;
-  if (!row.appointment_id.empty()) {
+  if (!row.message.appointment_id.empty()) {
     email = QueryText(**c,
                       "SELECT recipient FROM messages WHERE firm_id = ? AND appointment_id = ? AND "
                       "channel = " +
                           SqlLiteral(ContactChannel::kEmail) + " ORDER BY id DESC LIMIT 1",
-                      row.message.firm_id, row.appointment_id)
+                      row.message.firm_id, row.message.appointment_id)
                 .value_or("");
   }
   const std::string why = "SMS quota of the month reached (" + std::to_string(sent) + " SMS, " +
@@ -531,7 +493,7 @@ void Outbox::HoldOrReroute(const Row& row, Instant at, const std::string& why,
     if (!email.empty()) {
       DeliveryStore::NewMessage m;
       m.firm_id = row.message.firm_id;
-      m.appointment_id = row.appointment_id;
+      m.appointment_id = row.message.appointment_id;
       m.appointment_version = row.appointment_version;
       m.rule_id = row.rule_id + "+quota";
       m.purpose = ParseMessagePurpose(row.message.purpose);
