@@ -99,7 +99,7 @@ TEST_F(OutboxTest, KannelDownIsRetriedThenAccepted) {
   EXPECT_NE(backlog.last_error.find("cannot reach"), std::string::npos);
   kannel_->StartSmsbox();
   SendCounts second = outbox_->SendDue(Instant(seconds(next)), 10);
-  EXPECT_EQ(second.accepted, 1);
+  EXPECT_EQ(second.accepted, 1) << State(a) << ": " << Column(a, "last_error");
   EXPECT_EQ(Column(a, "attempts"), "2");
   EXPECT_EQ(ReceivedFor("+436641000015", 1).size(), 1u);
   EXPECT_EQ(DeliveryStore(*db_).GetBacklog("huber").retrying, 0);
