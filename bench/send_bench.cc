@@ -36,10 +36,11 @@
 //   SQLite:     1,258-1,530 msg/s, wrk 1,473-1,760 req/s, ratio 0.84-1.00 (median 0.87)
 //   PostgreSQL: 370-1,191 msg/s, wrk 1,449-1,919 req/s, ratio 0.21-0.82 (5 runs, median 0.36):
 //               bound by ~2 round trips per SMS to the server, not by the window
+// With the UPDATEs pipelined (SqlBatch: 4 round trips per group commit; 2026-12-07
+// 15:00-15:05 UTC, load 8.0-12.1, 2 runs each, alternating; docs/delivery.md):
+//   SQLite:     1,097-1,241 msg/s, wrk 1,016-1,036 req/s, ratio 1.08-1.20
+//   PostgreSQL:   905-1,223 msg/s, wrk 1,123-1,141 req/s, ratio 0.81-1.07
 #include <sys/resource.h>
-
-#include <Poco/Data/Session.h>
-#include <Poco/Data/Statement.h>
 
 #include <algorithm>
 #include <chrono>
@@ -56,6 +57,7 @@
 #include "dispatcher/sms/kannel_channel.h"
 #include "dispatcher/sms/url_encoding.h"
 #include "dispatcher/store/database.h"
+#include "dispatcher/store/sql_connection.h"
 #include "tests/support/child_process.h"
 #include "tests/support/kannel_server.h"
 #ifdef KEHRBOTE_BENCH_POSTGRES
@@ -64,7 +66,6 @@
 #include "tests/support/temp_dir.h"
 
 using namespace kehrbote;
-using Poco::Data::Keywords::bind;
 
 namespace {
 
@@ -174,23 +175,24 @@ int main(int argc, char** argv) {
 
   const Instant now = clock.Now();
   auto t_insert = std::chrono::steady_clock::now();
-  db->InTransaction([&](Poco::Data::Session& s) {
+  db->InTransaction([&](SqlConnection& c) {
+    SqlStatement ins(
+        c,
+        "INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
+        "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
+        "due_at, deadline_at, state, attempts, next_attempt_at, created_at, updated_at) "
+        "VALUES ('huber', ?, 1, 'sms-1d', 'reminder', 'sms', ?, ?, 'HuberRFK', '', ?, "
+        "0, ?, ?, 'planned', 0, ?, ?, ?)");
+    SqlBatch batch(c);
     for (int i = 0; i < a.messages; ++i) {
       char to[32];
       std::snprintf(to, sizeof to, "+4366430%06d", i);
-      std::string t = to, appt = "A-" + std::to_string(i),
-                  body = std::string(kText) + " Nr " + std::to_string(i);
-      Poco::Int64 due = now.time_since_epoch().count() - 60, deadline = due + 86400;
-      Poco::Data::Statement ins(s);
-      ins << db->Sql("INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
-                     "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
-                     "due_at, deadline_at, state, attempts, next_attempt_at, created_at, updated_at) "
-                     "VALUES ('huber', ?, 1, 'sms-1d', 'reminder', 'sms', ?, ?, 'HuberRFK', '', ?, "
-                     "0, ?, ?, 'planned', 0, ?, ?, ?)"),
-          bind(appt), bind(t), bind(t), bind(body), bind(due), bind(deadline), bind(due), bind(due),
-          bind(due);
-      ins.execute();
+      const std::string t = to, appt = "A-" + std::to_string(i),
+                        body = std::string(kText) + " Nr " + std::to_string(i);
+      const int64_t due = now.time_since_epoch().count() - 60, deadline = due + 86400;
+      ins.BindAll(appt, t, t, body, due, deadline, due, due, due).Run();
     }
+    batch.Finish();
   });
   double insert_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_insert).count();
 

@@ -2,11 +2,9 @@
 
 #include <map>
 
-#include <Poco/Data/Session.h>
-#include <Poco/Nullable.h>
-
 #include "dispatcher/outbox/delivery_store.h"
 #include "dispatcher/sms/url_encoding.h"
+#include "dispatcher/store/sql_connection.h"
 #include "shared/log/logger.h"
 
 namespace kehrbote {
@@ -101,14 +99,11 @@ class Router {
   // the hand-over to the gateway (sent_at) into the metrics.
   void RecordLatency(const std::string& token) const {
     if (!settings_.metrics) return;
-    Poco::Data::Session s = db_.GetSession();
-    Poco::Nullable<Poco::Int64> sent_at;
-    s << db_.Sql("SELECT sent_at FROM messages WHERE dlr_token = ?"),
-        Poco::Data::Keywords::into(sent_at), Poco::Data::Keywords::useRef(token),
-        Poco::Data::Keywords::now;
-    if (sent_at.isNull()) return;
+    std::optional<int64_t> sent_at =
+        QueryInt(*db_.Connect(), "SELECT sent_at FROM messages WHERE dlr_token = ?", token);
+    if (!sent_at) return;
     const int64_t now = clock_.Now().time_since_epoch().count();
-    settings_.metrics->RecordReceiptLatency(static_cast<double>(now - sent_at.value()));
+    settings_.metrics->RecordReceiptLatency(static_cast<double>(now - *sent_at));
   }
 
   Database& db_;

@@ -78,6 +78,9 @@ class DeliveryStore {
     Instant deadline{};
   };
   bool InsertMessage(const NewMessage& m, Instant at);
+  // The same within the caller's transaction on `c` (in a SqlBatch on
+  // PostgreSQL the answer is not known yet: false).
+  static bool InsertMessage(SqlConnection& c, const NewMessage& m, Instant at);
 
   // For the firm's heartbeat and the operator alarm: messages waiting because
   // a gateway or mail host is down (planned again after a transient failure),

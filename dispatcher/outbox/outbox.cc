@@ -1,8 +1,5 @@
 #include "dispatcher/outbox/outbox.h"
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Session.h>
-#include <Poco/Data/Statement.h>
 #include <Poco/Environment.h>
 
 #include <algorithm>
@@ -16,8 +13,9 @@
 
 #include "dispatcher/message/message_sql.h"
 #include "dispatcher/outbox/delivery_schema.h"
-#include "dispatcher/store/record_values.h"
-#include "dispatcher/store/sqlite_statement.h"
+#include "dispatcher/outbox/delivery_store.h"
+#include "dispatcher/outbox/message_row.h"
+#include "dispatcher/store/sql_connection.h"
 #include "shared/env/env.h"
 #include "shared/log/logger.h"
 #include "shared/log/personal_data.h"
@@ -28,26 +26,19 @@
 
 namespace kehrbote {
 
-using Poco::Data::Keywords::bind;
-using Poco::Data::Keywords::into;
-using Poco::Data::Keywords::now;
-using Poco::Data::Keywords::use;
-using Poco::Data::RecordSet;
-using Poco::Data::Session;
-using Poco::Data::Statement;
-
 namespace {
 
-Poco::Int64 Secs(Instant t) { return t.time_since_epoch().count(); }
-Instant At(Poco::Int64 s) { return Instant(std::chrono::seconds(s)); }
+int64_t Secs(Instant t) { return t.time_since_epoch().count(); }
+Instant At(int64_t s) { return Instant(std::chrono::seconds(s)); }
 
-// A RecordSet row read like a SqliteStatement row.
-struct RecordSetRow {
-  const RecordSet& rs;
-  std::size_t row;
-  int64_t Int(int col) const { return IntAt(rs, static_cast<std::size_t>(col), row); }
-  std::string Text(int col) const { return StringAt(rs, static_cast<std::size_t>(col), row); }
-};
+// Runs `u` once per id of `ids`, with `values` bound first and the id last.
+// Why per id and not one "id IN (...)": the text stays the same, so the
+// statement is prepared once per connection; in a batch (PostgreSQL) all rows
+// go in one round trip.
+template <typename... Values>
+void RunForEach(SqlStatement& u, const std::vector<int64_t>& ids, const Values&... values) {
+  for (int64_t id : ids) u.BindAll(values..., id).Run();
+}
 
 std::string MaskContact(const std::string& contact) {
   if (contact.find('@') != std::string::npos) return MaskEmail(contact);
@@ -71,14 +62,8 @@ std::string NewDlrToken(int64_t message_id) {
          HexEncode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
-struct Outbox::Row {
-  OutgoingMessage message;
-  std::string appointment_id;
-  Poco::Int64 appointment_version = 0;
-  std::string rule_id, contact_key;
-  int attempts = 0;  // including this one
-  Instant due{};
-};
+// A message as the claim reads it; `attempts` includes the one about to be made.
+struct Outbox::Row : MessageRow {};
 
 Outbox::Outbox(Database& db, Clock& clock, std::map<std::string, MessageChannel*> channels,
                OutboxOptions options)
@@ -111,33 +96,33 @@ std::chrono::seconds Outbox::Backoff(int attempts) {
 
 RecoveryCounts Outbox::RecoverInterrupted(Instant at) {
   RecoveryCounts counts;
-  const Poco::Int64 t = Secs(at);
+  const int64_t t = Secs(at);
   const std::string mine = options_.instance + "/%";
-  db_.InTransaction([&](Session& s) {
-    Statement st(s);
-    st << db_.Sql(
-        "SELECT m.id, COALESCE(m.claim_id, ''), m.deadline_at, m.recipient, m.channel, "
-        "m.claim_window, (SELECT COUNT(*) FROM receipts r WHERE r.message_id = m.id) "
-        "FROM messages m WHERE m.state = " +
-        SqlLiteral(MessageState::kSending) +
-        " AND (m.claim_id LIKE ? OR "
-        "COALESCE(m.lease_until, 0) < ?) ORDER BY m.id"),
-        bind(mine), bind(t);
-    st.execute();
-    RecordSet rs(st);
+  Transact([&](SqlConnection& c) {
+    SqlStatement q(c,
+                   "SELECT m.id, COALESCE(m.claim_id, ''), m.deadline_at, m.recipient, m.channel, "
+                   "m.claim_window, (SELECT COUNT(*) FROM receipts r WHERE r.message_id = m.id) "
+                   "FROM messages m WHERE m.state = " +
+                       SqlLiteral(MessageState::kSending) +
+                       " AND (m.claim_id LIKE ? OR "
+                       "COALESCE(m.lease_until, 0) < ?) ORDER BY m.id");
+    q.BindAll(mine, t);
     // Rows come in id order: the first claim_window rows of each claim were
-    // possibly in flight (see the header).
-    std::map<std::string, Poco::Int64> seen;  // claim id -> rows so far
-    for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+    // possibly in flight (see the header). All are read before the first is
+    // settled (one statement at a time on the connection).
+    std::vector<Interrupted> rows;
+    std::map<std::string, int64_t> seen;  // claim id -> rows so far
+    while (q.Step()) {
       Interrupted row;
-      row.id = IntAt(rs, 0, r);
-      row.maybe_sent = seen[StringAt(rs, 1, r)]++ < std::max<Poco::Int64>(1, IntAt(rs, 5, r));
-      row.deadline = IntAt(rs, 2, r);
-      row.recipient = StringAt(rs, 3, r);
-      row.channel = StringAt(rs, 4, r);
-      row.has_receipt = IntAt(rs, 6, r) > 0;
-      Settle(s, row, t, counts);
+      row.id = q.Int(0);
+      row.maybe_sent = seen[q.Text(1)]++ < std::max<int64_t>(1, q.Int(5));
+      row.deadline = q.Int(2);
+      row.recipient = q.Text(3);
+      row.channel = q.Text(4);
+      row.has_receipt = q.Int(6) > 0;
+      rows.push_back(std::move(row));
     }
+    for (const Interrupted& row : rows) Settle(c, row, t, counts);
   });
   return counts;
 }
@@ -149,7 +134,7 @@ namespace {
 const std::string kKeepFlag = "CASE WHEN ? = 1 THEN 1 ELSE possible_duplicate END";
 }  // namespace
 
-void Outbox::Settle(Session& s, const Interrupted& row, int64_t t, RecoveryCounts& counts) {
+void Outbox::Settle(SqlConnection& c, const Interrupted& row, int64_t t, RecoveryCounts& counts) {
   const std::string who = "message " + std::to_string(row.id) + " to " +
                           MaskContact(row.recipient) + " (" + row.channel + ")";
   // Every statement below moves a row still in 'sending' (the WHERE), checked
@@ -160,55 +145,52 @@ void Outbox::Settle(Session& s, const Interrupted& row, int64_t t, RecoveryCount
     return SqlMoveTo({MessageState::kSending}, state, MessageActor::kRecovery,
                      "crash recovery of message " + std::to_string(row.id));
   };
-  Statement u(s);
+  const int64_t maybe_sent = row.maybe_sent ? 1 : 0;
   if (row.has_receipt) {
     // A receipt (buffered, SMSC ack) came before the crash: the gateway has it.
-    u << db_.Sql("UPDATE messages SET state = " + to(MessageState::kAccepted) +
-                 ", sent_at = COALESCE(sent_at, ?), claim_id = NULL, lease_until = NULL, "
-                 "updated_at = ?, last_error = ?" +
-                 from_sending),
-        bind(t), bind(t),
-        bind(std::string("interrupted after the gateway took it (receipt); not sent again")),
-        bind(row.id);
-    u.execute();
+    Execute(c,
+            "UPDATE messages SET state = " + to(MessageState::kAccepted) +
+                ", sent_at = COALESCE(sent_at, ?), claim_id = NULL, lease_until = NULL, "
+                "updated_at = ?, last_error = ?" +
+                from_sending,
+            t, t, "interrupted after the gateway took it (receipt); not sent again", row.id);
     ++counts.settled;
   } else if (row.deadline != 0 && row.deadline <= t) {
-    u << db_.Sql("UPDATE messages SET state = " + to(MessageState::kExpired) +
-                 ", last_error = ?, final_at = ?, updated_at = ?, possible_duplicate = " +
-                 kKeepFlag + from_sending),
-        bind(std::string("interrupted while sending; deadline passed")), bind(t), bind(t),
-        bind(Poco::Int64(row.maybe_sent ? 1 : 0)), bind(row.id);
-    u.execute();
+    Execute(c,
+            "UPDATE messages SET state = " + to(MessageState::kExpired) +
+                ", last_error = ?, final_at = ?, updated_at = ?, possible_duplicate = " +
+                kKeepFlag + from_sending,
+            "interrupted while sending; deadline passed", t, t, maybe_sent, row.id);
     ++counts.expired;
   } else if (row.maybe_sent && row.channel == ToString(ContactChannel::kSms) &&
              options_.settle_wait.count() > 0) {
     // Its receipt decides (ApplyReceipt); the claim sends it only if none came.
-    const Poco::Int64 until = t + options_.settle_wait.count();
-    u << db_.Sql("UPDATE messages SET state = " + to(MessageState::kPlanned) +
-                 ", next_attempt_at = ?, settle_until = ?, claim_id = NULL, lease_until = NULL, "
-                 "updated_at = ?, last_error = ?" +
-                 from_sending),
-        bind(until), bind(until), bind(t),
-        bind("interrupted while the request may have been in flight; waiting " +
-             std::to_string(options_.settle_wait.count()) +
-             " s for its delivery receipt before sending again"),
-        bind(row.id);
-    u.execute();
+    const int64_t until = t + options_.settle_wait.count();
+    Execute(c,
+            "UPDATE messages SET state = " + to(MessageState::kPlanned) +
+                ", next_attempt_at = ?, settle_until = ?, claim_id = NULL, lease_until = NULL, "
+                "updated_at = ?, last_error = ?" +
+                from_sending,
+            until, until, t,
+            "interrupted while the request may have been in flight; waiting " +
+                std::to_string(options_.settle_wait.count()) +
+                " s for its delivery receipt before sending again",
+            row.id);
     ++counts.awaiting_receipt;
     Log("outbox").Warning(who + " was possibly sent before a crash; waiting " +
                           std::to_string(options_.settle_wait.count()) +
                           " s for its delivery receipt");
   } else {
-    u << db_.Sql("UPDATE messages SET state = " + to(MessageState::kPlanned) +
-                 ", next_attempt_at = ?, claim_id = NULL, lease_until = NULL, updated_at = ?, "
-                 "possible_duplicate = " +
-                 kKeepFlag + ", last_error = ?" + from_sending),
-        bind(t), bind(t), bind(Poco::Int64(row.maybe_sent ? 1 : 0)),
-        bind(std::string(row.maybe_sent ? "interrupted while the request may have been in "
-                                          "flight; re-sent (possible duplicate)"
-                                        : "interrupted before the request; re-sent")),
-        bind(row.id);
-    u.execute();
+    Execute(c,
+            "UPDATE messages SET state = " + to(MessageState::kPlanned) +
+                ", next_attempt_at = ?, claim_id = NULL, lease_until = NULL, updated_at = ?, "
+                "possible_duplicate = " +
+                kKeepFlag + ", last_error = ?" + from_sending,
+            t, t, maybe_sent,
+            row.maybe_sent ? "interrupted while the request may have been in "
+                             "flight; re-sent (possible duplicate)"
+                           : "interrupted before the request; re-sent",
+            row.id);
     ++counts.resent;
     if (row.maybe_sent) {
       ++counts.possible_duplicates;
@@ -220,24 +202,15 @@ void Outbox::Settle(Session& s, const Interrupted& row, int64_t t, RecoveryCount
 }
 
 namespace {
-// "1,2,3" for an IN list (ids are numbers from the store, never user text).
-std::string IdList(const std::vector<Poco::Int64>& ids) {
-  std::string out;
-  for (Poco::Int64 id : ids) {
-    if (!out.empty()) out += ',';
-    out += std::to_string(id);
-  }
-  return out;
-}
-}  // namespace
-
-namespace {
 // The pass's hot statements, built once from the enums (the moves checked then).
+// The claim's SELECT: the message, then whether its contact is suppressed and
+// its settle_until.
+constexpr int kSuppressedColumn = kMessageRowColumnCount;
+constexpr int kSettleUntilColumn = kMessageRowColumnCount + 1;
 const std::string& ClaimSelectSql() {
   static const std::string sql =
-      "SELECT m.id, m.firm_id, m.appointment_id, m.appointment_version, m.rule_id, m.purpose, "
-      "m.channel, m.contact_key, m.recipient, m.sender, m.subject, m.body, m.deadline_at, "
-      "m.attempts, COALESCE(m.dlr_token, ''), m.due_at, (SELECT COUNT(*) FROM suppressions su "
+      std::string("SELECT ") + kMessageRowColumns +
+      ", (SELECT COUNT(*) FROM suppressions su "
       "WHERE su.firm_id = m.firm_id AND su.contact_key = m.contact_key), "
       "COALESCE(m.settle_until, 0) FROM messages m "
       "WHERE m.state = " +
@@ -273,164 +246,83 @@ const std::string& RecordAcceptedSql() {
 }
 }  // namespace
 
-// Why: a pass commits every few messages (group commit), and through Poco each
-// commit compiled BEGIN, COMMIT and the UPDATE again (~130 us CPU per commit on
-// the one thread that all commits go through). One pooled connection is held
-// for the pass and these statements are prepared on it once.
-struct Outbox::PassSql {
-  explicit PassSql(Session s)
-      : session(std::move(s)),
-        begin(session, "BEGIN IMMEDIATE"),
-        commit(session, "COMMIT"),
-        rollback(session, "ROLLBACK"),
-        claim_select(session, ClaimSelectSql()),
-        claim_update(session, ClaimUpdateSql()),
-        record_accepted(session, RecordAcceptedSql()) {}
-  Session session;
-  SqliteStatement begin, commit, rollback, claim_select, claim_update, record_accepted;
-};
-
-void Outbox::Transact(PassSql* pass, const std::function<void(Session&)>& fn) {
-  if (pass == nullptr) {
-    db_.InTransaction(fn);
-    return;
-  }
-  // This process's other writers take turns too: waiting here starts the
-  // transaction when the one before commits, where SQLite's busy handler would
-  // poll (1-100 ms a try) and lose to a writer that starts again at once.
-  std::unique_lock<std::timed_mutex> writer = db_.TakeWriterTurn();
-  pass->begin.Run();
-  try {
-    fn(pass->session);
-    pass->commit.Run();
-  } catch (...) {
-    try {
-      pass->rollback.Run();
-    } catch (...) {
-      // No transaction left to roll back (SQLite ended it itself).
-    }
-    throw;
-  }
+void Outbox::Transact(const std::function<void(SqlConnection&)>& fn) {
+  // The pass's statements are prepared once per connection (its cache), and
+  // the pool hands this thread the connection it returned last. In a batch
+  // (PostgreSQL: pipeline mode) the writes of the transaction go out together:
+  // a statement that reads (the claim's SELECT) waits for them, the COMMIT
+  // for the rest; so a group of outcomes and a claim cost a few round trips,
+  // not one per row.
+  db_.InTransaction([&](SqlConnection& c) {
+    SqlBatch batch(c);
+    fn(c);
+    batch.Finish();
+  });
 }
 
-// Claims within `s` (the caller commits): rows set 'sending', expired and
-// suppressed rows settled. Counts go to `out` only, so a failed transaction
-// leaves the caller's counts alone.
-void Outbox::ClaimIn(Session& s, PassSql* pass, Instant at, std::size_t max, Claimed& out) {
+namespace {
+// Rows a claim selected and settles without sending: 'planned' -> `to` (final).
+void SettleUnclaimed(SqlConnection& c, const std::vector<int64_t>& ids, MessageState to,
+                     std::string_view context, const char* why, int64_t t) {
+  if (ids.empty()) return;
+  SqlStatement u(c, "UPDATE messages SET state = " +
+                        SqlMoveTo({MessageState::kPlanned}, to, MessageActor::kOutbox, context) +
+                        ", last_error = ?, final_at = ?, updated_at = ? WHERE id = ?");
+  RunForEach(u, ids, why, t, t);
+}
+}  // namespace
+
+// Claims within `c`'s transaction (the caller commits): rows set 'sending',
+// expired and suppressed rows settled. Counts go to `out` only, so a failed
+// transaction leaves the caller's counts alone.
+void Outbox::ClaimIn(SqlConnection& c, Instant at, Claimed& out) {
   const std::size_t wanted = out.wanted;
   out = Claimed{};
   out.wanted = wanted;
   std::vector<Row>& rows = out.rows;
-  std::vector<Poco::Int64> expired, suppressed;
-  std::size_t* selected = &out.selected;
-  const Poco::Int64 t = Secs(at);
+  std::vector<int64_t> expired, suppressed;
+  const int64_t t = Secs(at);
   const std::string claim_id = options_.instance + "/" +
                                std::to_string(Env::Default().ProcessId()) + "-" +
                                std::to_string(t) + "-" + std::to_string(++claim_seq_);
-  const Poco::Int64 lease = t + options_.lease.count();
-  const Poco::Int64 window = static_cast<Poco::Int64>(std::max<std::size_t>(1, options_.send_window));
-  rows.clear();
-  std::string select = ClaimSelectSql();
-  if (db_.dialect() == SqlDialect::kPostgresql) select += " FOR UPDATE OF m SKIP LOCKED";
-  expired.clear();
-  suppressed.clear();
-  // One selected row, read through `cells` (a RecordSet row or a SqliteStatement).
-  auto take_row = [&](const auto& cells) {
-    ++*selected;
-    Row row;
-    OutgoingMessage& m = row.message;
-    m.id = cells.Int(0);
-    m.deadline = At(cells.Int(12));
+  const int64_t lease = t + options_.lease.count();
+  const int64_t window = static_cast<int64_t>(std::max<std::size_t>(1, options_.send_window));
+  SqlStatement q(c, ClaimSelectSql() + std::string(c.Text(SqlVariant::kClaimRowsOfM)));
+  q.BindAll(t, static_cast<int64_t>(wanted));
+  while (q.Step()) {
+    ++out.selected;
+    Row row{ReadMessageRow(q)};
+    ++row.attempts;  // this one
+    const OutgoingMessage& m = row.message;
     // Settled without sending.
     if (m.deadline != Instant{} && m.deadline <= at) {
       expired.push_back(m.id);
-      return;
+      continue;
     }
-    m.purpose = cells.Text(5);
-    if (cells.Int(16) > 0 && m.purpose != ToString(MessagePurpose::kConfirmation)) {
+    if (q.Int(kSuppressedColumn) > 0 && m.purpose != ToString(MessagePurpose::kConfirmation)) {
       suppressed.push_back(m.id);
-      return;
+      continue;
     }
-    m.firm_id = cells.Text(1);
-    row.appointment_id = m.appointment_id = cells.Text(2);
-    row.appointment_version = cells.Int(3);
-    row.rule_id = cells.Text(4);
-    m.channel = cells.Text(6);
-    row.contact_key = cells.Text(7);
-    m.recipient = cells.Text(8);
-    m.sender = cells.Text(9);
-    m.subject = cells.Text(10);
-    m.body = cells.Text(11);
-    row.attempts = static_cast<int>(cells.Int(13)) + 1;
-    m.dlr_token = cells.Text(14);
-    if (m.dlr_token.empty()) m.dlr_token = NewDlrToken(m.id);
-    row.due = At(cells.Int(15));
-    if (cells.Int(17) != 0)
+    if (m.dlr_token.empty()) row.message.dlr_token = NewDlrToken(m.id);
+    if (q.Int(kSettleUntilColumn) != 0)
       Log("outbox").ForFirm(m.firm_id).Warning(
           "message " + std::to_string(m.id) + " to " + MaskContact(m.recipient) + " (" + m.channel +
           ") was possibly sent before a crash and no delivery receipt came; "
           "sending again: possible duplicate");
     rows.push_back(std::move(row));
-  };
-  *selected = 0;
-  if (db_.dialect() == SqlDialect::kSqlite) {
-    // Every claim: Poco's compile and RecordSet conversions cost more than the query.
-    std::optional<SqliteStatement> local;
-    SqliteStatement& q = pass ? pass->claim_select : local.emplace(s, select);
-    q.Bind(1, static_cast<int64_t>(t)).Bind(2, static_cast<int64_t>(max));
-    while (q.Step()) take_row(q);
-  } else {
-    Statement st(s);
-    Poco::Int64 limit = static_cast<Poco::Int64>(max);
-    st << db_.Sql(select), bind(t), bind(limit);
-    st.execute();
-    RecordSet rs(st);
-    for (std::size_t r = 0; r < rs.rowCount(); ++r) take_row(RecordSetRow{rs, r});
   }
   // Oldest due first into the claim, then sent in id order (the recovery rule).
   std::sort(rows.begin(), rows.end(),
             [](const Row& a, const Row& b) { return a.message.id < b.message.id; });
-  if (!expired.empty()) {
-    Statement u(s);
-    u << db_.Sql("UPDATE messages SET state = " +
-                 SqlMoveTo({MessageState::kPlanned}, MessageState::kExpired, MessageActor::kOutbox,
-                           "claiming messages past their deadline") +
-                 ", last_error = ?, final_at = ?, updated_at = ? WHERE id IN (" + IdList(expired) +
-                 ")"),
-        bind(std::string("deadline passed before it could be sent")), bind(t), bind(t);
-    u.execute();
-  }
-  if (!suppressed.empty()) {
-    Statement u(s);
-    u << db_.Sql("UPDATE messages SET state = " +
-                 SqlMoveTo({MessageState::kPlanned}, MessageState::kCancelled,
-                           MessageActor::kOutbox, "claiming messages to suppressed contacts") +
-                 ", last_error = ?, final_at = ?, updated_at = ? WHERE id IN (" +
-                 IdList(suppressed) + ")"),
-        bind(std::string("suppressed: the contact asked for no more messages (STOP)")), bind(t),
-        bind(t);
-    u.execute();
-  }
+  SettleUnclaimed(c, expired, MessageState::kExpired, "claiming messages past their deadline",
+                  "deadline passed before it could be sent", t);
+  SettleUnclaimed(c, suppressed, MessageState::kCancelled,
+                  "claiming messages to suppressed contacts",
+                  "suppressed: the contact asked for no more messages (STOP)", t);
   if (!rows.empty()) {
-    if (db_.dialect() == SqlDialect::kSqlite) {
-      // Prepared once and run per row (Poco would compile it per row).
-      std::optional<SqliteStatement> local;
-      SqliteStatement& u = pass ? pass->claim_update : local.emplace(s, ClaimUpdateSql());
-      u.Bind(1, claim_id).Bind(2, static_cast<int64_t>(lease)).Bind(3, static_cast<int64_t>(window))
-          .Bind(5, static_cast<int64_t>(t));
-      for (const Row& row : rows) u.Bind(4, row.message.dlr_token).Bind(6, row.message.id).Run();
-    } else {
-      Poco::Int64 id = 0, lease_at = lease, width = window, now_s = t;
-      std::string token, claim = claim_id;
-      Statement u(s);
-      u << db_.Sql(ClaimUpdateSql()), use(claim), use(lease_at), use(width), use(token), use(now_s),
-          use(id);
-      for (const Row& row : rows) {
-        id = row.message.id;
-        token = row.message.dlr_token;
-        u.execute();
-      }
-    }
+    SqlStatement u(c, ClaimUpdateSql());
+    u.Bind(1, claim_id).Bind(2, lease).Bind(3, window).Bind(5, t);
+    for (const Row& row : rows) u.Bind(4, row.message.dlr_token).Bind(6, row.message.id).Run();
   }
   out.expired = static_cast<int>(expired.size());
   out.suppressed = static_cast<int>(suppressed.size());
@@ -446,7 +338,7 @@ void Outbox::Count(const Claimed& c, SendCounts& counts) {
 // committed: the store does not count them yet, the quota must.
 struct Outbox::OpenSms {
   struct Count {
-    Poco::Int64 sms = 0, segments = 0;
+    int64_t sms = 0, segments = 0;
   };
   std::map<std::string, Count> by_firm;
   void Add(const std::string& firm, int segments, int sign) {
@@ -466,78 +358,83 @@ int SegmentsOf(const std::string& body) {
 }
 }  // namespace
 
-std::pair<int64_t, int64_t> Outbox::UsedThisMonth(const std::string& firm_id, Instant at,
-                                                  int64_t exclude_id) {
+std::pair<int64_t, int64_t> Outbox::UsedThisMonth(SqlConnection& c, const std::string& firm_id,
+                                                  Instant at, int64_t exclude_id) {
   // The firm's month, in its zone.
   MonthSpan month =
       LocalMonthOf(at, options_.zone ? options_.zone(firm_id) : std::string("Europe/Vienna"));
-  Poco::Int64 from = Secs(month.from), to = Secs(month.to);
-  Poco::Int64 sent = 0, segments = 0, exclude = exclude_id;
-  std::string firm = firm_id;
-  Session s = db_.GetSession();
-  s << db_.Sql(
-      "SELECT COUNT(*), COALESCE(SUM(segments), 0) FROM messages WHERE firm_id = ? AND "
-      "channel = " +
-      SqlLiteral(ContactChannel::kSms) + " AND sent_at >= ? AND sent_at < ? AND id <> ?"),
-      bind(firm), bind(from), bind(to), bind(exclude), into(sent), into(segments), now;
-  return {sent, segments};
+  SqlStatement q(c,
+                 "SELECT COUNT(*), COALESCE(SUM(segments), 0) FROM messages WHERE firm_id = ? AND "
+                 "channel = " +
+                     SqlLiteral(ContactChannel::kSms) +
+                     " AND sent_at >= ? AND sent_at < ? AND id <> ?");
+  q.BindAll(firm_id, Secs(month.from), Secs(month.to), exclude_id);
+  std::pair<int64_t, int64_t> used{0, 0};
+  if (q.Step()) used = {q.Int(0), q.Int(1)};
+  return used;
 }
 
-int Outbox::ReleaseHeld(Instant at) {
-  const Poco::Int64 t = Secs(at);
-  Session s = db_.GetSession();
-  Statement st(s);
-  const std::string held = SqlLiteral(MessageState::kHeld);
-  st << "SELECT id, firm_id, body, deadline_at FROM messages WHERE state = " + held +
-            " ORDER BY id";
-  st.execute();
-  RecordSet rs(st);
-  if (rs.rowCount() == 0) return 0;
-  std::vector<Poco::Int64> release, expire;
+void Outbox::SortHeld(Instant at, std::vector<int64_t>& release, std::vector<int64_t>& expire) {
+  const int64_t t = Secs(at);
+  struct Held {
+    int64_t id = 0, deadline = 0;
+    std::string firm, body;
+  };
+  std::vector<Held> rows;
+  PooledConnection c = db_.Connect();
+  {
+    SqlStatement q(*c, "SELECT id, firm_id, body, deadline_at FROM messages WHERE state = " +
+                           SqlLiteral(MessageState::kHeld) + " ORDER BY id");
+    while (q.Step()) rows.push_back({q.Int(0), q.Int(3), q.Text(1), q.Text(2)});
+  }
   // Room left per firm this month; a firm without a limit (any more) takes all.
   std::map<std::string, std::pair<int64_t, int64_t>> room;
-  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-    Poco::Int64 id = IntAt(rs, 0, r), deadline = IntAt(rs, 3, r);
-    if (deadline != 0 && deadline <= t) {
-      expire.push_back(id);
+  for (const Held& h : rows) {
+    if (h.deadline != 0 && h.deadline <= t) {
+      expire.push_back(h.id);
       continue;
     }
-    std::string firm = StringAt(rs, 1, r);
-    SmsQuota quota = options_.quota ? options_.quota(firm) : SmsQuota{};
+    SmsQuota quota = options_.quota ? options_.quota(h.firm) : SmsQuota{};
     constexpr int64_t kUnlimited = INT64_MAX / 4;
-    if (!room.count(firm)) {
-      auto [sent, segments] = UsedThisMonth(firm, at, 0);
-      room[firm] = {quota.sms_per_month > 0 ? quota.sms_per_month - sent : kUnlimited,
-                    quota.segments_per_month > 0 ? quota.segments_per_month - segments : kUnlimited};
+    if (!room.count(h.firm)) {
+      auto [sent, segments] = UsedThisMonth(*c, h.firm, at, 0);
+      room[h.firm] = {
+          quota.sms_per_month > 0 ? quota.sms_per_month - sent : kUnlimited,
+          quota.segments_per_month > 0 ? quota.segments_per_month - segments : kUnlimited};
     }
-    auto& [sms_left, segments_left] = room[firm];
-    int need = SegmentsOf(StringAt(rs, 2, r));
+    auto& [sms_left, segments_left] = room[h.firm];
+    int need = SegmentsOf(h.body);
     if (sms_left < 1 || segments_left < need) continue;  // still over: stays held, no new alert
     sms_left -= 1;
     segments_left -= need;
-    release.push_back(id);
+    release.push_back(h.id);
   }
-  db_.InTransaction([&](Session& tx) {
+}
+
+int Outbox::ReleaseHeld(Instant at) {
+  const int64_t t = Secs(at);
+  const std::string held = SqlLiteral(MessageState::kHeld);
+  std::vector<int64_t> release, expire;
+  SortHeld(at, release, expire);
+  if (release.empty() && expire.empty()) return 0;
+  Transact([&](SqlConnection& tx) {
     if (!release.empty()) {
-      Statement u(tx);
-      u << db_.Sql("UPDATE messages SET state = " +
-                   SqlMoveTo({MessageState::kHeld}, MessageState::kPlanned, MessageActor::kOutbox,
-                             "releasing held messages") +
-                   ", next_attempt_at = ?, last_error = ?, updated_at = ? WHERE state = " + held +
-                   " AND id IN (" + IdList(release) + ")"),
-          bind(t), bind(std::string("released: the SMS quota has room again")), bind(t);
-      u.execute();
+      SqlStatement u(
+          tx, "UPDATE messages SET state = " +
+                  SqlMoveTo({MessageState::kHeld}, MessageState::kPlanned, MessageActor::kOutbox,
+                            "releasing held messages") +
+                  ", next_attempt_at = ?, last_error = ?, updated_at = ? WHERE state = " + held +
+                  " AND id = ?");
+      RunForEach(u, release, t, "released: the SMS quota has room again", t);
     }
     if (!expire.empty()) {
-      Statement u(tx);
-      u << db_.Sql("UPDATE messages SET state = " +
-                   SqlMoveTo({MessageState::kHeld}, MessageState::kExpired, MessageActor::kOutbox,
-                             "expiring held messages") +
-                   ", last_error = ?, final_at = ?, updated_at = ? WHERE state = " + held +
-                   " AND id IN (" + IdList(expire) + ")"),
-          bind(std::string("held (SMS quota of the month reached) until the appointment began")),
-          bind(t), bind(t);
-      u.execute();
+      SqlStatement u(tx, "UPDATE messages SET state = " +
+                             SqlMoveTo({MessageState::kHeld}, MessageState::kExpired,
+                                       MessageActor::kOutbox, "expiring held messages") +
+                             ", last_error = ?, final_at = ?, updated_at = ? WHERE state = " +
+                             held + " AND id = ?");
+      RunForEach(u, expire, "held (SMS quota of the month reached) until the appointment began", t,
+                 t);
     }
   });
   return static_cast<int>(release.size());
@@ -549,7 +446,8 @@ bool Outbox::ApplyQuota(Row& row, Instant at, const OpenSms& open, SendCounts& c
   if (row.message.channel != ToString(ContactChannel::kSms) || !options_.quota) return true;
   SmsQuota quota = options_.quota(row.message.firm_id);
   if (quota.sms_per_month <= 0 && quota.segments_per_month <= 0) return true;
-  auto [sent, segments] = UsedThisMonth(row.message.firm_id, at, row.message.id);
+  std::optional<PooledConnection> c(db_.Connect());  // returned before the transaction
+  auto [sent, segments] = UsedThisMonth(**c, row.message.firm_id, at, row.message.id);
   if (auto it = open.by_firm.find(row.message.firm_id); it != open.by_firm.end()) {
     sent += it->second.sms;
     segments += it->second.segments;
@@ -562,74 +460,20 @@ bool Outbox::ApplyQuota(Row& row, Instant at, const OpenSms& open, SendCounts& c
     return true;
   }
 
-  const Poco::Int64 t = Secs(at);
   // E-mail if the contact has one: an e-mail message planned for the same appointment.
   std::string email;
-  if (!row.appointment_id.empty()) {
-    Session s = db_.GetSession();
-    Statement q(s);
-    q << db_.Sql(
-        "SELECT recipient FROM messages WHERE firm_id = ? AND appointment_id = ? AND "
-        "channel = " +
-        SqlLiteral(ContactChannel::kEmail) + " ORDER BY id DESC LIMIT 1"),
-        bind(row.message.firm_id), bind(row.appointment_id), into(email);
-    q.execute();
+  if (!row.message.appointment_id.empty()) {
+    email = QueryText(**c,
+                      "SELECT recipient FROM messages WHERE firm_id = ? AND appointment_id = ? AND "
+                      "channel = " +
+                          SqlLiteral(ContactChannel::kEmail) + " ORDER BY id DESC LIMIT 1",
+                      row.message.firm_id, row.message.appointment_id)
+                .value_or("");
   }
-  std::string why = "SMS quota of the month reached (" + std::to_string(sent) + " SMS, " +
-                    std::to_string(segments) + " parts)";
-  db_.InTransaction([&](Session& tx) {
-    if (!email.empty()) {
-      Statement ins(tx);
-      ins << db_.Sql(
-          "INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
-          "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
-          "due_at, deadline_at, state, attempts, next_attempt_at, created_at, "
-          "updated_at) VALUES (?, ?, ?, ?, ?, " +
-          SqlLiteral(ContactChannel::kEmail) + ", ?, ?, ?, ?, ?, 0, ?, ?, " +
-          SqlLiteral(MessageState::kPlanned) +
-          ", 0, ?, ?, ?) ON CONFLICT (firm_id, appointment_id, "
-          "appointment_version, contact_key, rule_id) DO NOTHING"),
-          bind(row.message.firm_id), bind(row.appointment_id), bind(row.appointment_version),
-          bind(row.rule_id + "+quota"), bind(row.message.purpose), bind(email), bind(email),
-          bind(row.message.sender), bind(std::string("Erinnerung an Ihren Termin")),
-          bind(row.message.body), bind(t), bind(Secs(row.message.deadline)), bind(t), bind(t),
-          bind(t);
-      ins.execute();
-    }
-    // Sent by e-mail instead, the SMS is done ('cancelled' with the reason): held,
-    // it went out as well once the quota had room, and the customer got both.
-    Statement u(tx);
-    const Poco::Int64 id = row.message.id;
-    if (email.empty()) {
-      u << db_.Sql("UPDATE messages SET state = " +
-                   SqlMoveTo({MessageState::kSending}, MessageState::kHeld, MessageActor::kOutbox,
-                             "holding message " + std::to_string(id) + " (SMS quota)") +
-                   ", last_error = ?, claim_id = NULL, lease_until = NULL, "
-                   "attempts = attempts - 1, updated_at = ? WHERE id = ?"),
-          bind(why + "; held"), bind(t), bind(id);
-    } else {
-      u << db_.Sql("UPDATE messages SET state = " +
-                   SqlMoveTo({MessageState::kSending}, MessageState::kCancelled,
-                             MessageActor::kOutbox,
-                             "rerouting message " + std::to_string(id) + " (SMS quota)") +
-                   ", last_error = ?, final_at = ?, claim_id = NULL, lease_until = NULL, "
-                   "attempts = attempts - 1, updated_at = ? WHERE id = ?"),
-          bind(why + "; sent by e-mail instead (rule " + row.rule_id + "+quota)"), bind(t), bind(t),
-          bind(id);
-    }
-    u.execute();
-    Statement a(tx);
-    a << db_.Sql("INSERT INTO delivery_alerts (firm_id, kind, text, created_at) VALUES (?, ?, ?, ?)"),
-        bind(row.message.firm_id), bind(std::string("quota")),
-        bind(std::string(email.empty() ? "SMS-Kontingent des Monats erreicht: Nachricht an " +
-                                             MaskContact(row.message.recipient) +
-                                             " zurückgehalten"
-                                       : "SMS-Kontingent des Monats erreicht: Nachricht an " +
-                                             MaskContact(row.message.recipient) +
-                                             " per E-Mail gesendet")),
-        bind(t);
-    a.execute();
-  });
+  const std::string why = "SMS quota of the month reached (" + std::to_string(sent) + " SMS, " +
+                          std::to_string(segments) + " parts)";
+  c.reset();
+  HoldOrReroute(row, at, why, email);
   if (email.empty()) {
     ++counts.held;
   } else {
@@ -638,27 +482,76 @@ bool Outbox::ApplyQuota(Row& row, Instant at, const OpenSms& open, SendCounts& c
   return false;
 }
 
-void Outbox::Record(Session& s, const Row& row, const SendOutcome& o, Instant at,
+void Outbox::HoldOrReroute(const Row& row, Instant at, const std::string& why,
+                           const std::string& email) {
+  const int64_t t = Secs(at);
+  const int64_t id = row.message.id;
+  const std::string alert = "SMS-Kontingent des Monats erreicht: Nachricht an " +
+                            MaskContact(row.message.recipient) +
+                            (email.empty() ? " zurückgehalten" : " per E-Mail gesendet");
+  Transact([&](SqlConnection& tx) {
+    if (!email.empty()) {
+      DeliveryStore::NewMessage m;
+      m.firm_id = row.message.firm_id;
+      m.appointment_id = row.message.appointment_id;
+      m.appointment_version = row.appointment_version;
+      m.rule_id = row.rule_id + "+quota";
+      m.purpose = ParseMessagePurpose(row.message.purpose);
+      m.channel = ContactChannel::kEmail;
+      m.contact_key = m.recipient = email;
+      m.sender = row.message.sender;
+      m.subject = "Erinnerung an Ihren Termin";
+      m.body = row.message.body;
+      m.deadline = row.message.deadline;
+      DeliveryStore::InsertMessage(tx, m, at);
+    }
+    // Sent by e-mail instead, the SMS is done ('cancelled' with the reason): held,
+    // it went out as well once the quota had room, and the customer got both.
+    if (email.empty()) {
+      Execute(tx,
+              "UPDATE messages SET state = " +
+                  SqlMoveTo({MessageState::kSending}, MessageState::kHeld, MessageActor::kOutbox,
+                            "holding message " + std::to_string(id) + " (SMS quota)") +
+                  ", last_error = ?, claim_id = NULL, lease_until = NULL, "
+                  "attempts = attempts - 1, updated_at = ? WHERE id = ?",
+              why + "; held", t, id);
+    } else {
+      Execute(
+          tx,
+          "UPDATE messages SET state = " +
+              SqlMoveTo({MessageState::kSending}, MessageState::kCancelled, MessageActor::kOutbox,
+                        "rerouting message " + std::to_string(id) + " (SMS quota)") +
+              ", last_error = ?, final_at = ?, claim_id = NULL, lease_until = NULL, "
+              "attempts = attempts - 1, updated_at = ? WHERE id = ?",
+          why + "; sent by e-mail instead (rule " + row.rule_id + "+quota)", t, t, id);
+    }
+    Execute(tx, "INSERT INTO delivery_alerts (firm_id, kind, text, created_at) VALUES (?, ?, ?, ?)",
+            row.message.firm_id, "quota", alert, t);
+  });
+}
+
+void Outbox::Record(SqlConnection& c, const Row& row, const SendOutcome& o, Instant at,
                     SendCounts& counts) {
-  const Poco::Int64 t = Secs(at);
-  const Poco::Int64 id = row.message.id;
+  const int64_t t = Secs(at);
+  const int64_t id = row.message.id;
   if (o.status != SendStatus::kAccepted)
     ++counts.failure_reasons[o.detail.empty() ? "no reason given by the channel" : o.detail];
   switch (o.status) {
     case SendStatus::kAccepted:
-      RecordAccepted(s, nullptr, {{&row, &o}}, at, counts);
+      RecordAccepted(c, {{&row, &o}}, at, counts);
       return;
     case SendStatus::kPermanent: {
       // A gateway may send a rejection receipt before its HTTP answer: the
       // answer's reason is kept either way.
-      s << db_.Sql("UPDATE messages SET state = " +
-                   SqlMoveTo({MessageState::kSending, MessageState::kFailed}, MessageState::kFailed,
-                             MessageActor::kOutbox,
-                             "recording the failure of message " + std::to_string(id)) +
-                   ", last_error = ?, final_at = COALESCE(final_at, ?), updated_at = ?, "
-                   "lease_until = NULL WHERE id = ? AND state IN " +
-                   SqlList({MessageState::kSending, MessageState::kFailed})),
-          bind(o.detail), bind(t), bind(t), bind(id), now;
+      Execute(c,
+              "UPDATE messages SET state = " +
+                  SqlMoveTo({MessageState::kSending, MessageState::kFailed}, MessageState::kFailed,
+                            MessageActor::kOutbox,
+                            "recording the failure of message " + std::to_string(id)) +
+                  ", last_error = ?, final_at = COALESCE(final_at, ?), updated_at = ?, "
+                  "lease_until = NULL WHERE id = ? AND state IN " +
+                  SqlList({MessageState::kSending, MessageState::kFailed}),
+              o.detail, t, t, id);
       ++counts.failed;
       return;
     }
@@ -669,22 +562,23 @@ void Outbox::Record(Session& s, const Row& row, const SendOutcome& o, Instant at
       const std::string context =
           "recording the transient failure of message " + std::to_string(id);
       if (row.message.deadline != Instant{} && next >= row.message.deadline) {
-        s << db_.Sql("UPDATE messages SET state = " +
-                     SqlMoveTo({MessageState::kSending}, MessageState::kExpired,
-                               MessageActor::kOutbox, context) +
-                     ", last_error = ?, final_at = ?, updated_at = ?, lease_until = NULL" +
-                     from_sending),
-            bind("no retry before the deadline; last error: " + o.detail), bind(t), bind(t),
-            bind(id), now;
+        Execute(c,
+                "UPDATE messages SET state = " +
+                    SqlMoveTo({MessageState::kSending}, MessageState::kExpired,
+                              MessageActor::kOutbox, context) +
+                    ", last_error = ?, final_at = ?, updated_at = ?, lease_until = NULL" +
+                    from_sending,
+                "no retry before the deadline; last error: " + o.detail, t, t, id);
         ++counts.expired;
       } else {
-        s << db_.Sql("UPDATE messages SET state = " +
-                     SqlMoveTo({MessageState::kSending}, MessageState::kPlanned,
-                               MessageActor::kOutbox, context) +
-                     ", next_attempt_at = ?, last_error = ?, updated_at = ?, claim_id = NULL, "
-                     "lease_until = NULL" +
-                     from_sending),
-            bind(Secs(next)), bind(o.detail), bind(t), bind(id), now;
+        Execute(c,
+                "UPDATE messages SET state = " +
+                    SqlMoveTo({MessageState::kSending}, MessageState::kPlanned,
+                              MessageActor::kOutbox, context) +
+                    ", next_attempt_at = ?, last_error = ?, updated_at = ?, claim_id = NULL, "
+                    "lease_until = NULL" +
+                    from_sending,
+                Secs(next), o.detail, t, id);
         ++counts.retried;
       }
       return;
@@ -692,34 +586,17 @@ void Outbox::Record(Session& s, const Row& row, const SendOutcome& o, Instant at
   }
 }
 
-void Outbox::RecordAccepted(Session& s, PassSql* pass,
+void Outbox::RecordAccepted(SqlConnection& c,
                             const std::vector<std::pair<const Row*, const SendOutcome*>>& done,
                             Instant at, SendCounts& counts) {
   if (done.empty()) return;
-  if (db_.dialect() == SqlDialect::kSqlite) {
-    // Prepared once and run per row (Poco would compile it per row).
-    std::optional<SqliteStatement> local;
-    SqliteStatement& u = pass ? pass->record_accepted : local.emplace(s, RecordAcceptedSql());
-    u.Bind(3, static_cast<int64_t>(Secs(at))).Bind(4, static_cast<int64_t>(Secs(at)));
-    for (const auto& [row, outcome] : done) {
-      u.Bind(1, outcome->gateway_message_id)
-          .Bind(2, static_cast<int64_t>(outcome->segments))
-          .Bind(5, row->message.id)
-          .Run();
-      ++counts.accepted;
-    }
-    return;
-  }
-  Poco::Int64 id = 0, segments = 0, sent_at = Secs(at), updated_at = Secs(at);
-  std::string gateway_id;
-  Statement u(s);
-  u << db_.Sql(RecordAcceptedSql()), use(gateway_id), use(segments), use(sent_at), use(updated_at),
-      use(id);
+  SqlStatement u(c, RecordAcceptedSql());
+  u.Bind(3, Secs(at)).Bind(4, Secs(at));
   for (const auto& [row, outcome] : done) {
-    id = row->message.id;
-    segments = outcome->segments;
-    gateway_id = outcome->gateway_message_id;
-    u.execute();
+    u.Bind(1, outcome->gateway_message_id)
+        .Bind(2, static_cast<int64_t>(outcome->segments))
+        .Bind(5, row->message.id)
+        .Run();
     ++counts.accepted;
   }
 }
@@ -759,8 +636,6 @@ SendCounts Outbox::SendDue(Instant at, std::size_t max) {
     for (Row& r : c.rows) claimed.push_back(std::move(r));
   };
   auto want = [&] { return std::min(options_.claim_batch, max - taken); };
-  std::unique_ptr<PassSql> pass;
-  if (db_.dialect() == SqlDialect::kSqlite) pass = std::make_unique<PassSql>(db_.GetSession());
   try {
     while (true) {
       // Keep as many requests open as the window's width allows now.
@@ -769,7 +644,7 @@ SendCounts Outbox::SendDue(Instant at, std::size_t max) {
           if (!more || taken >= max) break;
           Claimed c;
           c.wanted = want();
-          Transact(pass.get(), [&](Session& s) { ClaimIn(s, pass.get(), at, c.wanted, c); });
+          Transact([&](SqlConnection& conn) { ClaimIn(conn, at, c); });
           take(c);
           continue;
         }
@@ -803,18 +678,22 @@ SendCounts Outbox::SendDue(Instant at, std::size_t max) {
       Claimed next;
       const bool claim_ahead = claimed.size() < window_->width() && more && taken < max;
       next.wanted = claim_ahead ? want() : 0;
-      Transact(pass.get(), [&](Session& s) {
+      Transact([&](SqlConnection& c) {
         recorded = SendCounts{};
+        // The claim first: its SELECT would wait for the outcomes' queued
+        // UPDATEs (one more round trip on PostgreSQL). The two touch different
+        // rows: the claim takes 'planned' ones due now, the outcomes move
+        // 'sending' ones (a retry is due only after its backoff).
+        if (claim_ahead) ClaimIn(c, at, next);
         std::vector<std::pair<const Row*, const SendOutcome*>> accepted;
         for (const auto& [tag, outcome] : finished) {
           if (outcome.status == SendStatus::kAccepted) {
             accepted.emplace_back(&open.at(tag), &outcome);
           } else {
-            Record(s, open.at(tag), outcome, at, recorded);
+            Record(c, open.at(tag), outcome, at, recorded);
           }
         }
-        RecordAccepted(s, pass.get(), accepted, at, recorded);
-        if (claim_ahead) ClaimIn(s, pass.get(), at, next.wanted, next);
+        RecordAccepted(c, accepted, at, recorded);
       });
       if (claim_ahead) take(next);
       counts.accepted += recorded.accepted;
@@ -840,13 +719,11 @@ SendCounts Outbox::SendDue(Instant at, std::size_t max) {
 }
 
 std::optional<Instant> Outbox::NextDue() {
-  Session s = db_.GetSession();
-  Poco::Nullable<Poco::Int64> next;
-  s << "SELECT MIN(COALESCE(next_attempt_at, due_at)) FROM messages WHERE state = " +
-           SqlLiteral(MessageState::kPlanned),
-      into(next), now;
-  if (next.isNull()) return std::nullopt;
-  return At(next.value());
+  std::optional<int64_t> next = QueryInt(
+      *db_.Connect(), "SELECT MIN(COALESCE(next_attempt_at, due_at)) FROM messages WHERE state = " +
+                          SqlLiteral(MessageState::kPlanned));
+  if (!next) return std::nullopt;
+  return At(*next);
 }
 
 }  // namespace kehrbote

@@ -20,7 +20,9 @@
 // Only then are requests made, in id order, with at most W requests whose
 // outcome is not yet committed (SendWindow, whose width adapts to the gateway
 // within W): finished outcomes are committed together
-// in one transaction while the other requests are still on the wire. So after
+// in one transaction while the other requests are still on the wire (on
+// PostgreSQL the per-row UPDATEs of a claim and of such a commit are sent
+// pipelined: one round trip for many rows, not one per row). So after
 // a crash, of the rows of one claim still in 'sending' only the W lowest ids
 // can have reached the gateway.
 //
@@ -160,12 +162,10 @@ class Outbox {
                                // fewer than wanted = nothing more is due
     int expired = 0, suppressed = 0;
   };
-  // The hot statements of one pass on SQLite, prepared once (see outbox.cc).
-  struct PassSql;
-  // `fn` in one transaction: on `pass`'s connection if given, else db_.InTransaction.
-  void Transact(PassSql* pass, const std::function<void(Poco::Data::Session&)>& fn);
-  void ClaimIn(Poco::Data::Session& s, PassSql* pass, Instant now, std::size_t max,
-               Claimed& out);
+  // `fn` in one transaction, its writes in one batch (see outbox.cc).
+  void Transact(const std::function<void(SqlConnection&)>& fn);
+  // Claims `out.wanted` rows within `c`'s transaction.
+  void ClaimIn(SqlConnection& c, Instant now, Claimed& out);
   static void Count(const Claimed& claimed, SendCounts& counts);
   // A row left in 'sending' by a dead process (RecoverInterrupted).
   struct Interrupted {
@@ -174,19 +174,24 @@ class Outbox {
     bool maybe_sent = false;   // among the claim's W lowest ids still 'sending'
     bool has_receipt = false;  // a receipt was recorded for it
   };
-  void Settle(Poco::Data::Session& s, const Interrupted& row, int64_t t,
-              RecoveryCounts& counts);
-  void Record(Poco::Data::Session& s, const Row& row, const SendOutcome& outcome, Instant now,
+  void Settle(SqlConnection& c, const Interrupted& row, int64_t t, RecoveryCounts& counts);
+  void Record(SqlConnection& c, const Row& row, const SendOutcome& outcome, Instant now,
               SendCounts& counts);
   // SMS (count, segments) of the firm sent in the month of `now`, in its zone.
-  std::pair<int64_t, int64_t> UsedThisMonth(const std::string& firm_id, Instant now,
-                                            int64_t exclude_id);
-  void RecordAccepted(Poco::Data::Session& s, PassSql* pass,
+  // The held messages the firms' quotas have room for now, and those past
+  // their deadline (ReleaseHeld).
+  void SortHeld(Instant now, std::vector<int64_t>& release, std::vector<int64_t>& expire);
+  std::pair<int64_t, int64_t> UsedThisMonth(SqlConnection& c, const std::string& firm_id,
+                                            Instant now, int64_t exclude_id);
+  void RecordAccepted(SqlConnection& c,
                       const std::vector<std::pair<const Row*, const SendOutcome*>>& done,
                       Instant now, SendCounts& counts);
   // False: the row was held or re-routed (quota reached). `counted`: the
   // segments this SMS adds to a limited quota (0 if the firm has none).
   bool ApplyQuota(Row& row, Instant now, const OpenSms& open, SendCounts& counts, int* counted);
+  // The SMS `row` to 'held', or, with an `email` known, to 'cancelled' and an
+  // e-mail planned instead; an alert for the firm either way (`why`: the quota).
+  void HoldOrReroute(const Row& row, Instant now, const std::string& why, const std::string& email);
   std::chrono::seconds Backoff(int attempts);
 
   Database& db_;

@@ -13,9 +13,6 @@
 // The kill points are drawn from a seed, printed; KEHRBOTE_CRASH_SEED=N repeats
 // them. KEHRBOTE_CRASH_MESSAGES and KEHRBOTE_CRASH_KILLS change the size of the
 // receipts run (default 5,000 messages, 10 kills: the measurement).
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Session.h>
-#include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -30,6 +27,7 @@
 #include "dispatcher/outbox/outbox.h"
 #include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/store/database.h"
+#include "dispatcher/store/sql_connection.h"
 #include "tests/support/child_process.h"
 #include "tests/support/http_relay.h"
 #include "tests/support/kannel_server.h"
@@ -38,10 +36,6 @@
 
 namespace kehrbote::test {
 namespace {
-
-using Poco::Data::Keywords::bind;
-using Poco::Data::Keywords::into;
-using Poco::Data::Keywords::now;
 
 std::string Number(int i) {
   char buf[32];
@@ -90,30 +84,27 @@ int WidestWindow(const std::string& log) {
 }
 
 void InsertMessages(Database& db, int count, Instant t0) {
-  db.InTransaction([&](Poco::Data::Session& s) {
+  db.InTransaction([&](SqlConnection& c) {
+    SqlStatement st(c,
+                    "INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
+                    "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
+                    "due_at, deadline_at, state, attempts, next_attempt_at, created_at, "
+                    "updated_at) VALUES ('huber', ?, 1, 'sms-1d', 'reminder', 'sms', ?, ?, "
+                    "'HuberRFK', '', ?, 1, ?, ?, 'planned', 0, ?, ?, ?)");
     for (int i = 0; i < count; ++i) {
-      Poco::Int64 due = t0.time_since_epoch().count() - 10, deadline = due + 86400;
-      std::string to = Number(i), appt = "A-" + std::to_string(i),
-                  body = "Kehrtermin " + std::to_string(i) + ": morgen 8:00 Uhr. Grüße";
-      Poco::Data::Statement st(s);
-      st << db.Sql("INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
-                   "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
-                   "due_at, deadline_at, state, attempts, next_attempt_at, created_at, "
-                   "updated_at) VALUES ('huber', ?, 1, 'sms-1d', 'reminder', 'sms', ?, ?, "
-                   "'HuberRFK', '', ?, 1, ?, ?, 'planned', 0, ?, ?, ?)"),
-          bind(appt), bind(to), bind(to), bind(body), bind(due), bind(deadline), bind(due),
-          bind(due), bind(due);
-      st.execute();
+      const int64_t due = t0.time_since_epoch().count() - 10, deadline = due + 86400;
+      const std::string to = Number(i), appt = "A-" + std::to_string(i),
+                        body = "Kehrtermin " + std::to_string(i) + ": morgen 8:00 Uhr. Grüße";
+      st.BindAll(appt, to, to, body, due, deadline, due, due, due).Run();
     }
   });
 }
 
 int CountSent(Database& db) {
-  Poco::Data::Session s = db.GetSession();
-  int n = 0;
-  s << "SELECT COUNT(*) FROM messages WHERE sent_at IS NOT NULL OR state = 'sending'", into(n),
-      now;
-  return n;
+  return static_cast<int>(
+      QueryInt(*db.Connect(),
+               "SELECT COUNT(*) FROM messages WHERE sent_at IS NOT NULL OR state = 'sending'")
+          .value_or(0));
 }
 
 // Messages fakesmsc received per number, once each number arrived (bounded).
@@ -203,9 +194,10 @@ CrashResult RunWithCrashes(const CrashRun& run, uint32_t seed) {
   out.widest = WidestWindow(dir.Sub("worker.log"));
   EXPECT_TRUE(finished) << "the worker did not finish within 240 s";
 
-  Poco::Data::Session s = db->GetSession();
-  s << "SELECT COUNT(*) FROM messages WHERE state NOT IN ('accepted', 'delivered')",
-      into(out.unsent), now;
+  PooledConnection c = db->Connect();
+  out.unsent = static_cast<int>(
+      QueryInt(*c, "SELECT COUNT(*) FROM messages WHERE state NOT IN ('accepted', 'delivered')")
+          .value_or(0));
   std::map<std::string, int> copies = CopiesReceived(kannel, run.messages);
   for (int i = 0; i < run.messages; ++i) {
     int n = copies.count(Number(i)) ? copies[Number(i)] : 0;
@@ -215,12 +207,8 @@ CrashResult RunWithCrashes(const CrashRun& run, uint32_t seed) {
       out.duplicated.insert(Number(i));
     }
   }
-  Poco::Data::Statement q(s);
-  q << "SELECT contact_key FROM messages WHERE possible_duplicate = 1";
-  q.execute();
-  Poco::Data::RecordSet rs(q);
-  for (std::size_t r = 0; r < rs.rowCount(); ++r)
-    out.flagged.insert(rs.value(0, r).convert<std::string>());
+  SqlStatement q(*c, "SELECT contact_key FROM messages WHERE possible_duplicate = 1");
+  while (q.Step()) out.flagged.insert(q.Text(0));
   return out;
 }
 

@@ -3,7 +3,6 @@
 // Kannel whose sms-service posts replies to that listener.
 #pragma once
 
-#include <Poco/Data/Session.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -20,6 +19,7 @@
 #include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/sms/kannel_channel.h"
 #include "dispatcher/store/database.h"
+#include "dispatcher/store/sql_connection.h"
 #include "tests/support/child_process.h"
 #include "tests/support/kannel_server.h"
 #include "tests/support/temp_dir.h"
@@ -93,19 +93,13 @@ class DeliveryFixture : public ::testing::Test {
     m.body = text;
     m.deadline = deadline == Instant{} ? clock_.Now() + std::chrono::hours(24) : deadline;
     EXPECT_TRUE(store.InsertMessage(m, clock_.Now()));
-    Poco::Data::Session s = db_->GetSession();
-    Poco::Int64 id = 0;
-    s << "SELECT MAX(id) FROM messages", Poco::Data::Keywords::into(id), Poco::Data::Keywords::now;
-    return id;
+    return QueryInt(*db_->Connect(), "SELECT MAX(id) FROM messages").value_or(0);
   }
 
   std::string Column(int64_t id, const std::string& column) {
-    Poco::Data::Session s = db_->GetSession();
-    Poco::Nullable<std::string> v;
-    Poco::Int64 i = id;
-    s << db_->Sql("SELECT CAST(" + column + " AS TEXT) FROM messages WHERE id = ?"),
-        Poco::Data::Keywords::use(i), Poco::Data::Keywords::into(v), Poco::Data::Keywords::now;
-    return v.isNull() ? "<null>" : v.value();
+    return QueryText(*db_->Connect(),
+                     "SELECT CAST(" + column + " AS TEXT) FROM messages WHERE id = ?", id)
+        .value_or("<null>");
   }
   std::string State(int64_t id) { return Column(id, "state"); }
 
@@ -120,11 +114,11 @@ class DeliveryFixture : public ::testing::Test {
   }
 
   int Count(const std::string& sql) {
-    Poco::Data::Session s = db_->GetSession();
-    int n = 0;
-    s << sql, Poco::Data::Keywords::into(n), Poco::Data::Keywords::now;
-    return n;
+    return static_cast<int>(QueryInt(*db_->Connect(), sql).value_or(0));
   }
+
+  // Runs `sql` (no parameters) on the store.
+  void Exec(const std::string& sql) { db_->Connect()->Execute(sql); }
 
   // GET on the dispatcher's listener; returns the status.
   int Get(const std::string& target) {

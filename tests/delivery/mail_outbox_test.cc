@@ -1,7 +1,6 @@
 // E-mail through the Outbox and the SMTP channel to aiosmtpd: accepted with the
 // Message-ID as gateway id; a relay without STARTTLS gets nothing and the
 // message waits for a retry (nothing lost).
-#include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -17,6 +16,7 @@
 #include "dispatcher/outbox/outbox.h"
 #include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/store/database.h"
+#include "dispatcher/store/sql_connection.h"
 #include "dispatcher/store/store_schema.h"
 #include "tests/support/child_process.h"
 #include "tests/support/smtp_server.h"
@@ -24,9 +24,6 @@
 
 namespace kehrbote::test {
 namespace {
-
-using Poco::Data::Keywords::into;
-using Poco::Data::Keywords::now;
 
 class MailOutboxTest : public ::testing::Test {
  protected:
@@ -50,12 +47,7 @@ class MailOutboxTest : public ::testing::Test {
     m.deadline = clock_.Now() + std::chrono::hours(30);
     ASSERT_TRUE(DeliveryStore(*db_).InsertMessage(m, clock_.Now()));
   }
-  std::string Query(const std::string& sql) {
-    Poco::Data::Session s = db_->GetSession();
-    std::string v;
-    s << sql, into(v), now;
-    return v;
-  }
+  std::string Query(const std::string& sql) { return QueryText(*db_->Connect(), sql).value_or(""); }
   TempDir dir_{"kehrbote-mail-outbox-"};
   SystemClock clock_;
   std::unique_ptr<Database> db_;

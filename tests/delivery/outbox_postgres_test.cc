@@ -2,8 +2,6 @@
 // one PostgreSQL claim concurrently with FOR UPDATE SKIP LOCKED: every message
 // reaches the real Kannel exactly once. Plus the receipt round trip and the
 // quota/suppression queries on PostgreSQL.
-#include <Poco/Data/Session.h>
-#include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -14,14 +12,12 @@
 #include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/sms/kannel_channel.h"
 #include "dispatcher/store/database.h"
+#include "dispatcher/store/sql_connection.h"
 #include "tests/support/kannel_server.h"
 #include "tests/support/postgres_server.h"
 
 namespace kehrbote::test {
 namespace {
-
-using Poco::Data::Keywords::into;
-using Poco::Data::Keywords::now;
 
 TEST(OutboxPostgresTest, TwoSendersNeverSendOneMessageTwice) {
   PostgresServer& pg = SharedPostgresServer();
@@ -83,10 +79,10 @@ TEST(OutboxPostgresTest, TwoSendersNeverSendOneMessageTwice) {
   for (const auto& m : got) ++copies[m.to];
   EXPECT_EQ(static_cast<int>(copies.size()), kMessages);
   for (const auto& [to, n] : copies) EXPECT_EQ(n, 1) << to;
-  Poco::Data::Session s = db->GetSession();
-  Poco::Int64 unsent = -1;
-  s << "SELECT COUNT(*) FROM messages WHERE state NOT IN ('accepted', 'delivered')", into(unsent), now;
-  EXPECT_EQ(unsent, 0);
+  EXPECT_EQ(QueryInt(*db->Connect(),
+                     "SELECT COUNT(*) FROM messages WHERE state NOT IN ('accepted', 'delivered')")
+                .value_or(-1),
+            0);
   (void)unlimited;
 }
 
@@ -114,10 +110,9 @@ TEST(OutboxPostgresTest, ReceiptsSuppressionAndRecoveryOnPostgres) {
   // No channel configured: transient, back to planned with a reason.
   SendCounts c = outbox.SendDue(clock.Now(), 10);
   EXPECT_EQ(c.retried, 1);
-  Poco::Data::Session s = db->GetSession();
-  std::string token;
-  s << "UPDATE messages SET state = 'accepted', dlr_token = 'feedfacefeedfacefeedfacefeedface', "
-       "sent_at = 1", now;
+  Execute(*db->Connect(),
+          "UPDATE messages SET state = 'accepted', dlr_token = 'feedfacefeedfacefeedfacefeedface', "
+          "sent_at = 1");
   EXPECT_EQ(store.ApplyReceipt("feedfacefeedfacefeedfacefeedface", 8, "ACK", "", clock.Now()),
             ReceiptResult::kRecorded);
   EXPECT_EQ(store.ApplyReceipt("feedfacefeedfacefeedfacefeedface", 1, "", "id-1", clock.Now()),

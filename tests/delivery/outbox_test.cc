@@ -99,7 +99,7 @@ TEST_F(OutboxTest, KannelDownIsRetriedThenAccepted) {
   EXPECT_NE(backlog.last_error.find("cannot reach"), std::string::npos);
   kannel_->StartSmsbox();
   SendCounts second = outbox_->SendDue(Instant(seconds(next)), 10);
-  EXPECT_EQ(second.accepted, 1);
+  EXPECT_EQ(second.accepted, 1) << State(a) << ": " << Column(a, "last_error");
   EXPECT_EQ(Column(a, "attempts"), "2");
   EXPECT_EQ(ReceivedFor("+436641000015", 1).size(), 1u);
   EXPECT_EQ(DeliveryStore(*db_).GetBacklog("huber").retrying, 0);
@@ -183,12 +183,13 @@ TEST_F(OutboxTest, OtherReplyIsForwardedToTheFirm) {
   while (Count("SELECT COUNT(*) FROM messages WHERE rule_id = 'forward'") == 0 &&
          std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  Poco::Data::Session s = db_->GetSession();
-  std::string recipient, subject, body, appointment;
-  s << "SELECT recipient, subject, body, appointment_id FROM messages WHERE rule_id = 'forward'",
-      Poco::Data::Keywords::into(recipient), Poco::Data::Keywords::into(subject),
-      Poco::Data::Keywords::into(body), Poco::Data::Keywords::into(appointment),
-      Poco::Data::Keywords::now;
+  PooledConnection conn = db_->Connect();
+  SqlStatement q(*conn,
+                 "SELECT recipient, subject, body, appointment_id FROM messages "
+                 "WHERE rule_id = 'forward'");
+  ASSERT_TRUE(q.Step());
+  const std::string recipient = q.Text(0), subject = q.Text(1), body = q.Text(2),
+                    appointment = q.Text(3);
   EXPECT_EQ(recipient, "buero@huber.example.at");
   EXPECT_EQ(appointment, "A-77");
   EXPECT_NE(subject.find("+436641000021"), std::string::npos);
@@ -307,13 +308,12 @@ TEST_F(OutboxTest, RecoveryResendsAndFlagsOnlyTheInFlightRow) {
   int64_t c = Plan("+436641000042", "C");
   {
     // As a crash leaves them: one claim, all 'sending'; a's request was in flight.
-    Poco::Data::Session s = db_->GetSession();
-    s << "UPDATE messages SET state = 'sending', claim_id = 'test/1-1-1', attempts = 1, "
-         "lease_until = 9999999999 WHERE id IN (" + std::to_string(a) + "," + std::to_string(b) +
-         "," + std::to_string(c) + ")", Poco::Data::Keywords::now;
+    Exec(
+        "UPDATE messages SET state = 'sending', claim_id = 'test/1-1-1', attempts = 1, "
+        "lease_until = 9999999999 WHERE id IN (" +
+        std::to_string(a) + "," + std::to_string(b) + "," + std::to_string(c) + ")");
     // Another instance's live claim is left alone.
-    s << "UPDATE messages SET claim_id = 'other/1-1-1' WHERE id = " + std::to_string(c),
-        Poco::Data::Keywords::now;
+    Exec("UPDATE messages SET claim_id = 'other/1-1-1' WHERE id = " + std::to_string(c));
   }
   RecoveryCounts r = outbox_->RecoverInterrupted(clock_.Now());
   EXPECT_EQ(r.resent, 2);
@@ -437,10 +437,10 @@ TEST_F(OutboxTest, RecoveryFlagsAsManyRowsAsTheClaimsSendWindow) {
   int64_t c = Plan("+436641000062", "C");
   {
     // A claim made with send window 2: a and b may both have been in flight.
-    Poco::Data::Session s = db_->GetSession();
-    s << "UPDATE messages SET state = 'sending', claim_id = 'test/1-1-2', claim_window = 2, "
-         "attempts = 1, lease_until = 9999999999 WHERE id IN (" + std::to_string(a) + "," +
-         std::to_string(b) + "," + std::to_string(c) + ")", Poco::Data::Keywords::now;
+    Exec(
+        "UPDATE messages SET state = 'sending', claim_id = 'test/1-1-2', claim_window = 2, "
+        "attempts = 1, lease_until = 9999999999 WHERE id IN (" +
+        std::to_string(a) + "," + std::to_string(b) + "," + std::to_string(c) + ")");
   }
   RecoveryCounts r = outbox_->RecoverInterrupted(clock_.Now());
   EXPECT_EQ(r.resent, 3);
@@ -459,12 +459,11 @@ TEST_F(OutboxTest, RecoveryWaitsForTheReceiptOfAnInFlightSmsAndResendsOnlyWithou
   int64_t b = Plan("+436641000081", "Termin B");
   int64_t c = Plan("+436641000082", "Termin C");
   {
-    Poco::Data::Session s = db_->GetSession();
     for (int64_t id : {a, b, c})
-      s << "UPDATE messages SET state = 'sending', claim_id = 'test/1-1-3', claim_window = 2, "
-           "attempts = 1, lease_until = 9999999999, dlr_token = '" + NewDlrToken(id) +
-               "' WHERE id = " + std::to_string(id),
-          Poco::Data::Keywords::now;
+      Exec(
+          "UPDATE messages SET state = 'sending', claim_id = 'test/1-1-3', claim_window = 2, "
+          "attempts = 1, lease_until = 9999999999, dlr_token = '" +
+          NewDlrToken(id) + "' WHERE id = " + std::to_string(id));
   }
   OutboxOptions oo;
   oo.instance = "test";
@@ -499,11 +498,10 @@ TEST_F(OutboxTest, RecoveryWaitsForTheReceiptOfAnInFlightSmsAndResendsOnlyWithou
 TEST_F(OutboxTest, RecoveryTakesARecordedReceiptAsAccepted) {
   int64_t a = Plan("+436641000090", "Termin A");
   {
-    Poco::Data::Session s = db_->GetSession();
-    s << "UPDATE messages SET state = 'sending', claim_id = 'test/1-1-4', claim_window = 16, "
-         "attempts = 1, lease_until = 9999999999, dlr_token = '" + NewDlrToken(a) +
-             "' WHERE id = " + std::to_string(a),
-        Poco::Data::Keywords::now;
+    Exec(
+        "UPDATE messages SET state = 'sending', claim_id = 'test/1-1-4', claim_window = 16, "
+        "attempts = 1, lease_until = 9999999999, dlr_token = '" +
+        NewDlrToken(a) + "' WHERE id = " + std::to_string(a));
   }
   EXPECT_EQ(Get("/dlr?token=" + Column(a, "dlr_token") + "&status=8&answer=ACK&id=x"), 200);
   EXPECT_EQ(State(a), "sending");
@@ -522,13 +520,11 @@ TEST_F(OutboxTest, RecoveryKeepsTheFlagOfAnEarlierCrash) {
   int64_t a = Plan("+436641000095", "A");
   int64_t b = Plan("+436641000096", "B");
   {
-    Poco::Data::Session s = db_->GetSession();
-    s << "UPDATE messages SET state = 'sending', claim_id = 'test/2-2-1', claim_window = 1, "
-         "attempts = 2, lease_until = 9999999999 WHERE id IN (" + std::to_string(a) + "," +
-             std::to_string(b) + ")",
-        Poco::Data::Keywords::now;
-    s << "UPDATE messages SET possible_duplicate = 1 WHERE id = " + std::to_string(b),
-        Poco::Data::Keywords::now;
+    Exec(
+        "UPDATE messages SET state = 'sending', claim_id = 'test/2-2-1', claim_window = 1, "
+        "attempts = 2, lease_until = 9999999999 WHERE id IN (" +
+        std::to_string(a) + "," + std::to_string(b) + ")");
+    Exec("UPDATE messages SET possible_duplicate = 1 WHERE id = " + std::to_string(b));
   }
   RecoveryCounts r = outbox_->RecoverInterrupted(clock_.Now());
   EXPECT_EQ(r.resent, 2);
