@@ -317,7 +317,10 @@ void KannelServer::Stop() {
 void KannelServer::StopSmsbox() { smsbox_.Stop(std::chrono::seconds(5)); }
 void KannelServer::StartSmsbox() {
   SpawnSmsbox();
-  if (!WaitForTcpPort("127.0.0.1", sendsms_port_, std::chrono::seconds(10)))
+  // Listening is not serving: a request before smsbox has reached its bearerbox
+  // may be reset.
+  if (!WaitForHttpAnswer("127.0.0.1", sendsms_port_, "/cgi-bin/sendsms",
+                         std::chrono::seconds(10)))
     throw std::runtime_error("KannelServer: smsbox did not come back: " + LogTail());
 }
 void KannelServer::StopBearerbox() {

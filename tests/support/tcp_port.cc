@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <stdexcept>
@@ -42,6 +43,44 @@ bool WaitForTcpPort(const std::string& host, int port, std::chrono::milliseconds
     // The server is another process with no event to wait on: bounded polling.
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+namespace {
+
+// One GET on a fresh connection; true if the reply starts with an HTTP status line.
+bool AnswersHttp(const std::string& host, int port, const std::string& path) {
+  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return false;
+  timeval limit{2, 0};  // a server that accepts but never answers
+  setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, host.c_str(), &a.sin_addr);
+  bool ok = false;
+  if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    const std::string request = "GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\n\r\n";
+    char head[5] = {};
+    ok = send(s, request.data(), request.size(), MSG_NOSIGNAL) ==
+             static_cast<ssize_t>(request.size()) &&
+         recv(s, head, sizeof head, MSG_WAITALL) == static_cast<ssize_t>(sizeof head) &&
+         std::string(head, sizeof head) == "HTTP/";
+  }
+  close(s);
+  return ok;
+}
+
+}  // namespace
+
+bool WaitForHttpAnswer(const std::string& host, int port, const std::string& path,
+                       std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!AnswersHttp(host, port, path)) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    // Another process with no event to wait on: bounded polling.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
 }
 
 }  // namespace kehrbote::test
