@@ -45,9 +45,8 @@ struct FirmWork {
 // Reads and plans one firm. `split` spreads the planner over the cores (used
 // when firms are planned one at a time).
 static bool PrepareFirm(PlanStore& plans, AppointmentStore& appointments, SqlConnection& c,
-                        const FirmConfig& firm,
-                        const FirmPolicy& policy, const std::vector<std::string>* ids, Instant now,
-                        bool split, FirmWork& w) {
+                        const FirmConfig& firm, const FirmPolicy& policy,
+                        const std::vector<std::string>* ids, Instant now, bool split, FirmWork& w) {
   w.policy = PolicyFingerprint(policy);
   if (!ids) {
     // A full pass plans the versions not planned before, of appointments that
@@ -106,8 +105,8 @@ static bool PrepareFirm(PlanStore& plans, AppointmentStore& appointments, SqlCon
   return true;
 }
 
-static void WriteFirm(PlanStore& plans, SqlConnection& c, const FirmConfig& firm,
-                      const FirmWork& w, Instant now, PlanPassResult& r) {
+static void WriteFirm(PlanStore& plans, SqlConnection& c, const FirmConfig& firm, const FirmWork& w,
+                      Instant now, PlanPassResult& r) {
   std::vector<const AppointmentPlan*> all;
   for (const AppointmentPlan& p : w.plans) all.push_back(&p);
   PlanWriteResult written = plans.WriteAll(c, all, now);
@@ -195,8 +194,7 @@ PlanPassResult DispatcherApp::PlanAllGrouped(Instant now, FirmFeed& feed) {
         try {
           p.policy = EffectivePolicy(firm);
           PooledConnection c = db_.Connect();
-          any = PrepareFirm(plans_, appointments_, *c, firm, p.policy, nullptr, now, false,
-                            p.work);
+          any = PrepareFirm(plans_, appointments_, *c, firm, p.policy, nullptr, now, false, p.work);
         } catch (...) {
           RecordFailure(firm.id(), std::current_exception());  // the other firms go on
         }

@@ -157,6 +157,30 @@ void BindMessage(SqlStatement& st, const PlannedMessage& m, int64_t now) {
              static_cast<int64_t>(m.segments), due, Seconds(m.deadline), due, now, now, m.reason);
 }
 
+// One statement run once per row inside a SqlBatch: the rows go in one round
+// trip on PostgreSQL (pipelined), and are local calls on SQLite anyway.
+// Finish() returns the rows changed: what Run() returned (SQLite) plus what the
+// batch counted (PostgreSQL, where Run() only queues and returns 0). Text bound
+// by Row() must outlive the next Run() (SQLite binds without copying).
+class PerRowWrite {
+ public:
+  PerRowWrite(SqlConnection& c, const std::string& sql) : st_(c, sql), batch_(c) {}
+
+  SqlStatement& statement() { return st_; }
+  template <typename... Values>
+  void Row(const Values&... values) {
+    st_.BindAll(values...);
+    Run();
+  }
+  void Run() { changed_ += st_.Run(); }
+  int Finish() { return static_cast<int>(changed_ + batch_.Finish()); }
+
+ private:
+  SqlStatement st_;  // prepared before the batch begins (PQprepare leaves a pipeline)
+  SqlBatch batch_;
+  int64_t changed_ = 0;
+};
+
 // "UPDATE ... SET state = 'cancelled' ... WHERE state IN ('planned', 'held')
 // AND id = ?" (binds: reason, updated_at, final_at, id): cancelling only
 // touches pending rows, so a message the outbox has claimed is never cancelled
@@ -184,8 +208,8 @@ std::map<std::string, std::vector<ExistingMessage>> PlanStore::ExistingMessagesO
 }
 
 std::set<std::pair<std::string, int64_t>> PlanStore::PlannedVersions(SqlConnection& c,
-                                                                   std::string_view firm_id,
-                                                                   std::string_view policy) {
+                                                                     std::string_view firm_id,
+                                                                     std::string_view policy) {
   SqlStatement q(c,
                  "SELECT p.appointment_id, p.version FROM planned_versions p JOIN appointments a "
                  "ON a.firm_id = p.firm_id AND a.appointment_id = p.appointment_id AND "
@@ -215,16 +239,15 @@ void PlanStore::MarkPlanned(SqlConnection& c, std::string_view firm_id,
                             const std::vector<PlannedVersion>& versions, std::string_view policy,
                             Instant at) {
   if (versions.empty()) return;
-  SqlStatement st(c,
-                  "INSERT INTO planned_versions (firm_id, appointment_id, version, planned_at, "
-                  "policy, data_hash) VALUES (?, ?, ?, ?, ?, ?) "
-                  "ON CONFLICT (firm_id, appointment_id, version) DO UPDATE SET "
-                  "planned_at = excluded.planned_at, policy = excluded.policy, "
-                  "data_hash = excluded.data_hash");
-  SqlBatch batch(c);
+  PerRowWrite w(c,
+                "INSERT INTO planned_versions (firm_id, appointment_id, version, planned_at, "
+                "policy, data_hash) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (firm_id, appointment_id, version) DO UPDATE SET "
+                "planned_at = excluded.planned_at, policy = excluded.policy, "
+                "data_hash = excluded.data_hash");
   for (const PlannedVersion& v : versions)
-    st.BindAll(firm_id, v.appointment_id, v.version, Seconds(at), policy, v.data_hash).Run();
-  batch.Finish();
+    w.Row(firm_id, v.appointment_id, v.version, Seconds(at), policy, v.data_hash);
+  w.Finish();
 }
 
 bool PlanStore::InsertMessage(SqlConnection& c, const PlannedMessage& m, Instant now) {
@@ -240,60 +263,52 @@ PlanWriteResult PlanStore::Write(SqlConnection& c, const AppointmentPlan& plan, 
 PlanWriteResult PlanStore::WriteAll(SqlConnection& c,
                                     const std::vector<const AppointmentPlan*>& plans,
                                     Instant now) {
-  // Each kind of write is one prepared statement run per row; a batch per kind
-  // sends its rows in one round trip on PostgreSQL and counts what they changed.
   PlanWriteResult r;
   const int64_t at = Seconds(now);
   {
-    SqlStatement st(c, CancelPendingSql());
-    SqlBatch batch(c);
+    PerRowWrite w(c, CancelPendingSql());
     for (const AppointmentPlan* p : plans) {
-      for (int64_t id : p->cancel) st.BindAll(p->cancel_reason, at, at, id).Run();
-      for (const auto& [id, reason] : p->withdraw) st.BindAll(reason, at, at, id).Run();
+      for (int64_t id : p->cancel) w.Row(p->cancel_reason, at, at, id);
+      for (const auto& [id, reason] : p->withdraw) w.Row(reason, at, at, id);
     }
-    r.cancelled = static_cast<int>(batch.Finish());
+    r.cancelled = w.Finish();
   }
   {
     // Re-planned rows: only while still 'planned' and untried (the outbox has
     // not claimed them).
     RequireTransition(MessageState::kPlanned, MessageState::kPlanned, MessageActor::kPlanner,
                       "re-planning messages");
-    SqlStatement st(c,
-                    "UPDATE messages SET due_at = ?, next_attempt_at = ?, deadline_at = ?, "
-                    "subject = ?, body = ?, segments = ?, reason = ?, updated_at = ? "
-                    "WHERE id = ? AND state = " +
-                        SqlLiteral(MessageState::kPlanned) + " AND attempts = 0");
-    SqlBatch batch(c);
+    PerRowWrite w(c,
+                  "UPDATE messages SET due_at = ?, next_attempt_at = ?, deadline_at = ?, "
+                  "subject = ?, body = ?, segments = ?, reason = ?, updated_at = ? "
+                  "WHERE id = ? AND state = " +
+                      SqlLiteral(MessageState::kPlanned) + " AND attempts = 0");
     for (const AppointmentPlan* p : plans)
       for (const PlannedMessage& m : p->replan)
-        st.BindAll(Seconds(m.due), Seconds(m.due), Seconds(m.deadline), m.subject, m.body,
-                   static_cast<int64_t>(m.segments), m.reason, at, m.id)
-            .Run();
-    r.replanned = static_cast<int>(batch.Finish());
+        w.Row(Seconds(m.due), Seconds(m.due), Seconds(m.deadline), m.subject, m.body,
+              static_cast<int64_t>(m.segments), m.reason, at, m.id);
+    r.replanned = w.Finish();
   }
   {
-    SqlStatement st(c, InsertMessageSql());
-    SqlBatch batch(c);
+    PerRowWrite w(c, InsertMessageSql());
     for (const AppointmentPlan* p : plans)
       for (const PlannedMessage& m : p->messages) {
-        BindMessage(st, m, at);
-        st.Run();
+        BindMessage(w.statement(), m, at);
+        w.Run();
       }
-    r.planned = static_cast<int>(batch.Finish());
+    r.planned = w.Finish();
   }
   {
-    SqlStatement st(c,
-                    "INSERT INTO skips (firm_id, appointment_id, appointment_version, rule_id, "
-                    "channel, contact, kind, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (firm_id, appointment_id, appointment_version, rule_id, contact, "
-                    "kind) DO NOTHING");
-    SqlBatch batch(c);
+    PerRowWrite w(c,
+                  "INSERT INTO skips (firm_id, appointment_id, appointment_version, rule_id, "
+                  "channel, contact, kind, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                  "ON CONFLICT (firm_id, appointment_id, appointment_version, rule_id, contact, "
+                  "kind) DO NOTHING");
     for (const AppointmentPlan* p : plans)
       for (const PlannedSkip& k : p->skips)
-        st.BindAll(k.firm_id, k.appointment_id, k.appointment_version, k.rule_id,
-                   ToString(k.channel), k.contact, ToString(k.kind), k.reason, at)
-            .Run();
-    r.skipped = static_cast<int>(batch.Finish());
+        w.Row(k.firm_id, k.appointment_id, k.appointment_version, k.rule_id, ToString(k.channel),
+              k.contact, ToString(k.kind), k.reason, at);
+    r.skipped = w.Finish();
   }
   return r;
 }
@@ -310,8 +325,8 @@ std::vector<MessageRow> PlanStore::ListMessages(std::string_view firm_id) {
 
 std::vector<SkipRow> PlanStore::ListSkips(std::string_view firm_id) {
   PooledConnection c = db_.Connect();
-  SqlStatement q(*c, std::string("SELECT ") + kSkipRowColumns +
-                         " FROM skips WHERE firm_id = ? ORDER BY id");
+  SqlStatement q(
+      *c, std::string("SELECT ") + kSkipRowColumns + " FROM skips WHERE firm_id = ? ORDER BY id");
   q.Bind(1, firm_id);
   std::vector<SkipRow> out;
   while (q.Step()) out.push_back(ReadSkipRow(q));

@@ -86,9 +86,8 @@ class PlanStore {
   // Ids of the firm's current appointment versions that start after `after` and
   // are not in planned_versions as PlannedVersions counts them (reads STORE's
   // `appointments` table).
-  std::vector<std::string> UnplannedAppointments(SqlConnection& c,
-                                                 std::string_view firm_id, Instant after,
-                                                 std::string_view policy);
+  std::vector<std::string> UnplannedAppointments(SqlConnection& c, std::string_view firm_id,
+                                                 Instant after, std::string_view policy);
   struct PlannedVersion {
     std::string appointment_id;
     int64_t version = 0;
@@ -101,15 +100,14 @@ class PlanStore {
   PlanWriteResult Write(SqlConnection& c, const AppointmentPlan& plan, Instant now);
   // Writes many plans (one firm's pass or a heartbeat's): one prepared statement
   // per kind of write, run once per row in a SqlBatch (pipelined on PostgreSQL).
-  PlanWriteResult WriteAll(SqlConnection& c,
-                           const std::vector<const AppointmentPlan*>& plans, Instant now);
+  PlanWriteResult WriteAll(SqlConnection& c, const std::vector<const AppointmentPlan*>& plans,
+                           Instant now);
   // Inserts one message (heartbeat, alarm) in its own statement; false if it
   // existed already (UNIQUE key).
   bool InsertMessage(SqlConnection& c, const PlannedMessage& m, Instant now);
 
   // (number of messages, highest id) of a firm: changes when any is written.
-  std::pair<int64_t, int64_t> MessageFingerprint(SqlConnection& c,
-                                                 std::string_view firm_id);
+  std::pair<int64_t, int64_t> MessageFingerprint(SqlConnection& c, std::string_view firm_id);
   // True if a message of this firm, appointment id and rule exists (any contact).
   bool HasMessage(std::string_view firm_id, std::string_view appointment_id,
                   std::string_view rule_id);

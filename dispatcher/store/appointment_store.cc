@@ -106,8 +106,8 @@ std::optional<StoredAppointment> AppointmentStore::Current(std::string_view firm
 std::optional<StoredAppointment> AppointmentStore::Current(SqlConnection& c,
                                                            std::string_view firm_id,
                                                            std::string_view appointment_id) {
-  static const std::string sql = "SELECT " + kCurrentColumns + kCurrentFrom +
-                                 "WHERE c.firm_id = ? AND c.appointment_id = ?";
+  static const std::string sql =
+      "SELECT " + kCurrentColumns + kCurrentFrom + "WHERE c.firm_id = ? AND c.appointment_id = ?";
   SqlStatement q(c, sql);
   q.BindAll(firm_id, appointment_id);
   return ReadFirstVersion(q);

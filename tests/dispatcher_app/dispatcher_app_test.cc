@@ -18,11 +18,11 @@ namespace {
 using test::At;
 using test::Exec;
 using test::IntOf;
-using test::TextOf;
-using test::TextsOf;
 using test::MailContact;
 using test::MakeAppt;
 using test::SmsContact;
+using test::TextOf;
+using test::TextsOf;
 
 constexpr const char* kZone = "Europe/Vienna";
 
@@ -324,8 +324,8 @@ TEST_F(DispatcherAppTest, HeartbeatOncePerDayThenAlarmAndOperatorAlarm) {
   p = app_->RunPass(At("2026-11-25T07:00:00+01:00"), true);
   EXPECT_EQ(p.heartbeat.heartbeats, 1);
   EXPECT_EQ(p.heartbeat.firm_alarms, 1);
-  std::string alarm =
-      Text("SELECT body FROM messages WHERE rule_id = 'heartbeat' AND appointment_id = '2026-11-25'");
+  std::string alarm = Text(
+      "SELECT body FROM messages WHERE rule_id = 'heartbeat' AND appointment_id = '2026-11-25'");
   EXPECT_NE(alarm.find("Kein Export seit 22.11.2026 23:00"), std::string::npos) << alarm;
   std::string op2 = Text(
       "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email' AND "
@@ -394,9 +394,9 @@ TEST_F(DispatcherAppTest, RescheduleAndCancellationThroughIngest) {
   // A1: both pending reminders of version 1 cancelled, version 2 planned.
   EXPECT_EQ(state_of("appointment_id = 'A1' AND appointment_version = 1 AND rule_id = 'sms-1d'"),
             "cancelled");
-  const int64_t due =
-      Count("SELECT due_at FROM messages WHERE appointment_id = 'A1' AND appointment_version = 2 "
-            "AND rule_id = 'sms-1d'");
+  const int64_t due = Count(
+      "SELECT due_at FROM messages WHERE appointment_id = 'A1' AND appointment_version = 2 "
+      "AND rule_id = 'sms-1d'");
   EXPECT_EQ(FormatRfc3339(Instant(std::chrono::seconds(due)), kZone), "2026-11-26T10:00:00+01:00");
   // A2: already reminded -> change notice at once, plus the new reminder.
   EXPECT_EQ(state_of("appointment_id = 'A2' AND rule_id = 'change'"), "planned");
@@ -521,7 +521,8 @@ TEST_F(DispatcherAppTest, MessageWithoutStreetIsSkippedAndTheHeartbeatSaysSo) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM skips WHERE appointment_id = 'A9' AND kind = "
                   "'missing_value' AND reason LIKE '%sms_reminder%<<Strasse>>%'"),
             1);
-  std::string body = Text("SELECT body FROM messages WHERE rule_id = 'heartbeat' AND channel = 'sms'");
+  std::string body =
+      Text("SELECT body FROM messages WHERE rule_id = 'heartbeat' AND channel = 'sms'");
   EXPECT_NE(body.find("1 Nachricht nicht gesendet: fehlende Angaben (<<Strasse>>)."),
             std::string::npos)
       << body;
@@ -703,8 +704,8 @@ TEST(FirmIsolationTest, OneBrokenFirmNeverStopsAnother) {
   p = app.RunPass(At("2026-11-23T09:35:00+01:00"), true);
   EXPECT_EQ(handed, (std::vector<std::string>{"A2", "A3"}));
 
-  std::vector<std::string> alarms =
-      TextsOf(*db, "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email' ORDER BY id");
+  std::vector<std::string> alarms = TextsOf(
+      *db, "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email' ORDER BY id");
   ASSERT_FALSE(alarms.empty());
   const std::string& alarm = alarms.back();
   EXPECT_NE(alarm.find("broken.yaml:2:13: invalid UTF-8"), std::string::npos) << alarm;

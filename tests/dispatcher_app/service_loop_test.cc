@@ -93,8 +93,8 @@ TEST(ServiceLoopReloadTest, ChangedFirmFileIsReadWithoutARestart) {
   test::ChildProcess child = StartRun(env);
   auto db = Database::Open(env.store_url());
   auto planned = [&] {
-    return test::IntOf(*db,
-                       "SELECT COUNT(*) FROM messages WHERE firm_id = 'huber' AND state = 'planned'");
+    return test::IntOf(
+        *db, "SELECT COUNT(*) FROM messages WHERE firm_id = 'huber' AND state = 'planned'");
   };
   EXPECT_TRUE(Within20s([&] { return planned() == 1; })) << planned();
 
@@ -108,8 +108,8 @@ TEST(ServiceLoopReloadTest, ChangedFirmFileIsReadWithoutARestart) {
   EXPECT_TRUE(Within20s([&] { return log().find("huber.yaml:2:10") != std::string::npos; }))
       << log();
   auto alarm = [&] {
-    for (const std::string& b :
-         test::TextsOf(*db, "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email'"))
+    for (const std::string& b : test::TextsOf(
+             *db, "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email'"))
       if (b.find("huber.yaml:2:10") != std::string::npos) return true;
     return false;
   };
