@@ -261,8 +261,7 @@ PlanWriteResult PlanStore::Write(SqlConnection& c, const AppointmentPlan& plan, 
 }
 
 PlanWriteResult PlanStore::WriteAll(SqlConnection& c,
-                                    const std::vector<const AppointmentPlan*>& plans,
-                                    Instant now) {
+                                    const std::vector<const AppointmentPlan*>& plans, Instant now) {
   PlanWriteResult r;
   const int64_t at = Seconds(now);
   {
