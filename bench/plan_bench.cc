@@ -60,9 +60,6 @@
 #include <vector>
 #include <string>
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
-
 #include "dispatcher/app/dispatcher_app.h"
 #include "dispatcher/app/service_loop.h"
 #include "dispatcher/channel/message_channel.h"
@@ -173,31 +170,26 @@ struct ProbeOptions {
 // returns their ids and due instants.
 std::map<int64_t, Instant> InsertProbes(Database& db, const std::string& firm, Instant start,
                                         const ProbeOptions& o) {
-  db.InTransaction([&](Poco::Data::Session& s) {
+  db.InTransaction([&](SqlConnection& c) {
+    SqlStatement ins(c,
+                     "INSERT INTO messages (firm_id, appointment_id, appointment_version, "
+                     "rule_id, purpose, channel, contact_key, recipient, sender, subject, body, "
+                     "segments, due_at, deadline_at, state, attempts, next_attempt_at, "
+                     "created_at, updated_at) VALUES (?, ?, 1, 'probe', 'reminder', 'sms', ?, ?, "
+                     "'RFK', '', 'Probe', 1, ?, ?, 'planned', 0, ?, ?, ?)");
+    SqlBatch batch(c);
     for (int i = 0; i < o.per_second * o.seconds; ++i) {
-      std::string appt = "P-" + std::to_string(i), to = "+43664555" + Digits(i, 4);
-      Poco::Int64 due = (start + std::chrono::seconds{2 + i / o.per_second}).time_since_epoch().count(),
-                  deadline = due + 86400;
-      Poco::Data::Statement ins(s);
-      ins << db.Sql("INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
-                    "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
-                    "due_at, deadline_at, state, attempts, next_attempt_at, created_at, updated_at) "
-                    "VALUES (?, ?, 1, 'probe', 'reminder', 'sms', ?, ?, 'RFK', '', 'Probe', "
-                    "1, ?, ?, 'planned', 0, ?, ?, ?)"),
-          Poco::Data::Keywords::bind(firm), Poco::Data::Keywords::bind(appt),
-          Poco::Data::Keywords::bind(to), Poco::Data::Keywords::bind(to),
-          Poco::Data::Keywords::bind(due), Poco::Data::Keywords::bind(deadline),
-          Poco::Data::Keywords::bind(due), Poco::Data::Keywords::bind(due),
-          Poco::Data::Keywords::bind(due);
-      ins.execute();
+      const std::string appt = "P-" + std::to_string(i), to = "+43664555" + Digits(i, 4);
+      const int64_t due =
+          (start + std::chrono::seconds{2 + i / o.per_second}).time_since_epoch().count();
+      ins.BindAll(firm, appt, to, to, due, due + 86400, due, due, due).Run();
     }
+    batch.Finish();
   });
-  std::vector<Poco::Int64> ids, dues;
-  Poco::Data::Session s = db.GetSession();
-  s << "SELECT id, due_at FROM messages WHERE rule_id = 'probe'", Poco::Data::Keywords::into(ids),
-      Poco::Data::Keywords::into(dues), Poco::Data::Keywords::now;
+  PooledConnection c = db.Connect();
+  SqlStatement q(*c, "SELECT id, due_at FROM messages WHERE rule_id = 'probe'");
   std::map<int64_t, Instant> out;
-  for (size_t i = 0; i < ids.size(); ++i) out[ids[i]] = Instant{std::chrono::seconds{dues[i]}};
+  while (q.Step()) out[q.Int(0)] = Instant{std::chrono::seconds{q.Int(1)}};
   return out;
 }
 
@@ -527,16 +519,13 @@ int main(int argc, char** argv) {
 
     if (run == 0) {
       // What was planned, by kind: the same on every version of the code.
-      Poco::Data::Session s = db->GetSession();
-      Poco::Data::Statement st(s);
-      st << "SELECT 'message ' || channel || ' ' || rule_id, COUNT(*) FROM messages "
-            "GROUP BY channel, rule_id UNION ALL SELECT 'skip ' || kind || ' ' || rule_id, "
-            "COUNT(*) FROM skips GROUP BY kind, rule_id ORDER BY 1";
-      st.execute();
-      Poco::Data::RecordSet rs(st);
-      for (size_t row = 0; row < rs.rowCount(); ++row)
-        std::printf("    %-40s %lld\n", rs.value(0, row).convert<std::string>().c_str(),
-                    static_cast<long long>(rs.value(1, row).convert<Poco::Int64>()));
+      PooledConnection c = db->Connect();
+      SqlStatement q(*c,
+                     "SELECT 'message ' || channel || ' ' || rule_id, COUNT(*) FROM messages "
+                     "GROUP BY channel, rule_id UNION ALL SELECT 'skip ' || kind || ' ' || "
+                     "rule_id, COUNT(*) FROM skips GROUP BY kind, rule_id ORDER BY 1");
+      while (q.Step())
+        std::printf("    %-40s %lld\n", q.Text(0).c_str(), static_cast<long long>(q.Int(1)));
     }
   }
   std::printf("peak RSS: %.1f MB; load average %s\n", PeakRssMb(), LoadAverage().c_str());

@@ -7,9 +7,7 @@
 #include <optional>
 #include <thread>
 
-#include <Poco/Data/Session.h>
 #include <Poco/Exception.h>
-
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Stringifier.h>
@@ -223,12 +221,10 @@ namespace {
 
 // SMS handed to the gateway whose delivery receipt has not arrived yet.
 int64_t SmsAwaitingReceipt(Database& db) {
-  Poco::Int64 n = 0;
-  Poco::Data::Session s = db.GetSession();
-  s << "SELECT COUNT(*) FROM messages WHERE state = " + SqlLiteral(MessageState::kAccepted) +
-           " AND channel = " + SqlLiteral(ContactChannel::kSms),
-      Poco::Data::Keywords::into(n), Poco::Data::Keywords::now;
-  return n;
+  return QueryInt(*db.Connect(), "SELECT COUNT(*) FROM messages WHERE state = " +
+                                     SqlLiteral(MessageState::kAccepted) +
+                                     " AND channel = " + SqlLiteral(ContactChannel::kSms))
+      .value_or(0);
 }
 
 }  // namespace

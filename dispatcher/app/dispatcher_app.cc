@@ -44,35 +44,34 @@ struct FirmWork {
 
 // Reads and plans one firm. `split` spreads the planner over the cores (used
 // when firms are planned one at a time).
-static bool PrepareFirm(PlanStore& plans, AppointmentStore& appointments,
-                        Poco::Data::Session& session, const FirmConfig& firm,
-                        const FirmPolicy& policy, const std::vector<std::string>* ids, Instant now,
-                        bool split, FirmWork& w) {
+static bool PrepareFirm(PlanStore& plans, AppointmentStore& appointments, SqlConnection& c,
+                        const FirmConfig& firm, const FirmPolicy& policy,
+                        const std::vector<std::string>* ids, Instant now, bool split, FirmWork& w) {
   w.policy = PolicyFingerprint(policy);
   if (!ids) {
     // A full pass plans the versions not planned before, of appointments that
     // have not started. Usually none: then the firm costs one query.
-    w.unplanned = plans.UnplannedAppointments(session, firm.id(), now, w.policy);
+    w.unplanned = plans.UnplannedAppointments(c, firm.id(), now, w.policy);
     if (w.unplanned.empty()) return false;
     // Few: read them one by one; many: read the firm's range at once.
     if (w.unplanned.size() <= 50) ids = &w.unplanned;
   }
-  w.fingerprint = plans.MessageFingerprint(session, firm.id());
+  w.fingerprint = plans.MessageFingerprint(c, firm.id());
   if (ids) {
     for (const std::string& id : *ids)
-      if (auto a = appointments.Current(firm.id(), id)) w.current.push_back(std::move(*a));
+      if (auto a = appointments.Current(c, firm.id(), id)) w.current.push_back(std::move(*a));
   } else {
     // Every appointment that has not started; 10 years is "no end".
-    w.current = appointments.CurrentInRange(firm.id(), now + std::chrono::seconds{1},
+    w.current = appointments.CurrentInRange(c, firm.id(), now + std::chrono::seconds{1},
                                             now + std::chrono::hours{24 * 3660});
   }
   if (w.current.empty()) return false;
   std::map<std::string, std::vector<ExistingMessage>> existing =
-      plans.ExistingMessagesOfFirm(session, firm.id());
+      plans.ExistingMessagesOfFirm(c, firm.id());
   // A full pass skips versions planned before (nothing about them changed).
   if (!w.unplanned.empty()) {
     const std::set<std::pair<std::string, int64_t>> done =
-        plans.PlannedVersions(session, firm.id(), w.policy);
+        plans.PlannedVersions(c, firm.id(), w.policy);
     std::erase_if(w.current, [&](const StoredAppointment& a) {
       return done.count({a.appointment.id, a.version}) > 0;
     });
@@ -106,15 +105,15 @@ static bool PrepareFirm(PlanStore& plans, AppointmentStore& appointments,
   return true;
 }
 
-static void WriteFirm(PlanStore& plans, Poco::Data::Session& session, const FirmConfig& firm,
-                      const FirmWork& w, Instant now, PlanPassResult& r) {
+static void WriteFirm(PlanStore& plans, SqlConnection& c, const FirmConfig& firm, const FirmWork& w,
+                      Instant now, PlanPassResult& r) {
   std::vector<const AppointmentPlan*> all;
   for (const AppointmentPlan& p : w.plans) all.push_back(&p);
-  PlanWriteResult written = plans.WriteAll(session, all, now);
+  PlanWriteResult written = plans.WriteAll(c, all, now);
   std::vector<PlanStore::PlannedVersion> versions;
   for (const StoredAppointment& a : w.current)
     versions.push_back({a.appointment.id, a.version, a.data_hash});
-  plans.MarkPlanned(session, firm.id(), versions, w.policy, now);
+  plans.MarkPlanned(c, firm.id(), versions, w.policy, now);
   r.appointments = static_cast<int>(w.current.size());
   r.planned = written.planned;
   r.cancelled = written.cancelled;
@@ -132,24 +131,24 @@ PlanPassResult DispatcherApp::PlanFirm(const FirmConfig& firm, const std::vector
     FirmWork w;
     bool any;
     {
-      Poco::Data::Session session = db_.GetSession();
-      any = PrepareFirm(plans_, appointments_, session, firm, policy, nullptr, now, false, w);
+      PooledConnection c = db_.Connect();
+      any = PrepareFirm(plans_, appointments_, *c, firm, policy, nullptr, now, false, w);
     }
     if (!any) return r;
     bool written = false;
-    db_.WithFirmLock(firm.id(), [&](Poco::Data::Session& session) {
-      if (plans_.UnplannedAppointments(session, firm.id(), now, w.policy) != w.unplanned ||
-          plans_.MessageFingerprint(session, firm.id()) != w.fingerprint)
+    db_.WithFirmLock(firm.id(), [&](SqlConnection& c) {
+      if (plans_.UnplannedAppointments(c, firm.id(), now, w.policy) != w.unplanned ||
+          plans_.MessageFingerprint(c, firm.id()) != w.fingerprint)
         return;
-      WriteFirm(plans_, session, firm, w, now, r);
+      WriteFirm(plans_, c, firm, w, now, r);
       written = true;
     });
     if (written) return r;
   }
-  db_.WithFirmLock(firm.id(), [&](Poco::Data::Session& session) {
+  db_.WithFirmLock(firm.id(), [&](SqlConnection& c) {
     FirmWork w;
-    if (PrepareFirm(plans_, appointments_, session, firm, policy, ids, now, true, w))
-      WriteFirm(plans_, session, firm, w, now, r);
+    if (PrepareFirm(plans_, appointments_, c, firm, policy, ids, now, true, w))
+      WriteFirm(plans_, c, firm, w, now, r);
   });
   return r;
 }
@@ -194,9 +193,8 @@ PlanPassResult DispatcherApp::PlanAllGrouped(Instant now, FirmFeed& feed) {
         bool any = false;
         try {
           p.policy = EffectivePolicy(firm);
-          Poco::Data::Session session = db_.GetSession();
-          any = PrepareFirm(plans_, appointments_, session, firm, p.policy, nullptr, now, false,
-                            p.work);
+          PooledConnection c = db_.Connect();
+          any = PrepareFirm(plans_, appointments_, *c, firm, p.policy, nullptr, now, false, p.work);
         } catch (...) {
           RecordFailure(firm.id(), std::current_exception());  // the other firms go on
         }
@@ -244,7 +242,7 @@ PlanPassResult DispatcherApp::PlanAllGrouped(Instant now, FirmFeed& feed) {
       }
       std::vector<PlanPassResult> results(group.size());
       size_t written = 0;  // firms of the group in this transaction
-      db_.InTransaction([&](Poco::Data::Session& session) {
+      db_.InTransaction([&](SqlConnection& c) {
         written = 0;
         for (size_t g = 0; g < group.size(); ++g) {
           // A message falling due waits for this transaction: commit what is
@@ -255,21 +253,21 @@ PlanPassResult DispatcherApp::PlanAllGrouped(Instant now, FirmFeed& feed) {
           PlanPassResult& r = results[g];
           r = PlanPassResult{};
           r.firms = 1;
-          if (plans_.UnplannedAppointments(session, p.firm->id(), now, p.work.policy) !=
+          if (plans_.UnplannedAppointments(c, p.firm->id(), now, p.work.policy) !=
                   p.work.unplanned ||
-              plans_.MessageFingerprint(session, p.firm->id()) != p.work.fingerprint) {
+              plans_.MessageFingerprint(c, p.firm->id()) != p.work.fingerprint) {
             FirmWork again;
             bool any = false;
             try {
-              any = PrepareFirm(plans_, appointments_, session, *p.firm, p.policy, nullptr, now,
-                                true, again);
+              any = PrepareFirm(plans_, appointments_, c, *p.firm, p.policy, nullptr, now, true,
+                                again);
             } catch (...) {
               RecordFailure(p.firm->id(), std::current_exception());  // nothing written for it
             }
-            if (any) WriteFirm(plans_, session, *p.firm, again, now, r);
+            if (any) WriteFirm(plans_, c, *p.firm, again, now, r);
             continue;
           }
-          WriteFirm(plans_, session, *p.firm, p.work, now, r);
+          WriteFirm(plans_, c, *p.firm, p.work, now, r);
         }
       });
       std::lock_guard<std::mutex> lock(mu);
@@ -290,7 +288,7 @@ PlanPassResult DispatcherApp::PlanAll(Instant now) {
 }
 
 PlanPassResult DispatcherApp::PlanAll(Instant now, FirmFeed& feed) {
-  if (db_.dialect() == SqlDialect::kSqlite) return PlanAllGrouped(now, feed);
+  if (db_.SingleWriter()) return PlanAllGrouped(now, feed);
   // Firms in parallel: reading and planning overlap; the writes are serialized
   // by the store (PostgreSQL locks per firm).
   PlanPassResult total;

@@ -11,8 +11,6 @@
 #include <thread>
 #include <vector>
 
-#include <Poco/Data/Session.h>
-
 #include "dispatcher/outbox/delivery_store.h"
 #include "dispatcher/planning/contact_selection.h"
 #include "dispatcher/planning/late_policy.h"
@@ -149,14 +147,16 @@ void Heartbeat::AddBacklog(const std::string& firm_id, HeartbeatFacts& f) {
 
 void Heartbeat::AddMissingValues(const std::string& firm_id, Instant from, Instant to,
                                  HeartbeatFacts& f) {
-  Poco::Data::Session s = db_.GetSession();
-  std::string firm = firm_id, kind(ToString(SkipKind::kMissingValue));
-  Poco::Int64 a = from.time_since_epoch().count(), b = to.time_since_epoch().count();
   std::vector<std::string> reasons;
-  using namespace Poco::Data::Keywords;
-  s << db_.Sql("SELECT reason FROM skips WHERE firm_id = ? AND created_at >= ? AND "
-               "created_at < ? AND kind = ?"),
-      use(firm), use(a), use(b), use(kind), into(reasons), now;
+  {
+    PooledConnection c = db_.Connect();
+    SqlStatement q(*c,
+                   "SELECT reason FROM skips WHERE firm_id = ? AND created_at >= ? AND "
+                   "created_at < ? AND kind = ?");
+    q.BindAll(firm_id, from.time_since_epoch().count(), to.time_since_epoch().count(),
+              ToString(SkipKind::kMissingValue));
+    while (q.Step()) reasons.push_back(q.Text(0));
+  }
   f.missing_values = static_cast<int>(reasons.size());
   // The placeholders the reasons name ("... no value ... for <<Strasse>>)"), once each.
   std::set<std::string> names;
@@ -368,7 +368,7 @@ HeartbeatResult Heartbeat::Run(Instant now, const std::vector<FirmProblem>& prob
     std::vector<const AppointmentPlan*> plans;
     for (const AppointmentPlan& p : batch) plans.push_back(&p);
     int written = 0;
-    db_.InTransaction([&](Poco::Data::Session& s) { written = plans_.WriteAll(s, plans, now).planned; });
+    db_.InTransaction([&](SqlConnection& c) { written = plans_.WriteAll(c, plans, now).planned; });
     if (written == 0) r.heartbeats = r.firm_alarms = 0;  // another dispatcher was first
   }
 
@@ -378,7 +378,7 @@ HeartbeatResult Heartbeat::Run(Instant now, const std::vector<FirmProblem>& prob
     std::vector<Recipient> recipients = Recipients(config_.operator_contacts, "AT", skipped);
     const std::string text = OperatorAlarmText(in_alarm, now, zone);
     const std::string situation = SituationKey(in_alarm);
-    db_.InTransaction([&](Poco::Data::Session& s) {
+    db_.InTransaction([&](SqlConnection& c) {
       for (const Recipient& rc : recipients) {
         // SMS keep the operator's quiet hours; e-mail goes at once.
         const Instant due = rc.channel == ContactChannel::kSms
@@ -413,7 +413,7 @@ HeartbeatResult Heartbeat::Run(Instant now, const std::vector<FirmProblem>& prob
                    " firm(s) without export, with stalled delivery or with a problem";
         if (due != now)
           m.reason += "; waits for the end of quiet hours " + config_.operator_quiet_hours.Describe();
-        if (plans_.InsertMessage(s, m, now)) ++r.operator_alarms;
+        if (plans_.InsertMessage(c, m, now)) ++r.operator_alarms;
       }
     });
   }

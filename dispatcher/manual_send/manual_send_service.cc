@@ -1,7 +1,5 @@
 #include "dispatcher/manual_send/manual_send_service.h"
 
-#include <Poco/Data/Session.h>
-
 #include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/store/store_schema.h"
 #include "shared/phone/phone_number.h"
@@ -20,8 +18,6 @@ const std::vector<Migration>& ManualSendMigrations() {
 }
 
 namespace {
-
-using namespace Poco::Data::Keywords;
 
 // The request as recorded: the filter, and pasted numbers masked.
 std::string RequestJson(const ManualSendRequest& r) {
@@ -76,17 +72,15 @@ ManualSendResult ManualSendService::Confirm(const FirmPolicy& firm,
   if (!plan.error.empty()) return result;
   const Instant due = firm.quiet_hours.MoveLater(now, firm.timezone);
   PlanStore plans(db_);
-  db_.WithFirmLock(request.firm_id, [&](Poco::Data::Session& s) {
-    std::string firm_id = request.firm_id, send_id = plan.send_id, who = author,
-                text = request.text, json = RequestJson(request);
-    Poco::Int64 messages = plan.messages, segments = plan.segments, at = Seconds(now);
-    Poco::Data::Statement insert(s);
-    insert << db_.Sql("INSERT INTO manual_sends (firm_id, send_id, author, text, request, "
-                      "messages, segments, confirmed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                      "ON CONFLICT (firm_id, send_id) DO NOTHING"),
-        use(firm_id), use(send_id), use(who), use(text), use(json), use(messages),
-        use(segments), use(at);
-    if (insert.execute() == 0) {
+  db_.WithFirmLock(request.firm_id, [&](SqlConnection& c) {
+    const std::string json = RequestJson(request);
+    if (Execute(c,
+                "INSERT INTO manual_sends (firm_id, send_id, author, text, request, "
+                "messages, segments, confirmed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (firm_id, send_id) DO NOTHING",
+                request.firm_id, plan.send_id, author, request.text, json,
+                static_cast<int64_t>(plan.messages), static_cast<int64_t>(plan.segments),
+                Seconds(now)) == 0) {
       result.already_confirmed = true;
       return;
     }
@@ -105,7 +99,7 @@ ManualSendResult ManualSendService::Confirm(const FirmPolicy& firm,
       m.due = due;
       m.deadline = due + std::chrono::hours{24};
       m.reason = "manual send " + plan.send_id + " by " + author;
-      if (plans.InsertMessage(s, m, now)) ++result.enqueued;
+      if (plans.InsertMessage(c, m, now)) ++result.enqueued;
     }
   });
   return result;

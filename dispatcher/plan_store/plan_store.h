@@ -16,6 +16,8 @@
 //     policy: the firm policy's fingerprint they were planned with (migration 3)
 // Writes are idempotent: INSERT ... ON CONFLICT DO NOTHING on the UNIQUE keys,
 // so two dispatchers (or a repeated pass) never plan one message twice.
+// Methods taking a SqlConnection run on the caller's connection (inside its
+// transaction, if any); the others take one of the Database's for the call.
 // Cancelling only touches rows still 'planned' or 'held', so a message the outbox
 // has claimed ('sending') is never cancelled under its feet.
 #pragma once
@@ -73,40 +75,39 @@ class PlanStore {
   // All appointment messages of a firm (not heartbeats), by appointment id: one
   // query per firm, not one per appointment.
   std::map<std::string, std::vector<ExistingMessage>> ExistingMessagesOfFirm(
-      Poco::Data::Session& session, std::string_view firm_id);
+      SqlConnection& c, std::string_view firm_id);
   // Appointment versions planned before (table planned_versions), so that a full
   // pass does not plan them again; MarkPlanned records them after writing.
   // Only versions planned with policy fingerprint `policy`, and with the data
   // the version holds now (not refreshed in place since), count.
-  std::set<std::pair<std::string, int64_t>> PlannedVersions(Poco::Data::Session& session,
+  std::set<std::pair<std::string, int64_t>> PlannedVersions(SqlConnection& c,
                                                             std::string_view firm_id,
                                                             std::string_view policy);
   // Ids of the firm's current appointment versions that start after `after` and
   // are not in planned_versions as PlannedVersions counts them (reads STORE's
   // `appointments` table).
-  std::vector<std::string> UnplannedAppointments(Poco::Data::Session& session,
-                                                 std::string_view firm_id, Instant after,
-                                                 std::string_view policy);
+  std::vector<std::string> UnplannedAppointments(SqlConnection& c, std::string_view firm_id,
+                                                 Instant after, std::string_view policy);
   struct PlannedVersion {
     std::string appointment_id;
     int64_t version = 0;
     std::string data_hash;  // StoredAppointment::data_hash of what was planned
   };
-  void MarkPlanned(Poco::Data::Session& session, std::string_view firm_id,
+  void MarkPlanned(SqlConnection& c, std::string_view firm_id,
                    const std::vector<PlannedVersion>& versions, std::string_view policy,
                    Instant now);
   // Writes one plan inside the caller's transaction.
-  PlanWriteResult Write(Poco::Data::Session& session, const AppointmentPlan& plan, Instant now);
-  // Writes many plans (one firm's pass) with one bulk statement per table.
-  PlanWriteResult WriteAll(Poco::Data::Session& session,
-                           const std::vector<const AppointmentPlan*>& plans, Instant now);
+  PlanWriteResult Write(SqlConnection& c, const AppointmentPlan& plan, Instant now);
+  // Writes many plans (one firm's pass or a heartbeat's): one prepared statement
+  // per kind of write, run once per row in a SqlBatch (pipelined on PostgreSQL).
+  PlanWriteResult WriteAll(SqlConnection& c, const std::vector<const AppointmentPlan*>& plans,
+                           Instant now);
   // Inserts one message (heartbeat, alarm) in its own statement; false if it
   // existed already (UNIQUE key).
-  bool InsertMessage(Poco::Data::Session& session, const PlannedMessage& m, Instant now);
+  bool InsertMessage(SqlConnection& c, const PlannedMessage& m, Instant now);
 
   // (number of messages, highest id) of a firm: changes when any is written.
-  std::pair<int64_t, int64_t> MessageFingerprint(Poco::Data::Session& session,
-                                                 std::string_view firm_id);
+  std::pair<int64_t, int64_t> MessageFingerprint(SqlConnection& c, std::string_view firm_id);
   // True if a message of this firm, appointment id and rule exists (any contact).
   bool HasMessage(std::string_view firm_id, std::string_view appointment_id,
                   std::string_view rule_id);

@@ -3,6 +3,9 @@
 // immutable once written (except its `data` when only non-reminder fields such as
 // the customer's name changed, see appointment_json.h).
 //
+// Methods without a SqlConnection take one of the Database's for the call; do
+// not call them while this thread holds another (the pool is bounded).
+//
 // Instants are UTC; start_at is the earliest local moment the sweep may begin
 // (AppointmentStart::Earliest()) converted with the firm's zone via ToInstant.
 #pragma once
@@ -60,6 +63,9 @@ class AppointmentStore {
 
   std::optional<StoredAppointment> Current(std::string_view firm_id,
                                            std::string_view appointment_id);
+  // The same on the caller's connection (inside its transaction, if any).
+  std::optional<StoredAppointment> Current(SqlConnection& c, std::string_view firm_id,
+                                           std::string_view appointment_id);
   std::optional<StoredAppointment> Version(std::string_view firm_id,
                                            std::string_view appointment_id, int version);
   // All versions, oldest first.
@@ -69,6 +75,8 @@ class AppointmentStore {
   // ordered by start_at (cancelled ones included; check appointment.status).
   std::vector<StoredAppointment> CurrentInRange(std::string_view firm_id, Instant from,
                                                 Instant to);
+  std::vector<StoredAppointment> CurrentInRange(SqlConnection& c, std::string_view firm_id,
+                                                Instant from, Instant to);
   // Number of appointments (current versions) of a firm, any status.
   int CountAppointments(std::string_view firm_id);
 

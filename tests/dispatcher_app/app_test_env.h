@@ -20,6 +20,24 @@ namespace kehrbote::test {
 
 inline Instant At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
 
+// Store look-ups of the tests, each on a connection of its own for the call.
+// The first column of the first row as a number (-1 if no row) or as text.
+inline int64_t IntOf(Database& db, const std::string& sql) {
+  return QueryInt(*db.Connect(), sql).value_or(-1);
+}
+inline std::string TextOf(Database& db, const std::string& sql) {
+  return QueryText(*db.Connect(), sql).value_or("");
+}
+// The first column of every row, as text.
+inline std::vector<std::string> TextsOf(Database& db, const std::string& sql) {
+  PooledConnection c = db.Connect();
+  SqlStatement q(*c, sql);
+  std::vector<std::string> out;
+  while (q.Step()) out.push_back(q.Text(0));
+  return out;
+}
+inline void Exec(Database& db, const std::string& sql) { Execute(*db.Connect(), sql); }
+
 inline Contact SmsContact(const char* number, bool consent = true) {
   return Contact{ContactChannel::kSms, number, consent, false};
 }

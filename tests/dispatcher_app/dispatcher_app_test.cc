@@ -2,7 +2,6 @@
 // (once, plan) and the app object against a SQLite store.
 #include <map>
 
-#include <Poco/Data/Session.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
@@ -16,11 +15,14 @@
 namespace kehrbote {
 namespace {
 
-using namespace Poco::Data::Keywords;
 using test::At;
+using test::Exec;
+using test::IntOf;
 using test::MailContact;
 using test::MakeAppt;
 using test::SmsContact;
+using test::TextOf;
+using test::TextsOf;
 
 constexpr const char* kZone = "Europe/Vienna";
 
@@ -71,12 +73,8 @@ class DispatcherAppTest : public ::testing::Test {
     return out;
   }
 
-  Poco::Int64 Count(const std::string& sql) {
-    auto s = db_->GetSession();
-    Poco::Int64 n = -1;
-    s << sql, into(n), now;
-    return n;
-  }
+  int64_t Count(const std::string& sql) { return IntOf(*db_, sql); }
+  std::string Text(const std::string& sql) { return TextOf(*db_, sql); }
 
   test::AppEnv env_;
   DispatcherConfig config_;
@@ -301,10 +299,16 @@ TEST_F(DispatcherAppTest, HeartbeatOncePerDayThenAlarmAndOperatorAlarm) {
   p = app_->RunPass(At("2026-11-23T12:00:00+01:00"), true);
   EXPECT_EQ(p.heartbeat.heartbeats, 0);  // once per day
 
-  auto s = db_->GetSession();
   std::string body, purpose, appt, recipient;
-  s << "SELECT body, purpose, appointment_id, recipient FROM messages WHERE rule_id = 'heartbeat'",
-      into(body), into(purpose), into(appt), into(recipient), now;
+  {
+    PooledConnection c = db_->Connect();
+    SqlStatement q(*c,
+                   "SELECT body, purpose, appointment_id, recipient FROM messages WHERE "
+                   "rule_id = 'heartbeat'");
+    ASSERT_TRUE(q.Step());
+    body = q.Text(0), purpose = q.Text(1), appt = q.Text(2), recipient = q.Text(3);
+    EXPECT_FALSE(q.Step());
+  }
   EXPECT_EQ(purpose, "heartbeat");
   EXPECT_EQ(appt, "2026-11-23");
   EXPECT_EQ(recipient, "+436649999999");
@@ -312,8 +316,7 @@ TEST_F(DispatcherAppTest, HeartbeatOncePerDayThenAlarmAndOperatorAlarm) {
   EXPECT_NE(body.find("Heute 3 Nachrichten"), std::string::npos) << body;  // A1 mail, A2, A3
   EXPECT_NE(body.find("1 ungültiger Kontakt übersprungen"), std::string::npos) << body;  // the landline
 
-  std::string op;
-  s << "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email'", into(op), now;
+  std::string op = Text("SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email'");
   EXPECT_NE(op.find("maier: noch nie ein Export"), std::string::npos) << op;
 
   // Two days later without an export: the firm's message is an alarm, and the
@@ -321,14 +324,12 @@ TEST_F(DispatcherAppTest, HeartbeatOncePerDayThenAlarmAndOperatorAlarm) {
   p = app_->RunPass(At("2026-11-25T07:00:00+01:00"), true);
   EXPECT_EQ(p.heartbeat.heartbeats, 1);
   EXPECT_EQ(p.heartbeat.firm_alarms, 1);
-  std::string alarm;
-  s << "SELECT body FROM messages WHERE rule_id = 'heartbeat' AND appointment_id = '2026-11-25'",
-      into(alarm), now;
+  std::string alarm = Text(
+      "SELECT body FROM messages WHERE rule_id = 'heartbeat' AND appointment_id = '2026-11-25'");
   EXPECT_NE(alarm.find("Kein Export seit 22.11.2026 23:00"), std::string::npos) << alarm;
-  std::string op2;
-  s << "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email' AND "
-       "appointment_id LIKE 'operator-2026-11-25-%'",
-      into(op2), now;
+  std::string op2 = Text(
+      "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email' AND "
+      "appointment_id LIKE 'operator-2026-11-25-%'");
   EXPECT_NE(op2.find("huber): Kein Export seit 22.11.2026 23:00"), std::string::npos) << op2;
   EXPECT_NE(op2.find("maier: noch nie"), std::string::npos) << op2;
 }
@@ -339,12 +340,9 @@ TEST_F(DispatcherAppTest, StalledDeliveryIsInTheHeartbeatAndTheOperatorAlarm) {
   // The SMS gateway refused A2's reminder (due 23.11. 09:30) with a transient error
   // and the outbox keeps retrying it: the state the outbox leaves while Kannel is
   // down (tests/delivery covers that part against the real Kannel).
-  {
-    auto s = db_->GetSession();
-    s << "UPDATE messages SET attempts = 3, last_error = '503 Service Unavailable' "
-         "WHERE firm_id = 'huber' AND appointment_id = 'A2' AND state = 'planned'",
-        now;
-  }
+  Exec(*db_,
+       "UPDATE messages SET attempts = 3, last_error = '503 Service Unavailable' "
+       "WHERE firm_id = 'huber' AND appointment_id = 'A2' AND state = 'planned'");
   ASSERT_EQ(Count("SELECT COUNT(*) FROM messages WHERE appointment_id = 'A2' AND attempts = 3"), 1);
 
   // 11:00: the export is fresh, but A2 has waited 1.5 h: the day's first heartbeat
@@ -352,18 +350,15 @@ TEST_F(DispatcherAppTest, StalledDeliveryIsInTheHeartbeatAndTheOperatorAlarm) {
   PassResult p = app_->RunPass(At("2026-11-23T11:00:00+01:00"), true);
   EXPECT_EQ(p.heartbeat.heartbeats, 1);
   EXPECT_EQ(p.heartbeat.firm_alarms, 0);
-  auto s = db_->GetSession();
-  std::string body;
-  s << "SELECT body FROM messages WHERE rule_id = 'heartbeat' AND appointment_id = '2026-11-23' "
-       "AND channel = 'sms'",
-      into(body), now;
+  std::string body = Text(
+      "SELECT body FROM messages WHERE rule_id = 'heartbeat' AND appointment_id = '2026-11-23' "
+      "AND channel = 'sms'");
   EXPECT_NE(body.find("Zustellung gest"), std::string::npos) << body;
   EXPECT_NE(body.find("seit 23.11.2026 09:30: 1 Nachricht wartet"), std::string::npos) << body;
   EXPECT_EQ(Count("SELECT COUNT(*) FROM messages WHERE rule_id = 'alarm' AND channel = 'email'"), 2);
-  std::string op;
-  s << "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email' AND "
-       "body LIKE '%Zustellung%'",
-      into(op), now;
+  std::string op = Text(
+      "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email' AND "
+      "body LIKE '%Zustellung%'");
   EXPECT_NE(op.find("huber): Zustellung gestört seit 23.11.2026 09:30"), std::string::npos) << op;
   EXPECT_NE(op.find("maier: noch nie"), std::string::npos) << op;
 }
@@ -372,16 +367,10 @@ TEST_F(DispatcherAppTest, RescheduleAndCancellationThroughIngest) {
   IngestFirstExport();
   app_->RunPass(At("2026-11-23T06:00:00+01:00"), true);
   // A2's reminder went out (the outbox would set this).
-  {
-    auto s = db_->GetSession();
-    s << "UPDATE messages SET state = 'delivered' WHERE appointment_id = 'A2'", now;
-  }
+  Exec(*db_, "UPDATE messages SET state = 'delivered' WHERE appointment_id = 'A2'");
   // New export at 10:00: A1 moved to 2026-11-27 10:00, A2 moved to 2026-11-26,
   // A3 (today 11:00) gone from the export after its reminder.
-  {
-    auto s = db_->GetSession();
-    s << "UPDATE messages SET state = 'accepted' WHERE appointment_id = 'A3'", now;
-  }
+  Exec(*db_, "UPDATE messages SET state = 'accepted' WHERE appointment_id = 'A3'");
   auto ingest = env_.Ingest(
       *db_, "huber", At("2026-11-23T10:00:00+01:00"),
       {
@@ -399,35 +388,30 @@ TEST_F(DispatcherAppTest, RescheduleAndCancellationThroughIngest) {
   PassResult p = app_->RunPass(At("2026-11-23T10:05:00+01:00"), /*full=*/false);
   EXPECT_GE(p.plan.appointments, 3);
 
-  auto s = db_->GetSession();
   auto state_of = [&](const std::string& where) {
-    std::string st;
-    s << "SELECT state FROM messages WHERE " + where, into(st), now;
-    return st;
+    return Text("SELECT state FROM messages WHERE " + where);
   };
   // A1: both pending reminders of version 1 cancelled, version 2 planned.
   EXPECT_EQ(state_of("appointment_id = 'A1' AND appointment_version = 1 AND rule_id = 'sms-1d'"),
             "cancelled");
-  Poco::Int64 due = 0;
-  s << "SELECT due_at FROM messages WHERE appointment_id = 'A1' AND appointment_version = 2 AND "
-       "rule_id = 'sms-1d'",
-      into(due), now;
+  const int64_t due = Count(
+      "SELECT due_at FROM messages WHERE appointment_id = 'A1' AND appointment_version = 2 "
+      "AND rule_id = 'sms-1d'");
   EXPECT_EQ(FormatRfc3339(Instant(std::chrono::seconds(due)), kZone), "2026-11-26T10:00:00+01:00");
   // A2: already reminded -> change notice at once, plus the new reminder.
   EXPECT_EQ(state_of("appointment_id = 'A2' AND rule_id = 'change'"), "planned");
-  std::string change_body;
-  s << "SELECT body FROM messages WHERE appointment_id = 'A2' AND rule_id = 'change'",
-      into(change_body), now;
+  std::string change_body =
+      Text("SELECT body FROM messages WHERE appointment_id = 'A2' AND rule_id = 'change'");
   EXPECT_NE(change_body.find("Terminänderung: Ihr Rauchfangkehrer kommt zur Kehrung nun am "
                              "Donnerstag, 26. November 2026, 09:40 Uhr"),
             std::string::npos)
       << change_body;
   // A3: gone from the export after its reminder -> cancellation notice.
   EXPECT_EQ(state_of("appointment_id = 'A3' AND rule_id = 'cancellation'"), "planned");
-  std::string cancel_body;
-  Poco::Int64 cancel_due = 0;
-  s << "SELECT body, due_at FROM messages WHERE appointment_id = 'A3' AND rule_id = 'cancellation'",
-      into(cancel_body), into(cancel_due), now;
+  std::string cancel_body =
+      Text("SELECT body FROM messages WHERE appointment_id = 'A3' AND rule_id = 'cancellation'");
+  const int64_t cancel_due =
+      Count("SELECT due_at FROM messages WHERE appointment_id = 'A3' AND rule_id = 'cancellation'");
   EXPECT_NE(cancel_body.find("entfällt"), std::string::npos) << cancel_body;
   EXPECT_EQ(FormatRfc3339(Instant(std::chrono::seconds(cancel_due)), kZone),
             "2026-11-23T10:05:00+01:00");
@@ -465,17 +449,14 @@ TEST_F(DispatcherAppTest, ChangedFirmRulesArePlannedForExistingAppointments) {
 
 // Messages of a rule (heartbeat, alarm) as "channel due deadline" lines, by id.
 std::vector<std::string> DueOf(Database& db, const std::string& where) {
-  auto s = db.GetSession();
-  std::vector<std::string> channel, appt;
-  std::vector<Poco::Int64> due, deadline;
-  s << "SELECT channel, appointment_id, due_at, deadline_at FROM messages WHERE " + where +
-           " ORDER BY id",
-      into(channel), into(appt), into(due), into(deadline), now;
+  PooledConnection c = db.Connect();
+  SqlStatement q(*c, "SELECT channel, appointment_id, due_at, deadline_at FROM messages WHERE " +
+                         where + " ORDER BY id");
   std::vector<std::string> out;
-  for (size_t i = 0; i < channel.size(); ++i)
-    out.push_back(channel[i] + " " + appt[i].substr(0, 19) + " " +
-                  FormatRfc3339(Instant(std::chrono::seconds(due[i])), kZone) + " " +
-                  FormatRfc3339(Instant(std::chrono::seconds(deadline[i])), kZone));
+  while (q.Step())
+    out.push_back(q.Text(0) + " " + q.Text(1).substr(0, 19) + " " +
+                  FormatRfc3339(Instant(std::chrono::seconds(q.Int(2))), kZone) + " " +
+                  FormatRfc3339(Instant(std::chrono::seconds(q.Int(3))), kZone));
   return out;
 }
 
@@ -540,9 +521,8 @@ TEST_F(DispatcherAppTest, MessageWithoutStreetIsSkippedAndTheHeartbeatSaysSo) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM skips WHERE appointment_id = 'A9' AND kind = "
                   "'missing_value' AND reason LIKE '%sms_reminder%<<Strasse>>%'"),
             1);
-  auto s = db_->GetSession();
-  std::string body;
-  s << "SELECT body FROM messages WHERE rule_id = 'heartbeat' AND channel = 'sms'", into(body), now;
+  std::string body =
+      Text("SELECT body FROM messages WHERE rule_id = 'heartbeat' AND channel = 'sms'");
   EXPECT_NE(body.find("1 Nachricht nicht gesendet: fehlende Angaben (<<Strasse>>)."),
             std::string::npos)
       << body;
@@ -702,19 +682,17 @@ TEST(FirmIsolationTest, OneBrokenFirmNeverStopsAnother) {
                        {MakeAppt("U1", "2026-11-25", 9, 0, {SmsContact("0664 5555555")})})
                 .outcome,
             IngestOutcome::kApplied);
-  {
-    auto s = db->GetSession();
-    s << "UPDATE appointment_versions SET data = '{' WHERE firm_id = 'bad'", now;
-    s << "UPDATE firms SET phone = CAST(X'3037FC' AS TEXT) WHERE id = 'ugly'", now;
-  }
+  Exec(*db, "UPDATE appointment_versions SET data = '{' WHERE firm_id = 'bad'");
+  Exec(*db, "UPDATE firms SET phone = CAST(X'3037FC' AS TEXT) WHERE id = 'ugly'");
   std::vector<std::string> handed;  // huber's messages the sender saw due
   app.set_sender([&](Instant at) {
-    auto s = db->GetSession();
+    PooledConnection c = db->Connect();
+    SqlStatement q(*c,
+                   "SELECT appointment_id FROM messages WHERE firm_id = 'huber' AND "
+                   "rule_id = 'sms-1d' AND due_at <= ? ORDER BY appointment_id");
+    q.Bind(1, std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count());
     std::vector<std::string> ids;
-    Poco::Int64 t = std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
-    s << "SELECT appointment_id FROM messages WHERE firm_id = 'huber' AND rule_id = 'sms-1d' "
-         "AND due_at <= ? ORDER BY appointment_id",
-        use(t), into(ids), now;
+    while (q.Step()) ids.push_back(q.Text(0));
     handed = ids;
     SendCounts counts;
     counts.claimed = static_cast<int>(ids.size());
@@ -726,23 +704,19 @@ TEST(FirmIsolationTest, OneBrokenFirmNeverStopsAnother) {
   p = app.RunPass(At("2026-11-23T09:35:00+01:00"), true);
   EXPECT_EQ(handed, (std::vector<std::string>{"A2", "A3"}));
 
-  auto s = db->GetSession();
-  std::vector<std::string> alarms;
-  s << "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email' ORDER BY id",
-      into(alarms), now;
+  std::vector<std::string> alarms = TextsOf(
+      *db, "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email' ORDER BY id");
   ASSERT_FALSE(alarms.empty());
   const std::string& alarm = alarms.back();
   EXPECT_NE(alarm.find("broken.yaml:2:13: invalid UTF-8"), std::string::npos) << alarm;
   EXPECT_NE(alarm.find("bad: planning failed"), std::string::npos) << alarm;
   EXPECT_NE(alarm.find("ugly: planning failed"), std::string::npos) << alarm;
   EXPECT_EQ(alarm.find("huber"), std::string::npos) << alarm;
-  std::string heartbeat;
-  s << "SELECT body FROM messages WHERE firm_id = 'bad' AND rule_id = 'heartbeat'",
-      into(heartbeat), now;
+  std::string heartbeat =
+      TextOf(*db, "SELECT body FROM messages WHERE firm_id = 'bad' AND rule_id = 'heartbeat'");
   EXPECT_NE(heartbeat.find("Störung: Planung fehlgeschlagen"), std::string::npos) << heartbeat;
-  std::string huber_heartbeat;
-  s << "SELECT body FROM messages WHERE firm_id = 'huber' AND rule_id = 'heartbeat'",
-      into(huber_heartbeat), now;
+  std::string huber_heartbeat =
+      TextOf(*db, "SELECT body FROM messages WHERE firm_id = 'huber' AND rule_id = 'heartbeat'");
   EXPECT_EQ(huber_heartbeat.find("Störung"), std::string::npos) << huber_heartbeat;
   EXPECT_NE(huber_heartbeat.find("Kehrbote Kontrolle"), std::string::npos) << huber_heartbeat;
 }

@@ -1,6 +1,5 @@
 // Two kehrbote-dispatcher processes on one PostgreSQL plan at the same time:
 // no message may be planned twice, none may be missing.
-#include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
 
 #include "dispatcher/store/store_schema.h"
@@ -10,8 +9,8 @@
 namespace kehrbote {
 namespace {
 
-using namespace Poco::Data::Keywords;
 using test::At;
+using test::IntOf;
 using test::MailContact;
 using test::MakeAppt;
 using test::SmsContact;
@@ -61,14 +60,14 @@ TEST(DispatcherPostgresTest, TwoDispatchersPlanNoMessageTwice) {
   }
 
   auto db = Database::Open(url);
-  auto s = db->GetSession();
-  Poco::Int64 total = 0, distinct = 0, heartbeats = 0, versions = 0;
-  s << "SELECT COUNT(*) FROM messages WHERE rule_id <> 'heartbeat'", into(total), now;
-  s << "SELECT COUNT(*) FROM (SELECT DISTINCT firm_id, appointment_id, contact_key, rule_id "
-       "FROM messages WHERE rule_id <> 'heartbeat') d",
-      into(distinct), now;
-  s << "SELECT COUNT(*) FROM messages WHERE rule_id = 'heartbeat'", into(heartbeats), now;
-  s << "SELECT COUNT(*) FROM planned_versions", into(versions), now;
+  const int64_t total = IntOf(*db, "SELECT COUNT(*) FROM messages WHERE rule_id <> 'heartbeat'");
+  const int64_t distinct =
+      IntOf(*db,
+            "SELECT COUNT(*) FROM (SELECT DISTINCT firm_id, appointment_id, contact_key, rule_id "
+            "FROM messages WHERE rule_id <> 'heartbeat') d");
+  const int64_t heartbeats =
+      IntOf(*db, "SELECT COUNT(*) FROM messages WHERE rule_id = 'heartbeat'");
+  const int64_t versions = IntOf(*db, "SELECT COUNT(*) FROM planned_versions");
   EXPECT_EQ(total, kFirms * kAppointments * 2);  // one SMS and one e-mail each
   EXPECT_EQ(distinct, total);
   EXPECT_EQ(heartbeats, kFirms);  // one per firm and day

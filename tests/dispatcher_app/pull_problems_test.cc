@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
 
 #include "dispatcher/app/dispatcher_app.h"
@@ -19,7 +18,6 @@ namespace kehrbote {
 namespace {
 
 namespace fs = std::filesystem;
-using namespace Poco::Data::Keywords;
 using test::At;
 using test::MakeAppt;
 using test::SmsContact;
@@ -31,9 +29,8 @@ std::string FirmFile(const std::string& id, const test::SshdServer& sshd, const 
 }
 
 std::string Body(Database& db, const std::string& where) {
-  auto s = db.GetSession();
-  std::vector<std::string> bodies;
-  s << "SELECT body FROM messages WHERE " + where + " ORDER BY id", into(bodies), now;
+  std::vector<std::string> bodies =
+      test::TextsOf(db, "SELECT body FROM messages WHERE " + where + " ORDER BY id");
   return bodies.empty() ? "" : bodies.back();
 }
 

@@ -8,7 +8,6 @@
 #include <thread>
 #include <vector>
 
-#include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
 
 #include "dispatcher/app/dispatcher_app.h"
@@ -20,7 +19,6 @@
 namespace kehrbote {
 namespace {
 
-using namespace Poco::Data::Keywords;
 using test::MakeAppt;
 using test::SmsContact;
 
@@ -60,12 +58,11 @@ TEST_P(ServiceLoopTest, RunPlansThenStopsOnSignal) {
   // The first pass plans the reminder. The dispatcher is another process that
   // tells only through its store: bounded polling.
   auto db = Database::Open(env.store_url());
-  Poco::Int64 n = 0;
+  int64_t n = 0;
   for (int i = 0; i < 100 && n == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     try {
-      auto s = db->GetSession();
-      s << "SELECT COUNT(*) FROM messages WHERE firm_id = 'huber'", into(n), now;
+      n = test::IntOf(*db, "SELECT COUNT(*) FROM messages WHERE firm_id = 'huber'");
     } catch (const std::exception&) {
       // Tables not created yet.
     }
@@ -96,10 +93,8 @@ TEST(ServiceLoopReloadTest, ChangedFirmFileIsReadWithoutARestart) {
   test::ChildProcess child = StartRun(env);
   auto db = Database::Open(env.store_url());
   auto planned = [&] {
-    auto s = db->GetSession();
-    Poco::Int64 n = 0;
-    s << "SELECT COUNT(*) FROM messages WHERE firm_id = 'huber' AND state = 'planned'", into(n), now;
-    return n;
+    return test::IntOf(
+        *db, "SELECT COUNT(*) FROM messages WHERE firm_id = 'huber' AND state = 'planned'");
   };
   EXPECT_TRUE(Within20s([&] { return planned() == 1; })) << planned();
 
@@ -113,11 +108,8 @@ TEST(ServiceLoopReloadTest, ChangedFirmFileIsReadWithoutARestart) {
   EXPECT_TRUE(Within20s([&] { return log().find("huber.yaml:2:10") != std::string::npos; }))
       << log();
   auto alarm = [&] {
-    auto s = db->GetSession();
-    std::vector<std::string> bodies;
-    s << "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email'", into(bodies),
-        now;
-    for (const std::string& b : bodies)
+    for (const std::string& b : test::TextsOf(
+             *db, "SELECT body FROM messages WHERE rule_id = 'alarm' AND channel = 'email'"))
       if (b.find("huber.yaml:2:10") != std::string::npos) return true;
     return false;
   };
@@ -162,10 +154,8 @@ struct VirtualLoopEnv {
                         {MakeAppt("A1", "2026-11-24", 12, 0, {SmsContact("0664 1231231")})});
     EXPECT_EQ(r.outcome, IngestOutcome::kApplied) << r.reason;
     app->PlanAll(kStart);
-    Poco::Int64 due = 0;
-    auto s = db->GetSession();
-    s << "SELECT MIN(due_at) FROM messages WHERE firm_id = 'huber' AND state = 'planned'",
-        into(due), now;
+    const int64_t due = test::IntOf(
+        *db, "SELECT MIN(due_at) FROM messages WHERE firm_id = 'huber' AND state = 'planned'");
     return Instant{std::chrono::seconds{due}};
   }
   // Waits (bounded) until the sender was asked to send at `at`.

@@ -4,7 +4,6 @@
 // messages appear in `report protocol`.
 #include <set>
 
-#include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
 
 #include "dispatcher/store/store_schema.h"
@@ -14,8 +13,6 @@
 
 namespace kehrbote {
 namespace {
-
-using namespace Poco::Data::Keywords;
 
 std::string Dispatcher() {
   return std::string(KEHRBOTE_BINARY_DIR) + "/dispatcher/kehrbote-dispatcher";
@@ -81,10 +78,7 @@ TEST(ManualSendKannelTest, FilteredListGetsOneSmsEachOnce) {
       << again.output;
   ASSERT_EQ(RunDispatcher(env, {"once"}).exit_code, 0);
   auto db = Database::Open(env.store_url());
-  auto s = db->GetSession();
-  Poco::Int64 rows = 0;
-  s << "SELECT COUNT(*) FROM messages WHERE rule_id = 'manual'", into(rows), now;
-  EXPECT_EQ(rows, 2);
+  EXPECT_EQ(test::IntOf(*db, "SELECT COUNT(*) FROM messages WHERE rule_id = 'manual'"), 2);
   EXPECT_EQ(kannel.Received().size(), 2u);
 
   test::CommandResult protocol =
