@@ -2,22 +2,14 @@
 
 #include <sqlite3.h>
 
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
 
-#include <Poco/Data/DataException.h>
-#include <Poco/Data/PostgreSQL/Connector.h>
-#include <Poco/Data/SQLite/Connector.h>
-#include <Poco/Data/SQLite/Utility.h>
-#include <Poco/Data/SessionPool.h>
-#include <Poco/Exception.h>
 
 #include "dispatcher/store/postgres_connection.h"
 #include "dispatcher/store/sqlite_connection.h"
-#include "dispatcher/store/sqlite_statement.h"
 #include "dispatcher/store/store_url.h"
 #include "dispatcher/store/wal_checkpointer.h"
 #include "shared/env/env.h"
@@ -25,19 +17,7 @@
 
 namespace kehrbote {
 
-using Poco::Data::Session;
-using namespace Poco::Data::Keywords;
-
 namespace {
-
-std::once_flag register_once;
-
-void RegisterConnectors() {
-  std::call_once(register_once, [] {
-    Poco::Data::SQLite::Connector::registerConnector();
-    Poco::Data::PostgreSQL::Connector::registerConnector();
-  });
-}
 
 std::string ParentDirectory(const std::string& path) {
   auto pos = path.find_last_of('/');
@@ -46,52 +26,10 @@ std::string ParentDirectory(const std::string& path) {
   return path.substr(0, pos);
 }
 
-// Sets the per-connection SQLite settings on every new pooled session.
-// Connections stay open (at most max_sessions of them, to a local file): they
-// hold cached prepared statements (SqliteStatement), which an idle close would
-// strand.
-class SqliteSessionPool : public Poco::Data::SessionPool {
- public:
-  static constexpr int kNeverIdle = 10 * 365 * 24 * 3600;  // seconds
-
-  SqliteSessionPool(const std::string& file, int max_sessions, int busy_ms,
-                    WalCheckpointer* checkpointer)
-      : Poco::Data::SessionPool("sqlite", file, 1, max_sessions, kNeverIdle),
-        busy_ms_(busy_ms),
-        checkpointer_(checkpointer) {}
-  ~SqliteSessionPool() override = default;
-
- protected:
-  void customizeSession(Session& session) override {
-    int ignored = 0;
-    session << "PRAGMA busy_timeout = " + std::to_string(busy_ms_), into(ignored), now;
-    session << "PRAGMA foreign_keys = ON", now;
-    checkpointer_->Attach(Poco::Data::SQLite::Utility::dbHandle(session));
-  }
-
- private:
-  int busy_ms_;
-  WalCheckpointer* checkpointer_;
-};
-
-// PostgreSQL sessions: no NOTICE chatter on stderr ("relation ... already exists").
-class PostgresSessionPool : public Poco::Data::SessionPool {
- public:
-  PostgresSessionPool(const std::string& conn, int max_sessions)
-      : Poco::Data::SessionPool("postgresql", conn, 1, max_sessions, 60) {}
-  ~PostgresSessionPool() override = default;
-
- protected:
-  void customizeSession(Session& session) override {
-    session << "SET client_min_messages TO WARNING", now;
-  }
-};
-
 }  // namespace
 
 class Database::Impl {
  public:
-  std::unique_ptr<Poco::Data::SessionPool> pool;
   std::unique_ptr<WalCheckpointer> checkpointer;  // SQLite; stopped before the pool closes
   std::unique_ptr<ConnectionPool> connections;
   std::chrono::milliseconds busy_timeout{30000};
@@ -125,17 +63,9 @@ Database::~Database() {
   if (impl_ && impl_->checkpointer) impl_->checkpointer->Stop();
   // SQLite refuses to close a connection with prepared statements left.
   if (impl_) impl_->connections.reset();
-  if (dialect_ == SqlDialect::kSqlite) SqliteStatement::FinalizeCached();
-  if (impl_ && impl_->pool) {
-    try {
-      impl_->pool->shutdown();
-    } catch (...) {
-    }
-  }
 }
 
 std::unique_ptr<Database> Database::Open(const std::string& url, const DatabaseOptions& options) {
-  RegisterConnectors();
   auto impl = std::make_unique<Impl>();
   impl->busy_timeout = options.busy_timeout;
   impl->on_writer_wait = options.on_writer_wait;
@@ -174,9 +104,6 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const DatabaseO
       if (mode != "wal")
         throw DatabaseError("database '" + description +
                             "': cannot switch to WAL (journal_mode=" + mode.value_or("") + ")");
-      impl->pool = std::make_unique<SqliteSessionPool>(
-          file, max_sessions, static_cast<int>(options.busy_timeout.count()),
-          impl->checkpointer.get());
       return std::unique_ptr<Database>(new Database(SqlDialect::kSqlite, description, std::move(impl)));
     }
     if (const std::optional<std::string> conn = PostgresConnectionString(url)) {
@@ -186,13 +113,10 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const DatabaseO
           },
           max_sessions, options.busy_timeout, description);
       impl->connections->Get();  // fail early if unreachable
-      impl->pool = std::make_unique<PostgresSessionPool>(*conn, max_sessions);
       return std::unique_ptr<Database>(new Database(SqlDialect::kPostgresql, description, std::move(impl)));
     }
   } catch (const DatabaseError&) {
     throw;
-  } catch (const Poco::Exception& e) {
-    throw DatabaseError("cannot open database '" + description + "': " + e.displayText());
   } catch (const EnvError& e) {
     throw DatabaseError("cannot open database '" + description + "': " + e.what());
   }
@@ -201,51 +125,9 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const DatabaseO
                       "'postgresql://user@host/dbname'");
 }
 
-Session Database::GetSession() {
-  auto deadline = std::chrono::steady_clock::now() + impl_->busy_timeout;
-  for (;;) {
-    try {
-      return impl_->pool->get();
-    } catch (const Poco::Data::SessionPoolExhaustedException&) {
-      if (std::chrono::steady_clock::now() > deadline)
-        throw DatabaseError("database '" + description_ + "': all " +
-                            std::to_string(impl_->pool->capacity()) + " sessions busy for " +
-                            std::to_string(impl_->busy_timeout.count()) + " ms");
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    } catch (const Poco::Exception& e) {
-      throw DatabaseError("database '" + description_ + "': cannot get a session: " + e.displayText());
-    }
-  }
-}
-
 PooledConnection Database::Connect() { return impl_->connections->Get(); }
 
-std::string Database::Sql(std::string_view sql) const {
-  if (dialect_ == SqlDialect::kPostgresql) return NumberPlaceholders(sql);
-  return std::string(sql);
-}
-
 namespace {
-
-// `writer`: this process's writer turn (SQLite), held until the transaction ends.
-void RunTransaction(Session& s, SqlDialect dialect,
-                    [[maybe_unused]] std::unique_lock<std::timed_mutex> writer,
-                    const std::function<void(Session&)>& before,
-                    const std::function<void(Session&)>& fn) {
-  s << (dialect == SqlDialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN"), now;
-  try {
-    if (before) before(s);
-    fn(s);
-  } catch (...) {
-    try {
-      s << "ROLLBACK", now;
-    } catch (...) {
-      // The connection may be gone; the server rolls back on its own then.
-    }
-    throw;
-  }
-  s << "COMMIT", now;
-}
 
 // Applies `m` unless the store has it already (maybe from another process just now).
 void ApplyMigration(SqlConnection& c, const std::string& component, const Migration& m,
@@ -271,7 +153,8 @@ void ApplyMigration(SqlConnection& c, const std::string& component, const Migrat
           component, static_cast<int64_t>(m.version), at);
 }
 
-// The same for the store layer's connections.
+// Runs `fn` in one transaction on `c`; `writer`: this process's writer turn
+// (SQLite), held until the transaction ends.
 void RunTransaction(SqlConnection& c, [[maybe_unused]] std::unique_lock<std::timed_mutex> writer,
                     const std::function<void(SqlConnection&)>& before,
                     const std::function<void(SqlConnection&)>& fn) {
@@ -352,11 +235,6 @@ std::unique_lock<std::timed_mutex> Database::TakeWriterTurn() {
   return writer;
 }
 
-void Database::InTransaction(const std::function<void(Session&)>& fn) {
-  Session s = GetSession();
-  RunTransaction(s, dialect_, TakeWriterTurn(), nullptr, fn);
-}
-
 void Database::InTransaction(const std::function<void(SqlConnection&)>& fn) {
   PooledConnection c = Connect();
   RunTransaction(*c, TakeWriterTurn(), nullptr, fn);
@@ -372,22 +250,6 @@ void Database::WithFirmLock(std::string_view firm_id,
   const std::string key = "kehrbote-firm:" + std::string(firm_id);
   RunTransaction(
       *c, TakeWriterTurn(), [&key](SqlConnection& conn) { AdvisoryLock(conn, key); }, fn);
-}
-
-void Database::WithFirmLock(std::string_view firm_id, const std::function<void(Session&)>& fn) {
-  // The process mutex also spares PostgreSQL connections: threads of one process
-  // wait here instead of each holding a session while blocked on the server lock.
-  auto mu = impl_->FirmMutex(firm_id);
-  std::lock_guard<std::mutex> lock(*mu);
-  Session s = GetSession();
-  std::function<void(Session&)> before;
-  if (dialect_ == SqlDialect::kPostgresql) {
-    std::string key = "kehrbote-firm:" + std::string(firm_id);
-    before = [key](Session& session) {
-      session << "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", bind(key), now;
-    };
-  }
-  RunTransaction(s, dialect_, TakeWriterTurn(), before, fn);
 }
 
 int Database::SchemaVersion(std::string_view component) {

@@ -1,9 +1,10 @@
 // Database: the dispatcher's store, over SQLite (embedded default) or PostgreSQL.
 //
 // One Database per process, shared by all threads. It hands out pooled
-// Poco::Data sessions, runs per-component migrations and wraps transactions, so
-// that every dispatcher component (store/ingest, planning, delivery) owns its own
-// tables and still shares one database.
+// connections of the store layer (sql_connection.h), runs per-component
+// migrations and wraps transactions, so that every dispatcher component
+// (store/ingest, planning, delivery) owns its own tables and still shares one
+// database.
 //
 // URLs:
 //   "sqlite:/var/lib/kehrbote/dispatcher.db"   one file, created 0600 (a missing
@@ -13,16 +14,12 @@
 //                                               a libpq connection string
 //   "postgresql://kehrbote:...@db:5432/kehrbote"  or a libpq URI (store_url.h)
 //
-// Portable SQL, as every component must write it:
-//   - Placeholders: write '?' and pass the text through Sql() (PostgreSQL wants
-//     $1, $2, ...; Sql() rewrites '?' outside quoted literals for that dialect).
-//   - Timestamps are BIGINT unix seconds (UTC); booleans are INTEGER 0/1; bind and
-//     extract 64-bit values as Poco::Int64, text as std::string.
-//   - Upserts: "INSERT ... ON CONFLICT (...) DO UPDATE/NOTHING" works on both
-//     (SQLite >= 3.24).
+// Portable SQL, as every component must write it: see sql_connection.h ('?'
+// placeholders, BIGINT unix seconds, INTEGER 0/1 booleans, "INSERT ... ON
+// CONFLICT (...) DO UPDATE/NOTHING" upserts, SqlVariant for what differs).
 //
 // Concurrency:
-//   - SQLite: several sessions on one file; the transactions of one process
+//   - SQLite: several connections on one file; the transactions of one process
 //     (InTransaction, WithFirmLock) take turns on a process mutex, other
 //     processes are held off by BEGIN IMMEDIATE + busy timeout; readers run
 //     beside them thanks to WAL.
@@ -32,8 +29,8 @@
 //     BEGIN IMMEDIATE (which already excludes every other writer on the file).
 //
 // All failures throw DatabaseError with the operation and the masked URL in the
-// message (Poco::Data exceptions inside InTransaction callbacks are passed through
-// unchanged after the rollback).
+// message (exceptions of InTransaction callbacks are passed through unchanged
+// after the rollback).
 #pragma once
 
 #include <chrono>
@@ -45,8 +42,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <Poco/Data/Session.h>
 
 #include "dispatcher/store/connection_pool.h"
 #include "dispatcher/store/sql_connection.h"
@@ -67,10 +62,10 @@ struct Migration {
 };
 
 struct DatabaseOptions {
-  // Sessions kept by the pool (and the most open at once).
+  // Connections kept by the pool (and the most open at once).
   std::size_t max_sessions = 8;
   // How long a statement waits for a lock held by another writer (SQLite), and
-  // how long GetSession() waits for a free pooled session.
+  // how long Connect() waits for a free pooled connection.
   std::chrono::milliseconds busy_timeout{30000};
   // Tests: called (on the waiting thread) when a transaction has to wait for this
   // process's SQLite writer turn, so a test can order threads without sleeping.
@@ -95,17 +90,10 @@ class Database {
   // The URL with any password masked, for logs and error messages.
   const std::string& description() const { return description_; }
 
-  // A session from the pool, in autocommit mode; it returns to the pool when the
-  // last copy is destroyed. Do not keep it across passes.
-  Poco::Data::Session GetSession();
-
   // A connection of the pool, in autocommit mode, for this thread until it is
   // destroyed. Do not keep it across passes; do not ask for a second one while
   // holding one (the pool is bounded).
   PooledConnection Connect();
-
-  // `sql` with '?' placeholders rewritten for this dialect ($1.. on PostgreSQL).
-  std::string Sql(std::string_view sql) const;
 
   // Applies the steps of `component` newer than its recorded version, in order,
   // each in its own transaction. Idempotent; safe when several processes start at
@@ -115,9 +103,8 @@ class Database {
   // Highest applied version of `component`, 0 if none.
   int SchemaVersion(std::string_view component);
 
-  // Runs `fn` in one transaction on a pooled session: commits if `fn` returns,
+  // Runs `fn` in one transaction on a pooled connection: commits if `fn` returns,
   // rolls back and rethrows if it throws. SQLite uses BEGIN IMMEDIATE.
-  void InTransaction(const std::function<void(Poco::Data::Session&)>& fn);
   void InTransaction(const std::function<void(SqlConnection&)>& fn);
 
   // SQLite: while an UrgentWrites lives on a thread, that thread's write
@@ -138,8 +125,7 @@ class Database {
   bool UrgentWriterWaiting();
 
   // SQLite: this process's writer turn, for code that runs its own BEGIN
-  // IMMEDIATE on a session of this Database (the outbox's prepared fast path,
-  // CommitGroup): hold it until that transaction ends. Bounded by the busy
+  // IMMEDIATE on a connection of this Database (CommitGroup): hold it until that transaction ends. Bounded by the busy
   // timeout (throws DatabaseError when it is not free in time). PostgreSQL: an
   // empty lock.
   std::unique_lock<std::timed_mutex> TakeWriterTurn();
@@ -147,8 +133,6 @@ class Database {
   // Like InTransaction, and additionally holds the lock of `firm_id` until the
   // transaction ends, so that two threads or processes never work on the same
   // firm at once (ingest, planning of that firm).
-  void WithFirmLock(std::string_view firm_id,
-                    const std::function<void(Poco::Data::Session&)>& fn);
   void WithFirmLock(std::string_view firm_id, const std::function<void(SqlConnection&)>& fn);
 
  private:
