@@ -4,7 +4,7 @@
 #include <cctype>
 
 #include "dispatcher/message/message_sql.h"
-#include "dispatcher/outbox/message_row.h"
+#include "dispatcher/outbox/outbox_row.h"
 #include "dispatcher/store/sql_connection.h"
 #include "shared/log/logger.h"
 
@@ -122,13 +122,13 @@ ReceiptResult DeliveryStore::ApplyReceipt(const std::string& token, int status,
 
 std::optional<SentMessage> DeliveryStore::LastSmsTo(const std::string& e164) {
   PooledConnection c = db_.Connect();
-  SqlStatement q(*c, std::string("SELECT ") + kMessageRowColumns +
+  SqlStatement q(*c, std::string("SELECT ") + kOutboxRowColumns +
                          " FROM messages m WHERE m.contact_key = ? AND m.channel = " +
                          SqlLiteral(ContactChannel::kSms) +
                          " AND m.sent_at IS NOT NULL ORDER BY m.sent_at DESC, m.id DESC LIMIT 1");
   q.Bind(1, e164);
   if (!q.Step()) return std::nullopt;
-  const MessageRow row = ReadMessageRow(q);
+  const OutboxRow row = ReadOutboxRow(q);
   const OutgoingMessage& m = row.message;
   return SentMessage{m.id,        m.firm_id, m.appointment_id, row.rule_id, m.sender,
                      m.recipient, m.body,    row.state,        row.sent_at};

@@ -14,7 +14,7 @@
 #include "dispatcher/message/message_sql.h"
 #include "dispatcher/outbox/delivery_schema.h"
 #include "dispatcher/outbox/delivery_store.h"
-#include "dispatcher/outbox/message_row.h"
+#include "dispatcher/outbox/outbox_row.h"
 #include "dispatcher/store/sql_connection.h"
 #include "shared/env/env.h"
 #include "shared/log/logger.h"
@@ -63,7 +63,7 @@ std::string NewDlrToken(int64_t message_id) {
 }
 
 // A message as the claim reads it; `attempts` includes the one about to be made.
-struct Outbox::Row : MessageRow {};
+struct Outbox::Row : OutboxRow {};
 
 Outbox::Outbox(Database& db, Clock& clock, std::map<std::string, MessageChannel*> channels,
                OutboxOptions options)
@@ -205,11 +205,11 @@ namespace {
 // The pass's hot statements, built once from the enums (the moves checked then).
 // The claim's SELECT: the message, then whether its contact is suppressed and
 // its settle_until.
-constexpr int kSuppressedColumn = kMessageRowColumnCount;
-constexpr int kSettleUntilColumn = kMessageRowColumnCount + 1;
+constexpr int kSuppressedColumn = kOutboxRowColumnCount;
+constexpr int kSettleUntilColumn = kOutboxRowColumnCount + 1;
 const std::string& ClaimSelectSql() {
   static const std::string sql =
-      std::string("SELECT ") + kMessageRowColumns +
+      std::string("SELECT ") + kOutboxRowColumns +
       ", (SELECT COUNT(*) FROM suppressions su "
       "WHERE su.firm_id = m.firm_id AND su.contact_key = m.contact_key), "
       "COALESCE(m.settle_until, 0) FROM messages m "
@@ -291,7 +291,7 @@ void Outbox::ClaimIn(SqlConnection& c, Instant at, Claimed& out) {
   q.BindAll(t, static_cast<int64_t>(wanted));
   while (q.Step()) {
     ++out.selected;
-    Row row{ReadMessageRow(q)};
+    Row row{ReadOutboxRow(q)};
     ++row.attempts;  // this one
     const OutgoingMessage& m = row.message;
     // Settled without sending.

@@ -1,12 +1,12 @@
-// MessageRow: a row of `messages` as the outbox and the delivery store read
+// OutboxRow: a row of `messages` as the outbox and the delivery store read
 // it, and the one function that reads it.
 //
-//   SqlStatement q(c, std::string("SELECT ") + kMessageRowColumns +
+//   SqlStatement q(c, std::string("SELECT ") + kOutboxRowColumns +
 //                         " FROM messages m WHERE m.contact_key = ?");
-//   while (q.Step()) Use(ReadMessageRow(q));
+//   while (q.Step()) Use(ReadOutboxRow(q));
 //
-// Columns a query selects after kMessageRowColumns start at
-// kMessageRowColumnCount. Pure functions; safe from any thread.
+// Columns a query selects after kOutboxRowColumns start at
+// kOutboxRowColumnCount. Pure functions; safe from any thread.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +18,7 @@
 
 namespace kehrbote {
 
-struct MessageRow {
+struct OutboxRow {
   // id, firm, channel, purpose, recipient, sender, subject, body, receipt token
   // ("" before the first claim), deadline, appointment.
   OutgoingMessage message;
@@ -29,11 +29,11 @@ struct MessageRow {
   Instant sent_at{};  // the epoch while not handed to a gateway
 };
 
-// The columns ReadMessageRow reads, in its order, of `messages` as alias m.
-extern const char kMessageRowColumns[];
-inline constexpr int kMessageRowColumnCount = 18;
+// The columns ReadOutboxRow reads, in its order, of `messages` as alias m.
+extern const char kOutboxRowColumns[];
+inline constexpr int kOutboxRowColumnCount = 18;
 
-// The row `q` is on, from its first kMessageRowColumnCount columns.
-MessageRow ReadMessageRow(const SqlStatement& q);
+// The row `q` is on, from its first kOutboxRowColumnCount columns.
+OutboxRow ReadOutboxRow(const SqlStatement& q);
 
 }  // namespace kehrbote

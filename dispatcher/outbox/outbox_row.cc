@@ -1,15 +1,15 @@
-#include "dispatcher/outbox/message_row.h"
+#include "dispatcher/outbox/outbox_row.h"
 
 namespace kehrbote {
 
-const char kMessageRowColumns[] =
+const char kOutboxRowColumns[] =
     "m.id, m.firm_id, m.appointment_id, m.appointment_version, m.rule_id, m.purpose, "
     "m.channel, m.contact_key, m.recipient, m.sender, m.subject, m.body, m.deadline_at, "
     "m.attempts, COALESCE(m.dlr_token, ''), m.due_at, m.state, COALESCE(m.sent_at, 0)";
 
-MessageRow ReadMessageRow(const SqlStatement& q) {
+OutboxRow ReadOutboxRow(const SqlStatement& q) {
   auto at = [&](int col) { return Instant(std::chrono::seconds(q.Int(col))); };
-  MessageRow row;
+  OutboxRow row;
   OutgoingMessage& m = row.message;
   m.id = q.Int(0);
   m.firm_id = q.Text(1);
