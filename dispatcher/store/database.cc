@@ -7,7 +7,6 @@
 #include <optional>
 #include <thread>
 
-
 #include "dispatcher/store/postgres_connection.h"
 #include "dispatcher/store/sqlite_connection.h"
 #include "dispatcher/store/store_url.h"

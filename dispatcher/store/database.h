@@ -125,8 +125,8 @@ class Database {
   bool UrgentWriterWaiting();
 
   // SQLite: this process's writer turn, for code that runs its own BEGIN
-  // IMMEDIATE on a connection of this Database (CommitGroup): hold it until that transaction ends. Bounded by the busy
-  // timeout (throws DatabaseError when it is not free in time). PostgreSQL: an
+  // IMMEDIATE on a connection of this Database (CommitGroup): hold it until that transaction ends.
+  // Bounded by the busy timeout (throws DatabaseError when it is not free in time). PostgreSQL: an
   // empty lock.
   std::unique_lock<std::timed_mutex> TakeWriterTurn();
 

@@ -329,8 +329,8 @@ PostgresError PostgresConnection::MakeError(const std::string& what, const PGres
   // The names the server reports apart are the schema's, never a row's values.
   std::set<std::string, std::less<>> known = known_;
   // PG_DIAG_* are plain chars ('t', 'c', ...), never negative.
-  for (int code : {int{PG_DIAG_TABLE_NAME}, int{PG_DIAG_COLUMN_NAME},
-                   int{PG_DIAG_CONSTRAINT_NAME}, int{PG_DIAG_DATATYPE_NAME}})
+  for (int code : {int{PG_DIAG_TABLE_NAME}, int{PG_DIAG_COLUMN_NAME}, int{PG_DIAG_CONSTRAINT_NAME},
+                   int{PG_DIAG_DATATYPE_NAME}})
     if (std::string name = Field(r, code); !name.empty()) known.insert(name);
   std::string message = MaskQuotedValues(primary, known);
   const std::string sqlstate = Field(r, PG_DIAG_SQLSTATE);

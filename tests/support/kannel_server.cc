@@ -319,8 +319,7 @@ void KannelServer::StartSmsbox() {
   SpawnSmsbox();
   // Listening is not serving: a request before smsbox has reached its bearerbox
   // may be reset.
-  if (!WaitForHttpAnswer("127.0.0.1", sendsms_port_, "/cgi-bin/sendsms",
-                         std::chrono::seconds(10)))
+  if (!WaitForHttpAnswer("127.0.0.1", sendsms_port_, "/cgi-bin/sendsms", std::chrono::seconds(10)))
     throw std::runtime_error("KannelServer: smsbox did not come back: " + LogTail());
 }
 void KannelServer::StopBearerbox() {
