@@ -1,7 +1,5 @@
 #include "dispatcher/web/settings_page.h"
 
-#include <iostream>
-
 #include "dispatcher/app/dispatcher_app.h"
 #include "dispatcher/preview/settings_preview.h"
 #include "dispatcher/settings/firm_settings_save.h"
@@ -9,6 +7,7 @@
 #include "dispatcher/web/html.h"
 #include "dispatcher/web/settings_fields.h"
 #include "shared/config/config_node.h"
+#include "shared/log/logger.h"
 
 namespace kehrbote {
 namespace {
@@ -165,8 +164,8 @@ WebResponse Save(PortalContext& portal, const WebRequest& req, const std::string
                     "#plan\">Erinnerungen der nächsten 14 Tage</a>.";
       } catch (const std::exception& e) {
         // Saved all the same; `run` replans from the new version at its next pass.
-        std::cerr << "web: replanning firm " << req.Firm() << " after settings version "
-                  << out.version << ": " << e.what() << std::endl;
+        Log("web").ForFirm(req.Firm()).Error("replanning after settings version " +
+                                             std::to_string(out.version) + ": " + e.what());
         replanned = " Die Erinnerungen werden beim nächsten Durchlauf neu geplant.";
       }
     }

@@ -19,7 +19,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
-#include <iostream>
+#include "shared/log/logger.h"
 
 namespace kehrbote {
 namespace {
@@ -69,8 +69,7 @@ class PortalHandler : public Poco::Net::HTTPRequestHandler {
       response.body = "Anfrage zu groß oder fehlerhaft\n";
     } catch (const std::exception& e) {
       // The path only: queries may hold a searched phone number.
-      std::cerr << "web: " << in.getMethod() << " " << Poco::URI(in.getURI()).getPath() << ": "
-                << e.what() << "\n";
+      Log("web").Error(in.getMethod() + " " + Poco::URI(in.getURI()).getPath() + ": " + e.what());
       response.status = 500;
       response.content_type = "text/plain; charset=utf-8";
       response.body = "Interner Fehler\n";
