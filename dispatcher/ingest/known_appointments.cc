@@ -5,8 +5,8 @@ namespace kehrbote {
 KnownAppointments LoadKnownAppointments(SqlConnection& c, std::string_view firm_id) {
   SqlStatement q(
       c,
-      "SELECT appointment_id, current_version, status, content_hash, data_hash, start_at "
-      "FROM appointments WHERE firm_id = ?");
+      "SELECT appointment_id, current_version, status, content_hash, data_hash, start_at, "
+      "raw_digest FROM appointments WHERE firm_id = ?");
   q.Bind(1, firm_id);
   KnownAppointments known;
   while (q.Step()) {
@@ -16,9 +16,19 @@ KnownAppointments LoadKnownAppointments(SqlConnection& c, std::string_view firm_
     k.content_hash = q.Text(3);
     k.data_hash = q.Text(4);
     k.start_at = q.Int(5);
+    k.raw_digest = q.Text(6);
     known.emplace(q.Text(0), std::move(k));
   }
   return known;
+}
+
+KnownRawDigests RawDigestsOf(const KnownAppointments& known) {
+  KnownRawDigests digests;
+  digests.reserve(known.size());
+  for (const auto& [id, k] : known) {
+    if (!k.raw_digest.empty()) digests.emplace(k.raw_digest, id);
+  }
+  return digests;
 }
 
 }  // namespace kehrbote
