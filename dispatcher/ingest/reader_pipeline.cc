@@ -4,8 +4,7 @@
 
 namespace kehrbote {
 
-ReaderPipeline::ReaderPipeline(std::istream& in, std::string source,
-                               const KnownRawDigests* known)
+ReaderPipeline::ReaderPipeline(std::istream& in, std::string source, const KnownRawDigests* known)
     : in_(in), source_(std::move(source)), known_(known) {
   thread_ = std::thread([this] { Produce(); });
 }

@@ -64,7 +64,7 @@ class SnapshotApplier {
   const Instant now_;
   ExportHeader header_;
   std::optional<KnownAppointments> preloaded_;  // LoadKnown's, until Begin
-  KnownRawDigests raw_digests_;                // LoadKnown's
+  KnownRawDigests raw_digests_;                 // LoadKnown's
   std::optional<SnapshotDiff> diff_;
   std::optional<SnapshotWriter> writer_;
   // Appointments share few distinct start times (days x slots), and a zone

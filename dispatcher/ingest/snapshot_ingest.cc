@@ -195,20 +195,23 @@ IngestResult SnapshotIngest::ApplyStream(std::string_view inbox_firm_id, const E
 
 IngestResult SnapshotIngest::Stream(std::string_view inbox_firm_id, const ExportFileInfo& file,
                                     std::istream& in, CommitGroup* group) {
-  return Run(inbox_firm_id, file, [&](SnapshotApplier& applier) {
-    const KnownRawDigests& known = applier.LoadKnown();
-    // Joined (cancelled if need be) on every way out, before `known` goes.
-    ReaderPipeline pipeline(in, file.name, &known);
-    auto header = pipeline.Header();
-    if (!header) {
-      pipeline.Rethrow();
-      throw RefusedExport(file.name + ": no header");
-    }
-    applier.Begin(*header);
-    ExportItem item;
-    while (pipeline.Next(item)) applier.Add(item);
-    pipeline.Rethrow();
-  }, group);
+  return Run(
+      inbox_firm_id, file,
+      [&](SnapshotApplier& applier) {
+        const KnownRawDigests& known = applier.LoadKnown();
+        // Joined (cancelled if need be) on every way out, before `known` goes.
+        ReaderPipeline pipeline(in, file.name, &known);
+        auto header = pipeline.Header();
+        if (!header) {
+          pipeline.Rethrow();
+          throw RefusedExport(file.name + ": no header");
+        }
+        applier.Begin(*header);
+        ExportItem item;
+        while (pipeline.Next(item)) applier.Add(item);
+        pipeline.Rethrow();
+      },
+      group);
 }
 
 PreparedExport SnapshotIngest::Prepare(const ExportFileInfo& file, const std::string& local_path) {

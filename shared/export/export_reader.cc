@@ -325,7 +325,7 @@ class AppointmentArray {
   const KnownRawDigests* known_ = nullptr;
   std::unique_ptr<ExportSchema> helper_schema_;  // made for the first split batch
   std::vector<Item> batch_;
-  std::vector<Item*> to_check_;  // CheckBatch's
+  std::vector<Item*> to_check_;                  // CheckBatch's
   std::unordered_map<std::string, size_t> ids_;  // id -> index of its first appearance
 };
 

@@ -13,7 +13,7 @@ std::string RawAppointmentDigest(std::string_view raw, SchemaStrictness strictne
   // One context per thread: EVP_MD_CTX_new and the digest lookup cost as much as
   // hashing a whole appointment.
   thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                          &EVP_MD_CTX_free);
+                                                                           &EVP_MD_CTX_free);
   const char mode = strictness == SchemaStrictness::kStrict ? 's' : 'l';
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

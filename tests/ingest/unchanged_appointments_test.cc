@@ -68,7 +68,8 @@ class UnchangedAppointmentsTest : public ::testing::TestWithParam<SqlDialect> {
 
 TEST_P(UnchangedAppointmentsTest, UnchangedAppointmentsAreNotDecoded) {
   std::vector<Appointment> day1 = Many(100);
-  auto first = Apply("e1.json", WriteExport(MakeHeader("huber", "2026-11-23T05:00:00+01:00"), day1));
+  auto first =
+      Apply("e1.json", WriteExport(MakeHeader("huber", "2026-11-23T05:00:00+01:00"), day1));
   ASSERT_EQ(first.outcome, IngestOutcome::kApplied) << first.reason;
   EXPECT_EQ(first.skipped, 0);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM appointments WHERE raw_digest = ''"), 0);
@@ -94,12 +95,12 @@ TEST_P(UnchangedAppointmentsTest, SameRowsAsReadingEveryAppointment) {
   test::TempDir dir("kehrbote-unchanged-");
 
   std::vector<Appointment> day1 = Many(50), day2 = Many(50);
-  day2[3].start.time = std::chrono::hours(11);            // changed
-  day2[4].customer.last_name = "Neumann";                 // refreshed
-  day2[5].status = AppointmentStatus::kCancelled;         // cancelled
-  day2.erase(day2.begin() + 6);                           // gone
+  day2[3].start.time = std::chrono::hours(11);     // changed
+  day2[4].customer.last_name = "Neumann";          // refreshed
+  day2[5].status = AppointmentStatus::kCancelled;  // cancelled
+  day2.erase(day2.begin() + 6);                    // gone
   std::vector<Appointment> day3 = day2;
-  day3.push_back(day1[6]);                                // restored
+  day3.push_back(day1[6]);  // restored
   const std::vector<std::pair<std::string, std::vector<Appointment>>> days = {
       {"2026-11-23T05:00:00+01:00", day1},
       {"2026-11-24T05:00:00+01:00", day2},
@@ -121,9 +122,8 @@ TEST_P(UnchangedAppointmentsTest, SameRowsAsReadingEveryAppointment) {
     EXPECT_EQ(streamed.refreshed_ids, read_whole.refreshed_ids) << name;
     EXPECT_EQ(std::tie(streamed.added, streamed.changed, streamed.cancelled, streamed.gone,
                        streamed.restored, streamed.unchanged, streamed.refreshed),
-              std::tie(read_whole.added, read_whole.changed, read_whole.cancelled,
-                       read_whole.gone, read_whole.restored, read_whole.unchanged,
-                       read_whole.refreshed))
+              std::tie(read_whole.added, read_whole.changed, read_whole.cancelled, read_whole.gone,
+                       read_whole.restored, read_whole.unchanged, read_whole.refreshed))
         << name;
     EXPECT_EQ(Rows(db()), Rows(other_store.db())) << name;
     clock_.Advance(std::chrono::hours(24));
@@ -134,9 +134,9 @@ TEST_P(UnchangedAppointmentsTest, SameRowsAsReadingEveryAppointment) {
 
 TEST_P(UnchangedAppointmentsTest, BadExportIsRefusedWholeBesideUnchangedAppointments) {
   std::vector<Appointment> day1 = Many(20);
-  ASSERT_EQ(Apply("e1.json", WriteExport(MakeHeader("huber", "2026-11-23T05:00:00+01:00"), day1))
-                .outcome,
-            IngestOutcome::kApplied);
+  ASSERT_EQ(
+      Apply("e1.json", WriteExport(MakeHeader("huber", "2026-11-23T05:00:00+01:00"), day1)).outcome,
+      IngestOutcome::kApplied);
   const std::vector<std::string> before = Rows(db());
 
   std::vector<Appointment> day2 = day1;
@@ -156,9 +156,9 @@ TEST_P(UnchangedAppointmentsTest, BadExportIsRefusedWholeBesideUnchangedAppointm
 
 TEST_P(UnchangedAppointmentsTest, KnownAppointmentTwiceIsRefused) {
   std::vector<Appointment> day1 = Many(5);
-  ASSERT_EQ(Apply("e1.json", WriteExport(MakeHeader("huber", "2026-11-23T05:00:00+01:00"), day1))
-                .outcome,
-            IngestOutcome::kApplied);
+  ASSERT_EQ(
+      Apply("e1.json", WriteExport(MakeHeader("huber", "2026-11-23T05:00:00+01:00"), day1)).outcome,
+      IngestOutcome::kApplied);
   // A-0002's bytes again at the end (ExportWriter would refuse to write them twice).
   std::string text = WriteExport(MakeHeader("huber", "2026-11-24T05:00:00+01:00"), day1);
   const size_t begin = text.rfind('{', text.find("\"A-0002\""));
@@ -178,8 +178,7 @@ TEST_P(UnchangedAppointmentsTest, StoreWithoutDigestsLearnsThem) {
   old_store.db().Migrate(kStoreComponent, {StoreMigrations().at(0)});
   MigrateStore(old_store.db());
   SnapshotIngest ingest(old_store.db(), clock_);
-  const std::string text =
-      WriteExport(MakeHeader("huber", "2026-11-23T05:00:00+01:00"), Many(10));
+  const std::string text = WriteExport(MakeHeader("huber", "2026-11-23T05:00:00+01:00"), Many(10));
   auto apply = [&](const std::string& name) {
     std::istringstream in(text);
     return ingest.ApplyStream("huber", {name, "sha-" + name}, in);
