@@ -76,12 +76,12 @@ void SnapshotApplier::Add(const ExportItem& item) {
   }
   AppointmentFingerprint f = Fingerprint(item.appointment);
   f.raw_digest = item.raw_digest;
-  AddDecoded(item.appointment, std::move(f));
+  AddDecoded(item.appointment, f);
 }
 
 void SnapshotApplier::Add(const Appointment& a) { AddDecoded(a, Fingerprint(a)); }
 
-void SnapshotApplier::AddDecoded(const Appointment& a, AppointmentFingerprint f) {
+void SnapshotApplier::AddDecoded(const Appointment& a, const AppointmentFingerprint& f) {
   const DiffStep step = diff_->Classify(a, f);
   ++Counter(work_, step.change);
   switch (step.change) {

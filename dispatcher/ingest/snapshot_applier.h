@@ -55,7 +55,7 @@ class SnapshotApplier {
   // UTC unix seconds of `a`'s start in the firm's zone; RefusedExport if it
   // has none.
   int64_t StartSeconds(const Appointment& a);
-  void AddDecoded(const Appointment& a, AppointmentFingerprint f);
+  void AddDecoded(const Appointment& a, const AppointmentFingerprint& f);
   void MarkGone();
 
   SqlConnection& c_;

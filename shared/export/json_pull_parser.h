@@ -51,7 +51,7 @@ class JsonPullParser {
   std::string_view PeekRawObject();
   // Steps over the `size` bytes that PeekRawObject() just returned.
   void SkipRawValue(size_t size);
-  static constexpr size_t kMaxRawValueBytes = 16 * 1024;  // a quarter of the buffer
+  static constexpr size_t kMaxRawValueBytes = size_t{16} * 1024;  // a quarter of the buffer
   // Expects nothing but whitespace up to the end of the input.
   void ExpectEnd();
 
