@@ -103,8 +103,9 @@ void Report(const char* step, double seconds, const IngestResult& r) {
   std::printf(
       "%-34s %7.2f s wall %7.2f s CPU  peak RSS %6.1f MB  outcome=%s appointments=%d added=%d "
       "changed=%d unchanged=%d (skipped %d) gone=%d changed_ids=%zu\n",
-      step, seconds, cpu, static_cast<double>(PeakRssKiB()) / 1024.0, std::string(ToString(r.outcome)).c_str(),
-      r.appointments, r.added, r.changed, r.unchanged, r.skipped, r.gone, r.changed_ids.size());
+      step, seconds, cpu, static_cast<double>(PeakRssKiB()) / 1024.0,
+      std::string(ToString(r.outcome)).c_str(), r.appointments, r.added, r.changed, r.unchanged,
+      r.skipped, r.gone, r.changed_ids.size());
   if (r.outcome != IngestOutcome::kApplied) std::printf("  reason: %s\n", r.reason.c_str());
 }
 
