@@ -1,8 +1,8 @@
 // KnownAppointments: the compact picture of one firm's appointments in the
 // store that an export is diffed against (SnapshotDiff): per appointment id its
-// current version, status, start and the two fingerprints of its current data
-// (appointment_fingerprint.h): a few hundred bytes an appointment, never its
-// stored data.
+// current version, status, start, the two fingerprints of its current data
+// (appointment_fingerprint.h) and the digest of the export bytes it was read
+// from: a few hundred bytes an appointment, never its stored data.
 //
 // Loaded once per export, inside the export's transaction, row by row from the
 // appointments table (no intermediate column vectors). Throws DatabaseError.
@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "dispatcher/store/sql_connection.h"
+#include "shared/export/export_reader.h"
 
 namespace kehrbote {
 
@@ -24,6 +25,7 @@ struct KnownAppointment {
   bool seen = false;         // met in the export being diffed (SnapshotDiff's)
   std::string content_hash;  // AppointmentFingerprint::content_hash
   std::string data_hash;     // AppointmentFingerprint::data_hash
+  std::string raw_digest;    // AppointmentFingerprint::raw_digest; '' if none
 };
 
 // By appointment id.
@@ -31,5 +33,8 @@ using KnownAppointments = std::unordered_map<std::string, KnownAppointment>;
 
 // The appointments of `firm_id` as the store has them now.
 KnownAppointments LoadKnownAppointments(SqlConnection& c, std::string_view firm_id);
+
+// Digest -> id of those that have a raw digest: what ExportReader may step over.
+KnownRawDigests RawDigestsOf(const KnownAppointments& known);
 
 }  // namespace kehrbote

@@ -4,8 +4,8 @@
 
 namespace kehrbote {
 
-ReaderPipeline::ReaderPipeline(std::istream& in, std::string source)
-    : in_(in), source_(std::move(source)) {
+ReaderPipeline::ReaderPipeline(std::istream& in, std::string source, const KnownRawDigests* known)
+    : in_(in), source_(std::move(source)), known_(known) {
   thread_ = std::thread([this] { Produce(); });
 }
 
@@ -24,7 +24,7 @@ std::optional<ExportHeader> ReaderPipeline::Header() {
   return header_;
 }
 
-bool ReaderPipeline::Next(Appointment& out) {
+bool ReaderPipeline::Next(ExportItem& out) {
   if (taken_.empty()) {
     std::unique_lock<std::mutex> lock(mu_);
     ready_.wait(lock, [&] { return queue_.size() >= kBatch || done_; });
@@ -45,19 +45,20 @@ void ReaderPipeline::Rethrow() {
 void ReaderPipeline::Produce() {
   try {
     ExportReader reader(in_, source_);
-    reader.Read(
+    reader.ReadItems(
         [&](const ExportHeader& h) {
           std::lock_guard<std::mutex> lock(mu_);
           header_ = h;
           ready_.notify_all();
         },
-        [&](Appointment&& a) {
+        [&](ExportItem&& item) {
           std::unique_lock<std::mutex> lock(mu_);
           space_.wait(lock, [&] { return queue_.size() < kCapacity || cancelled_; });
           if (cancelled_) throw Cancelled{};
-          queue_.push_back(std::move(a));
+          queue_.push_back(std::move(item));
           if (queue_.size() == kBatch) ready_.notify_one();
-        });
+        },
+        known_);
   } catch (const Cancelled&) {
   } catch (...) {
     std::lock_guard<std::mutex> lock(mu_);

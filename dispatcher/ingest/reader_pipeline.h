@@ -7,6 +7,9 @@
 // the threads meet once per batch, not per appointment. Memory stays bounded
 // by the queue, whatever the export's size.
 //
+// The reader hands over ExportItems (ExportReader::ReadItems): each appointment
+// with the digest of its bytes, those whose digest is in `known` not decoded.
+//
 // Threads: one consumer thread calls Header(), Next() and Rethrow(). The
 // destructor stops the reader (if it is still reading) and joins it, on every
 // way out, also when the consumer throws.
@@ -23,6 +26,7 @@
 #include <thread>
 
 #include "shared/export/export_model.h"
+#include "shared/export/export_reader.h"
 
 namespace kehrbote {
 
@@ -31,8 +35,9 @@ class ReaderPipeline {
   static constexpr size_t kCapacity = 1024;
   static constexpr size_t kBatch = 128;
 
-  // Starts reading `in` (named `source` in errors); `in` must outlive this.
-  ReaderPipeline(std::istream& in, std::string source);
+  // Starts reading `in` (named `source` in errors); `in` and `known` (may be
+  // null) must outlive this.
+  ReaderPipeline(std::istream& in, std::string source, const KnownRawDigests* known = nullptr);
   ~ReaderPipeline();
   ReaderPipeline(const ReaderPipeline&) = delete;
   ReaderPipeline& operator=(const ReaderPipeline&) = delete;
@@ -41,7 +46,7 @@ class ReaderPipeline {
   std::optional<ExportHeader> Header();
 
   // The next appointment in file order; false at the end or when the reader failed.
-  bool Next(Appointment& out);
+  bool Next(ExportItem& out);
 
   // After Next() returned false: rethrows the reader's exception, if any.
   void Rethrow();
@@ -53,10 +58,11 @@ class ReaderPipeline {
 
   std::istream& in_;
   std::string source_;
+  const KnownRawDigests* known_;
   std::mutex mu_;
   std::condition_variable ready_, space_;
-  std::deque<Appointment> queue_;
-  std::deque<Appointment> taken_;  // consumer side only
+  std::deque<ExportItem> queue_;
+  std::deque<ExportItem> taken_;  // consumer side only
   std::optional<ExportHeader> header_;
   std::exception_ptr error_;
   bool done_ = false;

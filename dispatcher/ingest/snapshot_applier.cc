@@ -54,16 +54,39 @@ void SnapshotApplier::Begin(const ExportHeader& header) {
     throw IgnoredExport(file_.name + ": generated at " + FormatRfc3339(header.generated_at, tz) +
                         ", before the export already applied (" + FormatRfc3339(*last, tz) + ")");
   }
-  diff_.emplace(LoadKnownAppointments(c_, firm), file_.name);
+  if (!preloaded_) preloaded_ = LoadKnownAppointments(c_, firm);
+  diff_.emplace(std::move(*preloaded_), file_.name);
+  preloaded_.reset();
   writer_.emplace(c_, firm, file_.name, header.generated_at, now_);
 }
 
-void SnapshotApplier::Add(const Appointment& a) {
-  const AppointmentFingerprint f = Fingerprint(a);
+const KnownRawDigests& SnapshotApplier::LoadKnown() {
+  // The header's firm must be the inbox's (Begin refuses it otherwise), so the
+  // inbox's firm is the one to load.
+  preloaded_ = LoadKnownAppointments(c_, work_.firm_id);
+  raw_digests_ = RawDigestsOf(*preloaded_);
+  return raw_digests_;
+}
+
+void SnapshotApplier::Add(const ExportItem& item) {
+  if (item.known) {
+    ++Counter(work_, diff_->ClassifyKnown(item.appointment.id).change);
+    ++work_.skipped;
+    return;
+  }
+  AppointmentFingerprint f = Fingerprint(item.appointment);
+  f.raw_digest = item.raw_digest;
+  AddDecoded(item.appointment, f);
+}
+
+void SnapshotApplier::Add(const Appointment& a) { AddDecoded(a, Fingerprint(a)); }
+
+void SnapshotApplier::AddDecoded(const Appointment& a, const AppointmentFingerprint& f) {
   const DiffStep step = diff_->Classify(a, f);
   ++Counter(work_, step.change);
   switch (step.change) {
     case AppointmentChange::kUnchanged:
+      if (step.digest_stale) writer_->UpdateRawDigest(a.id, f.raw_digest);
       return;
     case AppointmentChange::kRefreshed:
       writer_->Refresh(a.id, step.version, f);

@@ -1,11 +1,17 @@
 // SnapshotApplier: one export diffed into the store, inside the caller's
 // transaction on `c` (SnapshotIngest's, under the firm's lock):
+//   LoadKnown()    optional, before Begin: loads the store's picture of the
+//                  inbox's firm now and returns the digests of its appointments'
+//                  bytes, for a reader that steps over known appointments
+//                  (ExportReader::ReadItems); the map lives as long as the applier;
 //   Begin(header)  refuses an export of another firm or an unknown time zone
 //                  (RefusedExport), ignores one generated before the export
 //                  already applied (IgnoredExport); loads the store's picture of
-//                  the firm (KnownAppointments);
-//   Add(a)...      each appointment in file order: SnapshotDiff classifies it,
-//                  SnapshotWriter writes the version or refresh it needs;
+//                  the firm (KnownAppointments) unless LoadKnown() did;
+//   Add(item)...   each appointment in file order: SnapshotDiff classifies it,
+//                  SnapshotWriter writes the version or refresh it needs (with
+//                  the digest of its bytes); a known item (not decoded) is
+//                  unchanged and counted in `skipped` too;
 //                  RefusedExport for an id seen twice or a start that does not
 //                  exist in the firm's zone;
 //   Finish()       marks what the export lacks inside its window as gone,
@@ -38,8 +44,10 @@ class SnapshotApplier {
   SnapshotApplier(SqlConnection& c, IngestResult& work, const ExportFileInfo& file, Instant now)
       : c_(c), work_(work), file_(file), now_(now) {}
 
+  const KnownRawDigests& LoadKnown();
   void Begin(const ExportHeader& header);
-  void Add(const Appointment& a);
+  void Add(const ExportItem& item);
+  void Add(const Appointment& a);  // not read from a file: no digest
   void Finish();
   void Discard();
 
@@ -47,6 +55,7 @@ class SnapshotApplier {
   // UTC unix seconds of `a`'s start in the firm's zone; RefusedExport if it
   // has none.
   int64_t StartSeconds(const Appointment& a);
+  void AddDecoded(const Appointment& a, const AppointmentFingerprint& f);
   void MarkGone();
 
   SqlConnection& c_;
@@ -54,6 +63,8 @@ class SnapshotApplier {
   const ExportFileInfo& file_;
   const Instant now_;
   ExportHeader header_;
+  std::optional<KnownAppointments> preloaded_;  // LoadKnown's, until Begin
+  KnownRawDigests raw_digests_;                 // LoadKnown's
   std::optional<SnapshotDiff> diff_;
   std::optional<SnapshotWriter> writer_;
   // Appointments share few distinct start times (days x slots), and a zone

@@ -1,5 +1,7 @@
 #include "dispatcher/ingest/snapshot_diff.h"
 
+#include <stdexcept>
+
 #include "dispatcher/ingest/refused_export.h"
 
 namespace kehrbote {
@@ -34,13 +36,12 @@ DiffStep SnapshotDiff::Classify(const Appointment& a, const AppointmentFingerpri
     k.seen = true;
     return {AppointmentChange::kNew, 1};
   }
-  if (k.seen) {
-    throw RefusedExport(file_name_ + ": appointment id '" + a.id +
-                        "' appears twice (again at position " + std::to_string(position_) + ")");
-  }
-  k.seen = true;
+  MarkSeen(a.id, k);
   if (k.content_hash == f.content_hash) {  // the common case
-    if (k.data_hash == f.data_hash) return {AppointmentChange::kUnchanged, k.version};
+    if (k.data_hash == f.data_hash) {
+      const bool stale = !f.raw_digest.empty() && f.raw_digest != k.raw_digest;
+      return {AppointmentChange::kUnchanged, k.version, stale};
+    }
     return {AppointmentChange::kRefreshed, k.version};
   }
   const bool scheduled = a.status == AppointmentStatus::kScheduled;
@@ -48,6 +49,23 @@ DiffStep SnapshotDiff::Classify(const Appointment& a, const AppointmentFingerpri
   if (!scheduled && k.scheduled) change = AppointmentChange::kCancelled;
   if (scheduled && !k.scheduled) change = AppointmentChange::kRestored;
   return {change, k.version + 1};
+}
+
+DiffStep SnapshotDiff::ClassifyKnown(const std::string& id) {
+  ++position_;
+  const auto it = known_.find(id);
+  // The reader knows only digests of this picture, so the id is in it.
+  if (it == known_.end()) throw std::logic_error("appointment '" + id + "' known but not stored");
+  MarkSeen(id, it->second);
+  return {AppointmentChange::kUnchanged, it->second.version};
+}
+
+void SnapshotDiff::MarkSeen(const std::string& id, KnownAppointment& k) const {
+  if (k.seen) {
+    throw RefusedExport(file_name_ + ": appointment id '" + id +
+                        "' appears twice (again at position " + std::to_string(position_) + ")");
+  }
+  k.seen = true;
 }
 
 std::vector<GoneAppointment> SnapshotDiff::Gone(int64_t window_start, int64_t window_end) const {

@@ -13,6 +13,8 @@
 //                                                             -> current version's
 //                                                                data in place
 //   kUnchanged  same content and data                         -> nothing
+// ClassifyKnown() takes an appointment the reader stepped over because its bytes
+// are those its current version was read from (ExportItem::known): kUnchanged.
 // After the last appointment, Gone() lists what the export lacks although the
 // store has it scheduled with a start inside the export's window: each gets a
 // next version, cancelled ("gone"). Appointments outside the window are left alone.
@@ -49,6 +51,9 @@ struct DiffStep {
   // The version to write (kNew: 1; kChanged, kCancelled, kRestored: current + 1),
   // or the current one (kRefreshed, kUnchanged).
   int64_t version = 0;
+  // kUnchanged: the store's raw digest is not the one the export's bytes have
+  // (written before digests, or the bytes differ but not what they say).
+  bool digest_stale = false;
 };
 
 struct GoneAppointment {
@@ -64,6 +69,9 @@ class SnapshotDiff {
 
   // The next appointment of the export. Throws RefusedExport if its id came before.
   DiffStep Classify(const Appointment& a, const AppointmentFingerprint& f);
+  // The next appointment, known by the digest of its bytes. Throws RefusedExport
+  // if its id came before.
+  DiffStep ClassifyKnown(const std::string& id);
 
   // Appointments classified so far (the position of the last one, from 1).
   int position() const { return position_; }
@@ -73,6 +81,9 @@ class SnapshotDiff {
   std::vector<GoneAppointment> Gone(int64_t window_start, int64_t window_end) const;
 
  private:
+  // Marks `k` (of `id`) seen; RefusedExport if it was seen before.
+  void MarkSeen(const std::string& id, KnownAppointment& k) const;
+
   KnownAppointments known_;
   std::string file_name_;
   int position_ = 0;

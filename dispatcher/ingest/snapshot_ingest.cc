@@ -195,18 +195,23 @@ IngestResult SnapshotIngest::ApplyStream(std::string_view inbox_firm_id, const E
 
 IngestResult SnapshotIngest::Stream(std::string_view inbox_firm_id, const ExportFileInfo& file,
                                     std::istream& in, CommitGroup* group) {
-  return Run(inbox_firm_id, file, [&](SnapshotApplier& applier) {
-    ReaderPipeline pipeline(in, file.name);  // joined (cancelled if need be) on every way out
-    auto header = pipeline.Header();
-    if (!header) {
-      pipeline.Rethrow();
-      throw RefusedExport(file.name + ": no header");
-    }
-    applier.Begin(*header);
-    Appointment a;
-    while (pipeline.Next(a)) applier.Add(a);
-    pipeline.Rethrow();
-  }, group);
+  return Run(
+      inbox_firm_id, file,
+      [&](SnapshotApplier& applier) {
+        const KnownRawDigests& known = applier.LoadKnown();
+        // Joined (cancelled if need be) on every way out, before `known` goes.
+        ReaderPipeline pipeline(in, file.name, &known);
+        auto header = pipeline.Header();
+        if (!header) {
+          pipeline.Rethrow();
+          throw RefusedExport(file.name + ": no header");
+        }
+        applier.Begin(*header);
+        ExportItem item;
+        while (pipeline.Next(item)) applier.Add(item);
+        pipeline.Rethrow();
+      },
+      group);
 }
 
 PreparedExport SnapshotIngest::Prepare(const ExportFileInfo& file, const std::string& local_path) {
@@ -226,8 +231,9 @@ PreparedExport SnapshotIngest::Prepare(const ExportFileInfo& file, const std::st
   }
   try {
     ExportReader reader(in, file.name);
-    reader.Read([&](const ExportHeader& h) { p.header = h; },
-                [&](Appointment&& a) { p.appointments.push_back(std::move(a)); });
+    reader.ReadItems([&](const ExportHeader& h) { p.header = h; },
+                     [&](ExportItem&& item) { p.appointments.push_back(std::move(item)); },
+                     nullptr);
   } catch (...) {
     p.error = std::current_exception();
   }
@@ -255,7 +261,7 @@ IngestResult SnapshotIngest::ApplyPrepared(std::string_view inbox_firm_id, Prepa
       throw RefusedExport(file.name + ": no header");
     }
     applier.Begin(*p.header);
-    for (Appointment& a : p.appointments) applier.Add(a);
+    for (const ExportItem& item : p.appointments) applier.Add(item);
     if (p.error) std::rethrow_exception(p.error);
   }, group);
 }

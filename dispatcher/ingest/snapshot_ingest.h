@@ -32,6 +32,14 @@
 // validates in a second thread (reader_pipeline.h, bounded queue) while this one
 // writes; ApplyFile reads a smaller file whole first.
 //
+// Unchanged appointments cost little: a streamed export is read after the
+// store's picture of the firm is loaded (inside the transaction), and the reader
+// steps over every appointment whose bytes have the digest its current version
+// was read from (raw_appointment_digest.h): not decoded, not checked (it was
+// valid when first read), counted unchanged and `skipped`. The rest of the file
+// is read and checked in full, so a bad export is still refused whole. Prepare
+// (no store) decodes every appointment; all paths store the digests.
+//
 // The parts: appointment_fingerprint.h (what is compared of an appointment),
 // known_appointments.h (the store's side), snapshot_diff.h (the comparison),
 // snapshot_writer.h (the SQL), snapshot_applier.h (one export through them),
@@ -49,6 +57,7 @@
 #include "dispatcher/store/commit_group.h"
 #include "dispatcher/store/database.h"
 #include "shared/export/export_model.h"
+#include "shared/export/export_reader.h"
 #include "shared/time/clock.h"
 
 namespace kehrbote {
@@ -76,6 +85,9 @@ struct IngestResult {
   int restored = 0;
   int unchanged = 0;
   int refreshed = 0;      // unchanged for reminders, other data updated in place
+  // Of `unchanged`: stepped over by the digest of their bytes, neither decoded nor
+  // checked (their bytes are those their current version was read from).
+  int skipped = 0;
   // Appointments whose current version changed (new, changed, cancelled, gone,
   // restored), sorted: exactly the ones planning must (re)plan.
   std::vector<std::string> changed_ids;
@@ -99,7 +111,7 @@ struct PreparedExport {
   bool unreadable = false;  // the downloaded copy cannot be opened
   bool streamed = false;    // larger than kReadAheadBytes
   std::optional<ExportHeader> header;
-  std::vector<Appointment> appointments;
+  std::vector<ExportItem> appointments;  // all decoded (read without the store's digests)
   std::exception_ptr error;  // the reader's, if it failed
 };
 

@@ -46,11 +46,11 @@ SnapshotWriter::SnapshotWriter(SqlConnection& c, std::string firm_id, std::strin
       now_(Seconds(now)),
       insert_app_(c,
                   "INSERT INTO appointments (firm_id, appointment_id, current_version, status, "
-                  "kind, start_at, content_hash, data_hash, updated_at) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                  "kind, start_at, content_hash, data_hash, updated_at, raw_digest) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
       update_app_(c,
                   "UPDATE appointments SET current_version = ?, status = ?, kind = ?, "
-                  "start_at = ?, content_hash = ?, data_hash = ?, updated_at = ? "
+                  "start_at = ?, content_hash = ?, data_hash = ?, updated_at = ?, raw_digest = ? "
                   "WHERE firm_id = ? AND appointment_id = ?"),
       insert_version_(c,
                       "INSERT INTO appointment_versions (firm_id, appointment_id, version, "
@@ -61,8 +61,11 @@ SnapshotWriter::SnapshotWriter(SqlConnection& c, std::string firm_id, std::strin
                        "UPDATE appointment_versions SET data = ? "
                        "WHERE firm_id = ? AND appointment_id = ? AND version = ?"),
       refresh_app_(c,
-                   "UPDATE appointments SET data_hash = ? "
+                   "UPDATE appointments SET data_hash = ?, raw_digest = ? "
                    "WHERE firm_id = ? AND appointment_id = ?"),
+      update_digest_(c,
+                     "UPDATE appointments SET raw_digest = ? "
+                     "WHERE firm_id = ? AND appointment_id = ?"),
       batch_(c) {}
 
 void SnapshotWriter::AddVersion(const Appointment& a, int64_t version, AppointmentChange change,
@@ -71,11 +74,13 @@ void SnapshotWriter::AddVersion(const Appointment& a, int64_t version, Appointme
   const std::string_view status = ToString(a.status), kind = ToString(a.kind);
   if (change == AppointmentChange::kNew) {
     insert_app_
-        .BindAll(firm_, a.id, version, status, kind, start_at, f.content_hash, f.data_hash, now_)
+        .BindAll(firm_, a.id, version, status, kind, start_at, f.content_hash, f.data_hash, now_,
+                 f.raw_digest)
         .Run();
   } else {
     update_app_
-        .BindAll(version, status, kind, start_at, f.content_hash, f.data_hash, now_, firm_, a.id)
+        .BindAll(version, status, kind, start_at, f.content_hash, f.data_hash, now_, f.raw_digest,
+                 firm_, a.id)
         .Run();
   }
   const std::string start_local = LocalDateTimeText(a.start.Earliest());
@@ -88,7 +93,11 @@ void SnapshotWriter::AddVersion(const Appointment& a, int64_t version, Appointme
 void SnapshotWriter::Refresh(const std::string& id, int64_t version,
                              const AppointmentFingerprint& f) {
   refresh_version_.BindAll(f.data_json, firm_, id, version).Run();
-  refresh_app_.BindAll(f.data_hash, firm_, id).Run();
+  refresh_app_.BindAll(f.data_hash, f.raw_digest, firm_, id).Run();
+}
+
+void SnapshotWriter::UpdateRawDigest(const std::string& id, const std::string& raw_digest) {
+  update_digest_.BindAll(raw_digest, firm_, id).Run();
 }
 
 void SnapshotWriter::Finish() {

@@ -48,6 +48,10 @@ class SnapshotWriter {
   // Same content, other data: the current version `version` of `id` takes `f`'s data.
   void Refresh(const std::string& id, int64_t version, const AppointmentFingerprint& f);
 
+  // Unchanged, read from other bytes: the current version of `id` was read from
+  // bytes with `raw_digest` now (the next export steps over them).
+  void UpdateRawDigest(const std::string& id, const std::string& raw_digest);
+
   // Ends the batch: waits for the queued writes and throws the first failure.
   // Once; later calls do nothing.
   void Finish();
@@ -56,7 +60,8 @@ class SnapshotWriter {
   const std::string firm_, export_name_;
   const int64_t generated_at_, now_;
   // Prepared before the batch begins (PostgreSQL prepares outside pipelines).
-  SqlStatement insert_app_, update_app_, insert_version_, refresh_version_, refresh_app_;
+  SqlStatement insert_app_, update_app_, insert_version_, refresh_version_, refresh_app_,
+      update_digest_;
   SqlBatch batch_;
   bool finished_ = false;
 };

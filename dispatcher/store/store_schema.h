@@ -11,7 +11,9 @@
 //     detail, generated_at, at; UNIQUE(firm_id, sha256), UNIQUE(firm_id, name))
 //   appointments(firm_id, appointment_id, current_version, status 'scheduled'|
 //     'cancelled', kind, start_at (UTC unix seconds), content_hash, data_hash,
-//     updated_at; PK(firm_id, appointment_id))
+//     updated_at, raw_digest (v2: the digest of the export bytes the current
+//     version was read from, '' if none; raw_appointment_digest.h);
+//     PK(firm_id, appointment_id))
 //   appointment_versions(firm_id, appointment_id, version, change 'new'|'changed'|
 //     'cancelled'|'gone'|'restored', status, kind, start_at, start_local
 //     ("YYYY-MM-DDTHH:MM:SS" of Earliest()), data (the full appointment as JSON,

@@ -11,6 +11,7 @@
 
 #include "shared/export/export_schema.h"
 #include "shared/export/json_pull_parser.h"
+#include "shared/export/raw_appointment_digest.h"
 #include "shared/time/zoned_time.h"
 
 namespace kehrbote {
@@ -179,6 +180,9 @@ bool ReadHeaderMembers(JsonPullParser& parser, const Checks& checks, json* heade
 
 // The "appointments" array, read in batches.
 //
+// With digests, each element's bytes are looked at first: an element whose
+// digest is known is stepped over, neither parsed nor checked (export_reader.h).
+//
 // Checking an appointment (schema, dates) costs about three times parsing it, so
 // with a second core a helper thread checks half of each batch. The batch is then
 // handed over in file order and stops at the first problem; a syntax error later
@@ -194,13 +198,20 @@ class AppointmentArray {
         checks_(checks),
         source_(source) {}
 
+  // Digests of every element's bytes; elements whose digest is in `known` (may be
+  // null) are handed over as known.
+  void WithDigests(const KnownRawDigests* known) {
+    digests_ = true;
+    known_ = known;
+  }
+
   // Reads the whole array; returns the number of appointments handed over.
-  size_t Read(const ExportReader::AppointmentHandler& on_appointment) {
+  size_t Read(const ExportReader::ItemHandler& on_item) {
     parser_.BeginArray();
     for (bool more = true; more;) {
       std::exception_ptr syntax_error = ParseBatch(&more);
       CheckBatch();
-      HandOverBatch(on_appointment);
+      HandOverBatch(on_item);
       if (syntax_error) std::rethrow_exception(syntax_error);
     }
     return ids_.size();
@@ -212,7 +223,7 @@ class AppointmentArray {
   struct Item {
     std::string base;  // the appointment's JSON pointer
     json value;
-    Appointment appointment;
+    ExportItem out;
     std::exception_ptr error;
   };
 
@@ -224,7 +235,7 @@ class AppointmentArray {
       while (batch_.size() < kBatch && (*more = parser_.NextElement())) {
         Item item;
         item.base = parser_.Pointer();
-        item.value = parser_.ParseValue();
+        if (!SkipKnown(item)) item.value = parser_.ParseValue();
         batch_.push_back(std::move(item));
       }
     } catch (...) {
@@ -234,18 +245,38 @@ class AppointmentArray {
     return nullptr;
   }
 
+  // With digests: takes the element's digest, and steps over it if it is known.
+  bool SkipKnown(Item& item) {
+    if (!digests_) return false;
+    const std::string_view raw = parser_.PeekRawObject();
+    if (raw.empty()) return false;
+    item.out.raw_digest = RawAppointmentDigest(raw, strictness_);
+    if (!known_) return false;
+    const auto it = known_->find(item.out.raw_digest);
+    if (it == known_->end()) return false;
+    item.out.known = true;
+    item.out.appointment.id = it->second;
+    parser_.SkipRawValue(raw.size());
+    return true;
+  }
+
+  // Checks the batch's elements that were parsed (known ones are not).
   void CheckBatch() {
-    if (batch_.size() < kSplitFrom || std::thread::hardware_concurrency() <= 1) {
-      for (Item& item : batch_) Check(schema_, item);
+    to_check_.clear();
+    for (Item& item : batch_) {
+      if (!item.out.known) to_check_.push_back(&item);
+    }
+    if (to_check_.size() < kSplitFrom || std::thread::hardware_concurrency() <= 1) {
+      for (Item* item : to_check_) Check(schema_, *item);
       return;
     }
     // valijson's validator is not shared between threads: the helper has its own schema.
     if (!helper_schema_) helper_schema_ = std::make_unique<ExportSchema>(source_);
-    const size_t half = batch_.size() / 2;
+    const size_t half = to_check_.size() / 2;
     auto helper = std::async(std::launch::async, [&] {
-      for (size_t i = half; i < batch_.size(); ++i) Check(*helper_schema_, batch_[i]);
+      for (size_t i = half; i < to_check_.size(); ++i) Check(*helper_schema_, *to_check_[i]);
     });
-    for (size_t i = 0; i < half; ++i) Check(schema_, batch_[i]);
+    for (size_t i = 0; i < half; ++i) Check(schema_, *to_check_[i]);
     helper.get();
   }
 
@@ -262,7 +293,7 @@ class AppointmentArray {
         }
       }
       with.ValidateAppointment(item.value, item.base, strictness_);
-      item.appointment = ToAppointment(item.value, item.base, checks_);
+      item.out.appointment = ToAppointment(item.value, item.base, checks_);
     } catch (const ExportError& e) {
       item.error = std::make_exception_ptr(WithAppointmentId(e, item.value));
     } catch (...) {
@@ -271,17 +302,17 @@ class AppointmentArray {
     item.value = json();
   }
 
-  void HandOverBatch(const ExportReader::AppointmentHandler& on_appointment) {
+  void HandOverBatch(const ExportReader::ItemHandler& on_item) {
     for (Item& item : batch_) {
       if (item.error) std::rethrow_exception(item.error);
-      Appointment& appointment = item.appointment;
+      const Appointment& appointment = item.out.appointment;
       auto [it, inserted] = ids_.emplace(appointment.id, ids_.size());
       if (!inserted) {
         checks_.Fail(item.base + "/id", "duplicate appointment id \"" + appointment.id +
                                             "\" (first at /appointments/" +
                                             std::to_string(it->second) + ")");
       }
-      on_appointment(std::move(appointment));
+      on_item(std::move(item.out));
     }
   }
 
@@ -290,8 +321,11 @@ class AppointmentArray {
   const SchemaStrictness strictness_;
   const Checks& checks_;
   const std::string& source_;
+  bool digests_ = false;
+  const KnownRawDigests* known_ = nullptr;
   std::unique_ptr<ExportSchema> helper_schema_;  // made for the first split batch
   std::vector<Item> batch_;
+  std::vector<Item*> to_check_;                  // CheckBatch's
   std::unordered_map<std::string, size_t> ids_;  // id -> index of its first appearance
 };
 
@@ -302,6 +336,18 @@ ExportReader::ExportReader(std::istream& in, std::string source_name)
 
 size_t ExportReader::Read(const HeaderHandler& on_header,
                           const AppointmentHandler& on_appointment) {
+  return ReadAll(
+      on_header, [&](ExportItem&& item) { on_appointment(std::move(item.appointment)); }, false,
+      nullptr);
+}
+
+size_t ExportReader::ReadItems(const HeaderHandler& on_header, const ItemHandler& on_item,
+                               const KnownRawDigests* known) {
+  return ReadAll(on_header, on_item, true, known);
+}
+
+size_t ExportReader::ReadAll(const HeaderHandler& on_header, const ItemHandler& on_item,
+                             bool digests, const KnownRawDigests* known) {
   JsonPullParser parser(in_, source_);
   ExportSchema schema(source_);
   Checks checks(source_);
@@ -317,8 +363,9 @@ size_t ExportReader::Read(const HeaderHandler& on_header,
 
   on_header(ToHeader(header, checks));
   header = json();  // not needed any more
-  const size_t count =
-      AppointmentArray(parser, schema, strictness, checks, source_).Read(on_appointment);
+  AppointmentArray appointments(parser, schema, strictness, checks, source_);
+  if (digests) appointments.WithDigests(known);
+  const size_t count = appointments.Read(on_item);
   if (std::string name; parser.NextMember(&name)) {
     parser.Fail("member \"" + name +
                 "\" after \"appointments\"; \"appointments\" must be the "

@@ -1,7 +1,9 @@
 #include "shared/export/json_pull_parser.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 #include "shared/export/export_error.h"
 #include "shared/text/json_pointer.h"
@@ -44,6 +46,21 @@ bool JsonPullParser::Refill() {
     return false;
   }
   return true;
+}
+
+bool JsonPullParser::FillAhead(size_t want) {
+  if (len_ - pos_ >= want) return true;
+  std::memmove(buf_.data(), buf_.data() + pos_, len_ - pos_);
+  len_ -= pos_;
+  pos_ = 0;
+  while (len_ < want && !eof_) {
+    in_.read(buf_.data() + len_, static_cast<std::streamsize>(buf_.size() - len_));
+    const auto got = static_cast<size_t>(in_.gcount());
+    if (in_.bad()) Fail("read error");
+    if (got == 0) eof_ = true;
+    len_ += got;
+  }
+  return len_ >= want;
 }
 
 int JsonPullParser::Peek() {
@@ -185,6 +202,52 @@ nlohmann::json JsonPullParser::ParseValue() {
       if (c == '-' || (c >= '0' && c <= '9')) return ParseNumber();
       Fail("expected a value, found " + Printable(c));
   }
+}
+
+std::string_view JsonPullParser::PeekRawObject() {
+  SkipWhitespace();
+  if (Peek() != '{') return {};
+  size_t length = RawObjectLength(pos_);
+  if (length == 0) {
+    FillAhead(kMaxRawValueBytes);  // the object may go on past the buffer's end
+    length = RawObjectLength(pos_);
+  }
+  return length == 0 ? std::string_view() : std::string_view(buf_.data() + pos_, length);
+}
+
+size_t JsonPullParser::RawObjectLength(size_t from) const {
+  const size_t end = std::min(len_, from + kMaxRawValueBytes);
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = from; i < end; ++i) {
+    const char b = buf_[i];
+    if (in_string) {
+      if (b == '\\') {
+        ++i;  // the escaped byte cannot end the string
+      } else if (b == '"') {
+        in_string = false;
+      }
+    } else if (b == '"') {
+      in_string = true;
+    } else if (b == '{' || b == '[') {
+      ++depth;
+    } else if ((b == '}' || b == ']') && --depth == 0) {
+      return i + 1 - from;
+    }
+  }
+  return 0;
+}
+
+void JsonPullParser::SkipRawValue(size_t size) {
+  const std::string_view raw(buf_.data() + pos_, size);
+  const size_t last_newline = raw.rfind('\n');
+  if (last_newline == std::string_view::npos) {
+    column_ += size;
+  } else {
+    line_ += static_cast<size_t>(std::count(raw.begin(), raw.end(), '\n'));
+    column_ = size - last_newline;
+  }
+  pos_ += size;
 }
 
 void JsonPullParser::ParseLiteral(const char* word) {

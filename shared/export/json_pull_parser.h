@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <istream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -40,6 +41,17 @@ class JsonPullParser {
   bool NextElement();
   // Reads one whole value.
   nlohmann::json ParseValue();
+
+  // The bytes of the object that starts at the next non-blank byte, looked at
+  // without reading them: from its '{' to its matching '}', found by counting
+  // brackets outside strings. Nothing is checked (a caller that trusts the bytes
+  // has recognised them, e.g. by a digest); empty if the next value is not an
+  // object, does not end, or is longer than kMaxRawValueBytes. Valid until the
+  // next call on this parser. ParseValue() or SkipRawValue() reads the value.
+  std::string_view PeekRawObject();
+  // Steps over the `size` bytes that PeekRawObject() just returned.
+  void SkipRawValue(size_t size);
+  static constexpr size_t kMaxRawValueBytes = size_t{16} * 1024;  // a quarter of the buffer
   // Expects nothing but whitespace up to the end of the input.
   void ExpectEnd();
 
@@ -71,6 +83,11 @@ class JsonPullParser {
   nlohmann::json ParseNumber();
   void ParseLiteral(const char* word);
   bool Refill();
+  // Keeps the unread bytes and appends more after them, so that `want` bytes are
+  // in the buffer at pos_ if the input has them; false if it has not.
+  bool FillAhead(size_t want);
+  // The length of the object at buf_[from], or 0 if it does not end in the buffer.
+  size_t RawObjectLength(size_t from) const;
 
   std::istream& in_;
   std::string source_;
