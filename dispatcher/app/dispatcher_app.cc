@@ -171,9 +171,9 @@ PlanPassResult DispatcherApp::PlanAllGrouped(Instant now, FirmFeed& feed) {
   constexpr size_t kPerCommit = 64;  // most firms in one transaction
   constexpr size_t kMinPerCommit = 16;
   constexpr auto kGather = std::chrono::milliseconds(50);
-  PlanPassResult total;                   // the writer's
+  PlanPassResult total;                    // the writer's
   std::atomic<int> firms_without_work{0};  // counted by the planners
-  BoundedQueue<Planned> queue(kQueued);   // closed when the last planner ends
+  BoundedQueue<Planned> queue(kQueued);    // closed when the last planner ends
   auto planner = [&](size_t) {
     while (std::optional<size_t> i = feed.Next()) {
       const FirmConfig& firm = config_.firms[*i];
@@ -323,14 +323,12 @@ PassResult DispatcherApp::RunPass(Instant now, bool full, bool pull, bool send) 
     // A planning failure leaves with the pull joined (~WorkerGroup), a pull
     // failure after the planning (Join).
     FirmFeed feed(config_, /*pulling=*/true);
-    WorkerGroup pull(
-        1,
-        [&](size_t) {
-          const auto pull_start = std::chrono::steady_clock::now();
-          r.ingested = puller_(now, [&](const std::string& firm_id) { feed.Ready(firm_id); });
-          r.seconds.pull = SecondsSince(pull_start);
-        },
-        {nullptr, [&] { feed.Finish(); }});
+    auto pull_all = [&](size_t) {
+      const auto pull_start = std::chrono::steady_clock::now();
+      r.ingested = puller_(now, [&](const std::string& firm_id) { feed.Ready(firm_id); });
+      r.seconds.pull = SecondsSince(pull_start);
+    };
+    WorkerGroup pull(1, pull_all, {nullptr, [&] { feed.Finish(); }});
     const auto plan_start = std::chrono::steady_clock::now();
     r.plan = PlanAll(now, feed);
     r.seconds.plan = SecondsSince(plan_start);

@@ -323,8 +323,8 @@ class InboxPoller::Pass {
   Mutex mu_;
   CondVar fetched_cv_, room_cv_;
   std::vector<std::unique_ptr<FetchedFirm>> slots_ GUARDED_BY(mu_);
-  size_t next_ GUARDED_BY(mu_) = 0;   // next firm to fetch
-  size_t taken_ GUARDED_BY(mu_) = 0;  // firms the applier has taken
+  size_t next_ GUARDED_BY(mu_) = 0;           // next firm to fetch
+  size_t taken_ GUARDED_BY(mu_) = 0;          // firms the applier has taken
   uint64_t bytes_ahead_ GUARDED_BY(mu_) = 0;  // downloaded, not yet taken
   bool stop_ GUARDED_BY(mu_) = false;
   std::string connect_error_ GUARDED_BY(mu_);

@@ -36,15 +36,15 @@ TEST(WorkerGroupTest, NoThreadsRunsNothingAndEndsAtOnce) {
 TEST(WorkerGroupTest, LastWorkerClosesTheQueue) {
   BoundedQueue<int> q(4);
   std::atomic<int> closes{0};
-  WorkerGroup group(
-      3,
-      [&](size_t w) {
-        for (int i = 0; i < 100; ++i) ASSERT_TRUE(q.Push(static_cast<int>(w) * 1000 + i));
-      },
-      {nullptr, [&] {
-         ++closes;
-         q.Close();
-       }});
+  WorkerGroup group(3,
+                    [&](size_t w) {
+                      for (int i = 0; i < 100; ++i)
+                        ASSERT_TRUE(q.Push(static_cast<int>(w) * 1000 + i));
+                    },
+                    {nullptr, [&] {
+                       ++closes;
+                       q.Close();
+                     }});
   int n = 0;
   while (q.Pop()) ++n;
   group.Join();
@@ -54,13 +54,12 @@ TEST(WorkerGroupTest, LastWorkerClosesTheQueue) {
 
 TEST(WorkerGroupTest, JoinRethrowsTheFirstException) {
   std::atomic<int> errors{0}, ran{0};
-  WorkerGroup group(
-      4,
-      [&](size_t i) {
-        ++ran;
-        if (i == 2) throw std::runtime_error("worker 2 failed");
-      },
-      {[&] { ++errors; }, nullptr});
+  WorkerGroup group(4,
+                    [&](size_t i) {
+                      ++ran;
+                      if (i == 2) throw std::runtime_error("worker 2 failed");
+                    },
+                    {[&] { ++errors; }, nullptr});
   try {
     group.Join();
     FAIL() << "no exception";
@@ -75,9 +74,8 @@ TEST(WorkerGroupTest, JoinRethrowsTheFirstException) {
 
 TEST(WorkerGroupTest, OnlyTheFirstOfSeveralExceptionsIsKept) {
   std::atomic<int> errors{0};
-  WorkerGroup group(
-      4, [&](size_t i) { throw std::runtime_error("worker " + std::to_string(i)); },
-      {[&] { ++errors; }, nullptr});
+  WorkerGroup group(4, [&](size_t i) { throw std::runtime_error("worker " + std::to_string(i)); },
+                    {[&] { ++errors; }, nullptr});
   EXPECT_THROW(group.Join(), std::runtime_error);
   EXPECT_EQ(errors.load(), 1);
 }
@@ -86,14 +84,13 @@ TEST(WorkerGroupTest, OnlyTheFirstOfSeveralExceptionsIsKept) {
 // cancels it; the group ends and Join reports the failure.
 TEST(WorkerGroupTest, OnErrorStopsTheOthers) {
   BoundedQueue<int> q(1);
-  WorkerGroup group(
-      4,
-      [&](size_t i) {
-        if (i == 0) throw std::logic_error("stop");
-        while (q.Pop()) {
-        }
-      },
-      {[&] { q.Cancel(); }, nullptr});
+  WorkerGroup group(4,
+                    [&](size_t i) {
+                      if (i == 0) throw std::logic_error("stop");
+                      while (q.Pop()) {
+                      }
+                    },
+                    {[&] { q.Cancel(); }, nullptr});
   EXPECT_THROW(group.Join(), std::logic_error);
 }
 
