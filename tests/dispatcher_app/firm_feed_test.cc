@@ -76,6 +76,7 @@ TEST(FirmFeedTest, SeveralPlannersGetEachFirmOnce) {
   FirmFeed feed(config, /*pulling=*/true);
   std::vector<std::vector<size_t>> got(3);
   std::vector<std::thread> planners;
+  planners.reserve(got.size());
   for (auto& g : got) {
     planners.emplace_back([&feed, &g] {
       while (std::optional<size_t> i = feed.Next()) g.push_back(*i);

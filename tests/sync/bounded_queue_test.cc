@@ -185,6 +185,7 @@ TEST(BoundedQueueTest, ManyProducersAndConsumers) {
   std::atomic<bool> over_capacity{false};
   std::vector<std::vector<std::pair<int, int>>> seen(kConsumers);
   std::vector<std::thread> consumers;
+  consumers.reserve(kConsumers);
   for (int c = 0; c < kConsumers; ++c) {
     consumers.emplace_back([&, c] {
       std::deque<std::pair<int, int>> batch;
@@ -203,6 +204,7 @@ TEST(BoundedQueueTest, ManyProducersAndConsumers) {
     });
   }
   std::vector<std::thread> producers;
+  producers.reserve(kProducers);
   for (int p = 0; p < kProducers; ++p) {
     producers.emplace_back([&, p] {
       for (int i = 0; i < kItems; ++i) ASSERT_TRUE(q.Push({p, i}));
