@@ -137,19 +137,27 @@ class InboxPoller::Pass {
 
   PollPassResult Run() EXCLUDES(mu_) {
     try {
-      fetchers_.emplace(std::min<size_t>(kFetchConnections, firms_.size()),
-                        [this](size_t) { FetchLoop(); });
+      // FetchOne catches what a fetch throws; should a fetcher fail all the
+      // same, the applier stops waiting for its slot and the pass fails with it.
+      fetchers_.emplace(
+          std::min<size_t>(kFetchConnections, firms_.size()), [this](size_t) { FetchLoop(); },
+          WorkerGroup::Hooks{[this] { FetcherFailed(); }, nullptr});
       ApplyInOrder();
     } catch (...) {
       StopFetchers();
-      fetchers_.reset();  // joins; the exception in flight is the one to report
+      std::exception_ptr error = std::current_exception();
+      try {
+        if (fetchers_) fetchers_->Join();  // a fetcher's own failure says more than Take's
+      } catch (...) {
+        error = std::current_exception();
+      }
       MutexLock lock(&mu_);
       for (const auto& f : slots_)
         if (f) RemoveDownloads(*f);
-      throw;
+      std::rethrow_exception(error);
     }
     StopFetchers();
-    fetchers_->Join();  // a fetcher's exception (FetchOne catches; not expected) fails the pass
+    fetchers_->Join();
     MutexLock lock(&mu_);
     result_.connection_error = connect_error_;
     return std::move(result_);
@@ -245,7 +253,8 @@ class InboxPoller::Pass {
     std::unique_ptr<FetchedFirm> f;
     {
       MutexLock lock(&mu_);
-      while (slots_[i] == nullptr) fetched_cv_.Wait(&mu_);
+      while (slots_[i] == nullptr && !fetcher_failed_) fetched_cv_.Wait(&mu_);
+      if (slots_[i] == nullptr) throw std::runtime_error("inbox poller: a fetcher failed");
       f = std::move(slots_[i]);
       bytes_ahead_ -= f->bytes;
       taken_ = i + 1;
@@ -306,6 +315,12 @@ class InboxPoller::Pass {
     result_.firms.push_back(std::move(result));
   }
 
+  void FetcherFailed() EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    fetcher_failed_ = true;
+    fetched_cv_.SignalAll();
+  }
+
   void StopFetchers() EXCLUDES(mu_) {
     {
       MutexLock lock(&mu_);
@@ -327,6 +342,7 @@ class InboxPoller::Pass {
   size_t taken_ GUARDED_BY(mu_) = 0;          // firms the applier has taken
   uint64_t bytes_ahead_ GUARDED_BY(mu_) = 0;  // downloaded, not yet taken
   bool stop_ GUARDED_BY(mu_) = false;
+  bool fetcher_failed_ GUARDED_BY(mu_) = false;
   std::string connect_error_ GUARDED_BY(mu_);
   std::optional<WorkerGroup> fetchers_;  // last: ended before the members above
 };
