@@ -2,73 +2,52 @@
 
 namespace kehrbote {
 
+// free_ and full_ hold every batch at once: Push on them never waits.
 AppointmentPipe::AppointmentPipe(AppointmentSource& source, size_t batch_size, size_t batches)
-    : source_(source) {
+    : source_(source), free_(batches), full_(batches) {
   for (size_t i = 0; i < batches; ++i) {
     auto b = std::make_unique<Batch>();
     b->items.resize(batch_size);
     b->where.resize(batch_size);
-    free_.push_back(std::move(b));
+    free_.Push(std::move(b));
   }
-  reader_ = std::thread([this] { Produce(); });
+  reader_.emplace(1, [this](size_t) { Produce(); });
 }
 
 AppointmentPipe::~AppointmentPipe() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  reader_.join();
+  free_.Cancel();  // the reader takes no further batch ...
+  full_.Cancel();  // ... and hands back none; reader_ joins it
 }
 
 void AppointmentPipe::Produce() {
   try {
-    for (;;) {
-      std::unique_ptr<Batch> b;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [this] { return stop_ || !free_.empty(); });
-        if (stop_) return;
-        b = std::move(free_.front());
-        free_.pop_front();
-      }
-      b->n = 0;
+    while (std::optional<std::unique_ptr<Batch>> taken = free_.Pop()) {
+      Batch& b = **taken;
+      b.n = 0;
       bool more = true;
-      while (b->n < b->items.size() && (more = source_.Next(&b->items[b->n]))) {
-        b->where[b->n] = source_.where();
-        ++b->n;
+      while (b.n < b.items.size() && (more = source_.Next(&b.items[b.n]))) {
+        b.where[b.n] = source_.where();
+        ++b.n;
       }
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (b->n > 0) full_.push_back(std::move(b));
-        if (!more) done_ = true;
-      }
-      cv_.notify_all();
-      if (!more) return;
+      if (b.n > 0 && !full_.Push(std::move(*taken))) return;  // the consumer is gone
+      if (!more) break;
     }
   } catch (...) {
-    std::lock_guard<std::mutex> lock(mu_);
-    error_ = std::current_exception();
-    done_ = true;
-    cv_.notify_all();
+    full_.Close();  // Next() hands out the batches before, then rethrows
+    throw;
   }
+  full_.Close();
 }
 
 const Appointment* AppointmentPipe::Next() {
   if (current_ && pos_ + 1 < current_->n) return &current_->items[++pos_];
-  std::unique_lock<std::mutex> lock(mu_);
-  if (current_) {
-    free_.push_back(std::move(current_));
-    cv_.notify_all();
-  }
-  cv_.wait(lock, [this] { return !full_.empty() || done_; });
-  if (full_.empty()) {
-    if (error_) std::rethrow_exception(error_);
+  if (current_) free_.Push(std::move(current_));
+  std::optional<std::unique_ptr<Batch>> filled = full_.Pop();
+  if (!filled) {
+    reader_->Join();  // rethrows the source's exception, if any
     return nullptr;
   }
-  current_ = std::move(full_.front());
-  full_.pop_front();
+  current_ = std::move(*filled);
   pos_ = 0;
   return &current_->items[0];
 }

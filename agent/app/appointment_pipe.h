@@ -10,18 +10,20 @@
 //
 // An exception thrown by the source on the reader thread is rethrown by Next.
 // Destroying the pipe early stops and joins the reader thread.
+//
+// Threads: the batches go round between two BoundedQueues (empty ones to the
+// reader, filled ones back); one consumer thread calls Next() and where().
 #pragma once
 
-#include <condition_variable>
-#include <deque>
-#include <exception>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "agent/source/appointment_source.h"
+#include "shared/sync/bounded_queue.h"
+#include "shared/sync/mutex.h"
+#include "shared/sync/worker_group.h"
 
 namespace kehrbote {
 
@@ -46,15 +48,11 @@ class AppointmentPipe {
   void Produce();
 
   AppointmentSource& source_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::unique_ptr<Batch>> free_, full_;
-  bool done_ = false;      // reader finished (or failed)
-  bool stop_ = false;      // consumer gone
-  std::exception_ptr error_;
-  std::unique_ptr<Batch> current_;
+  BoundedQueue<std::unique_ptr<Batch>> free_;  // to the reader; cancelled when the consumer goes
+  BoundedQueue<std::unique_ptr<Batch>> full_;  // to the consumer; closed when the reader ends
+  std::unique_ptr<Batch> current_;             // consumer side only
   size_t pos_ = 0;
-  std::thread reader_;
+  std::optional<WorkerGroup> reader_;  // last; started once free_ holds the batches
 };
 
 }  // namespace kehrbote

@@ -3,17 +3,18 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <exception>
 #include <future>
-#include <mutex>
 #include <set>
 #include <thread>
 
 #include "dispatcher/planning/planner.h"
 #include "dispatcher/settings/effective_policy.h"
 #include "dispatcher/store/store_schema.h"
+#include "shared/sync/bounded_queue.h"
+#include "shared/sync/mutex.h"
+#include "shared/sync/worker_group.h"
 
 namespace kehrbote {
 
@@ -170,76 +171,45 @@ PlanPassResult DispatcherApp::PlanAllGrouped(Instant now, FirmFeed& feed) {
   constexpr size_t kPerCommit = 64;  // most firms in one transaction
   constexpr size_t kMinPerCommit = 16;
   constexpr auto kGather = std::chrono::milliseconds(50);
-  PlanPassResult total;
-  std::mutex mu;
-  std::condition_variable ready, space;
-  std::deque<Planned> queue;
-  size_t planners_left = 0;
-  bool stop = false;
-  std::exception_ptr error;
-  auto fail = [&](std::exception_ptr e) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (!error) error = e;
-    stop = true;
-    feed.Stop();
-    ready.notify_all();
-    space.notify_all();
-  };
-  auto planner = [&] {
-    try {
-      while (std::optional<size_t> i = feed.Next()) {
-        const FirmConfig& firm = config_.firms[*i];
-        Planned p{&firm, {}, {}};
-        bool any = false;
-        try {
-          p.policy = EffectivePolicy(firm);
-          PooledConnection c = db_.Connect();
-          any = PrepareFirm(plans_, appointments_, *c, firm, p.policy, nullptr, now, false, p.work);
-        } catch (...) {
-          RecordFailure(firm.id(), std::current_exception());  // the other firms go on
-        }
-        std::unique_lock<std::mutex> lock(mu);
-        if (!any) {
-          ++total.firms;
-          continue;
-        }
-        space.wait(lock, [&] { return queue.size() < kQueued || stop; });
-        if (stop) break;
-        queue.push_back(std::move(p));
-        ready.notify_one();
+  PlanPassResult total;                    // the writer's
+  std::atomic<int> firms_without_work{0};  // counted by the planners
+  BoundedQueue<Planned> queue(kQueued);    // closed when the last planner ends
+  auto planner = [&](size_t) {
+    while (std::optional<size_t> i = feed.Next()) {
+      const FirmConfig& firm = config_.firms[*i];
+      Planned p{&firm, {}, {}};
+      bool any = false;
+      try {
+        p.policy = EffectivePolicy(firm);
+        PooledConnection c = db_.Connect();
+        any = PrepareFirm(plans_, appointments_, *c, firm, p.policy, nullptr, now, false, p.work);
+      } catch (...) {
+        RecordFailure(firm.id(), std::current_exception());  // the other firms go on
       }
-    } catch (...) {
-      fail(std::current_exception());
+      if (!any) {
+        ++firms_without_work;
+        continue;
+      }
+      if (!queue.Push(std::move(p))) break;  // the writer failed
     }
-    std::lock_guard<std::mutex> lock(mu);
-    --planners_left;
-    ready.notify_all();
+  };
+  // A failure on either side stops both: the feed hands out no more firms and
+  // the queue takes and gives no more plans.
+  auto stop = [&] {
+    feed.Stop();
+    queue.Cancel();
   };
   const size_t n = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
                                     config_.firms.size());
-  planners_left = n;
-  std::vector<std::thread> threads;
-  for (size_t i = 0; i < n; ++i) threads.emplace_back(planner);
+  WorkerGroup planners(n, planner, {stop, [&] { queue.Close(); }});
+  std::deque<Planned> group;  // firms the last transaction left out come first
   try {
     for (;;) {
-      std::vector<Planned> group;
-      {
-        std::unique_lock<std::mutex> lock(mu);
-        ready.wait(lock, [&] { return !queue.empty() || planners_left == 0 || stop; });
-        if (stop || queue.empty()) break;
-        // Each commit costs an fsync and a turn of the store's one writer, which
-        // the pull beside us needs too: while planners still work, wait briefly
-        // for a group rather than commit each firm alone.
-        ready.wait_for(lock, kGather, [&] {
-          return queue.size() >= kMinPerCommit || planners_left == 0 || stop;
-        });
-        if (stop) break;
-        while (!queue.empty() && group.size() < kPerCommit) {
-          group.push_back(std::move(queue.front()));
-          queue.pop_front();
-        }
-        space.notify_all();
-      }
+      // Each commit costs an fsync and a turn of the store's one writer, which
+      // the pull beside us needs too: while planners still work, wait briefly
+      // for a group rather than commit each firm alone.
+      queue.PopBatch(&group, kPerCommit, kMinPerCommit, kGather);
+      if (group.empty() || planners.Failed()) break;
       std::vector<PlanPassResult> results(group.size());
       size_t written = 0;  // firms of the group in this transaction
       db_.InTransaction([&](SqlConnection& c) {
@@ -270,15 +240,15 @@ PlanPassResult DispatcherApp::PlanAllGrouped(Instant now, FirmFeed& feed) {
           WriteFirm(plans_, c, *p.firm, p.work, now, r);
         }
       });
-      std::lock_guard<std::mutex> lock(mu);
       for (size_t g = 0; g < written; ++g) total += results[g];
-      for (size_t g = group.size(); g-- > written;) queue.push_front(std::move(group[g]));
+      group.erase(group.begin(), group.begin() + static_cast<std::ptrdiff_t>(written));
     }
   } catch (...) {
-    fail(std::current_exception());
+    stop();
+    throw;  // ~WorkerGroup joins the planners
   }
-  for (auto& t : threads) t.join();
-  if (error) std::rethrow_exception(error);
+  planners.Join();  // rethrows a planner's failure
+  total.firms += firms_without_work;
   return total;
 }
 
@@ -291,15 +261,16 @@ PlanPassResult DispatcherApp::PlanAll(Instant now, FirmFeed& feed) {
   if (db_.SingleWriter()) return PlanAllGrouped(now, feed);
   // Firms in parallel: reading and planning overlap; the writes are serialized
   // by the store (PostgreSQL locks per firm).
-  PlanPassResult total;
-  std::mutex mu;
-  std::exception_ptr error;
-  auto worker = [&] {
+  struct Total {
+    Mutex mu;
+    PlanPassResult sum GUARDED_BY(mu);
+  } total;
+  auto worker = [&](size_t) {
     while (std::optional<size_t> i = feed.Next()) {
       try {
         PlanPassResult r = PlanFirm(config_.firms[*i], nullptr, now, /*optimistic=*/true);
-        std::lock_guard<std::mutex> lock(mu);
-        total += r;
+        MutexLock lock(&total.mu);
+        total.sum += r;
       } catch (...) {
         RecordFailure(config_.firms[*i].id(), std::current_exception());  // the others go on
       }
@@ -307,12 +278,12 @@ PlanPassResult DispatcherApp::PlanAll(Instant now, FirmFeed& feed) {
   };
   const size_t n = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
                                     config_.firms.size());
-  std::vector<std::thread> threads;
-  for (size_t i = 1; i < n; ++i) threads.emplace_back(worker);
-  worker();
-  for (auto& t : threads) t.join();
-  if (error) std::rethrow_exception(error);
-  return total;
+  // This thread is one of the n workers.
+  WorkerGroup others(n > 0 ? n - 1 : 0, worker);
+  worker(0);
+  others.Join();
+  MutexLock lock(&total.mu);
+  return total.sum;
 }
 
 void DispatcherApp::RecordFailure(const std::string& firm_id, const std::exception_ptr& error) {
@@ -327,7 +298,7 @@ void DispatcherApp::RecordFailure(const std::string& firm_id, const std::excepti
 }
 
 void DispatcherApp::ReportProblem(FirmProblem problem) {
-  std::lock_guard<std::mutex> lock(failures_mu_);
+  MutexLock lock(&failures_mu_);
   failures_.push_back(std::move(problem));
 }
 
@@ -343,34 +314,25 @@ PassResult DispatcherApp::RunPass(Instant now, bool full, bool pull, bool send) 
   const auto pass_start = std::chrono::steady_clock::now();
   PassResult r;
   {
-    std::lock_guard<std::mutex> lock(failures_mu_);
+    MutexLock lock(&failures_mu_);
     failures_.clear();
   }
   if (full && puller_ && pull) {
     // Plan beside the pull: each firm as soon as its files are applied. The
     // pull runs on its own thread; this one writes the plans.
+    // A planning failure leaves with the pull joined (~WorkerGroup), a pull
+    // failure after the planning (Join).
     FirmFeed feed(config_, /*pulling=*/true);
-    std::exception_ptr pull_error;
-    std::thread pull_thread([&] {
+    auto pull_all = [&](size_t) {
       const auto pull_start = std::chrono::steady_clock::now();
-      try {
-        r.ingested = puller_(now, [&](const std::string& firm_id) { feed.Ready(firm_id); });
-      } catch (...) {
-        pull_error = std::current_exception();
-      }
+      r.ingested = puller_(now, [&](const std::string& firm_id) { feed.Ready(firm_id); });
       r.seconds.pull = SecondsSince(pull_start);
-      feed.Finish();
-    });
-    try {
-      const auto plan_start = std::chrono::steady_clock::now();
-      r.plan = PlanAll(now, feed);
-      r.seconds.plan = SecondsSince(plan_start);
-    } catch (...) {
-      pull_thread.join();
-      throw;
-    }
-    pull_thread.join();
-    if (pull_error) std::rethrow_exception(pull_error);
+    };
+    WorkerGroup pull(1, pull_all, {nullptr, [&] { feed.Finish(); }});
+    const auto plan_start = std::chrono::steady_clock::now();
+    r.plan = PlanAll(now, feed);
+    r.seconds.plan = SecondsSince(plan_start);
+    pull.Join();
   } else if (full) {
     const auto plan_start = std::chrono::steady_clock::now();
     r.plan = PlanAll(now);
@@ -400,7 +362,7 @@ PassResult DispatcherApp::RunPass(Instant now, bool full, bool pull, bool send) 
     r.seconds.plan = SecondsSince(plan_start);
   }
   {
-    std::lock_guard<std::mutex> lock(failures_mu_);
+    MutexLock lock(&failures_mu_);
     r.failures = failures_;
   }
   std::vector<FirmProblem> problems = config_.firm_problems;

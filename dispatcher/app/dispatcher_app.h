@@ -31,7 +31,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -45,6 +44,7 @@
 #include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/store/appointment_store.h"
 #include "dispatcher/store/database.h"
+#include "shared/sync/mutex.h"
 #include "shared/time/clock.h"
 
 namespace kehrbote {
@@ -154,8 +154,8 @@ class DispatcherApp {
   // Records that `firm_id`'s planning failed this pass (thread-safe).
   void RecordFailure(const std::string& firm_id, const std::exception_ptr& error);
 
-  std::mutex failures_mu_;
-  std::vector<FirmProblem> failures_;  // of the pass running
+  Mutex failures_mu_;
+  std::vector<FirmProblem> failures_ GUARDED_BY(failures_mu_);  // of the pass running
 
   const DispatcherConfig& config_;
   Database& db_;

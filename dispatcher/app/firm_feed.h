@@ -7,19 +7,22 @@
 // order. So planning of the firms pulled first overlaps the pull of the others
 // instead of waiting for all of it, and a firm is never planned while its own
 // export is still being applied.
+//
+// Threads: every method may be called from any thread; Next() by several
+// planners at once. The ready firms wait in a BoundedQueue as large as the
+// config's firms, so Ready() and Finish() never wait.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "dispatcher/config/dispatcher_config.h"
+#include "shared/sync/bounded_queue.h"
+#include "shared/sync/mutex.h"
 
 namespace kehrbote {
 
@@ -29,9 +32,9 @@ class FirmFeed {
   FirmFeed(const DispatcherConfig& config, bool pulling);
 
   // The pull is done with `firm_id` (unknown ids are ignored; repeats too).
-  void Ready(std::string_view firm_id);
+  void Ready(std::string_view firm_id) EXCLUDES(mu_);
   // The pull is over: every firm not handed out yet is ready.
-  void Finish();
+  void Finish() EXCLUDES(mu_);
   // Nothing more is handed out (a planner failed).
   void Stop();
 
@@ -40,13 +43,10 @@ class FirmFeed {
   std::optional<size_t> Next();
 
  private:
-  std::mutex mu_;
-  std::condition_variable changed_;
-  std::map<std::string, size_t, std::less<>> index_;
-  std::vector<bool> queued_;  // put in ready_ already
-  std::deque<size_t> ready_;
-  bool finished_ = false;
-  bool stopped_ = false;
+  const std::map<std::string, size_t, std::less<>> index_;
+  Mutex mu_;  // orders Ready() and Finish(): each firm is queued once
+  std::vector<bool> queued_ GUARDED_BY(mu_);
+  BoundedQueue<size_t> ready_;  // closed by Finish(), cancelled by Stop()
 };
 
 }  // namespace kehrbote

@@ -2,18 +2,18 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <future>
-#include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "dispatcher/store/commit_group.h"
 #include "shared/env/env.h"
 #include "shared/sftp/sftp_session.h"
+#include "shared/sync/mutex.h"
+#include "shared/sync/worker_group.h"
 
 namespace kehrbote {
 
@@ -127,23 +127,38 @@ struct InboxPoller::FetchedFirm {
 // firms taken in order, at most kFetchAhead firms or 2 * kBytesPerCommit bytes
 // ahead of the applier); the calling thread applies the slots in firm order, in
 // groups that share one commit, and moves the files on a connection of its own.
+// The slots are a window in firm order that the fetchers fill out of order, not
+// a first-in first-out queue, so they keep their own Mutex and CondVars; the
+// fetchers are a WorkerGroup.
 class InboxPoller::Pass {
  public:
   Pass(InboxPoller& poller, const std::vector<FirmInbox>& firms, const FirmDoneCallback& on_done)
       : poller_(poller), firms_(firms), on_done_(on_done), slots_(firms.size()) {}
 
-  PollPassResult Run() {
+  PollPassResult Run() EXCLUDES(mu_) {
     try {
-      for (size_t k = 0; k < std::min<size_t>(kFetchConnections, firms_.size()); ++k)
-        fetchers_.emplace_back([this] { FetchLoop(); });
+      // FetchOne catches what a fetch throws; should a fetcher fail all the
+      // same, the applier stops waiting for its slot and the pass fails with it.
+      fetchers_.emplace(
+          std::min<size_t>(kFetchConnections, firms_.size()), [this](size_t) { FetchLoop(); },
+          WorkerGroup::Hooks{[this] { FetcherFailed(); }, nullptr});
       ApplyInOrder();
     } catch (...) {
-      EndFetchers();
+      StopFetchers();
+      std::exception_ptr error = std::current_exception();
+      try {
+        if (fetchers_) fetchers_->Join();  // a fetcher's own failure says more than Take's
+      } catch (...) {
+        error = std::current_exception();
+      }
+      MutexLock lock(&mu_);
       for (const auto& f : slots_)
         if (f) RemoveDownloads(*f);
-      throw;
+      std::rethrow_exception(error);
     }
-    EndFetchers();
+    StopFetchers();
+    fetchers_->Join();
+    MutexLock lock(&mu_);
     result_.connection_error = connect_error_;
     return std::move(result_);
   }
@@ -151,16 +166,16 @@ class InboxPoller::Pass {
  private:
   // `session`, connected if it is not yet; null once a connect failed in this pass
   // (the rest of the pass does not retry).
-  SftpSession* Connect(std::unique_ptr<SftpSession>& session) {
+  SftpSession* Connect(std::unique_ptr<SftpSession>& session) EXCLUDES(mu_) {
     if (session) return session.get();
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       if (!connect_error_.empty()) return nullptr;
     }
     try {
       session = SftpSession::Connect(poller_.endpoint_);
     } catch (const std::exception& e) {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       if (connect_error_.empty()) connect_error_ = poller_.endpoint_.Describe() + ": " + e.what();
       return nullptr;
     }
@@ -168,33 +183,32 @@ class InboxPoller::Pass {
   }
 
   // One fetcher thread.
-  void FetchLoop() {
+  void FetchLoop() EXCLUDES(mu_) {
     std::unique_ptr<SftpSession> session;
     size_t i;
     while (ClaimNext(&i)) {
       std::unique_ptr<FetchedFirm> fetched = FetchOne(session, firms_[i]);
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       bytes_ahead_ += fetched->bytes;
       slots_[i] = std::move(fetched);
-      fetched_cv_.notify_all();
+      fetched_cv_.SignalAll();
     }
   }
 
   // Waits until the fetchers may run further ahead; false when there is nothing
   // left to fetch or the pass ends.
-  bool ClaimNext(size_t* i) {
-    std::unique_lock<std::mutex> lock(mu_);
-    room_cv_.wait(lock, [&] {
-      return stop_ || next_ >= firms_.size() ||
-             (next_ < taken_ + kFetchAhead && bytes_ahead_ < 2 * kBytesPerCommit);
-    });
+  bool ClaimNext(size_t* i) EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    while (!stop_ && next_ < firms_.size() &&
+           (next_ >= taken_ + kFetchAhead || bytes_ahead_ >= 2 * kBytesPerCommit))
+      room_cv_.Wait(&mu_);
     if (stop_ || next_ >= firms_.size()) return false;
     *i = next_++;
     return true;
   }
 
   std::unique_ptr<FetchedFirm> FetchOne(std::unique_ptr<SftpSession>& session,
-                                        const FirmInbox& firm) {
+                                        const FirmInbox& firm) EXCLUDES(mu_) {
     auto fetched = std::make_unique<FetchedFirm>();
     fetched->firm = firm;
     try {
@@ -235,24 +249,25 @@ class InboxPoller::Pass {
   }
 
   // Waits for slot `i` and takes it, making room for the fetchers.
-  std::unique_ptr<FetchedFirm> Take(size_t i) {
+  std::unique_ptr<FetchedFirm> Take(size_t i) EXCLUDES(mu_) {
     std::unique_ptr<FetchedFirm> f;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      fetched_cv_.wait(lock, [&] { return slots_[i] != nullptr; });
+      MutexLock lock(&mu_);
+      while (slots_[i] == nullptr && !fetcher_failed_) fetched_cv_.Wait(&mu_);
+      if (slots_[i] == nullptr) throw std::runtime_error("inbox poller: a fetcher failed");
       f = std::move(slots_[i]);
       bytes_ahead_ -= f->bytes;
       taken_ = i + 1;
     }
-    room_cv_.notify_all();
+    room_cv_.SignalAll();
     return f;
   }
 
-  void ReportNotConnected(const FetchedFirm& f) {
+  void ReportNotConnected(const FetchedFirm& f) EXCLUDES(mu_) {
     FirmPollResult failed;
     failed.firm_id = f.firm.firm_id;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       failed.errors.push_back(connect_error_);
     }
     Report(std::move(failed));
@@ -300,14 +315,18 @@ class InboxPoller::Pass {
     result_.firms.push_back(std::move(result));
   }
 
-  void EndFetchers() {
+  void FetcherFailed() EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    fetcher_failed_ = true;
+    fetched_cv_.SignalAll();
+  }
+
+  void StopFetchers() EXCLUDES(mu_) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       stop_ = true;
     }
-    room_cv_.notify_all();
-    for (auto& t : fetchers_) t.join();
-    fetchers_.clear();
+    room_cv_.SignalAll();
   }
 
   InboxPoller& poller_;
@@ -315,15 +334,17 @@ class InboxPoller::Pass {
   const FirmDoneCallback& on_done_;
   PollPassResult result_;               // the applier's
   std::unique_ptr<SftpSession> mover_;  // the applier's connection
-  std::vector<std::thread> fetchers_;
 
-  std::mutex mu_;  // guards the members below
-  std::condition_variable fetched_cv_, room_cv_;
-  std::vector<std::unique_ptr<FetchedFirm>> slots_;
-  size_t next_ = 0, taken_ = 0;  // next firm to fetch; firms the applier has taken
-  uint64_t bytes_ahead_ = 0;     // downloaded, not yet taken
-  bool stop_ = false;
-  std::string connect_error_;
+  Mutex mu_;
+  CondVar fetched_cv_, room_cv_;
+  std::vector<std::unique_ptr<FetchedFirm>> slots_ GUARDED_BY(mu_);
+  size_t next_ GUARDED_BY(mu_) = 0;           // next firm to fetch
+  size_t taken_ GUARDED_BY(mu_) = 0;          // firms the applier has taken
+  uint64_t bytes_ahead_ GUARDED_BY(mu_) = 0;  // downloaded, not yet taken
+  bool stop_ GUARDED_BY(mu_) = false;
+  bool fetcher_failed_ GUARDED_BY(mu_) = false;
+  std::string connect_error_ GUARDED_BY(mu_);
+  std::optional<WorkerGroup> fetchers_;  // last: ended before the members above
 };
 
 PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms,

@@ -4,69 +4,59 @@
 
 namespace kehrbote {
 
+namespace {
+struct Cancelled {};  // the consumer is gone: stop reading
+}  // namespace
+
 ReaderPipeline::ReaderPipeline(std::istream& in, std::string source, const KnownRawDigests* known)
-    : in_(in), source_(std::move(source)), known_(known) {
-  thread_ = std::thread([this] { Produce(); });
-}
+    : in_(in),
+      source_(std::move(source)),
+      known_(known),
+      reader_(1, [this](size_t) { Produce(); }) {}
 
 ReaderPipeline::~ReaderPipeline() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    cancelled_ = true;
-  }
-  space_.notify_all();
-  thread_.join();
+  queue_.Cancel();  // a reader waiting for room gives up; reader_ joins it
 }
 
 std::optional<ExportHeader> ReaderPipeline::Header() {
-  std::unique_lock<std::mutex> lock(mu_);
-  ready_.wait(lock, [&] { return header_.has_value() || done_; });
+  MutexLock lock(&mu_);
+  while (!header_done_) header_known_.Wait(&mu_);
   return header_;
 }
 
 bool ReaderPipeline::Next(ExportItem& out) {
-  if (taken_.empty()) {
-    std::unique_lock<std::mutex> lock(mu_);
-    ready_.wait(lock, [&] { return queue_.size() >= kBatch || done_; });
-    if (queue_.empty()) return false;
-    taken_.swap(queue_);
-    space_.notify_one();
-  }
+  if (taken_.empty() && queue_.PopBatch(&taken_, kCapacity, kBatch) == 0) return false;
   out = std::move(taken_.front());
   taken_.pop_front();
   return true;
 }
 
-void ReaderPipeline::Rethrow() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (error_) std::rethrow_exception(error_);
-}
+void ReaderPipeline::Rethrow() { reader_.Join(); }
 
 void ReaderPipeline::Produce() {
   try {
     ExportReader reader(in_, source_);
-    reader.ReadItems(
-        [&](const ExportHeader& h) {
-          std::lock_guard<std::mutex> lock(mu_);
-          header_ = h;
-          ready_.notify_all();
-        },
-        [&](ExportItem&& item) {
-          std::unique_lock<std::mutex> lock(mu_);
-          space_.wait(lock, [&] { return queue_.size() < kCapacity || cancelled_; });
-          if (cancelled_) throw Cancelled{};
-          queue_.push_back(std::move(item));
-          if (queue_.size() == kBatch) ready_.notify_one();
-        },
-        known_);
+    reader.ReadItems([&](const ExportHeader& h) { PublishHeader(&h); },
+                     [&](ExportItem&& item) {
+                       if (!queue_.Push(std::move(item))) throw Cancelled{};
+                     },
+                     known_);
   } catch (const Cancelled&) {
   } catch (...) {
-    std::lock_guard<std::mutex> lock(mu_);
-    error_ = std::current_exception();
+    PublishHeader(nullptr);  // no-op if it came
+    queue_.Close();
+    throw;  // to Rethrow()
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  done_ = true;
-  ready_.notify_all();
+  PublishHeader(nullptr);
+  queue_.Close();
+}
+
+void ReaderPipeline::PublishHeader(const ExportHeader* header) {
+  MutexLock lock(&mu_);
+  if (header_done_) return;
+  if (header) header_ = *header;
+  header_done_ = true;
+  header_known_.SignalAll();
 }
 
 }  // namespace kehrbote

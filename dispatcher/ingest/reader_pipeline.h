@@ -15,18 +15,17 @@
 // way out, also when the consumer throws.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
-#include <exception>
 #include <istream>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "shared/export/export_model.h"
 #include "shared/export/export_reader.h"
+#include "shared/sync/bounded_queue.h"
+#include "shared/sync/mutex.h"
+#include "shared/sync/worker_group.h"
 
 namespace kehrbote {
 
@@ -43,7 +42,7 @@ class ReaderPipeline {
   ReaderPipeline& operator=(const ReaderPipeline&) = delete;
 
   // The header, or nullopt if the reader failed before it (see Rethrow()).
-  std::optional<ExportHeader> Header();
+  std::optional<ExportHeader> Header() EXCLUDES(mu_);
 
   // The next appointment in file order; false at the end or when the reader failed.
   bool Next(ExportItem& out);
@@ -52,22 +51,19 @@ class ReaderPipeline {
   void Rethrow();
 
  private:
-  struct Cancelled {};
-
   void Produce();
+  void PublishHeader(const ExportHeader* header) EXCLUDES(mu_);
 
   std::istream& in_;
   std::string source_;
   const KnownRawDigests* known_;
-  std::mutex mu_;
-  std::condition_variable ready_, space_;
-  std::deque<ExportItem> queue_;
-  std::deque<ExportItem> taken_;  // consumer side only
-  std::optional<ExportHeader> header_;
-  std::exception_ptr error_;
-  bool done_ = false;
-  bool cancelled_ = false;
-  std::thread thread_;  // last: started once the members above exist
+  Mutex mu_;
+  CondVar header_known_;
+  std::optional<ExportHeader> header_ GUARDED_BY(mu_);
+  bool header_done_ GUARDED_BY(mu_) = false;    // header_ set, or the reader ended without it
+  BoundedQueue<ExportItem> queue_{kCapacity};  // closed when the reader ends
+  std::deque<ExportItem> taken_;               // consumer side only
+  WorkerGroup reader_;                          // last: started once the members above exist
 };
 
 }  // namespace kehrbote
