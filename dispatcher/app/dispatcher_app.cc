@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <set>
@@ -290,28 +291,52 @@ PlanPassResult DispatcherApp::PlanAll(Instant now) {
 PlanPassResult DispatcherApp::PlanAll(Instant now, FirmFeed& feed) {
   if (db_.SingleWriter()) return PlanAllGrouped(now, feed);
   // Firms in parallel: reading and planning overlap; the writes are serialized
-  // by the store (PostgreSQL locks per firm).
+  // by the store (PostgreSQL locks per firm). A firm another dispatcher instance
+  // has claimed is skipped (it plans it itself) and looked at once more at the
+  // end: usually that finds it planned (two queries); it catches a firm the
+  // other instance held for a later step of its pass while this one had just
+  // applied a new export of it.
   PlanPassResult total;
   std::mutex mu;
-  std::exception_ptr error;
+  std::vector<size_t> skipped;
+  auto plan = [&](size_t i) {
+    try {
+      PlanPassResult r = PlanFirm(config_.firms[i], nullptr, now, /*optimistic=*/true);
+      std::lock_guard<std::mutex> lock(mu);
+      total += r;
+    } catch (...) {
+      RecordFailure(config_.firms[i].id(), std::current_exception());  // the others go on
+    }
+  };
   auto worker = [&] {
     while (std::optional<size_t> i = feed.Next()) {
+      std::optional<FirmClaim> claim;
       try {
-        PlanPassResult r = PlanFirm(config_.firms[*i], nullptr, now, /*optimistic=*/true);
-        std::lock_guard<std::mutex> lock(mu);
-        total += r;
+        claim = db_.TryClaimFirm(config_.firms[*i].id());
       } catch (...) {
-        RecordFailure(config_.firms[*i].id(), std::current_exception());  // the others go on
+        RecordFailure(config_.firms[*i].id(), std::current_exception());
+        continue;
+      }
+      if (claim) {
+        plan(*i);
+      } else {
+        std::lock_guard<std::mutex> lock(mu);
+        skipped.push_back(*i);
       }
     }
   };
+  std::atomic<size_t> next_skipped{0};
+  auto look_again = [&] {
+    for (size_t k; (k = next_skipped++) < skipped.size();) plan(skipped[k]);
+  };
   const size_t n = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
                                     config_.firms.size());
-  std::vector<std::thread> threads;
-  for (size_t i = 1; i < n; ++i) threads.emplace_back(worker);
-  worker();
-  for (auto& t : threads) t.join();
-  if (error) std::rethrow_exception(error);
+  for (const auto& phase : {std::function<void()>(worker), std::function<void()>(look_again)}) {
+    std::vector<std::thread> threads;
+    for (size_t i = 1; i < n; ++i) threads.emplace_back(phase);
+    phase();
+    for (auto& t : threads) t.join();
+  }
   return total;
 }
 
