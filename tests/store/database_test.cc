@@ -299,8 +299,10 @@ TEST(PostgresFirmClaimTest, ClaimsEndWithTheirInstance) {
     EXPECT_FALSE(fresh.db().TryClaimFirm("huber").has_value());
     // Its connection is cut without the claim being ended, as when a process is killed.
     PooledConnection c = fresh.db().Connect();
-    Execute(*c, "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
-                "AND pid <> pg_backend_pid()");
+    Execute(*c,
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_locks WHERE locktype = 'advisory' "
+            "AND pid <> pg_backend_pid() AND database = (SELECT oid FROM pg_database WHERE "
+            "datname = current_database())");
   }
   EXPECT_TRUE(fresh.db().TryClaimFirm("huber").has_value());
 }
