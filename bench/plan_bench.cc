@@ -16,9 +16,9 @@
 // claim, duplicate check, SHA-256, header read, SnapshotIngest::Prepare on
 // another thread: schema validation, then ApplyPrepared: diff, store writes, in
 // groups of InboxPoller::kFirmsPerCommit firms sharing one commit, a group after
-// the next one is fetched, as InboxPoller does), the planning of every new appointment version of every
-// firm beside that pull, and the heartbeat check. No sender is set (messages stay 'planned'); the
-// SFTP transfer itself is not part of it. Printed: wall and CPU time of the pass, of its ingest
+// the next one is fetched, as InboxPoller does), the planning of every new appointment version of
+// every firm beside that pull, and the heartbeat check. No sender is set (messages stay 'planned');
+// the SFTP transfer itself is not part of it. Printed: wall and CPU time of the pass, of its ingest
 // part and of the rest (planning + heartbeat), and peak RSS; then a second pass with nothing new.
 // Each run uses a fresh store.
 //
@@ -64,11 +64,11 @@
 #include "dispatcher/app/dispatcher_app.h"
 #include "dispatcher/app/service_loop.h"
 #include "dispatcher/channel/message_channel.h"
-#include "dispatcher/outbox/outbox.h"
 #include "dispatcher/ingest/inbox_poller.h"
 #include "dispatcher/ingest/snapshot_ingest.h"
-#include "dispatcher/store/commit_group.h"
 #include "dispatcher/outbox/delivery_schema.h"
+#include "dispatcher/outbox/outbox.h"
+#include "dispatcher/store/commit_group.h"
 #include "shared/export/export_writer.h"
 #include "shared/log/logger.h"
 #include "shared/time/zoned_time.h"

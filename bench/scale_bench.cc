@@ -91,13 +91,14 @@ int RunWorker(const Options& o) {
   PassResult r = app.RunPass(BenchNow(), /*full=*/true);
   int applied = 0;
   for (const IngestResult& i : r.ingested) applied += i.outcome == IngestOutcome::kApplied;
-  std::printf("  instance %d: pass %.2f s wall, %.2f s CPU: pull %.2f s (planning beside it), "
-              "after the pull %.2f s (planning %.2f s in all, heartbeat %.2f s); applied %d "
-              "exports, skipped %d firms the other instance had; planned %d appointments, %d "
-              "messages; %d heartbeats\n",
-              o.instance, r.seconds.total, CpuSeconds() - cpu0, r.seconds.pull,
-              r.seconds.total - r.seconds.pull, r.seconds.plan, r.seconds.heartbeat, applied,
-              pulled.skipped, r.plan.appointments, r.plan.planned, r.heartbeat.heartbeats);
+  std::printf(
+      "  instance %d: pass %.2f s wall, %.2f s CPU: pull %.2f s (planning beside it), "
+      "after the pull %.2f s (planning %.2f s in all, heartbeat %.2f s); applied %d "
+      "exports, skipped %d firms the other instance had; planned %d appointments, %d "
+      "messages; %d heartbeats\n",
+      o.instance, r.seconds.total, CpuSeconds() - cpu0, r.seconds.pull,
+      r.seconds.total - r.seconds.pull, r.seconds.plan, r.seconds.heartbeat, applied,
+      pulled.skipped, r.plan.appointments, r.plan.planned, r.heartbeat.heartbeats);
   std::fflush(stdout);
   return r.failures.empty() ? 0 : 1;
 }
@@ -115,10 +116,12 @@ Worker SpawnWorker(const Options& o, int n, int instance, const std::string& sto
   if (pid == 0) {
     dup2(start[0], 0);
     dup2(ready_fd, kReadyFd);
-    const std::vector<std::string> args = {
-        "/proc/self/exe", "--worker", "--instance", std::to_string(instance), "--store", store,
-        "--firms", std::to_string(n), "--appointments", std::to_string(o.appointments), "--dir",
-        o.dir};
+    const std::vector<std::string> args = {"/proc/self/exe", "--worker",
+                                           "--instance",     std::to_string(instance),
+                                           "--store",        store,
+                                           "--firms",        std::to_string(n),
+                                           "--appointments", std::to_string(o.appointments),
+                                           "--dir",          o.dir};
     std::vector<char*> argv;
     for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
@@ -149,7 +152,8 @@ double RunScale(const Options& o, test::PostgresServer& pg, int n) {
   int ready[2];
   if (pipe(ready) != 0) throw std::runtime_error("pipe failed");
   std::vector<Worker> workers;
-  for (int i = 0; i < o.instances; ++i) workers.push_back(SpawnWorker(o, n, i + 1, store, ready[1]));
+  for (int i = 0; i < o.instances; ++i)
+    workers.push_back(SpawnWorker(o, n, i + 1, store, ready[1]));
   close(ready[1]);
   char byte;
   for (int i = 0; i < o.instances; ++i)
@@ -177,22 +181,26 @@ double RunScale(const Options& o, test::PostgresServer& pg, int n) {
       messages - Count(*db, std::string("SELECT COUNT(*) FROM (SELECT DISTINCT firm_id, "
                                         "appointment_id, contact_key, rule_id ") +
                                 reminders + ") d");
-  const int64_t heartbeats = Count(*db, "SELECT COUNT(*) FROM messages WHERE rule_id = 'heartbeat'");
+  const int64_t heartbeats =
+      Count(*db, "SELECT COUNT(*) FROM messages WHERE rule_id = 'heartbeat'");
   const int64_t heartbeat_duplicates =
-      heartbeats - Count(*db, "SELECT COUNT(DISTINCT firm_id) FROM messages WHERE rule_id = "
-                              "'heartbeat'");
+      heartbeats - Count(*db,
+                         "SELECT COUNT(DISTINCT firm_id) FROM messages WHERE rule_id = "
+                         "'heartbeat'");
   const int64_t versions = Count(*db, "SELECT COUNT(*) FROM planned_versions");
   const int64_t version_duplicates =
-      versions - Count(*db, "SELECT COUNT(*) FROM (SELECT DISTINCT firm_id, appointment_id, "
-                            "version FROM planned_versions) d");
-  std::printf("  %d firms: pass %.2f s wall (start to last exit), %.2f ms per firm; %lld "
-              "appointments, %lld planned messages, %lld duplicates; %lld heartbeats, %lld "
-              "duplicate; %lld planned versions, %lld duplicate; %s; load average %s\n",
-              n, wall, 1000.0 * wall / n, static_cast<long long>(appointments),
-              static_cast<long long>(messages), static_cast<long long>(duplicates),
-              static_cast<long long>(heartbeats), static_cast<long long>(heartbeat_duplicates),
-              static_cast<long long>(versions), static_cast<long long>(version_duplicates),
-              ok ? "all instances succeeded" : "AN INSTANCE FAILED", LoadAverage().c_str());
+      versions - Count(*db,
+                       "SELECT COUNT(*) FROM (SELECT DISTINCT firm_id, appointment_id, "
+                       "version FROM planned_versions) d");
+  std::printf(
+      "  %d firms: pass %.2f s wall (start to last exit), %.2f ms per firm; %lld "
+      "appointments, %lld planned messages, %lld duplicates; %lld heartbeats, %lld "
+      "duplicate; %lld planned versions, %lld duplicate; %s; load average %s\n",
+      n, wall, 1000.0 * wall / n, static_cast<long long>(appointments),
+      static_cast<long long>(messages), static_cast<long long>(duplicates),
+      static_cast<long long>(heartbeats), static_cast<long long>(heartbeat_duplicates),
+      static_cast<long long>(versions), static_cast<long long>(version_duplicates),
+      ok ? "all instances succeeded" : "AN INSTANCE FAILED", LoadAverage().c_str());
   std::fflush(stdout);
   db.reset();
   pg.Psql("postgres", "DROP DATABASE " + name);
@@ -214,12 +222,18 @@ int main(int argc, char** argv) {
       return 2;
     }
     const std::string v = argv[++i];
-    if (a == "--firms") o.firms = ParseList(v);
-    else if (a == "--appointments") o.appointments = std::atoi(v.c_str());
-    else if (a == "--instances") o.instances = std::atoi(v.c_str());
-    else if (a == "--instance") o.instance = std::atoi(v.c_str());
-    else if (a == "--store") o.store = v;
-    else if (a == "--dir") o.dir = v;
+    if (a == "--firms")
+      o.firms = ParseList(v);
+    else if (a == "--appointments")
+      o.appointments = std::atoi(v.c_str());
+    else if (a == "--instances")
+      o.instances = std::atoi(v.c_str());
+    else if (a == "--instance")
+      o.instance = std::atoi(v.c_str());
+    else if (a == "--store")
+      o.store = v;
+    else if (a == "--dir")
+      o.dir = v;
     else {
       std::cerr << "scale_bench: unknown option " << a << "\n";
       return 2;
@@ -240,10 +254,12 @@ int main(int argc, char** argv) {
   std::vector<std::pair<int, double>> curve;
   for (int n : o.firms) curve.emplace_back(n, RunScale(o, pg, n));
   std::printf("curve (firms: pass wall, per firm):");
-  for (const auto& [n, wall] : curve) std::printf("  %d: %.1f s, %.2f ms", n, wall, 1000 * wall / n);
+  for (const auto& [n, wall] : curve)
+    std::printf("  %d: %.1f s, %.2f ms", n, wall, 1000 * wall / n);
   std::printf("\n");
   for (const auto& [n, wall] : curve)
-    if (n == 10000) std::printf("goal (10,000 firms under 60 s): %s\n", wall < 60 ? "met" : "MISSED");
+    if (n == 10000)
+      std::printf("goal (10,000 firms under 60 s): %s\n", wall < 60 ? "met" : "MISSED");
   std::filesystem::remove_all(o.dir);
   return 0;
 }

@@ -274,9 +274,10 @@ std::optional<FirmClaim> Database::TryClaimFirm(std::string_view firm_id) {
       if (!impl.claim_connection || !impl.claim_connection->Reusable())
         impl.claim_connection = impl.new_connection();
       const bool got =
-          QueryInt(*impl.claim_connection,
-                   "SELECT CASE WHEN pg_try_advisory_lock(hashtextextended(?, 0)) THEN 1 ELSE 0 END",
-                   ClaimKey(firm_id)) == 1;
+          QueryInt(
+              *impl.claim_connection,
+              "SELECT CASE WHEN pg_try_advisory_lock(hashtextextended(?, 0)) THEN 1 ELSE 0 END",
+              ClaimKey(firm_id)) == 1;
       if (!got) return std::nullopt;
     } catch (const DatabaseError& e) {
       // The claims held so far end with the connection (the server drops them).

@@ -104,7 +104,8 @@ TEST(DispatcherPostgresTest, TwoDispatchersShareThePullAndPlanEachFirmOnce) {
               "id: " + id + "\ninbox: " + sshd.RemotePath("inbox/" + id) +
                   "\nrules:\n  - {name: sms-1d, channel: sms, lead: 1d}\n"
                   "  - {name: mail-2d, channel: email, lead: 2d, at: \"18:00\"}\n"
-                  "heartbeat: {contacts: [\"0664 70000" + std::to_string(10 + f) + "\"]}\n");
+                  "heartbeat: {contacts: [\"0664 70000" +
+                  std::to_string(10 + f) + "\"]}\n");
     const fs::path inbox = fs::path(sshd.data_root()) / "inbox" / id;
     fs::create_directories(inbox);
     ExportHeader h;
@@ -121,10 +122,9 @@ TEST(DispatcherPostgresTest, TwoDispatchersShareThePullAndPlanEachFirmOnce) {
     ExportWriter writer(out, h, path);
     for (int i = 0; i < kAppointments; ++i) {
       const std::string n = std::to_string(1000000 + f * 1000 + i);
-      writer.Add(MakeAppt("A" + std::to_string(i), i % 2 ? "2026-11-26" : "2026-11-27", 8 + i % 8,
-                          0,
-                          {SmsContact(("0664 " + n).c_str()),
-                           MailContact(("k" + n + "@example.at").c_str())}));
+      writer.Add(MakeAppt(
+          "A" + std::to_string(i), i % 2 ? "2026-11-26" : "2026-11-27", 8 + i % 8, 0,
+          {SmsContact(("0664 " + n).c_str()), MailContact(("k" + n + "@example.at").c_str())}));
     }
     writer.Finish();
   }
