@@ -38,13 +38,15 @@ DispatcherApp::Puller LocalPuller(Database& db, SnapshotIngest& ingest,
         results.push_back(
             ingest.ApplyPrepared(config.firms[group[i].firm].id(), prepared[i], &commit));
       commit.Commit();
-      for (size_t i = 0; i < group.size(); ++i) {
+      std::vector<int> firms;
+      for (const Fetched& g : group) firms.push_back(g.firm);
+      group.clear();  // the claims end before planning hears of the firms: it claims them next
+      for (size_t i = 0; i < firms.size(); ++i) {
         if (results[i].outcome != IngestOutcome::kApplied)
           std::cerr << results[i].file_name << ": " << results[i].reason << "\n";
         out.push_back(std::move(results[i]));
-        done(config.firms[group[i].firm].id());
+        done(config.firms[firms[i]].id());
       }
-      group.clear();  // the claims end
     };
     auto close_group = [&] {
       finish(pending);

@@ -7,8 +7,8 @@
 // SnapshotIngest::Prepare on another thread (schema validation), then
 // ApplyPrepared (diff, store writes) in groups of InboxPoller::kFirmsPerCommit
 // firms (or kBytesPerCommit bytes) sharing one commit, a group applied after the
-// next one is fetched. A firm is reported done, and its claim ends, once its
-// group has committed.
+// next one is fetched. Once a group has committed, its firms' claims end
+// and then they are reported done (so this instance's planner can claim them).
 #pragma once
 
 #include <string>

@@ -270,6 +270,7 @@ class InboxPoller::Pass {
           poller_.Settle(commit_error.empty() ? Connect(mover_) : nullptr, *f, commit_error);
       // After an SFTP failure the connection may be unusable: a new one next.
       if (commit_error.empty() && !result.errors.empty()) mover_.reset();
+      f->claim.reset();  // before planning hears of the firm: its planner claims it next
       Report(std::move(result));
     }
     group.clear();
