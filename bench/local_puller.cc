@@ -31,14 +31,17 @@ DispatcherApp::Puller LocalPuller(Database& db, SnapshotIngest& ingest,
     auto finish = [&](std::vector<Fetched>& group) {
       if (group.empty()) return;
       std::vector<PreparedExport> prepared;
+      prepared.reserve(group.size());
       for (Fetched& g : group) prepared.push_back(g.prepared.get());
       std::vector<IngestResult> results;
+      results.reserve(group.size());
       CommitGroup commit(db);
       for (size_t i = 0; i < group.size(); ++i)
         results.push_back(
             ingest.ApplyPrepared(config.firms[group[i].firm].id(), prepared[i], &commit));
       commit.Commit();
       std::vector<int> firms;
+      firms.reserve(group.size());
       for (const Fetched& g : group) firms.push_back(g.firm);
       group.clear();  // the claims end before planning hears of the firms: it claims them next
       for (size_t i = 0; i < firms.size(); ++i) {

@@ -123,6 +123,7 @@ Worker SpawnWorker(const Options& o, int n, int instance, const std::string& sto
                                            "--appointments", std::to_string(o.appointments),
                                            "--dir",          o.dir};
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     execv("/proc/self/exe", argv.data());
@@ -152,6 +153,7 @@ double RunScale(const Options& o, test::PostgresServer& pg, int n) {
   int ready[2];
   if (pipe(ready) != 0) throw std::runtime_error("pipe failed");
   std::vector<Worker> workers;
+  workers.reserve(o.instances);
   for (int i = 0; i < o.instances; ++i)
     workers.push_back(SpawnWorker(o, n, i + 1, store, ready[1]));
   close(ready[1]);

@@ -258,8 +258,8 @@ TEST_P(DatabaseTest, FirmIsClaimedOnceAtATimeWithinTheProcess) {
   std::optional<FirmClaim> maier = db().TryClaimFirm("maier");
   EXPECT_TRUE(maier.has_value());
   // A claim moved on (to the thread that finishes the firm) is still the one claim.
-  std::optional<FirmClaim> moved = std::move(huber);
-  huber.reset();
+  std::optional<FirmClaim> moved(std::move(*huber));
+  huber.reset();  // the moved-from claim ends nothing
   EXPECT_FALSE(db().TryClaimFirm("huber").has_value());
   moved.reset();
   EXPECT_TRUE(db().TryClaimFirm("huber").has_value());
