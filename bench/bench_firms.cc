@@ -104,7 +104,8 @@ double PeakRssMb() {
   std::ifstream status("/proc/self/status");
   std::string line;
   while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return static_cast<double>(std::stol(line.substr(6))) / 1024.0;
+    if (line.rfind("VmHWM:", 0) == 0)
+      return static_cast<double>(std::stol(line.substr(6))) / 1024.0;
   return 0;
 }
 
