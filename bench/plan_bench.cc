@@ -12,13 +12,13 @@
 // e-mail address, and every 10th also a landline (skipped as such).
 //
 // Timed: DispatcherApp::RunPass(now, full) with a puller that does for each firm
-// what InboxPoller does after the SFTP download (duplicate check, SHA-256, header
-// read, SnapshotIngest::Prepare on another thread: schema validation, then
-// ApplyPrepared: diff, store writes, in groups of InboxPoller::kFirmsPerCommit
-// firms sharing one commit, a group after the next one is fetched, as
-// InboxPoller does), the planning of every new appointment version of every
-// firm beside that pull, and the heartbeat check. No sender is set (messages stay 'planned'); the
-// SFTP transfer itself is not part of it. Printed: wall and CPU time of the pass, of its ingest
+// what InboxPoller does after the SFTP download (local_puller.h: the firm's
+// claim, duplicate check, SHA-256, header read, SnapshotIngest::Prepare on
+// another thread: schema validation, then ApplyPrepared: diff, store writes, in
+// groups of InboxPoller::kFirmsPerCommit firms sharing one commit, a group after
+// the next one is fetched, as InboxPoller does), the planning of every new appointment version of
+// every firm beside that pull, and the heartbeat check. No sender is set (messages stay 'planned');
+// the SFTP transfer itself is not part of it. Printed: wall and CPU time of the pass, of its ingest
 // part and of the rest (planning + heartbeat), and peak RSS; then a second pass with nothing new.
 // Each run uses a fresh store.
 //
@@ -41,7 +41,6 @@
 // SQLite: 8.5 s median of 11 runs (7.6-9.4) wall, 11.7-14.2 s CPU, 66-71 MB
 // peak RSS in one run: goal (< 10 s) met. Earlier that day 11.5 s, 2026-11-23
 // 14.4 s. PostgreSQL 21.7 s (2026-11-23: 41 s).
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -60,14 +59,16 @@
 #include <vector>
 #include <string>
 
+#include "bench/bench_firms.h"
+#include "bench/local_puller.h"
 #include "dispatcher/app/dispatcher_app.h"
 #include "dispatcher/app/service_loop.h"
 #include "dispatcher/channel/message_channel.h"
-#include "dispatcher/outbox/outbox.h"
 #include "dispatcher/ingest/inbox_poller.h"
 #include "dispatcher/ingest/snapshot_ingest.h"
-#include "dispatcher/store/commit_group.h"
 #include "dispatcher/outbox/delivery_schema.h"
+#include "dispatcher/outbox/outbox.h"
+#include "dispatcher/store/commit_group.h"
 #include "shared/export/export_writer.h"
 #include "shared/log/logger.h"
 #include "shared/time/zoned_time.h"
@@ -77,52 +78,13 @@
 #endif
 
 using namespace kehrbote;
+using namespace kehrbote::bench;
 using Clock_ = std::chrono::steady_clock;
 
 namespace {
 
 double Seconds(Clock_::time_point since) {
   return std::chrono::duration<double>(Clock_::now() - since).count();
-}
-
-double CpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-double PeakRssMb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6)) / 1024.0;
-  return 0;
-}
-
-std::string LoadAverage() {
-  std::ifstream l("/proc/loadavg");
-  std::string s;
-  std::getline(l, s);
-  return s;
-}
-
-std::string Digits(int v, int n) {
-  std::string s = std::to_string(v);
-  return std::string(n > static_cast<int>(s.size()) ? n - s.size() : 0, '0') + s;
-}
-
-Appointment Generated(int f, int i) {
-  Appointment a;
-  a.id = "A" + Digits(i, 6);
-  a.kind = i % 5 == 0 ? AppointmentKind::kMainSweep : AppointmentKind::kSweep;
-  a.start.date = *ParseLocalDate("2026-11-24") + std::chrono::days{i % 60};
-  a.start.time = std::chrono::hours{7 + i % 10} + std::chrono::minutes{(i * 7) % 60};
-  a.object = {"O" + Digits(i, 6), "Hauptstraße " + std::to_string(i), "1010", "Wien"};
-  a.customer = {"Herr", "", "Karl", "Muster" + std::to_string(i), ""};
-  a.contacts.push_back({ContactChannel::kSms, "0664 " + Digits(f * 1000 + i, 7), true, false});
-  a.contacts.push_back({ContactChannel::kEmail, "k" + std::to_string(i) + "@example.at", true, false});
-  if (i % 10 == 0) a.contacts.push_back({ContactChannel::kSms, "01 5121234", true, false});
-  return a;
 }
 
 // Real time from a chosen instant, finer than a second: the due-latency run
@@ -325,50 +287,11 @@ int main(int argc, char** argv) {
           .string();
   std::filesystem::create_directories(dir + "/inbox");
 
-  DispatcherConfig config;
-  config.firms_dir = dir;
-  for (int f = 0; f < firms; ++f) {
-    FirmConfig fc;
-    fc.policy.firm_id = "firm-" + Digits(f, 4);
-    fc.policy.sender_name = "RFK " + Digits(f, 4);
-    ReminderRule sms;
-    sms.name = "sms-1d";
-    sms.lead = std::chrono::hours{24};
-    sms.lead_days = std::chrono::days{1};
-    ReminderRule mail;
-    mail.name = "mail-2d";
-    mail.channel = ContactChannel::kEmail;
-    mail.lead = std::chrono::hours{48};
-    mail.lead_days = std::chrono::days{2};
-    mail.at = std::chrono::hours{18};
-    fc.policy.rules = {sms, mail};
-    fc.heartbeat_contacts = {{ContactChannel::kSms, "0664 9000" + Digits(f, 3)}};
-    fc.inbox = "/inbox/" + fc.policy.firm_id;
-    config.firms.push_back(std::move(fc));
-  }
-
-  // The exports, as the agents upload them.
-  const Instant generated = *ParseRfc3339("2026-11-23T05:00:00+01:00");
-  const Instant now = *ParseRfc3339("2026-11-23T07:30:00+01:00");
-  std::vector<std::string> files;
-  for (int f = 0; f < firms; ++f) {
-    ExportHeader h;
-    h.firm.id = config.firms[f].id();
-    h.firm.name = "Rauchfangkehrer " + Digits(f, 4);
-    h.firm.timezone = "Europe/Vienna";
-    h.firm.country = "AT";
-    h.firm.phone = "01 " + Digits(4000000 + f, 7);
-    h.generated_at = generated;
-    h.window_from = *ParseLocalDate("2026-11-23");
-    h.window_to = *ParseLocalDate("2027-01-31");
-    const std::string path = dir + "/inbox/" + h.firm.id + "-2026-11-23T05-00-00.json";
-    // --sftp: the files are copied into the sshd's inboxes before each run.
-    std::ofstream out(path, std::ios::binary);
-    ExportWriter writer(out, h, path);
-    for (int i = 0; i < per_firm; ++i) writer.Add(Generated(f, i));
-    writer.Finish();
-    files.push_back(path);
-  }
+  DispatcherConfig config = BenchConfig(firms, dir);
+  // The exports, as the agents upload them (--sftp: copied into the sshd's
+  // inboxes before each run).
+  const Instant now = BenchNow();
+  const std::vector<std::string> files = WriteBenchExports(config, firms, per_firm, dir);
   std::printf("%d firms x %d appointments, %d run(s); load average %s\n", firms, per_firm, runs,
               LoadAverage().c_str());
 
@@ -427,63 +350,8 @@ int main(int argc, char** argv) {
       });
     }
 #endif
-    if (!sftp) app.set_puller([&](Instant, const DispatcherApp::FirmDone& done) {
-      const auto t0 = Clock_::now();
-      const double cpu0 = CpuSeconds();
-      std::vector<IngestResult> out;
-      // As InboxPoller: a firm's export is read and validated on another thread
-      // while the next ones are "downloaded" (here: hashed and their headers
-      // read); firms are applied in groups that share one commit, a group after
-      // the next one is fetched, and reported once their group has committed.
-      struct Fetched {
-        int firm;
-        std::future<PreparedExport> prepared;
-      };
-      std::vector<Fetched> pending, fetching;
-      uint64_t fetching_bytes = 0;
-      auto finish = [&](std::vector<Fetched>& group) {
-        if (group.empty()) return;
-        std::vector<PreparedExport> prepared;
-        for (Fetched& g : group) prepared.push_back(g.prepared.get());
-        std::vector<IngestResult> results;
-        CommitGroup commit(*db);
-        for (size_t i = 0; i < group.size(); ++i)
-          results.push_back(ingest.ApplyPrepared(config.firms[group[i].firm].id(), prepared[i], &commit));
-        commit.Commit();
-        for (size_t i = 0; i < group.size(); ++i) {
-          if (results[i].outcome != IngestOutcome::kApplied)
-            std::cerr << results[i].file_name << ": " << results[i].reason << "\n";
-          out.push_back(std::move(results[i]));
-          done(config.firms[group[i].firm].id());
-        }
-        group.clear();
-      };
-      auto close_group = [&] {
-        finish(pending);
-        pending = std::move(fetching);
-        fetching.clear();
-        fetching_bytes = 0;
-      };
-      for (int f = 0; f < firms; ++f) {
-        const std::string name = std::filesystem::path(files[f]).filename().string();
-        if (ingest.AlreadyProcessed(config.firms[f].id(), {name, ""})) continue;
-        ExportFileInfo info{name, Sha256OfFile(files[f])};
-        std::ifstream in(files[f], std::ios::binary);
-        if (!ReadExportHeader(in, name)) std::cerr << name << ": no header\n";
-        fetching_bytes += std::filesystem::file_size(files[f]);
-        fetching.push_back({f, std::async(std::launch::async, [info, path = files[f]] {
-                              return SnapshotIngest::Prepare(info, path);
-                            })});
-        if (fetching.size() >= InboxPoller::kFirmsPerCommit ||
-            fetching_bytes >= InboxPoller::kBytesPerCommit)
-          close_group();
-      }
-      close_group();
-      close_group();
-      fig.ingest_wall = Seconds(t0);
-      fig.ingest_cpu = CpuSeconds() - cpu0;
-      return out;
-    });
+    PullFigures pulled;
+    if (!sftp) app.set_puller(LocalPuller(*db, ingest, config, files, pulled));
 
     if (due_latency) {
       std::printf("run %d (%s), due latency:\n", run + 1,
@@ -496,6 +364,10 @@ int main(int argc, char** argv) {
     PassResult r = app.RunPass(now, /*full=*/true);
     fig.wall = Seconds(t0);
     fig.cpu = CpuSeconds() - cpu0;
+    if (!sftp) {
+      fig.ingest_wall = pulled.wall;
+      fig.ingest_cpu = pulled.cpu;
+    }
     int applied = 0;
     for (const IngestResult& i : r.ingested) applied += i.outcome == IngestOutcome::kApplied;
     // Planning runs beside the pull (a firm as soon as its file is in), so the

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <future>
 #include <set>
 #include <thread>
@@ -40,6 +41,13 @@ struct FirmWork {
   std::vector<StoredAppointment> current;
   std::vector<AppointmentPlan> plans;
 };
+
+// Runs `work` on n threads, this one among them, and rethrows the first exception.
+void RunOnWorkers(size_t n, const std::function<void(size_t)>& work) {
+  WorkerGroup others(n > 0 ? n - 1 : 0, work);
+  work(0);
+  others.Join();
+}
 
 }  // namespace
 
@@ -260,30 +268,56 @@ PlanPassResult DispatcherApp::PlanAll(Instant now) {
 PlanPassResult DispatcherApp::PlanAll(Instant now, FirmFeed& feed) {
   if (db_.SingleWriter()) return PlanAllGrouped(now, feed);
   // Firms in parallel: reading and planning overlap; the writes are serialized
-  // by the store (PostgreSQL locks per firm).
-  struct Total {
+  // by the store (PostgreSQL locks per firm). A firm another dispatcher instance
+  // has claimed is skipped (it plans it itself) and looked at once more at the
+  // end: usually that finds it planned (two queries); it catches a firm the
+  // other instance held for a later step of its pass while this one had just
+  // applied a new export of it.
+  struct Shared {
     Mutex mu;
     PlanPassResult sum GUARDED_BY(mu);
-  } total;
-  auto worker = [&](size_t) {
+    std::vector<size_t> skipped GUARDED_BY(mu);
+  } shared;
+  auto plan = [&](size_t i) {
+    try {
+      PlanPassResult r = PlanFirm(config_.firms[i], nullptr, now, /*optimistic=*/true);
+      MutexLock lock(&shared.mu);
+      shared.sum += r;
+    } catch (...) {
+      RecordFailure(config_.firms[i].id(), std::current_exception());  // the others go on
+    }
+  };
+  auto claim_and_plan = [&](size_t) {
     while (std::optional<size_t> i = feed.Next()) {
+      std::optional<FirmClaim> claim;
       try {
-        PlanPassResult r = PlanFirm(config_.firms[*i], nullptr, now, /*optimistic=*/true);
-        MutexLock lock(&total.mu);
-        total.sum += r;
+        claim = db_.TryClaimFirm(config_.firms[*i].id());
       } catch (...) {
-        RecordFailure(config_.firms[*i].id(), std::current_exception());  // the others go on
+        RecordFailure(config_.firms[*i].id(), std::current_exception());
+        continue;
+      }
+      if (claim) {
+        plan(*i);
+      } else {
+        MutexLock lock(&shared.mu);
+        shared.skipped.push_back(*i);
       }
     }
   };
   const size_t n = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
                                     config_.firms.size());
-  // This thread is one of the n workers.
-  WorkerGroup others(n > 0 ? n - 1 : 0, worker);
-  worker(0);
-  others.Join();
-  MutexLock lock(&total.mu);
-  return total.sum;
+  RunOnWorkers(n, claim_and_plan);
+  std::vector<size_t> skipped;
+  {
+    MutexLock lock(&shared.mu);
+    skipped.swap(shared.skipped);
+  }
+  std::atomic<size_t> next_skipped{0};
+  RunOnWorkers(n, [&](size_t) {
+    for (size_t k; (k = next_skipped++) < skipped.size();) plan(skipped[k]);
+  });
+  MutexLock lock(&shared.mu);
+  return shared.sum;
 }
 
 void DispatcherApp::RecordFailure(const std::string& firm_id, const std::exception_ptr& error) {

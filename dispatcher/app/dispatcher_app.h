@@ -10,7 +10,10 @@
 //      dispatchers never plan one firm at once; the messages' UNIQUE key is the
 //      second line of defence), the changed appointments - or, on a full pass,
 //      every current appointment that has not started - are planned with the
-//      pure planner and written by PlanStore;
+//      pure planner and written by PlanStore. With several dispatchers on one
+//      PostgreSQL a full pass claims each firm first (Database::TryClaimFirm)
+//      and skips a firm another instance holds, looking at it once more at the
+//      end of the planning (by then usually planned by that instance);
 //   3. heartbeat: daily control messages and alarms (dispatcher/heartbeat);
 //      the firm files that could not be used and this pass's firm failures
 //      (below) are reported there;
@@ -129,7 +132,9 @@ class DispatcherApp {
   PlanPassResult PlanFirm(const FirmConfig& firm, const std::vector<std::string>* ids, Instant now,
                           bool optimistic = false);
   PlanPassResult PlanAll(Instant now);
-  // The same for the firms `feed` hands out, as they become ready.
+  // The same for the firms `feed` hands out, as they become ready. Not on a
+  // single-writer store: a firm another instance has claimed is skipped, then
+  // planned (if anything is left) after the others.
   PlanPassResult PlanAll(Instant now, FirmFeed& feed);
 
   // The firm's policy with zone, country, name and phone from the last export's

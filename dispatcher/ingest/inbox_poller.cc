@@ -121,6 +121,7 @@ struct InboxPoller::FetchedFirm {
   uint64_t bytes = 0;                  // downloaded
   bool not_connected = false;          // no connection: nothing fetched, the pass's connect error
   std::vector<IngestResult> applied;   // by Apply, in candidate order (fewer if it failed)
+  std::optional<FirmClaim> claim;      // none: another instance has the firm; nothing fetched
 };
 
 // One PollOnce. Fetchers download into `slots_` (each on its own SFTP connection,
@@ -283,6 +284,7 @@ class InboxPoller::Pass {
           poller_.Settle(commit_error.empty() ? Connect(mover_) : nullptr, *f, commit_error);
       // After an SFTP failure the connection may be unusable: a new one next.
       if (commit_error.empty() && !result.errors.empty()) mover_.reset();
+      f->claim.reset();  // before planning hears of the firm: its planner claims it next
       Report(std::move(result));
     }
     group.clear();
@@ -355,6 +357,10 @@ PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms,
 std::unique_ptr<InboxPoller::FetchedFirm> InboxPoller::Fetch(SftpSession& session, const FirmInbox& firm) {
   auto fetched = std::make_unique<FetchedFirm>();
   fetched->firm = firm;
+  // Held until the firm's files are applied and moved: another dispatcher on
+  // the store skips the firm meanwhile, and this one skips it while another has it.
+  fetched->claim = db_.TryClaimFirm(firm.firm_id);
+  if (!fetched->claim) return fetched;
   std::vector<Candidate>& candidates = fetched->candidates;
   Env& env = Env::Default();
   try {
@@ -410,7 +416,7 @@ std::unique_ptr<InboxPoller::FetchedFirm> InboxPoller::Fetch(SftpSession& sessio
 }
 
 void InboxPoller::Apply(FetchedFirm& fetched, CommitGroup& group) {
-  if (!fetched.errors.empty()) return;
+  if (!fetched.errors.empty() || !fetched.claim) return;
   const FirmInbox& firm = fetched.firm;
   try {
     std::vector<PreparedExport> prepared = fetched.prepared.get();

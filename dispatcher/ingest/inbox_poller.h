@@ -23,6 +23,9 @@
 //      delete it, as configured); a refused file goes to <inbox>/rejected/ with
 //      "<name>.error" beside it (the reason, one line), and is recorded on the firm
 //      so its next heartbeat reports it.
+// A firm another dispatcher instance works on (Database::TryClaimFirm fails) is
+// skipped: reported done with no files; its files are that instance's. The
+// claim is held from the listing until the firm's files are moved.
 // A file whose download or move fails stays in the inbox and is retried next pass
 // (it is then recognised as processed and only moved). If a group's commit
 // fails, none of its files is moved: all are applied again next pass. Errors of one firm (missing

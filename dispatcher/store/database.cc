@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "dispatcher/store/postgres_connection.h"
@@ -34,6 +35,13 @@ class Database::Impl {
   std::chrono::milliseconds busy_timeout{30000};
   Mutex firm_mu;
   std::map<std::string, std::shared_ptr<std::mutex>, std::less<>> firm_locks GUARDED_BY(firm_mu);
+  // Firm claims (firm_claim.h): the firms this process holds, and on PostgreSQL
+  // the connection holding their session locks (not pooled: the locks are its
+  // state). `new_connection` is set on PostgreSQL only.
+  ConnectionPool::Factory new_connection;
+  Mutex claim_mu;
+  std::set<std::string, std::less<>> claimed GUARDED_BY(claim_mu);
+  std::unique_ptr<SqlConnection> claim_connection GUARDED_BY(claim_mu);
   // SQLite: the writers of this process (ingest, planning, outbox, receipts)
   // take turns here. SQLite admits one writer per file anyway, and a writer that
   // finds the file locked waits in SQLite's busy handler, which sleeps 1-100 ms
@@ -106,11 +114,11 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const DatabaseO
       return std::unique_ptr<Database>(new Database(SqlDialect::kSqlite, description, std::move(impl)));
     }
     if (const std::optional<std::string> conn = PostgresConnectionString(url)) {
-      impl->connections = std::make_unique<ConnectionPool>(
-          [conninfo = *conn, description] {
-            return std::make_unique<PostgresConnection>(conninfo, description);
-          },
-          max_sessions, options.busy_timeout, description);
+      impl->new_connection = [conninfo = *conn, description]() -> std::unique_ptr<SqlConnection> {
+        return std::make_unique<PostgresConnection>(conninfo, description);
+      };
+      impl->connections = std::make_unique<ConnectionPool>(impl->new_connection, max_sessions,
+                                                           options.busy_timeout, description);
       impl->connections->Get();  // fail early if unreachable
       return std::unique_ptr<Database>(new Database(SqlDialect::kPostgresql, description, std::move(impl)));
     }
@@ -249,6 +257,64 @@ void Database::WithFirmLock(std::string_view firm_id,
   const std::string key = "kehrbote-firm:" + std::string(firm_id);
   RunTransaction(
       *c, TakeWriterTurn(), [&key](SqlConnection& conn) { AdvisoryLock(conn, key); }, fn);
+}
+
+namespace {
+
+std::string ClaimKey(std::string_view firm_id) { return "kehrbote-claim:" + std::string(firm_id); }
+
+}  // namespace
+
+std::optional<FirmClaim> Database::TryClaimFirm(std::string_view firm_id) {
+  Impl& impl = *impl_;
+  MutexLock lock(&impl.claim_mu);
+  if (impl.claimed.count(firm_id) > 0) return std::nullopt;
+  if (impl.new_connection) {
+    try {
+      if (!impl.claim_connection || !impl.claim_connection->Reusable())
+        impl.claim_connection = impl.new_connection();
+      const bool got =
+          QueryInt(
+              *impl.claim_connection,
+              "SELECT CASE WHEN pg_try_advisory_lock(hashtextextended(?, 0)) THEN 1 ELSE 0 END",
+              ClaimKey(firm_id)) == 1;
+      if (!got) return std::nullopt;
+    } catch (const DatabaseError& e) {
+      // The claims held so far end with the connection (the server drops them).
+      impl.claim_connection.reset();
+      throw DatabaseError("store '" + description_ + "': cannot claim firm " +
+                          std::string(firm_id) + ": " + e.what());
+    }
+  }
+  impl.claimed.emplace(firm_id);
+  return FirmClaim(this, std::string(firm_id));
+}
+
+void Database::EndFirmClaim(const std::string& firm_id) noexcept {
+  Impl& impl = *impl_;
+  MutexLock lock(&impl.claim_mu);
+  impl.claimed.erase(firm_id);
+  if (!impl.claim_connection) return;
+  try {
+    QueryInt(*impl.claim_connection,
+             "SELECT CASE WHEN pg_advisory_unlock(hashtextextended(?, 0)) THEN 1 ELSE 0 END",
+             ClaimKey(firm_id));
+  } catch (...) {
+    impl.claim_connection.reset();  // the server drops its locks with it
+  }
+}
+
+FirmClaim::~FirmClaim() {
+  if (db_) db_->EndFirmClaim(firm_id_);
+}
+
+FirmClaim& FirmClaim::operator=(FirmClaim&& other) noexcept {
+  if (this == &other) return *this;
+  if (db_) db_->EndFirmClaim(firm_id_);
+  db_ = other.db_;
+  firm_id_ = std::move(other.firm_id_);
+  other.db_ = nullptr;
+  return *this;
 }
 
 int Database::SchemaVersion(std::string_view component) {

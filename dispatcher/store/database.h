@@ -27,6 +27,8 @@
 //     WithFirmLock serializes work on one firm across processes with
 //     pg_advisory_xact_lock; on SQLite it is a process mutex per firm plus
 //     BEGIN IMMEDIATE (which already excludes every other writer on the file).
+//     TryClaimFirm lets the instances split a pass's firms without waiting for
+//     each other (firm_claim.h).
 //
 // All failures throw DatabaseError with the operation and the masked URL in the
 // message (exceptions of InTransaction callbacks are passed through unchanged
@@ -38,12 +40,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "dispatcher/store/connection_pool.h"
+#include "dispatcher/store/firm_claim.h"
 #include "dispatcher/store/sql_connection.h"
 #include "dispatcher/store/store_error.h"
 
@@ -135,7 +139,16 @@ class Database {
   // firm at once (ingest, planning of that firm).
   void WithFirmLock(std::string_view firm_id, const std::function<void(SqlConnection&)>& fn);
 
+  // Claims `firm_id` for this instance's work on it (firm_claim.h) until the
+  // claim is destroyed; nullopt at once, without waiting, when another instance
+  // or another thread of this process holds it. One round trip on PostgreSQL
+  // (and one more to end it). Thread-safe. Throws DatabaseError if the server
+  // cannot be asked.
+  std::optional<FirmClaim> TryClaimFirm(std::string_view firm_id);
+
  private:
+  friend class FirmClaim;
+  void EndFirmClaim(const std::string& firm_id) noexcept;
   class Impl;
   Database(SqlDialect dialect, std::string description, std::unique_ptr<Impl> impl);
 

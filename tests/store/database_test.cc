@@ -250,8 +250,72 @@ TEST(SqliteCommitGroupTest, FailedCommitKeepsNothingOfTheGroup) {
   db.InTransaction([&](SqlConnection& t) { t.Execute("INSERT INTO parent VALUES ('q')"); });
 }
 
+TEST_P(DatabaseTest, FirmIsClaimedOnceAtATimeWithinTheProcess) {
+  std::optional<FirmClaim> huber = db().TryClaimFirm("huber");
+  ASSERT_TRUE(huber.has_value());
+  EXPECT_EQ(huber->firm_id(), "huber");
+  EXPECT_FALSE(db().TryClaimFirm("huber").has_value());  // at once, not after a wait
+  std::optional<FirmClaim> maier = db().TryClaimFirm("maier");
+  EXPECT_TRUE(maier.has_value());
+  // A claim moved on (to the thread that finishes the firm) is still the one claim.
+  std::optional<FirmClaim> moved(std::move(*huber));
+  huber.reset();  // the moved-from claim ends nothing
+  EXPECT_FALSE(db().TryClaimFirm("huber").has_value());
+  moved.reset();
+  EXPECT_TRUE(db().TryClaimFirm("huber").has_value());
+}
+
 INSTANTIATE_TEST_SUITE_P(Dialects, DatabaseTest,
                          ::testing::Values(SqlDialect::kSqlite, SqlDialect::kPostgresql), test::DialectName);
+
+// Two dispatcher instances (two Database objects: two sessions, as two
+// processes have) share the firms: one skips what the other holds.
+TEST(PostgresFirmClaimTest, AnotherInstanceSkipsTheFirmUntilTheClaimEnds) {
+  FreshDatabase fresh(SqlDialect::kPostgresql);
+  std::unique_ptr<Database> other = fresh.OpenAgain();
+  std::optional<FirmClaim> mine = fresh.db().TryClaimFirm("huber");
+  ASSERT_TRUE(mine.has_value());
+  EXPECT_FALSE(other->TryClaimFirm("huber").has_value());
+  std::optional<FirmClaim> theirs = other->TryClaimFirm("maier");
+  ASSERT_TRUE(theirs.has_value());
+  EXPECT_FALSE(fresh.db().TryClaimFirm("maier").has_value());
+  // The claim is not the firm's lock: the other instance's writes of the firm
+  // (a settings save, a manual send) still run, without waiting for the claim.
+  bool wrote = false;
+  other->WithFirmLock("huber", [&](SqlConnection&) { wrote = true; });
+  EXPECT_TRUE(wrote);
+  mine.reset();
+  EXPECT_TRUE(other->TryClaimFirm("huber").has_value());
+}
+
+// A process that ends (or loses its connection) gives its claims up: the
+// server drops a session's advisory locks with the session.
+TEST(PostgresFirmClaimTest, ClaimsEndWithTheirInstance) {
+  FreshDatabase fresh(SqlDialect::kPostgresql);
+  {
+    std::unique_ptr<Database> gone = fresh.OpenAgain();
+    std::optional<FirmClaim> held = gone->TryClaimFirm("huber");
+    ASSERT_TRUE(held.has_value());
+    EXPECT_FALSE(fresh.db().TryClaimFirm("huber").has_value());
+    // Its connection is cut without the claim being ended, as when a process is killed.
+    PooledConnection c = fresh.db().Connect();
+    Execute(*c,
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_locks WHERE locktype = 'advisory' "
+            "AND pid <> pg_backend_pid() AND database = (SELECT oid FROM pg_database WHERE "
+            "datname = current_database())");
+  }
+  EXPECT_TRUE(fresh.db().TryClaimFirm("huber").has_value());
+}
+
+// SQLite has one writer per file, so one dispatcher instance: claims are this
+// process's bookkeeping only.
+TEST(SqliteFirmClaimTest, ClaimsAreThisProcesssOwn) {
+  FreshDatabase fresh(SqlDialect::kSqlite);
+  std::unique_ptr<Database> other = fresh.OpenAgain();
+  std::optional<FirmClaim> mine = fresh.db().TryClaimFirm("huber");
+  ASSERT_TRUE(mine.has_value());
+  EXPECT_TRUE(other->TryClaimFirm("huber").has_value());
+}
 
 TEST(SqliteDatabaseTest, FileIsPrivateAndInWalMode) {
   FreshDatabase fresh(SqlDialect::kSqlite);
