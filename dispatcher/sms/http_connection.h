@@ -23,6 +23,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace Poco::Net {
 class StreamSocket;
@@ -57,6 +58,17 @@ class HttpConnection {
   std::chrono::steady_clock::time_point last_used() const { return last_used_; }
 
  private:
+  struct Head;
+  // Appends what the socket has (up to 4 KB) to `in`; <= 0: closed.
+  int Receive(std::string& in);
+  // Sends the GET and waits for the reply's first bytes (into `in`).
+  void SendRequest(const std::string& target, std::string& in);
+  // Reads until `in` holds the whole head; returns where its blank line starts.
+  std::size_t ReadHead(std::string& in);
+  static Head ParseHead(std::string_view head);
+  // The body after `body_start` into head.reply (by its Content-Length, else to the close).
+  void ReadBody(std::string& in, std::size_t body_start, Head& head);
+
   std::unique_ptr<Poco::Net::StreamSocket> socket_;
   std::string host_header_;
   bool reused_ = false;  // a reply was read on it before
