@@ -5,6 +5,7 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Timespan.h>
 
+#include <algorithm>
 #include <cctype>
 #include <string_view>
 
@@ -34,10 +35,9 @@ std::string_view Trim(std::string_view s) {
 
 HttpConnection::HttpConnection(const std::string& host, int port,
                                std::chrono::milliseconds timeout)
-    : socket_(std::make_unique<Poco::Net::StreamSocket>()),
-      host_header_(host + ":" + std::to_string(port)) {
+    : host_header_(host + ":" + std::to_string(port)) {
+  Connect(Poco::Net::SocketAddress(host, static_cast<Poco::UInt16>(port)), timeout);
   const Poco::Timespan t(static_cast<Poco::Timespan::TimeDiff>(timeout.count()) * 1000);
-  socket_->connect(Poco::Net::SocketAddress(host, static_cast<Poco::UInt16>(port)), t);
   socket_->setReceiveTimeout(t);
   socket_->setSendTimeout(t);
   socket_->setNoDelay(true);  // one small request: no Nagle delay
@@ -45,6 +45,30 @@ HttpConnection::HttpConnection(const std::string& host, int port,
 }
 
 HttpConnection::~HttpConnection() = default;
+
+void HttpConnection::Connect(const Poco::Net::SocketAddress& address,
+                             std::chrono::milliseconds timeout) {
+  using std::chrono::milliseconds;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (milliseconds attempt = kFirstConnectAttempt;;
+       attempt = std::min(2 * attempt, kLongestConnectAttempt)) {
+    const milliseconds left = std::max(
+        milliseconds(1),
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now()));
+    const bool last = left <= attempt;
+    const milliseconds wait = last ? left : attempt;
+    socket_ = std::make_unique<Poco::Net::StreamSocket>();
+    try {
+      socket_->connect(address, Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(wait.count()) *
+                                               1000));
+      return;
+    } catch (const Poco::TimeoutException&) {
+      // The SYN was most likely dropped (the server's accept queue was full):
+      // a new socket sends a new one now instead of TCP's repeat after 1 s.
+      if (last) throw;
+    }
+  }
+}
 
 // The status line and the headers of a reply (`head`: up to the blank line).
 struct HttpConnection::Head {

@@ -191,7 +191,15 @@ std::unique_ptr<HttpConnection> KannelChannel::TakeConnection() {
       if (connection->last_used() > stale) return connection;
     }
   }
-  return std::make_unique<HttpConnection>(host_, port_, settings_.timeout);
+  connecting_.acquire();
+  try {
+    auto connection = std::make_unique<HttpConnection>(host_, port_, settings_.timeout);
+    connecting_.release();
+    return connection;
+  } catch (...) {
+    connecting_.release();
+    throw;
+  }
 }
 
 void KannelChannel::GiveBack(std::unique_ptr<HttpConnection> connection) {
