@@ -224,11 +224,11 @@ bool SmtpChannel::Greet(Poco::Net::SecureSMTPClientSession& session) const {
   session.login(settings_.helo_name);
   if (settings_.tls == SmtpTls::kRequired) {
     InitSslOnce();
-    Poco::Net::Context::Ptr ctx = new Poco::Net::Context(
-        Poco::Net::Context::TLS_CLIENT_USE, "", "", settings_.ca_file,
-        settings_.verify_certificate ? Poco::Net::Context::VERIFY_RELAXED
-                                     : Poco::Net::Context::VERIFY_NONE,
-        9, settings_.ca_file.empty(), "ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH");
+    Poco::Net::Context::Ptr ctx =
+        new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", settings_.ca_file,
+                               settings_.verify_certificate ? Poco::Net::Context::VERIFY_RELAXED
+                                                            : Poco::Net::Context::VERIFY_NONE,
+                               9, settings_.ca_file.empty(), "ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH");
     if (!session.startTLS(ctx)) {
       session.close();
       return false;

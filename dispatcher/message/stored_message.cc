@@ -26,14 +26,10 @@ constexpr std::array<Column, static_cast<std::size_t>(MessageColumn::kCount)> kC
     {"appointment_version",
      [](const SqlStatement& q, int col, StoredMessage& m) { m.appointment_version = q.Int(col); }},
     {"rule_id", [](const SqlStatement& q, int col, StoredMessage& m) { m.rule_id = q.Text(col); }},
-    {"purpose",
-     [](const SqlStatement& q, int col, StoredMessage& m) {
-       m.purpose = ParseMessagePurpose(q.TextView(col));
-     }},
-    {"channel",
-     [](const SqlStatement& q, int col, StoredMessage& m) {
-       m.channel = ParseMessageChannel(q.TextView(col));
-     }},
+    {"purpose", [](const SqlStatement& q, int col,
+                   StoredMessage& m) { m.purpose = ParseMessagePurpose(q.TextView(col)); }},
+    {"channel", [](const SqlStatement& q, int col,
+                   StoredMessage& m) { m.channel = ParseMessageChannel(q.TextView(col)); }},
     {"contact_key",
      [](const SqlStatement& q, int col, StoredMessage& m) { m.contact_key = q.Text(col); }},
     {"recipient",
@@ -41,24 +37,19 @@ constexpr std::array<Column, static_cast<std::size_t>(MessageColumn::kCount)> kC
     {"sender", [](const SqlStatement& q, int col, StoredMessage& m) { m.sender = q.Text(col); }},
     {"subject", [](const SqlStatement& q, int col, StoredMessage& m) { m.subject = q.Text(col); }},
     {"body", [](const SqlStatement& q, int col, StoredMessage& m) { m.body = q.Text(col); }},
-    {"segments",
-     [](const SqlStatement& q, int col, StoredMessage& m) {
-       m.segments = static_cast<int>(q.Int(col));
-     }},
+    {"segments", [](const SqlStatement& q, int col,
+                    StoredMessage& m) { m.segments = static_cast<int>(q.Int(col)); }},
     {"due_at", [](const SqlStatement& q, int col, StoredMessage& m) { m.due = At(q.Int(col)); }},
     {"deadline_at",
      [](const SqlStatement& q, int col, StoredMessage& m) { m.deadline = At(q.Int(col)); }},
-    {"state",
-     [](const SqlStatement& q, int col, StoredMessage& m) {
-       m.state = ParseMessageState(q.TextView(col));
-     }},
-    {"attempts",
-     [](const SqlStatement& q, int col, StoredMessage& m) {
-       m.attempts = static_cast<int>(q.Int(col));
-     }},
+    {"state", [](const SqlStatement& q, int col,
+                 StoredMessage& m) { m.state = ParseMessageState(q.TextView(col)); }},
+    {"attempts", [](const SqlStatement& q, int col,
+                    StoredMessage& m) { m.attempts = static_cast<int>(q.Int(col)); }},
     {"dlr_token",
      [](const SqlStatement& q, int col, StoredMessage& m) { m.dlr_token = q.Text(col); }},
-    {"sent_at", [](const SqlStatement& q, int col, StoredMessage& m) { m.sent_at = At(q.Int(col)); }},
+    {"sent_at",
+     [](const SqlStatement& q, int col, StoredMessage& m) { m.sent_at = At(q.Int(col)); }},
     {"reason", [](const SqlStatement& q, int col, StoredMessage& m) { m.reason = q.Text(col); }},
     {"last_error",
      [](const SqlStatement& q, int col, StoredMessage& m) { m.last_error = q.Text(col); }},

@@ -130,8 +130,9 @@ std::optional<SentMessage> DeliveryStore::LastSmsTo(const std::string& e164) {
   if (!q.Step()) return std::nullopt;
   const OutboxRow row = ReadOutboxRow(q);
   const OutgoingMessage& m = row.message;
-  return SentMessage{m.id,        m.firm_id, m.appointment_id, row.rule_id, m.sender,
-                     m.recipient, m.body,    std::string(ToString(row.state)), row.sent_at};
+  return SentMessage{m.id,       m.firm_id,   m.appointment_id, row.rule_id,
+                     m.sender,   m.recipient, m.body,           std::string(ToString(row.state)),
+                     row.sent_at};
 }
 
 bool DeliveryStore::AddSuppression(const std::string& firm_id, const std::string& contact_key,

@@ -6,10 +6,10 @@ namespace kehrbote {
 
 MessageColumns OutboxRowColumns() {
   using C = MessageColumn;
-  return {C::kId,      C::kFirmId,     C::kAppointmentId, C::kAppointmentVersion, C::kRuleId,
-          C::kPurpose, C::kChannel,    C::kContactKey,    C::kRecipient,          C::kSender,
-          C::kSubject, C::kBody,       C::kDeadlineAt,    C::kAttempts,           C::kDlrToken,
-          C::kDueAt,   C::kState,      C::kSentAt};
+  return {C::kId,      C::kFirmId,  C::kAppointmentId, C::kAppointmentVersion, C::kRuleId,
+          C::kPurpose, C::kChannel, C::kContactKey,    C::kRecipient,          C::kSender,
+          C::kSubject, C::kBody,    C::kDeadlineAt,    C::kAttempts,           C::kDlrToken,
+          C::kDueAt,   C::kState,   C::kSentAt};
 }
 
 OutboxRow ReadOutboxRow(const SqlStatement& q) {

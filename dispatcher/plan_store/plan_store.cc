@@ -91,13 +91,24 @@ ExistingMessage ToExisting(StoredMessage&& s) {
 }
 
 // `plan --firm` lists these columns of every message.
-constexpr MessageColumns kListingColumns = {
-    MessageColumn::kId,         MessageColumn::kFirmId,     MessageColumn::kAppointmentId,
-    MessageColumn::kAppointmentVersion, MessageColumn::kRuleId, MessageColumn::kPurpose,
-    MessageColumn::kChannel,    MessageColumn::kContactKey, MessageColumn::kRecipient,
-    MessageColumn::kSender,     MessageColumn::kSubject,    MessageColumn::kBody,
-    MessageColumn::kSegments,   MessageColumn::kDueAt,      MessageColumn::kDeadlineAt,
-    MessageColumn::kState,      MessageColumn::kReason,     MessageColumn::kLastError};
+constexpr MessageColumns kListingColumns = {MessageColumn::kId,
+                                            MessageColumn::kFirmId,
+                                            MessageColumn::kAppointmentId,
+                                            MessageColumn::kAppointmentVersion,
+                                            MessageColumn::kRuleId,
+                                            MessageColumn::kPurpose,
+                                            MessageColumn::kChannel,
+                                            MessageColumn::kContactKey,
+                                            MessageColumn::kRecipient,
+                                            MessageColumn::kSender,
+                                            MessageColumn::kSubject,
+                                            MessageColumn::kBody,
+                                            MessageColumn::kSegments,
+                                            MessageColumn::kDueAt,
+                                            MessageColumn::kDeadlineAt,
+                                            MessageColumn::kState,
+                                            MessageColumn::kReason,
+                                            MessageColumn::kLastError};
 
 MessageRow ToListed(StoredMessage&& s) {
   MessageRow m;

@@ -33,8 +33,7 @@ std::string_view Trim(std::string_view s) {
 
 }  // namespace
 
-HttpConnection::HttpConnection(const std::string& host, int port,
-                               std::chrono::milliseconds timeout)
+HttpConnection::HttpConnection(const std::string& host, int port, std::chrono::milliseconds timeout)
     : host_header_(host + ":" + std::to_string(port)) {
   Connect(Poco::Net::SocketAddress(host, static_cast<Poco::UInt16>(port)), timeout);
   const Poco::Timespan t(static_cast<Poco::Timespan::TimeDiff>(timeout.count()) * 1000);
@@ -59,8 +58,8 @@ void HttpConnection::Connect(const Poco::Net::SocketAddress& address,
     const milliseconds wait = last ? left : attempt;
     socket_ = std::make_unique<Poco::Net::StreamSocket>();
     try {
-      socket_->connect(address, Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(wait.count()) *
-                                               1000));
+      socket_->connect(address,
+                       Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(wait.count()) * 1000));
       return;
     } catch (const Poco::TimeoutException&) {
       // The SYN was most likely dropped (the server's accept queue was full):
@@ -72,7 +71,7 @@ void HttpConnection::Connect(const Poco::Net::SocketAddress& address,
 
 // The status line and the headers of a reply (`head`: up to the blank line).
 struct HttpConnection::Head {
-  HttpReply reply;                 // status and keep_alive; body empty
+  HttpReply reply;                // status and keep_alive; body empty
   long long content_length = -1;  // -1: none given
 };
 

@@ -243,7 +243,8 @@ TEST_F(KannelChannelTest, AWideWindowsFirstRequestsAllGetThrough) {
   constexpr int kAtOnce = 256;
   std::vector<SendOutcome> outcomes(kAtOnce);
   std::vector<OutgoingMessage> messages;
-  for (int i = 0; i < kAtOnce; ++i) messages.push_back(Message("+4366450" + std::to_string(10000 + i), "Termin"));
+  for (int i = 0; i < kAtOnce; ++i)
+    messages.push_back(Message("+4366450" + std::to_string(10000 + i), "Termin"));
   {
     std::latch start(kAtOnce);
     std::vector<std::thread> senders;
