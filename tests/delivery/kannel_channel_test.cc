@@ -243,11 +243,13 @@ TEST_F(KannelChannelTest, AWideWindowsFirstRequestsAllGetThrough) {
   constexpr int kAtOnce = 256;
   std::vector<SendOutcome> outcomes(kAtOnce);
   std::vector<OutgoingMessage> messages;
+  messages.reserve(kAtOnce);
   for (int i = 0; i < kAtOnce; ++i)
     messages.push_back(Message("+4366450" + std::to_string(10000 + i), "Termin"));
   {
     std::latch start(kAtOnce);
     std::vector<std::thread> senders;
+    senders.reserve(kAtOnce);
     for (int i = 0; i < kAtOnce; ++i)
       senders.emplace_back([&, i] {
         start.arrive_and_wait();
