@@ -46,6 +46,8 @@
 //   SQLite:     492-703 msg/s, wrk 350-637 req/s, ratio 1.04-1.66 (4 runs)
 //   PostgreSQL: 543-637 msg/s, wrk 315-642 req/s, ratio 0.96-1.87 (3 runs)
 //   1,000 SMS (SQLite): 1.7-1.8 s per pass, 0.84-1.41; the code before: 2.4-12.1 s, 0.19-0.77
+//   At load 4.7-7.1 (18:45-18:48): SQLite 1,684 msg/s, wrk 2,457, 0.69 (goal not met);
+//   PostgreSQL 1,495, wrk 1,609, 0.93
 #include <sys/resource.h>
 
 #include <algorithm>
