@@ -40,6 +40,14 @@
 // 15:00-15:05 UTC, load 8.0-12.1, 2 runs each, alternating; docs/delivery.md):
 //   SQLite:     1,097-1,241 msg/s, wrk 1,016-1,036 req/s, ratio 1.08-1.20
 //   PostgreSQL:   905-1,223 msg/s, wrk 1,123-1,141 req/s, ratio 0.81-1.07
+// With connections to Kannel opened 8 at a time and 50 ms connect attempts (Kannel's
+// listen backlog is 10; 256 connections at once lost SYNs for 1-7 s; 2026-12-07
+// 17:41-18:07 UTC, load 15-20, 10,000 SMS with receipts, docs/delivery.md):
+//   SQLite:     492-703 msg/s, wrk 350-637 req/s, ratio 1.04-1.66 (4 runs)
+//   PostgreSQL: 543-637 msg/s, wrk 315-642 req/s, ratio 0.96-1.87 (3 runs)
+//   1,000 SMS (SQLite): 1.7-1.8 s per pass, 0.84-1.41; the code before: 2.4-12.1 s, 0.19-0.77
+//   At load 4.7-7.1 (18:45-18:48): SQLite 1,684 msg/s, wrk 2,457, 0.69 (goal not met);
+//   PostgreSQL 1,495, wrk 1,609, 0.93
 #include <sys/resource.h>
 
 #include <algorithm>

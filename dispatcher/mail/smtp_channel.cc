@@ -189,6 +189,90 @@ std::string SmtpChannel::Render(const OutgoingMessage& m, std::string* message_i
   return out.str();
 }
 
+namespace {
+
+// The message text as SMTP's DATA carries it: CRLF line ends, a '.' starting a
+// line doubled, ending in CRLF (the caller adds the final ".").
+std::string DotStuffed(const std::string& rendered) {
+  std::string data;
+  data.reserve(rendered.size() + 64);
+  bool line_start = true;
+  for (std::size_t i = 0; i < rendered.size(); ++i) {
+    char c = rendered[i];
+    if (line_start && c == '.') data += '.';
+    if (c == '\n' && (i == 0 || rendered[i - 1] != '\r')) data += '\r';
+    data += c;
+    line_start = c == '\n';
+  }
+  if (data.size() < 2 || data.compare(data.size() - 2, 2, "\r\n") != 0) data += "\r\n";
+  return data;
+}
+
+// False, with `out` the failure (5xx permanent, else transient), unless
+// `status` is of class `want` (2 or 3).
+bool Replied(int status, int want, const std::string& what, const std::string& response,
+             SendOutcome& out) {
+  if (status / 100 == want) return true;
+  out.status = status >= 500 ? SendStatus::kPermanent : SendStatus::kTransient;
+  out.detail = what + ": " + response;
+  return false;
+}
+
+}  // namespace
+
+bool SmtpChannel::Greet(Poco::Net::SecureSMTPClientSession& session) const {
+  session.login(settings_.helo_name);
+  if (settings_.tls == SmtpTls::kRequired) {
+    InitSslOnce();
+    Poco::Net::Context::Ptr ctx =
+        new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", settings_.ca_file,
+                               settings_.verify_certificate ? Poco::Net::Context::VERIFY_RELAXED
+                                                            : Poco::Net::Context::VERIFY_NONE,
+                               9, settings_.ca_file.empty(), "ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH");
+    if (!session.startTLS(ctx)) {
+      session.close();
+      return false;
+    }
+  }
+  // After STARTTLS the server forgets the earlier EHLO (RFC 3207): greet again,
+  // with AUTH if configured.
+  if (settings_.username.empty()) {
+    if (settings_.tls == SmtpTls::kRequired) session.login(settings_.helo_name);
+  } else {
+    session.login(settings_.helo_name,
+                  settings_.auth == "login" ? Poco::Net::SMTPClientSession::AUTH_LOGIN
+                                            : Poco::Net::SMTPClientSession::AUTH_PLAIN,
+                  settings_.username, settings_.password);
+  }
+  return true;
+}
+
+SendOutcome SmtpChannel::Transmit(Poco::Net::SecureSMTPClientSession& session,
+                                  const std::string& recipient, const std::string& rendered,
+                                  const std::string& where) const {
+  // Envelope and data by hand, so the rendered text is exactly what is sent.
+  SendOutcome out;
+  std::string response;
+  int status = session.sendCommand("MAIL FROM:", "<" + settings_.from_address + ">", response);
+  if (!Replied(status, 2, "MAIL FROM refused by " + where, response, out)) return out;
+  status = session.sendCommand("RCPT TO:", "<" + recipient + ">", response);
+  if (!Replied(status, 2, "recipient refused by " + where, response, out)) {
+    session.sendCommand("RSET", response);
+    return out;
+  }
+  status = session.sendCommand("DATA", response);
+  if (!Replied(status, 3, "DATA refused by " + where, response, out)) return out;
+  status = session.sendCommand(DotStuffed(rendered) + ".", response);
+  if (!Replied(status, 2, "message refused by " + where, response, out)) return out;
+  out.status = SendStatus::kAccepted;
+  out.detail = response;
+  try {
+    session.close();
+  } catch (const Poco::Exception&) {
+  }
+  return out;
+}
+
 SendOutcome SmtpChannel::Send(const OutgoingMessage& m) {
   SendOutcome out;
   std::string where = settings_.host + ":" + std::to_string(settings_.port);
@@ -198,78 +282,13 @@ SendOutcome SmtpChannel::Send(const OutgoingMessage& m) {
     Poco::Net::SecureSMTPClientSession session(settings_.host,
                                                static_cast<Poco::UInt16>(settings_.port));
     session.setTimeout(Poco::Timespan(settings_.timeout.count() * 1000));
-    session.login(settings_.helo_name);
-    if (settings_.tls == SmtpTls::kRequired) {
-      InitSslOnce();
-      Poco::Net::Context::Ptr ctx = new Poco::Net::Context(
-          Poco::Net::Context::TLS_CLIENT_USE, "", "", settings_.ca_file,
-          settings_.verify_certificate ? Poco::Net::Context::VERIFY_RELAXED
-                                       : Poco::Net::Context::VERIFY_NONE,
-          9, settings_.ca_file.empty(), "ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH");
-      if (!session.startTLS(ctx)) {
-        session.close();
-        out.status = SendStatus::kTransient;
-        out.detail = "mail host " + where + " does not offer STARTTLS; not sent in plain text";
-        return out;
-      }
-    }
-    // After STARTTLS the server forgets the earlier EHLO (RFC 3207): greet again,
-    // with AUTH if configured.
-    if (settings_.username.empty()) {
-      if (settings_.tls == SmtpTls::kRequired) session.login(settings_.helo_name);
-    } else {
-      session.login(settings_.helo_name,
-                    settings_.auth == "login" ? Poco::Net::SMTPClientSession::AUTH_LOGIN
-                                              : Poco::Net::SMTPClientSession::AUTH_PLAIN,
-                    settings_.username, settings_.password);
-    }
-    // Envelope and data by hand, so the rendered text is exactly what is sent.
-    std::string response;
-    int status = session.sendCommand("MAIL FROM:", "<" + settings_.from_address + ">", response);
-    if (!(status / 100 == 2)) {
-      out.status = status >= 500 ? SendStatus::kPermanent : SendStatus::kTransient;
-      out.detail = "MAIL FROM refused by " + where + ": " + response;
+    if (!Greet(session)) {
+      out.status = SendStatus::kTransient;
+      out.detail = "mail host " + where + " does not offer STARTTLS; not sent in plain text";
       return out;
     }
-    status = session.sendCommand("RCPT TO:", "<" + m.recipient + ">", response);
-    if (!(status / 100 == 2)) {
-      out.status = status >= 500 ? SendStatus::kPermanent : SendStatus::kTransient;
-      out.detail = "recipient refused by " + where + ": " + response;
-      session.sendCommand("RSET", response);
-      return out;
-    }
-    status = session.sendCommand("DATA", response);
-    if (!(status / 100 == 3)) {
-      out.status = status >= 500 ? SendStatus::kPermanent : SendStatus::kTransient;
-      out.detail = "DATA refused by " + where + ": " + response;
-      return out;
-    }
-    // Dot-stuffing and CRLF.
-    std::string data;
-    data.reserve(rendered.size() + 64);
-    bool line_start = true;
-    for (std::size_t i = 0; i < rendered.size(); ++i) {
-      char c = rendered[i];
-      if (line_start && c == '.') data += '.';
-      if (c == '\n' && (i == 0 || rendered[i - 1] != '\r')) data += '\r';
-      data += c;
-      line_start = c == '\n';
-    }
-    if (data.size() < 2 || data.compare(data.size() - 2, 2, "\r\n") != 0) data += "\r\n";
-    status = session.sendCommand(data + ".", response);
-    if (!(status / 100 == 2)) {
-      out.status = status >= 500 ? SendStatus::kPermanent : SendStatus::kTransient;
-      out.detail = "message refused by " + where + ": " + response;
-      return out;
-    }
-    out.status = SendStatus::kAccepted;
-    out.gateway_message_id = message_id;
-    out.detail = response;
-    try {
-      session.close();
-    } catch (const Poco::Exception&) {
-    }
-    return out;
+    out = Transmit(session, m.recipient, rendered, where);
+    if (out.status == SendStatus::kAccepted) out.gateway_message_id = message_id;
   } catch (const Poco::Net::SSLException& e) {
     out.status = SendStatus::kTransient;
     out.detail = "TLS with " + where + " failed: " + e.displayText();

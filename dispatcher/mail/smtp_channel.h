@@ -32,6 +32,10 @@
 #include "dispatcher/mail/ics_calendar.h"
 #include "shared/time/clock.h"
 
+namespace Poco::Net {
+class SecureSMTPClientSession;
+}
+
 namespace kehrbote {
 
 enum class SmtpTls { kRequired, kNone };
@@ -66,6 +70,13 @@ class SmtpChannel : public MessageChannel {
   std::string Render(const OutgoingMessage& message, std::string* message_id) const;
 
  private:
+  // EHLO, STARTTLS (if required) and AUTH (if configured); false: the host
+  // offers no STARTTLS though it is required (the session is closed).
+  bool Greet(Poco::Net::SecureSMTPClientSession& session) const;
+  // MAIL FROM, RCPT TO and DATA with `rendered`; the outcome by the host's replies.
+  SendOutcome Transmit(Poco::Net::SecureSMTPClientSession& session, const std::string& recipient,
+                       const std::string& rendered, const std::string& where) const;
+
   SmtpSettings settings_;
   Clock& clock_;
   CalendarLookup lookup_;

@@ -122,7 +122,7 @@ ReceiptResult DeliveryStore::ApplyReceipt(const std::string& token, int status,
 
 std::optional<SentMessage> DeliveryStore::LastSmsTo(const std::string& e164) {
   PooledConnection c = db_.Connect();
-  SqlStatement q(*c, std::string("SELECT ") + kOutboxRowColumns +
+  SqlStatement q(*c, "SELECT " + OutboxRowColumns().SelectList("m") +
                          " FROM messages m WHERE m.contact_key = ? AND m.channel = " +
                          SqlLiteral(ContactChannel::kSms) +
                          " AND m.sent_at IS NOT NULL ORDER BY m.sent_at DESC, m.id DESC LIMIT 1");
@@ -130,8 +130,9 @@ std::optional<SentMessage> DeliveryStore::LastSmsTo(const std::string& e164) {
   if (!q.Step()) return std::nullopt;
   const OutboxRow row = ReadOutboxRow(q);
   const OutgoingMessage& m = row.message;
-  return SentMessage{m.id,        m.firm_id, m.appointment_id, row.rule_id, m.sender,
-                     m.recipient, m.body,    row.state,        row.sent_at};
+  return SentMessage{m.id,       m.firm_id,   m.appointment_id, row.rule_id,
+                     m.sender,   m.recipient, m.body,           std::string(ToString(row.state)),
+                     row.sent_at};
 }
 
 bool DeliveryStore::AddSuppression(const std::string& firm_id, const std::string& contact_key,

@@ -205,11 +205,11 @@ namespace {
 // The pass's hot statements, built once from the enums (the moves checked then).
 // The claim's SELECT: the message, then whether its contact is suppressed and
 // its settle_until.
-constexpr int kSuppressedColumn = kOutboxRowColumnCount;
-constexpr int kSettleUntilColumn = kOutboxRowColumnCount + 1;
+const int kSuppressedColumn = OutboxRowColumns().size();
+const int kSettleUntilColumn = kSuppressedColumn + 1;
 const std::string& ClaimSelectSql() {
   static const std::string sql =
-      std::string("SELECT ") + kOutboxRowColumns +
+      "SELECT " + OutboxRowColumns().SelectList("m") +
       ", (SELECT COUNT(*) FROM suppressions su "
       "WHERE su.firm_id = m.firm_id AND su.contact_key = m.contact_key), "
       "COALESCE(m.settle_until, 0) FROM messages m "
@@ -615,107 +615,120 @@ SendCounts& SendCounts::operator+=(const SendCounts& o) {
   return *this;
 }
 
-SendCounts Outbox::SendDue(Instant at, std::size_t max) {
+// One SendDue: the rows claimed and not yet sent, the requests open, the counts.
+struct Outbox::Pass {
+  Pass(Instant at_, std::size_t max_) : at(at_), max(max_) {}
+  const Instant at;
+  const std::size_t max;  // rows to take from the store at most
   SendCounts counts;
-  counts.released = ReleaseHeld(at);
-  // The window (and the width it adapted to) lives from pass to pass.
-  const std::size_t max_width = std::max<std::size_t>(1, options_.send_window);
-  if (!window_ || window_->max_width() != max_width)
-    window_ = std::make_unique<SendWindow>(max_width, options_.send_window_start);
   OpenSms open_sms;
-  std::deque<Row> claimed;                        // claimed, not yet sent, in id order
-  std::map<std::size_t, Row> open;                // sent, outcome not yet committed
-  std::map<std::size_t, int> open_segments;       // of those, SMS counted for the quota
+  std::deque<Row> claimed;                   // claimed, not yet sent, in id order
+  std::map<std::size_t, Row> open;           // sent, outcome not yet committed
+  std::map<std::size_t, int> open_segments;  // of those, SMS counted for the quota
   std::size_t taken = 0, next_tag = 0;
   bool more = true;  // the store may have more due rows
+
+  bool MayClaim() const { return more && taken < max; }
+  std::size_t Want(std::size_t batch) const { return std::min(batch, max - taken); }
   // Takes a claim made in a committed transaction.
-  auto take = [&](Claimed& c) {
+  void Take(Claimed& c) {
     Count(c, counts);
     taken += c.selected;
     more = more && c.selected == c.wanted;
     for (Row& r : c.rows) claimed.push_back(std::move(r));
-  };
-  auto want = [&] { return std::min(options_.claim_batch, max - taken); };
+  }
+};
+
+SendCounts Outbox::SendDue(Instant at, std::size_t max) {
+  Pass pass(at, max);
+  pass.counts.released = ReleaseHeld(at);
+  // The window (and the width it adapted to) lives from pass to pass.
+  const std::size_t max_width = std::max<std::size_t>(1, options_.send_window);
+  if (!window_ || window_->max_width() != max_width)
+    window_ = std::make_unique<SendWindow>(max_width, options_.send_window_start);
   try {
     while (true) {
-      // Keep as many requests open as the window's width allows now.
-      while (open.size() < window_->width()) {
-        if (claimed.empty()) {
-          if (!more || taken >= max) break;
-          Claimed c;
-          c.wanted = want();
-          Transact([&](SqlConnection& conn) { ClaimIn(conn, at, c); });
-          take(c);
-          continue;
-        }
-        Row row = std::move(claimed.front());
-        claimed.pop_front();
-        int segments = 0;
-        if (!ApplyQuota(row, at, open_sms, counts, &segments)) continue;
-        if (segments > 0) open_sms.Add(row.message.firm_id, segments, +1);
-        std::size_t tag = next_tag++;
-        Row& placed = open.emplace(tag, std::move(row)).first->second;
-        open_segments[tag] = segments;
-        auto it = channels_.find(placed.message.channel);
-        window_->Submit(tag, it == channels_.end() ? nullptr : it->second, &placed.message);
-      }
-      if (open.empty()) break;
-      // Outcomes are timed by the clock of the pass (a pass with --now uses that
-      // instant) and committed together (group commit): each commit takes every
-      // outcome finished by then, at least an eighth of the window, in one
-      // transaction (one fsync) while the other requests are still on the wire.
-      // A slot is refilled only when its outcome is durable, so never more than
-      // W requests lack a committed outcome. Why an eighth (2 of 16): the commit
-      // is the send loop's bottleneck (fsync ~0.5 ms), and answers that arrive
-      // meanwhile go into the next one anyway; waiting for more left slots idle
-      // (half the window: 2,400 msg/s at W = 16, a quarter ~3,500, an eighth
-      // ~3,900 in send_bench), taking a single one costs a commit per outcome
-      // when answers trickle in. The same transaction claims the next batch when
-      // the queue runs low, so the window never drains at a batch boundary and a
-      // claim costs no commit of its own.
-      auto finished = window_->TakeFinished(std::max<std::size_t>(1, window_->width() / 8));
-      SendCounts recorded;
-      Claimed next;
-      const bool claim_ahead = claimed.size() < window_->width() && more && taken < max;
-      next.wanted = claim_ahead ? want() : 0;
-      Transact([&](SqlConnection& c) {
-        recorded = SendCounts{};
-        // The claim first: its SELECT would wait for the outcomes' queued
-        // UPDATEs (one more round trip on PostgreSQL). The two touch different
-        // rows: the claim takes 'planned' ones due now, the outcomes move
-        // 'sending' ones (a retry is due only after its backoff).
-        if (claim_ahead) ClaimIn(c, at, next);
-        std::vector<std::pair<const Row*, const SendOutcome*>> accepted;
-        for (const auto& [tag, outcome] : finished) {
-          if (outcome.status == SendStatus::kAccepted) {
-            accepted.emplace_back(&open.at(tag), &outcome);
-          } else {
-            Record(c, open.at(tag), outcome, at, recorded);
-          }
-        }
-        RecordAccepted(c, accepted, at, recorded);
-      });
-      if (claim_ahead) take(next);
-      counts.accepted += recorded.accepted;
-      counts.retried += recorded.retried;
-      counts.failed += recorded.failed;
-      counts.expired += recorded.expired;
-      for (const auto& [reason, n] : recorded.failure_reasons) counts.failure_reasons[reason] += n;
-      for (const auto& [tag, outcome] : finished) {
-        if (open_segments[tag] > 0)
-          open_sms.Add(open.at(tag).message.firm_id, open_segments[tag], -1);
-        open_segments.erase(tag);
-        open.erase(tag);
-      }
+      FillWindow(pass);
+      if (pass.open.empty()) break;
+      CommitFinished(pass);
     }
   } catch (...) {
     // A store error: wait for the requests still on the wire (they point into
-    // `open`) before giving up; their rows stay 'sending' and the recovery rule
-    // settles them.
+    // `pass.open`) before giving up; their rows stay 'sending' and the recovery
+    // rule settles them.
     window_->TakeFinished(SIZE_MAX);
     throw;
   }
-  return counts;
+  return pass.counts;
+}
+
+void Outbox::FillWindow(Pass& pass) {
+  // Keep as many requests open as the window's width allows now.
+  while (pass.open.size() < window_->width()) {
+    if (pass.claimed.empty()) {
+      if (!pass.MayClaim()) return;
+      Claimed c;
+      c.wanted = pass.Want(options_.claim_batch);
+      Transact([&](SqlConnection& conn) { ClaimIn(conn, pass.at, c); });
+      pass.Take(c);
+      continue;
+    }
+    Row row = std::move(pass.claimed.front());
+    pass.claimed.pop_front();
+    int segments = 0;
+    if (!ApplyQuota(row, pass.at, pass.open_sms, pass.counts, &segments)) continue;
+    if (segments > 0) pass.open_sms.Add(row.message.firm_id, segments, +1);
+    const std::size_t tag = pass.next_tag++;
+    Row& placed = pass.open.emplace(tag, std::move(row)).first->second;
+    pass.open_segments[tag] = segments;
+    auto it = channels_.find(placed.message.channel);
+    window_->Submit(tag, it == channels_.end() ? nullptr : it->second, &placed.message);
+  }
+}
+
+// Outcomes are timed by the clock of the pass (a pass with --now uses that
+// instant) and committed together (group commit): each commit takes every
+// outcome finished by then, at least an eighth of the window, in one
+// transaction (one fsync) while the other requests are still on the wire. A
+// slot is refilled only when its outcome is durable, so never more than W
+// requests lack a committed outcome. Why an eighth (2 of 16): the commit is the
+// send loop's bottleneck (fsync ~0.5 ms), and answers that arrive meanwhile go
+// into the next one anyway; waiting for more left slots idle (half the window:
+// 2,400 msg/s at W = 16, a quarter ~3,500, an eighth ~3,900 in send_bench),
+// taking a single one costs a commit per outcome when answers trickle in. The
+// same transaction claims the next batch when the queue runs low, so the window
+// never drains at a batch boundary and a claim costs no commit of its own.
+void Outbox::CommitFinished(Pass& pass) {
+  auto finished = window_->TakeFinished(std::max<std::size_t>(1, window_->width() / 8));
+  SendCounts recorded;
+  Claimed next;
+  const bool claim_ahead = pass.claimed.size() < window_->width() && pass.MayClaim();
+  next.wanted = claim_ahead ? pass.Want(options_.claim_batch) : 0;
+  Transact([&](SqlConnection& c) {
+    recorded = SendCounts{};
+    // The claim first: its SELECT would wait for the outcomes' queued UPDATEs
+    // (one more round trip on PostgreSQL). The two touch different rows: the
+    // claim takes 'planned' ones due now, the outcomes move 'sending' ones (a
+    // retry is due only after its backoff).
+    if (claim_ahead) ClaimIn(c, pass.at, next);
+    std::vector<std::pair<const Row*, const SendOutcome*>> accepted;
+    for (const auto& [tag, outcome] : finished) {
+      if (outcome.status == SendStatus::kAccepted) {
+        accepted.emplace_back(&pass.open.at(tag), &outcome);
+      } else {
+        Record(c, pass.open.at(tag), outcome, pass.at, recorded);
+      }
+    }
+    RecordAccepted(c, accepted, pass.at, recorded);
+  });
+  if (claim_ahead) pass.Take(next);
+  pass.counts += recorded;
+  for (const auto& [tag, outcome] : finished) {
+    if (pass.open_segments[tag] > 0)
+      pass.open_sms.Add(pass.open.at(tag).message.firm_id, pass.open_segments[tag], -1);
+    pass.open_segments.erase(tag);
+    pass.open.erase(tag);
+  }
 }
 
 std::optional<Instant> Outbox::NextDue() {

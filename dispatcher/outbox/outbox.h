@@ -167,6 +167,12 @@ class Outbox {
   // Claims `out.wanted` rows within `c`'s transaction.
   void ClaimIn(SqlConnection& c, Instant now, Claimed& out);
   static void Count(const Claimed& claimed, SendCounts& counts);
+  // SendDue's steps: requests up to the window's width (claiming when no
+  // claimed row is left), then the finished ones' outcomes committed (and the
+  // next batch claimed in the same transaction when few claimed rows are left).
+  struct Pass;
+  void FillWindow(Pass& pass);
+  void CommitFinished(Pass& pass);
   // A row left in 'sending' by a dead process (RecoverInterrupted).
   struct Interrupted {
     int64_t id = 0, deadline = 0;

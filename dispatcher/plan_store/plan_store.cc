@@ -5,6 +5,7 @@
 
 #include "dispatcher/message/message_channel_name.h"
 #include "dispatcher/message/message_sql.h"
+#include "dispatcher/message/stored_message.h"
 
 namespace kehrbote {
 namespace {
@@ -66,52 +67,69 @@ void PlanStore::Migrate() { db_.Migrate(kPlanningComponent, PlanningMigrations()
 
 namespace {
 
-// The messages row of ExistingMessage, read by ReadExisting.
-constexpr const char* kExistingColumns =
-    "id, appointment_version, rule_id, purpose, channel, contact_key, recipient, state, "
-    "deadline_at, due_at";
+// The planner's diff reads the subset of the row ExistingMessage holds; the
+// columns and their conversions are the table's one mapping (stored_message.h).
+constexpr MessageColumns kExistingColumns = {
+    MessageColumn::kId,         MessageColumn::kAppointmentId, MessageColumn::kAppointmentVersion,
+    MessageColumn::kRuleId,     MessageColumn::kPurpose,       MessageColumn::kChannel,
+    MessageColumn::kContactKey, MessageColumn::kRecipient,     MessageColumn::kDueAt,
+    MessageColumn::kDeadlineAt, MessageColumn::kState};
 
-ExistingMessage ReadExisting(const SqlStatement& q) {
+ExistingMessage ToExisting(StoredMessage&& s) {
   ExistingMessage e;
-  e.id = q.Int(0);
-  e.appointment_version = q.Int(1);
-  e.rule_id = q.Text(2);
-  e.purpose = ParseMessagePurpose(q.TextView(3));
-  e.channel = ParseMessageChannel(q.TextView(4));
-  e.contact_key = q.Text(5);
-  e.recipient = q.Text(6);
-  e.state = ParseMessageState(q.TextView(7));
-  e.deadline = At(q.Int(8));
-  e.due = At(q.Int(9));
+  e.id = s.id;
+  e.appointment_version = s.appointment_version;
+  e.rule_id = std::move(s.rule_id);
+  e.purpose = s.purpose;
+  e.channel = s.channel;
+  e.contact_key = std::move(s.contact_key);
+  e.recipient = std::move(s.recipient);
+  e.state = s.state;
+  e.deadline = s.deadline;
+  e.due = s.due;
   return e;
 }
 
-// The messages row of MessageRow, read by ReadMessageRow.
-constexpr const char* kMessageRowColumns =
-    "id, firm_id, appointment_id, appointment_version, rule_id, purpose, channel, contact_key, "
-    "recipient, sender, subject, body, segments, due_at, deadline_at, state, reason, "
-    "COALESCE(last_error, '')";
+// `plan --firm` lists these columns of every message.
+constexpr MessageColumns kListingColumns = {MessageColumn::kId,
+                                            MessageColumn::kFirmId,
+                                            MessageColumn::kAppointmentId,
+                                            MessageColumn::kAppointmentVersion,
+                                            MessageColumn::kRuleId,
+                                            MessageColumn::kPurpose,
+                                            MessageColumn::kChannel,
+                                            MessageColumn::kContactKey,
+                                            MessageColumn::kRecipient,
+                                            MessageColumn::kSender,
+                                            MessageColumn::kSubject,
+                                            MessageColumn::kBody,
+                                            MessageColumn::kSegments,
+                                            MessageColumn::kDueAt,
+                                            MessageColumn::kDeadlineAt,
+                                            MessageColumn::kState,
+                                            MessageColumn::kReason,
+                                            MessageColumn::kLastError};
 
-MessageRow ReadMessageRow(const SqlStatement& q) {
+MessageRow ToListed(StoredMessage&& s) {
   MessageRow m;
-  m.id = q.Int(0);
-  m.firm_id = q.Text(1);
-  m.appointment_id = q.Text(2);
-  m.appointment_version = q.Int(3);
-  m.rule_id = q.Text(4);
-  m.purpose = q.Text(5);
-  m.channel = q.Text(6);
-  m.contact_key = q.Text(7);
-  m.recipient = q.Text(8);
-  m.sender = q.Text(9);
-  m.subject = q.Text(10);
-  m.body = q.Text(11);
-  m.segments = static_cast<int>(q.Int(12));
-  m.due = At(q.Int(13));
-  m.deadline = At(q.Int(14));
-  m.state = q.Text(15);
-  m.reason = q.Text(16);
-  m.last_error = q.Text(17);
+  m.id = s.id;
+  m.firm_id = std::move(s.firm_id);
+  m.appointment_id = std::move(s.appointment_id);
+  m.appointment_version = s.appointment_version;
+  m.rule_id = std::move(s.rule_id);
+  m.purpose = ToString(s.purpose);
+  m.channel = ToString(s.channel);
+  m.contact_key = std::move(s.contact_key);
+  m.recipient = std::move(s.recipient);
+  m.sender = std::move(s.sender);
+  m.subject = std::move(s.subject);
+  m.body = std::move(s.body);
+  m.segments = s.segments;
+  m.due = s.due;
+  m.deadline = s.deadline;
+  m.state = ToString(s.state);
+  m.reason = std::move(s.reason);
+  m.last_error = std::move(s.last_error);
   return m;
 }
 
@@ -159,9 +177,9 @@ void BindMessage(SqlStatement& st, const PlannedMessage& m, int64_t now) {
 
 // One statement run once per row inside a SqlBatch: the rows go in one round
 // trip on PostgreSQL (pipelined), and are local calls on SQLite anyway.
-// Finish() returns the rows changed: what Run() returned (SQLite) plus what the
-// batch counted (PostgreSQL, where Run() only queues and returns 0). Text bound
-// by Row() must outlive the next Run() (SQLite binds without copying).
+// Finish() returns the rows changed (the batch's count; Run() in a batch returns
+// 0 on both engines). Text bound by Row() must outlive the next Run() (SQLite
+// binds without copying).
 class PerRowWrite {
  public:
   PerRowWrite(SqlConnection& c, const std::string& sql) : st_(c, sql), batch_(c) {}
@@ -172,13 +190,12 @@ class PerRowWrite {
     st_.BindAll(values...);
     Run();
   }
-  void Run() { changed_ += st_.Run(); }
-  int Finish() { return static_cast<int>(changed_ + batch_.Finish()); }
+  void Run() { st_.Run(); }
+  int Finish() { return static_cast<int>(batch_.Finish()); }
 
  private:
   SqlStatement st_;  // prepared before the batch begins (PQprepare leaves a pipeline)
   SqlBatch batch_;
-  int64_t changed_ = 0;
 };
 
 // "UPDATE ... SET state = 'cancelled' ... WHERE state IN ('planned', 'held')
@@ -197,13 +214,17 @@ std::string CancelPendingSql() {
 
 std::map<std::string, std::vector<ExistingMessage>> PlanStore::ExistingMessagesOfFirm(
     SqlConnection& c, std::string_view firm_id) {
-  static const std::string sql = std::string("SELECT ") + kExistingColumns +
-                                 ", appointment_id FROM messages WHERE firm_id = ? "
+  static const std::string sql = "SELECT " + kExistingColumns.SelectList() +
+                                 " FROM messages WHERE firm_id = ? "
                                  "AND rule_id NOT IN ('heartbeat', 'alarm') ORDER BY id";
   SqlStatement q(c, sql);
   q.Bind(1, firm_id);
   std::map<std::string, std::vector<ExistingMessage>> out;
-  while (q.Step()) out[q.Text(10)].push_back(ReadExisting(q));
+  while (q.Step()) {
+    StoredMessage s = ReadStoredMessage(q, kExistingColumns);
+    std::string appointment_id = std::move(s.appointment_id);
+    out[appointment_id].push_back(ToExisting(std::move(s)));
+  }
   return out;
 }
 
@@ -314,11 +335,11 @@ PlanWriteResult PlanStore::WriteAll(SqlConnection& c,
 
 std::vector<MessageRow> PlanStore::ListMessages(std::string_view firm_id) {
   PooledConnection c = db_.Connect();
-  SqlStatement q(*c, std::string("SELECT ") + kMessageRowColumns +
+  SqlStatement q(*c, "SELECT " + kListingColumns.SelectList() +
                          " FROM messages WHERE firm_id = ? ORDER BY due_at, id");
   q.Bind(1, firm_id);
   std::vector<MessageRow> out;
-  while (q.Step()) out.push_back(ReadMessageRow(q));
+  while (q.Step()) out.push_back(ToListed(ReadStoredMessage(q, kListingColumns)));
   return out;
 }
 

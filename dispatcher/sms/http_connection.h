@@ -7,6 +7,15 @@
 // with Kannel. Here a request is one send() of a prepared string and the reply
 // is parsed from one buffer.
 //
+// Connecting: attempts of 50 ms, 100 ms, ... up to 1 s each, a new socket for
+// each, until the timeout. Why: Kannel (gwlib) listens with a backlog of 10, so
+// the first requests of a wide send window (hundreds of connections opened at
+// once) overflow its accept queue; the kernel drops those SYNs and TCP repeats
+// them only after 1 s, 3 s and 7 s, all together, and a pass waited seconds for
+// its slowest connection (or timed out, and the window halved). A new attempt
+// after 50 ms gets in as soon as the queue has room again. A refused
+// connection is not tried again.
+//
 // Errors:
 //   HttpClosedBeforeReply  the server closed (or, on a reused connection, reset)
 //                          the connection before sending any byte of a reply
@@ -23,8 +32,10 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace Poco::Net {
+class SocketAddress;
 class StreamSocket;
 }
 
@@ -57,6 +68,21 @@ class HttpConnection {
   std::chrono::steady_clock::time_point last_used() const { return last_used_; }
 
  private:
+  static constexpr std::chrono::milliseconds kFirstConnectAttempt{50};
+  static constexpr std::chrono::milliseconds kLongestConnectAttempt{1000};
+  struct Head;
+  // Connects socket_ to `address` within `timeout` (see above).
+  void Connect(const Poco::Net::SocketAddress& address, std::chrono::milliseconds timeout);
+  // Appends what the socket has (up to 4 KB) to `in`; <= 0: closed.
+  int Receive(std::string& in);
+  // Sends the GET and waits for the reply's first bytes (into `in`).
+  void SendRequest(const std::string& target, std::string& in);
+  // Reads until `in` holds the whole head; returns where its blank line starts.
+  std::size_t ReadHead(std::string& in);
+  static Head ParseHead(std::string_view head);
+  // The body after `body_start` into head.reply (by its Content-Length, else to the close).
+  void ReadBody(std::string& in, std::size_t body_start, Head& head);
+
   std::unique_ptr<Poco::Net::StreamSocket> socket_;
   std::string host_header_;
   bool reused_ = false;  // a reply was read on it before

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <stdexcept>
 
@@ -111,28 +112,35 @@ std::string HttpSmsChannel::Where() const {
   return "SMS gateway " + url;
 }
 
-SendOutcome HttpSmsChannel::Send(const OutgoingMessage& m) {
+namespace {
+
+// The text as Kannel would send it (its coding and parts), or the permanent
+// failure why `m` cannot go out at all.
+std::optional<SendOutcome> RefuseText(const OutgoingMessage& m, int max_parts, KannelText& kt) {
   SendOutcome out;
-  KannelText kt;
+  out.status = SendStatus::kPermanent;
   try {
     kt = PrepareKannelText(m.body);
   } catch (const InvalidUtf8Error& e) {
-    out.status = SendStatus::kPermanent;
     out.detail = std::string("message text: ") + e.what();
     return out;
   }
-  if (kt.segments > settings_.max_parts) {
-    out.status = SendStatus::kPermanent;
+  if (kt.segments > max_parts) {
     out.detail = "text needs " + std::to_string(kt.segments) + " SMS parts, gateway allows " +
-                 std::to_string(settings_.max_parts);
+                 std::to_string(max_parts);
     return out;
   }
   if (std::string e = CheckSmsSender(m.sender); !e.empty()) {
-    out.status = SendStatus::kPermanent;
     out.detail = e;
     return out;
   }
-  out.segments = kt.segments;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> HttpSmsChannel::Placeholders(
+    const OutgoingMessage& m, const KannelText& kt) const {
   std::string dlr;
   if (!settings_.dlr_url.empty() && !m.dlr_token.empty()) {
     dlr = settings_.dlr_url + (settings_.dlr_url.find('?') == std::string::npos ? "?" : "&") +
@@ -141,7 +149,7 @@ SendOutcome HttpSmsChannel::Send(const OutgoingMessage& m) {
   std::string to_digits = !m.recipient.empty() && m.recipient[0] == '+' ? m.recipient.substr(1)
                                                                         : m.recipient;
   // The provider gets the text as the user wrote it; fillers are Kannel-only.
-  std::vector<std::pair<std::string, std::string>> values = {
+  return {
       {"to", m.recipient},
       {"to_digits", to_digits},
       {"from", m.sender},
@@ -154,70 +162,90 @@ SendOutcome HttpSmsChannel::Send(const OutgoingMessage& m) {
       {"id", std::to_string(m.id)},
       {"secret", settings_.secret},
   };
-  std::string url, body;
-  std::vector<std::pair<std::string, std::string>> headers;
+}
+
+HttpSmsChannel::Request HttpSmsChannel::Expand(
+    const std::vector<std::pair<std::string, std::string>>& values) const {
+  Request r;
+  r.url = ExpandTemplate(settings_.url, values, "url");
+  r.body = ExpandTemplate(settings_.body, values, settings_.body_format);
+  for (const auto& [k, v] : settings_.headers)
+    r.headers.emplace_back(k, ExpandTemplate(v, values, "raw"));
+  return r;
+}
+
+HttpSmsChannel::Reply HttpSmsChannel::Exchange(const Request& r) const {
+  Poco::URI uri(r.url);
+  std::unique_ptr<Poco::Net::HTTPClientSession> session;
+  if (uri.getScheme() == "https") {
+    session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort());
+  } else {
+    session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+  }
+  session->setTimeout(Poco::Timespan(settings_.timeout.count() * 1000));
+  Poco::Net::HTTPRequest request(settings_.method, uri.getPathAndQuery(),
+                                 Poco::Net::HTTPMessage::HTTP_1_1);
+  for (const auto& [k, v] : r.headers) request.set(k, v);
+  if (!r.body.empty() || settings_.method == "POST" || settings_.method == "PUT") {
+    if (!request.has("Content-Type")) {
+      request.setContentType(settings_.body_format == "json"   ? "application/json"
+                             : settings_.body_format == "form" ? "application/x-www-form-urlencoded"
+                                                               : "text/plain; charset=utf-8");
+    }
+    request.setContentLength(static_cast<std::streamsize>(r.body.size()));
+  }
+  std::ostream& os = session->sendRequest(request);
+  os << r.body;
+  Poco::Net::HTTPResponse response;
+  std::istream& rs = session->receiveResponse(response);
+  Reply reply;
+  Poco::StreamCopier::copyToString(rs, reply.body);
+  reply.status = static_cast<int>(response.getStatus());
+  return reply;
+}
+
+void HttpSmsChannel::Classify(const Reply& reply, SendOutcome& out) const {
+  const int status = reply.status;
+  out.detail = "HTTP " + std::to_string(status) + " " + reply.body.substr(0, 500);
+  const bool success = std::find(settings_.success_status.begin(), settings_.success_status.end(),
+                                 status) != settings_.success_status.end();
+  if (!success) {
+    out.detail = Where() + ": " + out.detail;
+    out.status = status == 429 || status >= 500 ? SendStatus::kTransient : SendStatus::kPermanent;
+    return;
+  }
+  // Taken, whether or not its id can be read: the gateway has it, so it is not sent again.
+  out.status = SendStatus::kAccepted;
+  if (!settings_.message_id_pointer.empty()) {
+    auto id = JsonPointerValue(reply.body, settings_.message_id_pointer);
+    if (id) {
+      out.gateway_message_id = *id;
+    } else {
+      out.detail += " (no message id at " + settings_.message_id_pointer + ")";
+    }
+  } else if (!settings_.message_id_regex.empty()) {
+    std::smatch match;
+    std::regex re(settings_.message_id_regex);
+    if (std::regex_search(reply.body, match, re) && match.size() > 1)
+      out.gateway_message_id = match[1];
+  }
+}
+
+SendOutcome HttpSmsChannel::Send(const OutgoingMessage& m) {
+  KannelText kt;
+  if (std::optional<SendOutcome> refused = RefuseText(m, settings_.max_parts, kt)) return *refused;
+  SendOutcome out;
+  out.segments = kt.segments;
+  Request request;
   try {
-    url = ExpandTemplate(settings_.url, values, "url");
-    body = ExpandTemplate(settings_.body, values, settings_.body_format);
-    for (const auto& [k, v] : settings_.headers) headers.emplace_back(k, ExpandTemplate(v, values, "raw"));
+    request = Expand(Placeholders(m, kt));
   } catch (const std::exception& e) {
     out.status = SendStatus::kPermanent;
     out.detail = std::string("provider template: ") + e.what();
     return out;
   }
-  Poco::URI uri(url);
   try {
-    std::unique_ptr<Poco::Net::HTTPClientSession> session;
-    if (uri.getScheme() == "https") {
-      session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort());
-    } else {
-      session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
-    }
-    session->setTimeout(Poco::Timespan(settings_.timeout.count() * 1000));
-    Poco::Net::HTTPRequest request(settings_.method, uri.getPathAndQuery(),
-                                   Poco::Net::HTTPMessage::HTTP_1_1);
-    for (const auto& [k, v] : headers) request.set(k, v);
-    if (!body.empty() || settings_.method == "POST" || settings_.method == "PUT") {
-      if (!request.has("Content-Type")) {
-        request.setContentType(settings_.body_format == "json" ? "application/json"
-                               : settings_.body_format == "form"
-                                   ? "application/x-www-form-urlencoded"
-                                   : "text/plain; charset=utf-8");
-      }
-      request.setContentLength(static_cast<std::streamsize>(body.size()));
-    }
-    std::ostream& os = session->sendRequest(request);
-    os << body;
-    Poco::Net::HTTPResponse response;
-    std::istream& rs = session->receiveResponse(response);
-    std::string reply;
-    Poco::StreamCopier::copyToString(rs, reply);
-    int status = static_cast<int>(response.getStatus());
-    out.detail = "HTTP " + std::to_string(status) + " " + reply.substr(0, 500);
-    bool success = std::find(settings_.success_status.begin(), settings_.success_status.end(),
-                             status) != settings_.success_status.end();
-    if (!success) out.detail = Where() + ": " + out.detail;
-    if (success) {
-      if (!settings_.message_id_pointer.empty()) {
-        auto id = JsonPointerValue(reply, settings_.message_id_pointer);
-        if (!id) {
-          // Taken but unreadable: the gateway has it, so do not send again.
-          out.status = SendStatus::kAccepted;
-          out.detail += " (no message id at " + settings_.message_id_pointer + ")";
-          return out;
-        }
-        out.gateway_message_id = *id;
-      } else if (!settings_.message_id_regex.empty()) {
-        std::smatch match;
-        std::regex re(settings_.message_id_regex);
-        if (std::regex_search(reply, match, re) && match.size() > 1) out.gateway_message_id = match[1];
-      }
-      out.status = SendStatus::kAccepted;
-    } else if (status == 429 || status >= 500) {
-      out.status = SendStatus::kTransient;
-    } else {
-      out.status = SendStatus::kPermanent;
-    }
+    Classify(Exchange(request), out);
   } catch (const Poco::Exception& e) {
     out.status = SendStatus::kTransient;
     out.detail = Where() + ": cannot reach: " + e.displayText();

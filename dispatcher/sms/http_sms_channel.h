@@ -25,11 +25,13 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "dispatcher/channel/message_channel.h"
+#include "dispatcher/sms/kannel_channel.h"
 #include "shared/time/clock.h"
 
 namespace kehrbote {
@@ -55,6 +57,23 @@ class HttpSmsChannel : public MessageChannel {
   SendOutcome Send(const OutgoingMessage& message) override;
 
  private:
+  struct Request {
+    std::string url, body;
+    std::vector<std::pair<std::string, std::string>> headers;
+  };
+  struct Reply {
+    int status = 0;
+    std::string body;
+  };
+  // The placeholders' values for `m` (whose text `kt` is).
+  std::vector<std::pair<std::string, std::string>> Placeholders(const OutgoingMessage& m,
+                                                                const KannelText& kt) const;
+  // The configured URL, body and headers with `values`; throws for an unknown placeholder.
+  Request Expand(const std::vector<std::pair<std::string, std::string>>& values) const;
+  // One request on a new connection; throws Poco::Exception when it cannot.
+  Reply Exchange(const Request& request) const;
+  // Accepted (with the gateway's message id, if configured), transient or permanent.
+  void Classify(const Reply& reply, SendOutcome& out) const;
   // "SMS gateway https://host/path" for error messages, without secrets.
   std::string Where() const;
   HttpSmsSettings settings_;

@@ -191,7 +191,18 @@ std::unique_ptr<HttpConnection> KannelChannel::TakeConnection() {
       if (connection->last_used() > stale) return connection;
     }
   }
-  return std::make_unique<HttpConnection>(host_, port_, settings_.timeout);
+  // Waits for a permit at most 1 s, then connects without: the burst is over by
+  // then, and a gateway that drops every SYN must not make 256 requests fail 8
+  // at a time, one timeout after the other.
+  const bool permit = connecting_.try_acquire_for(std::chrono::seconds(1));
+  try {
+    auto connection = std::make_unique<HttpConnection>(host_, port_, settings_.timeout);
+    if (permit) connecting_.release();
+    return connection;
+  } catch (...) {
+    if (permit) connecting_.release();
+    throw;
+  }
 }
 
 void KannelChannel::GiveBack(std::unique_ptr<HttpConnection> connection) {

@@ -25,12 +25,13 @@
 // Kannel's reply carries no message id; receipts are matched by the token.
 // Thread-safe: each concurrent Send() uses its own keep-alive connection
 // (HttpConnection), taken from and given back to a small pool (the outbox's
-// send window).
+// send window); connections are opened kConnectingAtOnce at a time.
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <semaphore>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,11 @@ class KannelChannel : public MessageChannel {
 
   std::mutex idle_mu_;
   std::vector<std::unique_ptr<HttpConnection>> idle_;  // kept-alive connections
+  // Connections being opened at once: fewer SYNs than Kannel's accept queue
+  // holds (10), so a wide window's first requests do not overflow it. One that
+  // waited 1 s for a permit connects without one (see TakeConnection).
+  static constexpr std::ptrdiff_t kConnectingAtOnce = 8;
+  std::counting_semaphore<kConnectingAtOnce> connecting_{kConnectingAtOnce};
 };
 
 // The text as handed to Kannel, with U+200B fillers where Kannel's fixed UCS-2

@@ -19,10 +19,13 @@
 //
 // Batches: between BeginBatch() and EndBatch(), Run() of a statement may be
 // queued instead of waiting for its answer (PostgreSQL pipeline mode: one round
-// trip for many writes). Run() then returns 0; EndBatch() waits for all queued
-// statements, returns the rows they changed, and throws the first error. A
-// Step() in a batch first waits for what is queued. On SQLite a batch changes
-// nothing (each Run() is a local call anyway).
+// trip for many writes). One contract on both engines: Run() in a batch returns
+// 0, and EndBatch() returns the rows changed by all statements Run() in the
+// batch (summed), after waiting for the queued ones, and throws the first
+// error. So a caller that needs one statement's own count runs it outside a
+// batch. A Step() in a batch first waits for what is queued. On SQLite each
+// Run() is a local call anyway: the batch only sums the counts. A batch does
+// not nest (BeginBatch() in a batch throws).
 //
 // Threads: a connection and its statements belong to one thread at a time
 // (Database hands them out one per thread). Failures throw DatabaseError with
@@ -134,8 +137,8 @@ class SqlStatement {
   // Steps once: true if a row is ready (read it with the getters), false when
   // the statement is done (it is then ready to run again).
   bool Step() { return st_->Step(); }
-  // Runs the statement to its end; returns the rows changed (0 when queued in a
-  // batch on PostgreSQL).
+  // Runs the statement to its end; returns the rows changed (0 in a batch: the
+  // batch's EndBatch() counts them, see the file comment).
   int64_t Run() { return st_->Run(); }
 
   int64_t Int(int col) const { return st_->Int(col); }
@@ -155,8 +158,9 @@ class SqlStatement {
 };
 
 // A batch for as long as it lives (see the file comment): Finish() ends it and
-// returns the rows its queued statements changed; a batch not finished (an
-// exception) is ended quietly, and the caller's transaction rolls back.
+// returns the rows all its statements changed (their Run() returned 0); a batch
+// not finished (an exception) is ended quietly, and the caller's transaction
+// rolls back.
 class SqlBatch {
  public:
   explicit SqlBatch(SqlConnection& c) : c_(&c) { c.BeginBatch(); }

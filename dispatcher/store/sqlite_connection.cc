@@ -7,7 +7,7 @@ namespace {
 
 class SqlitePrepared : public PreparedStatement {
  public:
-  SqlitePrepared(sqlite3* db, const std::string& sql) : db_(db), sql_(sql) {
+  SqlitePrepared(SqliteConnection& c, const std::string& sql) : c_(c), db_(c.handle()), sql_(sql) {
     if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
                            &st_, nullptr) != SQLITE_OK)
       Fail("prepare");
@@ -33,7 +33,7 @@ class SqlitePrepared : public PreparedStatement {
   int64_t Run() override {
     while (Step()) {
     }
-    return sqlite3_changes64(db_);
+    return c_.Changed(sqlite3_changes64(db_));
   }
 
   int64_t Int(int col) const override { return sqlite3_column_int64(st_, col); }
@@ -59,6 +59,7 @@ class SqlitePrepared : public PreparedStatement {
                         " (in: " + sql_ + ")");
   }
 
+  SqliteConnection& c_;
   sqlite3* db_;
   sqlite3_stmt* st_ = nullptr;
   std::string sql_;
@@ -98,7 +99,7 @@ void SqliteConnection::Execute(std::string_view sql) {
 
 std::unique_ptr<PreparedStatement> SqliteConnection::Take(const std::string& sql) {
   auto it = cache_.find(sql);
-  if (it == cache_.end()) return std::make_unique<SqlitePrepared>(db_, sql);
+  if (it == cache_.end()) return std::make_unique<SqlitePrepared>(*this, sql);
   std::unique_ptr<PreparedStatement> st = std::move(it->second);
   cache_.erase(it);
   return st;
@@ -107,6 +108,24 @@ std::unique_ptr<PreparedStatement> SqliteConnection::Take(const std::string& sql
 void SqliteConnection::Give(const std::string& sql, std::unique_ptr<PreparedStatement> st) {
   // SQL built per call (IN lists, multi-row batches) would otherwise pile up.
   if (cache_.size() < kCachedStatements) cache_.emplace(sql, std::move(st));
+}
+
+void SqliteConnection::BeginBatch() {
+  if (in_batch_) throw DatabaseError("database '" + description_ + "': batch already open");
+  in_batch_ = true;
+  batch_changed_ = 0;
+}
+
+int64_t SqliteConnection::EndBatch() {
+  if (!in_batch_) return 0;
+  in_batch_ = false;
+  return batch_changed_;
+}
+
+int64_t SqliteConnection::Changed(int64_t changed) {
+  if (!in_batch_) return changed;
+  batch_changed_ += changed;
+  return 0;
 }
 
 }  // namespace kehrbote

@@ -34,6 +34,13 @@ class SqliteConnection : public SqlConnection {
   bool Reusable() const override;
   std::unique_ptr<PreparedStatement> Take(const std::string& sql) override;
   void Give(const std::string& sql, std::unique_ptr<PreparedStatement> st) override;
+  // A batch only sums the rows its statements change (each Run() is a local
+  // call anyway): the contract of sql_connection.h, the same as PostgreSQL's.
+  void BeginBatch() override;
+  int64_t EndBatch() override;
+  // For its statements: in a batch, `changed` is added to the batch's sum and
+  // Run() returns 0; else Run() returns `changed`.
+  int64_t Changed(int64_t changed);
 
   // For the WAL checkpointer and PRAGMAs of the store layer.
   sqlite3* handle() { return db_; }
@@ -41,6 +48,8 @@ class SqliteConnection : public SqlConnection {
  private:
   sqlite3* db_ = nullptr;
   std::string description_;
+  bool in_batch_ = false;
+  int64_t batch_changed_ = 0;
   std::unordered_multimap<std::string, std::unique_ptr<PreparedStatement>> cache_;
 };
 

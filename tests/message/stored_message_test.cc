@@ -6,6 +6,7 @@
 #include <string>
 
 #include "dispatcher/message/message_value_error.h"
+#include "dispatcher/message/stored_message.h"
 #include "dispatcher/plan_store/plan_store.h"
 #include "tests/store/store_test_env.h"
 
@@ -72,6 +73,50 @@ TEST_P(StoredMessageTest, AnUnknownStoredStateIsAnErrorNamingIt) {
 TEST_P(StoredMessageTest, AnUnknownStoredChannelIsAnErrorNamingIt) {
   Insert(1, "reminder", "fax", "planned");
   EXPECT_THROW(Read(), MessageValueError);
+}
+
+// The one mapping (stored_message.h): a subset of columns selects and reads
+// only those, in the fixed order, and a query's own columns follow it.
+TEST_P(StoredMessageTest, ASubsetOfColumnsReadsOnlyThoseAndWhatFollowsIt) {
+  Insert(7, "heartbeat", "email", "delivered");
+  constexpr MessageColumns kSome = {MessageColumn::kState, MessageColumn::kId,
+                                    MessageColumn::kChannel, MessageColumn::kDlrToken};
+  EXPECT_EQ(kSome.size(), 4);
+  EXPECT_EQ(kSome.SelectList("m"), "m.id, m.channel, m.state, m.dlr_token");
+  PooledConnection c = fresh_.db().Connect();
+  SqlStatement q(*c, "SELECT " + kSome.SelectList("m") + ", 42 FROM messages m");
+  ASSERT_TRUE(q.Step());
+  StoredMessage m = ReadStoredMessage(q, kSome);
+  EXPECT_EQ(m.id, 7);
+  EXPECT_EQ(m.channel, ContactChannel::kEmail);
+  EXPECT_EQ(m.state, MessageState::kDelivered);
+  EXPECT_EQ(m.dlr_token, "");  // NULL before the first claim
+  EXPECT_EQ(m.body, "");       // not selected: the default
+  EXPECT_EQ(m.purpose, MessagePurpose::kReminder);
+  EXPECT_EQ(q.Int(kSome.size()), 42);
+}
+
+TEST_P(StoredMessageTest, EveryColumnReadsWithItsConversion) {
+  Insert(3, "alarm", "sms", "failed");
+  PooledConnection c = fresh_.db().Connect();
+  SqlStatement q(*c, "SELECT " + MessageColumns::All().SelectList() + " FROM messages");
+  ASSERT_TRUE(q.Step());
+  EXPECT_EQ(q.Columns(), MessageColumns::All().size());
+  StoredMessage m = ReadStoredMessage(q, MessageColumns::All());
+  EXPECT_EQ(m.id, 3);
+  EXPECT_EQ(m.firm_id, "huber");
+  EXPECT_EQ(m.appointment_id, "A1");
+  EXPECT_EQ(m.appointment_version, 1);
+  EXPECT_EQ(m.rule_id, "rule-3");
+  EXPECT_EQ(m.purpose, MessagePurpose::kAlarm);
+  EXPECT_EQ(m.channel, ContactChannel::kSms);
+  EXPECT_EQ(m.body, "text");
+  EXPECT_EQ(m.due, Instant(std::chrono::seconds(100)));
+  EXPECT_EQ(m.deadline, Instant(std::chrono::seconds(200)));
+  EXPECT_EQ(m.state, MessageState::kFailed);
+  EXPECT_EQ(m.attempts, 0);
+  EXPECT_EQ(m.sent_at, Instant{});  // NULL: never sent
+  EXPECT_EQ(m.last_error, "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, StoredMessageTest,

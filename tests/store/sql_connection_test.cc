@@ -81,17 +81,24 @@ TEST_P(SqlConnectionTest, BatchWritesAllAndCountsThem) {
   db().InTransaction([this](SqlConnection& c) {
     SqlBatch batch(c);
     SqlStatement insert(c, "INSERT INTO t (id, n) VALUES (?, ?)");
-    for (int64_t i = 1; i <= 1000; ++i) insert.BindAll(i, i).Run();
+    int64_t run_counts = 0;
+    for (int64_t i = 1; i <= 1000; ++i) run_counts += insert.BindAll(i, i).Run();
     // A query inside the batch sees what was queued before it.
     EXPECT_EQ(QueryInt(c, "SELECT COUNT(*) FROM t"), 1000);
     SqlStatement update(c, "UPDATE t SET n = n + 1 WHERE id = ?");
-    for (int64_t i = 1; i <= 600; ++i) update.Bind(1, i).Run();
-    const int64_t changed = batch.Finish();
-    // PostgreSQL counts the queued statements' rows (1,000 inserted, 600
-    // updated) at Finish(); SQLite's Run() returned them at once.
-    if (db().dialect() == SqlDialect::kPostgresql) {
-      EXPECT_EQ(changed, 1600);
-    }
+    for (int64_t i = 1; i <= 600; ++i) run_counts += update.Bind(1, i).Run();
+    // One contract on both engines: Run() in a batch returns 0, Finish() the
+    // sum of every statement's rows (1,000 inserted, 600 updated).
+    EXPECT_EQ(run_counts, 0);
+    EXPECT_EQ(batch.Finish(), 1600);
+  });
+  // Outside a batch Run() counts again, and a new batch starts from 0.
+  db().InTransaction([](SqlConnection& c) {
+    EXPECT_EQ(Execute(c, "UPDATE t SET name = 'a' WHERE id <= ?", int64_t{10}), 10);
+    SqlBatch batch(c);
+    EXPECT_EQ(Execute(c, "UPDATE t SET name = 'b' WHERE id <= ?", int64_t{3}), 0);
+    EXPECT_EQ(Execute(c, "DELETE FROM t WHERE id > ?", int64_t{5000}), 0);
+    EXPECT_EQ(batch.Finish(), 3);
   });
   EXPECT_EQ(Count(), 1000);
   EXPECT_EQ(QueryInt(*db().Connect(), "SELECT SUM(n) FROM t"), 500'500 + 600);
