@@ -3,7 +3,10 @@
 #   -DKEHRBOTE_SANITIZE=thread              TSan (scripts/test-sanitizers: build-tsan/)
 # Empty (the default) is the normal build. UBSan does not recover: the first undefined
 # behaviour aborts the process, so a test cannot pass over it (-fno-sanitize-recover).
-# Frame pointers keep the reports' stacks complete in RelWithDebInfo's -O2.
+# Frame pointers keep the reports' stacks complete. -O1 -g1 instead of RelWithDebInfo's -O2 -g:
+# CI compiles the sanitized tree cold (docs/architecture.md, "CI time"); -O1 is what the
+# sanitizers' authors recommend and -g1 keeps the line tables the reports need (no variables),
+# which makes the objects and the links much smaller.
 set(KEHRBOTE_SANITIZE "" CACHE STRING
     "Sanitizers for every target: address,undefined | thread | empty for none")
 if(NOT KEHRBOTE_SANITIZE)
@@ -16,6 +19,8 @@ if(NOT KEHRBOTE_SANITIZE MATCHES "^(address,undefined|undefined,address|address|
   message(FATAL_ERROR "KEHRBOTE_SANITIZE=${KEHRBOTE_SANITIZE}: use address,undefined or thread")
 endif()
 set(kehrbote_sanitize_flags -fsanitize=${KEHRBOTE_SANITIZE} -fno-omit-frame-pointer)
+# After CMAKE_CXX_FLAGS_<CONFIG> on the command line, so these win over its -O2 -g.
+add_compile_options(-O1 -g1)
 if(KEHRBOTE_SANITIZE MATCHES "undefined")
   list(APPEND kehrbote_sanitize_flags -fno-sanitize-recover=all)
 endif()

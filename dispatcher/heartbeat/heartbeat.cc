@@ -292,9 +292,9 @@ Heartbeat::FirmHeartbeat Heartbeat::RunFirm(const FirmConfig& firm, Instant now,
       m.recipient = rc.key;
       m.sender = firm.policy.sender_name;
       if (rc.channel == ContactChannel::kSms) {
-        RenderedText sms = EncodeSms(firm.policy, text);
-        m.body = sms.body;
-        m.segments = sms.segments;
+        RenderedText encoded = EncodeSms(firm.policy, text);
+        m.body = encoded.body;
+        m.segments = encoded.segments;
       } else {
         m.subject = subject;
         m.body = text;

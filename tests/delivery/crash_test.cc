@@ -279,7 +279,7 @@ TEST_P(OutboxCrashTest, SigkillDuringSendingLosesNothingAndDuplicatesAtMostWindo
 // 1: the strict setting (at most one duplicate per crash); 16: the default
 // before 2026-12-07; 256: the default.
 INSTANTIATE_TEST_SUITE_P(SendWindow, OutboxCrashTest, ::testing::Values(1, 16, 256),
-                         [](const auto& info) { return "window" + std::to_string(info.param); });
+                         [](const auto& p) { return "window" + std::to_string(p.param); });
 
 // A receipts run at `window` (5,000 messages, 10 kills, settle_wait 3 s unless
 // the environment says otherwise), checked for no loss and every duplicate

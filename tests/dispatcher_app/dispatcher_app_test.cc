@@ -617,7 +617,7 @@ TEST_P(CorrectedAddressTest, PendingTextsNameTheCorrectedAddress) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Passes, CorrectedAddressTest, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "FullPass" : "ChangedOnly"; });
+                         [](const auto& p) { return p.param ? "FullPass" : "ChangedOnly"; });
 
 }  // namespace
 }  // namespace kehrbote

@@ -76,8 +76,11 @@ TEST(ManualSendTest, FilterChoosesAppointmentsAndConsentedMobiles) {
   std::map<std::string, std::string> skipped;
   for (const ManualSkip& s : plan.skipped) skipped[s.appointment_id + " " + s.kind] = s.masked;
   EXPECT_TRUE(skipped.count("A2 no_consent"));
-  for (const ManualSkip& s : plan.skipped)
-    if (s.appointment_id == "A2") EXPECT_EQ(s.customer, "Frau Maria Muster-A2");
+  for (const ManualSkip& s : plan.skipped) {
+    if (s.appointment_id == "A2") {
+      EXPECT_EQ(s.customer, "Frau Maria Muster-A2");
+    }
+  }
   EXPECT_TRUE(skipped.count("A2 landline"));
   EXPECT_TRUE(skipped.count("A5 duplicate"));
   EXPECT_EQ(skipped["A2 no_consent"].find("2222222"), std::string::npos);  // masked
