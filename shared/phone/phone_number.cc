@@ -128,7 +128,7 @@ bool ShortcutParse(const std::string& text, const std::string& region, LibNumber
   if (code == 0) {
     const auto* r = std::find_if(
         std::begin(kShortcutRegions), std::end(kShortcutRegions),
-        [&](const auto& region) { return international.starts_with(region.country_code); });
+        [&](const auto& shortcut) { return international.starts_with(shortcut.country_code); });
     if (r == std::end(kShortcutRegions)) return false;
     code = r->code;
     national = international.substr(2);
