@@ -55,12 +55,14 @@ struct Context {
   std::unique_ptr<DispatcherApp> app;
   std::unique_ptr<FirmSettingsSource> settings;
   std::unique_ptr<InboxPoller> poller;
-  std::unique_ptr<DeliveryRuntime> delivery;  // DELIVERY
+  std::unique_ptr<DeliveryRuntime> delivery;
   const Clock& clock;
   Log log{"dispatcher"};
 
-  Context(const std::string& config_path, const Clock& clock, bool passes = true)
-      : config(LoadConfigAndLog(config_path)), db(Database::Open(config.store_url)), clock(clock) {
+  Context(const std::string& config_path, const Clock& pass_clock, bool passes = true)
+      : config(LoadConfigAndLog(config_path)),
+        db(Database::Open(config.store_url)),
+        clock(pass_clock) {
     MigrateDispatcherStore(*db);
     app = std::make_unique<DispatcherApp>(config, *db);
     settings = std::make_unique<FirmSettingsSource>(*db, config.firms_dir);
@@ -68,8 +70,8 @@ struct Context {
     config.firms = std::move(firms.firms);
     config.firm_problems = std::move(firms.problems);
     if (!passes) return;  // listing only
-    WirePuller(clock);
-    WireDelivery(clock);
+    WirePuller();
+    WireDelivery();
   }
 
   static DispatcherConfig LoadConfigAndLog(const std::string& config_path) {
@@ -78,9 +80,9 @@ struct Context {
     return c;
   }
 
-  // Pulls the firms' SFTP inboxes (STORE's InboxPoller); no sftp section = no pull
+  // Pulls the firms' SFTP inboxes (InboxPoller); no sftp section = no pull
   // (the store is filled by other means, e.g. tests).
-  void WirePuller(const Clock& clock) {
+  void WirePuller() {
     if (config.sftp.host.empty()) return;
     InboxPollerOptions options;
     options.processed = config.delete_processed ? ProcessedAction::kDelete : ProcessedAction::kMove;
@@ -121,8 +123,8 @@ struct Context {
                         FirmProblemKind::kPull, brief});
   }
 
-  // DELIVERY: the Outbox with its channels (DeliveryRuntime) is the app's sender.
-  void WireDelivery(const Clock& clock) {
+  // The Outbox with its channels (DeliveryRuntime) is the app's sender.
+  void WireDelivery() {
     delivery = std::make_unique<DeliveryRuntime>(config, *db, clock, Logger::Default(), &metrics);
     app->set_sender([this](Instant now) { return delivery->SendDue(now); });
   }

@@ -362,11 +362,11 @@ PassResult DispatcherApp::RunPass(Instant now, bool full, bool pull, bool send) 
       r.ingested = puller_(now, [&](const std::string& firm_id) { feed.Ready(firm_id); });
       r.seconds.pull = SecondsSince(pull_start);
     };
-    WorkerGroup pull(1, pull_all, {nullptr, [&] { feed.Finish(); }});
+    WorkerGroup pull_thread(1, pull_all, {nullptr, [&] { feed.Finish(); }});
     const auto plan_start = std::chrono::steady_clock::now();
     r.plan = PlanAll(now, feed);
     r.seconds.plan = SecondsSince(plan_start);
-    pull.Join();
+    pull_thread.Join();
   } else if (full) {
     const auto plan_start = std::chrono::steady_clock::now();
     r.plan = PlanAll(now);

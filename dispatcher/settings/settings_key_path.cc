@@ -14,7 +14,10 @@ std::vector<PathStep> SplitKeyPath(const std::string& path) {
       if (c == '[') {
         const size_t close = path.find(']', i);
         if (close == std::string::npos) return {};
-        steps.push_back(static_cast<size_t>(std::stoul(path.substr(i + 1, close - i - 1))));
+        const size_t index = std::stoul(path.substr(i + 1, close - i - 1));
+        // In place: a temporary variant pushed here makes GCC 12 warn, wrongly, that its
+        // string alternative may be used uninitialised (-Wmaybe-uninitialized at -O2).
+        steps.emplace_back(std::in_place_type<size_t>, index);
         i = close;
       }
     } else {
