@@ -60,10 +60,10 @@ class ReaderPipeline {
   Mutex mu_;
   CondVar header_known_;
   std::optional<ExportHeader> header_ GUARDED_BY(mu_);
-  bool header_done_ GUARDED_BY(mu_) = false;    // header_ set, or the reader ended without it
+  bool header_done_ GUARDED_BY(mu_) = false;   // header_ set, or the reader ended without it
   BoundedQueue<ExportItem> queue_{kCapacity};  // closed when the reader ends
   std::deque<ExportItem> taken_;               // consumer side only
-  WorkerGroup reader_;                          // last: started once the members above exist
+  WorkerGroup reader_;                         // last: started once the members above exist
 };
 
 }  // namespace kehrbote

@@ -164,8 +164,10 @@ WebResponse Save(PortalContext& portal, const WebRequest& req, const std::string
                     "#plan\">Erinnerungen der nächsten 14 Tage</a>.";
       } catch (const std::exception& e) {
         // Saved all the same; `run` replans from the new version at its next pass.
-        Log("web").ForFirm(req.Firm()).Error("replanning after settings version " +
-                                             std::to_string(out.version) + ": " + e.what());
+        Log("web")
+            .ForFirm(req.Firm())
+            .Error("replanning after settings version " + std::to_string(out.version) + ": " +
+                   e.what());
         replanned = " Die Erinnerungen werden beim nächsten Durchlauf neu geplant.";
       }
     }

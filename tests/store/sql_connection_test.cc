@@ -78,7 +78,7 @@ TEST_P(SqlConnectionTest, ErrorsNameTheStatementButNoValue) {
 }
 
 TEST_P(SqlConnectionTest, BatchWritesAllAndCountsThem) {
-  db().InTransaction([this](SqlConnection& c) {
+  db().InTransaction([](SqlConnection& c) {
     SqlBatch batch(c);
     SqlStatement insert(c, "INSERT INTO t (id, n) VALUES (?, ?)");
     int64_t run_counts = 0;
