@@ -15,6 +15,18 @@
 namespace kehrbote {
 namespace {
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
 constexpr size_t kAppointments = 100000;
 
 Appointment Generated(size_t i) {
@@ -126,7 +138,10 @@ TEST(ExportStreamTest, HundredThousandAppointmentsOneByOneWithBoundedMemory) {
   EXPECT_LT(max_ahead, 400u);
   // The text is ~45 MB and the model would be more; the reader keeps one
   // appointment plus the set of ids (a few MB). Loose bound, see bench/.
-  if (peak_before > 0) {
+  // Not under ASan: its quarantine keeps freed blocks (256 MB by default) and its shadow
+  // memory counts in the RSS, so the peak says nothing about the reader there; max_ahead
+  // above still checks the streaming.
+  if (peak_before > 0 && !kAddressSanitizer) {
     EXPECT_LT(peak_after - peak_before, 40 * 1024) << "peak RSS grew by " << (peak_after - peak_before) << " KiB";
   }
 }
