@@ -75,8 +75,10 @@ DispatcherApp::Puller LocalPuller(Database& db, SnapshotIngest& ingest,
       if (!ReadExportHeader(in, name)) std::cerr << name << ": no header\n";
       fetching_bytes += std::filesystem::file_size(files[f]);
       fetching.push_back({static_cast<int>(f), std::move(*claim),
-                          std::async(std::launch::async, [info, path = files[f]] {
-                            return SnapshotIngest::Prepare(info, path);
+                          std::async(std::launch::async, [&ingest, id, info, path = files[f]] {
+                            // As InboxPoller: unchanged appointments are stepped over.
+                            const KnownRawDigests known = ingest.KnownDigests(id);
+                            return SnapshotIngest::Prepare(info, path, &known);
                           })});
       if (fetching.size() >= InboxPoller::kFirmsPerCommit ||
           fetching_bytes >= InboxPoller::kBytesPerCommit)

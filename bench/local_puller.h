@@ -4,7 +4,8 @@
 // For each firm, as InboxPoller does after the download: claim the firm
 // (Database::TryClaimFirm; a firm another instance holds is skipped and
 // reported done), the duplicate check, SHA-256, the header read,
-// SnapshotIngest::Prepare on another thread (schema validation), then
+// SnapshotIngest::Prepare on another thread (schema validation; with the
+// firm's KnownDigests, so unchanged appointments are stepped over), then
 // ApplyPrepared (diff, store writes) in groups of InboxPoller::kFirmsPerCommit
 // firms (or kBytesPerCommit bytes) sharing one commit, a group applied after the
 // next one is fetched. Once a group has committed, its firms' claims end

@@ -404,15 +404,29 @@ std::unique_ptr<InboxPoller::FetchedFirm> InboxPoller::Fetch(SftpSession& sessio
   }
   std::vector<std::pair<ExportFileInfo, std::string>> files;
   for (const Candidate& c : candidates) files.emplace_back(c.info, c.known_name ? "" : c.local_path);
-  fetched->prepared = std::async(std::launch::async, [files = std::move(files)] {
-    std::vector<PreparedExport> out;
-    for (const auto& [info, path] : files) {
-      if (path.empty()) out.emplace_back();  // known name: not applied
-      else out.push_back(SnapshotIngest::Prepare(info, path));
-    }
-    return out;
-  });
+  fetched->prepared =
+      std::async(std::launch::async, [this, firm_id = firm.firm_id, files = std::move(files)] {
+        const KnownRawDigests known = KnownDigestsForPrepare(firm_id);
+        std::vector<PreparedExport> out;
+        for (const auto& [info, path] : files) {
+          if (path.empty())
+            out.emplace_back();  // known name: not applied
+          else
+            out.push_back(SnapshotIngest::Prepare(info, path, &known));
+        }
+        return out;
+      });
   return fetched;
+}
+
+KnownRawDigests InboxPoller::KnownDigestsForPrepare(const std::string& firm_id) {
+  try {
+    return ingest_.KnownDigests(firm_id);
+  } catch (const DatabaseError&) {
+    // Only the shortcut is lost: every appointment is read. A store that fails
+    // fails again when the export is applied, and is reported there.
+    return {};
+  }
 }
 
 void InboxPoller::Apply(FetchedFirm& fetched, CommitGroup& group) {

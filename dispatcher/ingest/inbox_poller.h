@@ -13,8 +13,9 @@
 //   3. apply the firm's files in generated_at order (the header is read first;
 //      files whose header cannot be read come last, in file name order) with
 //      SnapshotIngest: each file once, refused whole on any error. The files are
-//      read and validated (SnapshotIngest::Prepare) on other threads while the
-//      next firms are downloaded. Firms are applied in firm order, in groups
+//      read and validated (SnapshotIngest::Prepare, stepping over the
+//      appointments the store has unchanged) on other threads while the next
+//      firms are downloaded. Firms are applied in firm order, in groups
 //      that share one commit (CommitGroup; up to kFirmsPerCommit firms or
 //      kBytesPerCommit downloaded bytes), each group once all its firms are
 //      downloaded and read, so the store's writer is never held during a
@@ -121,6 +122,9 @@ class InboxPoller {
   // Steps 1-3 up to the order: list, download, hash, headers; starts reading and
   // validating the firm's exports on another thread.
   std::unique_ptr<FetchedFirm> Fetch(SftpSession& session, const FirmInbox& firm);
+  // The firm's digests for reading its exports ahead (SnapshotIngest::Prepare);
+  // none if the store fails now. Any thread.
+  KnownRawDigests KnownDigestsForPrepare(const std::string& firm_id);
   // Applies what Fetch got into `group` (step 3); no files are moved.
   void Apply(FetchedFirm& fetched, CommitGroup& group);
   // After the group's commit: moves the applied files (`session` null: no

@@ -26,6 +26,17 @@ KnownAppointments LoadKnownAppointments(SqlConnection& c, std::string_view firm_
   return known;
 }
 
+KnownRawDigests LoadKnownRawDigests(SqlConnection& c, std::string_view firm_id) {
+  // In primary key order, as LoadKnownAppointments and for the same reason.
+  SqlStatement q(c,
+                 "SELECT raw_digest, appointment_id FROM appointments WHERE firm_id = ? AND "
+                 "raw_digest <> '' ORDER BY appointment_id");
+  q.Bind(1, firm_id);
+  KnownRawDigests digests;
+  while (q.Step()) digests.emplace(q.Text(0), q.Text(1));
+  return digests;
+}
+
 KnownRawDigests RawDigestsOf(const KnownAppointments& known) {
   KnownRawDigests digests;
   digests.reserve(known.size());

@@ -37,4 +37,9 @@ KnownAppointments LoadKnownAppointments(SqlConnection& c, std::string_view firm_
 // Digest -> id of those that have a raw digest: what ExportReader may step over.
 KnownRawDigests RawDigestsOf(const KnownAppointments& known);
 
+// The same read straight from the store: RawDigestsOf(LoadKnownAppointments(c,
+// firm_id)) without the rest of the picture (for reading an export ahead of its
+// transaction, SnapshotIngest::KnownDigests).
+KnownRawDigests LoadKnownRawDigests(SqlConnection& c, std::string_view firm_id);
+
 }  // namespace kehrbote

@@ -2,10 +2,12 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 
+#include "dispatcher/ingest/known_appointments.h"
 #include "dispatcher/ingest/reader_pipeline.h"
 #include "dispatcher/ingest/refused_export.h"
 #include "dispatcher/ingest/snapshot_applier.h"
@@ -175,6 +177,72 @@ IngestResult SnapshotIngest::Run(std::string_view inbox_firm_id, const ExportFil
   return r;
 }
 
+namespace {
+
+// Reads `in` on a ReaderPipeline into `applier`, stepping over `known`.
+void StreamInto(SnapshotApplier& applier, std::istream& in, const std::string& name,
+                const KnownRawDigests& known) {
+  // Joined (cancelled if need be) on every way out, before `known` goes.
+  ReaderPipeline pipeline(in, name, &known);
+  auto header = pipeline.Header();
+  if (!header) {
+    pipeline.Rethrow();
+    throw RefusedExport(name + ": no header");
+  }
+  applier.Begin(*header);
+  ExportItem item;
+  while (pipeline.Next(item)) applier.Add(item);
+  pipeline.Rethrow();
+}
+
+// True if every appointment `p` stepped over is, under the firm's lock, still
+// the current version read from those bytes (`known`: the store's digests now).
+bool SkipsStillHold(const PreparedExport& p, const KnownRawDigests& known) {
+  for (const ExportItem& item : p.appointments) {
+    if (!item.known) continue;
+    const auto it = known.find(item.raw_digest);
+    if (it == known.end() || it->second != item.appointment.id) return false;
+  }
+  return true;
+}
+
+bool SkippedAny(const PreparedExport& p) {
+  return std::any_of(p.appointments.begin(), p.appointments.end(),
+                     [](const ExportItem& item) { return item.known; });
+}
+
+// What the reader got before a failure is replayed in file order, so the
+// outcome and its reason are those of reading the file in the transaction.
+void Replay(SnapshotApplier& applier, const PreparedExport& p) {
+  if (!p.header) {
+    if (p.error) std::rethrow_exception(p.error);
+    throw RefusedExport(p.file.name + ": no header");
+  }
+  applier.Begin(*p.header);
+  for (const ExportItem& item : p.appointments) applier.Add(item);
+  if (p.error) std::rethrow_exception(p.error);
+}
+
+// Replays `p` into `applier`; if an appointment it stepped over is no longer
+// the store's (the firm changed since the digests were taken), reads the file
+// again with the store's digests now instead.
+void ReplayOrReread(SnapshotApplier& applier, const PreparedExport& p) {
+  if (!SkippedAny(p)) {
+    Replay(applier, p);
+    return;
+  }
+  const KnownRawDigests& now_known = applier.LoadKnown();
+  if (SkipsStillHold(p, now_known)) {
+    Replay(applier, p);
+    return;
+  }
+  std::ifstream in(p.local_path, std::ios::binary);
+  if (!in) throw RefusedExport(p.file.name + ": cannot read the downloaded copy " + p.local_path);
+  StreamInto(applier, in, p.file.name, now_known);
+}
+
+}  // namespace
+
 IngestResult SnapshotIngest::Apply(std::string_view inbox_firm_id, const ExportFileInfo& file,
                                    const ExportHeader& header, const AppointmentSource& next) {
   return Run(inbox_firm_id, file, [&](SnapshotApplier& applier) {
@@ -197,24 +265,17 @@ IngestResult SnapshotIngest::Stream(std::string_view inbox_firm_id, const Export
                                     std::istream& in, CommitGroup* group) {
   return Run(
       inbox_firm_id, file,
-      [&](SnapshotApplier& applier) {
-        const KnownRawDigests& known = applier.LoadKnown();
-        // Joined (cancelled if need be) on every way out, before `known` goes.
-        ReaderPipeline pipeline(in, file.name, &known);
-        auto header = pipeline.Header();
-        if (!header) {
-          pipeline.Rethrow();
-          throw RefusedExport(file.name + ": no header");
-        }
-        applier.Begin(*header);
-        ExportItem item;
-        while (pipeline.Next(item)) applier.Add(item);
-        pipeline.Rethrow();
-      },
+      [&](SnapshotApplier& applier) { StreamInto(applier, in, file.name, applier.LoadKnown()); },
       group);
 }
 
-PreparedExport SnapshotIngest::Prepare(const ExportFileInfo& file, const std::string& local_path) {
+KnownRawDigests SnapshotIngest::KnownDigests(std::string_view firm_id) {
+  PooledConnection c = db_.Connect();
+  return LoadKnownRawDigests(*c, firm_id);
+}
+
+PreparedExport SnapshotIngest::Prepare(const ExportFileInfo& file, const std::string& local_path,
+                                       const KnownRawDigests* known) {
   PreparedExport p;
   p.file = file;
   p.local_path = local_path;
@@ -232,8 +293,7 @@ PreparedExport SnapshotIngest::Prepare(const ExportFileInfo& file, const std::st
   try {
     ExportReader reader(in, file.name);
     reader.ReadItems([&](const ExportHeader& h) { p.header = h; },
-                     [&](ExportItem&& item) { p.appointments.push_back(std::move(item)); },
-                     nullptr);
+                     [&](ExportItem&& item) { p.appointments.push_back(std::move(item)); }, known);
   } catch (...) {
     p.error = std::current_exception();
   }
@@ -253,22 +313,14 @@ IngestResult SnapshotIngest::ApplyPrepared(std::string_view inbox_firm_id, Prepa
                     file.name + ": cannot read the downloaded copy " + p.local_path, group);
     return Stream(inbox_firm_id, file, in, group);
   }
-  // What the reader got before a failure is replayed in file order inside the
-  // transaction, so the outcome and its reason are those of ApplyStream.
-  return Run(inbox_firm_id, file, [&](SnapshotApplier& applier) {
-    if (!p.header) {
-      if (p.error) std::rethrow_exception(p.error);
-      throw RefusedExport(file.name + ": no header");
-    }
-    applier.Begin(*p.header);
-    for (const ExportItem& item : p.appointments) applier.Add(item);
-    if (p.error) std::rethrow_exception(p.error);
-  }, group);
+  return Run(
+      inbox_firm_id, file, [&](SnapshotApplier& applier) { ReplayOrReread(applier, p); }, group);
 }
 
 IngestResult SnapshotIngest::ApplyFile(std::string_view inbox_firm_id, const ExportFileInfo& file,
                                        const std::string& local_path) {
-  PreparedExport p = Prepare(file, local_path);
+  const KnownRawDigests known = KnownDigests(inbox_firm_id);
+  PreparedExport p = Prepare(file, local_path, &known);
   return ApplyPrepared(inbox_firm_id, p);
 }
 

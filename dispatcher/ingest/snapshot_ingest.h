@@ -32,13 +32,18 @@
 // validates in a second thread (reader_pipeline.h, bounded queue) while this one
 // writes; ApplyFile reads a smaller file whole first.
 //
-// Unchanged appointments cost little: a streamed export is read after the
-// store's picture of the firm is loaded (inside the transaction), and the reader
-// steps over every appointment whose bytes have the digest its current version
-// was read from (raw_appointment_digest.h): not decoded, not checked (it was
-// valid when first read), counted unchanged and `skipped`. The rest of the file
-// is read and checked in full, so a bad export is still refused whole. Prepare
-// (no store) decodes every appointment; all paths store the digests.
+// Unchanged appointments cost little: the reader steps over every appointment
+// whose bytes have the digest its current version was read from
+// (raw_appointment_digest.h): not decoded, not checked (it was valid when first
+// read), counted unchanged and `skipped`. The rest of the file is read and
+// checked in full, so a bad export is still refused whole. A streamed export is
+// read with the digests loaded inside the transaction. A file read ahead
+// (Prepare) is read with digests taken before, outside the firm's lock
+// (KnownDigests); ApplyPrepared checks under the lock that every appointment
+// stepped over is still its current version's bytes, and if one is not (the
+// firm changed in between: another instance, an earlier file of the same pass)
+// reads the file again in the transaction with the digests then. All paths
+// store the digests.
 //
 // The parts: appointment_fingerprint.h (what is compared of an appointment),
 // known_appointments.h (the store's side), snapshot_diff.h (the comparison),
@@ -105,13 +110,14 @@ struct ExportFileInfo {
 // An export file read and validated ahead of its transaction (SnapshotIngest::
 // Prepare): a file up to kReadAheadBytes whole, with what the reader got before
 // a failure and the failure; a larger one is only named (read while applied).
+// Appointments whose digest Prepare was given are only named (ExportItem::known).
 struct PreparedExport {
   ExportFileInfo file;
   std::string local_path;
   bool unreadable = false;  // the downloaded copy cannot be opened
   bool streamed = false;    // larger than kReadAheadBytes
   std::optional<ExportHeader> header;
-  std::vector<ExportItem> appointments;  // all decoded (read without the store's digests)
+  std::vector<ExportItem> appointments;  // in file order
   std::exception_ptr error;  // the reader's, if it failed
 };
 
@@ -133,9 +139,11 @@ class SnapshotIngest {
   // ApplyFile in two steps, so that a puller can read the next file while this
   // one is applied. Prepare touches no store and may run on any thread; a small
   // export (most firms: a few hundred appointments) is read and validated there,
-  // and the store's one writer is then held only for the diff. ApplyPrepared
-  // consumes `prepared`.
-  static PreparedExport Prepare(const ExportFileInfo& file, const std::string& local_path);
+  // and the store's one writer is then held only for the diff. With `known` (the
+  // firm's KnownDigests, taken shortly before; may be null) the appointments with
+  // those digests are stepped over. ApplyPrepared consumes `prepared`.
+  static PreparedExport Prepare(const ExportFileInfo& file, const std::string& local_path,
+                                const KnownRawDigests* known = nullptr);
   // With `group`, the export is applied inside the group's transaction (see
   // CommitGroup) and its outcome holds only once the group has committed.
   IngestResult ApplyPrepared(std::string_view inbox_firm_id, PreparedExport& prepared,
@@ -153,6 +161,11 @@ class SnapshotIngest {
   // Records a file refused before it could be applied (unreadable header, ...).
   IngestResult Reject(std::string_view inbox_firm_id, const ExportFileInfo& file,
                       const std::string& reason);
+
+  // The digests of the firm's appointments as the store has them now, for
+  // Prepare; read outside any lock, so ApplyPrepared checks them again under it.
+  // Any thread. Throws DatabaseError.
+  KnownRawDigests KnownDigests(std::string_view firm_id);
 
   // True if `file` (by name or SHA-256) was processed for this firm before.
   bool AlreadyProcessed(std::string_view firm_id, const ExportFileInfo& file);
