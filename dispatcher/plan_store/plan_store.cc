@@ -5,7 +5,6 @@
 
 #include "dispatcher/message/message_channel_name.h"
 #include "dispatcher/message/message_sql.h"
-#include "dispatcher/message/stored_message.h"
 #include "dispatcher/store/multi_row_insert.h"
 
 namespace kehrbote {
@@ -110,29 +109,6 @@ constexpr MessageColumns kListingColumns = {MessageColumn::kId,
                                             MessageColumn::kState,
                                             MessageColumn::kReason,
                                             MessageColumn::kLastError};
-
-MessageRow ToListed(StoredMessage&& s) {
-  MessageRow m;
-  m.id = s.id;
-  m.firm_id = std::move(s.firm_id);
-  m.appointment_id = std::move(s.appointment_id);
-  m.appointment_version = s.appointment_version;
-  m.rule_id = std::move(s.rule_id);
-  m.purpose = ToString(s.purpose);
-  m.channel = ToString(s.channel);
-  m.contact_key = std::move(s.contact_key);
-  m.recipient = std::move(s.recipient);
-  m.sender = std::move(s.sender);
-  m.subject = std::move(s.subject);
-  m.body = std::move(s.body);
-  m.segments = s.segments;
-  m.due = s.due;
-  m.deadline = s.deadline;
-  m.state = ToString(s.state);
-  m.reason = std::move(s.reason);
-  m.last_error = std::move(s.last_error);
-  return m;
-}
 
 // The skips row of SkipRow, read by ReadSkipRow.
 constexpr const char* kSkipRowColumns =
@@ -344,13 +320,13 @@ PlanWriteResult PlanStore::WriteAll(SqlConnection& c,
   return r;
 }
 
-std::vector<MessageRow> PlanStore::ListMessages(std::string_view firm_id) {
+std::vector<StoredMessage> PlanStore::ListMessages(std::string_view firm_id) {
   PooledConnection c = db_.Connect();
   SqlStatement q(*c, "SELECT " + kListingColumns.SelectList() +
                          " FROM messages WHERE firm_id = ? ORDER BY due_at, id");
   q.Bind(1, firm_id);
-  std::vector<MessageRow> out;
-  while (q.Step()) out.push_back(ToListed(ReadStoredMessage(q, kListingColumns)));
+  std::vector<StoredMessage> out;
+  while (q.Step()) out.push_back(ReadStoredMessage(q, kListingColumns));
   return out;
 }
 

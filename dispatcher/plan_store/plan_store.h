@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dispatcher/message/stored_message.h"
 #include "dispatcher/planning/planned_message.h"
 #include "dispatcher/store/database.h"
 #include "shared/time/clock.h"
@@ -38,17 +39,6 @@ namespace kehrbote {
 
 inline constexpr const char* kPlanningComponent = "planning";
 const std::vector<Migration>& PlanningMigrations();
-
-// A stored message, as `plan` lists it.
-struct MessageRow {
-  int64_t id = 0;
-  std::string firm_id, appointment_id;
-  int64_t appointment_version = 0;
-  std::string rule_id, purpose, channel, contact_key, recipient, sender, subject, body;
-  int segments = 0;
-  Instant due{}, deadline{};
-  std::string state, reason, last_error;
-};
 
 struct SkipRow {
   std::string firm_id, appointment_id;
@@ -113,7 +103,8 @@ class PlanStore {
                   std::string_view rule_id);
 
   // For `plan --firm`: all messages / skips of a firm, ordered by due_at / time.
-  std::vector<MessageRow> ListMessages(std::string_view firm_id);
+  // The messages hold the columns `plan` lists (kListingColumns in the .cc).
+  std::vector<StoredMessage> ListMessages(std::string_view firm_id);
   std::vector<SkipRow> ListSkips(std::string_view firm_id);
 
   // Heartbeat figures: messages of the firm due in [from, to) that are not
