@@ -380,8 +380,8 @@ int RunPlanCommand(const std::string& config_path, const std::vector<std::string
       due[10] = ' ';
       out << due << "  " << std::left << std::setw(10) << ToString(m.state) << std::setw(6)
           << ToString(m.channel) << std::setw(18) << MaskContact(m.channel, m.contact_key)
-          << std::setw(14) << m.rule_id
-          << m.appointment_id << " v" << m.appointment_version << "  " << m.reason;
+          << std::setw(14) << m.rule_id << m.appointment_id << " v" << m.appointment_version << "  "
+          << m.reason;
       // Why it was cancelled (superseded, withdrawn) or failed.
       if (!m.last_error.empty()) out << " [" << m.last_error << "]";
       out << "\n";

@@ -25,9 +25,9 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <utility>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "dispatcher/message/stored_message.h"

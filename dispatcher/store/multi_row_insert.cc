@@ -49,8 +49,8 @@ MultiRowInsert::MultiRowInsert(SqlConnection& c, std::string_view table,
 
 void MultiRowInsert::CheckCount(size_t values) const {
   if (values != columns_)
-    throw DatabaseError("insert into " + table_ + ": " + std::to_string(values) +
-                        " values for " + std::to_string(columns_) + " columns");
+    throw DatabaseError("insert into " + table_ + ": " + std::to_string(values) + " values for " +
+                        std::to_string(columns_) + " columns");
 }
 
 std::string& MultiRowInsert::Element(size_t column) {
@@ -63,9 +63,7 @@ void MultiRowInsert::Put(size_t column, std::string_view text) {
   AppendArrayElement(Element(column), text);
 }
 
-void MultiRowInsert::Put(size_t column, int64_t value) {
-  Element(column) += std::to_string(value);
-}
+void MultiRowInsert::Put(size_t column, int64_t value) { Element(column) += std::to_string(value); }
 
 void MultiRowInsert::PutNull(size_t column) { Element(column) += "NULL"; }
 

@@ -146,12 +146,12 @@ TEST_P(SqlConnectionTest, PoolHandsOutAtMostItsConnectionsAndWaitsBoundedly) {
 
 TEST_P(SqlConnectionTest, MultiRowInsertWritesEveryValueAsGivenAndCountsTheRows) {
   // What an array literal must escape, and what it must not mistake for syntax.
-  const std::vector<std::string> names = {"Müller, \"Anna\"", "back\\slash", "{braces}",
-                                          "NULL",          "",             "a'b ?"};
+  const std::vector<std::string> names = {
+      "Müller, \"Anna\"", "back\\slash", "{braces}", "NULL", "", "a'b ?"};
   const std::vector<SqlColumn> columns = {
       {"id", SqlType::kInt}, {"name", SqlType::kText}, {"n", SqlType::kInt}};
   const int rows = MultiRowInsert::kRowsPerStatement + 5;  // more than one statement
-  db().InTransaction([&](SqlConnection& tx) {  // one commit (SQLite: one fsync)
+  db().InTransaction([&](SqlConnection& tx) {              // one commit (SQLite: one fsync)
     MultiRowInsert insert(tx, "t", columns, "ON CONFLICT (id) DO NOTHING");
     for (int64_t i = 0; i < rows; ++i) {
       const std::optional<int64_t> n = i % 7 == 0 ? std::nullopt : std::optional<int64_t>(-i);
