@@ -40,7 +40,7 @@ void AppendArrayElement(std::string& out, std::string_view text) {
 }
 
 MultiRowInsert::MultiRowInsert(SqlConnection& c, std::string_view table,
-                               std::vector<SqlColumn> columns, std::string_view tail)
+                               const std::vector<SqlColumn>& columns, std::string_view tail)
     : table_(table),
       columns_(columns.size()),
       collect_(c.dialect() == SqlDialect::kPostgresql),

@@ -53,7 +53,7 @@ class MultiRowInsert {
   // message is about 0.5 kB) and the statement's size.
   static constexpr int kRowsPerStatement = 1000;
 
-  MultiRowInsert(SqlConnection& c, std::string_view table, std::vector<SqlColumn> columns,
+  MultiRowInsert(SqlConnection& c, std::string_view table, const std::vector<SqlColumn>& columns,
                  std::string_view tail = "");
   MultiRowInsert(const MultiRowInsert&) = delete;
   MultiRowInsert& operator=(const MultiRowInsert&) = delete;
