@@ -1,9 +1,13 @@
 #include "bench/bench_firms.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
 
 #include "shared/export/export_writer.h"
 #include "shared/time/zoned_time.h"
@@ -98,6 +102,47 @@ double CpuSeconds() {
   getrusage(RUSAGE_SELF, &u);
   return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double TreeCpuSeconds(int root) {
+  // Fields after the ')' of the name: state ppid ... utime(14) stime cutime cstime.
+  struct Stat {
+    int ppid = 0;
+    double ticks = 0;  // utime + stime + cutime + cstime
+  };
+  std::map<int, Stat> all;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string text;
+    if (!std::getline(in, text)) continue;  // exited meanwhile
+    const size_t close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(text.substr(close + 2));
+    std::string state;
+    Stat st;
+    fields >> state >> st.ppid;
+    std::string skip;
+    for (int i = 5; i < 14; ++i) fields >> skip;
+    for (int i = 0; i < 4; ++i) {
+      long long t = 0;
+      fields >> t;
+      st.ticks += static_cast<double>(t);
+    }
+    all[std::stoi(name)] = st;
+  }
+  // A process's cutime counts only children that are gone: no tick twice.
+  std::set<int> tree = {root};
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& [pid, st] : all)
+      if (tree.count(st.ppid) && tree.insert(pid).second) grew = true;
+  }
+  double ticks = 0;
+  for (int pid : tree)
+    if (auto it = all.find(pid); it != all.end()) ticks += it->second.ticks;
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 double PeakRssMb() {

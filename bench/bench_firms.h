@@ -35,6 +35,10 @@ std::vector<std::string> WriteBenchExports(const DispatcherConfig& config, int f
 // Machine figures for the benches' output.
 std::string LoadAverage();  // /proc/loadavg
 double CpuSeconds();        // user + system of this process
+// User + system CPU of the process `root` and all its descendants, the living
+// and the exited ones their parents waited for (/proc): a PostgreSQL server's
+// work for a benchmark, its backends included.
+double TreeCpuSeconds(int root);
 double PeakRssMb();         // VmHWM
 
 }  // namespace kehrbote::bench

@@ -18,7 +18,8 @@
 // groups of InboxPoller::kFirmsPerCommit firms sharing one commit, a group after
 // the next one is fetched, as InboxPoller does), the planning of every new appointment version of
 // every firm beside that pull, and the heartbeat check. No sender is set (messages stay 'planned');
-// the SFTP transfer itself is not part of it. Printed: wall and CPU time of the pass, of its ingest
+// the SFTP transfer itself is not part of it. Printed: wall and CPU time of the pass (--postgres:
+// also the server's CPU, its backends included), of its ingest
 // part and of the rest (planning + heartbeat), and peak RSS; then a second pass with nothing new.
 // Each run uses a fresh store.
 //
@@ -359,11 +360,21 @@ int main(int argc, char** argv) {
       met = RunDueLatency(app, *db, now, config.firms[0].id(), probes) && met;
       continue;
     }
+    // The server's CPU (--postgres): on two cores the pass's work is this
+    // process's and the server's together.
+    auto server_cpu = [&]() -> double {
+#ifdef KEHRBOTE_BENCH_POSTGRES
+      if (pg) return TreeCpuSeconds(pg->pid());
+#endif
+      return 0;
+    };
     auto t0 = Clock_::now();
     double cpu0 = CpuSeconds();
+    const double server0 = server_cpu();
     PassResult r = app.RunPass(now, /*full=*/true);
     fig.wall = Seconds(t0);
     fig.cpu = CpuSeconds() - cpu0;
+    const double server = server_cpu() - server0;
     if (!sftp) {
       fig.ingest_wall = pulled.wall;
       fig.ingest_cpu = pulled.cpu;
@@ -378,6 +389,9 @@ int main(int argc, char** argv) {
                 run + 1, std::string(ToString(db->dialect())).c_str(), fig.wall, fig.cpu, applied,
                 fig.ingest_wall, fig.ingest_cpu, fig.wall - fig.ingest_wall,
                 fig.cpu - fig.ingest_cpu, fig.wall < 10.0 ? "met" : "MISSED");
+    if (server > 0)
+      std::printf("  PostgreSQL server CPU in the pass: %.2f s (with this process's: %.2f s)\n",
+                  server, server + fig.cpu);
     std::printf("  %d appointments of %d firms planned: %d messages, %d skipped, %d heartbeats\n",
                 r.plan.appointments, r.plan.firms, r.plan.planned, r.plan.skipped,
                 r.heartbeat.heartbeats);

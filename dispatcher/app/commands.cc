@@ -186,12 +186,6 @@ void LogFirmProblems(const DispatcherConfig& config) {
     log.ForFirm(p.firm_id).Error("firm settings not used: " + p.message);
 }
 
-std::string Masked(const std::string& channel, const std::string& key) {
-  return MaskContact(
-      channel == ToString(ContactChannel::kEmail) ? ContactChannel::kEmail : ContactChannel::kSms,
-      key);
-}
-
 void PrintSummary(const PassResult& r, std::ostream& out) {
   int applied = 0, rejected = 0;
   for (const IngestResult& i : r.ingested) {
@@ -320,7 +314,7 @@ int RunPlanCommand(const std::string& config_path, const std::vector<std::string
       return 1;
     }
     const std::string zone = ctx.app->EffectivePolicy(*firm).timezone;
-    std::vector<MessageRow> messages = ctx.app->plan_store().ListMessages(firm_id);
+    std::vector<StoredMessage> messages = ctx.app->plan_store().ListMessages(firm_id);
     std::vector<SkipRow> skips = ctx.app->plan_store().ListSkips(firm_id);
     // Appointments that get no reminder at all (started, no contact, every
     // contact skipped): the office's list of data to fix.
@@ -330,18 +324,18 @@ int RunPlanCommand(const std::string& config_path, const std::vector<std::string
       root.set("firm", firm_id);
       root.set("timezone", zone);
       Poco::JSON::Array ms;
-      for (const MessageRow& m : messages) {
+      for (const StoredMessage& m : messages) {
         Poco::JSON::Object o;
         o.set("id", m.id);
         o.set("appointment_id", m.appointment_id);
         o.set("appointment_version", m.appointment_version);
         o.set("rule", m.rule_id);
-        o.set("purpose", m.purpose);
-        o.set("channel", m.channel);
-        o.set("contact", Masked(m.channel, m.contact_key));
+        o.set("purpose", std::string(ToString(m.purpose)));
+        o.set("channel", std::string(ToString(m.channel)));
+        o.set("contact", MaskContact(m.channel, m.contact_key));
         o.set("due_at", FormatRfc3339(m.due, zone));
         o.set("deadline_at", FormatRfc3339(m.deadline, zone));
-        o.set("state", m.state);
+        o.set("state", std::string(ToString(m.state)));
         o.set("segments", m.segments);
         o.set("reason", m.reason);
         if (!m.last_error.empty()) o.set("last_error", m.last_error);
@@ -381,12 +375,13 @@ int RunPlanCommand(const std::string& config_path, const std::vector<std::string
     }
     out << "Firm " << firm_id << " (" << zone << "): " << messages.size() << " message(s), "
         << skips.size() << " skipped\n";
-    for (const MessageRow& m : messages) {
+    for (const StoredMessage& m : messages) {
       std::string due = FormatLocalDateTime(ToLocal(m.due, zone)).substr(0, 16);
       due[10] = ' ';
-      out << due << "  " << std::left << std::setw(10) << m.state << std::setw(6) << m.channel
-          << std::setw(18) << Masked(m.channel, m.contact_key) << std::setw(14) << m.rule_id
-          << m.appointment_id << " v" << m.appointment_version << "  " << m.reason;
+      out << due << "  " << std::left << std::setw(10) << ToString(m.state) << std::setw(6)
+          << ToString(m.channel) << std::setw(18) << MaskContact(m.channel, m.contact_key)
+          << std::setw(14) << m.rule_id << m.appointment_id << " v" << m.appointment_version << "  "
+          << m.reason;
       // Why it was cancelled (superseded, withdrawn) or failed.
       if (!m.last_error.empty()) out << " [" << m.last_error << "]";
       out << "\n";

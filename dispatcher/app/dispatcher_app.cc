@@ -65,7 +65,6 @@ static bool PrepareFirm(PlanStore& plans, AppointmentStore& appointments, SqlCon
     // Few: read them one by one; many: read the firm's range at once.
     if (w.unplanned.size() <= 50) ids = &w.unplanned;
   }
-  w.fingerprint = plans.MessageFingerprint(c, firm.id());
   if (ids) {
     for (const std::string& id : *ids)
       if (auto a = appointments.Current(c, firm.id(), id)) w.current.push_back(std::move(*a));
@@ -74,18 +73,20 @@ static bool PrepareFirm(PlanStore& plans, AppointmentStore& appointments, SqlCon
     w.current = appointments.CurrentInRange(c, firm.id(), now + std::chrono::seconds{1},
                                             now + std::chrono::hours{24 * 3660});
   }
-  if (w.current.empty()) return false;
-  std::map<std::string, std::vector<ExistingMessage>> existing =
-      plans.ExistingMessagesOfFirm(c, firm.id());
-  // A full pass skips versions planned before (nothing about them changed).
+  // A full pass skips versions planned before (nothing about them changed):
+  // those not among the unplanned ones just read.
   if (!w.unplanned.empty()) {
-    const std::set<std::pair<std::string, int64_t>> done =
-        plans.PlannedVersions(c, firm.id(), w.policy);
+    const std::set<std::string_view> unplanned(w.unplanned.begin(), w.unplanned.end());
     std::erase_if(w.current, [&](const StoredAppointment& a) {
-      return done.count({a.appointment.id, a.version}) > 0;
+      return unplanned.count(a.appointment.id) == 0;
     });
-    if (w.current.empty()) return false;
   }
+  if (w.current.empty()) return false;
+  // The messages and their fingerprint from one snapshot: the write checks
+  // under the firm's lock that none came or went since.
+  PlanStore::FirmMessages messages = plans.MessagesOfFirm(c, firm.id());
+  w.fingerprint = messages.fingerprint;
+  std::map<std::string, std::vector<ExistingMessage>>& existing = messages.existing;
   static const std::vector<ExistingMessage> kNone;
   w.plans.resize(w.current.size());
   auto plan_range = [&](size_t from, size_t to) {

@@ -5,7 +5,7 @@
 
 #include "dispatcher/message/message_channel_name.h"
 #include "dispatcher/message/message_sql.h"
-#include "dispatcher/message/stored_message.h"
+#include "dispatcher/store/multi_row_insert.h"
 
 namespace kehrbote {
 namespace {
@@ -110,29 +110,6 @@ constexpr MessageColumns kListingColumns = {MessageColumn::kId,
                                             MessageColumn::kReason,
                                             MessageColumn::kLastError};
 
-MessageRow ToListed(StoredMessage&& s) {
-  MessageRow m;
-  m.id = s.id;
-  m.firm_id = std::move(s.firm_id);
-  m.appointment_id = std::move(s.appointment_id);
-  m.appointment_version = s.appointment_version;
-  m.rule_id = std::move(s.rule_id);
-  m.purpose = ToString(s.purpose);
-  m.channel = ToString(s.channel);
-  m.contact_key = std::move(s.contact_key);
-  m.recipient = std::move(s.recipient);
-  m.sender = std::move(s.sender);
-  m.subject = std::move(s.subject);
-  m.body = std::move(s.body);
-  m.segments = s.segments;
-  m.due = s.due;
-  m.deadline = s.deadline;
-  m.state = ToString(s.state);
-  m.reason = std::move(s.reason);
-  m.last_error = std::move(s.last_error);
-  return m;
-}
-
 // The skips row of SkipRow, read by ReadSkipRow.
 constexpr const char* kSkipRowColumns =
     "firm_id, appointment_id, appointment_version, rule_id, channel, contact, kind, reason, "
@@ -152,27 +129,31 @@ SkipRow ReadSkipRow(const SqlStatement& q) {
   return k;
 }
 
-// INSERT of one planned message (binds: see BindMessage); nothing if its
-// UNIQUE key exists.
-const std::string& InsertMessageSql() {
-  static const std::string sql =
-      "INSERT INTO messages (firm_id, appointment_id, appointment_version, rule_id, "
-      "purpose, channel, contact_key, recipient, sender, subject, body, segments, "
-      "due_at, deadline_at, state, attempts, next_attempt_at, created_at, updated_at, "
-      "reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " +
-      SqlLiteral(MessageState::kPlanned) +
-      ", 0, ?, ?, ?, ?) "
+// The insert of planned messages: each new row 'planned' and untried; nothing
+// if its UNIQUE key exists (two dispatchers or a repeated pass never plan one
+// message twice).
+MultiRowInsert MessageInsert(SqlConnection& c) {
+  constexpr SqlType kText = SqlType::kText, kInt = SqlType::kInt;
+  return MultiRowInsert(
+      c, "messages",
+      {{"firm_id", kText},     {"appointment_id", kText}, {"appointment_version", kInt},
+       {"rule_id", kText},     {"purpose", kText},        {"channel", kText},
+       {"contact_key", kText}, {"recipient", kText},      {"sender", kText},
+       {"subject", kText},     {"body", kText},           {"segments", kInt},
+       {"due_at", kInt},       {"deadline_at", kInt},     {"state", kText},
+       {"attempts", kInt},     {"next_attempt_at", kInt}, {"created_at", kInt},
+       {"updated_at", kInt},   {"reason", kText}},
       "ON CONFLICT (firm_id, appointment_id, appointment_version, contact_key, rule_id) "
-      "DO NOTHING";
-  return sql;
+      "DO NOTHING");
 }
 
-// Binds `m` to InsertMessageSql(). The texts are m's own and outlive the Run().
-void BindMessage(SqlStatement& st, const PlannedMessage& m, int64_t now) {
+// Adds `m` to MessageInsert(). The texts are m's own and outlive the insert.
+void AddMessage(MultiRowInsert& insert, const PlannedMessage& m, int64_t now) {
   const int64_t due = Seconds(m.due);
-  st.BindAll(m.firm_id, m.appointment_id, m.appointment_version, m.rule_id, ToString(m.purpose),
+  insert.Row(m.firm_id, m.appointment_id, m.appointment_version, m.rule_id, ToString(m.purpose),
              ToString(m.channel), m.contact_key, m.recipient, m.sender, m.subject, m.body,
-             static_cast<int64_t>(m.segments), due, Seconds(m.deadline), due, now, now, m.reason);
+             static_cast<int64_t>(m.segments), due, Seconds(m.deadline),
+             ToString(MessageState::kPlanned), int64_t{0}, due, now, now, m.reason);
 }
 
 // One statement run once per row inside a SqlBatch: the rows go in one round
@@ -184,7 +165,6 @@ class PerRowWrite {
  public:
   PerRowWrite(SqlConnection& c, const std::string& sql) : st_(c, sql), batch_(c) {}
 
-  SqlStatement& statement() { return st_; }
   template <typename... Values>
   void Row(const Values&... values) {
     st_.BindAll(values...);
@@ -212,33 +192,28 @@ std::string CancelPendingSql() {
 
 }  // namespace
 
-std::map<std::string, std::vector<ExistingMessage>> PlanStore::ExistingMessagesOfFirm(
-    SqlConnection& c, std::string_view firm_id) {
-  static const std::string sql = "SELECT " + kExistingColumns.SelectList() +
-                                 " FROM messages WHERE firm_id = ? "
-                                 "AND rule_id NOT IN ('heartbeat', 'alarm') ORDER BY id";
+PlanStore::FirmMessages PlanStore::MessagesOfFirm(SqlConnection& c, std::string_view firm_id) {
+  // Every message of the firm, so that the count and highest id are
+  // MessageFingerprint's; heartbeats and alarms are left out here.
+  static const std::string sql =
+      "SELECT " + kExistingColumns.SelectList() + " FROM messages WHERE firm_id = ? ORDER BY id";
   SqlStatement q(c, sql);
   q.Bind(1, firm_id);
-  std::map<std::string, std::vector<ExistingMessage>> out;
+  FirmMessages out;
   while (q.Step()) {
     StoredMessage s = ReadStoredMessage(q, kExistingColumns);
+    ++out.fingerprint.first;
+    out.fingerprint.second = s.id;  // ascending
+    if (s.rule_id == "heartbeat" || s.rule_id == "alarm") continue;
     std::string appointment_id = std::move(s.appointment_id);
-    out[appointment_id].push_back(ToExisting(std::move(s)));
+    out.existing[appointment_id].push_back(ToExisting(std::move(s)));
   }
   return out;
 }
 
-std::set<std::pair<std::string, int64_t>> PlanStore::PlannedVersions(SqlConnection& c,
-                                                                     std::string_view firm_id,
-                                                                     std::string_view policy) {
-  SqlStatement q(c,
-                 "SELECT p.appointment_id, p.version FROM planned_versions p JOIN appointments a "
-                 "ON a.firm_id = p.firm_id AND a.appointment_id = p.appointment_id AND "
-                 "a.data_hash = p.data_hash WHERE p.firm_id = ? AND p.policy = ?");
-  q.BindAll(firm_id, policy);
-  std::set<std::pair<std::string, int64_t>> out;
-  while (q.Step()) out.emplace(q.Text(0), q.Int(1));
-  return out;
+std::map<std::string, std::vector<ExistingMessage>> PlanStore::ExistingMessagesOfFirm(
+    SqlConnection& c, std::string_view firm_id) {
+  return MessagesOfFirm(c, firm_id).existing;
 }
 
 std::vector<std::string> PlanStore::UnplannedAppointments(SqlConnection& c,
@@ -260,21 +235,28 @@ void PlanStore::MarkPlanned(SqlConnection& c, std::string_view firm_id,
                             const std::vector<PlannedVersion>& versions, std::string_view policy,
                             Instant at) {
   if (versions.empty()) return;
-  PerRowWrite w(c,
-                "INSERT INTO planned_versions (firm_id, appointment_id, version, planned_at, "
-                "policy, data_hash) VALUES (?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (firm_id, appointment_id, version) DO UPDATE SET "
-                "planned_at = excluded.planned_at, policy = excluded.policy, "
-                "data_hash = excluded.data_hash");
+  // One row per appointment version: no two rows of one statement share a key,
+  // as DO UPDATE needs (multi_row_insert.h).
+  constexpr SqlType kText = SqlType::kText, kInt = SqlType::kInt;
+  MultiRowInsert insert(c, "planned_versions",
+                        {{"firm_id", kText},
+                         {"appointment_id", kText},
+                         {"version", kInt},
+                         {"planned_at", kInt},
+                         {"policy", kText},
+                         {"data_hash", kText}},
+                        "ON CONFLICT (firm_id, appointment_id, version) DO UPDATE SET "
+                        "planned_at = excluded.planned_at, policy = excluded.policy, "
+                        "data_hash = excluded.data_hash");
   for (const PlannedVersion& v : versions)
-    w.Row(firm_id, v.appointment_id, v.version, Seconds(at), policy, v.data_hash);
-  w.Finish();
+    insert.Row(firm_id, v.appointment_id, v.version, Seconds(at), policy, v.data_hash);
+  insert.Finish();
 }
 
 bool PlanStore::InsertMessage(SqlConnection& c, const PlannedMessage& m, Instant now) {
-  SqlStatement st(c, InsertMessageSql());
-  BindMessage(st, m, Seconds(now));
-  return st.Run() > 0;
+  MultiRowInsert insert = MessageInsert(c);
+  AddMessage(insert, m, Seconds(now));
+  return insert.Finish() > 0;
 }
 
 PlanWriteResult PlanStore::Write(SqlConnection& c, const AppointmentPlan& plan, Instant now) {
@@ -310,36 +292,41 @@ PlanWriteResult PlanStore::WriteAll(SqlConnection& c,
     r.replanned = w.Finish();
   }
   {
-    PerRowWrite w(c, InsertMessageSql());
+    MultiRowInsert insert = MessageInsert(c);
     for (const AppointmentPlan* p : plans)
-      for (const PlannedMessage& m : p->messages) {
-        BindMessage(w.statement(), m, at);
-        w.Run();
-      }
-    r.planned = w.Finish();
+      for (const PlannedMessage& m : p->messages) AddMessage(insert, m, at);
+    r.planned = static_cast<int>(insert.Finish());
   }
   {
-    PerRowWrite w(c,
-                  "INSERT INTO skips (firm_id, appointment_id, appointment_version, rule_id, "
-                  "channel, contact, kind, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                  "ON CONFLICT (firm_id, appointment_id, appointment_version, rule_id, contact, "
-                  "kind) DO NOTHING");
+    constexpr SqlType kText = SqlType::kText, kInt = SqlType::kInt;
+    MultiRowInsert insert(c, "skips",
+                          {{"firm_id", kText},
+                           {"appointment_id", kText},
+                           {"appointment_version", kInt},
+                           {"rule_id", kText},
+                           {"channel", kText},
+                           {"contact", kText},
+                           {"kind", kText},
+                           {"reason", kText},
+                           {"created_at", kInt}},
+                          "ON CONFLICT (firm_id, appointment_id, appointment_version, rule_id, "
+                          "contact, kind) DO NOTHING");
     for (const AppointmentPlan* p : plans)
       for (const PlannedSkip& k : p->skips)
-        w.Row(k.firm_id, k.appointment_id, k.appointment_version, k.rule_id, ToString(k.channel),
-              k.contact, ToString(k.kind), k.reason, at);
-    r.skipped = w.Finish();
+        insert.Row(k.firm_id, k.appointment_id, k.appointment_version, k.rule_id,
+                   ToString(k.channel), k.contact, ToString(k.kind), k.reason, at);
+    r.skipped = static_cast<int>(insert.Finish());
   }
   return r;
 }
 
-std::vector<MessageRow> PlanStore::ListMessages(std::string_view firm_id) {
+std::vector<StoredMessage> PlanStore::ListMessages(std::string_view firm_id) {
   PooledConnection c = db_.Connect();
   SqlStatement q(*c, "SELECT " + kListingColumns.SelectList() +
                          " FROM messages WHERE firm_id = ? ORDER BY due_at, id");
   q.Bind(1, firm_id);
-  std::vector<MessageRow> out;
-  while (q.Step()) out.push_back(ToListed(ReadStoredMessage(q, kListingColumns)));
+  std::vector<StoredMessage> out;
+  while (q.Step()) out.push_back(ReadStoredMessage(q, kListingColumns));
   return out;
 }
 

@@ -25,12 +25,12 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <set>
-#include <utility>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "dispatcher/message/stored_message.h"
 #include "dispatcher/planning/planned_message.h"
 #include "dispatcher/store/database.h"
 #include "shared/time/clock.h"
@@ -39,17 +39,6 @@ namespace kehrbote {
 
 inline constexpr const char* kPlanningComponent = "planning";
 const std::vector<Migration>& PlanningMigrations();
-
-// A stored message, as `plan` lists it.
-struct MessageRow {
-  int64_t id = 0;
-  std::string firm_id, appointment_id;
-  int64_t appointment_version = 0;
-  std::string rule_id, purpose, channel, contact_key, recipient, sender, subject, body;
-  int segments = 0;
-  Instant due{}, deadline{};
-  std::string state, reason, last_error;
-};
 
 struct SkipRow {
   std::string firm_id, appointment_id;
@@ -72,20 +61,21 @@ class PlanStore {
   // Database::Migrate("planning", PlanningMigrations()).
   void Migrate();
 
-  // All appointment messages of a firm (not heartbeats), by appointment id: one
-  // query per firm, not one per appointment.
+  // What planning reads of a firm's messages, in one query: its appointment
+  // messages (not heartbeats, alarms) by appointment id, and the fingerprint of
+  // all its messages as MessageFingerprint gives it, from the same snapshot.
+  struct FirmMessages {
+    std::map<std::string, std::vector<ExistingMessage>> existing;
+    std::pair<int64_t, int64_t> fingerprint{0, 0};
+  };
+  FirmMessages MessagesOfFirm(SqlConnection& c, std::string_view firm_id);
+  // MessagesOfFirm(c, firm_id).existing.
   std::map<std::string, std::vector<ExistingMessage>> ExistingMessagesOfFirm(
       SqlConnection& c, std::string_view firm_id);
-  // Appointment versions planned before (table planned_versions), so that a full
-  // pass does not plan them again; MarkPlanned records them after writing.
-  // Only versions planned with policy fingerprint `policy`, and with the data
-  // the version holds now (not refreshed in place since), count.
-  std::set<std::pair<std::string, int64_t>> PlannedVersions(SqlConnection& c,
-                                                            std::string_view firm_id,
-                                                            std::string_view policy);
   // Ids of the firm's current appointment versions that start after `after` and
-  // are not in planned_versions as PlannedVersions counts them (reads STORE's
-  // `appointments` table).
+  // are not in planned_versions with policy fingerprint `policy` and the data
+  // the version holds now (not refreshed in place since); reads STORE's
+  // `appointments` table. MarkPlanned records planned versions after writing.
   std::vector<std::string> UnplannedAppointments(SqlConnection& c, std::string_view firm_id,
                                                  Instant after, std::string_view policy);
   struct PlannedVersion {
@@ -113,7 +103,8 @@ class PlanStore {
                   std::string_view rule_id);
 
   // For `plan --firm`: all messages / skips of a firm, ordered by due_at / time.
-  std::vector<MessageRow> ListMessages(std::string_view firm_id);
+  // The messages hold the columns `plan` lists (kListingColumns in the .cc).
+  std::vector<StoredMessage> ListMessages(std::string_view firm_id);
   std::vector<SkipRow> ListSkips(std::string_view firm_id);
 
   // Heartbeat figures: messages of the firm due in [from, to) that are not

@@ -66,9 +66,9 @@ class DispatcherAppTest : public ::testing::Test {
     ASSERT_EQ(r.outcome, IngestOutcome::kApplied) << r.reason;
   }
 
-  std::map<std::string, MessageRow> MessagesByKey() {
-    std::map<std::string, MessageRow> out;
-    for (MessageRow& m : PlanStore(*db_).ListMessages("huber"))
+  std::map<std::string, StoredMessage> MessagesByKey() {
+    std::map<std::string, StoredMessage> out;
+    for (StoredMessage& m : PlanStore(*db_).ListMessages("huber"))
       out[m.appointment_id + "/" + m.rule_id] = std::move(m);
     return out;
   }
@@ -96,7 +96,7 @@ TEST_F(DispatcherAppTest, OnceWithNowPlansTheRightMessagesAtTheRightTime) {
   EXPECT_EQ(FormatRfc3339(m["A1/sms-1d"].due, kZone), "2026-11-24T08:00:00+01:00");
   EXPECT_EQ(FormatRfc3339(m["A1/sms-1d"].deadline, kZone), "2026-11-25T08:00:00+01:00");
   EXPECT_EQ(m["A1/sms-1d"].recipient, "+436641111111");
-  EXPECT_EQ(m["A1/sms-1d"].state, "planned");
+  EXPECT_EQ(m["A1/sms-1d"].state, MessageState::kPlanned);
   EXPECT_EQ(m["A1/sms-1d"].sender, "Huber RFK");
   // The shared German default text: long date, the object's address, the
   // firm's phone from the export header (its name is the SMS sender).
@@ -259,12 +259,30 @@ TEST_F(DispatcherAppTest, PlanJsonListsSkippedLandlineWithReason) {
   EXPECT_EQ(root->getValue<std::string>("firm"), "huber");
   auto messages = root->getArray("messages");
   ASSERT_EQ(messages->size(), 4u);
+  std::map<std::string, Poco::JSON::Object::Ptr> by_key;
   for (size_t i = 0; i < messages->size(); ++i) {
     auto o = messages->getObject(static_cast<unsigned>(i));
     EXPECT_FALSE(o->getValue<std::string>("reason").empty());
     // Numbers are masked in the listing.
     EXPECT_EQ(o->getValue<std::string>("contact").find("1111111"), std::string::npos);
+    by_key[o->getValue<std::string>("appointment_id") + "/" + o->getValue<std::string>("rule")] = o;
   }
+  // Every field of one message as the listing has always spelled it (the
+  // enums of the row written as the store's names).
+  ASSERT_TRUE(by_key.count("A1/sms-1d")) << r.output;
+  const Poco::JSON::Object::Ptr a1 = by_key["A1/sms-1d"];
+  EXPECT_GT(a1->getValue<int64_t>("id"), 0);
+  EXPECT_EQ(a1->getValue<int64_t>("appointment_version"), 1);
+  EXPECT_EQ(a1->getValue<std::string>("purpose"), "reminder");
+  EXPECT_EQ(a1->getValue<std::string>("channel"), "sms");
+  EXPECT_NE(a1->getValue<std::string>("contact").find('*'), std::string::npos);
+  EXPECT_EQ(a1->getValue<std::string>("due_at"), "2026-11-24T08:00:00+01:00");
+  EXPECT_EQ(a1->getValue<std::string>("deadline_at"), "2026-11-25T08:00:00+01:00");
+  EXPECT_EQ(a1->getValue<std::string>("state"), "planned");
+  EXPECT_GE(a1->getValue<int>("segments"), 1);
+  EXPECT_FALSE(a1->has("last_error"));
+  ASSERT_TRUE(by_key.count("A1/mail-2d")) << r.output;
+  EXPECT_EQ(by_key["A1/mail-2d"]->getValue<std::string>("channel"), "email");
   auto skipped = root->getArray("skipped");
   std::map<std::string, std::string> by_kind;
   for (size_t i = 0; i < skipped->size(); ++i) {
@@ -542,11 +560,11 @@ TEST_F(DispatcherAppTest, RemovedRuleIsWithdrawnAndChangedRulePlannedAgain) {
   p = app.RunPass(At("2026-11-23T06:02:00+01:00"), true);
   EXPECT_EQ(p.plan.cancelled, 1);
   auto m = MessagesByKey();
-  EXPECT_EQ(m["A1/mail-2d"].state, "cancelled");
+  EXPECT_EQ(m["A1/mail-2d"].state, MessageState::kCancelled);
   EXPECT_EQ(m["A1/mail-2d"].last_error,
             "withdrawn: rule mail-2d is no longer in the firm's configuration");
   // A1 (25.11. 08:00): 2 days before is 23.11. 08:00.
-  EXPECT_EQ(m["A1/sms-1d"].state, "planned");
+  EXPECT_EQ(m["A1/sms-1d"].state, MessageState::kPlanned);
   EXPECT_EQ(FormatRfc3339(m["A1/sms-1d"].due, kZone), "2026-11-23T08:00:00+01:00");
   EXPECT_EQ(m["A1/sms-1d"].reason, "sms-1d: 2d before");
   // A2 (24.11. 09:40): 2 days before has passed; late, at the end of quiet hours.
@@ -608,7 +626,7 @@ TEST_P(CorrectedAddressTest, PendingTextsNameTheCorrectedAddress) {
 
   auto m = MessagesByKey();
   EXPECT_NE(m["A1/sms-1d"].body.find("Hauptstraße 1, Steyr"), std::string::npos) << m["A1/sms-1d"].body;
-  EXPECT_EQ(m["A1/sms-1d"].state, "planned");
+  EXPECT_EQ(m["A1/sms-1d"].state, MessageState::kPlanned);
   // Written again in place: still one reminder for the appointment.
   EXPECT_EQ(Count("SELECT COUNT(*) FROM messages WHERE appointment_id = 'A1' AND rule_id = 'sms-1d'"), 1);
   // And a later full pass finds nothing left to do.

@@ -71,9 +71,9 @@ TEST(PullProblemsTest, RefusedExportAndUnreadableInboxAreReportedForTheirFirm) {
   auto db = Database::Open(env.store_url());
   // The good firm's reminder is planned as usual (the other two firms' too:
   // their stored appointments are not affected by today's trouble).
-  std::vector<MessageRow> huber = PlanStore(*db).ListMessages("huber");
+  std::vector<StoredMessage> huber = PlanStore(*db).ListMessages("huber");
   ASSERT_EQ(std::count_if(huber.begin(), huber.end(),
-                          [](const MessageRow& m) { return m.rule_id == "sms-1d"; }),
+                          [](const StoredMessage& m) { return m.rule_id == "sms-1d"; }),
             1);
 
   const std::string alarm = Body(*db, "rule_id = 'alarm' AND channel = 'email'");

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "dispatcher/store/database.h"
+#include "dispatcher/store/multi_row_insert.h"
 #include "tests/store/store_test_env.h"
 
 namespace kehrbote {
@@ -141,6 +142,54 @@ TEST_P(SqlConnectionTest, PoolHandsOutAtMostItsConnectionsAndWaitsBoundedly) {
   auto other =
       std::async(std::launch::async, [&] { return QueryInt(*small->Connect(), "SELECT 7"); });
   EXPECT_EQ(other.get(), 7);
+}
+
+TEST_P(SqlConnectionTest, MultiRowInsertWritesEveryValueAsGivenAndCountsTheRows) {
+  // What an array literal must escape, and what it must not mistake for syntax.
+  const std::vector<std::string> names = {
+      "Müller, \"Anna\"", "back\\slash", "{braces}", "NULL", "", "a'b ?"};
+  const std::vector<SqlColumn> columns = {
+      {"id", SqlType::kInt}, {"name", SqlType::kText}, {"n", SqlType::kInt}};
+  const int rows = MultiRowInsert::kRowsPerStatement + 5;  // more than one statement
+  db().InTransaction([&](SqlConnection& tx) {              // one commit (SQLite: one fsync)
+    MultiRowInsert insert(tx, "t", columns, "ON CONFLICT (id) DO NOTHING");
+    for (int64_t i = 0; i < rows; ++i) {
+      const std::optional<int64_t> n = i % 7 == 0 ? std::nullopt : std::optional<int64_t>(-i);
+      insert.Row(i, names[i % names.size()], n);
+    }
+    EXPECT_EQ(insert.Finish(), rows);
+    // Rows whose key exists are dropped by the tail and not counted.
+    insert.Row(int64_t{1}, "again", int64_t{0});
+    insert.Row(int64_t{rows}, std::optional<std::string>(), int64_t{0});
+    EXPECT_EQ(insert.Finish(), 1);
+    EXPECT_THROW(insert.Row(int64_t{1}, "too few"), DatabaseError);
+  });
+  EXPECT_EQ(Count(), rows + 1);
+  PooledConnection c = db().Connect();
+  SqlStatement q(*c, "SELECT id, name, n FROM t ORDER BY id");
+  for (int64_t i = 0; i < rows; ++i) {
+    ASSERT_TRUE(q.Step());
+    EXPECT_EQ(q.Int(0), i);
+    EXPECT_EQ(q.Text(1), names[i % names.size()]) << i;
+    EXPECT_FALSE(q.IsNull(1));
+    EXPECT_EQ(q.OptionalInt(2), i % 7 == 0 ? std::nullopt : std::optional<int64_t>(-i));
+  }
+  ASSERT_TRUE(q.Step());
+  EXPECT_TRUE(q.IsNull(1));
+  EXPECT_FALSE(q.Step());
+}
+
+TEST_P(SqlConnectionTest, MultiRowInsertInABatchIsCountedByTheBatch) {
+  db().InTransaction([](SqlConnection& c) {
+    MultiRowInsert insert(c, "t", {{"id", SqlType::kInt}, {"name", SqlType::kText}},
+                          "ON CONFLICT (id) DO UPDATE SET name = excluded.name");
+    SqlBatch batch(c);
+    for (int64_t i = 1; i <= 3; ++i) insert.Row(i, "x");
+    EXPECT_EQ(insert.Finish(), 0);
+    Execute(c, "UPDATE t SET n = 1 WHERE id = ?", int64_t{2});
+    EXPECT_EQ(batch.Finish(), 4);
+  });
+  EXPECT_EQ(Count(), 3);
 }
 
 TEST(SqlTextTest, PlaceholdersAndStatementsSplitOutsideLiteralsOnly) {

@@ -157,6 +157,8 @@ void PostgresServer::Stop() {
   }
 }
 
+int PostgresServer::pid() const { return child_.pid(); }
+
 std::string PostgresServer::ConnectionString(const std::string& dbname) const {
   return "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=" + dbname + " user=postgres";
 }

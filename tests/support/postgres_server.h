@@ -33,6 +33,9 @@ class PostgresServer {
   bool running() const { return running_; }
 
   int port() const { return port_; }
+  // The process started: postgres itself, or `runuser` above it when the tests
+  // run as root (for TreeCpuSeconds and the like).
+  int pid() const;
   // libpq connection string, e.g. "host=127.0.0.1 port=5433 dbname=postgres user=postgres".
   std::string ConnectionString(const std::string& dbname = "postgres") const;
   // "postgresql:" + ConnectionString(dbname): a Database URL.
