@@ -114,6 +114,20 @@ double WrkRate(const Args& a, bool receipts) {
   return 0;
 }
 
+// Where the send loop's time went: waiting for answers, committing, handing out.
+std::string LoopTimesLine(const SendLoopTimes& t, double send_s) {
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "waiting for answers %.2f s, committing %.2f s (%lld commits, %.1f/s, "
+                "%.2f ms and %.1f outcomes each), claiming and handing out %.2f s",
+                t.waiting.count(), t.committing.count(), static_cast<long long>(t.commits),
+                static_cast<double>(t.commits) / std::max(send_s, 1e-9),
+                t.commits ? 1e3 * t.committing.count() / static_cast<double>(t.commits) : 0.0,
+                t.commits ? static_cast<double>(t.outcomes) / static_cast<double>(t.commits) : 0.0,
+                t.filling.count());
+  return line;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -250,6 +264,7 @@ int main(int argc, char** argv) {
             << "), dispatcher CPU " << send_cpu
             << " s = " << 1e6 * send_cpu / std::max(1, total.accepted) << " us/msg, "
             << send_written / std::max(1, total.accepted) << " bytes written to storage/msg\n"
+            << "send loop: " << LoopTimesLine(outbox.loop_times(), send_s) << "\n"
             << "wrk -t2 -c" << a.wrk_connections << ", same request: " << wrk_same << " req/s\n"
             << "wrk -t2 -c" << a.wrk_connections << ", plain request (no receipts): " << wrk_plain
             << " req/s\n"
