@@ -174,7 +174,8 @@ int main(int argc, char** argv) {
     else if (arg == "--wrk-connections") a.wrk_connections = std::stoi(value("--wrk-connections"));
     else if (arg == "--receipts") a.receipts = value("--receipts") != "off";
     else if (arg == "--immediate") a.immediate = true;
-    else if (arg == "--dlr-listener") a.dlr_listener = true;
+    else if (arg == "--dlr-listener")
+      a.dlr_listener = true;
     else {
       std::cerr << "unknown argument " << arg << "\n";
       return 2;
@@ -212,8 +213,8 @@ int main(int argc, char** argv) {
   if (a.receipts) ks.dlr_url = kDlrUrl;
   std::unique_ptr<DeliveryHttpServer> listener;
   if (a.receipts && a.dlr_listener) {
-    listener = std::make_unique<DeliveryHttpServer>(*db, clock, HttpListenerSettings{},
-                                                    ReplyRouting{});
+    listener =
+        std::make_unique<DeliveryHttpServer>(*db, clock, HttpListenerSettings{}, ReplyRouting{});
     listener->Start();
     ks.dlr_url = "http://127.0.0.1:" + std::to_string(listener->port()) + "/dlr";
   }
@@ -296,8 +297,8 @@ int main(int argc, char** argv) {
             << " s = " << 1e6 * send_cpu / std::max(1, total.accepted) << " us/msg, "
             << send_written / std::max(1, total.accepted) << " bytes written to storage/msg\n"
             << "send loop: " << LoopTimesLine(outbox.loop_times(), send_s) << "\n"
-            << ReceiptsLine(listener.get())
-            << "wrk -t2 -c" << a.wrk_connections << ", same request: " << wrk_same << " req/s\n"
+            << ReceiptsLine(listener.get()) << "wrk -t2 -c" << a.wrk_connections
+            << ", same request: " << wrk_same << " req/s\n"
             << "wrk -t2 -c" << a.wrk_connections << ", plain request (no receipts): " << wrk_plain
             << " req/s\n"
             << "ratio outbox / wrk same request: " << (wrk_same > 0 ? outbox_rate / wrk_same : 0)

@@ -50,8 +50,12 @@ class Router {
   Router(Database& db, Clock& clock, const HttpListenerSettings& settings,
          const ReplyRouting& routing, std::shared_ptr<HttpCounters> counters,
          std::shared_ptr<ReceiptWriter> receipts)
-      : db_(db), clock_(clock), settings_(settings), routing_(routing),
-        counters_(std::move(counters)), receipts_(std::move(receipts)) {}
+      : db_(db),
+        clock_(clock),
+        settings_(settings),
+        routing_(routing),
+        counters_(std::move(counters)),
+        receipts_(std::move(receipts)) {}
 
   HttpAnswer operator()(const HttpRequestHead& request) const {
     std::string path = PathOf(request.target);
@@ -122,7 +126,10 @@ class Router {
 
 DeliveryHttpServer::DeliveryHttpServer(Database& db, Clock& clock, HttpListenerSettings settings,
                                        ReplyRouting routing)
-    : db_(db), clock_(clock), settings_(std::move(settings)), routing_(std::move(routing)),
+    : db_(db),
+      clock_(clock),
+      settings_(std::move(settings)),
+      routing_(std::move(routing)),
       counters_(std::make_shared<HttpCounters>()),
       receipts_(std::make_shared<ReceiptWriter>(db)) {}
 

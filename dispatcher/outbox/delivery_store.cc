@@ -63,8 +63,8 @@ ReceiptResult DeliveryStore::ApplyReceipt(const std::string& token, int status,
   return result;
 }
 
-ReceiptResult DeliveryStore::ApplyReceiptIn(SqlConnection& c, const std::string& token,
-                                            int status, const std::string& answer,
+ReceiptResult DeliveryStore::ApplyReceiptIn(SqlConnection& c, const std::string& token, int status,
+                                            const std::string& answer,
                                             const std::string& smsc_message_id, Instant at) {
   if (token.size() < 16) return ReceiptResult::kUnknownToken;
   ReceiptResult result = ReceiptResult::kUnknownToken;

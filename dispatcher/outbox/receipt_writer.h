@@ -63,7 +63,7 @@ class ReceiptWriter {
   mutable Mutex mu_;
   CondVar done_;  // a group was committed
   std::deque<Waiting*> queue_ GUARDED_BY(mu_);
-  bool leading_ GUARDED_BY(mu_) = false;  // a caller is committing a group
+  bool leading_ GUARDED_BY(mu_) = false;        // a caller is committing a group
   std::size_t committing_ GUARDED_BY(mu_) = 0;  // the size of that group
   std::size_t groups_ GUARDED_BY(mu_) = 0;
 };

@@ -84,8 +84,8 @@ class SendWindow {
   std::size_t started_ = 0;  // worker threads started, in all groups
 
   // Both hold at most open_ <= max_width items, so a Push never waits.
-  BoundedQueue<Job> jobs_;            // submitted, not yet taken by a worker
-  BoundedQueue<Finished> finished_;   // outcomes, not yet taken back
+  BoundedQueue<Job> jobs_;           // submitted, not yet taken by a worker
+  BoundedQueue<Finished> finished_;  // outcomes, not yet taken back
   // Declared last: destroyed (joined) first, after the destructor closed jobs_.
   std::vector<std::unique_ptr<WorkerGroup>> workers_;
 };

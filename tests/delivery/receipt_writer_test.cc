@@ -128,8 +128,7 @@ TEST_F(ReceiptWriterTest, OneGroupAppliesItsReceiptsInTheOrderTheyCame) {
   for (std::size_t i = 0; i < in_order.size(); ++i) {
     // Each one queued before the next is handed in: the order is known.
     if (i > 0) WaitQueued(writer, i);
-    group.push_back(
-        std::async(std::launch::async, [&, i] { return writer.Apply(in_order[i]); }));
+    group.push_back(std::async(std::launch::async, [&, i] { return writer.Apply(in_order[i]); }));
   }
   WaitQueued(writer, in_order.size());
   release.set_value();
