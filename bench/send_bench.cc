@@ -4,6 +4,7 @@
 // sendsms directly.
 //   send_bench [--messages N] [--window W] [--start-window S] [--wrk-seconds S]
 //              [--wrk-connections C] [--receipts on|off] [--immediate] [--postgres]
+//              [--dlr-listener]
 // --window: the most requests the outbox keeps open (delivery.send_window;
 // default 256, the dispatcher's default). --start-window: the width the
 // adaptive window starts from (default 0 = at --window, as the dispatcher does;
@@ -20,6 +21,12 @@
 // table only grows and each lookup scans it: the rate falls with every message,
 // so use it with 10,000 messages or fewer. Each measurement gets a fresh Kannel.
 // --immediate runs smsbox with immediate-sendsms-reply = true.
+// --dlr-listener (with --receipts on): the outbox's dlr-url points at the
+// dispatcher's own receipt listener (DeliveryHttpServer) on the same store, as
+// in production, instead of a closed port: Kannel's receipts (here the fake
+// SMSC's acks, one per SMS) are written while the outbox sends. Prints how many
+// came and in how many transactions (ReceiptWriter's group commits). wrk's
+// requests keep the closed port (their receipts would find no message).
 // Prints the rates, the ratio, the dispatcher's CPU and bytes written to
 // storage per message, and the peak RSS of this process.
 //
@@ -48,6 +55,11 @@
 //   1,000 SMS (SQLite): 1.7-1.8 s per pass, 0.84-1.41; the code before: 2.4-12.1 s, 0.19-0.77
 //   At load 4.7-7.1 (18:45-18:48): SQLite 1,684 msg/s, wrk 2,457, 0.69 (goal not met);
 //   PostgreSQL 1,495, wrk 1,609, 0.93
+// SendWindow on the worker kit, receipts group-committed (2026-12-07 21:25-21:27, load
+// 6.4-10.6, machine shared; docs/delivery.md "The send loop profiled"):
+//   SQLite 1,571 msg/s (main's build 1,537), wrk 2,071 (1,124), 0.76 (1.37); PostgreSQL
+//   1,421, wrk 1,953, 0.73; under nice -n 19 at load 14: SQLite 1.82, PostgreSQL 1.08.
+//   The loop waits for Kannel's answers, not for the fsync.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -60,6 +72,7 @@
 #include <regex>
 #include <thread>
 
+#include "dispatcher/http/delivery_http_server.h"
 #include "dispatcher/outbox/outbox.h"
 #include "dispatcher/plan_store/plan_store.h"
 #include "dispatcher/sms/kannel_channel.h"
@@ -79,7 +92,7 @@ namespace {
 
 struct Args {
   int messages = 50000, window = 256, start_window = 0, wrk_seconds = 10, wrk_connections = 64;
-  bool receipts = false, immediate = false, postgres = false;
+  bool receipts = false, immediate = false, postgres = false, dlr_listener = false;
 };
 
 constexpr const char* kText = "Grüß Gott! Ihr Rauchfangkehrer kommt am Montag, 23.11. um 08:00 Uhr.";
@@ -114,6 +127,31 @@ double WrkRate(const Args& a, bool receipts) {
   return 0;
 }
 
+// Where the send loop's time went: waiting for answers, committing, handing out.
+std::string LoopTimesLine(const SendLoopTimes& t, double send_s) {
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "waiting for answers %.2f s, committing %.2f s (%lld commits, %.1f/s, "
+                "%.2f ms and %.1f outcomes each), claiming and handing out %.2f s",
+                t.waiting.count(), t.committing.count(), static_cast<long long>(t.commits),
+                static_cast<double>(t.commits) / std::max(send_s, 1e-9),
+                t.commits ? 1e3 * t.committing.count() / static_cast<double>(t.commits) : 0.0,
+                t.commits ? static_cast<double>(t.outcomes) / static_cast<double>(t.commits) : 0.0,
+                t.filling.count());
+  return line;
+}
+
+// With --dlr-listener: the receipts written during the send, and in how many transactions.
+std::string ReceiptsLine(const DeliveryHttpServer* listener) {
+  if (listener == nullptr) return "";
+  const HttpCounters& c = listener->counters();
+  const std::size_t groups = listener->receipts().groups();
+  const int receipts = c.receipts_applied + c.receipts_ignored;
+  return "receipts written meanwhile: " + std::to_string(receipts) + " (" +
+         std::to_string(c.receipts_applied.load()) + " moved a state) in " +
+         std::to_string(groups) + " transactions\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -137,6 +175,8 @@ int main(int argc, char** argv) {
     else if (arg == "--wrk-connections") a.wrk_connections = std::stoi(value("--wrk-connections"));
     else if (arg == "--receipts") a.receipts = value("--receipts") != "off";
     else if (arg == "--immediate") a.immediate = true;
+    else if (arg == "--dlr-listener")
+      a.dlr_listener = true;
     else {
       std::cerr << "unknown argument " << arg << "\n";
       return 2;
@@ -172,6 +212,13 @@ int main(int argc, char** argv) {
   ks.username = ko.username;
   ks.password = ko.password;
   if (a.receipts) ks.dlr_url = kDlrUrl;
+  std::unique_ptr<DeliveryHttpServer> listener;
+  if (a.receipts && a.dlr_listener) {
+    listener =
+        std::make_unique<DeliveryHttpServer>(*db, clock, HttpListenerSettings{}, ReplyRouting{});
+    listener->Start();
+    ks.dlr_url = "http://127.0.0.1:" + std::to_string(listener->port()) + "/dlr";
+  }
   KannelChannel sms(ks, clock);
   OutboxOptions oo;
   oo.instance = "bench";
@@ -250,7 +297,9 @@ int main(int argc, char** argv) {
             << "), dispatcher CPU " << send_cpu
             << " s = " << 1e6 * send_cpu / std::max(1, total.accepted) << " us/msg, "
             << send_written / std::max(1, total.accepted) << " bytes written to storage/msg\n"
-            << "wrk -t2 -c" << a.wrk_connections << ", same request: " << wrk_same << " req/s\n"
+            << "send loop: " << LoopTimesLine(outbox.loop_times(), send_s) << "\n"
+            << ReceiptsLine(listener.get()) << "wrk -t2 -c" << a.wrk_connections
+            << ", same request: " << wrk_same << " req/s\n"
             << "wrk -t2 -c" << a.wrk_connections << ", plain request (no receipts): " << wrk_plain
             << " req/s\n"
             << "ratio outbox / wrk same request: " << (wrk_same > 0 ? outbox_rate / wrk_same : 0)

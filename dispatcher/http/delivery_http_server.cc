@@ -3,6 +3,7 @@
 #include <map>
 
 #include "dispatcher/outbox/delivery_store.h"
+#include "dispatcher/outbox/receipt_writer.h"
 #include "dispatcher/sms/url_encoding.h"
 #include "dispatcher/store/sql_connection.h"
 #include "shared/log/logger.h"
@@ -47,9 +48,14 @@ bool ConstantTimeEquals(const std::string& a, const std::string& b) {
 class Router {
  public:
   Router(Database& db, Clock& clock, const HttpListenerSettings& settings,
-         const ReplyRouting& routing, std::shared_ptr<HttpCounters> counters)
-      : db_(db), clock_(clock), settings_(settings), routing_(routing),
-        counters_(std::move(counters)) {}
+         const ReplyRouting& routing, std::shared_ptr<HttpCounters> counters,
+         std::shared_ptr<ReceiptWriter> receipts)
+      : db_(db),
+        clock_(clock),
+        settings_(settings),
+        routing_(routing),
+        counters_(std::move(counters)),
+        receipts_(std::move(receipts)) {}
 
   HttpAnswer operator()(const HttpRequestHead& request) const {
     std::string path = PathOf(request.target);
@@ -59,14 +65,16 @@ class Router {
       if (path == "/metrics" && settings_.metrics_page)
         return {200, settings_.metrics_page(), "text/plain; version=0.0.4; charset=utf-8"};
       if (path == "/dlr") {
-        DeliveryStore store(db_);
         int status = 0;
         try {
           status = std::stoi(q["status"]);
         } catch (...) {
           status = 0;
         }
-        ReceiptResult r = store.ApplyReceipt(q["token"], status, q["answer"], q["id"], clock_.Now());
+        // Answered only once the receipt is committed, with those of the other
+        // workers that came meanwhile (one fsync for all on SQLite).
+        ReceiptResult r =
+            receipts_->Apply({q["token"], status, q["answer"], q["id"], clock_.Now()});
         if (r == ReceiptResult::kApplied) {
           ++counters_->receipts_applied;
           RecordLatency(q["token"]);
@@ -111,14 +119,19 @@ class Router {
   const HttpListenerSettings& settings_;
   const ReplyRouting& routing_;
   std::shared_ptr<HttpCounters> counters_;
+  std::shared_ptr<ReceiptWriter> receipts_;  // shared by the copies on the workers
 };
 
 }  // namespace
 
 DeliveryHttpServer::DeliveryHttpServer(Database& db, Clock& clock, HttpListenerSettings settings,
                                        ReplyRouting routing)
-    : db_(db), clock_(clock), settings_(std::move(settings)), routing_(std::move(routing)),
-      counters_(std::make_shared<HttpCounters>()) {}
+    : db_(db),
+      clock_(clock),
+      settings_(std::move(settings)),
+      routing_(std::move(routing)),
+      counters_(std::make_shared<HttpCounters>()),
+      receipts_(std::make_shared<ReceiptWriter>(db)) {}
 
 DeliveryHttpServer::~DeliveryHttpServer() { Stop(); }
 
@@ -130,7 +143,7 @@ void DeliveryHttpServer::Start() {
   o.max_connections = settings_.max_connections;
   o.head_timeout = settings_.head_timeout;
   listener_ = std::make_unique<HttpListener>(
-      o, Router(db_, clock_, settings_, routing_, counters_));
+      o, Router(db_, clock_, settings_, routing_, counters_, receipts_));
   listener_->Start();
 }
 

@@ -4,7 +4,9 @@
 //       The token (128 random bits, one per message) is the only key: a forged
 //       token matches nothing, a replayed receipt finds the message final and
 //       changes nothing (DeliveryStore::ApplyReceipt). Always answers 200, so a
-//       prober learns nothing from the status.
+//       prober learns nothing from the status; answers only once the receipt is
+//       committed, in one transaction with the receipts other workers handed in
+//       meanwhile (ReceiptWriter: one fsync for them all on SQLite).
 //   GET /sms/incoming?from=%p&to=%P&text=%a[&key=K]       incoming SMS (replies)
 //       With `reply_key` set, requests without the right key are refused (403).
 //   GET /health                                            200 "ok"
@@ -25,6 +27,7 @@
 #include "dispatcher/http/http_listener.h"
 #include "dispatcher/http/reply_handler.h"
 #include "dispatcher/metrics/dispatcher_metrics.h"
+#include "dispatcher/outbox/receipt_writer.h"
 #include "dispatcher/store/database.h"
 #include "shared/time/clock.h"
 
@@ -58,6 +61,8 @@ class DeliveryHttpServer {
   void Stop();
   int port() const { return listener_ ? listener_->port() : 0; }
   const HttpCounters& counters() const { return *counters_; }
+  // The receipts' group commits (transactions so far: groups()).
+  const ReceiptWriter& receipts() const { return *receipts_; }
 
  private:
   Database& db_;
@@ -65,6 +70,7 @@ class DeliveryHttpServer {
   HttpListenerSettings settings_;
   ReplyRouting routing_;
   std::shared_ptr<HttpCounters> counters_;
+  std::shared_ptr<ReceiptWriter> receipts_;  // shared with the listener's workers
   std::unique_ptr<HttpListener> listener_;
 };
 

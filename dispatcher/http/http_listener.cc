@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "shared/log/logger.h"
 
@@ -81,23 +82,24 @@ void HttpListener::Start() {
   }
   port_ = socket_->address().port();
   stop_ = false;
-  for (int i = 0; i < std::max(1, options_.threads); ++i)
-    workers_.emplace_back([this] { WorkLoop(); });
+  queue_ = std::make_unique<BoundedQueue<std::unique_ptr<Pending>>>(
+      static_cast<std::size_t>(std::max(1, options_.max_connections)));
+  workers_ = std::make_unique<WorkerGroup>(
+      static_cast<std::size_t>(std::max(1, options_.threads)), [this](std::size_t) {
+        while (std::optional<std::unique_ptr<Pending>> p = queue_->Pop()) Answer(**p);
+      });
   reader_ = std::thread([this] { ReadLoop(); });
 }
 
 void HttpListener::Stop() {
   if (!socket_) return;
-  {
-    std::lock_guard<std::mutex> lock(mu_);  // no worker misses the wake-up
-    stop_ = true;
-  }
-  ready_.notify_all();
+  stop_ = true;
+  // The workers finish the requests they answer; the queued ones are dropped
+  // (their connections close with them), later ones closed by the reader.
+  queue_->Cancel();
   if (reader_.joinable()) reader_.join();
-  for (std::thread& w : workers_) w.join();
-  workers_.clear();
-  for (auto& p : queue_) CloseQuietly(p->socket);
-  queue_.clear();
+  workers_.reset();  // joins
+  queue_.reset();
   socket_->close();
   socket_.reset();
 }
@@ -165,15 +167,7 @@ void HttpListener::ReadLoop() {
       poll.remove(it->first);
       open.erase(it);
       complete->buffer.resize(end + 2);
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (queue_.size() >= static_cast<std::size_t>(options_.max_connections)) {
-          CloseQuietly(complete->socket);  // a flood of complete requests: shed it
-          continue;
-        }
-        queue_.push_back(std::move(complete));
-      }
-      ready_.notify_one();
+      Queue(std::move(complete));
     }
     // Whoever has not sent a whole head in time is cut off.
     for (auto it = open.begin(); it != open.end();) {
@@ -183,18 +177,9 @@ void HttpListener::ReadLoop() {
   for (auto& [socket, p] : open) CloseQuietly(p->socket);
 }
 
-void HttpListener::WorkLoop() {
-  while (true) {
-    std::unique_ptr<Pending> p;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      ready_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-      if (stop_) return;
-      p = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    Answer(*p);
-  }
+void HttpListener::Queue(std::unique_ptr<Pending> request) {
+  // A flood of complete requests (or Stop()): shed it, the reader never waits.
+  if (!queue_->TryPush(request)) CloseQuietly(request->socket);
 }
 
 void HttpListener::Answer(Pending& p) {

@@ -18,20 +18,22 @@
 // GETs); the body, if any, is not read.
 //
 // Threads: Start() and Stop() from one thread; the responder runs on the
-// worker threads, several at once, and must allow that.
+// worker threads, several at once, and must allow that. The complete heads
+// wait for the workers in a BoundedQueue of `max_connections`; the reader
+// never waits on it (TryPush): with the queue full, a new complete request's
+// connection is closed at once. The workers are a WorkerGroup.
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
-#include <vector>
+
+#include "shared/sync/bounded_queue.h"
+#include "shared/sync/worker_group.h"
 
 namespace Poco::Net {
 class ServerSocket;
@@ -90,7 +92,8 @@ class HttpListener {
  private:
   struct Pending;
   void ReadLoop();
-  void WorkLoop();
+  // Hands a complete head to the workers, or closes its connection (queue full).
+  void Queue(std::unique_ptr<Pending> request);
   void Answer(Pending& request);
 
   HttpListenerOptions options_;
@@ -99,10 +102,9 @@ class HttpListener {
   std::unique_ptr<Poco::Net::ServerSocket> socket_;
   std::atomic<bool> stop_{false};
   std::thread reader_;
-  std::vector<std::thread> workers_;
-  std::mutex mu_;
-  std::condition_variable ready_;
-  std::deque<std::unique_ptr<Pending>> queue_;  // complete heads, oldest first
+  // Complete heads, oldest first; made by Start() (a queue once closed stays closed).
+  std::unique_ptr<BoundedQueue<std::unique_ptr<Pending>>> queue_;
+  std::unique_ptr<WorkerGroup> workers_;  // Answer() the queue's requests
 };
 
 }  // namespace kehrbote

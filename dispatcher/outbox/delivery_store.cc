@@ -57,8 +57,19 @@ ReceiptResult DeliveryStore::ApplyReceipt(const std::string& token, int status,
                                           const std::string& smsc_message_id, Instant at) {
   if (token.size() < 16) return ReceiptResult::kUnknownToken;
   ReceiptResult result = ReceiptResult::kUnknownToken;
-  const int64_t t = Secs(at);
   db_.InTransaction([&](SqlConnection& c) {
+    result = ApplyReceiptIn(c, token, status, answer, smsc_message_id, at);
+  });
+  return result;
+}
+
+ReceiptResult DeliveryStore::ApplyReceiptIn(SqlConnection& c, const std::string& token, int status,
+                                            const std::string& answer,
+                                            const std::string& smsc_message_id, Instant at) {
+  if (token.size() < 16) return ReceiptResult::kUnknownToken;
+  ReceiptResult result = ReceiptResult::kUnknownToken;
+  const int64_t t = Secs(at);
+  [&] {
     int64_t id = 0;
     std::optional<MessageState> from;
     bool has_settle_until = false;
@@ -116,7 +127,7 @@ ReceiptResult DeliveryStore::ApplyReceipt(const std::string& token, int status,
                     ReceiptAppliesSql(),
                 ToString(*next), final_state, t, t, t, why, why, smsc_message_id, id);
     result = changed > 0 ? ReceiptResult::kApplied : ReceiptResult::kIgnored;
-  });
+  }();
   return result;
 }
 

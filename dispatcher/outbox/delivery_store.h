@@ -51,8 +51,14 @@ class DeliveryStore {
  public:
   explicit DeliveryStore(Database& db) : db_(db) {}
 
+  // In a transaction of its own. The HTTP listener goes through ReceiptWriter,
+  // which puts the receipts that come together into one transaction.
   ReceiptResult ApplyReceipt(const std::string& token, int status, const std::string& answer,
                              const std::string& smsc_message_id, Instant at);
+  // The same within the caller's transaction on `c` (the caller commits).
+  static ReceiptResult ApplyReceiptIn(SqlConnection& c, const std::string& token, int status,
+                                      const std::string& answer, const std::string& smsc_message_id,
+                                      Instant at);
 
   // The last SMS sent (accepted or later) to `e164`, any firm.
   std::optional<SentMessage> LastSmsTo(const std::string& e164);

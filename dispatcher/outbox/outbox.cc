@@ -648,7 +648,9 @@ SendCounts Outbox::SendDue(Instant at, std::size_t max) {
     window_ = std::make_unique<SendWindow>(max_width, options_.send_window_start);
   try {
     while (true) {
+      const auto filling = std::chrono::steady_clock::now();
       FillWindow(pass);
+      loop_times_.filling += std::chrono::steady_clock::now() - filling;
       if (pass.open.empty()) break;
       CommitFinished(pass);
     }
@@ -699,7 +701,10 @@ void Outbox::FillWindow(Pass& pass) {
 // same transaction claims the next batch when the queue runs low, so the window
 // never drains at a batch boundary and a claim costs no commit of its own.
 void Outbox::CommitFinished(Pass& pass) {
+  const auto waiting = std::chrono::steady_clock::now();
   auto finished = window_->TakeFinished(std::max<std::size_t>(1, window_->width() / 8));
+  const auto committing = std::chrono::steady_clock::now();
+  loop_times_.waiting += committing - waiting;
   SendCounts recorded;
   Claimed next;
   const bool claim_ahead = pass.claimed.size() < window_->width() && pass.MayClaim();
@@ -722,6 +727,9 @@ void Outbox::CommitFinished(Pass& pass) {
     RecordAccepted(c, accepted, pass.at, recorded);
   });
   if (claim_ahead) pass.Take(next);
+  loop_times_.committing += std::chrono::steady_clock::now() - committing;
+  ++loop_times_.commits;
+  loop_times_.outcomes += static_cast<int64_t>(finished.size());
   pass.counts += recorded;
   for (const auto& [tag, outcome] : finished) {
     if (pass.open_segments[tag] > 0)

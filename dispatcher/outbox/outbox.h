@@ -126,6 +126,16 @@ struct RecoveryCounts {
   int expired = 0;
 };
 
+// Where the send loop's time went, summed over every SendDue of an Outbox (for
+// benchmarks and logs; steady time, not the Clock: it measures, it decides nothing).
+struct SendLoopTimes {
+  std::chrono::duration<double> waiting{};     // for answers (the window's TakeFinished)
+  std::chrono::duration<double> committing{};  // transactions of outcomes (and claims ahead)
+  std::chrono::duration<double> filling{};     // claims with none left, quotas, handing out
+  int64_t commits = 0;                         // outcome transactions
+  int64_t outcomes = 0;                        // outcomes they recorded
+};
+
 class Outbox {
  public:
   Outbox(Database& db, Clock& clock, std::map<std::string, MessageChannel*> channels,
@@ -151,6 +161,8 @@ class Outbox {
   // Requests the send window allows open now (its adapted width; 0 before the
   // first SendDue). For logs and benchmarks.
   std::size_t send_width() const { return window_ ? window_->width() : 0; }
+
+  const SendLoopTimes& loop_times() const { return loop_times_; }
 
  private:
   struct Row;
@@ -205,6 +217,7 @@ class Outbox {
   std::map<std::string, MessageChannel*> channels_;
   OutboxOptions options_;
   std::unique_ptr<SendWindow> window_;
+  SendLoopTimes loop_times_;
   uint64_t claim_seq_ = 0;
   uint64_t rng_state_;
 };

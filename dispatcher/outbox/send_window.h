@@ -16,23 +16,28 @@
 // at most one, the strict setting).
 //
 // A max_width of 1 runs Send() on the caller's thread; wider windows use one
-// worker thread per open request (started when the width first needs it, joined
-// by the destructor; they inherit the caller's signal mask). Channels must then
-// be safe to call from several threads at once. A SendWindow itself is used from
-// one thread; width() changes only in TakeFinished().
+// worker thread per open request (started when the width first needs them,
+// joined by the destructor; they inherit the caller's signal mask). Channels
+// must then be safe to call from several threads at once. A SendWindow itself
+// is used from one thread; width() changes only in TakeFinished().
+//
+// Built on the worker kit (shared/sync): submitted requests wait in one
+// BoundedQueue for the workers, outcomes in another for TakeFinished, whose
+// PopBatch wakes the caller once per commit's worth of answers, not per answer.
+// The workers are WorkerGroups, one more group each time the width first goes
+// beyond the threads started (a group's size is fixed).
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
-#include <deque>
-#include <mutex>
-#include <thread>
+#include <memory>
 #include <utility>
 #include <vector>
 
 #include "dispatcher/channel/message_channel.h"
 #include "dispatcher/outbox/window_width.h"
+#include "shared/sync/bounded_queue.h"
+#include "shared/sync/worker_group.h"
 
 namespace kehrbote {
 
@@ -65,21 +70,24 @@ class SendWindow {
     MessageChannel* channel;
     const OutgoingMessage* message;
   };
+  using Finished = std::pair<std::size_t, SendOutcome>;
   static SendOutcome Run(const Job& job);
-  void Work();
+  // Starts workers up to `needed` threads in all (one group for the missing ones).
+  void StartWorkers(std::size_t needed);
 
-  WindowWidth width_;  // used by the caller's thread only
+  // The caller's thread only:
+  WindowWidth width_;
   // Since the last TakeFinished() (or since the window left idle): what the
   // width's rate is measured over.
   std::chrono::steady_clock::time_point since_;
   std::size_t open_ = 0;     // submitted, not yet taken back
-  std::size_t awaited_ = 0;  // finished requests TakeFinished() waits for; 0 = not waiting
-  std::mutex mu_;
-  std::condition_variable work_ready_, job_done_;
-  std::deque<Job> jobs_;
-  std::vector<std::pair<std::size_t, SendOutcome>> finished_;
-  bool stopping_ = false;
-  std::vector<std::thread> workers_;
+  std::size_t started_ = 0;  // worker threads started, in all groups
+
+  // Both hold at most open_ <= max_width items, so a Push never waits.
+  BoundedQueue<Job> jobs_;           // submitted, not yet taken by a worker
+  BoundedQueue<Finished> finished_;  // outcomes, not yet taken back
+  // Declared last: destroyed (joined) first, after the destructor closed jobs_.
+  std::vector<std::unique_ptr<WorkerGroup>> workers_;
 };
 
 }  // namespace kehrbote

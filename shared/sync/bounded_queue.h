@@ -15,6 +15,10 @@
 // nullopt. Cancel() is Close() that also drops what is queued: for the side
 // that gives up (a consumer gone, a stage failed), so nobody works for nothing.
 //
+// TryPush is Push for a producer that must not wait (a reader thread serving
+// many connections): it refuses at once when the queue is full, and leaves the
+// item with the caller to dispose of (a connection to close, say).
+//
 // PopBatch takes several items at once, so that the threads meet once per batch
 // rather than once per item; it can wait until a batch has gathered (at most
 // `gather` long). A producer wakes a waiting consumer only once its batch is
@@ -61,6 +65,16 @@ class BoundedQueue {
     while (!closed_ && items_.size() >= capacity_) space_.Wait(&mu_);
     --producers_waiting_;
     if (closed_) return false;
+    items_.push_back(std::move(item));
+    WakeConsumers();
+    return true;
+  }
+
+  // Moves `item` to the back if there is room now, without waiting. False when
+  // the queue is full or closed; `item` is then left as it was.
+  bool TryPush(T& item) EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    if (closed_ || items_.size() >= capacity_) return false;
     items_.push_back(std::move(item));
     WakeConsumers();
     return true;

@@ -147,5 +147,38 @@ TEST(SendWindowTest, StartsAtTheStartWidthAndTransientFailuresHalveIt) {
   EXPECT_GE(window.width(), 1u);
 }
 
+// Threads start when the width first needs them: a pass of three requests in
+// a wide window uses three threads, not max_width; later requests reuse them.
+TEST(SendWindowTest, StartsThreadsAsRequestsNeedThemAndReusesThem) {
+  SendWindow window(64, 64);
+  LatchChannel channel;
+  auto messages = Messages(6);
+  for (std::size_t i = 0; i < 3; ++i) window.Submit(i, &channel, &messages[i]);
+  channel.WaitInside(3);  // three requests on the wire at once: three threads
+  channel.Open();
+  std::size_t taken = 0;
+  while (taken < 3) taken += window.TakeFinished(3).size();
+  for (std::size_t i = 3; i < 6; ++i) window.Submit(i, &channel, &messages[i]);
+  while (taken < 6) taken += window.TakeFinished(3).size();
+  EXPECT_EQ(channel.callers().size(), 3u);
+  EXPECT_EQ(channel.callers().count(std::this_thread::get_id()), 0u);
+}
+
+// The destructor waits for the requests on the wire (their messages must stay
+// valid until then) and drops outcomes nobody took.
+TEST(SendWindowTest, DestructorWaitsForOpenRequests) {
+  LatchChannel channel;
+  auto messages = Messages(4);
+  std::thread opener;
+  {
+    SendWindow window(4, 4);
+    for (std::size_t i = 0; i < 4; ++i) window.Submit(i, &channel, &messages[i]);
+    channel.WaitInside(4);
+    opener = std::thread([&] { channel.Open(); });
+  }  // joins the workers once the latch opens
+  opener.join();
+  EXPECT_EQ(channel.widest(), 4);
+}
+
 }  // namespace
 }  // namespace kehrbote

@@ -2,7 +2,7 @@
 // through their request parsing, not a socket. Input: a request head as a client
 // sends it ("GET /dlr?token=...&status=1 HTTP/1.1\r\n..."). It goes through
 // ParseRequestLine (http_listener.h) and the listener's router (query parsing,
-// percent decoding, /dlr -> DeliveryStore::ApplyReceipt, /sms/incoming ->
+// percent decoding, /dlr -> ReceiptWriter -> DeliveryStore::ApplyReceiptIn, /sms/incoming ->
 // ReplyHandler) against a real SQLite store with the planning and delivery tables.
 // Contract checked: every request is answered (200, 403 or 404; 503 only for a
 // store error, which must not happen here), never a crash or an exception.

@@ -41,6 +41,43 @@ TEST(BoundedQueueTest, CarriesMoveOnlyItems) {
   EXPECT_EQ(**got, 7);
 }
 
+// A full or closed queue refuses at once and leaves the item with the caller
+// (the HTTP listener closes the connection it could not queue).
+TEST(BoundedQueueTest, TryPushRefusesAtOnceWhenFullOrClosedAndKeepsTheItem) {
+  BoundedQueue<std::unique_ptr<int>> q(1);
+  auto first = std::make_unique<int>(1);
+  EXPECT_TRUE(q.TryPush(first));
+  auto second = std::make_unique<int>(2);
+  EXPECT_FALSE(q.TryPush(second));  // full: no wait
+  ASSERT_TRUE(second);
+  EXPECT_EQ(*second, 2);
+  std::optional<std::unique_ptr<int>> got = q.Pop();
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ(**got, 1);
+  EXPECT_TRUE(q.TryPush(second));  // room again
+  EXPECT_FALSE(second);
+  q.Close();
+  auto third = std::make_unique<int>(3);
+  EXPECT_FALSE(q.TryPush(third));  // closed
+  ASSERT_TRUE(third);
+  EXPECT_EQ(**q.Pop(), 2);  // what was queued is still handed out
+  EXPECT_FALSE(q.Pop());
+}
+
+// A TryPush wakes a waiting Pop like Push does.
+TEST(BoundedQueueTest, TryPushWakesAWaitingPop) {
+  BoundedQueue<int> q(4);
+  std::promise<void> started;
+  std::thread consumer([&] {
+    started.set_value();
+    EXPECT_EQ(q.Pop(), 5);
+  });
+  started.get_future().wait();
+  int five = 5;
+  EXPECT_TRUE(q.TryPush(five));
+  consumer.join();
+}
+
 // The third Push cannot finish before a Pop made room: whenever it returns, the
 // consumer has taken the first item already.
 TEST(BoundedQueueTest, PushWaitsWhileFull) {
