@@ -21,6 +21,7 @@
 #include <string>
 
 #include "dispatcher/outbox/delivery_schema.h"
+#include "dispatcher/outbox/receipt_writer.h"
 #include "dispatcher/plan_store/plan_store.h"
 #include "shared/time/zoned_time.h"
 #include "tests/fuzz/scratch_file.h"
@@ -56,8 +57,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   HttpRequestHead head;
   if (!ParseRequestLine(std::string(reinterpret_cast<const char*>(data), size), &head)) return 0;
   head.peer = "127.0.0.1";
+  static auto receipts = std::make_shared<ReceiptWriter>(*store.db);
   Router router(*store.db, store.clock, store.settings, store.routing,
-                std::make_shared<HttpCounters>());
+                std::make_shared<HttpCounters>(), receipts);
   HttpAnswer answer = router(head);
   if (answer.status != 200 && answer.status != 403 && answer.status != 404) abort();
   store.quiet.str("");
