@@ -155,12 +155,16 @@ TEST(SendWindowTest, StartsThreadsAsRequestsNeedThemAndReusesThem) {
   auto messages = Messages(6);
   for (std::size_t i = 0; i < 3; ++i) window.Submit(i, &channel, &messages[i]);
   channel.WaitInside(3);  // three requests on the wire at once: three threads
+  EXPECT_EQ(channel.callers().size(), 3u);
   channel.Open();
   std::size_t taken = 0;
   while (taken < 3) taken += window.TakeFinished(3).size();
   for (std::size_t i = 3; i < 6; ++i) window.Submit(i, &channel, &messages[i]);
   while (taken < 6) taken += window.TakeFinished(3).size();
-  EXPECT_EQ(channel.callers().size(), 3u);
+  // A worker that has handed in its outcome may not be waiting for the next request yet,
+  // so the window may start its next group (four threads) early (seen under TSan): at
+  // most 3 + 4 threads, never max_width.
+  EXPECT_LE(channel.callers().size(), 7u);
   EXPECT_EQ(channel.callers().count(std::this_thread::get_id()), 0u);
 }
 
