@@ -44,19 +44,19 @@ SnapshotWriter::SnapshotWriter(SqlConnection& c, std::string firm_id, std::strin
       export_name_(std::move(export_name)),
       generated_at_(Seconds(generated_at)),
       now_(Seconds(now)),
-      insert_app_(c,
-                  "INSERT INTO appointments (firm_id, appointment_id, current_version, status, "
-                  "kind, start_at, content_hash, data_hash, updated_at, raw_digest) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+      new_apps_(c, "appointments",
+                {{"firm_id"}, {"appointment_id"}, {"current_version", SqlType::kInt}, {"status"},
+                 {"kind"}, {"start_at", SqlType::kInt}, {"content_hash"}, {"data_hash"},
+                 {"updated_at", SqlType::kInt}, {"raw_digest"}}),
+      new_versions_(c, "appointment_versions",
+                    {{"firm_id"}, {"appointment_id"}, {"version", SqlType::kInt}, {"change"},
+                     {"status"}, {"kind"}, {"start_at", SqlType::kInt}, {"start_local"}, {"data"},
+                     {"content_hash"}, {"cancel_reason"}, {"export_name"},
+                     {"export_generated_at", SqlType::kInt}, {"created_at", SqlType::kInt}}),
       update_app_(c,
                   "UPDATE appointments SET current_version = ?, status = ?, kind = ?, "
                   "start_at = ?, content_hash = ?, data_hash = ?, updated_at = ?, raw_digest = ? "
                   "WHERE firm_id = ? AND appointment_id = ?"),
-      insert_version_(c,
-                      "INSERT INTO appointment_versions (firm_id, appointment_id, version, "
-                      "change, status, kind, start_at, start_local, data, content_hash, "
-                      "cancel_reason, export_name, export_generated_at, created_at) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
       refresh_version_(c,
                        "UPDATE appointment_versions SET data = ? "
                        "WHERE firm_id = ? AND appointment_id = ? AND version = ?"),
@@ -73,10 +73,8 @@ void SnapshotWriter::AddVersion(const Appointment& a, int64_t version, Appointme
                                 std::string_view cancel_reason) {
   const std::string_view status = ToString(a.status), kind = ToString(a.kind);
   if (change == AppointmentChange::kNew) {
-    insert_app_
-        .BindAll(firm_, a.id, version, status, kind, start_at, f.content_hash, f.data_hash, now_,
-                 f.raw_digest)
-        .Run();
+    new_apps_.Row(firm_, a.id, version, status, kind, start_at, f.content_hash, f.data_hash, now_,
+                  f.raw_digest);
   } else {
     update_app_
         .BindAll(version, status, kind, start_at, f.content_hash, f.data_hash, now_, f.raw_digest,
@@ -84,10 +82,8 @@ void SnapshotWriter::AddVersion(const Appointment& a, int64_t version, Appointme
         .Run();
   }
   const std::string start_local = LocalDateTimeText(a.start.Earliest());
-  insert_version_
-      .BindAll(firm_, a.id, version, ToString(change), status, kind, start_at, start_local,
-               f.data_json, f.content_hash, cancel_reason, export_name_, generated_at_, now_)
-      .Run();
+  new_versions_.Row(firm_, a.id, version, ToString(change), status, kind, start_at, start_local,
+                    f.data_json, f.content_hash, cancel_reason, export_name_, generated_at_, now_);
 }
 
 void SnapshotWriter::Refresh(const std::string& id, int64_t version,
@@ -103,6 +99,8 @@ void SnapshotWriter::UpdateRawDigest(const std::string& id, const std::string& r
 void SnapshotWriter::Finish() {
   if (finished_) return;
   finished_ = true;
+  new_apps_.Finish();
+  new_versions_.Finish();
   batch_.Finish();
 }
 
