@@ -5,6 +5,7 @@
 #include <fstream>
 #include <future>
 #include <iostream>
+#include <memory>
 #include <optional>
 
 #include "bench/bench_firms.h"
@@ -16,7 +17,11 @@ namespace kehrbote::bench {
 DispatcherApp::Puller LocalPuller(Database& db, SnapshotIngest& ingest,
                                   const DispatcherConfig& config,
                                   const std::vector<std::string>& files, PullFigures& figures) {
-  return [&db, &ingest, &config, &files, &figures](Instant, const DispatcherApp::FirmDone& done) {
+  // taken[f]: files[f] has left the "inbox" (InboxPoller moves a file it applied or
+  // knew): a later pull finds that inbox empty and costs no query for it.
+  auto taken = std::make_shared<std::vector<bool>>(files.size(), false);
+  return [&db, &ingest, &config, &files, &figures, taken](Instant,
+                                                          const DispatcherApp::FirmDone& done) {
     const auto t0 = std::chrono::steady_clock::now();
     const double cpu0 = CpuSeconds();
     std::vector<IngestResult> out;
@@ -40,6 +45,7 @@ DispatcherApp::Puller LocalPuller(Database& db, SnapshotIngest& ingest,
         results.push_back(
             ingest.ApplyPrepared(config.firms[group[i].firm].id(), prepared[i], &commit));
       commit.Commit();
+      for (const Fetched& g : group) (*taken)[static_cast<size_t>(g.firm)] = true;
       std::vector<int> firms;
       firms.reserve(group.size());
       for (const Fetched& g : group) firms.push_back(g.firm);
@@ -59,6 +65,10 @@ DispatcherApp::Puller LocalPuller(Database& db, SnapshotIngest& ingest,
     };
     for (size_t f = 0; f < files.size(); ++f) {
       const std::string& id = config.firms[f].id();
+      if ((*taken)[f]) {  // an empty inbox: InboxPoller claims only a firm with files
+        done(id);
+        continue;
+      }
       std::optional<FirmClaim> claim = db.TryClaimFirm(id);
       if (!claim) {  // another instance pulls it
         ++skipped;
@@ -67,6 +77,7 @@ DispatcherApp::Puller LocalPuller(Database& db, SnapshotIngest& ingest,
       }
       const std::string name = std::filesystem::path(files[f]).filename().string();
       if (ingest.AlreadyProcessed(id, {name, ""})) {
+        (*taken)[f] = true;
         done(id);
         continue;
       }

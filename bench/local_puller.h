@@ -1,7 +1,9 @@
 // LocalPuller: the benchmarks' stand-in for InboxPoller, over export files that
 // are already local (no SFTP transfer).
 //
-// For each firm, as InboxPoller does after the download: claim the firm
+// A file once applied (or known) counts as moved out of the inbox: a later pull
+// skips that firm without a query, as InboxPoller does with an empty inbox.
+// For any other firm, as InboxPoller does after the download: claim the firm
 // (Database::TryClaimFirm; a firm another instance holds is skipped and
 // reported done), the duplicate check, SHA-256, the header read,
 // SnapshotIngest::Prepare on another thread (schema validation; with the

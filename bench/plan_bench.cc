@@ -400,8 +400,11 @@ int main(int argc, char** argv) {
     t0 = Clock_::now();
     cpu0 = CpuSeconds();
     PassResult again = app.RunPass(now + std::chrono::minutes{1}, /*full=*/true);
-    std::printf("  second pass (nothing new): %.2f s wall, %.2f s CPU, %zu files, %d messages\n",
-                Seconds(t0), CpuSeconds() - cpu0, again.ingested.size(), again.plan.planned);
+    std::printf(
+        "  second pass (nothing new): %.2f s wall, %.2f s CPU, %zu files, %d messages "
+        "(pull %.2f s, planning beside it until %.2f s, heartbeat %.2f s)\n",
+        Seconds(t0), CpuSeconds() - cpu0, again.ingested.size(), again.plan.planned,
+        again.seconds.pull, again.seconds.plan, again.seconds.heartbeat);
 
     if (run == 0) {
       // What was planned, by kind: the same on every version of the code.

@@ -37,6 +37,7 @@ namespace {
 struct FirmWork {
   std::string policy;                  // PolicyFingerprint of the firm's policy
   std::vector<std::string> unplanned;  // full pass: the versions to plan
+  bool unplanned_read = false;         // unplanned came with the work (FirmOutlook)
   std::pair<int64_t, int64_t> fingerprint{0, 0};  // the firm's messages: count, max id
   std::vector<StoredAppointment> current;
   std::vector<AppointmentPlan> plans;
@@ -56,11 +57,11 @@ void RunOnWorkers(size_t n, const std::function<void(size_t)>& work) {
 static bool PrepareFirm(PlanStore& plans, AppointmentStore& appointments, SqlConnection& c,
                         const FirmConfig& firm, const FirmPolicy& policy,
                         const std::vector<std::string>* ids, Instant now, bool split, FirmWork& w) {
-  w.policy = PolicyFingerprint(policy);
+  if (w.policy.empty()) w.policy = PolicyFingerprint(policy);
   if (!ids) {
     // A full pass plans the versions not planned before, of appointments that
     // have not started. Usually none: then the firm costs one query.
-    w.unplanned = plans.UnplannedAppointments(c, firm.id(), now, w.policy);
+    if (!w.unplanned_read) w.unplanned = plans.UnplannedAppointments(c, firm.id(), now, w.policy);
     if (w.unplanned.empty()) return false;
     // Few: read them one by one; many: read the firm's range at once.
     if (w.unplanned.size() <= 50) ids = &w.unplanned;
@@ -130,15 +131,28 @@ static void WriteFirm(PlanStore& plans, SqlConnection& c, const FirmConfig& firm
   r.skipped = written.skipped;
 }
 
+FirmOutlook DispatcherApp::LookAt(SqlConnection& c, const FirmConfig& firm, Instant now) {
+  FirmOutlook o;
+  o.policy = EffectivePolicy(firm);
+  o.policy_fingerprint = PolicyFingerprint(o.policy);
+  o.unplanned = plans_.UnplannedAppointments(c, firm.id(), now, o.policy_fingerprint);
+  return o;
+}
+
 PlanPassResult DispatcherApp::PlanFirm(const FirmConfig& firm, const std::vector<std::string>* ids,
-                                       Instant now, bool optimistic) {
+                                       Instant now, bool optimistic, const FirmOutlook* seen) {
   PlanPassResult r;
   r.firms = 1;
-  const FirmPolicy policy = EffectivePolicy(firm);
+  const FirmPolicy policy = seen ? seen->policy : EffectivePolicy(firm);
   if (optimistic && !ids) {
     // Read and plan without the lock (other firms are written meanwhile), then
     // write under the lock if nothing changed in between; else plan again there.
     FirmWork w;
+    if (seen) {
+      w.policy = seen->policy_fingerprint;
+      w.unplanned = seen->unplanned;
+      w.unplanned_read = true;
+    }
     bool any;
     {
       PooledConnection c = db_.Connect();
@@ -269,8 +283,10 @@ PlanPassResult DispatcherApp::PlanAll(Instant now) {
 PlanPassResult DispatcherApp::PlanAll(Instant now, FirmFeed& feed) {
   if (db_.SingleWriter()) return PlanAllGrouped(now, feed);
   // Firms in parallel: reading and planning overlap; the writes are serialized
-  // by the store (PostgreSQL locks per firm). A firm another dispatcher instance
-  // has claimed is skipped (it plans it itself) and looked at once more at the
+  // by the store (PostgreSQL locks per firm). Each firm is looked at first
+  // without a claim (FirmOutlook: its policy and unplanned versions, two
+  // queries); only a firm with something to plan is claimed. A firm another
+  // dispatcher instance has claimed is skipped (it plans it itself) and looked at once more at the
   // end: usually that finds it planned (two queries); it catches a firm the
   // other instance held for a later step of its pass while this one had just
   // applied a new export of it.
@@ -279,9 +295,9 @@ PlanPassResult DispatcherApp::PlanAll(Instant now, FirmFeed& feed) {
     PlanPassResult sum GUARDED_BY(mu);
     std::vector<size_t> skipped GUARDED_BY(mu);
   } shared;
-  auto plan = [&](size_t i) {
+  auto plan = [&](size_t i, const FirmOutlook* seen) {
     try {
-      PlanPassResult r = PlanFirm(config_.firms[i], nullptr, now, /*optimistic=*/true);
+      PlanPassResult r = PlanFirm(config_.firms[i], nullptr, now, /*optimistic=*/true, seen);
       MutexLock lock(&shared.mu);
       shared.sum += r;
     } catch (...) {
@@ -290,15 +306,24 @@ PlanPassResult DispatcherApp::PlanAll(Instant now, FirmFeed& feed) {
   };
   auto claim_and_plan = [&](size_t) {
     while (std::optional<size_t> i = feed.Next()) {
+      const FirmConfig& firm = config_.firms[*i];
+      std::optional<FirmOutlook> seen;
       std::optional<FirmClaim> claim;
       try {
-        claim = db_.TryClaimFirm(config_.firms[*i].id());
+        {
+          PooledConnection c = db_.Connect();
+          seen = LookAt(*c, firm, now);
+        }
+        if (!seen->unplanned.empty()) claim = db_.TryClaimFirm(firm.id());
       } catch (...) {
-        RecordFailure(config_.firms[*i].id(), std::current_exception());
+        RecordFailure(firm.id(), std::current_exception());
         continue;
       }
-      if (claim) {
-        plan(*i);
+      if (seen->unplanned.empty()) {  // nothing to plan: no claim, no more queries
+        MutexLock lock(&shared.mu);
+        shared.sum.firms += 1;
+      } else if (claim) {
+        plan(*i, &*seen);
       } else {
         MutexLock lock(&shared.mu);
         shared.skipped.push_back(*i);
@@ -315,7 +340,7 @@ PlanPassResult DispatcherApp::PlanAll(Instant now, FirmFeed& feed) {
   }
   std::atomic<size_t> next_skipped{0};
   RunOnWorkers(n, [&](size_t) {
-    for (size_t k; (k = next_skipped++) < skipped.size();) plan(skipped[k]);
+    for (size_t k; (k = next_skipped++) < skipped.size();) plan(skipped[k], nullptr);
   });
   MutexLock lock(&shared.mu);
   return shared.sum;

@@ -92,6 +92,14 @@ struct PassResult {
   } seconds;
 };
 
+// What a full pass reads of a firm before it claims it: most firms have
+// nothing new to plan, which costs these two queries and no claim.
+struct FirmOutlook {
+  FirmPolicy policy;
+  std::string policy_fingerprint;
+  std::vector<std::string> unplanned;  // appointment ids, as PlanStore::UnplannedAppointments
+};
+
 class DispatcherApp {
  public:
   // Called by the puller, from any thread, once a firm's new files are applied.
@@ -129,8 +137,11 @@ class DispatcherApp {
   // `optimistic` (full passes): read and plan outside the firm's lock, write
   // under it if the firm's unplanned versions and messages did not change
   // meanwhile, else plan again under the lock.
+  // `seen`: the firm's policy and unplanned versions, read just before without
+  // any lock (a full pass looks before it claims a firm); the write under the
+  // lock checks them as it checks its own reads.
   PlanPassResult PlanFirm(const FirmConfig& firm, const std::vector<std::string>* ids, Instant now,
-                          bool optimistic = false);
+                          bool optimistic = false, const FirmOutlook* seen = nullptr);
   PlanPassResult PlanAll(Instant now);
   // The same for the firms `feed` hands out, as they become ready. Not on a
   // single-writer store: a firm another instance has claimed is skipped, then
@@ -153,6 +164,8 @@ class DispatcherApp {
   Heartbeat& heartbeat() { return heartbeat_; }
 
  private:
+  // `firm`'s outlook at `now` on `c`.
+  FirmOutlook LookAt(SqlConnection& c, const FirmConfig& firm, Instant now);
   // PlanAll on SQLite: firms are read and planned in parallel, and one writer
   // writes many firms per transaction (one commit, one fsync, per group).
   PlanPassResult PlanAllGrouped(Instant now, FirmFeed& feed);

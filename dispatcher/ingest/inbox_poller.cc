@@ -33,6 +33,10 @@ bool IsExportName(const RemoteEntry& e) {
   return e.is_regular && EndsWith(e.name, ".json") && e.name.size() > 5 && e.name[0] != '.';
 }
 
+bool HasExportFile(const std::vector<RemoteEntry>& entries) {
+  return std::any_of(entries.begin(), entries.end(), IsExportName);
+}
+
 void EnsureRemoteDirectory(SftpSession& session, const std::string& dir) {
   if (!session.Stat(dir)) session.MakeDirectory(dir, 0700);
 }
@@ -357,6 +361,13 @@ PollPassResult InboxPoller::PollOnce(const std::vector<FirmInbox>& firms,
 std::unique_ptr<InboxPoller::FetchedFirm> InboxPoller::Fetch(SftpSession& session, const FirmInbox& firm) {
   auto fetched = std::make_unique<FetchedFirm>();
   fetched->firm = firm;
+  try {
+    // An empty inbox, the usual case, costs its listing and nothing in the store.
+    if (!HasExportFile(session.List(firm.remote_dir))) return fetched;
+  } catch (const std::exception& e) {
+    fetched->errors.push_back(firm.firm_id + ": " + firm.remote_dir + ": " + e.what());
+    return fetched;
+  }
   // Held until the firm's files are applied and moved: another dispatcher on
   // the store skips the firm meanwhile, and this one skips it while another has it.
   fetched->claim = db_.TryClaimFirm(firm.firm_id);
@@ -364,7 +375,8 @@ std::unique_ptr<InboxPoller::FetchedFirm> InboxPoller::Fetch(SftpSession& sessio
   std::vector<Candidate>& candidates = fetched->candidates;
   Env& env = Env::Default();
   try {
-    // 1-2. List, download, hash, read headers.
+    // 1-2. List again under the claim (another instance may have taken the
+    // files since), download, hash, read headers.
     for (const RemoteEntry& entry : session.List(firm.remote_dir)) {
       if (!IsExportName(entry)) continue;
       Candidate c;

@@ -25,8 +25,10 @@
 //      "<name>.error" beside it (the reason, one line), and is recorded on the firm
 //      so its next heartbeat reports it.
 // A firm another dispatcher instance works on (Database::TryClaimFirm fails) is
-// skipped: reported done with no files; its files are that instance's. The
-// claim is held from the listing until the firm's files are moved.
+// skipped: reported done with no files; its files are that instance's. An
+// empty inbox is not claimed (an idle pass costs the listings and no store
+// query); an inbox with an export is claimed, listed again under the claim, and
+// the claim is held until the firm's files are moved.
 // A file whose download or move fails stays in the inbox and is retried next pass
 // (it is then recognised as processed and only moved). If a group's commit
 // fails, none of its files is moved: all are applied again next pass. Errors of one firm (missing
