@@ -41,7 +41,8 @@
 // Figures (docs/dispatcher-planning.md, "Speed"): 2026-11-24 final, 2 cores,
 // SQLite: 8.5 s median of 11 runs (7.6-9.4) wall, 11.7-14.2 s CPU, 66-71 MB
 // peak RSS in one run: goal (< 10 s) met. Earlier that day 11.5 s, 2026-11-23
-// 14.4 s. PostgreSQL 21.7 s (2026-11-23: 41 s).
+// 14.4 s. PostgreSQL 21.7 s (2026-11-23: 41 s). 2026-12-07 23:58 UTC, idle, 3 runs
+// each in turn: SQLite 5.9-6.4 s, PostgreSQL 9.0-10.1 s (1.57 times; docs).
 #include <unistd.h>
 
 #include <chrono>
