@@ -124,7 +124,7 @@ void SnapshotApplier::Finish() {
 }
 
 void SnapshotApplier::Discard() {
-  if (writer_) writer_->Finish();
+  if (writer_) writer_->Discard();
 }
 
 void SnapshotApplier::MarkGone() {

@@ -104,6 +104,12 @@ void SnapshotWriter::Finish() {
   batch_.Finish();
 }
 
+void SnapshotWriter::Discard() {
+  if (finished_) return;
+  finished_ = true;
+  batch_.Finish();  // the collected rows die with this writer, unsent
+}
+
 bool ProcessedBefore(SqlConnection& c, std::string_view firm_id, const ExportFileInfo& file) {
   return QueryInt(c,
                   "SELECT COUNT(*) FROM processed_files "

@@ -54,9 +54,13 @@ class SnapshotWriter {
   // bytes with `raw_digest` now (the next export steps over them).
   void UpdateRawDigest(const std::string& id, const std::string& raw_digest);
 
-  // Ends the batch: waits for the queued writes and throws the first failure.
-  // Once; later calls do nothing.
+  // Ends the batch: sends the rows still collected, waits for the queued writes
+  // and throws the first failure. Once; later calls (and Discard) do nothing.
   void Finish();
+
+  // Ends the batch without sending the rows still collected (the export is
+  // refused and the caller rolls back what was written). Once, like Finish().
+  void Discard();
 
  private:
   const std::string firm_, export_name_;

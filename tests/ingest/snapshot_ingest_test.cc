@@ -196,6 +196,31 @@ TEST_P(SnapshotIngestTest, BadExportIsRefusedWholeEvenAtThe500thAppointment) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM processed_files WHERE outcome = 'rejected' AND name = 'bad.json'"), 1);
 }
 
+TEST_P(SnapshotIngestTest, ExportRefusedAfterAThousandNewRowsLeavesNone) {
+  // New rows are written 1,000 to a statement (MultiRowInsert on PostgreSQL):
+  // 1,500 new appointments, then one of them again. The diff refuses the file
+  // at the repeat, after the first thousand rows went to the store.
+  auto appts = Many(1501);
+  std::string text = WriteExport(MakeHeader("huber", "2026-11-23T05:00:00+01:00"), appts);
+  const auto last = text.find("\"A-1501\"");  // the writer refuses a repeated id: edit it in
+  ASSERT_NE(last, std::string::npos);
+  text.replace(last, 8, "\"A-0003\"");
+  auto r = Apply("huber", "repeat.json", text);
+  ASSERT_EQ(r.outcome, IngestOutcome::kRejected);
+  EXPECT_NE(r.reason.find("A-0003"), std::string::npos) << r.reason;
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM appointments"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM appointment_versions"), 0);
+
+  // The same appointments without the repeat are applied whole.
+  appts.pop_back();
+  clock_.Advance(std::chrono::hours(1));
+  r = Apply("huber", "good.json",
+            WriteExport(MakeHeader("huber", "2026-11-23T06:00:00+01:00"), appts));
+  ASSERT_EQ(r.outcome, IngestOutcome::kApplied) << r.reason;
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM appointments"), 1500);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM appointment_versions"), 1500);
+}
+
 TEST_P(SnapshotIngestTest, TruncatedExportIsRefused) {
   std::string text = WriteExport(MakeHeader("huber", "2026-11-23T05:00:00+01:00"), Many(50));
   text.resize(text.size() / 2);
