@@ -15,7 +15,7 @@
 //
 // Figure (docs/partner-guide.md): 2026-12-07 12:16 UTC, 2 cores at load 11.6-12.0
 // (others' builds), plan_bench's 1,000-firm store (513,000 rows): 21.0 s, 35 MB
-// peak RSS, one run. Idle (load 0.8-2, 2026-12-07/08 about 00:00 and 00:43 UTC): 7.0 s,
+// peak RSS, one run. Idle (load 0.8-2, 2026-12-07 23:56 and 12-08 00:43 UTC): 7.0 s,
 // 5.6 s, 5.1 s, 32 MB.
 #include <sys/resource.h>
 
