@@ -32,7 +32,7 @@
 //
 // Latest, idle machine (2026-12-07 23:48-23:55 UTC, receipts on, the defaults, 10,000
 // SMS; docs/delivery.md): ratio SQLite 0.94-0.96, PostgreSQL 0.81-1.02; with
-// --dlr-listener SQLite 0.85, PostgreSQL 0.70.
+// --dlr-listener SQLite 0.85, PostgreSQL 0.70-1.04 (3 runs).
 // Figures (shared 2-core machine, 2026-11-24, load 2.8-4.1, 50,000 SMS, plain
 // requests, 3 runs, median ratio; details in docs/delivery.md "Benchmark"):
 //   W = 16 (default): 4,826 msg/s (4,260-4,826), wrk 7,650 req/s, ratio 0.63

@@ -270,8 +270,11 @@ void KannelServer::Start() {
       continue;
     }
     SpawnSmsbox();
-    if (!WaitForTcpPort("127.0.0.1", sendsms_port_, std::chrono::seconds(10))) {
-      last_error = "smsbox did not listen: " + Tail(ReadFile(dir_->Sub("smsbox.log")));
+    // Listening is not serving: a request before smsbox has reached its
+    // bearerbox may be reset (seen once in CI: "Connection reset by peer").
+    if (!WaitForHttpAnswer("127.0.0.1", sendsms_port_, "/cgi-bin/sendsms",
+                           std::chrono::seconds(10))) {
+      last_error = "smsbox did not answer: " + Tail(ReadFile(dir_->Sub("smsbox.log")));
       smsbox_.Stop(std::chrono::seconds(3));
       bearerbox_.Stop(std::chrono::seconds(3));
       continue;
